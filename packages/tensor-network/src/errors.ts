@@ -1,0 +1,153 @@
+/**
+ * Error classes of latticediff. Each carries a stable `name` and a symbol marker so that
+ * `isInstance` works across duplicated installs of the package (where `instanceof` fails).
+ */
+
+const marker = Symbol.for('latticediff.error');
+
+/** Base class of every error thrown on purpose by latticediff packages. */
+export class LatticeDiffError extends Error {
+  private readonly [marker] = true;
+
+  constructor(name: string, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = name;
+  }
+
+  /** True for any latticediff error, even one created by another copy of this package. */
+  static isInstance(error: unknown): error is LatticeDiffError {
+    return (
+      typeof error === 'object' &&
+      error !== null &&
+      (error as Record<symbol, unknown>)[marker] === true
+    );
+  }
+}
+
+function describeValue(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'number' || typeof value === 'boolean' || value == null) return String(value);
+  if (typeof value === 'bigint') return `${value}n`;
+  if (Array.isArray(value)) {
+    const head = value.slice(0, 8).map(describeValue).join(', ');
+    return value.length > 8 ? `[${head}, ... (${value.length} items)]` : `[${head}]`;
+  }
+  if (ArrayBuffer.isView(value)) return `${value.constructor.name}(${(value as Float64Array).length})`;
+  try {
+    const text = JSON.stringify(value);
+    return text.length > 120 ? `${text.slice(0, 117)}...` : text;
+  } catch {
+    return Object.prototype.toString.call(value);
+  }
+}
+
+/** A function received an argument it cannot use. The message names argument, function and value. */
+export class InvalidArgumentError extends LatticeDiffError {
+  static readonly errorName = 'LatticeDiffInvalidArgumentError';
+  readonly argument: string;
+  readonly functionName: string;
+  readonly value: unknown;
+
+  constructor(options: {
+    argument: string;
+    functionName: string;
+    value: unknown;
+    expected: string;
+    cause?: unknown;
+  }) {
+    super(
+      InvalidArgumentError.errorName,
+      `invalid argument: \`${options.argument}\` passed to \`${options.functionName}\` must be ${options.expected} (got ${describeValue(options.value)})`,
+      { cause: options.cause },
+    );
+    this.argument = options.argument;
+    this.functionName = options.functionName;
+    this.value = options.value;
+  }
+
+  static override isInstance(error: unknown): error is InvalidArgumentError {
+    return LatticeDiffError.isInstance(error) && error.name === InvalidArgumentError.errorName;
+  }
+}
+
+/** A serialized object could not be read: malformed, truncated, inconsistent or of another version. */
+export class FormatError extends LatticeDiffError {
+  static readonly errorName = 'LatticeDiffFormatError';
+  readonly field: string;
+
+  constructor(field: string, message: string, options?: { cause?: unknown }) {
+    super(FormatError.errorName, `invalid file: ${field}: ${message}`, options);
+    this.field = field;
+  }
+
+  static override isInstance(error: unknown): error is FormatError {
+    return LatticeDiffError.isInstance(error) && error.name === FormatError.errorName;
+  }
+}
+
+/** A numerical routine failed (e.g. no convergence, or a distribution with zero total weight). */
+export class NumericalError extends LatticeDiffError {
+  static readonly errorName = 'LatticeDiffNumericalError';
+
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(NumericalError.errorName, message, options);
+  }
+
+  static override isInstance(error: unknown): error is NumericalError {
+    return LatticeDiffError.isInstance(error) && error.name === NumericalError.errorName;
+  }
+}
+
+/** Throws an {@link InvalidArgumentError}. */
+export function invalidArgument(
+  functionName: string,
+  argument: string,
+  value: unknown,
+  expected: string,
+): never {
+  throw new InvalidArgumentError({ argument, functionName, value, expected });
+}
+
+/** Checks that `value` is an integer in [min, max]. */
+export function assertInteger(
+  functionName: string,
+  argument: string,
+  value: unknown,
+  min = Number.NEGATIVE_INFINITY,
+  max = Number.POSITIVE_INFINITY,
+): asserts value is number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    const range =
+      min === Number.NEGATIVE_INFINITY && max === Number.POSITIVE_INFINITY
+        ? 'an integer'
+        : max === Number.POSITIVE_INFINITY
+          ? min === 1
+            ? 'a positive integer'
+            : min === 0
+              ? 'a non-negative integer'
+              : `an integer >= ${min}`
+          : `an integer in [${min}, ${max}]`;
+    invalidArgument(functionName, argument, value, range);
+  }
+}
+
+/** Checks that `value` is a finite number (optionally within [min, max]). */
+export function assertFinite(
+  functionName: string,
+  argument: string,
+  value: unknown,
+  min = Number.NEGATIVE_INFINITY,
+  max = Number.POSITIVE_INFINITY,
+): asserts value is number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max) {
+    const range =
+      min === Number.NEGATIVE_INFINITY && max === Number.POSITIVE_INFINITY
+        ? 'a finite number'
+        : max === Number.POSITIVE_INFINITY
+          ? `a finite number >= ${min}`
+          : min === Number.NEGATIVE_INFINITY
+            ? `a finite number <= ${max}`
+            : `a finite number in [${min}, ${max}]`;
+    invalidArgument(functionName, argument, value, range);
+  }
+}
