@@ -16,3 +16,20 @@ export {
   uniformMPS,
 } from './mps';
 export { fromDense, toDense } from './dense';
+export type { ConfigurationBatch, ConfigurationsInput } from './configurations';
+export {
+  type CorrelationResult,
+  correlations,
+  logNormalization,
+  logProbabilities,
+  marginals,
+} from './evaluate';
+export {
+  type ConditionalSampleOptions,
+  type ConditionalSampleResult,
+  type SampleOptions,
+  type SampleResult,
+  sample,
+  sampleConditional,
+} from './sample';
+export { type KernelEngine, kernelEngine, setKernelEngine, wasmKernelsAvailable } from './workspace';

@@ -1,0 +1,68 @@
+/** Batches of configurations: `count` rows of N digits, row-major. */
+import { invalidArgument } from './errors';
+import type { MPS } from './mps';
+
+/** A batch of configurations as flat row-major digits (`count` rows of `mps.length` digits). */
+export interface ConfigurationBatch {
+  /** Digits, row-major: configuration b, site i at `b * length + i`. */
+  readonly data: ArrayLike<number>;
+  /** Number of configurations. */
+  readonly count: number;
+}
+
+/** A batch given as a flat batch or as an array of configurations (arrays of digits). */
+export type ConfigurationsInput = ConfigurationBatch | readonly (readonly number[])[];
+
+/** Reads and validates a batch against the MPS (length and digit ranges). */
+export function readConfigurations(
+  fn: string,
+  argument: string,
+  mps: MPS,
+  input: ConfigurationsInput,
+): { data: Int32Array; count: number } {
+  const n = mps.length;
+  let data: Int32Array;
+  let count: number;
+  if (Array.isArray(input)) {
+    count = input.length;
+    data = new Int32Array(count * n);
+    for (let b = 0; b < count; b++) {
+      const row = input[b];
+      if (!Array.isArray(row) || row.length !== n) {
+        invalidArgument(fn, `${argument}[${b}]`, row, `an array of ${n} digits (one per site)`);
+      }
+      for (let i = 0; i < n; i++) {
+        const v = row[i] as number;
+        if (!Number.isInteger(v)) invalidArgument(fn, `${argument}[${b}][${i}]`, v, 'an integer digit');
+        data[b * n + i] = v;
+      }
+    }
+  } else if (typeof input === 'object' && input !== null && 'data' in input && 'count' in input) {
+    const batch = input as ConfigurationBatch;
+    count = batch.count;
+    if (!Number.isInteger(count) || count < 0) invalidArgument(fn, `${argument}.count`, count, 'a non-negative integer');
+    if (batch.data == null || batch.data.length !== count * n) {
+      invalidArgument(fn, `${argument}.data`, batch.data?.length, `an array of count * length = ${count * n} digits`);
+    }
+    data = batch.data instanceof Int32Array ? batch.data : Int32Array.from(batch.data);
+    if (!(batch.data instanceof Int32Array)) {
+      // Int32Array.from truncates non-integers silently; check the originals.
+      for (let k = 0; k < data.length; k++) {
+        if (data[k] !== batch.data[k]) invalidArgument(fn, `${argument}.data[${k}]`, batch.data[k], 'an integer digit');
+      }
+    }
+  } else {
+    return invalidArgument(fn, argument, input, 'an array of configurations or { data, count }');
+  }
+  const dims = mps.physicalDims;
+  for (let b = 0; b < count; b++) {
+    for (let i = 0; i < n; i++) {
+      const v = data[b * n + i]!;
+      const d = dims[i]!;
+      if (!(v >= 0 && v < d) || !Number.isInteger(v)) {
+        invalidArgument(fn, `${argument}`, v, `digits in [0, ${d - 1}] (configuration ${b}, site ${i})`);
+      }
+    }
+  }
+  return { data, count };
+}

@@ -1,0 +1,104 @@
+import { describe, expect, it } from 'vitest';
+import { InvalidArgumentError } from './errors';
+import { logProbabilities } from './evaluate';
+import { type MPSKind, randomMPS } from './mps';
+import { sample, sampleConditional } from './sample';
+import { bruteDistribution, chiSquare, configIndex } from './testing/brute-force';
+
+const P_MIN = 1e-4; // fixed seeds: a correct sampler fails this with probability 1e-4 per test
+
+function histogram(data: Int32Array, count: number, dims: readonly number[], rows?: (b: number) => boolean): number[] {
+  const size = dims.reduce((a, b) => a * b, 1);
+  const h = new Array<number>(size).fill(0);
+  for (let b = 0; b < count; b++) if (!rows || rows(b)) h[configIndex(data, dims, b * dims.length)]!++;
+  return h;
+}
+
+describe.each([
+  { kind: 'linear' as MPSKind, d: 2, n: 8, chi: 4 },
+  { kind: 'born' as MPSKind, d: 2, n: 8, chi: 4 },
+  { kind: 'linear' as MPSKind, d: 3, n: 5, chi: 3 },
+  { kind: 'born' as MPSKind, d: 3, n: 5, chi: 3 },
+])('sampling ($kind, d=$d, N=$n)', ({ kind, d, n, chi }) => {
+  const mps = randomMPS({ length: n, physicalDim: d, bondDim: chi, kind, seed: 100 + d, spread: 0.7 });
+  const exact = bruteDistribution(mps);
+
+  it('10^5 samples pass a chi-square test against the exact distribution', () => {
+    const result = sample(mps, { count: 100_000, seed: 7 });
+    const test = chiSquare(histogram(result.data, result.count, mps.physicalDims), exact.p);
+    expect(test.pValue).toBeGreaterThan(P_MIN);
+  });
+
+  it('a wrong distribution fails the same test (the test has power)', () => {
+    const result = sample(mps, { count: 100_000, seed: 7 });
+    const skewed = exact.p.map((p, k) => p * (k % 2 === 0 ? 1.05 : 0.95));
+    const total = skewed.reduce((a, b) => a + b, 0);
+    const test = chiSquare(histogram(result.data, result.count, mps.physicalDims), skewed.map((p) => p / total));
+    expect(test.pValue).toBeLessThan(P_MIN);
+  });
+
+  it('returned log-probabilities equal the float64 evaluation', () => {
+    const result = sample(mps, { count: 500, seed: 3 });
+    const lp = logProbabilities(mps, result);
+    for (let b = 0; b < result.count; b++) {
+      expect(Math.abs(result.logProbabilities[b]! - lp[b]!)).toBeLessThan(1e-11);
+      const k = configIndex(result.data, mps.physicalDims, b * n);
+      expect(Math.abs(lp[b]! - Math.log(exact.p[k]!))).toBeLessThan(1e-10);
+    }
+  });
+
+  it('is reproducible by seed', () => {
+    const a = sample(mps, { count: 50, seed: 42 });
+    const b = sample(mps, { count: 50, seed: 42 });
+    const c = sample(mps, { count: 50, seed: 43 });
+    expect(Array.from(a.data)).toEqual(Array.from(b.data));
+    expect(Array.from(a.data)).not.toEqual(Array.from(c.data));
+  });
+
+  it('conditional sampling with per-sample weights matches the exact conditionals', () => {
+    // two weight sets, alternating between samples
+    const sets = [0, 1].map((k) =>
+      Array.from({ length: n }, (_, i) => Array.from({ length: d }, (_, s) => 0.2 + ((i * 7 + s * 3 + k * 5) % 4) * 0.6)),
+    );
+    const count = 100_000;
+    const weights = new Float64Array(count * n * d);
+    for (let b = 0; b < count; b++) {
+      const set = sets[b % 2]!;
+      for (let i = 0; i < n; i++) for (let s = 0; s < d; s++) weights[(b * n + i) * d + s] = set[i]![s]!;
+    }
+    const result = sampleConditional(mps, { weights, count, seed: 9 });
+    for (const k of [0, 1]) {
+      const set = sets[k]!;
+      const reweighted = exact.p.map((p, idx) => p * exact.configs[idx]!.reduce((acc, s, i) => acc * set[i]![s]!, 1));
+      const zw = reweighted.reduce((a, b) => a + b, 0);
+      const cond = reweighted.map((x) => x / zw);
+      const test = chiSquare(histogram(result.data, count, mps.physicalDims, (b) => b % 2 === k), cond);
+      expect(test.pValue).toBeGreaterThan(P_MIN);
+      // log normaliser and conditional log-probabilities
+      expect(Math.abs(result.logWeightNormalizations[k]! - Math.log(zw))).toBeLessThan(1e-10);
+      for (let b = k; b < 200; b += 2) {
+        const idx = configIndex(result.data, mps.physicalDims, b * n);
+        expect(Math.abs(result.logProbabilities[b]! - Math.log(cond[idx]!))).toBeLessThan(1e-10);
+      }
+    }
+  });
+});
+
+describe('sampling bad input and edge cases', () => {
+  const mps = randomMPS({ length: 4, bondDim: 2, seed: 1 });
+  it('count 0 gives an empty batch', () => {
+    const r = sample(mps, { count: 0, seed: 1 });
+    expect(r.count).toBe(0);
+    expect(r.data.length).toBe(0);
+  });
+  it('rejects bad counts, seeds and weights', () => {
+    expect(() => sample(mps, { count: -1, seed: 1 })).toThrow(/`count` passed to `sample` must be a non-negative integer \(got -1\)/);
+    expect(() => sample(mps, { count: 1.5, seed: 1 })).toThrow(InvalidArgumentError);
+    expect(() => sample(mps, { count: 1, seed: -3 })).toThrow(/`seed`/);
+    expect(() => sample(mps, undefined as never)).toThrow(/`options`/);
+    expect(() => sampleConditional(mps, { weights: [1, 1], count: 1, seed: 1 })).toThrow(/count \* N \* d = 8/);
+    expect(() => sampleConditional(mps, { weights: new Float64Array(8).fill(-1), count: 1, seed: 1 })).toThrow(/weights\[0\]/);
+    expect(() => sampleConditional(mps, { weights: new Float64Array(8).fill(Number.NaN), count: 1, seed: 1 })).toThrow(InvalidArgumentError);
+    expect(() => sampleConditional(mps, { weights: new Float64Array(8), count: 1, seed: 1 })).toThrow(/zero total probability/);
+  });
+});

@@ -1,0 +1,427 @@
+/**
+ * Exact autoregressive sampling in float64, batched: right environments once, then one left to
+ * right sweep over all samples together. Each left vector is kept normalised against the right
+ * environment of the next site (l . r = 1 for linear, l R l^T = 1 for Born), which keeps it in
+ * range without extra bookkeeping; the log-probability of each draw is the sum of the logs of the
+ * conditional probabilities actually used, so it equals the float64 evaluation of the same
+ * configuration to rounding.
+ */
+import { assertInteger, invalidArgument, NumericalError } from './errors';
+import { rightEnvironments } from './evaluate';
+import type { MPS } from './mps';
+import { type RandomGenerator, type SeedOrGenerator, toRandom } from './random';
+import { type Workspace, workspace } from './workspace';
+
+/** Samples with their exact log-probabilities. Usable directly as a configuration batch. */
+export interface SampleResult {
+  /** Digits, row-major: sample b, site i at `b * length + i`. */
+  data: Int32Array;
+  /** Number of samples. */
+  count: number;
+  /** Number of sites N. */
+  length: number;
+  /**
+   * log P(x) of each sample under the distribution it was drawn from (normalised): for
+   * {@link sample} the MPS distribution, for {@link sampleConditional} the conditional
+   * distribution given the weights.
+   */
+  logProbabilities: Float64Array;
+}
+
+/** Result of {@link sampleConditional}: samples plus the log of each conditional normaliser. */
+export interface ConditionalSampleResult extends SampleResult {
+  /**
+   * log sum_x P(x) prod_i w_i(x_i) for each sample's weights, with P normalised. For noise
+   * weights w_i(x) = k(y_i | x) this is the log marginal likelihood log P_t(y).
+   */
+  logWeightNormalizations: Float64Array;
+}
+
+/** Options of {@link sample}. */
+export interface SampleOptions {
+  /** Number of samples (>= 0). */
+  count: number;
+  /** Seed or generator. */
+  seed: SeedOrGenerator;
+}
+
+/**
+ * Exact batched samples of P(x), with log P(x) of each. Cost O(count N d chi^2) for linear,
+ * O(count N d chi^2) plus O(N d chi^3) for Born.
+ */
+export function sample(mps: MPS, options: SampleOptions): SampleResult {
+  const fn = 'sample';
+  if (typeof options !== 'object' || options === null) invalidArgument(fn, 'options', options, 'an options object { count, seed }');
+  assertInteger(fn, 'count', options.count, 0);
+  const rng = toRandom(fn, options.seed);
+  const right = rightEnvironments(mps);
+  const shared = right.map((e) => e.values);
+  const ws = workspace();
+  return mps.kind === 'linear'
+    ? sweepLinear(ws, mps, options.count, rng, shared, null, null)
+    : sweepBorn(ws, mps, options.count, rng, shared, null, null);
+}
+
+/** Options of {@link sampleConditional}. */
+export interface ConditionalSampleOptions {
+  /**
+   * Per-sample, per-site, per-digit non-negative weights w^{(b)}_i(s), flat row-major
+   * [count][N][d] (all sites must share d). Sample b is drawn from P(x) prod_i w^{(b)}_i(x_i)
+   * normalised.
+   */
+  weights: ArrayLike<number>;
+  /** Number of samples (rows of `weights`). */
+  count: number;
+  /** Seed or generator. */
+  seed: SeedOrGenerator;
+}
+
+/**
+ * Exact samples of the reweighted distributions P(x) prod_i w^{(b)}_i(x_i), a different weight
+ * set per sample (this is exact denoising: w_i(x) = k_t(y_i | x)). Returns the conditional
+ * log-probability of each draw and the log normaliser of each weight set.
+ * Cost O(count N d chi^2) for linear; O(count N d chi^3) for Born (per-sample double-layer
+ * environments).
+ */
+export function sampleConditional(mps: MPS, options: ConditionalSampleOptions): ConditionalSampleResult {
+  const fn = 'sampleConditional';
+  if (typeof options !== 'object' || options === null) {
+    invalidArgument(fn, 'options', options, 'an options object { weights, count, seed }');
+  }
+  const { weights, count } = options;
+  assertInteger(fn, 'count', count, 0);
+  const n = mps.length;
+  const d = mps.physicalDims[0]!;
+  if (!mps.physicalDims.every((x) => x === d)) {
+    invalidArgument(fn, 'mps', `physicalDims [${mps.physicalDims.join(', ')}]`, 'an MPS whose sites share one local dimension');
+  }
+  if (weights == null || weights.length !== count * n * d) {
+    invalidArgument(fn, 'weights', weights?.length, `an array of count * N * d = ${count * n * d} weights`);
+  }
+  for (let k = 0; k < weights.length; k++) {
+    const w = weights[k] as number;
+    if (!(w >= 0) || !Number.isFinite(w)) {
+      invalidArgument(fn, `weights[${k}]`, w, 'a finite non-negative weight');
+    }
+  }
+  const rng = toRandom(fn, options.seed);
+  const w = weights instanceof Float64Array ? weights : Float64Array.from(weights);
+  const ws = workspace();
+  const { offsets, logScales } = batchedRightEnvironments(ws, mps, w, count);
+  const result =
+    mps.kind === 'linear'
+      ? sweepLinear(ws, mps, count, rng, null, offsets, w)
+      : sweepBorn(ws, mps, count, rng, null, offsets, w);
+  const logZ = rightEnvironments(mps)[0]!;
+  const logZvalue = logZ.logScale + Math.log(logZ.values[0]!);
+  const logWeightNormalizations = new Float64Array(count);
+  const f = ws.f64;
+  for (let b = 0; b < count; b++) {
+    const v = f[offsets[0]! + b]!;
+    logWeightNormalizations[b] = v > 0 ? logScales[b]! + Math.log(v) - logZvalue : Number.NEGATIVE_INFINITY;
+  }
+  return { ...result, logWeightNormalizations };
+}
+
+function draw(u: number, probs: Float64Array, d: number, total: number): number {
+  let target = u * total;
+  for (let s = 0; s < d - 1; s++) {
+    const p = probs[s]!;
+    if (target < p) return s;
+    target -= p;
+  }
+  // the last digit with positive weight (guards against rounding leaving target >= last weight)
+  for (let s = d - 1; s >= 0; s--) if (probs[s]! > 0) return s;
+  return d - 1;
+}
+
+function zeroTotal(weights: Float64Array | null, b: number): never {
+  throw new NumericalError(
+    weights === null
+      ? '`sample`: a conditional distribution has zero total weight (the MPS is not normalisable)'
+      : `\`sampleConditional\`: the weights of sample ${b} give zero total probability`,
+  );
+}
+
+/** Copies site tensor i into the workspace at `to` (contiguous [l][d][r]). */
+function copyTensor(ws: Workspace, mps: MPS, site: number, to: number): void {
+  ws.f64.set(mps.tensors[site]!, to);
+}
+
+/**
+ * Counting sort of samples 0..count-1 by their digit at `site`, written as an int32 row list at
+ * i32 index `list`; offsets[s]..offsets[s+1] delimit digit s.
+ */
+function groupRows(ws: Workspace, data: Int32Array, n: number, site: number, count: number, d: number, list: number, offsets: Int32Array): void {
+  offsets.fill(0, 0, d + 1);
+  for (let b = 0; b < count; b++) offsets[data[b * n + site]! + 1]!++;
+  for (let s = 0; s < d; s++) offsets[s + 1]! += offsets[s]!;
+  const cursor = offsets.slice(0, d);
+  const i32 = ws.i32;
+  for (let b = 0; b < count; b++) i32[list + cursor[data[b * n + site]!]!++] = b;
+}
+
+function maxTensorSize(mps: MPS): number {
+  let m = 1;
+  for (const t of mps.tensors) if (t.length > m) m = t.length;
+  return m;
+}
+
+/**
+ * Linear sweep. Without weights, `shared[i]` is the (rescaled) right environment of sites
+ * i..N-1. With weights, `perSample[i]` is the workspace offset of count x chi_i per-sample right
+ * environments.
+ */
+function sweepLinear(
+  ws: Workspace,
+  mps: MPS,
+  count: number,
+  rng: RandomGenerator,
+  shared: Float64Array[] | null,
+  perSample: number[] | null,
+  weights: Float64Array | null,
+): SampleResult {
+  const n = mps.length;
+  const maxChi = mps.maxBondDim;
+  const maxD = Math.max(...mps.physicalDims);
+  const data = new Int32Array(count * n);
+  const logProbabilities = new Float64Array(count);
+  const c1 = Math.max(count, 1);
+  let cur = ws.alloc(c1 * maxChi);
+  let nxt = ws.alloc(c1 * maxChi);
+  const tOff = ws.alloc(maxTensorSize(mps));
+  const pOff = ws.alloc(maxChi * maxD);
+  const wOff = ws.alloc(c1 * maxD * (weights === null ? 1 : maxChi));
+  const listOff = ws.alloc(Math.ceil(c1 / 2)) * 2;
+  const scaleOff = ws.alloc(c1);
+  const offsets = new Int32Array(maxD + 1);
+  const probs = new Float64Array(maxD);
+  const u = new Float64Array(count);
+  let f = ws.f64;
+  for (let b = 0; b < count; b++) f[cur + b] = 1;
+  for (let i = 0; i < n; i++) {
+    const [l, d, r] = mps.siteShape(i);
+    const t = mps.tensors[i]!;
+    copyTensor(ws, mps, i, tOff);
+    f = ws.f64;
+    rng.fill(u);
+    if (weights === null) {
+      const renv = shared![i + 1]!;
+      // P[a, s] = sum_b T[a, s, b] r[b]; W = L @ P (count x d)
+      for (let a = 0; a < l; a++) {
+        for (let s = 0; s < d; s++) {
+          const base = (a * d + s) * r;
+          let acc = 0;
+          for (let k = 0; k < r; k++) acc += t[base + k]! * renv[k]!;
+          f[pOff + a * d + s] = acc;
+        }
+      }
+      ws.gemm(cur, pOff, d, wOff, count, l, d);
+      for (let b = 0; b < count; b++) {
+        let total = 0;
+        for (let s = 0; s < d; s++) {
+          const v = f[wOff + b * d + s]!;
+          probs[s] = v;
+          total += v;
+        }
+        if (!(total > 0)) zeroTotal(null, b);
+        const s = draw(u[b]!, probs, d, total);
+        data[b * n + i] = s;
+        f[scaleOff + b] = 1 / probs[s]!;
+        logProbabilities[b]! += Math.log(probs[s]! / total);
+      }
+      groupRows(ws, data, n, i, count, d, listOff, offsets);
+      for (let s = 0; s < d; s++) {
+        const start = offsets[s]!;
+        ws.gatheredGemm(cur, nxt, listOff + start, offsets[s + 1]! - start, tOff + s * r, d * r, l, r, scaleOff);
+      }
+    } else {
+      // V = L @ T as (l) x (d r); weight of s: w_s * (V_s . r_b); l' = V_s / (V_s . r_b)
+      const renv = perSample![i + 1]!;
+      ws.gemm(cur, tOff, d * r, wOff, count, l, d * r);
+      const dr = d * r;
+      for (let b = 0; b < count; b++) {
+        let total = 0;
+        const vo = wOff + b * dr;
+        const ro = renv + b * r;
+        const wo = (b * n + i) * d;
+        for (let s = 0; s < d; s++) {
+          let acc = 0;
+          const so = vo + s * r;
+          for (let k = 0; k < r; k++) acc += f[so + k]! * f[ro + k]!;
+          probs[s] = acc * weights[wo + s]!;
+          total += probs[s]!;
+        }
+        if (!(total > 0)) zeroTotal(weights, b);
+        const s = draw(u[b]!, probs, d, total);
+        data[b * n + i] = s;
+        logProbabilities[b]! += Math.log(probs[s]! / total);
+        const inv = weights[wo + s]! / probs[s]!;
+        const so = vo + s * r;
+        const no = nxt + b * r;
+        for (let k = 0; k < r; k++) f[no + k] = f[so + k]! * inv;
+      }
+    }
+    const swap = cur;
+    cur = nxt;
+    nxt = swap;
+  }
+  return { data, count, length: n, logProbabilities };
+}
+
+/** Born sweep: weight of s is (l T_s) R (l T_s)^T, with R shared or per sample. */
+function sweepBorn(
+  ws: Workspace,
+  mps: MPS,
+  count: number,
+  rng: RandomGenerator,
+  shared: Float64Array[] | null,
+  perSample: number[] | null,
+  weights: Float64Array | null,
+): SampleResult {
+  const n = mps.length;
+  const maxChi = mps.maxBondDim;
+  const maxD = Math.max(...mps.physicalDims);
+  const data = new Int32Array(count * n);
+  const logProbabilities = new Float64Array(count);
+  const c1 = Math.max(count, 1);
+  let cur = ws.alloc(c1 * maxChi);
+  let nxt = ws.alloc(c1 * maxChi);
+  const tOff = ws.alloc(maxTensorSize(mps));
+  const rOff = ws.alloc(maxChi * maxChi);
+  const vOff = ws.alloc(c1 * maxD * maxChi);
+  const vrOff = ws.alloc(c1 * maxD * maxChi);
+  const probs = new Float64Array(maxD);
+  const u = new Float64Array(count);
+  let f = ws.f64;
+  for (let b = 0; b < count; b++) f[cur + b] = 1;
+  for (let i = 0; i < n; i++) {
+    const [l, d, r] = mps.siteShape(i);
+    copyTensor(ws, mps, i, tOff);
+    f = ws.f64;
+    rng.fill(u);
+    const dr = d * r;
+    ws.gemm(cur, tOff, dr, vOff, count, l, dr);
+    if (weights === null) {
+      f.set(shared![i + 1]!, rOff);
+      ws.gemm(vOff, rOff, r, vrOff, count * d, r, r);
+    } else {
+      const renv = perSample![i + 1]!;
+      for (let b = 0; b < count; b++) ws.gemm(vOff + b * dr, renv + b * r * r, r, vrOff + b * dr, d, r, r);
+    }
+    for (let b = 0; b < count; b++) {
+      let total = 0;
+      const wo = (b * n + i) * d;
+      for (let s = 0; s < d; s++) {
+        const o = b * dr + s * r;
+        let acc = 0;
+        for (let k = 0; k < r; k++) acc += f[vOff + o + k]! * f[vrOff + o + k]!;
+        if (acc < 0) acc = 0; // rounding in a positive semi-definite form
+        probs[s] = weights === null ? acc : acc * weights[wo + s]!;
+        total += probs[s]!;
+      }
+      if (!(total > 0)) zeroTotal(weights, b);
+      const s = draw(u[b]!, probs, d, total);
+      data[b * n + i] = s;
+      logProbabilities[b]! += Math.log(probs[s]! / total);
+      const norm = weights === null ? probs[s]! : probs[s]! / weights[wo + s]!;
+      const inv = 1 / Math.sqrt(norm);
+      const o = vOff + b * dr + s * r;
+      const no = nxt + b * r;
+      for (let k = 0; k < r; k++) f[no + k] = f[o + k]! * inv;
+    }
+    const swap = cur;
+    cur = nxt;
+    nxt = swap;
+  }
+  return { data, count, length: n, logProbabilities };
+}
+
+/**
+ * Per-sample right environments for per-sample weights, in the workspace: offsets[i] holds
+ * count rows of chi_i (linear) or chi_i^2 (Born) entries, each row rescaled to max |entry| 1;
+ * logScales accumulates the log factors (so the true environment of sites 0.. is
+ * exp(logScales[b]) * row b of offsets[0]).
+ */
+function batchedRightEnvironments(ws: Workspace, mps: MPS, w: Float64Array, count: number): { offsets: number[]; logScales: Float64Array } {
+  const n = mps.length;
+  const d = mps.physicalDims[0]!;
+  const born = mps.kind === 'born';
+  const c1 = Math.max(count, 1);
+  const offsets: number[] = [];
+  for (let i = 0; i <= n; i++) {
+    const chi = i === n ? 1 : mps.leftDim(i);
+    offsets.push(ws.alloc(c1 * (born ? chi * chi : chi)));
+  }
+  const maxChi = mps.maxBondDim;
+  const size = maxTensorSize(mps);
+  const ttOff = ws.alloc(size);
+  const tsOff = ws.alloc(size);
+  const tmpOff = ws.alloc(born ? 2 * maxChi * maxChi : c1 * maxChi * d);
+  const logScales = new Float64Array(count);
+  let f = ws.f64;
+  for (let b = 0; b < count; b++) f[offsets[n]! + b] = 1;
+  for (let i = n - 1; i >= 0; i--) {
+    const [l, , r] = mps.siteShape(i);
+    const t = mps.tensors[i]!;
+    const prev = offsets[i + 1]!;
+    const out = offsets[i]!;
+    f = ws.f64;
+    const rowSize = born ? l * l : l;
+    if (!born) {
+      // tmp = R_{i+1} (count x r) @ TT (r x l d), TT[k, a d + s] = T[a, s, k]
+      const ld = l * d;
+      for (let a = 0; a < l; a++) for (let s = 0; s < d; s++) for (let k = 0; k < r; k++) f[ttOff + k * ld + a * d + s] = t[(a * d + s) * r + k]!;
+      ws.gemm(prev, ttOff, ld, tmpOff, count, r, ld);
+      for (let b = 0; b < count; b++) {
+        const wo = (b * n + i) * d;
+        const oo = out + b * l;
+        for (let a = 0; a < l; a++) {
+          let acc = 0;
+          const base = tmpOff + b * ld + a * d;
+          for (let s = 0; s < d; s++) acc += w[wo + s]! * f[base + s]!;
+          f[oo + a] = acc;
+        }
+      }
+    } else {
+      // out_b = sum_s w_s T_s (R_b T_s^T); T_s contiguous (l x r) at tsOff + s l r, T_s^T (r x l) at ttOff + s r l
+      for (let s = 0; s < d; s++) {
+        for (let a = 0; a < l; a++) {
+          for (let k = 0; k < r; k++) {
+            const v = t[(a * d + s) * r + k]!;
+            f[tsOff + s * l * r + a * r + k] = v;
+            f[ttOff + s * r * l + k * l + a] = v;
+          }
+        }
+      }
+      const yOff = tmpOff;
+      const zOff = tmpOff + maxChi * maxChi;
+      for (let b = 0; b < count; b++) {
+        const oo = out + b * l * l;
+        for (let k = 0; k < l * l; k++) f[oo + k] = 0;
+        const wo = (b * n + i) * d;
+        for (let s = 0; s < d; s++) {
+          const ws_ = w[wo + s]!;
+          if (ws_ === 0) continue;
+          ws.gemm(prev + b * r * r, ttOff + s * r * l, l, yOff, r, r, l);
+          ws.gemm(tsOff + s * l * r, yOff, l, zOff, l, r, l);
+          for (let k = 0; k < l * l; k++) f[oo + k]! += ws_ * f[zOff + k]!;
+        }
+      }
+    }
+    for (let b = 0; b < count; b++) {
+      const oo = out + b * rowSize;
+      let maxAbs = 0;
+      for (let k = 0; k < rowSize; k++) {
+        const v = Math.abs(f[oo + k]!);
+        if (v > maxAbs) maxAbs = v;
+      }
+      if (maxAbs > 0) {
+        const inv = 1 / maxAbs;
+        for (let k = 0; k < rowSize; k++) f[oo + k]! *= inv;
+        logScales[b]! += Math.log(maxAbs);
+      }
+    }
+  }
+  return { offsets, logScales };
+}

@@ -1,0 +1,240 @@
+/**
+ * Scratch memory and the two float64 matrix kernels of the hot paths. The default engine is a
+ * hand-written WebAssembly SIMD module (f64x2, see wasm/kernels.wat); where WebAssembly SIMD is
+ * unavailable, the same kernels run as plain JavaScript. Both compute in float64 with the same
+ * summation order per output entry, so results agree to the last bit in practice and to rounding
+ * in any case.
+ *
+ * Offsets are in float64 units; row lists are int32 at `i32` index 2 * offset. Views are
+ * replaced when memory grows, so read `f64`/`i32` again after every `alloc`.
+ */
+import { gatheredRowsTimesMatrix } from './kernels';
+import { kernelsWasmBase64 } from './wasm/kernels-binary';
+
+/** Which implementation runs the float64 kernels. */
+export type KernelEngine = 'wasm-simd' | 'javascript';
+
+export interface Workspace {
+  readonly engine: KernelEngine;
+  f64: Float64Array;
+  i32: Int32Array;
+  /** Frees everything allocated since the last reset. */
+  reset(): void;
+  /** Allocates `doubles` float64 slots (16-byte aligned); returns the offset in float64 units. */
+  alloc(doubles: number): number;
+  /** y[rows x outer] = x[rows x inner] @ m (m: inner x outer with row stride mStride). */
+  gemm(x: number, m: number, mStride: number, y: number, rows: number, inner: number, outer: number): void;
+  /**
+   * For k < count, r = i32[rowList + k] (rowList is an int32 index): y[r] = scale[r] * (x[r] @ m);
+   * scale < 0 means none.
+   */
+  gatheredGemm(
+    x: number,
+    y: number,
+    rowList: number,
+    count: number,
+    m: number,
+    mStride: number,
+    inner: number,
+    outer: number,
+    scale: number,
+  ): void;
+}
+
+interface KernelExports {
+  memory: WebAssembly.Memory;
+  gemm(x: number, m: number, ms: number, y: number, rows: number, inner: number, outer: number): void;
+  gatheredGemm(
+    x: number,
+    y: number,
+    rows: number,
+    count: number,
+    m: number,
+    ms: number,
+    inner: number,
+    outer: number,
+    scale: number,
+  ): void;
+}
+
+function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
+  const binary = atob(text);
+  const bytes = new Uint8Array(binary.length);
+  for (let k = 0; k < binary.length; k++) bytes[k] = binary.charCodeAt(k);
+  return bytes;
+}
+
+const PAGE = 65536;
+
+class WasmWorkspace implements Workspace {
+  readonly engine: KernelEngine = 'wasm-simd';
+  f64: Float64Array;
+  i32: Int32Array;
+  private top = 0;
+  private readonly exports: KernelExports;
+
+  constructor(exports: KernelExports) {
+    this.exports = exports;
+    this.f64 = new Float64Array(exports.memory.buffer);
+    this.i32 = new Int32Array(exports.memory.buffer);
+  }
+
+  reset(): void {
+    this.top = 0;
+  }
+
+  alloc(doubles: number): number {
+    const offset = this.top;
+    this.top += Math.ceil(Math.max(doubles, 0) / 2) * 2;
+    const needed = this.top * 8;
+    const memory = this.exports.memory;
+    if (needed > memory.buffer.byteLength) {
+      const pages = Math.ceil((needed - memory.buffer.byteLength) / PAGE);
+      memory.grow(Math.max(pages, memory.buffer.byteLength / PAGE / 2) | 0);
+    }
+    if (this.f64.buffer !== memory.buffer) {
+      this.f64 = new Float64Array(memory.buffer);
+      this.i32 = new Int32Array(memory.buffer);
+    }
+    return offset;
+  }
+
+  gemm(x: number, m: number, mStride: number, y: number, rows: number, inner: number, outer: number): void {
+    if (rows > 0 && outer > 0) this.exports.gemm(x * 8, m * 8, mStride * 8, y * 8, rows, inner, outer);
+  }
+
+  gatheredGemm(
+    x: number,
+    y: number,
+    rowList: number,
+    count: number,
+    m: number,
+    mStride: number,
+    inner: number,
+    outer: number,
+    scale: number,
+  ): void {
+    if (count > 0 && outer > 0) {
+      this.exports.gatheredGemm(x * 8, y * 8, rowList * 4, count, m * 8, mStride * 8, inner, outer, scale < 0 ? -1 : scale * 8);
+    }
+  }
+}
+
+class JavaScriptWorkspace implements Workspace {
+  readonly engine: KernelEngine = 'javascript';
+  f64 = new Float64Array(8192);
+  i32 = new Int32Array(this.f64.buffer);
+  private top = 0;
+
+  reset(): void {
+    this.top = 0;
+  }
+
+  alloc(doubles: number): number {
+    const offset = this.top;
+    this.top += Math.ceil(Math.max(doubles, 0) / 2) * 2;
+    if (this.top > this.f64.length) {
+      const next = new Float64Array(Math.max(this.top, this.f64.length * 2));
+      next.set(this.f64);
+      this.f64 = next;
+      this.i32 = new Int32Array(next.buffer);
+    }
+    return offset;
+  }
+
+  gemm(x: number, m: number, mStride: number, y: number, rows: number, inner: number, outer: number): void {
+    const f = this.f64;
+    for (let i = 0; i < rows; i++) {
+      const xo = x + i * inner;
+      const yo = y + i * outer;
+      for (let j = 0; j < outer; j++) f[yo + j] = 0;
+      for (let a = 0; a < inner; a++) {
+        const c = f[xo + a]!;
+        const mo = m + a * mStride;
+        for (let j = 0; j < outer; j++) f[yo + j]! += c * f[mo + j]!;
+      }
+    }
+  }
+
+  gatheredGemm(
+    x: number,
+    y: number,
+    rowList: number,
+    count: number,
+    m: number,
+    mStride: number,
+    inner: number,
+    outer: number,
+    scale: number,
+  ): void {
+    // rows are offsets relative to x and y in units of their row strides
+    const f = this.f64;
+    const rows = this.i32.subarray(rowList, rowList + count);
+    const xs = f.subarray(x);
+    const ys = f.subarray(y);
+    gatheredRowsTimesMatrix(
+      xs,
+      ys,
+      rows,
+      count,
+      f,
+      m,
+      mStride,
+      inner,
+      outer,
+      scale < 0 ? null : f.subarray(scale),
+    );
+  }
+}
+
+let wasmExports: KernelExports | null | undefined;
+let preferred: KernelEngine | undefined;
+const cache: Partial<Record<KernelEngine, Workspace>> = {};
+
+function loadWasm(): KernelExports | null {
+  if (wasmExports !== undefined) return wasmExports;
+  try {
+    if (typeof WebAssembly !== 'object') throw new Error('no WebAssembly');
+    const bytes = decodeBase64(kernelsWasmBase64);
+    const module = new WebAssembly.Module(bytes);
+    const instance = new WebAssembly.Instance(module, {});
+    wasmExports = instance.exports as unknown as KernelExports;
+  } catch {
+    wasmExports = null;
+  }
+  return wasmExports;
+}
+
+/** True when the WebAssembly SIMD kernels can run here. */
+export function wasmKernelsAvailable(): boolean {
+  return loadWasm() !== null;
+}
+
+/**
+ * Chooses the engine of the float64 kernels for subsequent calls: `wasm-simd` (the default
+ * where available) or `javascript`. Returns the engine now in use.
+ */
+export function setKernelEngine(engine: KernelEngine | 'auto'): KernelEngine {
+  if (engine === 'auto') preferred = undefined;
+  else if (engine === 'wasm-simd' && !wasmKernelsAvailable()) {
+    throw new Error('WebAssembly SIMD is not available in this runtime');
+  } else preferred = engine;
+  return kernelEngine();
+}
+
+/** The engine of the float64 kernels in use. */
+export function kernelEngine(): KernelEngine {
+  return preferred ?? (wasmKernelsAvailable() ? 'wasm-simd' : 'javascript');
+}
+
+/** The shared workspace of the current engine, reset and ready. Calls must not interleave. */
+export function workspace(): Workspace {
+  const engine = kernelEngine();
+  let ws = cache[engine];
+  if (ws === undefined) {
+    ws = engine === 'wasm-simd' ? new WasmWorkspace(loadWasm()!) : new JavaScriptWorkspace();
+    cache[engine] = ws;
+  }
+  ws.reset();
+  return ws;
+}
