@@ -11,16 +11,17 @@
     (param $x0 i32) (param $x1 i32) (param $x2 i32) (param $x3 i32)
     (param $y0 i32) (param $y1 i32) (param $y2 i32) (param $y3 i32)
     (param $s0 f64) (param $s1 f64) (param $s2 f64) (param $s3 f64)
-    (param $m i32) (param $ms i32) (param $inner i32) (param $outer i32)
+    (param $m i32) (param $ms i32) (param $inner i32) (param $outer i32) (param $j0 i32)
     (local $j i32) (local $a i32) (local $ob i32) (local $ib i32) (local $vb i32) (local $mb i32)
     (local $c0 v128) (local $c1 v128) (local $c2 v128) (local $c3 v128) (local $v v128) (local $p i32)
     (local $e0 f64) (local $e1 f64) (local $e2 f64) (local $e3 f64) (local $w f64)
     (local.set $ob (i32.shl (local.get $outer) (i32.const 3)))
     (local.set $ib (i32.shl (local.get $inner) (i32.const 3)))
-    ;; vb = bytes covered by full f64x2 pairs
-    (local.set $vb (i32.and (local.get $ob) (i32.const -16)))
+    ;; columns [j0, vb) in f64x2 pairs, then one odd column
+    (local.set $vb (i32.add (local.get $j0)
+      (i32.and (i32.sub (local.get $ob) (local.get $j0)) (i32.const -16))))
     ;; zero the outputs
-    (local.set $j (i32.const 0))
+    (local.set $j (local.get $j0))
     (block $zd (loop $zl
       (br_if $zd (i32.ge_u (local.get $j) (local.get $ob)))
       (f64.store (i32.add (local.get $y0) (local.get $j)) (f64.const 0))
@@ -41,7 +42,7 @@
       (local.set $c1 (f64x2.splat (local.get $e1)))
       (local.set $c2 (f64x2.splat (local.get $e2)))
       (local.set $c3 (f64x2.splat (local.get $e3)))
-      (local.set $j (i32.const 0))
+      (local.set $j (local.get $j0))
       (block $jd (loop $jl
         (br_if $jd (i32.ge_u (local.get $j) (local.get $vb)))
         (local.set $v (v128.load (i32.add (local.get $mb) (local.get $j))))
@@ -71,7 +72,7 @@
       (local.set $mb (i32.add (local.get $mb) (local.get $ms)))
       (br $al)))
     ;; scale
-    (local.set $j (i32.const 0))
+    (local.set $j (local.get $j0))
     (block $sd (loop $sl
       (br_if $sd (i32.ge_u (local.get $j) (local.get $ob)))
       (local.set $p (i32.add (local.get $y0) (local.get $j)))
@@ -84,6 +85,78 @@
       (f64.store (local.get $p) (f64.mul (f64.load (local.get $p)) (local.get $s3)))
       (local.set $j (i32.add (local.get $j) (i32.const 8)))
       (br $sl)))
+  )
+
+  ;; Four rows times four columns, accumulated in registers over the whole inner dimension:
+  ;; y_k[0..4) = s_k * sum_a x_k[a] m[a, 0..4) (pointers already at the tile's first column).
+  (func $tile4x4
+    (param $x0 i32) (param $x1 i32) (param $x2 i32) (param $x3 i32)
+    (param $y0 i32) (param $y1 i32) (param $y2 i32) (param $y3 i32)
+    (param $s0 f64) (param $s1 f64) (param $s2 f64) (param $s3 f64)
+    (param $m i32) (param $ms i32) (param $ib i32)
+    (local $a i32) (local $v0 v128) (local $v1 v128) (local $c v128)
+    (local $a00 v128) (local $a01 v128) (local $a10 v128) (local $a11 v128)
+    (local $a20 v128) (local $a21 v128) (local $a30 v128) (local $a31 v128)
+    (block $done (loop $lp
+      (br_if $done (i32.ge_u (local.get $a) (local.get $ib)))
+      (local.set $v0 (v128.load (local.get $m)))
+      (local.set $v1 (v128.load offset=16 (local.get $m)))
+      (local.set $c (v128.load64_splat (i32.add (local.get $x0) (local.get $a))))
+      (local.set $a00 (f64x2.add (local.get $a00) (f64x2.mul (local.get $c) (local.get $v0))))
+      (local.set $a01 (f64x2.add (local.get $a01) (f64x2.mul (local.get $c) (local.get $v1))))
+      (local.set $c (v128.load64_splat (i32.add (local.get $x1) (local.get $a))))
+      (local.set $a10 (f64x2.add (local.get $a10) (f64x2.mul (local.get $c) (local.get $v0))))
+      (local.set $a11 (f64x2.add (local.get $a11) (f64x2.mul (local.get $c) (local.get $v1))))
+      (local.set $c (v128.load64_splat (i32.add (local.get $x2) (local.get $a))))
+      (local.set $a20 (f64x2.add (local.get $a20) (f64x2.mul (local.get $c) (local.get $v0))))
+      (local.set $a21 (f64x2.add (local.get $a21) (f64x2.mul (local.get $c) (local.get $v1))))
+      (local.set $c (v128.load64_splat (i32.add (local.get $x3) (local.get $a))))
+      (local.set $a30 (f64x2.add (local.get $a30) (f64x2.mul (local.get $c) (local.get $v0))))
+      (local.set $a31 (f64x2.add (local.get $a31) (f64x2.mul (local.get $c) (local.get $v1))))
+      (local.set $m (i32.add (local.get $m) (local.get $ms)))
+      (local.set $a (i32.add (local.get $a) (i32.const 8)))
+      (br $lp)))
+    (local.set $c (f64x2.splat (local.get $s0)))
+    (v128.store (local.get $y0) (f64x2.mul (local.get $a00) (local.get $c)))
+    (v128.store offset=16 (local.get $y0) (f64x2.mul (local.get $a01) (local.get $c)))
+    (local.set $c (f64x2.splat (local.get $s1)))
+    (v128.store (local.get $y1) (f64x2.mul (local.get $a10) (local.get $c)))
+    (v128.store offset=16 (local.get $y1) (f64x2.mul (local.get $a11) (local.get $c)))
+    (local.set $c (f64x2.splat (local.get $s2)))
+    (v128.store (local.get $y2) (f64x2.mul (local.get $a20) (local.get $c)))
+    (v128.store offset=16 (local.get $y2) (f64x2.mul (local.get $a21) (local.get $c)))
+    (local.set $c (f64x2.splat (local.get $s3)))
+    (v128.store (local.get $y3) (f64x2.mul (local.get $a30) (local.get $c)))
+    (v128.store offset=16 (local.get $y3) (f64x2.mul (local.get $a31) (local.get $c)))
+  )
+
+  ;; Four rows: register tiles over groups of four columns, the remaining columns by $rows4.
+  (func $block4
+    (param $x0 i32) (param $x1 i32) (param $x2 i32) (param $x3 i32)
+    (param $y0 i32) (param $y1 i32) (param $y2 i32) (param $y3 i32)
+    (param $s0 f64) (param $s1 f64) (param $s2 f64) (param $s3 f64)
+    (param $m i32) (param $ms i32) (param $inner i32) (param $outer i32)
+    (local $j i32) (local $tb i32) (local $ib i32)
+    (local.set $ib (i32.shl (local.get $inner) (i32.const 3)))
+    ;; tb = bytes covered by whole tiles of four columns
+    (local.set $tb (i32.and (i32.shl (local.get $outer) (i32.const 3)) (i32.const -32)))
+    (block $done (loop $lp
+      (br_if $done (i32.ge_u (local.get $j) (local.get $tb)))
+      (call $tile4x4
+        (local.get $x0) (local.get $x1) (local.get $x2) (local.get $x3)
+        (i32.add (local.get $y0) (local.get $j)) (i32.add (local.get $y1) (local.get $j))
+        (i32.add (local.get $y2) (local.get $j)) (i32.add (local.get $y3) (local.get $j))
+        (local.get $s0) (local.get $s1) (local.get $s2) (local.get $s3)
+        (i32.add (local.get $m) (local.get $j)) (local.get $ms) (local.get $ib))
+      (local.set $j (i32.add (local.get $j) (i32.const 32)))
+      (br $lp)))
+    (if (i32.lt_u (local.get $tb) (i32.shl (local.get $outer) (i32.const 3)))
+      (then
+        (call $rows4
+          (local.get $x0) (local.get $x1) (local.get $x2) (local.get $x3)
+          (local.get $y0) (local.get $y1) (local.get $y2) (local.get $y3)
+          (local.get $s0) (local.get $s1) (local.get $s2) (local.get $s3)
+          (local.get $m) (local.get $ms) (local.get $inner) (local.get $outer) (local.get $tb))))
   )
 
   ;; y[0..outer) = s * (x[0..inner) @ m) for one row.
@@ -143,7 +216,7 @@
     (local.set $yp (local.get $y))
     (block $d4 (loop $l4
       (br_if $d4 (i32.gt_u (i32.add (local.get $i) (i32.const 4)) (local.get $rows)))
-      (call $rows4
+      (call $block4
         (local.get $xp)
         (i32.add (local.get $xp) (local.get $xs))
         (i32.add (local.get $xp) (i32.shl (local.get $xs) (i32.const 1)))
@@ -197,7 +270,7 @@
               (local.set $s1 (f64.load (i32.add (local.get $scale) (i32.shl (local.get $r1) (i32.const 3)))))
               (local.set $s2 (f64.load (i32.add (local.get $scale) (i32.shl (local.get $r2) (i32.const 3)))))
               (local.set $s3 (f64.load (i32.add (local.get $scale) (i32.shl (local.get $r3) (i32.const 3)))))))
-          (call $rows4
+          (call $block4
             (i32.add (local.get $x) (i32.mul (local.get $r0) (local.get $xs)))
             (i32.add (local.get $x) (i32.mul (local.get $r1) (local.get $xs)))
             (i32.add (local.get $x) (i32.mul (local.get $r2) (local.get $xs)))

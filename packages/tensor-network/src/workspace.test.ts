@@ -1,0 +1,84 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { createRandom } from './random';
+import { type KernelEngine, setKernelEngine, wasmKernelsAvailable, workspace } from './workspace';
+
+afterAll(() => {
+  setKernelEngine('auto');
+});
+
+function naive(x: Float64Array, m: Float64Array, rows: number, inner: number, outer: number): Float64Array {
+  const y = new Float64Array(rows * outer);
+  for (let i = 0; i < rows; i++)
+    for (let j = 0; j < outer; j++) {
+      let acc = 0;
+      for (let a = 0; a < inner; a++) acc += x[i * inner + a]! * m[a * outer + j]!;
+      y[i * outer + j] = acc;
+    }
+  return y;
+}
+
+it('the WebAssembly SIMD kernels load in this runtime', () => {
+  expect(wasmKernelsAvailable()).toBe(true);
+});
+
+describe.each(['wasm-simd', 'javascript'] as KernelEngine[])('%s kernels', (engine) => {
+  const rng = createRandom(17);
+  const sizes: [number, number, number][] = [
+    [1, 1, 1],
+    [3, 5, 7],
+    [4, 4, 4],
+    [9, 33, 3],
+    [17, 8, 9],
+    [6, 2, 31],
+    [13, 64, 66],
+  ];
+  it.each(sizes)('gemm %i x %i x %i equals the naive product to rounding', (rows, inner, outer) => {
+    setKernelEngine(engine);
+    const ws = workspace();
+    const x = new Float64Array(rows * inner).map(() => rng.float64() - 0.5);
+    const m = new Float64Array(inner * outer).map(() => rng.float64() - 0.5);
+    const xo = ws.alloc(x.length);
+    const mo = ws.alloc(m.length);
+    const yo = ws.alloc(rows * outer + 2);
+    ws.f64.set(x, xo);
+    ws.f64.set(m, mo);
+    ws.f64[yo + rows * outer] = 12345; // guard: nothing written past the output
+    ws.gemm(xo, mo, outer, yo, rows, inner, outer);
+    const ref = naive(x, m, rows, inner, outer);
+    for (let k = 0; k < ref.length; k++) expect(Math.abs(ws.f64[yo + k]! - ref[k]!)).toBeLessThan(1e-13 * inner);
+    expect(ws.f64[yo + rows * outer]).toBe(12345);
+  });
+
+  it.each(sizes)('gathered scaled gemm %i x %i x %i on a strided submatrix', (rows, inner, outer) => {
+    setKernelEngine(engine);
+    const ws = workspace();
+    const stride = outer + 3;
+    const x = new Float64Array(rows * inner).map(() => rng.float64() - 0.5);
+    const big = new Float64Array(inner * stride).map(() => rng.float64() - 0.5);
+    const m = new Float64Array(inner * outer);
+    for (let a = 0; a < inner; a++) for (let j = 0; j < outer; j++) m[a * outer + j] = big[a * stride + 2 + j]!;
+    const scale = new Float64Array(rows).map(() => rng.float64() + 0.5);
+    const list = Array.from({ length: rows }, (_, k) => k).filter((k) => k % 3 !== 1);
+    const xo = ws.alloc(x.length);
+    const bo = ws.alloc(big.length);
+    const so = ws.alloc(rows);
+    const yo = ws.alloc(rows * outer);
+    const lo = ws.alloc(rows) * 2;
+    ws.f64.set(x, xo);
+    ws.f64.set(big, bo);
+    ws.f64.set(scale, so);
+    ws.f64.fill(-7, yo, yo + rows * outer);
+    list.forEach((r, k) => {
+      ws.i32[lo + k] = r;
+    });
+    ws.gatheredGemm(xo, yo, lo, list.length, bo + 2, stride, inner, outer, so);
+    const ref = naive(x, m, rows, inner, outer);
+    for (let r = 0; r < rows; r++) {
+      for (let j = 0; j < outer; j++) {
+        const got = ws.f64[yo + r * outer + j]!;
+        if (list.includes(r)) expect(Math.abs(got - scale[r]! * ref[r * outer + j]!)).toBeLessThan(1e-13 * inner);
+        else expect(got).toBe(-7); // rows not listed are untouched
+      }
+    }
+  });
+});
