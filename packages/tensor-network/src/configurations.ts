@@ -33,22 +33,30 @@ export function readConfigurations(
       }
       for (let i = 0; i < n; i++) {
         const v = row[i] as number;
-        if (!Number.isInteger(v)) invalidArgument(fn, `${argument}[${b}][${i}]`, v, 'an integer digit');
+        if (!Number.isInteger(v))
+          invalidArgument(fn, `${argument}[${b}][${i}]`, v, 'an integer digit');
         data[b * n + i] = v;
       }
     }
   } else if (typeof input === 'object' && input !== null && 'data' in input && 'count' in input) {
     const batch = input as ConfigurationBatch;
     count = batch.count;
-    if (!Number.isInteger(count) || count < 0) invalidArgument(fn, `${argument}.count`, count, 'a non-negative integer');
+    if (!Number.isInteger(count) || count < 0)
+      invalidArgument(fn, `${argument}.count`, count, 'a non-negative integer');
     if (batch.data == null || batch.data.length !== count * n) {
-      invalidArgument(fn, `${argument}.data`, batch.data?.length, `an array of count * length = ${count * n} digits`);
+      invalidArgument(
+        fn,
+        `${argument}.data`,
+        batch.data?.length,
+        `an array of count * length = ${count * n} digits`,
+      );
     }
     data = batch.data instanceof Int32Array ? batch.data : Int32Array.from(batch.data);
     if (!(batch.data instanceof Int32Array)) {
       // Int32Array.from truncates non-integers silently; check the originals.
       for (let k = 0; k < data.length; k++) {
-        if (data[k] !== batch.data[k]) invalidArgument(fn, `${argument}.data[${k}]`, batch.data[k], 'an integer digit');
+        if (data[k] !== batch.data[k])
+          invalidArgument(fn, `${argument}.data[${k}]`, batch.data[k], 'an integer digit');
       }
     }
   } else {
@@ -60,7 +68,12 @@ export function readConfigurations(
       const v = data[b * n + i]!;
       const d = dims[i]!;
       if (!(v >= 0 && v < d) || !Number.isInteger(v)) {
-        invalidArgument(fn, `${argument}`, v, `digits in [0, ${d - 1}] (configuration ${b}, site ${i})`);
+        invalidArgument(
+          fn,
+          `${argument}`,
+          v,
+          `digits in [0, ${d - 1}] (configuration ${b}, site ${i})`,
+        );
       }
     }
   }

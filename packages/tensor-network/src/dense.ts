@@ -49,7 +49,13 @@ export function toDense(mps: MPS): Float64Array {
     p[k] = mps.kind === 'born' ? v * v : v;
     total += p[k]!;
   }
-  if (!(total > 0)) invalidArgument('toDense', 'mps', 'an MPS with zero total weight', 'a normalisable distribution');
+  if (!(total > 0))
+    invalidArgument(
+      'toDense',
+      'mps',
+      'an MPS with zero total weight',
+      'a normalisable distribution',
+    );
   for (let k = 0; k < size; k++) p[k]! /= total;
   void logScale;
   return p;
@@ -69,12 +75,21 @@ export function fromDense(
 ): MPS {
   const fn = 'fromDense';
   const kind = options.kind ?? 'linear';
-  if (!Array.isArray(physicalDims) || physicalDims.length < 1 || !physicalDims.every((d) => Number.isInteger(d) && d >= 2)) {
+  if (
+    !Array.isArray(physicalDims) ||
+    physicalDims.length < 1 ||
+    !physicalDims.every((d) => Number.isInteger(d) && d >= 2)
+  ) {
     invalidArgument(fn, 'physicalDims', physicalDims, 'a non-empty array of integers >= 2');
   }
   const size = denseSize(fn, physicalDims);
   if (probabilities == null || probabilities.length !== size) {
-    invalidArgument(fn, 'probabilities', probabilities?.length, `a vector of length prod(physicalDims) = ${size}`);
+    invalidArgument(
+      fn,
+      'probabilities',
+      probabilities?.length,
+      `a vector of length prod(physicalDims) = ${size}`,
+    );
   }
   let total = 0;
   for (let k = 0; k < size; k++) {

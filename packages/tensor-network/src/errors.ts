@@ -7,11 +7,10 @@ const marker = Symbol.for('latticediff.error');
 
 /** Base class of every error thrown on purpose by latticediff packages. */
 export class LatticeDiffError extends Error {
-  private readonly [marker] = true;
-
   constructor(name: string, message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = name;
+    Object.defineProperty(this, marker, { value: true, enumerable: false });
   }
 
   /** True for any latticediff error, even one created by another copy of this package. */
@@ -26,13 +25,15 @@ export class LatticeDiffError extends Error {
 
 function describeValue(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value);
-  if (typeof value === 'number' || typeof value === 'boolean' || value == null) return String(value);
+  if (typeof value === 'number' || typeof value === 'boolean' || value == null)
+    return String(value);
   if (typeof value === 'bigint') return `${value}n`;
   if (Array.isArray(value)) {
     const head = value.slice(0, 8).map(describeValue).join(', ');
     return value.length > 8 ? `[${head}, ... (${value.length} items)]` : `[${head}]`;
   }
-  if (ArrayBuffer.isView(value)) return `${value.constructor.name}(${(value as Float64Array).length})`;
+  if (ArrayBuffer.isView(value))
+    return `${value.constructor.name}(${(value as Float64Array).length})`;
   try {
     const text = JSON.stringify(value);
     return text.length > 120 ? `${text.slice(0, 117)}...` : text;

@@ -18,68 +18,80 @@ function close(a: number, b: number, rel = 1e-10): void {
   expect(Math.abs(a - b)).toBeLessThanOrEqual(rel * Math.max(1, Math.abs(b)));
 }
 
-describe.each(cases)('evaluation against enumeration ($kind, d=$d, N=$n, chi=$chi)', ({ kind, d, n, chi }) => {
-  const mps = randomMPS({ length: n, physicalDim: d, bondDim: chi, kind, seed: 11 + n });
-  const exact = bruteDistribution(mps);
+describe.each(cases)(
+  'evaluation against enumeration ($kind, d=$d, N=$n, chi=$chi)',
+  ({ kind, d, n, chi }) => {
+    const mps = randomMPS({ length: n, physicalDim: d, bondDim: chi, kind, seed: 11 + n });
+    const exact = bruteDistribution(mps);
 
-  it('logNormalization equals log of the enumerated sum', () => {
-    close(logNormalization(mps), Math.log(exact.z));
-  });
+    it('logNormalization equals log of the enumerated sum', () => {
+      close(logNormalization(mps), Math.log(exact.z));
+    });
 
-  it('logProbabilities of every configuration', () => {
-    const lp = logProbabilities(mps, exact.configs);
-    exact.p.forEach((p, k) => close(lp[k]!, Math.log(p)));
-  });
-
-  it('toDense equals the enumerated distribution and fromDense round-trips', () => {
-    const dense = toDense(mps);
-    exact.p.forEach((p, k) => close(dense[k]!, p, 1e-12));
-    const back = toDense(fromDense(dense, mps.physicalDims, { kind }));
-    exact.p.forEach((p, k) => close(back[k]!, p, 1e-12));
-  });
-
-  it('single-site marginals', () => {
-    const m = marginals(mps);
-    for (let i = 0; i < n; i++) {
-      for (let s = 0; s < d; s++) {
-        let ref = 0;
-        exact.configs.forEach((c, k) => {
-          if (c[i] === s) ref += exact.p[k]!;
-        });
-        close(m[i]![s]!, ref, 1e-12);
-      }
-    }
-  });
-
-  it('connected two-point correlations of a signed observable', () => {
-    const values = d === 2 ? [-1, 1] : [-1, 0.5, 2];
-    const { means, connected } = correlations(mps, { values });
-    const f = (s: number) => values[s]!;
-    for (let i = 0; i < n; i++) {
-      let mi = 0;
-      exact.configs.forEach((c, k) => {
-        mi += exact.p[k]! * f(c[i]!);
+    it('logProbabilities of every configuration', () => {
+      const lp = logProbabilities(mps, exact.configs);
+      exact.p.forEach((p, k) => {
+        close(lp[k]!, Math.log(p));
       });
-      close(means[i]!, mi, 1e-12);
-    }
-    for (let i = 0; i < n; i++) {
-      for (let j = 0; j < n; j++) {
-        let ref = 0;
-        exact.configs.forEach((c, k) => {
-          ref += exact.p[k]! * f(c[i]!) * f(c[j]!);
-        });
-        close(connected[i * n + j]!, ref - means[i]! * means[j]!, 1e-11);
+    });
+
+    it('toDense equals the enumerated distribution and fromDense round-trips', () => {
+      const dense = toDense(mps);
+      exact.p.forEach((p, k) => {
+        close(dense[k]!, p, 1e-12);
+      });
+      const back = toDense(fromDense(dense, mps.physicalDims, { kind }));
+      exact.p.forEach((p, k) => {
+        close(back[k]!, p, 1e-12);
+      });
+    });
+
+    it('single-site marginals', () => {
+      const m = marginals(mps);
+      for (let i = 0; i < n; i++) {
+        for (let s = 0; s < d; s++) {
+          let ref = 0;
+          exact.configs.forEach((c, k) => {
+            if (c[i] === s) ref += exact.p[k]!;
+          });
+          close(m[i]![s]!, ref, 1e-12);
+        }
       }
-    }
-  });
-});
+    });
+
+    it('connected two-point correlations of a signed observable', () => {
+      const values = d === 2 ? [-1, 1] : [-1, 0.5, 2];
+      const { means, connected } = correlations(mps, { values });
+      const f = (s: number) => values[s]!;
+      for (let i = 0; i < n; i++) {
+        let mi = 0;
+        exact.configs.forEach((c, k) => {
+          mi += exact.p[k]! * f(c[i]!);
+        });
+        close(means[i]!, mi, 1e-12);
+      }
+      for (let i = 0; i < n; i++) {
+        for (let j = 0; j < n; j++) {
+          let ref = 0;
+          exact.configs.forEach((c, k) => {
+            ref += exact.p[k]! * f(c[i]!) * f(c[j]!);
+          });
+          close(connected[i * n + j]!, ref - means[i]! * means[j]!, 1e-11);
+        }
+      }
+    });
+  },
+);
 
 describe('log-scale bookkeeping', () => {
   it('has no overflow or underflow at N = 4096 with entries spanning 1e-250..1e250', () => {
     const base = randomMPS({ length: 4096, bondDim: 4, seed: 5, spread: 2 });
     const scales = base.tensors.map((_, i) => (i % 3 === 0 ? 1e250 : i % 3 === 1 ? 1e-250 : 1e-3));
     const scaled = MPS.fromTensors(
-      base.tensors.map((t, i) => ({ shape: base.siteShape(i), data: t.map((v) => v * scales[i]!) })),
+      base.tensors.map((t, i) => ({
+        shape: base.siteShape(i),
+        data: t.map((v) => v * scales[i]!),
+      })),
     );
     const expectedShift = scales.reduce((acc, s) => acc + Math.log(s), 0);
     const logZ = logNormalization(base);

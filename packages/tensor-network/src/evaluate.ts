@@ -9,7 +9,7 @@
  */
 import { type ConfigurationsInput, readConfigurations } from './configurations';
 import { invalidArgument, NumericalError } from './errors';
-import { groupByDigit, gatheredRowsTimesMatrix } from './kernels';
+import { gatheredRowsTimesMatrix, groupByDigit } from './kernels';
 import type { MPS } from './mps';
 
 /** An environment with its log scale: the true environment is exp(logScale) * values. */
@@ -24,7 +24,8 @@ function rescale(values: Float64Array): number {
     const v = Math.abs(values[k]!);
     if (v > maxAbs) maxAbs = v;
   }
-  if (maxAbs === 0 || !Number.isFinite(maxAbs)) return maxAbs === 0 ? Number.NEGATIVE_INFINITY : Number.NaN;
+  if (maxAbs === 0 || !Number.isFinite(maxAbs))
+    return maxAbs === 0 ? Number.NEGATIVE_INFINITY : Number.NaN;
   const inv = 1 / maxAbs;
   for (let k = 0; k < values.length; k++) values[k]! *= inv;
   return Math.log(maxAbs);
@@ -34,7 +35,12 @@ function rescale(values: Float64Array): number {
  * Left transfer through site i: linear out[b] = sum_s w_s sum_a env[a] T[a,s,b];
  * Born out = sum_s w_s T_s^T env T_s. `weights` null means all ones. Not rescaled.
  */
-export function transferLeft(mps: MPS, site: number, env: Float64Array, weights: ArrayLike<number> | null): Float64Array {
+export function transferLeft(
+  mps: MPS,
+  site: number,
+  env: Float64Array,
+  weights: ArrayLike<number> | null,
+): Float64Array {
   const [l, d, r] = mps.siteShape(site);
   const t = mps.tensors[site]!;
   if (mps.kind === 'linear') {
@@ -86,7 +92,12 @@ export function transferLeft(mps: MPS, site: number, env: Float64Array, weights:
  * Right transfer through site i: linear out[a] = sum_s w_s sum_b T[a,s,b] env[b];
  * Born out = sum_s w_s T_s env T_s^T. Not rescaled.
  */
-export function transferRight(mps: MPS, site: number, env: Float64Array, weights: ArrayLike<number> | null): Float64Array {
+export function transferRight(
+  mps: MPS,
+  site: number,
+  env: Float64Array,
+  weights: ArrayLike<number> | null,
+): Float64Array {
   const [l, d, r] = mps.siteShape(site);
   const t = mps.tensors[site]!;
   if (mps.kind === 'linear') {
@@ -166,7 +177,10 @@ export function leftEnvironments(mps: MPS): Environment[] {
  * Right environments R_0..R_N (R_i covers sites i..N-1), each rescaled, with cumulative log scales.
  * `weights`, if given, is a function of the site returning the per-digit weight vector.
  */
-export function rightEnvironments(mps: MPS, weights?: (site: number) => ArrayLike<number> | null): Environment[] {
+export function rightEnvironments(
+  mps: MPS,
+  weights?: (site: number) => ArrayLike<number> | null,
+): Environment[] {
   const n = mps.length;
   const envs = new Array<Environment>(n + 1);
   envs[n] = { values: unitEnvironment(), logScale: 0 };
@@ -182,7 +196,9 @@ export function rightEnvironments(mps: MPS, weights?: (site: number) => ArrayLik
 function finalLog(env: Environment, fn: string): number {
   const v = env.values[0]!;
   if (!(v > 0)) {
-    throw new NumericalError(`\`${fn}\`: the MPS has zero total weight (it is not a normalisable distribution)`);
+    throw new NumericalError(
+      `\`${fn}\`: the MPS has zero total weight (it is not a normalisable distribution)`,
+    );
   }
   return env.logScale + Math.log(v);
 }
@@ -315,10 +331,20 @@ export function correlations(
     const d = mps.physicalDims[i]!;
     let v: readonly number[];
     if (given === undefined) v = Array.from({ length: d }, (_, s) => s);
-    else if (given.length > 0 && Array.isArray(given[0])) v = (given as readonly (readonly number[])[])[i] ?? [];
+    else if (given.length > 0 && Array.isArray(given[0]))
+      v = (given as readonly (readonly number[])[])[i] ?? [];
     else v = given as readonly number[];
-    if (!Array.isArray(v) || v.length !== d || !v.every((x) => typeof x === 'number' && Number.isFinite(x))) {
-      invalidArgument(fn, 'values', given, `finite values for each of the ${d} digits of site ${i}`);
+    if (
+      !Array.isArray(v) ||
+      v.length !== d ||
+      !v.every((x) => typeof x === 'number' && Number.isFinite(x))
+    ) {
+      invalidArgument(
+        fn,
+        'values',
+        given,
+        `finite values for each of the ${d} digits of site ${i}`,
+      );
     }
     values.push([...v]);
   }

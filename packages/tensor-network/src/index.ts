@@ -1,10 +1,18 @@
+export type { ConfigurationBatch, ConfigurationsInput } from './configurations';
+export { fromDense, toDense } from './dense';
 export {
   FormatError,
   InvalidArgumentError,
   LatticeDiffError,
   NumericalError,
 } from './errors';
-export { createRandom, type RandomGenerator, type SeedOrGenerator } from './random';
+export {
+  type CorrelationResult,
+  correlations,
+  logNormalization,
+  logProbabilities,
+  marginals,
+} from './evaluate';
 export {
   indexToConfiguration,
   MPS,
@@ -15,15 +23,8 @@ export {
   type SiteTensorInput,
   uniformMPS,
 } from './mps';
-export { fromDense, toDense } from './dense';
-export type { ConfigurationBatch, ConfigurationsInput } from './configurations';
-export {
-  type CorrelationResult,
-  correlations,
-  logNormalization,
-  logProbabilities,
-  marginals,
-} from './evaluate';
+export { createSamplerPool, type SamplerPool, type SamplerPoolOptions } from './pool';
+export { createRandom, type RandomGenerator, type SeedOrGenerator } from './random';
 export {
   type ConditionalSampleOptions,
   type ConditionalSampleResult,
@@ -32,4 +33,20 @@ export {
   sample,
   sampleConditional,
 } from './sample';
-export { type KernelEngine, kernelEngine, setKernelEngine, wasmKernelsAvailable } from './workspace';
+export {
+  type DeserializedMPS,
+  deserializeMPS,
+  type MetadataValue,
+  MPS_FILE_FORMAT,
+  MPS_FILE_SUPPORTED_VERSIONS,
+  MPS_FILE_VERSION,
+  type MPSMetadata,
+  type SerializeMPSOptions,
+  serializeMPS,
+} from './serialize';
+export {
+  type KernelEngine,
+  kernelEngine,
+  setKernelEngine,
+  wasmKernelsAvailable,
+} from './workspace';

@@ -35,7 +35,12 @@ export class MPS {
   readonly tensors: readonly Float64Array[];
 
   /** Use {@link MPS.fromTensors} or the other factories; this constructor does not validate. */
-  private constructor(kind: MPSKind, physicalDims: number[], bondDims: number[], tensors: Float64Array[]) {
+  private constructor(
+    kind: MPSKind,
+    physicalDims: number[],
+    bondDims: number[],
+    tensors: Float64Array[],
+  ) {
     this.kind = kind;
     this.length = tensors.length;
     this.physicalDims = Object.freeze(physicalDims);
@@ -79,7 +84,8 @@ export class MPS {
   static fromTensors(tensors: readonly SiteTensorInput[], options: { kind?: MPSKind } = {}): MPS {
     const fn = 'MPS.fromTensors';
     const kind = options.kind ?? 'linear';
-    if (kind !== 'linear' && kind !== 'born') invalidArgument(fn, 'kind', kind, '"linear" or "born"');
+    if (kind !== 'linear' && kind !== 'born')
+      invalidArgument(fn, 'kind', kind, '"linear" or "born"');
     if (!Array.isArray(tensors) || tensors.length < 1) {
       invalidArgument(fn, 'tensors', tensors, 'a non-empty array of site tensors');
     }
@@ -99,9 +105,20 @@ export class MPS {
           `a tensor whose left bond dimension equals ${i === 0 ? 'the boundary dimension 1' : `the right bond dimension of site ${i - 1} (${previousRight})`}`,
         );
       }
-      if (d < 2) invalidArgument(fn, `tensors[${i}]`, `shape [${shape.join(', ')}]`, 'a tensor with physical dimension >= 2');
+      if (d < 2)
+        invalidArgument(
+          fn,
+          `tensors[${i}]`,
+          `shape [${shape.join(', ')}]`,
+          'a tensor with physical dimension >= 2',
+        );
       if (i === n - 1 && r !== 1) {
-        invalidArgument(fn, `tensors[${i}]`, `shape [${shape.join(', ')}]`, 'the last tensor with right bond dimension 1');
+        invalidArgument(
+          fn,
+          `tensors[${i}]`,
+          `shape [${shape.join(', ')}]`,
+          'the last tensor with right bond dimension 1',
+        );
       }
       for (let k = 0; k < flat.length; k++) {
         const v = flat[k] as number;
@@ -109,7 +126,12 @@ export class MPS {
           invalidArgument(fn, `tensors[${i}]`, v, `finite entries (entry ${k} is not)`);
         }
         if (kind === 'linear' && v < 0) {
-          invalidArgument(fn, `tensors[${i}]`, v, `non-negative entries for a linear MPS (entry ${k} is negative)`);
+          invalidArgument(
+            fn,
+            `tensors[${i}]`,
+            v,
+            `non-negative entries for a linear MPS (entry ${k} is negative)`,
+          );
         }
       }
       physicalDims.push(d);
@@ -145,7 +167,8 @@ export class MPS {
     const out: number[][][] = [];
     for (let a = 0; a < l; a++) {
       const row: number[][] = [];
-      for (let s = 0; s < d; s++) row.push(Array.from(t.subarray((a * d + s) * r, (a * d + s + 1) * r)));
+      for (let s = 0; s < d; s++)
+        row.push(Array.from(t.subarray((a * d + s) * r, (a * d + s + 1) * r)));
       out.push(row);
     }
     return out;
@@ -162,14 +185,27 @@ function readSiteTensor(
     const l = input.length;
     const d = Array.isArray(input[0]) ? input[0].length : -1;
     const r = d > 0 && Array.isArray(input[0]![0]) ? input[0]![0]!.length : -1;
-    if (l < 1 || d < 1 || r < 1) invalidArgument(fn, arg, input, 'a nested array [left][physical][right] with no empty axis');
+    if (l < 1 || d < 1 || r < 1)
+      invalidArgument(fn, arg, input, 'a nested array [left][physical][right] with no empty axis');
     const flat = new Float64Array(l * d * r);
     for (let a = 0; a < l; a++) {
       const rowA = input[a];
-      if (!Array.isArray(rowA) || rowA.length !== d) invalidArgument(fn, arg, `row ${a}`, `a ragged-free nested array (every [${a}] of length ${d})`);
+      if (!Array.isArray(rowA) || rowA.length !== d)
+        invalidArgument(
+          fn,
+          arg,
+          `row ${a}`,
+          `a ragged-free nested array (every [${a}] of length ${d})`,
+        );
       for (let s = 0; s < d; s++) {
         const rowS = rowA[s];
-        if (!Array.isArray(rowS) || rowS.length !== r) invalidArgument(fn, arg, `row [${a}][${s}]`, `a ragged-free nested array (every [${a}][${s}] of length ${r})`);
+        if (!Array.isArray(rowS) || rowS.length !== r)
+          invalidArgument(
+            fn,
+            arg,
+            `row [${a}][${s}]`,
+            `a ragged-free nested array (every [${a}][${s}] of length ${r})`,
+          );
         for (let b = 0; b < r; b++) flat[(a * d + s) * r + b] = rowS[b] as number;
       }
     }
@@ -177,17 +213,31 @@ function readSiteTensor(
   }
   if (typeof input === 'object' && input !== null && 'shape' in input && 'data' in input) {
     const shape = input.shape;
-    if (!Array.isArray(shape) || shape.length !== 3 || !shape.every((s) => Number.isInteger(s) && s >= 1)) {
+    if (
+      !Array.isArray(shape) ||
+      shape.length !== 3 ||
+      !shape.every((s) => Number.isInteger(s) && s >= 1)
+    ) {
       invalidArgument(fn, `${arg}.shape`, shape, 'three positive integers [left, physical, right]');
     }
     const [l, d, r] = shape as [number, number, number];
     const size = l * d * r;
     if (input.data == null || input.data.length !== size) {
-      invalidArgument(fn, `${arg}.data`, input.data?.length, `an array of length left*physical*right = ${size}`);
+      invalidArgument(
+        fn,
+        `${arg}.data`,
+        input.data?.length,
+        `an array of length left*physical*right = ${size}`,
+      );
     }
     return { shape: [l, d, r], flat: Float64Array.from(input.data) };
   }
-  return invalidArgument(fn, arg, input, 'a nested array [left][physical][right] or { shape, data }');
+  return invalidArgument(
+    fn,
+    arg,
+    input,
+    'a nested array [left][physical][right] or { shape, data }',
+  );
 }
 
 function checkSites(fn: string, length: unknown, physicalDim: unknown): void {
@@ -199,14 +249,23 @@ function checkSites(fn: string, length: unknown, physicalDim: unknown): void {
  * A product state P(x) = prod_i p_i(x_i). `probabilities[i]` is the (unnormalised, non-negative)
  * weight vector of site i. For `born`, site amplitudes are the square roots of the weights.
  */
-export function productState(probabilities: readonly (readonly number[])[], options: { kind?: MPSKind } = {}): MPS {
+export function productState(
+  probabilities: readonly (readonly number[])[],
+  options: { kind?: MPSKind } = {},
+): MPS {
   const fn = 'productState';
   if (!Array.isArray(probabilities) || probabilities.length < 1) {
-    invalidArgument(fn, 'probabilities', probabilities, 'a non-empty array of per-site weight vectors');
+    invalidArgument(
+      fn,
+      'probabilities',
+      probabilities,
+      'a non-empty array of per-site weight vectors',
+    );
   }
   const kind = options.kind ?? 'linear';
   const tensors = probabilities.map((p, i) => {
-    if (!Array.isArray(p) || p.length < 2) invalidArgument(fn, `probabilities[${i}]`, p, 'an array of at least 2 weights');
+    if (!Array.isArray(p) || p.length < 2)
+      invalidArgument(fn, `probabilities[${i}]`, p, 'an array of at least 2 weights');
     let total = 0;
     for (const v of p) {
       if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) {
@@ -253,7 +312,8 @@ export interface RandomMPSOptions {
 /** A seeded random MPS (entries log-normal for `linear`, Gaussian for `born`). */
 export function randomMPS(options: RandomMPSOptions): MPS {
   const fn = 'randomMPS';
-  if (typeof options !== 'object' || options === null) invalidArgument(fn, 'options', options, 'an options object');
+  if (typeof options !== 'object' || options === null)
+    invalidArgument(fn, 'options', options, 'an options object');
   const { length, bondDim } = options;
   const physicalDim = options.physicalDim ?? 2;
   const kind = options.kind ?? 'linear';
@@ -293,7 +353,12 @@ export function denseSize(fn: string, physicalDims: readonly number[]): number {
   for (const d of physicalDims) {
     size *= d;
     if (size > MAX_DENSE_SIZE) {
-      invalidArgument(fn, 'mps', `${physicalDims.length} sites`, `small enough for a dense vector (at most ${MAX_DENSE_SIZE} configurations)`);
+      invalidArgument(
+        fn,
+        'mps',
+        `${physicalDims.length} sites`,
+        `small enough for a dense vector (at most ${MAX_DENSE_SIZE} configurations)`,
+      );
     }
   }
   return size;
@@ -303,7 +368,11 @@ export function denseSize(fn: string, physicalDims: readonly number[]): number {
  * Decodes a configuration index into digits: the first site is the most significant digit
  * (x = sum_i x_i * prod_{j>i} d_j), as in numpy's C order.
  */
-export function indexToConfiguration(index: number, physicalDims: readonly number[], out?: Int32Array): Int32Array {
+export function indexToConfiguration(
+  index: number,
+  physicalDims: readonly number[],
+  out?: Int32Array,
+): Int32Array {
   const n = physicalDims.length;
   const config = out ?? new Int32Array(n);
   let rest = index;

@@ -106,7 +106,12 @@ export function createRandom(seed: number): RandomGenerator {
 export function toRandom(functionName: string, seed: unknown): RandomGenerator {
   if (typeof seed === 'number') {
     if (!Number.isSafeInteger(seed) || seed < 0) {
-      invalidArgument(functionName, 'seed', seed, 'a non-negative safe integer or a RandomGenerator');
+      invalidArgument(
+        functionName,
+        'seed',
+        seed,
+        'a non-negative safe integer or a RandomGenerator',
+      );
     }
     return new Xoshiro128(seed);
   }

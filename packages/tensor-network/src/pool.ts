@@ -1,0 +1,289 @@
+/**
+ * A pool of sampling workers (Node worker_threads or browser module Workers) that spreads a
+ * batch over cores. Samples are assigned to workers in whole chunks of {@link CHUNK_SIZE}, and
+ * chunk c always draws from stream c of the call's seed, so the result is identical to the
+ * single-threaded {@link sample} / {@link sampleConditional} with the same seed, whatever the
+ * number of workers.
+ */
+import { assertInteger, invalidArgument, LatticeDiffError, NumericalError } from './errors';
+import type { MPS } from './mps';
+import type { SeedOrGenerator } from './random';
+import { CHUNK_SIZE, type ConditionalSampleResult, rootSeed, type SampleResult } from './sample';
+import type { WorkerReply, WorkerRequest } from './worker';
+
+interface Channel {
+  post(message: WorkerRequest, transfer: ArrayBuffer[]): void;
+  /** Keeps the process alive while work is pending (Node), lets it exit when idle. */
+  hold(busy: boolean): void;
+  terminate(): Promise<void>;
+}
+
+/** Options of {@link createSamplerPool}. */
+export interface SamplerPoolOptions {
+  /** Number of workers (default: the number of cores, at most 8). */
+  workers?: number;
+  /** Location of the worker module (default: worker.js beside this module in the package's dist). */
+  workerUrl?: URL | string;
+}
+
+/** Batched exact sampling spread over worker threads. Close it when done. */
+export interface SamplerPool {
+  /** Number of workers. */
+  readonly size: number;
+  /** As {@link sample}, with the same result for the same seed. */
+  sample(mps: MPS, options: { count: number; seed: SeedOrGenerator }): Promise<SampleResult>;
+  /** As {@link sampleConditional}, with the same result for the same seed. */
+  sampleConditional(
+    mps: MPS,
+    options: { weights: ArrayLike<number>; count: number; seed: SeedOrGenerator },
+  ): Promise<ConditionalSampleResult>;
+  /** Terminates the workers. */
+  close(): Promise<void>;
+}
+
+function defaultWorkerCount(): number {
+  const nav = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator;
+  const cores = nav?.hardwareConcurrency ?? 2;
+  return Math.max(1, Math.min(8, cores));
+}
+
+async function openChannel(
+  url: URL,
+  onMessage: (reply: WorkerReply) => void,
+  onError: (error: Error) => void,
+): Promise<Channel> {
+  const BrowserWorker = (
+    globalThis as { Worker?: new (url: URL, options: { type: 'module' }) => BrowserWorkerLike }
+  ).Worker;
+  const isNode = typeof process !== 'undefined' && typeof process.versions?.node === 'string';
+  if (!isNode && BrowserWorker) {
+    const worker = new BrowserWorker(url, { type: 'module' });
+    worker.onmessage = (event) => onMessage(event.data);
+    worker.onerror = (event) => onError(new Error(event.message ?? 'worker error'));
+    return {
+      post: (message, transfer) => worker.postMessage(message, transfer),
+      hold: () => {},
+      terminate: async () => worker.terminate(),
+    };
+  }
+  const threads = await import(/* @vite-ignore */ 'node:worker_threads');
+  const worker = new threads.Worker(url);
+  worker.on('message', onMessage);
+  worker.on('error', onError);
+  worker.unref();
+  let busy = 0;
+  return {
+    post: (message, transfer) => worker.postMessage(message, transfer),
+    hold: (start) => {
+      busy += start ? 1 : -1;
+      if (busy > 0) worker.ref();
+      else worker.unref();
+    },
+    terminate: async () => {
+      await worker.terminate();
+    },
+  };
+}
+
+interface BrowserWorkerLike {
+  onmessage: ((event: { data: WorkerReply }) => void) | null;
+  onerror: ((event: { message?: string }) => void) | null;
+  postMessage(message: unknown, transfer: ArrayBuffer[]): void;
+  terminate(): void;
+}
+
+let nextMpsId = 1;
+const mpsIds = new WeakMap<MPS, number>();
+
+/** Starts a pool of sampling workers. */
+export async function createSamplerPool(options: SamplerPoolOptions = {}): Promise<SamplerPool> {
+  const fn = 'createSamplerPool';
+  const size = options.workers ?? defaultWorkerCount();
+  assertInteger(fn, 'workers', size, 1, 64);
+  let url: URL;
+  try {
+    url =
+      options.workerUrl === undefined
+        ? new URL('./worker.js', import.meta.url)
+        : new URL(options.workerUrl);
+  } catch {
+    return invalidArgument(fn, 'workerUrl', options.workerUrl, 'a valid URL of the worker module');
+  }
+  const pending = new Map<
+    number,
+    { resolve: (r: WorkerReply) => void; reject: (e: Error) => void }
+  >();
+  let failure: Error | null = null;
+  const onMessage = (reply: WorkerReply) => {
+    const entry = pending.get(reply.requestId);
+    if (!entry) return;
+    pending.delete(reply.requestId);
+    entry.resolve(reply);
+  };
+  const onError = (error: Error) => {
+    failure = error;
+    for (const entry of pending.values()) entry.reject(error);
+    pending.clear();
+  };
+  const channels = await Promise.all(
+    Array.from({ length: size }, () => openChannel(url, onMessage, onError)),
+  );
+  const loaded = channels.map(() => new Set<number>());
+  let nextRequest = 1;
+  let closed = false;
+
+  const ensureLoaded = (worker: number, mps: MPS): number => {
+    let id = mpsIds.get(mps);
+    if (id === undefined) {
+      id = nextMpsId++;
+      mpsIds.set(mps, id);
+    }
+    const set = loaded[worker]!;
+    if (!set.has(id)) {
+      if (set.size >= 4) {
+        for (const old of set) channels[worker]!.post({ type: 'drop', mpsId: old }, []);
+        set.clear();
+      }
+      channels[worker]!.post(
+        {
+          type: 'load',
+          mpsId: id,
+          kind: mps.kind,
+          physicalDims: [...mps.physicalDims],
+          tensors: mps.tensors.map((t) => t.slice()),
+        },
+        [],
+      );
+      set.add(id);
+    }
+    return id;
+  };
+
+  const run = async (
+    fnName: string,
+    mps: MPS,
+    count: number,
+    seed: SeedOrGenerator,
+    weights: Float64Array | null,
+  ): Promise<ConditionalSampleResult> => {
+    if (closed)
+      throw new LatticeDiffError(
+        'LatticeDiffPoolClosedError',
+        `\`${fnName}\`: the sampler pool is closed`,
+      );
+    if (failure) throw failure;
+    const root = rootSeed(fnName, seed);
+    const n = mps.length;
+    const d = mps.physicalDims[0]!;
+    const chunks = Math.ceil(count / CHUNK_SIZE);
+    const perWorker = Math.ceil(chunks / size);
+    const jobs: Promise<WorkerReply>[] = [];
+    const starts: number[] = [];
+    for (let w = 0; w < size; w++) {
+      const firstChunk = w * perWorker;
+      const start = firstChunk * CHUNK_SIZE;
+      const end = Math.min(count, (firstChunk + perWorker) * CHUNK_SIZE);
+      if (start >= end) break;
+      const mpsId = ensureLoaded(w, mps);
+      const requestId = nextRequest++;
+      const part = weights === null ? null : weights.slice(start * n * d, end * n * d);
+      starts.push(start);
+      jobs.push(
+        new Promise<WorkerReply>((resolve, reject) => {
+          pending.set(requestId, { resolve, reject });
+          channels[w]!.post(
+            {
+              type: 'sample',
+              requestId,
+              mpsId,
+              count: end - start,
+              firstChunk,
+              rootSeed: root,
+              weights: part,
+            },
+            part === null ? [] : [part.buffer as ArrayBuffer],
+          );
+        }),
+      );
+    }
+    const used = jobs.length;
+    for (let w = 0; w < used; w++) channels[w]!.hold(true);
+    let replies: WorkerReply[];
+    try {
+      replies = await Promise.all(jobs);
+    } finally {
+      for (let w = 0; w < used; w++) channels[w]!.hold(false);
+    }
+    const data = new Int32Array(count * n);
+    const logProbabilities = new Float64Array(count);
+    const logWeightNormalizations = new Float64Array(count);
+    replies.forEach((reply, k) => {
+      if (reply.type === 'error') {
+        throw reply.name === NumericalError.errorName
+          ? new NumericalError(reply.message)
+          : new LatticeDiffError(reply.name, reply.message);
+      }
+      const start = starts[k]!;
+      data.set(reply.data, start * n);
+      logProbabilities.set(reply.logProbabilities, start);
+      if (reply.logWeightNormalizations)
+        logWeightNormalizations.set(reply.logWeightNormalizations, start);
+    });
+    return { data, count, length: n, logProbabilities, logWeightNormalizations };
+  };
+
+  return {
+    size,
+    async sample(mps, opts) {
+      const f = 'SamplerPool.sample';
+      if (typeof opts !== 'object' || opts === null)
+        invalidArgument(f, 'options', opts, 'an options object { count, seed }');
+      assertInteger(f, 'count', opts.count, 0);
+      const { logWeightNormalizations: _, ...result } = await run(
+        f,
+        mps,
+        opts.count,
+        opts.seed,
+        null,
+      );
+      return result;
+    },
+    async sampleConditional(mps, opts) {
+      const f = 'SamplerPool.sampleConditional';
+      if (typeof opts !== 'object' || opts === null)
+        invalidArgument(f, 'options', opts, 'an options object { weights, count, seed }');
+      const { weights, count } = opts;
+      assertInteger(f, 'count', count, 0);
+      const n = mps.length;
+      const d = mps.physicalDims[0]!;
+      if (!mps.physicalDims.every((x) => x === d)) {
+        invalidArgument(
+          f,
+          'mps',
+          `physicalDims [${mps.physicalDims.join(', ')}]`,
+          'an MPS whose sites share one local dimension',
+        );
+      }
+      if (weights == null || weights.length !== count * n * d) {
+        invalidArgument(
+          f,
+          'weights',
+          weights?.length,
+          `an array of count * N * d = ${count * n * d} weights`,
+        );
+      }
+      const w = Float64Array.from(weights);
+      for (let k = 0; k < w.length; k++) {
+        const v = w[k]!;
+        if (!(v >= 0) || !Number.isFinite(v))
+          invalidArgument(f, `weights[${k}]`, v, 'a finite non-negative weight');
+      }
+      return run(f, mps, count, opts.seed, w);
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      await Promise.all(channels.map((c) => c.terminate()));
+    },
+  };
+}

@@ -1,0 +1,114 @@
+/**
+ * The sampling worker (Node worker_threads or a browser module Worker). It receives MPS tensors
+ * once per MPS, then chunk ranges to sample; see pool.ts for the protocol.
+ */
+import { MPS, type MPSKind } from './mps';
+import { createRandom } from './random';
+import { sampleChunks, sampleConditionalChunks } from './sample';
+
+/** A message to the worker. */
+export type WorkerRequest =
+  | { type: 'load'; mpsId: number; kind: MPSKind; physicalDims: number[]; tensors: Float64Array[] }
+  | { type: 'drop'; mpsId: number }
+  | {
+      type: 'sample';
+      requestId: number;
+      mpsId: number;
+      count: number;
+      firstChunk: number;
+      rootSeed: number;
+      weights: Float64Array | null;
+    };
+
+/** A reply from the worker. */
+export type WorkerReply =
+  | {
+      type: 'result';
+      requestId: number;
+      data: Int32Array;
+      logProbabilities: Float64Array;
+      logWeightNormalizations: Float64Array | null;
+    }
+  | { type: 'error'; requestId: number; name: string; message: string };
+
+const models = new Map<number, MPS>();
+
+function handle(
+  request: WorkerRequest,
+  reply: (message: WorkerReply, transfer: ArrayBuffer[]) => void,
+): void {
+  if (request.type === 'load') {
+    models.set(
+      request.mpsId,
+      MPS.unsafeCreate(request.kind, request.physicalDims, request.tensors),
+    );
+    return;
+  }
+  if (request.type === 'drop') {
+    models.delete(request.mpsId);
+    return;
+  }
+  try {
+    const mps = models.get(request.mpsId);
+    if (mps === undefined) throw new Error(`worker has no MPS ${request.mpsId}`);
+    const root = createRandom(request.rootSeed);
+    if (request.weights === null) {
+      const r = sampleChunks(mps, request.count, root, request.firstChunk);
+      reply(
+        {
+          type: 'result',
+          requestId: request.requestId,
+          data: r.data,
+          logProbabilities: r.logProbabilities,
+          logWeightNormalizations: null,
+        },
+        [r.data.buffer as ArrayBuffer, r.logProbabilities.buffer as ArrayBuffer],
+      );
+    } else {
+      const r = sampleConditionalChunks(
+        mps,
+        request.count,
+        request.weights,
+        root,
+        request.firstChunk,
+      );
+      reply(
+        {
+          type: 'result',
+          requestId: request.requestId,
+          data: r.data,
+          logProbabilities: r.logProbabilities,
+          logWeightNormalizations: r.logWeightNormalizations,
+        },
+        [
+          r.data.buffer as ArrayBuffer,
+          r.logProbabilities.buffer as ArrayBuffer,
+          r.logWeightNormalizations.buffer as ArrayBuffer,
+        ],
+      );
+    }
+  } catch (error) {
+    const e = error as Error;
+    reply({ type: 'error', requestId: request.requestId, name: e.name, message: e.message }, []);
+  }
+}
+
+const inBrowserWorker =
+  typeof (globalThis as { WorkerGlobalScope?: unknown }).WorkerGlobalScope !== 'undefined' &&
+  typeof (globalThis as { postMessage?: unknown }).postMessage === 'function';
+
+if (inBrowserWorker) {
+  const scope = globalThis as unknown as {
+    onmessage: ((event: { data: WorkerRequest }) => void) | null;
+    postMessage(message: unknown, transfer: ArrayBuffer[]): void;
+  };
+  scope.onmessage = (event) =>
+    handle(event.data, (message, transfer) => scope.postMessage(message, transfer));
+} else {
+  const threads = await import(/* @vite-ignore */ 'node:worker_threads');
+  const port = threads.parentPort;
+  if (port)
+    port.on('message', (request: WorkerRequest) =>
+      handle(request, (message, transfer) => port.postMessage(message, transfer)),
+    );
+}
