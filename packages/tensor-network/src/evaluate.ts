@@ -9,8 +9,8 @@
  */
 import { type ConfigurationsInput, readConfigurations } from './configurations';
 import { invalidArgument, NumericalError } from './errors';
-import { gatheredRowsTimesMatrix, groupByDigit } from './kernels';
 import type { MPS } from './mps';
+import { workspace } from './workspace';
 
 /** An environment with its log scale: the true environment is exp(logScale) * values. */
 export interface Environment {
@@ -235,46 +235,46 @@ export function logProbabilities(mps: MPS, configurations: ConfigurationsInput):
 export function logAmplitudes(mps: MPS, data: Int32Array, count: number): Float64Array {
   const n = mps.length;
   const maxChi = mps.maxBondDim;
-  let current = new Float64Array(Math.max(count, 1) * maxChi);
-  let next = new Float64Array(Math.max(count, 1) * maxChi);
-  for (let b = 0; b < count; b++) current[b] = 1;
-  const logs = new Float64Array(count);
-  const rows = new Int32Array(count);
   const maxD = Math.max(...mps.physicalDims);
+  const c1 = Math.max(count, 1);
+  const ws = workspace();
+  let cur = ws.alloc(c1 * maxChi);
+  let nxt = ws.alloc(c1 * maxChi);
+  let size = 1;
+  for (const t of mps.tensors) size = Math.max(size, t.length);
+  const tOff = ws.alloc(size);
+  const maxOff = ws.alloc(c1);
+  const listOff = ws.alloc(Math.ceil(c1 / 2)) * 2;
+  const logs = new Float64Array(count);
   const offsets = new Int32Array(maxD + 1);
-  const scale = new Float64Array(count);
+  let f = ws.f64;
+  for (let b = 0; b < count; b++) f[cur + b] = 1;
   for (let i = 0; i < n; i++) {
     const [l, d, r] = mps.siteShape(i);
-    groupByDigit(data, n, i, count, d, rows, offsets);
-    const t = mps.tensors[i]!;
+    f.set(mps.tensors[i]!, tOff);
+    // group configurations by their digit at site i
+    offsets.fill(0, 0, d + 1);
+    for (let b = 0; b < count; b++) offsets[data[b * n + i]! + 1]!++;
+    for (let s = 0; s < d; s++) offsets[s + 1]! += offsets[s]!;
+    const cursor = offsets.slice(0, d);
+    const i32 = ws.i32;
+    for (let b = 0; b < count; b++) i32[listOff + cursor[data[b * n + i]!]!++] = b;
     for (let s = 0; s < d; s++) {
       const start = offsets[s]!;
-      const m = offsets[s + 1]! - start;
-      if (m === 0) continue;
-      gatheredRowsTimesMatrix(current, next, rows.subarray(start), m, t, s * r, d * r, l, r, null);
+      ws.gatheredGemm(cur, nxt, listOff + start, offsets[s + 1]! - start, tOff + s * r, d * r, l, r, -1);
     }
-    // rescale each row by its max |entry|
+    ws.rescaleRows(nxt, count, r, maxOff);
+    f = ws.f64;
     for (let b = 0; b < count; b++) {
-      let maxAbs = 0;
-      const o = b * r;
-      for (let k = 0; k < r; k++) {
-        const v = Math.abs(next[o + k]!);
-        if (v > maxAbs) maxAbs = v;
-      }
-      if (maxAbs > 0) {
-        scale[b] = 1 / maxAbs;
-        logs[b]! += Math.log(maxAbs);
-        for (let k = 0; k < r; k++) next[o + k]! *= scale[b]!;
-      } else {
-        logs[b] = Number.NEGATIVE_INFINITY;
-      }
+      const m = f[maxOff + b]!;
+      logs[b] = m > 0 ? logs[b]! + Math.log(m) : Number.NEGATIVE_INFINITY;
     }
-    const tmp = current;
-    current = next;
-    next = tmp;
+    const swap = cur;
+    cur = nxt;
+    nxt = swap;
   }
   for (let b = 0; b < count; b++) {
-    const v = Math.abs(current[b]!);
+    const v = Math.abs(f[cur + b]!);
     logs[b] = v > 0 ? logs[b]! + Math.log(v) : Number.NEGATIVE_INFINITY;
   }
   return logs;

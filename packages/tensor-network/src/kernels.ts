@@ -1,6 +1,7 @@
 /**
- * Float64 kernels of the hot paths. Plain loops over Float64Array, blocked over four rows so the
- * JIT keeps four accumulators in registers (about twice the speed of the naive triple loop).
+ * The JavaScript fallback of the gathered matrix kernel (used where WebAssembly SIMD is not
+ * available). Blocked over four rows so the JIT keeps four accumulators in registers, about
+ * twice the speed of the naive triple loop.
  */
 
 /**
@@ -81,77 +82,5 @@ export function gatheredRowsTimesMatrix(
       const s0 = scale[r0]!;
       for (let j = 0; j < outer; j++) y[y0 + j]! *= s0;
     }
-  }
-}
-
-/** y (rows x outer) = x (rows x inner) @ m (inner x outer), all row-major, 4-row blocked. */
-export function matmulInto(
-  x: Float64Array,
-  m: Float64Array,
-  y: Float64Array,
-  rows: number,
-  inner: number,
-  outer: number,
-): void {
-  let i = 0;
-  for (; i + 3 < rows; i += 4) {
-    const x0 = i * inner;
-    const x1 = x0 + inner;
-    const x2 = x1 + inner;
-    const x3 = x2 + inner;
-    const y0 = i * outer;
-    const y1 = y0 + outer;
-    const y2 = y1 + outer;
-    const y3 = y2 + outer;
-    for (let j = 0; j < outer; j++) {
-      y[y0 + j] = 0;
-      y[y1 + j] = 0;
-      y[y2 + j] = 0;
-      y[y3 + j] = 0;
-    }
-    for (let a = 0; a < inner; a++) {
-      const c0 = x[x0 + a]!;
-      const c1 = x[x1 + a]!;
-      const c2 = x[x2 + a]!;
-      const c3 = x[x3 + a]!;
-      const mb = a * outer;
-      for (let j = 0; j < outer; j++) {
-        const v = m[mb + j]!;
-        y[y0 + j]! += c0 * v;
-        y[y1 + j]! += c1 * v;
-        y[y2 + j]! += c2 * v;
-        y[y3 + j]! += c3 * v;
-      }
-    }
-  }
-  for (; i < rows; i++) {
-    const x0 = i * inner;
-    const y0 = i * outer;
-    for (let j = 0; j < outer; j++) y[y0 + j] = 0;
-    for (let a = 0; a < inner; a++) {
-      const c0 = x[x0 + a]!;
-      const mb = a * outer;
-      for (let j = 0; j < outer; j++) y[y0 + j]! += c0 * m[mb + j]!;
-    }
-  }
-}
-
-/** Groups row indices 0..count-1 by their digit: returns rows sorted by digit and group offsets. */
-export function groupByDigit(
-  digits: Int32Array,
-  digitStride: number,
-  digitOffset: number,
-  count: number,
-  d: number,
-  rows: Int32Array,
-  offsets: Int32Array,
-): void {
-  offsets.fill(0, 0, d + 1);
-  for (let b = 0; b < count; b++) offsets[digits[b * digitStride + digitOffset]! + 1]!++;
-  for (let s = 0; s < d; s++) offsets[s + 1]! += offsets[s]!;
-  const cursor = offsets.slice(0, d);
-  for (let b = 0; b < count; b++) {
-    const s = digits[b * digitStride + digitOffset]!;
-    rows[cursor[s]!++] = b;
   }
 }

@@ -20,7 +20,8 @@ export function bruteWeight(mps: MPS, config: readonly number[]): number {
     const t = mps.tensors[i]!;
     const s = config[i]!;
     const out = new Array<number>(r).fill(0);
-    for (let a = 0; a < l; a++) for (let b = 0; b < r; b++) out[b]! += row[a]! * t[(a * d + s) * r + b]!;
+    for (let a = 0; a < l; a++)
+      for (let b = 0; b < r; b++) out[b]! += row[a]! * t[(a * d + s) * r + b]!;
     row = out;
   }
   return mps.kind === 'born' ? row[0]! * row[0]! : row[0]!;
@@ -38,7 +39,10 @@ export function bruteDistribution(mps: MPS): { configs: number[][]; p: number[];
  * Pearson chi-square statistic of observed counts against expected probabilities, pooling
  * cells with expected count < 5 into one, and the upper-tail p-value (Wilson-Hilferty).
  */
-export function chiSquare(counts: readonly number[], probabilities: readonly number[]): { statistic: number; dof: number; pValue: number } {
+export function chiSquare(
+  counts: readonly number[],
+  probabilities: readonly number[],
+): { statistic: number; dof: number; pValue: number } {
   const total = counts.reduce((a, b) => a + b, 0);
   let stat = 0;
   let cells = 0;
@@ -78,14 +82,31 @@ function erfc(x: number): number {
     Math.exp(
       -z * z -
         1.26551223 +
-        t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))),
+        t *
+          (1.00002368 +
+            t *
+              (0.37409196 +
+                t *
+                  (0.09678418 +
+                    t *
+                      (-0.18628806 +
+                        t *
+                          (0.27886807 +
+                            t *
+                              (-1.13520398 +
+                                t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))),
     );
   return x >= 0 ? r : 2 - r;
 }
 
 /** Index of a configuration in C order. */
-export function configIndex(config: ArrayLike<number>, physicalDims: readonly number[], offset = 0): number {
+export function configIndex(
+  config: ArrayLike<number>,
+  physicalDims: readonly number[],
+  offset = 0,
+): number {
   let index = 0;
-  for (let i = 0; i < physicalDims.length; i++) index = index * physicalDims[i]! + (config[offset + i] as number);
+  for (let i = 0; i < physicalDims.length; i++)
+    index = index * physicalDims[i]! + (config[offset + i] as number);
   return index;
 }

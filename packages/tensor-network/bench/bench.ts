@@ -1,0 +1,91 @@
+/**
+ * Throughput of exact batched sampling and conditional sampling (float64), single-threaded and
+ * with the worker pool. Run from the package with `pnpm bench` (after `pnpm build`, which the
+ * turbo bench task does first). Prints the machine it ran on. Flop counts are the useful
+ * multiply-adds of the algorithm (2 per multiply-add), not of any padded implementation.
+ */
+import { availableParallelism, cpus, platform, release, totalmem } from 'node:os';
+import {
+  createSamplerPool,
+  kernelEngine,
+  logProbabilities,
+  randomMPS,
+  sample,
+  sampleConditional,
+} from '../dist/index.js';
+
+const quick = process.argv.includes('--quick');
+const batch = 1000;
+const sizes = quick ? [64] : [64, 256];
+const bonds = quick ? [16] : [16, 32, 64];
+
+function timeIt(run: () => unknown, minSeconds = quick ? 0.2 : 1): number {
+  run(); // warm-up
+  let reps = 0;
+  const start = performance.now();
+  do {
+    run();
+    reps++;
+  } while (performance.now() - start < minSeconds * 1000);
+  return (performance.now() - start) / 1000 / reps;
+}
+
+async function timeAsync(run: () => Promise<unknown>, minSeconds = quick ? 0.2 : 1): Promise<number> {
+  await run();
+  let reps = 0;
+  const start = performance.now();
+  do {
+    await run();
+    reps++;
+  } while (performance.now() - start < minSeconds * 1000);
+  return (performance.now() - start) / 1000 / reps;
+}
+
+console.log('# @latticediff/tensor-network benchmark');
+console.log(
+  `machine: ${cpus()[0]?.model ?? 'unknown cpu'}, ${availableParallelism()} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, ${platform()} ${release()}, node ${process.version}`,
+);
+console.log(`kernels: ${kernelEngine()} (float64); batch ${batch}; d = 2; linear MPS`);
+console.log('');
+const pool = await createSamplerPool({ workers: Math.min(2, availableParallelism()) });
+const rows: string[][] = [];
+for (const n of sizes) {
+  for (const chi of bonds) {
+    const mps = randomMPS({ length: n, bondDim: chi, seed: 1 });
+    const d = 2;
+    // flops per sample: left update chi^2 (x2) + conditional weights d chi (x2) per site
+    let flopsSample = 0;
+    let flopsConditional = 0;
+    for (let i = 0; i < n; i++) {
+      const [l, , r] = mps.siteShape(i);
+      flopsSample += 2 * l * r + 2 * d * l;
+      flopsConditional += 2 * d * l * r /* right env */ + 2 * d * l * r /* candidates */ + 2 * d * r;
+    }
+    const weights = new Float64Array(batch * n * d);
+    for (let k = 0; k < weights.length; k++) weights[k] = 0.25 + ((k * 2654435761) % 1000) / 1000;
+    let seed = 0;
+    const tSample = timeIt(() => sample(mps, { count: batch, seed: seed++ }));
+    const tConditional = timeIt(() => sampleConditional(mps, { weights, count: batch, seed: seed++ }));
+    const batchOfSamples = sample(mps, { count: batch, seed: 1 });
+    const tLogProb = timeIt(() => logProbabilities(mps, batchOfSamples));
+    const tPoolSample = await timeAsync(() => pool.sample(mps, { count: batch, seed: seed++ }));
+    const tPoolConditional = await timeAsync(() => pool.sampleConditional(mps, { weights, count: batch, seed: seed++ }));
+    const fmt = (t: number, flops: number) => `${(batch / t).toFixed(0).padStart(7)} /s ${((batch * flops) / t / 1e9).toFixed(1).padStart(5)} GF/s`;
+    rows.push([
+      `N=${n} chi=${chi}`,
+      fmt(tSample, flopsSample),
+      fmt(tConditional, flopsConditional),
+      fmt(tLogProb, flopsSample),
+      `${pool.size} workers`,
+      fmt(tPoolSample, flopsSample),
+      fmt(tPoolConditional, flopsConditional),
+    ]);
+  }
+}
+await pool.close();
+const header = ['size', 'sample (1 thread)', 'conditional (1 thread)', 'logProbabilities', 'pool', 'sample (pool)', 'conditional (pool)'];
+const widths = header.map((h, k) => Math.max(h.length, ...rows.map((r) => r[k]!.length)));
+const line = (cells: string[]) => `| ${cells.map((c, k) => c.padEnd(widths[k]!)).join(' | ')} |`;
+console.log(line(header));
+console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
+for (const r of rows) console.log(line(r));
