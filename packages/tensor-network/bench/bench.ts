@@ -30,7 +30,10 @@ function timeIt(run: () => unknown, minSeconds = quick ? 0.2 : 1): number {
   return (performance.now() - start) / 1000 / reps;
 }
 
-async function timeAsync(run: () => Promise<unknown>, minSeconds = quick ? 0.2 : 1): Promise<number> {
+async function timeAsync(
+  run: () => Promise<unknown>,
+  minSeconds = quick ? 0.2 : 1,
+): Promise<number> {
   await run();
   let reps = 0;
   const start = performance.now();
@@ -59,18 +62,24 @@ for (const n of sizes) {
     for (let i = 0; i < n; i++) {
       const [l, , r] = mps.siteShape(i);
       flopsSample += 2 * l * r + 2 * d * l;
-      flopsConditional += 2 * d * l * r /* right env */ + 2 * d * l * r /* candidates */ + 2 * d * r;
+      flopsConditional +=
+        2 * d * l * r /* right env */ + 2 * d * l * r /* candidates */ + 2 * d * r;
     }
     const weights = new Float64Array(batch * n * d);
     for (let k = 0; k < weights.length; k++) weights[k] = 0.25 + ((k * 2654435761) % 1000) / 1000;
     let seed = 0;
     const tSample = timeIt(() => sample(mps, { count: batch, seed: seed++ }));
-    const tConditional = timeIt(() => sampleConditional(mps, { weights, count: batch, seed: seed++ }));
+    const tConditional = timeIt(() =>
+      sampleConditional(mps, { weights, count: batch, seed: seed++ }),
+    );
     const batchOfSamples = sample(mps, { count: batch, seed: 1 });
     const tLogProb = timeIt(() => logProbabilities(mps, batchOfSamples));
     const tPoolSample = await timeAsync(() => pool.sample(mps, { count: batch, seed: seed++ }));
-    const tPoolConditional = await timeAsync(() => pool.sampleConditional(mps, { weights, count: batch, seed: seed++ }));
-    const fmt = (t: number, flops: number) => `${(batch / t).toFixed(0).padStart(7)} /s ${((batch * flops) / t / 1e9).toFixed(1).padStart(5)} GF/s`;
+    const tPoolConditional = await timeAsync(() =>
+      pool.sampleConditional(mps, { weights, count: batch, seed: seed++ }),
+    );
+    const fmt = (t: number, flops: number) =>
+      `${(batch / t).toFixed(0).padStart(7)} /s ${((batch * flops) / t / 1e9).toFixed(1).padStart(5)} GF/s`;
     rows.push([
       `N=${n} chi=${chi}`,
       fmt(tSample, flopsSample),
@@ -83,7 +92,15 @@ for (const n of sizes) {
   }
 }
 await pool.close();
-const header = ['size', 'sample (1 thread)', 'conditional (1 thread)', 'logProbabilities', 'pool', 'sample (pool)', 'conditional (pool)'];
+const header = [
+  'size',
+  'sample (1 thread)',
+  'conditional (1 thread)',
+  'logProbabilities',
+  'pool',
+  'sample (pool)',
+  'conditional (pool)',
+];
 const widths = header.map((h, k) => Math.max(h.length, ...rows.map((r) => r[k]!.length)));
 const line = (cells: string[]) => `| ${cells.map((c, k) => c.padEnd(widths[k]!)).join(' | ')} |`;
 console.log(line(header));

@@ -261,7 +261,17 @@ export function logAmplitudes(mps: MPS, data: Int32Array, count: number): Float6
     for (let b = 0; b < count; b++) i32[listOff + cursor[data[b * n + i]!]!++] = b;
     for (let s = 0; s < d; s++) {
       const start = offsets[s]!;
-      ws.gatheredGemm(cur, nxt, listOff + start, offsets[s + 1]! - start, tOff + s * r, d * r, l, r, -1);
+      ws.gatheredGemm(
+        cur,
+        nxt,
+        listOff + start,
+        offsets[s + 1]! - start,
+        tOff + s * r,
+        d * r,
+        l,
+        r,
+        -1,
+      );
     }
     ws.rescaleRows(nxt, count, r, maxOff);
     f = ws.f64;

@@ -1,3 +1,13 @@
+export {
+  type CanonicalizeOptions,
+  type CanonicalizeResult,
+  type CompressOptions,
+  type CompressResult,
+  canonicalize,
+  compress,
+  entanglementEntropy,
+  schmidtValues,
+} from './canonical';
 export type { ConfigurationBatch, ConfigurationsInput } from './configurations';
 export { fromDense, toDense } from './dense';
 export {
@@ -14,6 +24,16 @@ export {
   marginals,
 } from './evaluate';
 export {
+  type LQResult,
+  lq,
+  matmul,
+  type QRResult,
+  qr,
+  type SVDResult,
+  svd,
+  transpose,
+} from './linalg';
+export {
   indexToConfiguration,
   MPS,
   type MPSKind,
@@ -23,6 +43,16 @@ export {
   type SiteTensorInput,
   uniformMPS,
 } from './mps';
+export {
+  type ApplyMPOOptions,
+  type ApplyMPOResult,
+  applyMPO,
+  applyProductOperator,
+  MPO,
+  type MPOTensorInput,
+  type OperatorMatrix,
+  type ProductOperatorInput,
+} from './operators';
 export { createSamplerPool, type SamplerPool, type SamplerPoolOptions } from './pool';
 export { createRandom, type RandomGenerator, type SeedOrGenerator } from './random';
 export {

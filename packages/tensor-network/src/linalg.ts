@@ -1,0 +1,476 @@
+/**
+ * Dense float64 linear algebra on row-major matrices stored in Float64Array: the few
+ * decompositions the canonical forms and truncations need, with no dependencies.
+ *
+ * - {@link qr} / {@link lq}: thin Householder factorisations (diagonal of R / L made >= 0).
+ * - {@link svd}: thin SVD by one-sided (Hestenes) Jacobi rotations, preceded by a Householder QR
+ *   so that the rotations act on a small square triangular factor. One-sided Jacobi computes
+ *   the singular values to high relative accuracy (errors of order eps * sigma_max for every
+ *   value, often much better for small ones) and orthogonal vectors to working precision.
+ *
+ * Every routine first divides its input by the largest absolute entry and multiplies the scale
+ * back at the end, so inputs of order 1e-150 or 1e150 neither underflow nor overflow.
+ */
+import { assertInteger, invalidArgument, NumericalError } from './errors';
+
+const EPS = 2.220446049250313e-16;
+/**
+ * Columns with norms below this (after rescaling to max |entry| = 1) have squared entries that
+ * underflow, so the Jacobi rotations cannot orthogonalise them; their directions are
+ * re-orthogonalised explicitly (or replaced by an orthonormal completion).
+ */
+const SMALL = 1e-140;
+const SMALL_SQUARED = SMALL * SMALL;
+const MAX_SWEEPS = 80;
+
+/** Result of {@link svd}: `a = u * diag(s) * vt`. */
+export interface SVDResult {
+  /** Left singular vectors, rows x k row-major, orthonormal columns (k = min(rows, cols)). */
+  u: Float64Array;
+  /** Singular values, length k, in descending order, all >= 0. */
+  s: Float64Array;
+  /** Right singular vectors transposed, k x cols row-major, orthonormal rows. */
+  vt: Float64Array;
+  /** Numerical rank: the number of singular values above s[0] * max(rows, cols) * 2^-52. */
+  rank: number;
+}
+
+/** Result of {@link qr}: `a = q * r`. */
+export interface QRResult {
+  /** rows x k row-major with orthonormal columns (k = min(rows, cols)). */
+  q: Float64Array;
+  /** k x cols row-major, upper trapezoidal, with a non-negative diagonal. */
+  r: Float64Array;
+}
+
+/** Result of {@link lq}: `a = l * q`. */
+export interface LQResult {
+  /** rows x k row-major, lower trapezoidal, with a non-negative diagonal (k = min(rows, cols)). */
+  l: Float64Array;
+  /** k x cols row-major with orthonormal rows. */
+  q: Float64Array;
+}
+
+function checkMatrix(fn: string, a: Float64Array, rows: number, cols: number): void {
+  assertInteger(fn, 'rows', rows, 1);
+  assertInteger(fn, 'cols', cols, 1);
+  if (!(a instanceof Float64Array) || a.length !== rows * cols) {
+    invalidArgument(fn, 'a', a, `a Float64Array of length rows * cols = ${rows * cols}`);
+  }
+  for (let k = 0; k < a.length; k++) {
+    if (!Number.isFinite(a[k]!))
+      invalidArgument(fn, 'a', a[k], `finite entries (entry ${k} is not)`);
+  }
+}
+
+function maxAbs(a: Float64Array): number {
+  let m = 0;
+  for (let k = 0; k < a.length; k++) {
+    const v = Math.abs(a[k]!);
+    if (v > m) m = v;
+  }
+  return m;
+}
+
+/**
+ * Matrix product `c = a * b` of row-major matrices: a is m x k, b is k x n, c is m x n.
+ * Writes into `out` when given (it must not alias a or b).
+ */
+export function matmul(
+  a: Float64Array,
+  b: Float64Array,
+  m: number,
+  k: number,
+  n: number,
+  out?: Float64Array,
+): Float64Array {
+  if (a.length !== m * k) invalidArgument('matmul', 'a', a, `a matrix of length m * k = ${m * k}`);
+  if (b.length !== k * n) invalidArgument('matmul', 'b', b, `a matrix of length k * n = ${k * n}`);
+  const c = out ?? new Float64Array(m * n);
+  if (out !== undefined) {
+    if (out.length !== m * n)
+      invalidArgument('matmul', 'out', out, `a matrix of length m * n = ${m * n}`);
+    c.fill(0);
+  }
+  for (let i = 0; i < m; i++) {
+    const ci = i * n;
+    const ai = i * k;
+    for (let p = 0; p < k; p++) {
+      const v = a[ai + p]!;
+      if (v === 0) continue;
+      const bp = p * n;
+      for (let j = 0; j < n; j++) c[ci + j]! += v * b[bp + j]!;
+    }
+  }
+  return c;
+}
+
+/** Transpose of a row-major rows x cols matrix (a new cols x rows matrix). */
+export function transpose(a: Float64Array, rows: number, cols: number): Float64Array {
+  if (a.length !== rows * cols) {
+    invalidArgument('transpose', 'a', a, `a matrix of length rows * cols = ${rows * cols}`);
+  }
+  const t = new Float64Array(rows * cols);
+  for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) t[j * rows + i] = a[i * cols + j]!;
+  return t;
+}
+
+/**
+ * Householder QR of a (already rescaled) row-major m x n matrix `w`, in place: on return the
+ * upper k x n part of `w` holds R (before the sign fix). Returns Q (m x k) with the diagonal
+ * of R made non-negative (R's rows are sign-flipped to match, in `w`).
+ */
+function householderQR(w: Float64Array, m: number, n: number): Float64Array {
+  const k = Math.min(m, n);
+  const vs: Float64Array[] = [];
+  const betas = new Float64Array(k);
+  const dots = new Float64Array(n);
+  for (let j = 0; j < k; j++) {
+    // Householder vector for column j, rows j..m-1
+    const len = m - j;
+    const v = new Float64Array(len);
+    let scale = 0;
+    for (let i = 0; i < len; i++) {
+      const x = w[(j + i) * n + j]!;
+      v[i] = x;
+      const ax = Math.abs(x);
+      if (ax > scale) scale = ax;
+    }
+    vs.push(v);
+    if (scale === 0) continue;
+    let ss = 0;
+    for (let i = 0; i < len; i++) {
+      const x = v[i]! / scale;
+      ss += x * x;
+    }
+    const norm = scale * Math.sqrt(ss);
+    const x0 = v[0]!;
+    const alpha = x0 >= 0 ? -norm : norm;
+    v[0] = x0 - alpha;
+    // |v|^2 = 2 norm (norm + |x0|); normalise v (factor by factor, so nothing underflows) and
+    // use H = I - 2 v v^T
+    const vtv = 2 * norm * (norm + Math.abs(x0));
+    const vNorm =
+      vtv > 1e-290 ? Math.sqrt(vtv) : Math.sqrt(2 * norm) * Math.sqrt(norm + Math.abs(x0));
+    for (let i = 0; i < len; i++) v[i]! /= vNorm;
+    const beta = 2;
+    betas[j] = beta;
+    // w[j.., c] -= beta * v (v . w[j.., c]) for c > j
+    dots.fill(0, j + 1, n);
+    for (let i = 0; i < len; i++) {
+      const vi = v[i]!;
+      if (vi === 0) continue;
+      const row = (j + i) * n;
+      for (let c = j + 1; c < n; c++) dots[c]! += vi * w[row + c]!;
+    }
+    for (let i = 0; i < len; i++) {
+      const f = beta * v[i]!;
+      if (f === 0) continue;
+      const row = (j + i) * n;
+      for (let c = j + 1; c < n; c++) w[row + c]! -= f * dots[c]!;
+    }
+    w[j * n + j] = alpha;
+    for (let i = 1; i < len; i++) w[(j + i) * n + j] = 0;
+  }
+  // Q = H_0 ... H_{k-1} applied to the first k columns of the identity
+  const q = new Float64Array(m * k);
+  for (let j = 0; j < k; j++) q[j * k + j] = 1;
+  const qdots = new Float64Array(k);
+  for (let j = k - 1; j >= 0; j--) {
+    const beta = betas[j]!;
+    if (beta === 0) continue;
+    const v = vs[j]!;
+    const len = m - j;
+    qdots.fill(0);
+    for (let i = 0; i < len; i++) {
+      const vi = v[i]!;
+      if (vi === 0) continue;
+      const row = (j + i) * k;
+      for (let c = j; c < k; c++) qdots[c]! += vi * q[row + c]!;
+    }
+    for (let i = 0; i < len; i++) {
+      const f = beta * v[i]!;
+      if (f === 0) continue;
+      const row = (j + i) * k;
+      for (let c = j; c < k; c++) q[row + c]! -= f * qdots[c]!;
+    }
+  }
+  // non-negative diagonal of R
+  for (let j = 0; j < k; j++) {
+    if (w[j * n + j]! < 0) {
+      for (let c = j; c < n; c++) w[j * n + c] = -w[j * n + c]!;
+      for (let i = 0; i < m; i++) q[i * k + j] = -q[i * k + j]!;
+    }
+  }
+  return q;
+}
+
+/**
+ * Thin QR factorisation `a = q * r` by Householder reflections. `a` is a row-major rows x cols
+ * matrix; with k = min(rows, cols), `q` is rows x k with orthonormal columns and `r` is k x cols
+ * upper trapezoidal with a non-negative diagonal. The input is not modified.
+ */
+export function qr(a: Float64Array, rows: number, cols: number): QRResult {
+  checkMatrix('qr', a, rows, cols);
+  const k = Math.min(rows, cols);
+  const scale = maxAbs(a);
+  const w = new Float64Array(a);
+  if (scale > 0) for (let t = 0; t < w.length; t++) w[t]! /= scale;
+  const q = householderQR(w, rows, cols);
+  const r = new Float64Array(k * cols);
+  for (let i = 0; i < k; i++) {
+    for (let j = i; j < cols; j++) r[i * cols + j] = w[i * cols + j]! * scale;
+  }
+  return { q, r };
+}
+
+/**
+ * Thin LQ factorisation `a = l * q` (the transpose of a QR of `a`ᵀ). With k = min(rows, cols),
+ * `l` is rows x k lower trapezoidal with a non-negative diagonal and `q` is k x cols with
+ * orthonormal rows. The input is not modified.
+ */
+export function lq(a: Float64Array, rows: number, cols: number): LQResult {
+  checkMatrix('lq', a, rows, cols);
+  const k = Math.min(rows, cols);
+  const { q, r } = qr(transpose(a, rows, cols), cols, rows);
+  return { l: transpose(r, k, rows), q: transpose(q, cols, k) };
+}
+
+/**
+ * One-sided Jacobi on the columns of a square n x n matrix given by its transpose `wt`
+ * (row j of `wt` is column j). Rotates in place until all pairs of columns are orthogonal to
+ * working precision; `vt` (n x n, identity on entry) accumulates the same rotations.
+ */
+function jacobiColumns(wt: Float64Array, vt: Float64Array, n: number): void {
+  const tol = EPS * Math.sqrt(n);
+  // squared column norms: recomputed at the start of every sweep, updated after each rotation
+  // (and recomputed when the update loses more than three digits)
+  const norms2 = new Float64Array(n);
+  const squaredNorm = (row: number): number => {
+    let ss = 0;
+    for (let t = 0; t < n; t++) {
+      const x = wt[row + t]!;
+      ss += x * x;
+    }
+    return ss;
+  };
+  for (let sweep = 0; sweep < MAX_SWEEPS; sweep++) {
+    let rotated = false;
+    for (let i = 0; i < n; i++) norms2[i] = squaredNorm(i * n);
+    for (let i = 0; i < n - 1; i++) {
+      const ri = i * n;
+      for (let j = i + 1; j < n; j++) {
+        const rj = j * n;
+        const aii = norms2[i]!;
+        const ajj = norms2[j]!;
+        // columns below SMALL are left alone: their squares underflow, so rotations with them
+        // cannot converge; svdTall re-orthogonalises them afterwards
+        if (aii < SMALL_SQUARED || ajj < SMALL_SQUARED) continue;
+        let aij = 0;
+        for (let t = 0; t < n; t++) aij += wt[ri + t]! * wt[rj + t]!;
+        if (Math.abs(aij) <= tol * Math.sqrt(aii) * Math.sqrt(ajj)) continue;
+        rotated = true;
+        const zeta = (ajj - aii) / (2 * aij);
+        const az = Math.abs(zeta);
+        const tAbs = az > 1e100 ? 1 / (2 * az) : 1 / (az + Math.sqrt(1 + az * az));
+        const tan = zeta >= 0 ? tAbs : -tAbs;
+        const c = 1 / Math.sqrt(1 + tan * tan);
+        const s = c * tan;
+        for (let t = 0; t < n; t++) {
+          const x = wt[ri + t]!;
+          const y = wt[rj + t]!;
+          wt[ri + t] = c * x - s * y;
+          wt[rj + t] = s * x + c * y;
+        }
+        for (let t = 0; t < n; t++) {
+          const x = vt[ri + t]!;
+          const y = vt[rj + t]!;
+          vt[ri + t] = c * x - s * y;
+          vt[rj + t] = s * x + c * y;
+        }
+        const newI = aii - tan * aij;
+        const newJ = ajj + tan * aij;
+        const big = Math.max(aii, ajj);
+        norms2[i] = newI > 1e-3 * big ? newI : squaredNorm(ri);
+        norms2[j] = newJ > 1e-3 * big ? newJ : squaredNorm(rj);
+      }
+    }
+    if (!rotated) return;
+  }
+  throw new NumericalError(
+    `svd: one-sided Jacobi did not converge in ${MAX_SWEEPS} sweeps (matrix of size ${n})`,
+  );
+}
+
+/**
+ * Thin SVD of a (rescaled) m x n matrix with m >= n. Returns u (m x n), s (n, descending),
+ * vt (n x n), all for the rescaled matrix.
+ *
+ * After A = Q R, the rotations act on the columns of Rᵀ (the rows of R), as suggested by
+ * Drmač and Veselić: Rᵀ V = W with orthogonal columns gives R = V S Xᵀ with X = W / S, so
+ * A = (Q V) S Xᵀ. This needs fewer sweeps than rotating the columns of R.
+ */
+function svdTall(
+  a: Float64Array,
+  m: number,
+  n: number,
+): { u: Float64Array; s: Float64Array; vt: Float64Array } {
+  const w = new Float64Array(a);
+  const q = householderQR(w, m, n);
+  // row j of wt is row j of R, i.e. column j of Rᵀ
+  const wt = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) for (let j = i; j < n; j++) wt[i * n + j] = w[i * n + j]!;
+  const rot = new Float64Array(n * n);
+  for (let j = 0; j < n; j++) rot[j * n + j] = 1;
+  jacobiColumns(wt, rot, n);
+  // singular values = column norms; order descending
+  const norms = new Float64Array(n);
+  for (let j = 0; j < n; j++) {
+    let scale = 0;
+    for (let t = 0; t < n; t++) scale = Math.max(scale, Math.abs(wt[j * n + t]!));
+    if (scale === 0) continue;
+    let ss = 0;
+    for (let t = 0; t < n; t++) {
+      const x = wt[j * n + t]! / scale;
+      ss += x * x;
+    }
+    norms[j] = scale * Math.sqrt(ss);
+  }
+  const order = Array.from({ length: n }, (_, j) => j).sort(
+    (x, y) => norms[y]! - norms[x]! || x - y,
+  );
+  const s = new Float64Array(n);
+  const ur = new Float64Array(n * n); // columns: left singular vectors of R (rows of rot)
+  const x = new Float64Array(n * n); // columns: right singular vectors of R (normalised W)
+  const missing: number[] = [];
+  const accepted: number[] = [];
+  for (let p = 0; p < n; p++) {
+    const j = order[p]!;
+    const sj = norms[j]!;
+    for (let t = 0; t < n; t++) ur[t * n + p] = rot[j * n + t]!;
+    s[p] = sj;
+    if (sj === 0) {
+      missing.push(p);
+      continue;
+    }
+    for (let t = 0; t < n; t++) x[t * n + p] = wt[j * n + t]! / sj;
+    if (sj < SMALL && !reorthogonalize(x, n, p, accepted)) {
+      missing.push(p);
+      continue;
+    }
+    accepted.push(p);
+  }
+  if (missing.length > 0) completeColumns(x, n, missing);
+  return { u: matmul(q, ur, m, n, n), s, vt: transpose(x, n, n) };
+}
+
+/**
+ * Orthogonalises unit column p of the n x n matrix `u` against the listed orthonormal columns
+ * (two passes of Gram-Schmidt) and normalises it. Returns false, leaving the column to be
+ * replaced, if less than half of its norm survives.
+ */
+function reorthogonalize(
+  u: Float64Array,
+  n: number,
+  p: number,
+  against: readonly number[],
+): boolean {
+  for (let pass = 0; pass < 2; pass++) {
+    for (const c of against) {
+      let dot = 0;
+      for (let x = 0; x < n; x++) dot += u[x * n + c]! * u[x * n + p]!;
+      for (let x = 0; x < n; x++) u[x * n + p]! -= dot * u[x * n + c]!;
+    }
+  }
+  let norm = 0;
+  for (let x = 0; x < n; x++) norm += u[x * n + p]! * u[x * n + p]!;
+  norm = Math.sqrt(norm);
+  if (!(norm > 0.5)) return false;
+  for (let x = 0; x < n; x++) u[x * n + p]! /= norm;
+  return true;
+}
+
+/**
+ * Fills the listed columns of the n x n matrix `u` (whose other columns are orthonormal) with
+ * an orthonormal completion, choosing at each step the unit vector e_t with the largest
+ * component outside the current span (two passes of Gram-Schmidt).
+ */
+function completeColumns(u: Float64Array, n: number, missing: readonly number[]): void {
+  const filled = new Set<number>();
+  for (let p = 0; p < n; p++) filled.add(p);
+  for (const p of missing) filled.delete(p);
+  const candidate = new Float64Array(n);
+  const best = new Float64Array(n);
+  for (const p of missing) {
+    let bestNorm = -1;
+    for (let t = 0; t < n; t++) {
+      candidate.fill(0);
+      candidate[t] = 1;
+      for (let pass = 0; pass < 2; pass++) {
+        for (const c of filled) {
+          let dot = 0;
+          for (let x = 0; x < n; x++) dot += u[x * n + c]! * candidate[x]!;
+          for (let x = 0; x < n; x++) candidate[x]! -= dot * u[x * n + c]!;
+        }
+      }
+      let norm = 0;
+      for (let x = 0; x < n; x++) norm += candidate[x]! * candidate[x]!;
+      if (norm > bestNorm) {
+        bestNorm = norm;
+        best.set(candidate);
+      }
+    }
+    const inv = 1 / Math.sqrt(bestNorm);
+    for (let x = 0; x < n; x++) u[x * n + p] = best[x]! * inv;
+    filled.add(p);
+  }
+}
+
+/**
+ * Thin singular value decomposition `a = u * diag(s) * vt` of a row-major rows x cols matrix.
+ *
+ * With k = min(rows, cols): `u` is rows x k with orthonormal columns, `s` has k non-negative
+ * values in descending order, `vt` is k x cols with orthonormal rows. Columns of `u` belonging
+ * to zero singular values are an arbitrary orthonormal completion, so `u` and `vt` are always
+ * orthonormal, also for zero and rank-deficient matrices. `rank` counts the singular values
+ * above `s[0] * max(rows, cols) * 2^-52`.
+ *
+ * Method: the input is rescaled by its largest absolute entry; a wide matrix is handled through
+ * its transpose; a Householder QR reduces the tall matrix to a square triangular factor R, and
+ * one-sided Jacobi rotations orthogonalise the columns of R. Throws a NumericalError if the
+ * rotations do not converge (not observed in practice). The input is not modified.
+ */
+export function svd(a: Float64Array, rows: number, cols: number): SVDResult {
+  checkMatrix('svd', a, rows, cols);
+  const k = Math.min(rows, cols);
+  const scale = maxAbs(a);
+  if (scale === 0) {
+    // zero matrix: s = 0, u and vt are identity blocks
+    const u = new Float64Array(rows * k);
+    const vt = new Float64Array(k * cols);
+    for (let j = 0; j < k; j++) {
+      u[j * k + j] = 1;
+      vt[j * cols + j] = 1;
+    }
+    return { u, s: new Float64Array(k), vt, rank: 0 };
+  }
+  const scaled = new Float64Array(a.length);
+  for (let t = 0; t < a.length; t++) scaled[t] = a[t]! / scale;
+  let u: Float64Array;
+  let s: Float64Array;
+  let vt: Float64Array;
+  if (rows >= cols) {
+    ({ u, s, vt } = svdTall(scaled, rows, cols));
+  } else {
+    // a^T = U' S V'^T  =>  a = V' S U'^T
+    const t = svdTall(transpose(scaled, rows, cols), cols, rows);
+    u = transpose(t.vt, k, k); // V' is rows x rows = k x k
+    s = t.s;
+    vt = transpose(t.u, cols, k); // U'^T is k x cols
+  }
+  for (let j = 0; j < k; j++) s[j]! *= scale;
+  const threshold = s[0]! * Math.max(rows, cols) * EPS;
+  let rank = 0;
+  while (rank < k && s[rank]! > threshold) rank++;
+  return { u, s, vt, rank };
+}
