@@ -23,6 +23,7 @@ export {
   logProbabilities,
   marginals,
 } from './evaluate';
+export { type NegativeLogLikelihoodResult, negativeLogLikelihood } from './likelihood';
 export {
   type LQResult,
   lq,
