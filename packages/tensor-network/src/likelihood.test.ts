@@ -46,6 +46,31 @@ describe.each([
   });
 });
 
+it('sample weights give the weighted sum and its gradient (zero-sum weights drop log Z)', () => {
+  const mps = randomMPS({ length: 5, bondDim: 3, seed: 8, kind: 'born' });
+  const batch = sample(mps, { count: 6, seed: 2 });
+  const lp = logProbabilities(mps, batch);
+  const w = [0.5, -1, 2, 0.25, -0.75, -1];
+  const r = negativeLogLikelihood(mps, batch, { sampleWeights: w });
+  const ref = -w.reduce((acc, x, b) => acc + x * lp[b]!, 0);
+  expect(Math.abs(r.value - ref)).toBeLessThan(1e-12);
+  // the weighted gradient is the weighted sum of single-configuration gradients
+  const singles = Array.from({ length: 6 }, (_, b) =>
+    negativeLogLikelihood(mps, { data: batch.data.subarray(b * 5, (b + 1) * 5), count: 1 }),
+  );
+  for (let i = 0; i < mps.length; i++) {
+    for (let k = 0; k < mps.tensors[i]!.length; k++) {
+      const refGrad = singles.reduce((acc, g, b) => acc + w[b]! * g.gradients[i]![k]!, 0);
+      expect(Math.abs(r.gradients[i]![k]! - refGrad)).toBeLessThan(
+        1e-10 * Math.max(1, Math.abs(refGrad)),
+      );
+    }
+  }
+  expect(() => negativeLogLikelihood(mps, batch, { sampleWeights: [1] })).toThrow(
+    /`sampleWeights`/,
+  );
+});
+
 it('handles N = 1 and long chains without overflow', () => {
   const one = randomMPS({ length: 1, bondDim: 1, seed: 1 });
   const r1 = negativeLogLikelihood(one, [[0], [1], [1]]);

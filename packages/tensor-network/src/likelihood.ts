@@ -13,7 +13,7 @@ import { workspace } from './workspace';
 
 /** Result of {@link negativeLogLikelihood}. */
 export interface NegativeLogLikelihoodResult {
-  /** -(1/M) sum_m log P(x_m), natural log, P normalised. */
+  /** -(1/M) sum_m log P(x_m) (or -sum_m w_m log P(x_m)), natural log, P normalised. */
   value: number;
   /** d value / d A_i[l, s, r] for every site, in the layout of `mps.tensors`. */
   gradients: Float64Array[];
@@ -22,18 +22,40 @@ export interface NegativeLogLikelihoodResult {
 }
 
 /**
- * Mean negative log-likelihood of a batch and its exact gradient. Throws a NumericalError when a
+ * Mean negative log-likelihood of a batch, -(1/M) sum_m log P(x_m), and its exact gradient; with
+ * `sampleWeights` w_m, the weighted sum -sum_m w_m log P(x_m) instead (for importance weights, or
+ * score-function gradients of other objectives, where the weights may be negative). Throws a NumericalError when a
  * configuration has probability zero (the likelihood is infinite there).
  * Cost: O(M N d chi^2) for the batch plus O(N d chi^2) (linear) or O(N d chi^3) (Born) for Z.
  */
 export function negativeLogLikelihood(
   mps: MPS,
   configurations: ConfigurationsInput,
+  options: { sampleWeights?: ArrayLike<number> } = {},
 ): NegativeLogLikelihoodResult {
   const fn = 'negativeLogLikelihood';
   const { data, count } = readConfigurations(fn, 'configurations', mps, configurations);
   if (count < 1)
     invalidArgument(fn, 'configurations', 'an empty batch', 'at least one configuration');
+  const sampleWeights = new Float64Array(count).fill(1 / count);
+  if (options.sampleWeights !== undefined) {
+    const given = options.sampleWeights;
+    if (given == null || given.length !== count) {
+      invalidArgument(
+        fn,
+        'sampleWeights',
+        given?.length,
+        `an array of ${count} finite weights (one per configuration)`,
+      );
+    }
+    for (let b = 0; b < count; b++) {
+      const w = given[b] as number;
+      if (!Number.isFinite(w)) invalidArgument(fn, `sampleWeights[${b}]`, w, 'a finite number');
+      sampleWeights[b] = w;
+    }
+  }
+  let weightSum = 0;
+  for (let b = 0; b < count; b++) weightSum += sampleWeights[b]!;
   const n = mps.length;
   const born = mps.kind === 'born';
   const factor = born ? 2 : 1;
@@ -100,7 +122,6 @@ export function negativeLogLikelihood(
   // right pass with gradients
   const gradients: Float64Array[] = mps.tensors.map((t) => new Float64Array(t.length));
   for (let b = 0; b < count; b++) f[rCur + b] = 1;
-  const invM = factor / count;
   for (let i = n - 1; i >= 0; i--) {
     const [l, d, r] = mps.siteShape(i);
     const t = mps.tensors[i]!;
@@ -139,7 +160,7 @@ export function negativeLogLikelihood(
         const den = f[denOff + b]!;
         if (den === 0)
           throw new NumericalError(`\`${fn}\`: configuration ${b} has probability zero`);
-        const inv = 1 / den;
+        const inv = (factor * sampleWeights[b]!) / den;
         const lo = leftOff[i]! + b * l;
         for (let a = 0; a < l; a++) f[ltOff + a * ms + k] = f[lo + a]! * inv;
         const ro = rCur + b * r;
@@ -148,7 +169,7 @@ export function negativeLogLikelihood(
       }
       ws.gemm(ltOff, rsOff, r, gOff, l, ms, r);
       for (let a = 0; a < l; a++) {
-        for (let c = 0; c < r; c++) grad[(a * d + s) * r + c]! -= invM * f[gOff + a * r + c]!;
+        for (let c = 0; c < r; c++) grad[(a * d + s) * r + c]! -= f[gOff + a * r + c]!;
       }
     }
     if (i === 0) {
@@ -219,11 +240,10 @@ export function negativeLogLikelihood(
       }
     }
     // local = sum dz * A equals Z up to the environments' scales (Born: also)
-    const scale = (born ? 2 : 1) / local;
+    const scale = ((born ? 2 : 1) * weightSum) / local;
     for (let k = 0; k < t.length; k++) grad[k]! += scale * dz[k]!;
   }
-  let mean = 0;
-  for (let b = 0; b < count; b++) mean += logAmp[b]!;
-  mean /= count;
-  return { value: logZ - factor * mean, gradients, logNormalization: logZ };
+  let weighted = 0;
+  for (let b = 0; b < count; b++) weighted += sampleWeights[b]! * logAmp[b]!;
+  return { value: weightSum * logZ - factor * weighted, gradients, logNormalization: logZ };
 }
