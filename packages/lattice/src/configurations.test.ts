@@ -1,0 +1,51 @@
+import { describe, expect, it } from 'vitest';
+import { batchFromRows, batchRow, checkBatch, createBatch } from './configurations';
+import { configurationIndex, enumerateConfigurations } from './enumerate';
+
+describe('batches', () => {
+  it('stores rows back to back', () => {
+    const batch = batchFromRows(
+      [
+        [1, 0, 1],
+        [0, 1, 1],
+      ],
+      3,
+    );
+    expect(batch.count).toBe(2);
+    expect(Array.from(batchRow(batch, 1, 3))).toEqual([0, 1, 1]);
+    expect(createBatch(4, 3).data.length).toBe(12);
+  });
+
+  it('rejects malformed batches naming the argument', () => {
+    expect(() => checkBatch('m.energy', { data: new Uint8Array(5), count: 2 }, 3, 2)).toThrow(
+      'invalid argument: `batch.data` passed to `m.energy` must be an array of at least count * sites = 2 * 3 = 6 digits (got 5)',
+    );
+    expect(() =>
+      checkBatch('m.energy', { data: Uint8Array.from([0, 2, 1]), count: 1 }, 3, 2),
+    ).toThrow('must be digits in 0..1 (entry 1 is not) (got 2)');
+    expect(() => checkBatch('m.energy', { data: new Uint8Array(3), count: -1 }, 3, 2)).toThrow(
+      '`batch.count`',
+    );
+    expect(() =>
+      checkBatch(
+        'm.energy',
+        { data: new Float64Array(3) as unknown as Uint8Array, count: 1 },
+        3,
+        2,
+      ),
+    ).toThrow('`batch.data`');
+  });
+});
+
+describe('enumeration', () => {
+  it('lists configurations in C order (site 0 most significant)', () => {
+    const all = enumerateConfigurations(3, 2);
+    expect(all.count).toBe(8);
+    expect(Array.from(all.data.subarray(3 * 6, 3 * 7))).toEqual([1, 1, 0]);
+    for (let k = 0; k < 8; k++)
+      expect(configurationIndex(all.data.subarray(3 * k, 3 * k + 3), 2)).toBe(k);
+    expect(() => enumerateConfigurations(40, 2)).toThrow(
+      '`sites` passed to `enumerateConfigurations`',
+    );
+  });
+});

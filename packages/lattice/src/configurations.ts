@@ -1,0 +1,93 @@
+/**
+ * Helpers for configurations and batches (see {@link ConfigurationBatch}).
+ */
+import type { Configuration, ConfigurationBatch } from './contract';
+import { assertInteger, invalidArgument } from './errors';
+
+/** A batch of `count` all-zero configurations of `sites` digits each. */
+export function createBatch(count: number, sites: number): { data: Uint8Array; count: number } {
+  assertInteger('createBatch', 'count', count, 0);
+  assertInteger('createBatch', 'sites', sites, 1);
+  return { data: new Uint8Array(count * sites), count };
+}
+
+/** A batch holding copies of the given rows (all of length `sites`). */
+export function batchFromRows(
+  rows: readonly ArrayLike<number>[],
+  sites: number,
+): { data: Int32Array; count: number } {
+  assertInteger('batchFromRows', 'sites', sites, 1);
+  const data = new Int32Array(rows.length * sites);
+  rows.forEach((row, b) => {
+    if (row.length !== sites) {
+      invalidArgument('batchFromRows', `rows[${b}]`, row.length, `a row of length ${sites}`);
+    }
+    for (let i = 0; i < sites; i++) data[b * sites + i] = row[i] as number;
+  });
+  return { data, count: rows.length };
+}
+
+/** Row `index` of the batch as a view (no copy). */
+export function batchRow(batch: ConfigurationBatch, index: number, sites: number): Configuration {
+  return batch.data.subarray(index * sites, (index + 1) * sites);
+}
+
+/**
+ * Validates a batch for a model with `sites` sites and local dimension `localDimension`: a
+ * non-negative integer count, enough data, digits in 0..d-1. Throws an InvalidArgumentError.
+ */
+export function checkBatch(
+  functionName: string,
+  batch: ConfigurationBatch,
+  sites: number,
+  localDimension: number,
+): void {
+  if (typeof batch !== 'object' || batch === null || !ArrayBuffer.isView(batch.data)) {
+    invalidArgument(
+      functionName,
+      'batch',
+      batch,
+      'a batch { data: Uint8Array | Int32Array, count }',
+    );
+  }
+  if (!(batch.data instanceof Uint8Array) && !(batch.data instanceof Int32Array)) {
+    invalidArgument(functionName, 'batch.data', batch.data, 'a Uint8Array or an Int32Array');
+  }
+  assertInteger(functionName, 'batch.count', batch.count, 0);
+  const size = batch.count * sites;
+  if (batch.data.length < size) {
+    invalidArgument(
+      functionName,
+      'batch.data',
+      batch.data.length,
+      `an array of at least count * sites = ${batch.count} * ${sites} = ${size} digits`,
+    );
+  }
+  const data = batch.data;
+  for (let k = 0; k < size; k++) {
+    const v = data[k] as number;
+    if (v < 0 || v >= localDimension) {
+      invalidArgument(
+        functionName,
+        'batch.data',
+        v,
+        `digits in 0..${localDimension - 1} (entry ${k} is not)`,
+      );
+    }
+  }
+}
+
+/** Validates one configuration (length N, digits in 0..d-1). */
+export function checkConfiguration(
+  functionName: string,
+  x: Configuration,
+  sites: number,
+  localDimension: number,
+): void {
+  if (!(x instanceof Uint8Array) && !(x instanceof Int32Array)) {
+    invalidArgument(functionName, 'x', x, 'a Uint8Array or an Int32Array');
+  }
+  if (x.length !== sites)
+    invalidArgument(functionName, 'x', x.length, `a configuration of length ${sites}`);
+  checkBatch(functionName, { data: x, count: 1 }, sites, localDimension);
+}

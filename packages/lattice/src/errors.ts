@@ -1,0 +1,42 @@
+/**
+ * Small argument checks on top of the error classes of @latticediff/tensor-network (which does not
+ * export its own helpers). Messages name the argument, the function and the value.
+ */
+import { InvalidArgumentError } from '@latticediff/tensor-network';
+
+/** Throws an InvalidArgumentError: "invalid argument: `argument` passed to `functionName` must be expected (got value)". */
+export function invalidArgument(
+  functionName: string,
+  argument: string,
+  value: unknown,
+  expected: string,
+): never {
+  throw new InvalidArgumentError({ argument, functionName, value, expected });
+}
+
+/** Checks that `value` is an integer in [min, max]. */
+export function assertInteger(
+  functionName: string,
+  argument: string,
+  value: unknown,
+  min = Number.NEGATIVE_INFINITY,
+  max = Number.POSITIVE_INFINITY,
+): asserts value is number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    invalidArgument(functionName, argument, value, describeIntegerRange(min, max, 1));
+  }
+}
+
+/** "an integer", "an even integer >= 2", "an integer in [1, 14]", ... */
+export function describeIntegerRange(min: number, max: number, multipleOf: number): string {
+  const kind =
+    multipleOf === 2
+      ? 'an even integer'
+      : multipleOf > 1
+        ? `an integer multiple of ${multipleOf}`
+        : 'an integer';
+  if (min === Number.NEGATIVE_INFINITY && max === Number.POSITIVE_INFINITY) return kind;
+  if (max === Number.POSITIVE_INFINITY) return `${kind} >= ${min}`;
+  if (min === Number.NEGATIVE_INFINITY) return `${kind} <= ${max}`;
+  return `${kind} in [${min}, ${max}]`;
+}

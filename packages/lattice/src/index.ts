@@ -1,0 +1,52 @@
+export { type MetropolisSweepResult, metropolisSweep } from './baseline';
+export {
+  batchFromRows,
+  batchRow,
+  checkBatch,
+  checkConfiguration,
+  createBatch,
+} from './configurations';
+export type {
+  ChoiceParameterSpec,
+  ClusterMoveResult,
+  Configuration,
+  ConfigurationBatch,
+  ExactObservables,
+  Geometry,
+  IntegerParameterSpec,
+  LatticeModel,
+  LatticeModelInstance,
+  LocalMoves,
+  NumberParameterSpec,
+  ObservableSpec,
+  ParameterSchema,
+  ParameterSpec,
+  ParameterValues,
+  SpecificationVersion,
+} from './contract';
+export {
+  CompensatedSum,
+  configurationIndex,
+  type EnumerationResult,
+  enumerateConfigurations,
+  exactByEnumeration,
+  MAX_ENUMERATION_SIZE,
+} from './enumerate';
+export { assertInteger, describeIntegerRange, invalidArgument } from './errors';
+export {
+  boundaryPeriodicity,
+  chain,
+  columnOrderIndex,
+  configurationToGrid,
+  type SquareBoundary,
+  type SquareLatticeOptions,
+  type SquareOrder,
+  squareLattice,
+} from './geometry';
+export {
+  describeParameterSpec,
+  isValidParameterValue,
+  parseParameters,
+  resolveParameters,
+} from './parameters';
+export { randomInteger, toRandom } from './random';

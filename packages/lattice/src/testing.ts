@@ -1,0 +1,543 @@
+/**
+ * The conformance kit: `describeLatticeModel(model, { paramGrid })` registers vitest suites that
+ * check everything the contract promises. Entry `@latticediff/lattice/testing`; it imports vitest,
+ * which is therefore a peer dependency of this entry only.
+ */
+import {
+  createRandom,
+  InvalidArgumentError,
+  type RandomGenerator,
+} from '@latticediff/tensor-network';
+import { describe, expect, it } from 'vitest';
+import type {
+  Configuration,
+  LatticeModel,
+  LatticeModelInstance,
+  ParameterSpec,
+  ParameterValues,
+} from './contract';
+import {
+  configurationIndex,
+  type EnumerationResult,
+  enumerateConfigurations,
+  exactByEnumeration,
+} from './enumerate';
+import { mpsLogNormalization, mpsLogValue } from './mps-evaluate';
+import { describeParameterSpec } from './parameters';
+
+export { mpsLogNormalization, mpsLogValue } from './mps-evaluate';
+
+/** Relative tolerance of every float64 comparison in the kit. */
+export const FLOAT64_TOLERANCE = 1e-10;
+
+/** A bad parameter set and the parameter its error must name. */
+export interface InvalidParameterCase {
+  /** Parameters passed to `create` (merged over the first entry of the grid). */
+  readonly parameters: Readonly<Record<string, unknown>>;
+  /** The parameter the InvalidArgumentError must name. */
+  readonly argument: string;
+  /** When given, the error must come from this call instead of `create`. */
+  readonly call?: 'exactMPS' | 'exactObservables';
+}
+
+/** Options of {@link describeLatticeModel}. */
+export interface DescribeLatticeModelOptions<P extends ParameterValues = ParameterValues> {
+  /** Parameter sets to check (missing entries take their defaults). */
+  readonly paramGrid: readonly Readonly<Partial<P>>[];
+  /**
+   * An independent, straightforward E(x) (+Infinity when not allowed), used as the brute-force
+   * reference for `energy`. Strongly recommended.
+   */
+  readonly referenceEnergy?: (parameters: P, x: Configuration) => number;
+  /** An independent check of the hard constraints. */
+  readonly referenceAllowed?: (parameters: P, x: Configuration) => boolean;
+  /** Enumerate all configurations when N <= this and d^N <= 2^20 (default 14). */
+  readonly maxEnumerationSites?: number;
+  /** Steps of the random walks used above the enumeration limit (default 300). */
+  readonly walkSteps?: number;
+  /** Model-specific bad inputs (beyond those derived from the schema). */
+  readonly invalidParameters?: readonly InvalidParameterCase[];
+  /** Seed of the kit's random walks (default 1). */
+  readonly seed?: number;
+}
+
+function label(parameters: Readonly<Record<string, unknown>>): string {
+  return Object.entries(parameters)
+    .map(([k, v]) => `${k}=${String(v)}`)
+    .join(' ');
+}
+
+function expectClose(actual: number, expected: number, scale: number, what: string): void {
+  const tolerance = FLOAT64_TOLERANCE * Math.max(Math.abs(expected), scale);
+  if (!(Math.abs(actual - expected) <= tolerance)) {
+    expect.fail(`${what}: got ${actual}, expected ${expected} (tolerance ${tolerance})`);
+  }
+}
+
+function expectInvalidArgument(run: () => unknown, argument: string, fragments: string[]): void {
+  let caught: unknown;
+  try {
+    run();
+  } catch (error) {
+    caught = error;
+  }
+  if (caught === undefined)
+    expect.fail(`expected an InvalidArgumentError naming \`${argument}\`, nothing was thrown`);
+  if (!InvalidArgumentError.isInstance(caught)) {
+    expect.fail(`expected an InvalidArgumentError naming \`${argument}\`, got ${String(caught)}`);
+  }
+  expect(caught.argument).toBe(argument);
+  expect(caught.message).toContain(`\`${argument}\``);
+  for (const fragment of fragments) expect(caught.message).toContain(fragment);
+}
+
+/** Values that violate `spec`, each with a fragment its error message must contain. */
+function badValues(spec: ParameterSpec, valid: unknown): { value: unknown; shows: string }[] {
+  const out: { value: unknown; shows: string }[] = [
+    { value: Number.NaN, shows: 'NaN' },
+    { value: 'text', shows: '"text"' },
+  ];
+  if (spec.type === 'integer') {
+    out.push({ value: Number.POSITIVE_INFINITY, shows: 'Infinity' });
+    if (spec.minimum !== undefined)
+      out.push({ value: spec.minimum - 1, shows: String(spec.minimum - 1) });
+    if (spec.maximum !== undefined)
+      out.push({ value: spec.maximum + 1, shows: String(spec.maximum + 1) });
+    const base = typeof valid === 'number' ? valid : (spec.minimum ?? 0);
+    out.push({ value: base + 0.5, shows: String(base + 0.5) });
+    if (spec.multipleOf !== undefined && spec.multipleOf > 1)
+      out.push({ value: base + 1, shows: String(base + 1) });
+  } else if (spec.type === 'number') {
+    out.push({ value: Number.POSITIVE_INFINITY, shows: 'Infinity' });
+    out.push({ value: Number.NEGATIVE_INFINITY, shows: '-Infinity' });
+    if (spec.minimum !== undefined) {
+      const v = spec.minimum - Math.max(1, Math.abs(spec.minimum));
+      out.push({ value: v, shows: String(v) });
+    }
+    if (spec.maximum !== undefined) {
+      const v = spec.maximum + Math.max(1, Math.abs(spec.maximum));
+      out.push({ value: v, shows: String(v) });
+    }
+    if (spec.exclusiveMinimum !== undefined)
+      out.push({ value: spec.exclusiveMinimum, shows: String(spec.exclusiveMinimum) });
+    if (spec.exclusiveMaximum !== undefined)
+      out.push({ value: spec.exclusiveMaximum, shows: String(spec.exclusiveMaximum) });
+  } else {
+    out.length = 0;
+    out.push({ value: '__not_a_choice__', shows: '"__not_a_choice__"' }, { value: 1, shows: '1' });
+  }
+  return out;
+}
+
+/** Fails the test with `message()` unless `condition` (cheap in hot loops, unlike `expect`). */
+function assert(condition: boolean, message: () => string): void {
+  if (!condition) expect.fail(message());
+}
+
+function sameDigits(a: ArrayLike<number>, b: ArrayLike<number>): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+function copyOf(x: Configuration): Int32Array {
+  return Int32Array.from(x);
+}
+
+/** Configurations to check: all of them for small N, else random walks from the initial one. */
+interface Sample {
+  readonly rows: Int32Array[];
+  readonly enumeration?: EnumerationResult;
+}
+
+function randomWalk<P extends ParameterValues>(
+  instance: LatticeModelInstance<P>,
+  random: RandomGenerator,
+  steps: number,
+): Int32Array[] {
+  const x = instance.initialConfiguration();
+  const rows = [copyOf(x)];
+  const moves = instance.localMoves;
+  for (let step = 0; step < steps; step++) {
+    const k = Math.floor(random.float64() * moves.count);
+    if (moves.deltaEnergy(x, k) !== Number.POSITIVE_INFINITY) moves.apply(x, k);
+    rows.push(copyOf(x));
+  }
+  return rows;
+}
+
+/**
+ * Registers one vitest `describe` block per model with the contract checks for every parameter set
+ * of `paramGrid`: instance shape and geometry, energies against `referenceEnergy` and across batch
+ * layouts, constraints, local moves (energy changes against full energies, involution, detailed
+ * balance of rates, connectivity of the allowed set), observables, cluster moves, the exact MPS
+ * against the Boltzmann weights and exact observables against enumeration (for N small enough to
+ * enumerate), and parameter validation with clear errors.
+ */
+export function describeLatticeModel<P extends ParameterValues>(
+  model: LatticeModel<P>,
+  options: DescribeLatticeModelOptions<P>,
+): void {
+  const maxEnumerationSites = options.maxEnumerationSites ?? 14;
+  const walkSteps = options.walkSteps ?? 300;
+  const seed = options.seed ?? 1;
+  if (options.paramGrid.length === 0) throw new Error('describeLatticeModel: paramGrid is empty');
+
+  describe(`lattice model \`${model.id}\` conforms to the contract v1`, () => {
+    it('declares the contract version, an id, a description and a valid parameter schema', () => {
+      expect(model.specificationVersion).toBe('v1');
+      expect(model.id).toMatch(/^[a-z][a-z0-9-]*$/);
+      expect(model.description.length).toBeGreaterThan(0);
+      const names = Object.keys(model.parameterSchema);
+      expect(names.length).toBeGreaterThan(0);
+      for (const name of names) {
+        const spec = model.parameterSchema[name] as ParameterSpec;
+        expect(['integer', 'number', 'choice']).toContain(spec.type);
+        expect(spec.description.length, `description of ${name}`).toBeGreaterThan(0);
+        if (spec.type === 'choice') expect(spec.choices.length).toBeGreaterThan(0);
+        if (spec.default !== undefined) {
+          // the default must be accepted on its own
+          const base = { ...(options.paramGrid[0] as Record<string, unknown>) };
+          delete base[name];
+          expect(() => model.create(base as Partial<P>), `default of ${name}`).not.toThrow();
+        }
+      }
+    });
+
+    it('rejects bad parameters with errors naming the parameter, the value and the limit', () => {
+      const base = options.paramGrid[0] as Record<string, unknown>;
+      const resolved = model.create(base as Partial<P>).parameters as Record<string, unknown>;
+      for (const [name, spec] of Object.entries(model.parameterSchema)) {
+        for (const { value, shows } of badValues(spec, resolved[name])) {
+          expectInvalidArgument(
+            () => model.create({ ...base, [name]: value } as Partial<P>),
+            name,
+            [describeParameterSpec(spec), `(got ${shows})`],
+          );
+        }
+      }
+      expectInvalidArgument(
+        () => model.create({ ...base, notAParameter: 1 } as Record<string, unknown>),
+        'notAParameter',
+        [],
+      );
+      for (const bad of options.invalidParameters ?? []) {
+        const parameters = { ...base, ...bad.parameters } as Partial<P>;
+        if (bad.call === undefined) {
+          expectInvalidArgument(() => model.create(parameters), bad.argument, []);
+        } else {
+          const instance = model.create(parameters);
+          expect(instance[bad.call], `${bad.call} exists`).toBeTypeOf('function');
+          expectInvalidArgument(
+            () => (bad.call === 'exactMPS' ? instance.exactMPS?.() : instance.exactObservables?.()),
+            bad.argument,
+            [],
+          );
+        }
+      }
+    });
+
+    for (const point of options.paramGrid) {
+      describe(label(point), () => {
+        const instance = model.create(point);
+        const parameters = instance.parameters as P;
+        const { sites, localDimension: d, beta } = instance;
+        const enumerable = sites <= maxEnumerationSites && d ** sites <= 2 ** 20;
+        let cached: Sample | undefined;
+        const sample = (): Sample => {
+          if (cached) return cached;
+          if (enumerable) {
+            const enumeration = exactByEnumeration(instance);
+            const rows: Int32Array[] = [];
+            const all = enumeration.configurations;
+            for (let k = 0; k < all.count; k++)
+              rows.push(Int32Array.from(all.data.subarray(k * sites, (k + 1) * sites)));
+            cached = { rows, enumeration };
+          } else {
+            cached = { rows: randomWalk(instance, createRandom(seed), walkSteps) };
+          }
+          return cached;
+        };
+
+        it('describes itself consistently (sizes, geometry, observables, initial configuration)', () => {
+          expect(instance.specificationVersion).toBe('v1');
+          expect(instance.modelId).toBe(model.id);
+          expect(Number.isInteger(sites) && sites >= 1).toBe(true);
+          expect(Number.isInteger(d) && d >= 2).toBe(true);
+          expect(Number.isFinite(beta)).toBe(true);
+          // parameters round trip
+          expect(model.create(instance.parameters).parameters).toEqual(instance.parameters);
+          const g = instance.geometry;
+          expect(g.sites).toBe(sites);
+          expect(g.shape.length).toBe(g.dimension);
+          expect(g.periodic.length).toBe(g.dimension);
+          expect(g.coordinates.length).toBe(sites * g.dimension);
+          const seen = new Set<string>();
+          for (let i = 0; i < sites; i++) {
+            const c = Array.from(g.coordinates.subarray(i * g.dimension, (i + 1) * g.dimension));
+            seen.add(c.join(','));
+            expect(g.siteIndex(c)).toBe(i);
+          }
+          expect(seen.size).toBe(sites);
+          expect(g.bonds.length % 2).toBe(0);
+          for (const s of g.bonds) expect(s >= 0 && s < sites).toBe(true);
+          const names = instance.observables.map((o) => o.name);
+          expect(new Set(names).size).toBe(names.length);
+          for (const o of instance.observables) {
+            expect(Number.isInteger(o.size) && o.size >= 1).toBe(true);
+            expect(o.description.length).toBeGreaterThan(0);
+          }
+          expect(() =>
+            instance.observe('__no_such_observable__', { data: new Int32Array(sites), count: 1 }),
+          ).toThrow();
+          const x0 = instance.initialConfiguration();
+          expect(x0.length).toBe(sites);
+          expect(instance.allowed({ data: x0, count: 1 })[0]).toBe(1);
+          x0[0] = (x0[0] as number) === 0 ? 1 : 0;
+          expect(instance.initialConfiguration()).not.toEqual(x0); // a fresh copy each time
+        });
+
+        it('computes energies and constraints consistently with the reference and across batch layouts', () => {
+          const random = createRandom(seed + 1);
+          const { rows } = sample();
+          // add uniformly random configurations (mostly not allowed for constrained models)
+          const extra: Int32Array[] = [];
+          for (let b = 0; b < 64; b++) {
+            const x = new Int32Array(sites);
+            for (let i = 0; i < sites; i++) x[i] = Math.floor(random.float64() * d);
+            extra.push(x);
+          }
+          const all = enumerable ? rows : [...rows, ...extra];
+          const data32 = new Int32Array(all.length * sites);
+          all.forEach((x, b) => {
+            data32.set(x, b * sites);
+          });
+          const data8 = Uint8Array.from(data32);
+          const energy = instance.energy({ data: data32, count: all.length });
+          const energy8 = instance.energy({ data: data8, count: all.length });
+          const allowed = instance.allowed({ data: data32, count: all.length });
+          expect(energy.length).toBe(all.length);
+          expect(allowed.length).toBe(all.length);
+          expect(instance.energy({ data: data32, count: 0 }).length).toBe(0);
+          let allowedCount = 0;
+          const step = Math.max(1, Math.floor(all.length / 512));
+          for (let b = 0; b < all.length; b++) {
+            const x = all[b] as Int32Array;
+            const e = energy[b] as number;
+            assert(
+              energy8[b] === e,
+              () => `Uint8Array and Int32Array batches give the same energy at ${x.join('')}`,
+            );
+            assert(
+              allowed[b] === 1 || allowed[b] === 0,
+              () => `allowed is 0 or 1 at ${x.join('')}`,
+            );
+            assert(
+              Number.isFinite(e) === (allowed[b] === 1),
+              () => `energy finite iff allowed at ${x.join('')}`,
+            );
+            if (allowed[b] === 1) allowedCount++;
+            if (options.referenceAllowed) {
+              const reference = options.referenceAllowed(parameters, x);
+              assert(
+                (allowed[b] === 1) === reference,
+                () => `allowed(${x.join('')}) is ${reference}`,
+              );
+            }
+            if (options.referenceEnergy) {
+              const reference = options.referenceEnergy(parameters, x);
+              if (Number.isFinite(reference) || Number.isFinite(e))
+                expectClose(e, reference, 1, `E(${x.join('')})`);
+              else assert(e === reference, () => `E(${x.join('')}) = ${reference}`);
+            }
+            if (b % step === 0) {
+              // a single row gives the same value as inside the batch
+              assert(
+                instance.energy({ data: x, count: 1 })[0] === e,
+                () => `single-row energy of ${x.join('')}`,
+              );
+            }
+          }
+          expect(allowedCount).toBeGreaterThan(0);
+        });
+
+        it('has local moves whose energy changes match full energies (involutive, detailed balance, connected)', () => {
+          const { rows, enumeration } = sample();
+          const moves = instance.localMoves;
+          expect(Number.isInteger(moves.count) && moves.count >= 1).toBe(true);
+          const energyOf = (x: Configuration): number =>
+            enumeration
+              ? (enumeration.energies[configurationIndex(x, d)] as number)
+              : (instance.energy({ data: x, count: 1 })[0] as number);
+          const allowedRows = rows.filter((x) => Number.isFinite(energyOf(x)));
+          const scale = allowedRows.reduce((m, x) => Math.max(m, Math.abs(energyOf(x))), 1);
+          let available = 0;
+          for (const x of allowedRows) {
+            const e = energyOf(x);
+            for (let k = 0; k < moves.count; k++) {
+              const dE = moves.deltaEnergy(x, k);
+              if (dE === Number.POSITIVE_INFINITY) {
+                if (moves.rate)
+                  assert(
+                    moves.rate(x, k) === 0,
+                    () => `rate 0 of unavailable move ${k} at ${x.join('')}`,
+                  );
+                continue;
+              }
+              available++;
+              const y = copyOf(x);
+              moves.apply(y, k);
+              const f = energyOf(y);
+              assert(Number.isFinite(f), () => `move ${k} keeps ${x.join('')} allowed`);
+              expectClose(dE, f - e, scale, `deltaEnergy of move ${k} at ${x.join('')}`);
+              expectClose(moves.deltaEnergy(y, k), -dE, scale, `reverse deltaEnergy of move ${k}`);
+              if (moves.rate) {
+                const forward = moves.rate(x, k);
+                const backward = moves.rate(y, k);
+                assert(forward > 0, () => `positive rate of available move ${k} at ${x.join('')}`);
+                expectClose(forward / backward, Math.exp(-beta * dE), 0, `rate ratio of move ${k}`);
+              }
+              moves.apply(y, k);
+              assert(sameDigits(x, y), () => `move ${k} applied twice restores ${x.join('')}`);
+            }
+          }
+          if (enumeration && enumeration.allowedCount > 1) {
+            expect(available).toBeGreaterThan(0);
+            // every allowed configuration is reachable from the initial one
+            const visited = new Uint8Array(enumeration.configurations.count);
+            const start = instance.initialConfiguration();
+            const queue: Int32Array[] = [copyOf(start)];
+            visited[configurationIndex(start, d)] = 1;
+            let reached = 1;
+            while (queue.length > 0) {
+              const x = queue.pop() as Int32Array;
+              for (let k = 0; k < moves.count; k++) {
+                if (moves.deltaEnergy(x, k) === Number.POSITIVE_INFINITY) continue;
+                const y = copyOf(x);
+                moves.apply(y, k);
+                const index = configurationIndex(y, d);
+                if (visited[index] === 0) {
+                  visited[index] = 1;
+                  reached++;
+                  queue.push(y);
+                }
+              }
+            }
+            expect(reached, 'allowed configurations reachable by local moves').toBe(
+              enumeration.allowedCount,
+            );
+          }
+        });
+
+        it('measures observables on batches (sizes, finite values, batch layout)', () => {
+          const { rows } = sample();
+          const allowedRows = rows
+            .filter((x) => instance.allowed({ data: x, count: 1 })[0] === 1)
+            .slice(0, 256);
+          const data = new Int32Array(allowedRows.length * sites);
+          allowedRows.forEach((x, b) => {
+            data.set(x, b * sites);
+          });
+          for (const spec of instance.observables) {
+            const values = instance.observe(spec.name, { data, count: allowedRows.length });
+            expect(values.length).toBe(allowedRows.length * spec.size);
+            for (const v of values) assert(Number.isFinite(v), () => `finite ${spec.name}`);
+            const single = instance.observe(spec.name, {
+              data: Uint8Array.from(allowedRows[0] as Int32Array),
+              count: 1,
+            });
+            expect(Array.from(single)).toEqual(Array.from(values.subarray(0, spec.size)));
+          }
+        });
+
+        if (instance.clusterMove) {
+          it('has cluster moves that keep x allowed and report the energy change', () => {
+            const random = createRandom(seed + 2);
+            const x = instance.initialConfiguration();
+            let e = instance.energy({ data: x, count: 1 })[0] as number;
+            for (let step = 0; step < 100; step++) {
+              const before = copyOf(x);
+              const result = instance.clusterMove?.(x, random);
+              if (!result) expect.fail('clusterMove returned nothing');
+              const f = instance.energy({ data: x, count: 1 })[0] as number;
+              expect(Number.isFinite(f)).toBe(true);
+              expectClose(
+                result.deltaEnergy,
+                f - e,
+                Math.max(1, Math.abs(e)),
+                'cluster deltaEnergy',
+              );
+              if (!result.accepted) expect(copyOf(x)).toEqual(before);
+              expect(result.size).toBeGreaterThanOrEqual(0);
+              e = f;
+            }
+          });
+        }
+
+        if (instance.exactMPS && enumerable) {
+          it('gives an exact MPS proportional to the Boltzmann weights (checked by enumeration)', () => {
+            const mps = instance.exactMPS?.();
+            if (!mps) expect.fail('exactMPS returned nothing');
+            const enumeration = sample().enumeration as EnumerationResult;
+            expect(mps.kind).toBe('linear');
+            expect(mps.length).toBe(sites);
+            for (const pd of mps.physicalDims) expect(pd).toBe(d);
+            const logNorm = mpsLogNormalization(mps);
+            expect(Number.isFinite(logNorm), 'finite MPS normaliser').toBe(true);
+            const all = enumerateConfigurations(sites, d);
+            for (let k = 0; k < all.count; k++) {
+              const x = all.data.subarray(k * sites, (k + 1) * sites);
+              const p = enumeration.probabilities[k] as number;
+              const logValue = mpsLogValue(mps, x);
+              if (p === 0) {
+                assert(
+                  logValue === Number.NEGATIVE_INFINITY,
+                  () => `MPS vanishes off the allowed set at ${x.join('')}`,
+                );
+              } else {
+                expectClose(Math.exp(logValue - logNorm), p, 0, `MPS probability of ${x.join('')}`);
+              }
+            }
+          });
+        }
+
+        if (instance.exactObservables && enumerable) {
+          it('gives exact log Z and observable means equal to enumeration', () => {
+            const exact = instance.exactObservables?.();
+            if (!exact) expect.fail('exactObservables returned nothing');
+            const enumeration = sample().enumeration as EnumerationResult;
+            expectClose(exact.logPartitionFunction, enumeration.logPartitionFunction, 1, 'ln Z');
+            const all = enumeration.configurations;
+            for (const [name, mean] of Object.entries(exact.means)) {
+              const spec = instance.observables.find((o) => o.name === name);
+              expect(spec, `exact mean of a declared observable (${name})`).toBeDefined();
+              const reference = enumeration.means[name];
+              const values = instance.observe(name, all);
+              let scale = 0;
+              for (let k = 0; k < all.count; k++) {
+                if ((enumeration.probabilities[k] as number) > 0) {
+                  for (let j = 0; j < (spec?.size ?? 1); j++) {
+                    scale = Math.max(scale, Math.abs(values[k * (spec?.size ?? 1) + j] as number));
+                  }
+                }
+              }
+              if (typeof mean === 'number') {
+                expectClose(mean, reference as number, scale, `exact mean of ${name}`);
+              } else {
+                expect(mean.length).toBe(spec?.size);
+                mean.forEach((m, j) => {
+                  expectClose(
+                    m,
+                    (reference as Float64Array)[j] as number,
+                    scale,
+                    `exact mean of ${name}[${j}]`,
+                  );
+                });
+              }
+            }
+          });
+        }
+      });
+    }
+  });
+}

@@ -1,0 +1,157 @@
+/**
+ * The 2D Ising model as a lattice model (contract v1).
+ *
+ * Lx x Ly spins s_i = 2 x_i - 1 on a cylinder (open along x, periodic along y), torus or open
+ * lattice, in the column order site = ix * Ly + iy. E(x) = -J sum_<ij> s_i s_j - h sum_i s_i over
+ * the bonds of the geometry (a periodic axis of length 2 has a doubled bond), pi ∝ exp(-beta E).
+ */
+import {
+  type Configuration,
+  type ConfigurationBatch,
+  checkBatch,
+  invalidArgument,
+  type LatticeModel,
+  type LatticeModelInstance,
+  type ObservableSpec,
+  resolveParameters,
+  squareLattice,
+} from '@latticediff/lattice';
+import { isingExactMPS } from './exact-mps';
+import { type IsingParameters, isingParameterSchema } from './parameters';
+import { isingTransferMatrix } from './transfer-matrix';
+import { createWolffUpdate, neighbourTable } from './wolff';
+
+const OBSERVABLES: ObservableSpec[] = [
+  { name: 'energyPerSite', description: 'E / N', size: 1 },
+  { name: 'absMagnetization', description: '|m| = |sum_i s_i| / N', size: 1 },
+  { name: 'magnetizationSquared', description: 'm^2', size: 1 },
+  {
+    name: 'magnetizationFourth',
+    description: 'm^4 (with m^2 gives the Binder cumulant 1 - <m^4>/(3<m^2>^2))',
+    size: 1,
+  },
+  { name: 'magnetization', description: 'm = sum_i s_i / N', size: 1 },
+];
+
+function create(input?: Readonly<Record<string, unknown>>): LatticeModelInstance<IsingParameters> {
+  const parameters = resolveParameters<IsingParameters>('ising', isingParameterSchema, input);
+  const { lx, ly, beta, coupling: J, field: h, boundary } = parameters;
+  const n = lx * ly;
+  const geometry = squareLattice({ lx, ly, boundary });
+  const bonds = geometry.bonds;
+  const { offsets, neighbours } = neighbourTable(geometry);
+  const check = (fn: string, batch: ConfigurationBatch) => checkBatch(fn, batch, n, 2);
+
+  const energyOf = (data: ArrayLike<number>, offset: number): number => {
+    let bondSum = 0;
+    for (let b = 0; b < bonds.length; b += 2) {
+      const si = 2 * (data[offset + (bonds[b] as number)] as number) - 1;
+      const sj = 2 * (data[offset + (bonds[b + 1] as number)] as number) - 1;
+      bondSum += si * sj;
+    }
+    let magnetization = 0;
+    for (let i = 0; i < n; i++) magnetization += 2 * (data[offset + i] as number) - 1;
+    return -J * bondSum - h * magnetization;
+  };
+
+  const instance: LatticeModelInstance<IsingParameters> = {
+    specificationVersion: 'v1',
+    modelId: 'ising',
+    parameters,
+    sites: n,
+    localDimension: 2,
+    beta,
+    geometry,
+    energy(batch) {
+      check('ising.energy', batch);
+      const out = new Float64Array(batch.count);
+      for (let b = 0; b < batch.count; b++) out[b] = energyOf(batch.data, b * n);
+      return out;
+    },
+    allowed(batch) {
+      check('ising.allowed', batch);
+      return new Uint8Array(batch.count).fill(1);
+    },
+    initialConfiguration() {
+      return new Int32Array(n).fill(1);
+    },
+    localMoves: {
+      count: n,
+      deltaEnergy(x: Configuration, k: number) {
+        const s = 2 * (x[k] as number) - 1;
+        let sum = 0;
+        for (let m = offsets[k] as number; m < (offsets[k + 1] as number); m++) {
+          sum += 2 * (x[neighbours[m] as number] as number) - 1;
+        }
+        return 2 * s * (J * sum + h);
+      },
+      apply(x: Configuration, k: number) {
+        x[k] = 1 - (x[k] as number);
+      },
+    },
+    observables: OBSERVABLES,
+    observe(name, batch) {
+      const fn = 'ising.observe';
+      check(fn, batch);
+      const out = new Float64Array(batch.count);
+      if (name === 'energyPerSite') {
+        for (let b = 0; b < batch.count; b++) out[b] = energyOf(batch.data, b * n) / n;
+        return out;
+      }
+      const power =
+        name === 'absMagnetization'
+          ? 1
+          : name === 'magnetizationSquared'
+            ? 2
+            : name === 'magnetizationFourth'
+              ? 4
+              : name === 'magnetization'
+                ? 0
+                : -1;
+      if (power < 0) {
+        invalidArgument(
+          fn,
+          'name',
+          name,
+          `one of ${OBSERVABLES.map((o) => `"${o.name}"`).join(', ')}`,
+        );
+      }
+      for (let b = 0; b < batch.count; b++) {
+        let up = 0;
+        for (let i = 0; i < n; i++) up += batch.data[b * n + i] as number;
+        const m = (2 * up - n) / n;
+        out[b] = power === 0 ? m : Math.abs(m) ** power;
+      }
+      return out;
+    },
+    exactMPS() {
+      return isingExactMPS(parameters).mps;
+    },
+    exactObservables() {
+      const exact = isingTransferMatrix(parameters);
+      return {
+        logPartitionFunction: exact.logPartitionFunction,
+        means: {
+          energyPerSite: exact.energyPerSite,
+          absMagnetization: exact.absMagnetization,
+          magnetizationSquared: exact.magnetizationSquared,
+          magnetizationFourth: exact.magnetizationFourth,
+          magnetization: exact.magnetization,
+        },
+        derived: { binderCumulant: exact.binderCumulant },
+      };
+    },
+  };
+  if (J > 0) instance.clusterMove = createWolffUpdate(geometry, { coupling: J, field: h, beta });
+  return instance;
+}
+
+/** The Ising model: `isingModel.create({ lx: 16, ly: 8, beta: 0.44 })`. */
+export const isingModel: LatticeModel<IsingParameters> = {
+  specificationVersion: 'v1',
+  id: 'ising',
+  description:
+    '2D Ising model E = -J sum_<ij> s_i s_j - h sum_i s_i on an Lx x Ly cylinder (open x, periodic y), torus or open lattice',
+  parameterSchema: isingParameterSchema,
+  create,
+};
