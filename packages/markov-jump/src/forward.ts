@@ -1,0 +1,189 @@
+/**
+ * The forward (noising) process: exact per-site sampling of x_t given x_0, and the noised
+ * distribution P_t(y) = sum_x prod_i k_t(y_i | x_i) P_0(x). For a linear MPS, P_t is the linear
+ * MPS B_i[y] = sum_x k_t(y|x) A_i[x] of the same bond dimensions (exact: e^{tW} is a bond-1
+ * MPO). For a Born MPS, P_t is a double-layer network; it is evaluated, never formed.
+ */
+import { type ConfigurationsInput, MPS, type SeedOrGenerator } from '@latticediff/tensor-network';
+import { assertNoise, type NoiseProcess, propagator } from './noise';
+import { readStates } from './states';
+import { assertOptions, assertTime, invalidArgument, toRandom } from './validate';
+
+/** A batch of configurations (digits row-major, `count` rows of `length`). */
+export interface StateBatch {
+  /** Digits, row-major: configuration b, site i at `b * length + i`. */
+  data: Int32Array;
+  /** Number of configurations. */
+  count: number;
+  /** Number of sites N. */
+  length: number;
+}
+
+/** Options of {@link addNoise}. */
+export interface AddNoiseOptions {
+  /** Noise time t >= 0. */
+  time: number;
+  /** Seed or generator. */
+  seed: SeedOrGenerator;
+  /**
+   * Time of the input configurations (default 0: clean data, digits in [0, dataDim)). With
+   * `fromTime = s`, inputs may use all D noisy states and are noised by k_{t-s}.
+   */
+  fromTime?: number;
+}
+
+/**
+ * Exact forward noising: y_i ~ k_{t-s}(. | x_i) independently per site, for a batch of
+ * configurations x at time s (default 0). Returns configurations over the D noisy states.
+ */
+export function addNoise(
+  noise: NoiseProcess,
+  configurations: ConfigurationsInput,
+  options: AddNoiseOptions,
+): StateBatch {
+  const fn = 'addNoise';
+  assertNoise(fn, noise);
+  assertOptions(fn, options, '{ time, seed, fromTime? }');
+  const { time } = options;
+  const fromTime = options.fromTime ?? 0;
+  const length = inferLength(fn, configurations);
+  assertTime(fn, 'time', time);
+  assertTime(fn, 'fromTime', fromTime);
+  if (fromTime > time) invalidArgument(fn, 'fromTime', fromTime, `a time <= time (${time})`);
+  const rng = toRandom(fn, options.seed);
+  const inputDim = fromTime === 0 ? noise.dataDim : noise.stateDim;
+  const { data, count } = readStates(fn, 'configurations', configurations, length, inputDim);
+  const D = noise.stateDim;
+  const k = propagator(noise, time - fromTime);
+  // cumulative column distributions
+  const cdf = new Float64Array(D * D);
+  for (let x = 0; x < D; x++) {
+    let acc = 0;
+    for (let y = 0; y < D; y++) {
+      acc += k[y * D + x]!;
+      cdf[x * D + y] = acc;
+    }
+  }
+  const out = new Int32Array(count * length);
+  const u = new Float64Array(count * length);
+  rng.fill(u);
+  for (let j = 0; j < out.length; j++) {
+    const x = data[j]!;
+    const base = x * D;
+    const target = u[j]! * cdf[base + D - 1]!;
+    let y = 0;
+    while (y < D - 1 && !(target < cdf[base + y]!)) y++;
+    // never land on a state of zero probability because of rounding at the end of the cdf
+    while (k[y * D + x] === 0 && y > 0) y--;
+    out[j] = y;
+  }
+  return { data: out, count, length };
+}
+
+/**
+ * Number of sites of a batch: the row length of an array of configurations, or `length` of a
+ * `{ data, count, length }` batch (else data.length / count).
+ */
+export function inferLength(fn: string, input: ConfigurationsInput): number {
+  let length: unknown;
+  if (Array.isArray(input)) length = Array.isArray(input[0]) ? input[0].length : 0;
+  else if (typeof input === 'object' && input !== null && 'data' in input && 'count' in input) {
+    const given = (input as { length?: unknown }).length;
+    length = given !== undefined ? given : input.count > 0 ? input.data.length / input.count : 0;
+  } else {
+    return invalidArgument(
+      fn,
+      'configurations',
+      input,
+      'an array of configurations or { data, count, length? }',
+    );
+  }
+  if (typeof length !== 'number' || !Number.isInteger(length) || length < 1) {
+    invalidArgument(
+      fn,
+      'configurations',
+      input,
+      'a non-empty batch of configurations with at least one site',
+    );
+  }
+  return length;
+}
+
+/** Checks the data MPS against the noise (sites share d = noise.dataDim). */
+export function assertDataMPS(fn: string, mps: unknown, noise: NoiseProcess): asserts mps is MPS {
+  if (!(mps instanceof MPS)) {
+    if (
+      typeof mps !== 'object' ||
+      mps === null ||
+      !('tensors' in mps) ||
+      !('physicalDims' in mps)
+    ) {
+      invalidArgument(fn, 'mps', mps, 'an MPS');
+    }
+  }
+  const m = mps as MPS;
+  if (!m.physicalDims.every((x) => x === noise.dataDim)) {
+    invalidArgument(
+      fn,
+      'mps',
+      `physicalDims [${m.physicalDims.slice(0, 8).join(', ')}${m.length > 8 ? ', ...' : ''}]`,
+      `an MPS whose every site has the noise's data dimension ${noise.dataDim}`,
+    );
+  }
+}
+
+/**
+ * Site tensors of P_t for a linear MPS of P_0: B_i[a, y, b] = sum_{x < d} k[y][x] A_i[a, x, b]
+ * (internal; kernel is D x D row-major).
+ */
+export function noisedTensors(mps: MPS, kernel: Float64Array, D: number): Float64Array[] {
+  const out: Float64Array[] = [];
+  for (let i = 0; i < mps.length; i++) {
+    const [l, d, r] = mps.siteShape(i);
+    const t = mps.tensors[i]!;
+    const b = new Float64Array(l * D * r);
+    for (let a = 0; a < l; a++) {
+      for (let x = 0; x < d; x++) {
+        const src = (a * d + x) * r;
+        for (let y = 0; y < D; y++) {
+          const w = kernel[y * D + x]!;
+          if (w === 0) continue;
+          const dst = (a * D + y) * r;
+          for (let c = 0; c < r; c++) b[dst + c]! += w * t[src + c]!;
+        }
+      }
+    }
+    out.push(b);
+  }
+  return out;
+}
+
+/**
+ * The forward marginal P_t as a linear MPS of the same bond dimensions (physical dimension D):
+ * B_i[y] = sum_x k_t(y|x) A_i[x]. Exact. Linear MPS only: for a Born MPS P_t is a double-layer
+ * network (use {@link noisedLogProbabilities} to evaluate it).
+ */
+export function noisedMPS(mps: MPS, noise: NoiseProcess, options: { time: number }): MPS {
+  const fn = 'noisedMPS';
+  assertNoise(fn, noise);
+  assertDataMPS(fn, mps, noise);
+  assertOptions(fn, options, '{ time }');
+  assertTime(fn, 'time', options.time);
+  if (mps.kind !== 'linear') {
+    invalidArgument(
+      fn,
+      'mps',
+      'a Born MPS',
+      'a linear MPS (the noised distribution of a Born MPS is a double-layer network, not a Born MPS of the same form; use noisedLogProbabilities to evaluate it)',
+    );
+  }
+  const D = noise.stateDim;
+  const tensors = noisedTensors(mps, propagator(noise, options.time), D);
+  return MPS.fromTensors(
+    tensors.map((data, i) => ({
+      shape: [mps.siteShape(i)[0], D, mps.siteShape(i)[2]] as const,
+      data,
+    })),
+    { kind: 'linear' },
+  );
+}
