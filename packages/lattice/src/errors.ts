@@ -1,18 +1,10 @@
 /**
- * Small argument checks on top of the error classes of @latticediff/tensor-network (which does not
- * export its own helpers). Messages name the argument, the function and the value.
+ * Argument checks on top of @latticediff/tensor-network's helpers, adding ranges with a
+ * `multipleOf` (even sizes). Messages name the argument, the function and the value.
  */
-import { InvalidArgumentError } from '@latticediff/tensor-network';
+import { invalidArgument } from '@latticediff/tensor-network';
 
-/** Throws an InvalidArgumentError: "invalid argument: `argument` passed to `functionName` must be expected (got value)". */
-export function invalidArgument(
-  functionName: string,
-  argument: string,
-  value: unknown,
-  expected: string,
-): never {
-  throw new InvalidArgumentError({ argument, functionName, value, expected });
-}
+export { invalidArgument };
 
 /** Checks that `value` is an integer in [min, max]. */
 export function assertInteger(

@@ -11,8 +11,11 @@ export {
 export type { ConfigurationBatch, ConfigurationsInput } from './configurations';
 export { fromDense, toDense } from './dense';
 export {
+  assertFinite,
+  assertInteger,
   FormatError,
   InvalidArgumentError,
+  invalidArgument,
   LatticeDiffError,
   NumericalError,
 } from './errors';
@@ -55,7 +58,7 @@ export {
   type ProductOperatorInput,
 } from './operators';
 export { createSamplerPool, type SamplerPool, type SamplerPoolOptions } from './pool';
-export { createRandom, type RandomGenerator, type SeedOrGenerator } from './random';
+export { createRandom, type RandomGenerator, type SeedOrGenerator, toRandom } from './random';
 export {
   type ConditionalSampleOptions,
   type ConditionalSampleResult,

@@ -102,7 +102,10 @@ export function createRandom(seed: number): RandomGenerator {
   return new Xoshiro128(seed);
 }
 
-/** Accepts a seed or a generator (as every stochastic function in latticediff does). */
+/**
+ * Accepts a seed or a generator (as every stochastic function in latticediff does); a seed gives
+ * a fresh `createRandom(seed)`, a generator is returned as is. Errors name `seed` and `functionName`.
+ */
 export function toRandom(functionName: string, seed: unknown): RandomGenerator {
   if (typeof seed === 'number') {
     if (!Number.isSafeInteger(seed) || seed < 0) {
