@@ -5,8 +5,8 @@
  * warm-up. Run: pnpm --filter @latticediff/markov-jump bench
  */
 import os from 'node:os';
-import { kernelEngine, randomMPS, sample } from '@latticediff/tensor-network';
-import { addNoise, denoise, generate, uniformNoise } from '../src/index';
+import { createSamplerPool, kernelEngine, randomMPS, sample } from '@latticediff/tensor-network';
+import { addNoise, denoise, denoiseInPool, generate, uniformNoise } from '../src/index';
 
 const N = 256;
 const CHI = 32;
@@ -19,12 +19,12 @@ function median(values: number[]): number {
   return s[Math.floor(s.length / 2)]!;
 }
 
-function time(label: string, run: (k: number) => void): void {
-  run(-1); // warm-up
+async function time(label: string, run: (k: number) => unknown): Promise<void> {
+  await run(-1); // warm-up
   const rates: number[] = [];
   for (let k = 0; k < RUNS; k++) {
     const start = performance.now();
-    run(k);
+    await run(k);
     rates.push(BATCH / ((performance.now() - start) / 1000));
   }
   console.log(
@@ -44,9 +44,15 @@ const mps = randomMPS({ length: N, physicalDim: 2, bondDim: CHI, seed: 1, spread
 const noise = uniformNoise({ physicalDim: 2 });
 const noisy = addNoise(noise, sample(mps, { count: BATCH, seed: 2 }), { time: TIME, seed: 3 });
 
-time('exact one-shot denoising', (k) => {
+await time('exact one-shot denoising', (k) => {
   denoise(mps, noise, { noisy, time: TIME, seed: 100 + k });
 });
-time('generation end to end (one shot)', (k) => {
+await time('generation end to end (one shot)', (k) => {
   generate(mps, noise, { count: BATCH, time: TIME, seed: 200 + k });
 });
+
+const pool = await createSamplerPool({ workers: Math.min(2, os.availableParallelism()) });
+await time(`exact one-shot denoising, ${pool.size} workers`, (k) =>
+  denoiseInPool(pool, mps, noise, { noisy, time: TIME, seed: 300 + k }),
+);
+await pool.close();

@@ -11,6 +11,7 @@ import {
   type ConfigurationsInput,
   MPS,
   type RandomGenerator,
+  type SamplerPool,
   type SeedOrGenerator,
   sample,
   sampleConditional,
@@ -211,6 +212,40 @@ function step(
   return method === 'direct'
     ? denoiseDirect(mps, noise, p, time, target, rng)
     : denoiseBridge(mps, noise, p, time, target, rng);
+}
+
+/**
+ * {@link denoise} to time 0 on a worker pool (`createSamplerPool` of @latticediff/tensor-network):
+ * the same samples, log-probabilities and log P_t(y) as `denoise(mps, noise, { noisy, time, seed })`
+ * for the same seed, whatever the number of workers.
+ */
+export async function denoiseInPool(
+  pool: SamplerPool,
+  mps: MPS,
+  noise: NoiseProcess,
+  options: { noisy: ConfigurationsInput; time: number; seed: SeedOrGenerator },
+): Promise<DenoiseResult> {
+  const fn = 'denoiseInPool';
+  assertNoise(fn, noise);
+  assertDataMPS(fn, mps, noise);
+  assertOptions(fn, options, '{ noisy, time, seed }');
+  assertTime(fn, 'time', options.time);
+  if (!pool || typeof pool.sampleConditional !== 'function') {
+    invalidArgument(fn, 'pool', pool, 'a SamplerPool from createSamplerPool');
+  }
+  const p = prepare(fn, mps, noise, options.noisy);
+  const kernel = propagator(noise, options.time);
+  const weights = kernelWeights(p.y, p.count, p.n, kernel, noise.stateDim, noise.dataDim);
+  // the same stream as denoise: a generator made from the seed, handed to the sampler
+  const rng = toRandom(fn, options.seed);
+  const r = await pool.sampleConditional(mps, { weights, count: p.count, seed: rng });
+  return {
+    data: r.data,
+    count: r.count,
+    length: r.length,
+    logProbabilities: r.logProbabilities,
+    noisyLogProbabilities: r.logWeightNormalizations,
+  };
 }
 
 function readMethod(fn: string, mps: MPS, method: unknown): DenoiseMethod {

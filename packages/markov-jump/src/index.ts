@@ -5,6 +5,7 @@ export {
   type DenoiseResult,
   denoise,
   denoiseAncestral,
+  denoiseInPool,
   type GenerateOptions,
   type GenerateResult,
   generate,
