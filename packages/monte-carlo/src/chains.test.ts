@@ -1,0 +1,175 @@
+import { enumerateConfigurations, type LatticeModelInstance } from '@latticediff/lattice';
+import { propagator, uniformNoise } from '@latticediff/markov-jump';
+import { fredkinModel } from '@latticediff/model-fredkin';
+import { isingModel } from '@latticediff/model-ising';
+import { logProbabilities, type MPS, randomMPS } from '@latticediff/tensor-network';
+import { describe, expect, it } from 'vitest';
+import { logAcceptance, runChains } from './chains';
+
+/** The exact one-step transition matrix of a DDM scheme, built by enumeration. */
+function exactKernel(
+  model: LatticeModelInstance,
+  mps: MPS,
+  scheme: 'disconnected' | { noiseTime: number },
+) {
+  const n = model.sites;
+  const all = enumerateConfigurations(n, 2);
+  const size = all.count;
+  const energy = model.energy(all);
+  const logQ = logProbabilities(mps, all);
+  const q = Array.from(logQ, Math.exp);
+  // proposal matrix prop[x][x']
+  const prop: number[][] = Array.from({ length: size }, () => new Array<number>(size).fill(0));
+  if (scheme === 'disconnected') {
+    for (let x = 0; x < size; x++) for (let y = 0; y < size; y++) prop[x]![y] = q[y]!;
+  } else {
+    const k = propagator(uniformNoise({ physicalDim: 2 }), scheme.noiseTime);
+    const kernel = (y: number, x: number) => {
+      let p = 1;
+      for (let i = 0; i < n; i++) p *= k[all.data[y * n + i]! * 2 + all.data[x * n + i]!]!;
+      return p;
+    };
+    const kt = Array.from({ length: size }, (_, y) =>
+      Array.from({ length: size }, (_, x) => kernel(y, x)),
+    );
+    const pt = kt.map((row) => row.reduce((acc, v, x) => acc + v * q[x]!, 0));
+    for (let x = 0; x < size; x++) {
+      for (let y = 0; y < size; y++) {
+        const noise = kt[y]![x]!;
+        for (let x2 = 0; x2 < size; x2++) prop[x]![x2]! += (noise * kt[y]![x2]! * q[x2]!) / pt[y]!;
+      }
+    }
+  }
+  const K: number[][] = Array.from({ length: size }, () => new Array<number>(size).fill(0));
+  for (let x = 0; x < size; x++) {
+    if (!Number.isFinite(energy[x]!)) continue;
+    let stay = 1;
+    for (let x2 = 0; x2 < size; x2++) {
+      if (x2 === x) continue;
+      const a = Math.exp(logAcceptance(model.beta, energy[x]!, energy[x2]!, logQ[x]!, logQ[x2]!));
+      K[x]![x2] = prop[x]![x2]! * a;
+      stay -= K[x]![x2]!;
+    }
+    K[x]![x] = stay;
+  }
+  const logPi = Array.from(energy, (e) => -model.beta * e);
+  const maxLog = Math.max(...logPi.filter(Number.isFinite));
+  const w = logPi.map((l) => (Number.isFinite(l) ? Math.exp(l - maxLog) : 0));
+  const z = w.reduce((a, b) => a + b, 0);
+  return { K, pi: w.map((v) => v / z), all, size };
+}
+
+describe.each([
+  { name: 'Ising 2x3 cylinder', model: isingModel.create({ lx: 2, ly: 3, beta: 0.4, field: 0.1 }) },
+  { name: 'Fredkin N = 8', model: fredkinModel.create({ sites: 8, c: 0.6 }) },
+])('exact transition matrices on $name', ({ model }) => {
+  const mps = randomMPS({ length: model.sites, bondDim: 3, seed: 12, spread: 0.8 });
+  it.each([['disconnected' as const], [{ noiseTime: 0.3 }], [{ noiseTime: 2 }]])(
+    'scheme %o satisfies detailed balance and leaves pi invariant',
+    (scheme) => {
+      const { K, pi, size } = exactKernel(model, mps, scheme);
+      for (let x = 0; x < size; x++) {
+        const rowSum = K[x]!.reduce((a, b) => a + b, 0);
+        if (pi[x]! > 0) expect(Math.abs(rowSum - 1)).toBeLessThan(1e-12);
+        for (let y = 0; y < size; y++) {
+          expect(Math.abs(pi[x]! * K[x]![y]! - pi[y]! * K[y]![x]!)).toBeLessThan(1e-14);
+        }
+      }
+      for (let y = 0; y < size; y++) {
+        const flow = pi.reduce((acc, p, x) => acc + p * K[x]![y]!, 0);
+        expect(Math.abs(flow - pi[y]!)).toBeLessThan(1e-13);
+      }
+    },
+  );
+
+  it('one step of runChains follows the exact transition row (chi-square, fixed seed)', async () => {
+    for (const scheme of ['disconnected', { noiseTime: 0.5 }] as const) {
+      const { K, all, size } = exactKernel(model, mps, scheme);
+      const n = model.sites;
+      const start = model.initialConfiguration();
+      let startIndex = 0;
+      for (let i = 0; i < n; i++) startIndex = startIndex * 2 + start[i]!;
+      const chains = 20000;
+      const result = await runChains({
+        model,
+        proposal: mps,
+        scheme:
+          scheme === 'disconnected'
+            ? { kind: 'disconnected' }
+            : { kind: 'connected', noiseTime: 0.5 },
+        chains,
+        steps: 1,
+        seed: 77,
+        keepConfigurations: true,
+      });
+      const counts = new Array<number>(size).fill(0);
+      for (let c = 0; c < chains; c++) {
+        let idx = 0;
+        for (let i = 0; i < n; i++) idx = idx * 2 + result.configurations![c * n + i]!;
+        counts[idx]!++;
+      }
+      // Pearson statistic over cells with expected count >= 5; dof = cells - 1
+      let stat = 0;
+      let cells = 0;
+      for (let y = 0; y < size; y++) {
+        const e = K[startIndex]![y]! * chains;
+        if (e < 5) {
+          expect(counts[y]!).toBeLessThan(Math.max(20, 10 * e + 10));
+          continue;
+        }
+        stat += (counts[y]! - e) ** 2 / e;
+        cells++;
+      }
+      const dof = cells - 1;
+      // upper 1e-4 quantile of chi-square(dof) by Wilson-Hilferty (z = 3.719)
+      const bound = dof * (1 - 2 / (9 * dof) + 3.719 * Math.sqrt(2 / (9 * dof))) ** 3;
+      expect(stat).toBeLessThan(bound);
+      void all;
+    }
+  });
+});
+
+describe('runChains bad input', () => {
+  const model = isingModel.create({ lx: 2, ly: 2 });
+  const mps = randomMPS({ length: 4, bondDim: 2, seed: 1 });
+  it('names the argument and the value', async () => {
+    await expect(
+      runChains({ model, scheme: { kind: 'disconnected' }, steps: 10, seed: 1 }),
+    ).rejects.toThrow(/`proposal`/);
+    await expect(
+      runChains({
+        model,
+        proposal: mps,
+        scheme: { kind: 'sideways' } as never,
+        steps: 10,
+        seed: 1,
+      }),
+    ).rejects.toThrow(/`scheme`/);
+    await expect(
+      runChains({
+        model,
+        proposal: mps,
+        scheme: { kind: 'connected', noiseTime: -1 },
+        steps: 10,
+        seed: 1,
+      }),
+    ).rejects.toThrow(
+      /`scheme.noiseTime` passed to `runChains` must be a finite number > 0 \(got -1\)/,
+    );
+    await expect(
+      runChains({ model, proposal: mps, scheme: { kind: 'local' }, steps: 0, seed: 1 }),
+    ).rejects.toThrow(/`steps`/);
+    await expect(
+      runChains({
+        model,
+        proposal: randomMPS({ length: 5, bondDim: 2, seed: 1 }),
+        scheme: { kind: 'disconnected' },
+        steps: 1,
+        seed: 1,
+      }),
+    ).rejects.toThrow(/4 sites/);
+    await expect(
+      runChains({ model, scheme: { kind: 'local' }, steps: 1, seed: 1, observables: ['nope'] }),
+    ).rejects.toThrow(/`observables`/);
+  });
+});

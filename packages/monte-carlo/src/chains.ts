@@ -1,0 +1,351 @@
+/**
+ * Metropolis-Hastings chains targeting pi(x) ∝ exp(-beta E(x)) (0 off the allowed set) of any
+ * model that implements the lattice contract, with proposals on one footing:
+ *
+ * - `disconnected`: x' is a fresh exact sample of the MPS P_theta (independence MH);
+ * - `connected`: noise the current x for time T (y ~ k_T(.|x) per site), then x' ~ P_theta(x_0 | y)
+ *   exactly; the proposal kernel is reversible with respect to P_theta, so the acceptance is the
+ *   same as for `disconnected` whatever T;
+ * - `local`: one sweep of the model's local moves (Metropolis);
+ * - `wolff`: one cluster move of the model (e.g. Wolff for Ising).
+ *
+ * For the DDM schemes the acceptance is min{1, pi(x') P_theta(x) / (pi(x) P_theta(x'))}, computed in
+ * float64 in log space from the model's float64 energies and tensor-network's float64
+ * log-probabilities. All chains move together: one batched proposal per step.
+ */
+import type { ConfigurationBatch, LatticeModelInstance } from '@latticediff/lattice';
+import { metropolisSweep } from '@latticediff/lattice';
+import {
+  addNoise,
+  denoise,
+  denoiseInPool,
+  type NoiseProcess,
+  uniformNoise,
+} from '@latticediff/markov-jump';
+import {
+  createRandom,
+  invalidArgument,
+  logProbabilities,
+  type MPS,
+  type RandomGenerator,
+  type SamplerPool,
+  type SeedOrGenerator,
+  sample,
+  toRandom,
+} from '@latticediff/tensor-network';
+
+/** A proposal scheme. */
+export type ProposalScheme =
+  | { kind: 'disconnected' }
+  | { kind: 'connected'; noiseTime: number; noise?: NoiseProcess }
+  | { kind: 'local' }
+  | { kind: 'wolff' };
+
+/** Options of {@link runChains}. */
+export interface RunChainsOptions {
+  /** The target: a model instance (pi ∝ exp(-beta E), constraints). */
+  model: LatticeModelInstance;
+  /** The proposal scheme. */
+  scheme: ProposalScheme;
+  /** The learned distribution P_theta (required for `disconnected` and `connected`). */
+  proposal?: MPS;
+  /** Number of parallel chains (default 16). */
+  chains?: number;
+  /** Recorded steps per chain (default 1000). One step = one proposal (DDM), one sweep (local) or one cluster move (wolff). */
+  steps: number;
+  /** Steps discarded before recording (default 0). */
+  burnIn?: number;
+  /** Seed or generator. */
+  seed: SeedOrGenerator;
+  /** Starting states (`chains` rows); default: the model's initial configuration for every chain. */
+  initial?: ConfigurationBatch;
+  /** Scalar observables to record (default: every observable of size 1). */
+  observables?: readonly string[];
+  /** Keep every recorded configuration (chains x steps x N digits; default false). */
+  keepConfigurations?: boolean;
+  /** A worker pool for the DDM proposals (same results as without, faster). */
+  pool?: SamplerPool;
+}
+
+/** Result of {@link runChains}. */
+export interface RunChainsResult {
+  scheme: ProposalScheme['kind'];
+  chains: number;
+  steps: number;
+  /** Per observable: recorded values, row-major [chain][step]. */
+  series: Record<string, Float64Array>;
+  /** Accepted proposals per chain (local: accepted single moves; wolff: accepted clusters). */
+  accepted: Float64Array;
+  /** Proposals per chain. */
+  proposed: Float64Array;
+  /** Overall acceptance rate. */
+  acceptanceRate: number;
+  /** Final states (`chains` rows). */
+  final: { data: Int32Array; count: number };
+  /** Recorded configurations [chain][step][site] when `keepConfigurations` was set. */
+  configurations?: Int32Array;
+  /** Wall-clock seconds of the run (burn-in included). */
+  seconds: number;
+}
+
+/**
+ * log of the DDM acceptance probability min{1, pi(x') P_theta(x) / (pi(x) P_theta(x'))} with
+ * pi ∝ exp(-beta E): min(0, -beta (E' - E) + log P_theta(x) - log P_theta(x')), and -Infinity
+ * when x' is not allowed (E' = +Infinity). Float64, log space.
+ */
+export function logAcceptance(
+  beta: number,
+  energy: number,
+  proposedEnergy: number,
+  logProposal: number,
+  proposedLogProposal: number,
+): number {
+  if (!Number.isFinite(proposedEnergy)) return Number.NEGATIVE_INFINITY;
+  const value = -beta * (proposedEnergy - energy) + logProposal - proposedLogProposal;
+  return Math.min(value, 0);
+}
+
+/** Runs `chains` Metropolis-Hastings chains for `burnIn + steps` steps. */
+export async function runChains(options: RunChainsOptions): Promise<RunChainsResult> {
+  const fn = 'runChains';
+  if (typeof options !== 'object' || options === null)
+    invalidArgument(fn, 'options', options, 'an options object');
+  const { model, scheme } = options;
+  if (!model || typeof model.energy !== 'function')
+    invalidArgument(fn, 'model', model, 'a lattice model instance');
+  const chains = options.chains ?? 16;
+  const steps = options.steps;
+  const burnIn = options.burnIn ?? 0;
+  if (!Number.isInteger(chains) || chains < 1)
+    invalidArgument(fn, 'chains', chains, 'a positive integer');
+  if (!Number.isInteger(steps) || steps < 1)
+    invalidArgument(fn, 'steps', steps, 'a positive integer');
+  if (!Number.isInteger(burnIn) || burnIn < 0)
+    invalidArgument(fn, 'burnIn', burnIn, 'a non-negative integer');
+  const kind = scheme?.kind;
+  if (kind !== 'disconnected' && kind !== 'connected' && kind !== 'local' && kind !== 'wolff') {
+    invalidArgument(
+      fn,
+      'scheme',
+      scheme,
+      '{ kind: "disconnected" | "connected" | "local" | "wolff" }',
+    );
+  }
+  const n = model.sites;
+  const d = model.localDimension;
+  const ddm = kind === 'disconnected' || kind === 'connected';
+  const mps = options.proposal;
+  if (ddm) {
+    if (!mps) invalidArgument(fn, 'proposal', mps, `an MPS (required by the ${kind} scheme)`);
+    if (mps.length !== n || mps.physicalDims.some((x) => x !== d)) {
+      invalidArgument(
+        fn,
+        'proposal',
+        `an MPS with ${mps.length} sites`,
+        `an MPS with ${n} sites of dimension ${d} (the model's)`,
+      );
+    }
+  }
+  let noise: NoiseProcess | undefined;
+  if (kind === 'connected') {
+    const t = (scheme as { noiseTime: number }).noiseTime;
+    if (typeof t !== 'number' || !Number.isFinite(t) || t <= 0)
+      invalidArgument(fn, 'scheme.noiseTime', t, 'a finite number > 0');
+    noise = (scheme as { noise?: NoiseProcess }).noise ?? uniformNoise({ physicalDim: d });
+    if (noise.dataDim !== d)
+      invalidArgument(
+        fn,
+        'scheme.noise',
+        `dataDim ${noise.dataDim}`,
+        `noise over the model's ${d} states`,
+      );
+  }
+  if (kind === 'wolff' && typeof model.clusterMove !== 'function') {
+    invalidArgument(
+      fn,
+      'scheme',
+      'wolff',
+      `a scheme the model supports (${model.modelId} has no cluster move at these parameters)`,
+    );
+  }
+  const names =
+    options.observables ?? model.observables.filter((o) => o.size === 1).map((o) => o.name);
+  for (const name of names) {
+    const spec = model.observables.find((o) => o.name === name);
+    if (spec?.size !== 1)
+      invalidArgument(
+        fn,
+        'observables',
+        name,
+        `a scalar observable of ${model.modelId} (${model.observables
+          .filter((o) => o.size === 1)
+          .map((o) => o.name)
+          .join(', ')})`,
+      );
+  }
+  const rng = toRandom(fn, options.seed);
+  // independent streams: proposals, acceptance uniforms, and per-chain streams for local moves
+  const root = createRandom((rng.uint32() >>> 0) * 2097152 + (rng.uint32() >>> 11));
+  const proposalStream = root.split(0);
+  const acceptStream = root.split(1);
+  const chainStreams: RandomGenerator[] = Array.from({ length: chains }, (_, c) =>
+    root.split(2 + c),
+  );
+
+  // initial states
+  let state = new Int32Array(chains * n);
+  if (options.initial) {
+    const init = options.initial;
+    if (init.count !== chains || init.data.length < chains * n) {
+      invalidArgument(
+        fn,
+        'initial',
+        `${init.count} configurations`,
+        `${chains} configurations of ${n} sites (one per chain)`,
+      );
+    }
+    for (let k = 0; k < chains * n; k++) state[k] = init.data[k]!;
+  } else {
+    const x0 = model.initialConfiguration();
+    for (let c = 0; c < chains; c++) state.set(x0, c * n);
+  }
+  let energy = model.energy({ data: state, count: chains });
+  for (let c = 0; c < chains; c++) {
+    if (!Number.isFinite(energy[c]!))
+      invalidArgument(
+        fn,
+        'initial',
+        `configuration ${c}`,
+        'allowed configurations (finite energy)',
+      );
+  }
+  const logQ = ddm
+    ? logProbabilities(mps!, { data: state, count: chains })
+    : new Float64Array(chains);
+  if (ddm) {
+    for (let c = 0; c < chains; c++) {
+      if (logQ[c] === Number.NEGATIVE_INFINITY) {
+        invalidArgument(
+          fn,
+          'proposal',
+          `P_theta(x) = 0 at chain ${c}'s start`,
+          'an MPS that is positive on the starting states',
+        );
+      }
+    }
+  }
+
+  const series: Record<string, Float64Array> = {};
+  for (const name of names) series[name] = new Float64Array(chains * steps);
+  const configurations = options.keepConfigurations
+    ? new Int32Array(chains * steps * n)
+    : undefined;
+  const accepted = new Float64Array(chains);
+  const proposed = new Float64Array(chains);
+  const beta = model.beta;
+  const u = new Float64Array(chains);
+  const start = performance.now();
+
+  for (let step = 0; step < burnIn + steps; step++) {
+    if (ddm) {
+      let proposalData: Int32Array;
+      const seed = proposalStream.uint32() * 2097152 + (proposalStream.uint32() >>> 11);
+      if (kind === 'disconnected') {
+        const drawn = options.pool
+          ? await options.pool.sample(mps!, { count: chains, seed })
+          : sample(mps!, { count: chains, seed });
+        proposalData = drawn.data;
+      } else {
+        const t = (scheme as { noiseTime: number }).noiseTime;
+        const noisy = addNoise(
+          noise!,
+          { data: state, count: chains },
+          { time: t, seed: createRandom(seed).split(0) },
+        );
+        const clean = await denoiseBatch(
+          mps!,
+          noise!,
+          noisy,
+          t,
+          createRandom(seed).split(1),
+          options.pool,
+        );
+        proposalData = clean;
+      }
+      const proposalBatch = { data: proposalData, count: chains };
+      const eNew = model.energy(proposalBatch);
+      const logQNew = logProbabilities(mps!, proposalBatch);
+      acceptStream.fill(u);
+      for (let c = 0; c < chains; c++) {
+        proposed[c]!++;
+        const logA = logAcceptance(beta, energy[c]!, eNew[c]!, logQ[c]!, logQNew[c]!);
+        if (logA === 0 || Math.log(u[c]!) < logA) {
+          accepted[c]!++;
+          state.set(proposalData.subarray(c * n, (c + 1) * n), c * n);
+          energy[c] = eNew[c]!;
+          logQ[c] = logQNew[c]!;
+        }
+      }
+    } else if (kind === 'local') {
+      for (let c = 0; c < chains; c++) {
+        const x = state.subarray(c * n, (c + 1) * n);
+        const r = metropolisSweep(model, x, chainStreams[c]!);
+        accepted[c]! += r.accepted;
+        proposed[c]! += r.attempted;
+      }
+      energy = model.energy({ data: state, count: chains });
+    } else {
+      for (let c = 0; c < chains; c++) {
+        const x = state.subarray(c * n, (c + 1) * n);
+        const r = model.clusterMove!(x, chainStreams[c]!);
+        if (r.accepted) accepted[c]!++;
+        proposed[c]!++;
+      }
+      energy = model.energy({ data: state, count: chains });
+    }
+    if (step >= burnIn) {
+      const s = step - burnIn;
+      const batch = { data: state, count: chains };
+      for (const name of names) {
+        const values = model.observe(name, batch);
+        const out = series[name]!;
+        for (let c = 0; c < chains; c++) out[c * steps + s] = values[c]!;
+      }
+      if (configurations)
+        for (let c = 0; c < chains; c++)
+          configurations.set(state.subarray(c * n, (c + 1) * n), (c * steps + s) * n);
+    }
+  }
+  const seconds = (performance.now() - start) / 1000;
+  let acc = 0;
+  let prop = 0;
+  for (let c = 0; c < chains; c++) {
+    acc += accepted[c]!;
+    prop += proposed[c]!;
+  }
+  state = state.slice();
+  return {
+    scheme: kind,
+    chains,
+    steps,
+    series,
+    accepted,
+    proposed,
+    acceptanceRate: prop > 0 ? acc / prop : 0,
+    final: { data: state, count: chains },
+    ...(configurations ? { configurations } : {}),
+    seconds,
+  };
+}
+
+async function denoiseBatch(
+  mps: MPS,
+  noise: NoiseProcess,
+  noisy: { data: Int32Array; count: number },
+  time: number,
+  random: RandomGenerator,
+  pool: SamplerPool | undefined,
+): Promise<Int32Array> {
+  if (!pool) return denoise(mps, noise, { noisy, time, seed: random }).data;
+  return (await denoiseInPool(pool, mps, noise, { noisy, time, seed: random })).data;
+}

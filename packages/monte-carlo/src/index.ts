@@ -1,0 +1,54 @@
+export {
+  logAcceptance,
+  type ProposalScheme,
+  type RunChainsOptions,
+  type RunChainsResult,
+  runChains,
+} from './chains';
+export type { AcceptanceAccumulator } from './diagnostics-acceptance';
+export {
+  type AcceptanceCounts,
+  type AcceptanceSummary,
+  acceptanceSummary,
+  createAcceptanceCounts,
+  recordProposals,
+} from './diagnostics-acceptance';
+export type { BinLevelAccumulator, ObservableAccumulator } from './diagnostics-accumulator';
+export {
+  type AutocorrelationOptions,
+  type AutocorrelationResult,
+  type AutomaticWindowOptions,
+  type AutomaticWindowResult,
+  autocorrelation,
+  automaticWindow,
+  type IntegratedAutocorrelationTimeOptions,
+  type IntegratedAutocorrelationTimeResult,
+  integratedAutocorrelationTime,
+  madrasSokalError,
+} from './diagnostics-autocorrelation';
+export {
+  type BinningLevel,
+  type BinningOptions,
+  type BinningPlateau,
+  type BinningResult,
+  binningAnalysis,
+} from './diagnostics-binning';
+export {
+  type ChainsSummary,
+  type CreateSummaryInput,
+  createSummary,
+  type FinalizeSummaryOptions,
+  finalizeSummary,
+  type MergeableSummary,
+  mergeSummaries,
+  type ObservableSummary,
+  SUMMARY_FORMAT,
+  SUMMARY_VERSION,
+  type SummarizeOptions,
+  type SummaryResult,
+  summarize,
+  summarizeChains,
+} from './diagnostics-summary';
+export type { AutocorrelationMethod, Chains, Series } from './diagnostics-validate';
+export { MPSTrainer, type Parametrization, type StepReport, type TrainerOptions } from './learn';
+export type { DoubleDoubleArray } from './stats-exact';
