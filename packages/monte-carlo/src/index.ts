@@ -51,4 +51,12 @@ export {
 } from './diagnostics-summary';
 export type { AutocorrelationMethod, Chains, Series } from './diagnostics-validate';
 export { MPSTrainer, type Parametrization, type StepReport, type TrainerOptions } from './learn';
+export {
+  annealingPath,
+  type CheckpointStore,
+  type LearningLoopOptions,
+  type LearningResult,
+  learnByMonteCarlo,
+  type RoundReport,
+} from './learning-loop';
 export type { DoubleDoubleArray } from './stats-exact';

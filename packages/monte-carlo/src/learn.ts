@@ -11,6 +11,7 @@ import {
   type ConfigurationBatch,
   deserializeMPS,
   InvalidArgumentError,
+  logProbabilities,
   MPS,
   type MPSKind,
   negativeLogLikelihood,
@@ -98,6 +99,14 @@ export class MPSTrainer {
   /** Number of Adam steps taken. */
   get stepCount(): number {
     return this.steps;
+  }
+
+  /** Mean negative log-likelihood of `batch` under the current MPS (no step). */
+  negativeLogLikelihood(batch: ConfigurationBatch): number {
+    const lp = logProbabilities(this.current, batch);
+    let total = 0;
+    for (let b = 0; b < lp.length; b++) total -= lp[b]!;
+    return total / Math.max(lp.length, 1);
   }
 
   /** One Adam step on the mean negative log-likelihood of `batch`. */

@@ -1,0 +1,105 @@
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { enumerateConfigurations } from '@latticediff/lattice';
+import { isingModel } from '@latticediff/model-ising';
+import { logProbabilities, type MPS } from '@latticediff/tensor-network';
+import { describe, expect, it } from 'vitest';
+import { annealingPath, type CheckpointStore, learnByMonteCarlo } from './learning-loop';
+import { fileCheckpoint } from './node/file-checkpoint';
+
+const target = { lx: 2, ly: 4, beta: 0.35 };
+const instance = isingModel.create(target);
+const all = enumerateConfigurations(8, 2);
+const energy = instance.energy(all);
+const logW = Array.from(energy, (e) => -instance.beta * e);
+const maxW = Math.max(...logW);
+const w = logW.map((l) => Math.exp(l - maxW));
+const z = w.reduce((a, b) => a + b, 0);
+const pi = w.map((v) => v / z);
+
+function kl(mps: MPS): number {
+  const lq = logProbabilities(mps, all);
+  return pi.reduce((acc, p, k) => acc + p * (Math.log(p) - lq[k]!), 0);
+}
+
+const options = {
+  model: isingModel,
+  schedule: annealingPath(target, { parameter: 'beta', from: 0.05, rounds: 8, hold: 3 }),
+  bondDim: 4,
+  chains: 32,
+  stepsPerRound: 32,
+  epochsPerRound: 10,
+  learningRate: 0.05,
+  seed: 11,
+};
+
+function memoryStore(): CheckpointStore & { text?: string } {
+  const store: CheckpointStore & { text?: string } = {
+    save: (t) => {
+      store.text = t;
+    },
+    load: () => store.text,
+  };
+  return store;
+}
+
+describe('learnByMonteCarlo', () => {
+  it('anneals to the target and reduces the exact KL divergence to it', async () => {
+    const reports: number[] = [];
+    const result = await learnByMonteCarlo({ ...options, onRound: (r) => reports.push(r.round) });
+    expect(result.finished).toBe(true);
+    expect(reports).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+    expect(result.reports[0]!.parameters.beta).toBeCloseTo(0.05, 15);
+    expect(result.reports[7]!.parameters.beta).toBeCloseTo(0.35, 15);
+    const initialKL = Math.log(256) - pi.reduce((acc, p) => acc - p * Math.log(p), 0); // KL(pi || uniform)
+    const final = kl(result.mps);
+    // measured here: 0.98 -> 0.15
+    expect(final).toBeLessThan(initialKL / 4);
+    for (const r of result.reports) {
+      expect(r.acceptanceRate).toBeGreaterThan(0);
+      expect(Number.isFinite(r.nllAfter)).toBe(true);
+    }
+  });
+
+  it('an interrupted run resumed from its checkpoint reaches the same result as an uninterrupted one', async () => {
+    const whole = await learnByMonteCarlo(options);
+    const store = memoryStore();
+    const part = await learnByMonteCarlo({ ...options, checkpoint: store, maxRoundsThisCall: 3 });
+    expect(part.finished).toBe(false);
+    expect(part.roundsCompleted).toBe(3);
+    const resumed = await learnByMonteCarlo({ ...options, checkpoint: store });
+    expect(resumed.finished).toBe(true);
+    expect(resumed.reports.map((r) => r.round)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+    whole.mps.tensors.forEach((t, i) => {
+      expect(Array.from(resumed.mps.tensors[i]!)).toEqual(Array.from(t));
+    });
+    expect(Array.from(resumed.chainStates)).toEqual(Array.from(whole.chainStates));
+  });
+
+  it('writes checkpoint files atomically and refuses a checkpoint of another run', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'latticediff-'));
+    const path = join(dir, 'run.json');
+    await learnByMonteCarlo({ ...options, checkpoint: fileCheckpoint(path), maxRoundsThisCall: 1 });
+    expect(readdirSync(dir)).toEqual(['run.json']); // no temporary files left behind
+    expect(JSON.parse(readFileSync(path, 'utf8')).roundsCompleted).toBe(1);
+    await expect(
+      learnByMonteCarlo({ ...options, seed: 12, checkpoint: fileCheckpoint(path) }),
+    ).rejects.toThrow(/different run/);
+    writeFileSync(path, '{"format": "latticediff.learning", "vers');
+    await expect(
+      learnByMonteCarlo({ ...options, checkpoint: fileCheckpoint(path) }),
+    ).rejects.toThrow(/`checkpoint`/);
+  });
+
+  it('rejects bad options', async () => {
+    await expect(learnByMonteCarlo({ ...options, schedule: [] })).rejects.toThrow(/`schedule`/);
+    await expect(learnByMonteCarlo({ ...options, bondDim: 0 })).rejects.toThrow(/`bondDim`/);
+    await expect(learnByMonteCarlo({ ...options, schedule: [{ lx: 2, ly: 1 }] })).rejects.toThrow(
+      /ly/,
+    );
+    expect(() => annealingPath(target, { parameter: 'nope', from: 0, rounds: 2 })).toThrow(
+      /`parameter`/,
+    );
+  });
+});

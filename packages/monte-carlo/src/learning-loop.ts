@@ -1,0 +1,341 @@
+/**
+ * The Monte Carlo learning loop: start from an easy point, run Metropolis-Hastings chains with
+ * the current MPS as proposal, train the MPS on the chain samples, repeat, while the model
+ * parameters move along a path towards the target (annealing). Every round is reported (NLL,
+ * acceptance, ESS per second, time) and can be checkpointed; a run resumed from its last
+ * checkpoint reaches exactly the result of an uninterrupted run, because round r draws all its
+ * randomness from stream r of the seed and the checkpoint holds the complete state (MPS, Adam
+ * moments, chain states).
+ */
+import type { LatticeModel, ParameterValues } from '@latticediff/lattice';
+import {
+  assertFinite,
+  assertInteger,
+  createRandom,
+  invalidArgument,
+  type MPS,
+  type MPSKind,
+  randomMPS,
+  type SamplerPool,
+} from '@latticediff/tensor-network';
+import { runChains } from './chains';
+import { summarize } from './diagnostics-summary';
+import { MPSTrainer } from './learn';
+
+/** Where checkpoints go: any store of text (a file with atomic writes in Node: `fileCheckpoint`). */
+export interface CheckpointStore {
+  save(text: string): void | Promise<void>;
+  load(): string | undefined | Promise<string | undefined>;
+}
+
+/** Options of {@link learnByMonteCarlo}. */
+export interface LearningLoopOptions {
+  /** The lattice model (the contract object, e.g. `isingModel`). */
+  model: LatticeModel;
+  /**
+   * Parameter points, one per round (see {@link annealingPath}); the last is the target. A single
+   * point repeated is plain training at fixed parameters.
+   */
+  schedule: readonly ParameterValues[];
+  /** Bond dimension of the learned MPS (default 8). */
+  bondDim?: number;
+  /** MPS parametrisation (default `linear`). */
+  kind?: MPSKind;
+  /** Proposal used to sample in each round (default connected with noise time 0.5). */
+  scheme?: { kind: 'disconnected' } | { kind: 'connected'; noiseTime: number };
+  /** Chains per round (default 64). */
+  chains?: number;
+  /** Recorded MH steps per chain and round (default 64). */
+  stepsPerRound?: number;
+  /** Steps discarded at the start of each round (default 8). */
+  burnIn?: number;
+  /** Training epochs over each round's samples (default 4). */
+  epochsPerRound?: number;
+  /** Minibatch size (default 256). */
+  batchSize?: number;
+  /** Adam learning rate (default 0.02). */
+  learningRate?: number;
+  /** Seed (a non-negative safe integer: round r uses stream r). */
+  seed: number;
+  /** Checkpoint store: saved after every round, loaded at the start to resume. */
+  checkpoint?: CheckpointStore;
+  /** Worker pool for the proposals. */
+  pool?: SamplerPool;
+  /** Called after every round. */
+  onRound?: (report: RoundReport) => void;
+  /** Stop after this many rounds in this call (to test interruption; default: all). */
+  maxRoundsThisCall?: number;
+}
+
+/** What one round did. */
+export interface RoundReport {
+  round: number;
+  parameters: ParameterValues;
+  /** Mean NLL of the round's samples under the model before training (nats per configuration). */
+  nllBefore: number;
+  /** Mean NLL of the round's samples after training. */
+  nllAfter: number;
+  acceptanceRate: number;
+  /** ESS per second of the energy in the sampling phase. */
+  essPerSecond: number;
+  /** Integrated autocorrelation time of the energy (steps). */
+  tauInt: number;
+  samplingSeconds: number;
+  trainingSeconds: number;
+}
+
+/** Result of {@link learnByMonteCarlo}. */
+export interface LearningResult {
+  mps: MPS;
+  reports: RoundReport[];
+  /** Rounds completed in total (including those of earlier, interrupted calls). */
+  roundsCompleted: number;
+  /** True when every round of the schedule is done. */
+  finished: boolean;
+  /** The trainer (to continue training or save its state). */
+  trainer: MPSTrainer;
+  /** Final chain states. */
+  chainStates: Int32Array;
+}
+
+const FORMAT = 'latticediff.learning';
+
+/**
+ * A linear path of one numeric parameter from `from` to the target's value over `rounds` rounds
+ * (the last `hold` rounds stay at the target), other parameters fixed.
+ */
+export function annealingPath(
+  target: ParameterValues,
+  options: { parameter: string; from: number; rounds: number; hold?: number },
+): ParameterValues[] {
+  const fn = 'annealingPath';
+  const end = target[options.parameter];
+  if (typeof end !== 'number')
+    invalidArgument(
+      fn,
+      'parameter',
+      options.parameter,
+      'the name of a numeric parameter of the target',
+    );
+  assertFinite(fn, 'from', options.from);
+  assertInteger(fn, 'rounds', options.rounds, 1);
+  const hold = options.hold ?? 0;
+  assertInteger(fn, 'hold', hold, 0, options.rounds - 1);
+  const moving = options.rounds - hold;
+  return Array.from({ length: options.rounds }, (_, r) => {
+    const fraction = moving <= 1 ? 1 : Math.min(1, r / (moving - 1));
+    return { ...target, [options.parameter]: options.from + fraction * (end - options.from) };
+  });
+}
+
+function encodeInts(a: Int32Array): string {
+  return Array.from(a).join(',');
+}
+
+/** Runs (or resumes) the learning loop. */
+export async function learnByMonteCarlo(options: LearningLoopOptions): Promise<LearningResult> {
+  const fn = 'learnByMonteCarlo';
+  if (typeof options !== 'object' || options === null)
+    invalidArgument(fn, 'options', options, 'an options object');
+  const { model, schedule } = options;
+  if (!model || typeof model.create !== 'function')
+    invalidArgument(fn, 'model', model, 'a lattice model (e.g. isingModel)');
+  if (!Array.isArray(schedule) || schedule.length < 1)
+    invalidArgument(fn, 'schedule', schedule, 'a non-empty array of parameter points');
+  const instances = schedule.map((p) => model.create(p));
+  const first = instances[0]!;
+  const n = first.sites;
+  const d = first.localDimension;
+  if (instances.some((m) => m.sites !== n || m.localDimension !== d)) {
+    invalidArgument(
+      fn,
+      'schedule',
+      'points with different sizes',
+      'parameter points of one lattice size',
+    );
+  }
+  const bondDim = options.bondDim ?? 8;
+  const chains = options.chains ?? 64;
+  const steps = options.stepsPerRound ?? 64;
+  const burnIn = options.burnIn ?? 8;
+  const epochs = options.epochsPerRound ?? 4;
+  const batchSize = options.batchSize ?? 256;
+  const kind = options.kind ?? 'linear';
+  const scheme = options.scheme ?? { kind: 'connected' as const, noiseTime: 0.5 };
+  assertInteger(fn, 'bondDim', bondDim, 1);
+  assertInteger(fn, 'chains', chains, 1);
+  assertInteger(fn, 'stepsPerRound', steps, 1);
+  assertInteger(fn, 'burnIn', burnIn, 0);
+  assertInteger(fn, 'epochsPerRound', epochs, 0);
+  assertInteger(fn, 'seed', options.seed, 0, Number.MAX_SAFE_INTEGER);
+  const root = createRandom(options.seed);
+  const fingerprint = JSON.stringify({
+    model: model.id,
+    schedule,
+    bondDim,
+    kind,
+    scheme,
+    chains,
+    steps,
+    burnIn,
+    epochs,
+    batchSize,
+    seed: options.seed,
+    lr: options.learningRate ?? 0.02,
+  });
+
+  // state: fresh, or from the checkpoint
+  let trainer: MPSTrainer;
+  let chainStates: Int32Array;
+  let roundsCompleted = 0;
+  let reports: RoundReport[] = [];
+  const saved = options.checkpoint ? await options.checkpoint.load() : undefined;
+  if (saved !== undefined) {
+    let state: Record<string, unknown>;
+    try {
+      state = JSON.parse(saved) as Record<string, unknown>;
+    } catch (cause) {
+      throw invalidArgumentWithCause(
+        fn,
+        'checkpoint',
+        'unreadable text',
+        `a checkpoint written by ${fn}`,
+        cause,
+      );
+    }
+    if (state.format !== FORMAT || state.version !== 1)
+      invalidArgument(fn, 'checkpoint', state.format, `a "${FORMAT}" version 1 checkpoint`);
+    if (state.fingerprint !== fingerprint) {
+      invalidArgument(
+        fn,
+        'checkpoint',
+        'a checkpoint of a different run',
+        'the checkpoint of a run with the same model, schedule and options',
+      );
+    }
+    trainer = MPSTrainer.restore(String(state.trainer));
+    chainStates = Int32Array.from(String(state.chainStates).split(','), Number);
+    if (chainStates.length !== chains * n || chainStates.some((v) => !(v >= 0 && v < d))) {
+      invalidArgument(
+        fn,
+        'checkpoint',
+        'chain states of the wrong size or range',
+        `${chains} chains of ${n} digits in [0, ${d - 1}]`,
+      );
+    }
+    roundsCompleted = Number(state.roundsCompleted);
+    reports = state.reports as RoundReport[];
+  } else {
+    const initial = randomMPS({
+      length: n,
+      physicalDim: d,
+      bondDim,
+      kind,
+      seed: root.split(1_000_000),
+      spread: 0.05,
+    });
+    trainer = new MPSTrainer(initial, { learningRate: options.learningRate ?? 0.02 });
+    chainStates = new Int32Array(chains * n);
+    const x0 = first.initialConfiguration();
+    for (let c = 0; c < chains; c++) chainStates.set(x0, c * n);
+  }
+
+  const limit = options.maxRoundsThisCall ?? Number.POSITIVE_INFINITY;
+  let doneThisCall = 0;
+  while (roundsCompleted < schedule.length && doneThisCall < limit) {
+    const r = roundsCompleted;
+    const instance = instances[r]!;
+    const stream = root.split(r);
+    // chains continue from the previous round's states where they are still allowed
+    const energies = instance.energy({ data: chainStates, count: chains });
+    const x0 = instance.initialConfiguration();
+    for (let c = 0; c < chains; c++) if (!Number.isFinite(energies[c]!)) chainStates.set(x0, c * n);
+    const run = await runChains({
+      model: instance,
+      proposal: trainer.mps,
+      scheme,
+      chains,
+      steps,
+      burnIn,
+      seed: stream.split(0),
+      initial: { data: chainStates, count: chains },
+      keepConfigurations: true,
+      observables: ['energyPerSite'],
+      ...(options.pool ? { pool: options.pool } : {}),
+    });
+    chainStates = run.final.data;
+    const data = { data: run.configurations!, count: chains * steps };
+    const energyChains = Array.from({ length: chains }, (_, c) =>
+      run.series.energyPerSite!.subarray(c * steps, (c + 1) * steps),
+    );
+    let tauInt = Number.NaN;
+    let essPerSecond = Number.NaN;
+    try {
+      const s = summarize(energyChains, { elapsedSeconds: run.seconds });
+      tauInt = s.tauInt;
+      essPerSecond = s.essPerSecond ?? Number.NaN;
+    } catch {
+      // a constant energy series (e.g. all chains stuck) has no autocorrelation time
+    }
+    const trainStart = performance.now();
+    const nllBefore = evaluateNll(trainer, data);
+    for (let e = 0; e < epochs; e++) trainer.epoch(data, { batchSize, seed: stream.split(1 + e) });
+    const nllAfter = evaluateNll(trainer, data);
+    const report: RoundReport = {
+      round: r,
+      parameters: { ...schedule[r]! },
+      nllBefore,
+      nllAfter,
+      acceptanceRate: run.acceptanceRate,
+      essPerSecond,
+      tauInt,
+      samplingSeconds: run.seconds,
+      trainingSeconds: (performance.now() - trainStart) / 1000,
+    };
+    reports = [...reports, report];
+    roundsCompleted++;
+    doneThisCall++;
+    if (options.checkpoint) {
+      await options.checkpoint.save(
+        JSON.stringify({
+          format: FORMAT,
+          version: 1,
+          fingerprint,
+          roundsCompleted,
+          trainer: trainer.saveState(),
+          chainStates: encodeInts(chainStates),
+          reports,
+        }),
+      );
+    }
+    options.onRound?.(report);
+  }
+  return {
+    mps: trainer.mps,
+    reports,
+    roundsCompleted,
+    finished: roundsCompleted === schedule.length,
+    trainer,
+    chainStates,
+  };
+}
+
+function evaluateNll(trainer: MPSTrainer, data: { data: Int32Array; count: number }): number {
+  return trainer.negativeLogLikelihood(data);
+}
+
+function invalidArgumentWithCause(
+  fn: string,
+  argument: string,
+  value: unknown,
+  expected: string,
+  cause: unknown,
+): Error {
+  try {
+    invalidArgument(fn, argument, value, expected);
+  } catch (error) {
+    (error as { cause?: unknown }).cause = cause;
+    return error as Error;
+  }
+  return new Error('unreachable');
+}

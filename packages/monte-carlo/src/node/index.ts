@@ -1,0 +1,1 @@
+export { fileCheckpoint, writeFileAtomic } from './file-checkpoint';
