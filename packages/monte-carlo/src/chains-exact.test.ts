@@ -82,3 +82,27 @@ describe.each(cases)('$name', ({ model, orderParameter, schemes }) => {
     },
   );
 });
+
+it('a DDM step followed by local sweeps (the mixture the learning loop uses) is exact too', async () => {
+  const model = fredkinModel.create({ sites: 16, c: 0.6 });
+  const exact = model.exactObservables!();
+  const proposal = perturbed(model, 0.6, 4);
+  const result = await runChains({
+    model,
+    proposal,
+    scheme: { kind: 'connected', noiseTime: 0.1 },
+    localSweeps: 2,
+    chains: 16,
+    steps: 1500,
+    burnIn: 100,
+    seed: 99,
+  });
+  for (const name of ['energyPerSite', 'midHeight']) {
+    const chains = Array.from({ length: result.chains }, (_, c) =>
+      result.series[name]!.subarray(c * result.steps, (c + 1) * result.steps),
+    );
+    const s = summarize(chains);
+    expect(s.windowConverged).toBe(true);
+    expect(Math.abs(s.mean - (exact.means[name] as number))).toBeLessThan(4 * s.stdErr);
+  }
+});

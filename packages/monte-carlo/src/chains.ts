@@ -65,6 +65,12 @@ export interface RunChainsOptions {
   keepConfigurations?: boolean;
   /** A worker pool for the DDM proposals (same results as without, faster). */
   pool?: SamplerPool;
+  /**
+   * Local Metropolis sweeps after every DDM step (default 0). Each kernel leaves pi invariant, so
+   * the mixture does too; it lets chains move while a young model's proposals are still poor
+   * (used by the learning loop). Acceptance counts only the DDM proposals.
+   */
+  localSweeps?: number;
 }
 
 /** Result of {@link runChains}. */
@@ -116,6 +122,9 @@ export async function runChains(options: RunChainsOptions): Promise<RunChainsRes
   const chains = options.chains ?? 16;
   const steps = options.steps;
   const burnIn = options.burnIn ?? 0;
+  const localSweeps = options.localSweeps ?? 0;
+  if (!Number.isInteger(localSweeps) || localSweeps < 0)
+    invalidArgument(fn, 'localSweeps', localSweeps, 'a non-negative integer');
   if (!Number.isInteger(chains) || chains < 1)
     invalidArgument(fn, 'chains', chains, 'a positive integer');
   if (!Number.isInteger(steps) || steps < 1)
@@ -219,7 +228,7 @@ export async function runChains(options: RunChainsOptions): Promise<RunChainsRes
         'allowed configurations (finite energy)',
       );
   }
-  const logQ = ddm
+  let logQ = ddm
     ? logProbabilities(mps!, { data: state, count: chains })
     : new Float64Array(chains);
   if (ddm) {
@@ -285,6 +294,14 @@ export async function runChains(options: RunChainsOptions): Promise<RunChainsRes
           energy[c] = eNew[c]!;
           logQ[c] = logQNew[c]!;
         }
+      }
+      if (localSweeps > 0) {
+        for (let c = 0; c < chains; c++) {
+          const x = state.subarray(c * n, (c + 1) * n);
+          for (let k = 0; k < localSweeps; k++) metropolisSweep(model, x, chainStreams[c]!);
+        }
+        energy = model.energy({ data: state, count: chains });
+        logQ = logProbabilities(mps!, { data: state, count: chains });
       }
     } else if (kind === 'local') {
       for (let c = 0; c < chains; c++) {

@@ -49,6 +49,8 @@ export interface LearningLoopOptions {
   stepsPerRound?: number;
   /** Steps discarded at the start of each round (default 8). */
   burnIn?: number;
+  /** Local Metropolis sweeps after every DDM step while sampling (default 1; see runChains). */
+  localSweeps?: number;
   /** Training epochs over each round's samples (default 4). */
   epochsPerRound?: number;
   /** Minibatch size (default 256). */
@@ -261,6 +263,7 @@ export async function learnByMonteCarlo(options: LearningLoopOptions): Promise<L
       initial: { data: chainStates, count: chains },
       keepConfigurations: true,
       observables: ['energyPerSite'],
+      localSweeps: options.localSweeps ?? 1,
       ...(options.pool ? { pool: options.pool } : {}),
     });
     chainStates = run.final.data;

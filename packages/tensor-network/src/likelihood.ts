@@ -19,6 +19,14 @@ export interface NegativeLogLikelihoodResult {
   gradients: Float64Array[];
   /** log Z of the MPS. */
   logNormalization: number;
+  /**
+   * The two parts of `gradients` = normalizerGradients - dataGradients: the data part
+   * sum_m w_m d log P~(x_m) / dA (P~ the unnormalised weight) and the normaliser part
+   * (sum_m w_m) d log Z / dA. For a linear MPS both are non-negative, which is what
+   * multiplicative (EM-like) updates use.
+   */
+  dataGradients: Float64Array[];
+  normalizerGradients: Float64Array[];
 }
 
 /**
@@ -121,6 +129,8 @@ export function negativeLogLikelihood(
 
   // right pass with gradients
   const gradients: Float64Array[] = mps.tensors.map((t) => new Float64Array(t.length));
+  const dataGradients: Float64Array[] = mps.tensors.map((t) => new Float64Array(t.length));
+  const normalizerGradients: Float64Array[] = mps.tensors.map((t) => new Float64Array(t.length));
   for (let b = 0; b < count; b++) f[rCur + b] = 1;
   for (let i = n - 1; i >= 0; i--) {
     const [l, d, r] = mps.siteShape(i);
@@ -149,6 +159,7 @@ export function negativeLogLikelihood(
     ws.rowDots(leftOff[i]!, rNext, denOff, count, 1, l);
     f = ws.f64;
     const grad = gradients[i]!;
+    const dataGrad = dataGradients[i]!;
     const i32 = ws.i32;
     for (let s = 0; s < d; s++) {
       const start = offsets[s]!;
@@ -169,7 +180,11 @@ export function negativeLogLikelihood(
       }
       ws.gemm(ltOff, rsOff, r, gOff, l, ms, r);
       for (let a = 0; a < l; a++) {
-        for (let c = 0; c < r; c++) grad[(a * d + s) * r + c]! -= f[gOff + a * r + c]!;
+        for (let c = 0; c < r; c++) {
+          const v = f[gOff + a * r + c]!;
+          grad[(a * d + s) * r + c]! -= v;
+          dataGrad[(a * d + s) * r + c]! += v;
+        }
       }
     }
     if (i === 0) {
@@ -241,9 +256,19 @@ export function negativeLogLikelihood(
     }
     // local = sum dz * A equals Z up to the environments' scales (Born: also)
     const scale = ((born ? 2 : 1) * weightSum) / local;
-    for (let k = 0; k < t.length; k++) grad[k]! += scale * dz[k]!;
+    const normGrad = normalizerGradients[i]!;
+    for (let k = 0; k < t.length; k++) {
+      grad[k]! += scale * dz[k]!;
+      normGrad[k] = scale * dz[k]!;
+    }
   }
   let weighted = 0;
   for (let b = 0; b < count; b++) weighted += sampleWeights[b]! * logAmp[b]!;
-  return { value: weightSum * logZ - factor * weighted, gradients, logNormalization: logZ };
+  return {
+    value: weightSum * logZ - factor * weighted,
+    gradients,
+    logNormalization: logZ,
+    dataGradients,
+    normalizerGradients,
+  };
 }

@@ -1,0 +1,232 @@
+/**
+ * Monte Carlo efficiency of DDM proposals against local and cluster baselines, as in the paper:
+ * the 2D Ising model at beta_c on 8x8 and 16x16 cylinders and the Fredkin chain at N = 64 with
+ * c = 0.45, 0.5, 0.55. For each case a proposal MPS is learned by the Monte Carlo learning loop
+ * (annealing from an easy point), then every scheme runs for a fixed wall-clock budget and reports
+ * acceptance, integrated autocorrelation time and ESS per second of the energy and of the order
+ * parameter. Run: pnpm --filter @latticediff/monte-carlo bench [-- --quick]
+ */
+import { availableParallelism, cpus, platform, release } from 'node:os';
+import type { LatticeModel, LatticeModelInstance, ParameterValues } from '@latticediff/lattice';
+import { fredkinModel } from '@latticediff/model-fredkin';
+import { CRITICAL_BETA, isingModel } from '@latticediff/model-ising';
+import {
+  createSamplerPool,
+  kernelEngine,
+  type MPS,
+  type SamplerPool,
+} from '@latticediff/tensor-network';
+import {
+  annealingPath,
+  learnByMonteCarlo,
+  type ProposalScheme,
+  runChains,
+  summarize,
+} from '../src/index';
+
+const quick = process.argv.includes('--quick');
+const only = process.argv.find((a) => a.startsWith('--case='))?.slice(7);
+const budgetSeconds = quick ? 2 : 12;
+
+interface Case {
+  name: string;
+  model: LatticeModel;
+  target: ParameterValues;
+  anneal: { parameter: string; from: number };
+  orderParameter: string;
+  bondDim: number;
+  rounds: number;
+  schemes: ProposalScheme[];
+}
+
+const connected = (t: number): ProposalScheme => ({ kind: 'connected', noiseTime: t });
+const cases: Case[] = [
+  {
+    name: 'ising-8x8',
+    model: isingModel,
+    target: { lx: 8, ly: 8, beta: CRITICAL_BETA },
+    anneal: { parameter: 'beta', from: 0.2 },
+    orderParameter: 'absMagnetization',
+    bondDim: 16,
+    rounds: quick ? 10 : 40,
+    schemes: [
+      connected(0.05),
+      connected(0.2),
+      connected(1),
+      { kind: 'disconnected' },
+      { kind: 'local' },
+      { kind: 'wolff' },
+    ],
+  },
+  {
+    name: 'ising-16x16',
+    model: isingModel,
+    target: { lx: 16, ly: 16, beta: CRITICAL_BETA },
+    anneal: { parameter: 'beta', from: 0.2 },
+    orderParameter: 'absMagnetization',
+    bondDim: 24,
+    rounds: quick ? 10 : 60,
+    schemes: [
+      connected(0.02),
+      connected(0.1),
+      connected(0.5),
+      { kind: 'disconnected' },
+      { kind: 'local' },
+      { kind: 'wolff' },
+    ],
+  },
+  ...[0.45, 0.5, 0.55].map(
+    (c): Case => ({
+      name: `fredkin-64-c${c}`,
+      model: fredkinModel,
+      target: { sites: 64, c },
+      anneal: { parameter: 'c', from: 0.3 },
+      orderParameter: 'midHeight',
+      bondDim: 20,
+      rounds: quick ? 10 : 40,
+      schemes: [
+        connected(0.05),
+        connected(0.2),
+        connected(1),
+        { kind: 'disconnected' },
+        { kind: 'local' },
+      ],
+    }),
+  ),
+];
+
+async function measure(
+  instance: LatticeModelInstance,
+  mps: MPS,
+  scheme: ProposalScheme,
+  orderParameter: string,
+  pool: SamplerPool,
+) {
+  const chains = 32;
+  // calibrate the number of steps that fits the budget
+  const probe = await runChains({
+    model: instance,
+    proposal: mps,
+    scheme,
+    chains,
+    steps: 10,
+    seed: 1,
+    pool,
+  });
+  const perStep = probe.seconds / 10;
+  const steps = Math.max(200, Math.min(200_000, Math.floor(budgetSeconds / perStep)));
+  const run = await runChains({
+    model: instance,
+    proposal: mps,
+    scheme,
+    chains,
+    steps,
+    burnIn: Math.min(1000, Math.floor(steps / 10)),
+    seed: 2,
+    initial: probe.final,
+    pool,
+  });
+  const row: Record<string, string | number> = {
+    scheme: scheme.kind === 'connected' ? `connected T=${scheme.noiseTime}` : scheme.kind,
+    steps,
+    acceptance: run.acceptanceRate,
+  };
+  for (const name of ['energyPerSite', orderParameter]) {
+    const series = Array.from({ length: chains }, (_, c) =>
+      run.series[name]!.subarray(c * steps, (c + 1) * steps),
+    );
+    const s = summarize(series, {
+      elapsedSeconds: run.seconds,
+      maxLag: Math.min(steps - 1, 20000),
+    });
+    row[`${name} mean`] = s.mean;
+    row[`${name} stdErr`] = s.stdErr;
+    row[`${name} tauInt`] = s.windowConverged ? s.tauInt : Number.NaN;
+    row[`${name} ESS/s`] = s.windowConverged ? (s.essPerSecond ?? Number.NaN) : Number.NaN;
+    row[`${name} ESS/s bound`] = s.essPerSecond ?? Number.NaN;
+  }
+  row.seconds = run.seconds;
+  return row;
+}
+
+const fmt = (v: unknown) =>
+  typeof v === 'number'
+    ? Number.isNaN(v)
+      ? '  n/c'
+      : Math.abs(v) >= 1000 || (Math.abs(v) < 0.01 && v !== 0)
+        ? v.toExponential(2)
+        : v.toFixed(3)
+    : String(v);
+
+console.log('# @latticediff/monte-carlo benchmark');
+console.log(
+  `machine: ${cpus()[0]?.model}, ${availableParallelism()} cores, ${platform()} ${release()}, node ${process.version}, kernels ${kernelEngine()}`,
+);
+console.log(
+  `budget ${budgetSeconds} s per scheme, 32 chains; ESS/s from tau_int with Sokal windowing (n/c = window not converged: tau is then a lower bound and ESS/s an upper bound, shown as "bound")`,
+);
+const pool = await createSamplerPool({ workers: Math.min(2, availableParallelism()) });
+for (const c of cases) {
+  if (only && c.name !== only) continue;
+  console.log(`\n## ${c.name} ${JSON.stringify(c.target)}`);
+  const trainStart = performance.now();
+  const learned = await learnByMonteCarlo({
+    model: c.model,
+    schedule: annealingPath(c.target, {
+      ...c.anneal,
+      rounds: c.rounds,
+      hold: Math.floor(c.rounds / 3),
+    }),
+    bondDim: c.bondDim,
+    chains: 64,
+    stepsPerRound: 32,
+    epochsPerRound: 4,
+    learningRate: 0.03,
+    seed: 7,
+    pool,
+  });
+  const trainSeconds = (performance.now() - trainStart) / 1000;
+  const last = learned.reports[learned.reports.length - 1]!;
+  console.log(
+    `training: ${c.rounds} rounds, bond dimension ${c.bondDim}, ${trainSeconds.toFixed(1)} s; last round NLL ${last.nllAfter.toFixed(3)}, acceptance ${last.acceptanceRate.toFixed(3)}`,
+  );
+  const instance = c.model.create(c.target);
+  const exact = instance.exactObservables?.();
+  if (exact)
+    console.log(
+      `exact: energyPerSite ${fmt(exact.means.energyPerSite)}, ${c.orderParameter} ${fmt(exact.means[c.orderParameter])}`,
+    );
+  const rows: Record<string, string | number>[] = [];
+  for (const scheme of c.schemes)
+    rows.push(await measure(instance, learned.mps, scheme, c.orderParameter, pool));
+  const columns = [
+    'scheme',
+    'acceptance',
+    'energyPerSite mean',
+    'energyPerSite stdErr',
+    'energyPerSite tauInt',
+    'energyPerSite ESS/s',
+    `${c.orderParameter} mean`,
+    `${c.orderParameter} stdErr`,
+    `${c.orderParameter} tauInt`,
+    `${c.orderParameter} ESS/s`,
+    `${c.orderParameter} ESS/s bound`,
+  ];
+  console.log(`| ${columns.join(' | ')} |`);
+  console.log(`|${columns.map(() => '---').join('|')}|`);
+  for (const r of rows) console.log(`| ${columns.map((k) => fmt(r[k])).join(' | ')} |`);
+  const local = rows.find((r) => r.scheme === 'local')!;
+  const best = rows
+    .filter((r) => String(r.scheme).startsWith('connected'))
+    .sort(
+      (a, b) => Number(b[`${c.orderParameter} ESS/s`]) - Number(a[`${c.orderParameter} ESS/s`]),
+    )[0]!;
+  const localEss = Number.isNaN(Number(local[`${c.orderParameter} ESS/s`]))
+    ? Number(local[`${c.orderParameter} ESS/s bound`])
+    : Number(local[`${c.orderParameter} ESS/s`]);
+  const ratio = Number(best[`${c.orderParameter} ESS/s`]) / localEss;
+  console.log(
+    `best connected (${best.scheme}) / local ESS/s of ${c.orderParameter}: ${Number.isNaN(Number(local[`${c.orderParameter} ESS/s`])) ? '>= ' : ''}${ratio.toFixed(1)}x`,
+  );
+}
+await pool.close();
