@@ -12,7 +12,7 @@ import {
   randomMPS,
   sample,
   sampleConditional,
-} from '../dist/index.js';
+} from '../src/index';
 
 const quick = process.argv.includes('--quick');
 const batch = 1000;
@@ -50,7 +50,11 @@ console.log(
 );
 console.log(`kernels: ${kernelEngine()} (float64); batch ${batch}; d = 2; linear MPS`);
 console.log('');
-const pool = await createSamplerPool({ workers: Math.min(2, availableParallelism()) });
+// the pool's worker is the built one (the bench task depends on build)
+const pool = await createSamplerPool({
+  workers: Math.min(2, availableParallelism()),
+  workerUrl: new URL('../dist/worker.js', import.meta.url),
+});
 const rows: string[][] = [];
 for (const n of sizes) {
   for (const chi of bonds) {
