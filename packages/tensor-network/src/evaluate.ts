@@ -10,7 +10,7 @@
 import { type ConfigurationsInput, readConfigurations } from './configurations';
 import { invalidArgument, NumericalError } from './errors';
 import type { MPS } from './mps';
-import { workspace } from './workspace';
+import { groupRowsByDigit, workspace } from './workspace';
 
 /** An environment with its log scale: the true environment is exp(logScale) * values. */
 export interface Environment {
@@ -252,13 +252,7 @@ export function logAmplitudes(mps: MPS, data: Int32Array, count: number): Float6
   for (let i = 0; i < n; i++) {
     const [l, d, r] = mps.siteShape(i);
     f.set(mps.tensors[i]!, tOff);
-    // group configurations by their digit at site i
-    offsets.fill(0, 0, d + 1);
-    for (let b = 0; b < count; b++) offsets[data[b * n + i]! + 1]!++;
-    for (let s = 0; s < d; s++) offsets[s + 1]! += offsets[s]!;
-    const cursor = offsets.slice(0, d);
-    const i32 = ws.i32;
-    for (let b = 0; b < count; b++) i32[listOff + cursor[data[b * n + i]!]!++] = b;
+    groupRowsByDigit(ws, data, n, i, count, d, listOff, offsets);
     for (let s = 0; s < d; s++) {
       const start = offsets[s]!;
       ws.gatheredGemm(

@@ -9,7 +9,7 @@ import { type ConfigurationsInput, readConfigurations } from './configurations';
 import { invalidArgument, NumericalError } from './errors';
 import { leftEnvironments, rightEnvironments } from './evaluate';
 import type { MPS } from './mps';
-import { workspace } from './workspace';
+import { groupRowsByDigit, workspace } from './workspace';
 
 /** Result of {@link negativeLogLikelihood}. */
 export interface NegativeLogLikelihoodResult {
@@ -89,14 +89,8 @@ export function negativeLogLikelihood(
   const logAmp = new Float64Array(count);
   let f = ws.f64;
 
-  const group = (i: number, d: number): void => {
-    offsets.fill(0, 0, d + 1);
-    for (let b = 0; b < count; b++) offsets[data[b * n + i]! + 1]!++;
-    for (let s = 0; s < d; s++) offsets[s + 1]! += offsets[s]!;
-    const cursor = offsets.slice(0, d);
-    const i32 = ws.i32;
-    for (let b = 0; b < count; b++) i32[listOff + cursor[data[b * n + i]!]!++] = b;
-  };
+  const group = (i: number, d: number): void =>
+    groupRowsByDigit(ws, data, n, i, count, d, listOff, offsets);
 
   // left pass: L_0 = 1; L_{i+1} = L_i A_i[x_i], rows rescaled (the factors cancel in the
   // gradient ratio; log amplitudes are accumulated in the right pass only)

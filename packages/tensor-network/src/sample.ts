@@ -10,7 +10,7 @@ import { assertInteger, invalidArgument, NumericalError } from './errors';
 import { rightEnvironments } from './evaluate';
 import type { MPS } from './mps';
 import { createRandom, type RandomGenerator, type SeedOrGenerator, toRandom } from './random';
-import { type Workspace, workspace } from './workspace';
+import { groupRowsByDigit, type Workspace, workspace } from './workspace';
 
 /** Samples with their exact log-probabilities. Usable directly as a configuration batch. */
 export interface SampleResult {
@@ -225,28 +225,6 @@ function copyTensor(ws: Workspace, mps: MPS, site: number, to: number): void {
   ws.f64.set(mps.tensors[site]!, to);
 }
 
-/**
- * Counting sort of samples 0..count-1 by their digit at `site`, written as an int32 row list at
- * i32 index `list`; offsets[s]..offsets[s+1] delimit digit s.
- */
-function groupRows(
-  ws: Workspace,
-  data: Int32Array,
-  n: number,
-  site: number,
-  count: number,
-  d: number,
-  list: number,
-  offsets: Int32Array,
-): void {
-  offsets.fill(0, 0, d + 1);
-  for (let b = 0; b < count; b++) offsets[data[b * n + site]! + 1]!++;
-  for (let s = 0; s < d; s++) offsets[s + 1]! += offsets[s]!;
-  const cursor = offsets.slice(0, d);
-  const i32 = ws.i32;
-  for (let b = 0; b < count; b++) i32[list + cursor[data[b * n + site]!]!++] = b;
-}
-
 function maxTensorSize(mps: MPS): number {
   let m = 1;
   for (const t of mps.tensors) if (t.length > m) m = t.length;
@@ -317,7 +295,7 @@ function sweepLinear(
         f[scaleOff + b] = 1 / probs[s]!;
         logProbabilities[b]! += Math.log(probs[s]! / total);
       }
-      groupRows(ws, data, n, i, count, d, listOff, offsets);
+      groupRowsByDigit(ws, data, n, i, count, d, listOff, offsets);
       for (let s = 0; s < d; s++) {
         const start = offsets[s]!;
         ws.gatheredGemm(

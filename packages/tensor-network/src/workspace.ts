@@ -372,3 +372,25 @@ export function workspace(): Workspace {
   ws.reset();
   return ws;
 }
+
+/**
+ * Counting sort of samples 0..count-1 by their digit at `site`, written as an int32 row list at
+ * i32 index `list`; offsets[s]..offsets[s+1] delimit digit s.
+ */
+export function groupRowsByDigit(
+  ws: Workspace,
+  data: Int32Array,
+  n: number,
+  site: number,
+  count: number,
+  d: number,
+  list: number,
+  offsets: Int32Array,
+): void {
+  offsets.fill(0, 0, d + 1);
+  for (let b = 0; b < count; b++) offsets[data[b * n + site]! + 1]!++;
+  for (let s = 0; s < d; s++) offsets[s + 1]! += offsets[s]!;
+  const cursor = offsets.slice(0, d);
+  const i32 = ws.i32;
+  for (let b = 0; b < count; b++) i32[list + cursor[data[b * n + site]!]!++] = b;
+}
