@@ -60,3 +60,12 @@ export {
   type RoundReport,
 } from './learning-loop';
 export type { DoubleDoubleArray } from './stats-exact';
+export {
+  type InitialBornMPSOptions,
+  initialBornMPS,
+  type SweepInfo,
+  type SweepTrainingData,
+  type SweepTrainingOptions,
+  type SweepTrainingResult,
+  trainBornSweeps,
+} from './sweep-training';

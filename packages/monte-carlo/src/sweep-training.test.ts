@@ -1,0 +1,181 @@
+import {
+  InvalidArgumentError,
+  logProbabilities,
+  type MPS,
+  randomMPS,
+  sample,
+  toDense,
+} from '@latticediff/tensor-network';
+import { describe, expect, it } from 'vitest';
+import { initialBornMPS, trainBornSweeps } from './sweep-training';
+
+/** Exact KL(P || Q) by enumeration (toDense gives the normalised probability vector). */
+function exactKL(target: MPS, model: MPS): number {
+  const p = toDense(target);
+  const q = toDense(model);
+  let kl = 0;
+  for (let k = 0; k < p.length; k++) if (p[k]! > 0) kl += p[k]! * Math.log(p[k]! / q[k]!);
+  return kl;
+}
+
+function meanNll(mps: MPS, batch: { data: Int32Array; count: number }): number {
+  const lp = logProbabilities(mps, batch);
+  let total = 0;
+  for (const v of lp) total -= v;
+  return total / lp.length;
+}
+
+const target = randomMPS({ length: 8, bondDim: 3, kind: 'born', seed: 11, spread: 1 });
+const data = sample(target, { count: 4000, seed: 5 });
+const batch = { data: data.data, count: data.count };
+
+describe('trainBornSweeps', () => {
+  it('reduces the exact KL to a small random Born target by a large factor', () => {
+    const init = initialBornMPS({ length: 8, seed: 3 });
+    const kl0 = exactKL(target, init);
+    const nlls: number[] = [];
+    const { mps, history, initialNll } = trainBornSweeps(init, batch, {
+      sweeps: 6,
+      maxBondDim: 4,
+      onSweep: ({ nll }) => nlls.push(nll),
+    });
+    const kl = exactKL(target, mps);
+    expect(kl0).toBeGreaterThan(0.5);
+    expect(kl).toBeLessThan(kl0 / 50);
+    expect(kl).toBeLessThan(0.03);
+    expect(history.map((h) => h.nll)).toEqual(nlls);
+    // monotone-ish: each sweep at most slightly above the previous, and far below the start
+    for (let k = 1; k < nlls.length; k++) expect(nlls[k]!).toBeLessThan(nlls[k - 1]! + 0.01);
+    expect(nlls[nlls.length - 1]!).toBeLessThan(initialNll - 0.5);
+  });
+
+  it('fits a linear (non-negative) target too', () => {
+    const linear = randomMPS({ length: 8, bondDim: 2, seed: 4, spread: 1.5 });
+    const d = sample(linear, { count: 4000, seed: 9 });
+    const init = initialBornMPS({ length: 8, seed: 1 });
+    const kl0 = exactKL(linear, init);
+    const { mps } = trainBornSweeps(init, d, { sweeps: 6, maxBondDim: 4 });
+    const kl = exactKL(linear, mps);
+    expect(kl).toBeLessThan(kl0 / 20);
+    expect(kl).toBeLessThan(0.05);
+  });
+
+  it('reports the NLL of the returned MPS on the data', () => {
+    const init = initialBornMPS({ length: 8, seed: 2 });
+    const u8 = { data: Uint8Array.from(batch.data), count: batch.count };
+    const { mps, history } = trainBornSweeps(init, u8, { sweeps: 2, maxBondDim: 3 });
+    expect(mps.kind).toBe('born');
+    expect(Math.abs(history[1]!.nll - meanNll(mps, batch))).toBeLessThan(1e-10);
+    expect(history.map((h) => h.sweep)).toEqual([1, 2]);
+  });
+
+  it('keeps bond dimensions within maxBondDim and grows them from a small start', () => {
+    const init = initialBornMPS({ length: 8, bondDim: 1, seed: 2 });
+    expect(init.maxBondDim).toBe(1);
+    const seen: number[][] = [];
+    const { mps } = trainBornSweeps(init, batch, {
+      sweeps: 3,
+      maxBondDim: 3,
+      onSweep: ({ bondDims }) => seen.push(bondDims),
+    });
+    for (const dims of seen) for (const b of dims) expect(b).toBeLessThanOrEqual(3);
+    expect(mps.maxBondDim).toBe(3);
+    // a bigger start is truncated to maxBondDim at its first split
+    const big = initialBornMPS({ length: 8, bondDim: 8, seed: 2 });
+    const small = trainBornSweeps(big, batch, { sweeps: 1, maxBondDim: 2 }).mps;
+    expect(small.maxBondDim).toBe(2);
+  });
+
+  it('refuses bad inputs with an InvalidArgumentError naming the argument', () => {
+    const init = initialBornMPS({ length: 8, seed: 2 });
+    const argumentOf = (f: () => unknown): string => {
+      try {
+        f();
+      } catch (error) {
+        expect(InvalidArgumentError.isInstance(error)).toBe(true);
+        return (error as InvalidArgumentError).argument;
+      }
+      throw new Error('no error thrown');
+    };
+    const linear = randomMPS({ length: 8, bondDim: 2, seed: 1 });
+    expect(argumentOf(() => trainBornSweeps(linear, batch, { sweeps: 1, maxBondDim: 2 }))).toBe(
+      'mps.kind',
+    );
+    expect(argumentOf(() => trainBornSweeps(init, batch, { sweeps: 1, maxBondDim: 0 }))).toBe(
+      'maxBondDim',
+    );
+    expect(
+      argumentOf(() =>
+        trainBornSweeps(init, { data: new Int32Array(0), count: 0 }, { sweeps: 1, maxBondDim: 2 }),
+      ),
+    ).toBe('data.count');
+    expect(
+      argumentOf(() =>
+        trainBornSweeps(
+          init,
+          { data: new Int32Array(7 * 3), count: 3 },
+          { sweeps: 1, maxBondDim: 2 },
+        ),
+      ),
+    ).toBe('data.data');
+    const bad = Int32Array.from(batch.data);
+    bad[5] = 2;
+    expect(
+      argumentOf(() =>
+        trainBornSweeps(init, { data: bad, count: batch.count }, { sweeps: 1, maxBondDim: 2 }),
+      ),
+    ).toBe('data.data');
+    expect(argumentOf(() => trainBornSweeps(init, batch, { sweeps: 1.5, maxBondDim: 2 }))).toBe(
+      'sweeps',
+    );
+    expect(
+      argumentOf(() =>
+        trainBornSweeps(init, batch, { sweeps: 1, maxBondDim: 2, learningRate: -1 }),
+      ),
+    ).toBe('learningRate');
+    expect(
+      argumentOf(() => trainBornSweeps(init, batch, { sweeps: 1, maxBondDim: 2, cutoff: 2 })),
+    ).toBe('cutoff');
+    expect(
+      argumentOf(() =>
+        trainBornSweeps(init, batch, { sweeps: 1, maxBondDim: 2, stepsPerBlock: 0 }),
+      ),
+    ).toBe('stepsPerBlock');
+    expect(
+      argumentOf(() =>
+        trainBornSweeps(initialBornMPS({ length: 1, seed: 1 }), batch, {
+          sweeps: 1,
+          maxBondDim: 2,
+        }),
+      ),
+    ).toBe('mps.length');
+    expect(argumentOf(() => initialBornMPS({ length: 0, seed: 1 }))).toBe('length');
+  });
+
+  it('stops early on validation data and returns the best sweep', () => {
+    const init = initialBornMPS({ length: 8, seed: 2 });
+    const small = { data: batch.data.subarray(0, 300 * 8), count: 300 };
+    const validation = { data: batch.data.subarray(3000 * 8), count: 1000 };
+    const { mps, history, bestSweep } = trainBornSweeps(init, small, {
+      sweeps: 40,
+      maxBondDim: 8,
+      cutoff: 0,
+      validation,
+      patience: 2,
+    });
+    const values = history.map((h) => h.validationNll!);
+    const best = Math.min(...values);
+    expect(values[bestSweep - 1]).toBe(best);
+    expect(history.length).toBeLessThanOrEqual(bestSweep + 2);
+    expect(history.length).toBeLessThan(40);
+    expect(Math.abs(meanNll(mps, validation) - best)).toBeLessThan(1e-10);
+  });
+
+  it('is deterministic and initialBornMPS is seeded', () => {
+    const a = initialBornMPS({ length: 6, seed: 5 });
+    const b = initialBornMPS({ length: 6, seed: 5 });
+    const c = initialBornMPS({ length: 6, seed: 6 });
+    expect(a.tensors).toEqual(b.tensors);
+    expect(a.tensors).not.toEqual(c.tensors);
+  });
+});

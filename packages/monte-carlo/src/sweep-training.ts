@@ -1,0 +1,553 @@
+/**
+ * Two-site sweep ("DMRG-style") maximum-likelihood training of a Born MPS with an adaptive bond
+ * dimension (Han, Wang, Fan, Wang, Zhang, "Unsupervised generative modeling using matrix product
+ * states", PRX 8, 031012, 2018).
+ *
+ * The MPS is kept in mixed canonical form with the orthogonality centre on the two-site block
+ * B = A_i A_{i+1} (shape [chi_i, d_i, d_{i+1}, chi_{i+2}]), so Z = ||B||^2. With the other sites
+ * fixed, psi(x_m) = L_m^T B[x_i, x_{i+1}] R_m, where L_m (R_m) is the sample's left (right)
+ * environment vector, and the mean negative log-likelihood and its gradient are
+ *
+ *   NLL(B)  = -(1/M) sum_m ln psi(x_m)^2 + ln ||B||^2 (+ a constant from the environment scales),
+ *   dNLL/dB = -(2/M) sum_m Psi'_m / psi(x_m) + 2 B / ||B||^2,
+ *
+ * Psi'_m = L_m (x) e_{x_i} (x) e_{x_{i+1}} (x) R_m. One block update takes `stepsPerBlock` steps
+ * B <- B - learningRate * ||B|| * g / ||g|| (the gradient normalised per block, as in Han et al.,
+ * so the step is a fixed fraction of the block's norm whatever the data size), renormalises B,
+ * then splits it by an SVD truncated to { maxBondDim, cutoff } (cutoff = ITensor's relative
+ * discarded weight, as in tensor-network's CONVENTIONS.md) and moves the centre on: to the right
+ * (U left-orthonormal at site i, S V^T at site i+1) during a left-to-right pass and to the left
+ * (U S at site i, V^T right-orthonormal at site i+1) during the way back. Bond dimensions grow
+ * (by at most a factor d per pass) wherever the data ask for it and shrink where the spectrum
+ * allows. One sweep = a left-to-right pass over the blocks (0,1) .. (N-2,N-1) then a
+ * right-to-left pass back to (0,1); every block update costs O(M chi^2 d^2) (in fact O(M chi^2):
+ * each sample touches one physical slice) plus an SVD of a (chi d) x (d chi) matrix.
+ *
+ * Per-sample environments are cached, one vector per bond position, in float64: the left
+ * environments left of the centre and the right ones right of it. Each cached vector is rescaled
+ * to max |entry| = 1: the gradient uses only Psi'_m / psi(x_m), which is invariant under that
+ * scale, so no log scales are needed and nothing under- or overflows whatever N is. Repeated
+ * configurations are merged (with multiplicities) before training.
+ *
+ * Defaults: learningRate 0.05 (Han et al.'s normalised step; a schedule function of the sweep
+ * number is accepted too), stepsPerBlock 1, cutoff 1e-4. The cutoff must stay well below
+ * learningRate^2: a new bond direction created by one step carries a relative weight of about
+ * learningRate^2, and a larger cutoff discards it, so the bond dimension never grows. With a
+ * larger cutoff (or decaying steps) the bond dimension stays smaller, which also regularises.
+ * Sweep training fits the training set fast and then overfits once the bond dimension allows it
+ * (the training NLL drops below the entropy of the data's source); pass `validation` data to
+ * stop early and return the best sweep. The reported NLL is recomputed after every sweep with
+ * `logProbabilities` of the MPS at that point, on the training data given.
+ */
+import {
+  assertFinite,
+  assertInteger,
+  canonicalize,
+  invalidArgument,
+  logProbabilities,
+  MPS,
+  matmul,
+  type SeedOrGenerator,
+  svd,
+  toRandom,
+} from '@latticediff/tensor-network';
+
+/** Training data: `count` configurations of N digits, row-major. */
+export interface SweepTrainingData {
+  data: Int32Array | Uint8Array;
+  count: number;
+}
+
+/** Progress report after each sweep. */
+export interface SweepInfo {
+  /** Sweep number, from 1. */
+  sweep: number;
+  /** Mean negative log-likelihood (nats) of the training data under the MPS after this sweep. */
+  nll: number;
+  /** Bond dimensions after this sweep (N - 1 entries). */
+  bondDims: number[];
+  /** Mean NLL of the validation data after this sweep (when `validation` is given). */
+  validationNll?: number;
+  /** Largest bond dimension after this sweep. */
+  maxBondDim: number;
+  /** Seconds since the start of training (time spent in `onSweep` excluded). */
+  seconds: number;
+  /** The MPS after this sweep (right-canonical, unit norm). */
+  mps: MPS;
+}
+
+/** Options of {@link trainBornSweeps}. */
+export interface SweepTrainingOptions {
+  /** Number of sweeps (left-to-right and back), >= 0. */
+  sweeps: number;
+  /** Largest bond dimension kept by the SVD splits (a positive integer). */
+  maxBondDim: number;
+  /**
+   * Step size of the normalised gradient step on the block, relative to ||B|| (default 0.05),
+   * or a schedule: a function of the sweep number (from 1) returning the step size.
+   */
+  learningRate?: number | ((sweep: number) => number);
+  /**
+   * Relative discarded weight per split, ITensor's convention (default 1e-7): the smallest
+   * singular values are dropped while sum(dropped s^2) / sum(s^2) <= cutoff.
+   */
+  cutoff?: number;
+  /** Gradient steps per block before it is split (default 2). */
+  stepsPerBlock?: number;
+  /**
+   * Held-out configurations for early stopping. When given, the validation NLL is computed after
+   * every sweep, the MPS with the lowest validation NLL is returned, and training stops after
+   * `patience` sweeps without improvement. Sweep training fits the training set quickly and then
+   * overfits when the bond dimension allows it, so this is recommended.
+   */
+  validation?: SweepTrainingData;
+  /** Sweeps without a validation improvement before stopping (default 3; needs `validation`). */
+  patience?: number;
+  /** Called after every sweep. */
+  onSweep?: (info: SweepInfo) => void;
+}
+
+/** Result of {@link trainBornSweeps}. */
+export interface SweepTrainingResult {
+  /** The trained Born MPS, right-canonical with unit norm (orthogonality centre at site 0). */
+  mps: MPS;
+  /** Mean NLL of the data under the initial MPS. */
+  initialNll: number;
+  /** One entry per sweep run. */
+  history: {
+    sweep: number;
+    nll: number;
+    validationNll?: number;
+    maxBondDim: number;
+    seconds: number;
+  }[];
+  /**
+   * The sweep whose MPS is returned: the last one, or with `validation` the one with the lowest
+   * validation NLL (0: the initial MPS, canonicalised).
+   */
+  bestSweep: number;
+}
+
+const DEFAULT_LEARNING_RATE = 0.05;
+const DEFAULT_CUTOFF = 1e-4;
+const DEFAULT_STEPS_PER_BLOCK = 1;
+const DEFAULT_PATIENCE = 3;
+/** |psi| below this (relative to max |entry| = 1 environments and ||B|| = 1) is clamped. */
+const TINY = 1e-300;
+
+function meanNll(mps: MPS, data: SweepTrainingData): number {
+  const lp = logProbabilities(mps, data);
+  let total = 0;
+  for (let b = 0; b < lp.length; b++) total -= lp[b]!;
+  return total / lp.length;
+}
+
+function validateData(
+  fn: string,
+  data: unknown,
+  physicalDims: readonly number[],
+  name = 'data',
+): SweepTrainingData {
+  if (typeof data !== 'object' || data === null || !('data' in data) || !('count' in data)) {
+    invalidArgument(fn, name, data, 'a batch { data, count } of configurations');
+  }
+  const batch = data as SweepTrainingData;
+  const n = physicalDims.length;
+  assertInteger(fn, `${name}.count`, batch.count, 1);
+  if (!(batch.data instanceof Int32Array || batch.data instanceof Uint8Array)) {
+    invalidArgument(fn, `${name}.data`, batch.data, 'an Int32Array or Uint8Array of digits');
+  }
+  if (batch.data.length !== batch.count * n) {
+    invalidArgument(
+      fn,
+      `${name}.data`,
+      batch.data.length,
+      `an array of count * length = ${batch.count * n} digits (${n} sites)`,
+    );
+  }
+  for (let b = 0; b < batch.count; b++) {
+    for (let i = 0; i < n; i++) {
+      const v = batch.data[b * n + i]!;
+      if (v < 0 || v >= physicalDims[i]!) {
+        invalidArgument(
+          fn,
+          `${name}.data`,
+          v,
+          `digits in [0, ${physicalDims[i]! - 1}] (configuration ${b}, site ${i})`,
+        );
+      }
+    }
+  }
+  return batch;
+}
+
+/** Distinct configurations and their relative frequencies. */
+function deduplicate(
+  batch: SweepTrainingData,
+  n: number,
+): { configs: Int32Array; weights: Float64Array } {
+  const index = new Map<string, number>();
+  const counts: number[] = [];
+  const rows: number[] = [];
+  for (let b = 0; b < batch.count; b++) {
+    const key = Array.prototype.join.call(batch.data.subarray(b * n, (b + 1) * n), '');
+    const k = index.get(key);
+    if (k === undefined) {
+      index.set(key, counts.length);
+      counts.push(1);
+      rows.push(b);
+    } else counts[k]!++;
+  }
+  const u = counts.length;
+  const configs = new Int32Array(u * n);
+  const weights = new Float64Array(u);
+  for (let k = 0; k < u; k++) {
+    const b = rows[k]!;
+    for (let i = 0; i < n; i++) configs[k * n + i] = batch.data[b * n + i]!;
+    weights[k] = counts[k]! / batch.count;
+  }
+  return { configs, weights };
+}
+
+function norm2(a: Float64Array): number {
+  let scale = 0;
+  for (let k = 0; k < a.length; k++) scale = Math.max(scale, Math.abs(a[k]!));
+  if (scale === 0) return 0;
+  let ss = 0;
+  for (let k = 0; k < a.length; k++) {
+    const v = a[k]! / scale;
+    ss += v * v;
+  }
+  return scale * Math.sqrt(ss);
+}
+
+/** Rescales each of the `count` rows of length `len` to max |entry| = 1 (zero rows stay zero). */
+function rescaleRows(x: Float64Array, count: number, len: number): void {
+  for (let m = 0; m < count; m++) {
+    const o = m * len;
+    let mx = 0;
+    for (let a = 0; a < len; a++) mx = Math.max(mx, Math.abs(x[o + a]!));
+    if (mx === 0 || mx === 1) continue;
+    const inv = 1 / mx;
+    for (let a = 0; a < len; a++) x[o + a]! *= inv;
+  }
+}
+
+/**
+ * Number of singular values kept (ITensor semantics, as tensor-network's `compress`): at most
+ * `maxBondDim`, then the smallest dropped while their relative squared weight stays <= cutoff;
+ * at least one.
+ */
+function keptRank(s: Float64Array, maxBondDim: number, cutoff: number): number {
+  const k = s.length;
+  const tail = new Float64Array(k + 1);
+  for (let j = k - 1; j >= 0; j--) tail[j] = tail[j + 1]! + s[j]! * s[j]!;
+  const total = tail[0]!;
+  if (total === 0) return 1;
+  let keep = Math.min(k, maxBondDim);
+  while (keep > 1 && tail[keep - 1]! <= cutoff * total) keep--;
+  return keep;
+}
+
+/**
+ * Trains a Born MPS on samples by two-site sweeps (see the module comment). The input MPS is
+ * the starting point (any bond dimensions; it is canonicalised first, and bonds above
+ * `maxBondDim` are truncated at their first split). Deterministic: no randomness is used.
+ */
+export function trainBornSweeps(
+  mps: MPS,
+  data: SweepTrainingData,
+  options: SweepTrainingOptions,
+): SweepTrainingResult {
+  const fn = 'trainBornSweeps';
+  if (!(mps instanceof MPS)) invalidArgument(fn, 'mps', mps, 'an MPS');
+  if (mps.kind !== 'born') {
+    invalidArgument(
+      fn,
+      'mps.kind',
+      mps.kind,
+      '"born": sweep training splits blocks by SVD, which needs amplitudes of any sign',
+    );
+  }
+  const n = mps.length;
+  if (n < 2) invalidArgument(fn, 'mps.length', n, 'at least 2 sites (two-site blocks)');
+  if (typeof options !== 'object' || options === null) {
+    invalidArgument(fn, 'options', options, 'an options object { sweeps, maxBondDim, ... }');
+  }
+  const physicalDims = [...mps.physicalDims];
+  const batch = validateData(fn, data, physicalDims);
+  const { sweeps, maxBondDim, onSweep } = options;
+  const schedule = options.learningRate ?? DEFAULT_LEARNING_RATE;
+  const cutoff = options.cutoff ?? DEFAULT_CUTOFF;
+  const stepsPerBlock = options.stepsPerBlock ?? DEFAULT_STEPS_PER_BLOCK;
+  assertInteger(fn, 'sweeps', sweeps, 0);
+  assertInteger(fn, 'maxBondDim', maxBondDim, 1);
+  if (typeof schedule !== 'function') assertFinite(fn, 'learningRate', schedule, Number.MIN_VALUE);
+  let learningRate = typeof schedule === 'function' ? 0 : schedule;
+  assertFinite(fn, 'cutoff', cutoff, 0, 1);
+  assertInteger(fn, 'stepsPerBlock', stepsPerBlock, 1);
+  if (onSweep !== undefined && typeof onSweep !== 'function') {
+    invalidArgument(fn, 'onSweep', onSweep, 'a function');
+  }
+  const validation =
+    options.validation === undefined
+      ? undefined
+      : validateData(fn, options.validation, physicalDims, 'validation');
+  const patience = options.patience ?? DEFAULT_PATIENCE;
+  assertInteger(fn, 'patience', patience, 1);
+
+  let start = performance.now();
+  const initialNll = meanNll(mps, batch);
+  const { configs, weights } = deduplicate(batch, n);
+  const u = weights.length;
+
+  // Working chain, right-canonical: sites 1..N-1 right-orthonormal, centre at site 0.
+  const canonical = canonicalize(mps, { center: 0 }).mps;
+  const tensors = canonical.tensors.map((t) => new Float64Array(t));
+  const dims: number[] = [];
+  for (let i = 0; i < n; i++) dims.push(canonical.leftDim(i));
+  dims.push(1);
+
+  // env[k]: per-sample environment at bond position k (left of site k), u rows of dims[k].
+  const env: Float64Array[] = new Array(n + 1);
+  env[0] = new Float64Array(u).fill(1);
+  env[n] = new Float64Array(u).fill(1);
+  for (let k = n - 1; k >= 1; k--) env[k] = rightEnv(k, tensors[k]!, env[k + 1]!);
+
+  function rightEnv(site: number, t: Float64Array, right: Float64Array): Float64Array {
+    // R'_m[a] = sum_b T[a, x_site, b] R_m[b]
+    const l = dims[site]!;
+    const d = physicalDims[site]!;
+    const r = dims[site + 1]!;
+    const out = new Float64Array(u * l);
+    for (let m = 0; m < u; m++) {
+      const s = configs[m * n + site]!;
+      const ro = m * r;
+      const oo = m * l;
+      for (let a = 0; a < l; a++) {
+        const base = (a * d + s) * r;
+        let acc = 0;
+        for (let b = 0; b < r; b++) acc += t[base + b]! * right[ro + b]!;
+        out[oo + a] = acc;
+      }
+    }
+    rescaleRows(out, u, l);
+    return out;
+  }
+
+  function leftEnv(site: number, t: Float64Array, left: Float64Array): Float64Array {
+    // L'_m[b] = sum_a L_m[a] T[a, x_site, b]
+    const l = dims[site]!;
+    const d = physicalDims[site]!;
+    const r = dims[site + 1]!;
+    const out = new Float64Array(u * r);
+    for (let m = 0; m < u; m++) {
+      const s = configs[m * n + site]!;
+      const lo = m * l;
+      const oo = m * r;
+      for (let a = 0; a < l; a++) {
+        const la = left[lo + a]!;
+        if (la === 0) continue;
+        const base = (a * d + s) * r;
+        for (let b = 0; b < r; b++) out[oo + b]! += la * t[base + b]!;
+      }
+    }
+    rescaleRows(out, u, r);
+    return out;
+  }
+
+  /** Gradient steps on the normalised block b ([l, d1, d2, r]); returns the updated block. */
+  function optimiseBlock(i: number, block: Float64Array): Float64Array {
+    const l = dims[i]!;
+    const d1 = physicalDims[i]!;
+    const d2 = physicalDims[i + 1]!;
+    const r = dims[i + 2]!;
+    const left = env[i]!;
+    const right = env[i + 2]!;
+    let b = block;
+    const grad = new Float64Array(b.length);
+    for (let step = 0; step < stepsPerBlock; step++) {
+      const nb = norm2(b);
+      const invZ = 1 / (nb * nb);
+      // grad = 2 B / Z - 2 sum_m w_m Psi'_m / psi_m
+      for (let k = 0; k < b.length; k++) grad[k] = 2 * b[k]! * invZ;
+      for (let m = 0; m < u; m++) {
+        const s1 = configs[m * n + i]!;
+        const s2 = configs[m * n + i + 1]!;
+        const lo = m * l;
+        const ro = m * r;
+        let psi = 0;
+        for (let a = 0; a < l; a++) {
+          const la = left[lo + a]!;
+          if (la === 0) continue;
+          const base = ((a * d1 + s1) * d2 + s2) * r;
+          let dot = 0;
+          for (let c = 0; c < r; c++) dot += b[base + c]! * right[ro + c]!;
+          psi += la * dot;
+        }
+        if (Math.abs(psi) < TINY) psi = psi < 0 ? -TINY : TINY;
+        const coef = (-2 * weights[m]!) / psi;
+        for (let a = 0; a < l; a++) {
+          const la = coef * left[lo + a]!;
+          if (la === 0) continue;
+          const base = ((a * d1 + s1) * d2 + s2) * r;
+          for (let c = 0; c < r; c++) grad[base + c]! += la * right[ro + c]!;
+        }
+      }
+      const ng = norm2(grad);
+      if (!(ng > 0) || !Number.isFinite(ng)) break;
+      const next = new Float64Array(b.length);
+      const f = (learningRate * nb) / ng;
+      for (let k = 0; k < b.length; k++) next[k] = b[k]! - f * grad[k]!;
+      const nn = norm2(next);
+      for (let k = 0; k < next.length; k++) next[k]! /= nn;
+      b = next;
+    }
+    return b;
+  }
+
+  /** Optimises block (i, i+1), splits it and moves the centre to site i+1 (right) or i (left). */
+  function updateBlock(i: number, toRight: boolean): void {
+    const l = dims[i]!;
+    const d1 = physicalDims[i]!;
+    const d2 = physicalDims[i + 1]!;
+    const mid = dims[i + 1]!;
+    const r = dims[i + 2]!;
+    const rows = l * d1;
+    const cols = d2 * r;
+    let block = matmul(tensors[i]!, tensors[i + 1]!, rows, mid, cols);
+    const nb = norm2(block);
+    if (!(nb > 0)) invalidArgument(fn, 'mps', 'psi = 0', 'a Born MPS with non-zero amplitudes');
+    for (let k = 0; k < block.length; k++) block[k]! /= nb;
+    block = optimiseBlock(i, block);
+    const { u: uu, s, vt } = svd(block, rows, cols);
+    const full = s.length;
+    const keep = keptRank(s, maxBondDim, cutoff);
+    let ss = 0;
+    for (let k = 0; k < keep; k++) ss += s[k]! * s[k]!;
+    const inv = 1 / Math.sqrt(ss);
+    const left = new Float64Array(rows * keep);
+    const right = new Float64Array(keep * cols);
+    for (let a = 0; a < rows; a++) {
+      for (let k = 0; k < keep; k++) {
+        left[a * keep + k] = uu[a * full + k]! * (toRight ? 1 : s[k]! * inv);
+      }
+    }
+    for (let k = 0; k < keep; k++) {
+      const f = toRight ? s[k]! * inv : 1;
+      for (let c = 0; c < cols; c++) right[k * cols + c] = f * vt[k * cols + c]!;
+    }
+    tensors[i] = left;
+    tensors[i + 1] = right;
+    dims[i + 1] = keep;
+    env[i + 1] = toRight ? leftEnv(i, left, env[i]!) : rightEnv(i + 1, right, env[i + 2]!);
+  }
+
+  const snapshot = (): MPS => MPS.unsafeCreate('born', [...physicalDims], tensors.slice());
+  const history: SweepTrainingResult['history'] = [];
+  let current = canonical;
+  let best = canonical;
+  let bestSweep = 0;
+  let bestValidation =
+    validation === undefined ? Number.POSITIVE_INFINITY : meanNll(canonical, validation);
+  for (let sweep = 1; sweep <= sweeps; sweep++) {
+    if (typeof schedule === 'function') {
+      learningRate = schedule(sweep);
+      assertFinite(fn, `learningRate(${sweep})`, learningRate, Number.MIN_VALUE);
+    }
+    for (let i = 0; i <= n - 2; i++) updateBlock(i, true);
+    for (let i = n - 2; i >= 0; i--) updateBlock(i, false);
+    current = snapshot();
+    const nll = meanNll(current, batch);
+    const validationNll = validation === undefined ? undefined : meanNll(current, validation);
+    const seconds = (performance.now() - start) / 1000;
+    history.push({
+      sweep,
+      nll,
+      ...(validationNll === undefined ? {} : { validationNll }),
+      maxBondDim: current.maxBondDim,
+      seconds,
+    });
+    if (validationNll === undefined || validationNll < bestValidation) {
+      best = current;
+      bestSweep = sweep;
+      if (validationNll !== undefined) bestValidation = validationNll;
+    }
+    if (onSweep !== undefined) {
+      const before = performance.now();
+      onSweep({
+        sweep,
+        nll,
+        ...(validationNll === undefined ? {} : { validationNll }),
+        bondDims: [...current.bondDims],
+        maxBondDim: current.maxBondDim,
+        seconds,
+        mps: current,
+      });
+      start += performance.now() - before;
+    }
+    if (sweep - bestSweep >= patience && validation !== undefined) break;
+  }
+  return { mps: best, initialNll, history, bestSweep };
+}
+
+/** Options of {@link initialBornMPS}. */
+export interface InitialBornMPSOptions {
+  /** Number of sites N (>= 1). */
+  length: number;
+  /** Local dimension d (default 2). */
+  physicalDim?: number;
+  /** Bond dimension (default 2; capped at d^distance near the edges). */
+  bondDim?: number;
+  /** Standard deviation of the Gaussian noise added to every entry (default 0.01). */
+  noise?: number;
+  /** Seed or generator of the noise. */
+  seed: SeedOrGenerator;
+}
+
+/**
+ * A starting point for {@link trainBornSweeps}: the uniform product state (amplitude 1 in bond
+ * channel 0 of every site) padded to `bondDim` with small seeded Gaussian noise on every entry,
+ * which breaks the symmetry between bond indices.
+ */
+export function initialBornMPS(options: InitialBornMPSOptions): MPS {
+  const fn = 'initialBornMPS';
+  if (typeof options !== 'object' || options === null) {
+    invalidArgument(fn, 'options', options, 'an options object { length, seed, ... }');
+  }
+  const { length } = options;
+  const d = options.physicalDim ?? 2;
+  const bondDim = options.bondDim ?? 2;
+  const noise = options.noise ?? 0.01;
+  assertInteger(fn, 'length', length, 1);
+  assertInteger(fn, 'physicalDim', d, 2);
+  assertInteger(fn, 'bondDim', bondDim, 1);
+  assertFinite(fn, 'noise', noise, 0);
+  const rng = toRandom(fn, options.seed);
+  const gaussian = (): number => {
+    const a = 1 - rng.float64();
+    const b = rng.float64();
+    return Math.sqrt(-2 * Math.log(a)) * Math.cos(2 * Math.PI * b);
+  };
+  const dims = [1];
+  for (let i = 1; i < length; i++) {
+    const cap = Math.min(bondDim, d ** Math.min(i, 30), d ** Math.min(length - i, 30));
+    dims.push(cap);
+  }
+  dims.push(1);
+  const tensors: Float64Array[] = [];
+  for (let i = 0; i < length; i++) {
+    const l = dims[i]!;
+    const r = dims[i + 1]!;
+    const t = new Float64Array(l * d * r);
+    for (let a = 0; a < l; a++) {
+      for (let s = 0; s < d; s++) {
+        for (let c = 0; c < r; c++) {
+          t[(a * d + s) * r + c] = (a === 0 && c === 0 ? 1 : 0) + noise * gaussian();
+        }
+      }
+    }
+    tensors.push(t);
+  }
+  return MPS.unsafeCreate('born', new Array<number>(length).fill(d), tensors);
+}
