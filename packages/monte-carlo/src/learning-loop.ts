@@ -12,15 +12,20 @@ import {
   assertFinite,
   assertInteger,
   createRandom,
+  deserializeMPS,
   invalidArgument,
+  logProbabilities,
   type MPS,
   type MPSKind,
+  type RandomGenerator,
   randomMPS,
   type SamplerPool,
+  serializeMPS,
 } from '@latticediff/tensor-network';
 import { runChains } from './chains';
 import { summarize } from './diagnostics-summary';
 import { MPSTrainer } from './learn';
+import { initialBornMPS, trainBornSweeps } from './sweep-training';
 
 /** Where checkpoints go: any store of text (a file with atomic writes in Node: `fileCheckpoint`). */
 export interface CheckpointStore {
@@ -51,11 +56,21 @@ export interface LearningLoopOptions {
   burnIn?: number;
   /** Local Metropolis sweeps after every DDM step while sampling (default 1; see runChains). */
   localSweeps?: number;
+  /**
+   * How each round trains: `adam` (default for a linear MPS: Adam epochs on the exact NLL
+   * gradient) or `sweeps` (Born MPS only, the default for Born: two-site sweeps with SVD
+   * truncation that adapt the bond dimension up to `bondDim`; much faster to fit).
+   */
+  training?: 'adam' | 'sweeps';
+  /** Two-site sweeps per round for `training: 'sweeps'` (default 1). */
+  sweepsPerRound?: number;
+  /** Relative discarded weight per split for `training: 'sweeps'` (default 1e-4). */
+  cutoff?: number;
   /** Training epochs over each round's samples (default 4). */
   epochsPerRound?: number;
   /** Minibatch size (default 256). */
   batchSize?: number;
-  /** Adam learning rate (default 0.02). */
+  /** Learning rate: Adam's (default 0.02) or the sweep step size (default 0.05). */
   learningRate?: number;
   /** Seed (a non-negative safe integer: round r uses stream r). */
   seed: number;
@@ -94,13 +109,56 @@ export interface LearningResult {
   roundsCompleted: number;
   /** True when every round of the schedule is done. */
   finished: boolean;
-  /** The trainer (to continue training or save its state). */
-  trainer: MPSTrainer;
+  /** The Adam trainer (to continue training or save its state); absent for sweep training. */
+  trainer?: MPSTrainer;
   /** Final chain states. */
   chainStates: Int32Array;
 }
 
 const FORMAT = 'latticediff.learning';
+
+/** What a round's training step needs: the current MPS, a training step, and exact state. */
+interface Learner {
+  readonly mps: MPS;
+  train(data: { data: Int32Array; count: number }, stream: RandomGenerator): void;
+  save(): string;
+  readonly trainer?: MPSTrainer;
+}
+
+function adamLearner(trainer: MPSTrainer, epochs: number, batchSize: number): Learner {
+  return {
+    get mps() {
+      return trainer.mps;
+    },
+    train(data, stream) {
+      for (let e = 0; e < epochs; e++)
+        trainer.epoch(data, { batchSize, seed: stream.split(1 + e) });
+    },
+    save: () => trainer.saveState(),
+    trainer,
+  };
+}
+
+function sweepLearner(
+  initial: MPS,
+  options: { sweeps: number; bondDim: number; learningRate: number; cutoff: number },
+): Learner {
+  let current = initial;
+  return {
+    get mps() {
+      return current;
+    },
+    train(data) {
+      current = trainBornSweeps(current, data, {
+        sweeps: options.sweeps,
+        maxBondDim: options.bondDim,
+        learningRate: options.learningRate,
+        cutoff: options.cutoff,
+      }).mps;
+    },
+    save: () => serializeMPS(current),
+  };
+}
 
 /**
  * A linear path of one numeric parameter from `from` to the target's value over `rounds` rounds
@@ -163,6 +221,21 @@ export async function learnByMonteCarlo(options: LearningLoopOptions): Promise<L
   const epochs = options.epochsPerRound ?? 4;
   const batchSize = options.batchSize ?? 256;
   const kind = options.kind ?? 'linear';
+  const training = options.training ?? (kind === 'born' ? 'sweeps' : 'adam');
+  if (training !== 'adam' && training !== 'sweeps') {
+    invalidArgument(fn, 'training', training, '"adam" or "sweeps"');
+  }
+  if (training === 'sweeps' && kind !== 'born') {
+    invalidArgument(
+      fn,
+      'training',
+      training,
+      '"adam" for a linear MPS (sweep training needs kind "born")',
+    );
+  }
+  const sweepsPerRound = options.sweepsPerRound ?? 1;
+  const cutoff = options.cutoff ?? 1e-4;
+  const learningRate = options.learningRate ?? (training === 'sweeps' ? 0.05 : 0.02);
   const scheme = options.scheme ?? { kind: 'connected' as const, noiseTime: 0.5 };
   assertInteger(fn, 'bondDim', bondDim, 1);
   assertInteger(fn, 'chains', chains, 1);
@@ -183,11 +256,14 @@ export async function learnByMonteCarlo(options: LearningLoopOptions): Promise<L
     epochs,
     batchSize,
     seed: options.seed,
-    lr: options.learningRate ?? 0.02,
+    lr: learningRate,
+    training,
+    sweepsPerRound,
+    cutoff,
   });
 
   // state: fresh, or from the checkpoint
-  let trainer: MPSTrainer;
+  let learner: Learner;
   let chainStates: Int32Array;
   let roundsCompleted = 0;
   let reports: RoundReport[] = [];
@@ -215,7 +291,15 @@ export async function learnByMonteCarlo(options: LearningLoopOptions): Promise<L
         'the checkpoint of a run with the same model, schedule and options',
       );
     }
-    trainer = MPSTrainer.restore(String(state.trainer));
+    learner =
+      training === 'adam'
+        ? adamLearner(MPSTrainer.restore(String(state.trainer)), epochs, batchSize)
+        : sweepLearner(deserializeMPS(String(state.trainer)).mps, {
+            sweeps: sweepsPerRound,
+            bondDim,
+            learningRate,
+            cutoff,
+          });
     chainStates = Int32Array.from(String(state.chainStates).split(','), Number);
     if (chainStates.length !== chains * n || chainStates.some((v) => !(v >= 0 && v < d))) {
       invalidArgument(
@@ -228,15 +312,20 @@ export async function learnByMonteCarlo(options: LearningLoopOptions): Promise<L
     roundsCompleted = Number(state.roundsCompleted);
     reports = state.reports as RoundReport[];
   } else {
-    const initial = randomMPS({
-      length: n,
-      physicalDim: d,
-      bondDim,
-      kind,
-      seed: root.split(1_000_000),
-      spread: 0.05,
-    });
-    trainer = new MPSTrainer(initial, { learningRate: options.learningRate ?? 0.02 });
+    if (training === 'adam') {
+      const initial = randomMPS({
+        length: n,
+        physicalDim: d,
+        bondDim,
+        kind,
+        seed: root.split(1_000_000),
+        spread: 0.05,
+      });
+      learner = adamLearner(new MPSTrainer(initial, { learningRate }), epochs, batchSize);
+    } else {
+      const initial = initialBornMPS({ length: n, physicalDim: d, seed: root.split(1_000_000) });
+      learner = sweepLearner(initial, { sweeps: sweepsPerRound, bondDim, learningRate, cutoff });
+    }
     chainStates = new Int32Array(chains * n);
     const x0 = first.initialConfiguration();
     for (let c = 0; c < chains; c++) chainStates.set(x0, c * n);
@@ -254,7 +343,7 @@ export async function learnByMonteCarlo(options: LearningLoopOptions): Promise<L
     for (let c = 0; c < chains; c++) if (!Number.isFinite(energies[c]!)) chainStates.set(x0, c * n);
     const run = await runChains({
       model: instance,
-      proposal: trainer.mps,
+      proposal: learner.mps,
       scheme,
       chains,
       steps,
@@ -281,9 +370,9 @@ export async function learnByMonteCarlo(options: LearningLoopOptions): Promise<L
       // a constant energy series (e.g. all chains stuck) has no autocorrelation time
     }
     const trainStart = performance.now();
-    const nllBefore = evaluateNll(trainer, data);
-    for (let e = 0; e < epochs; e++) trainer.epoch(data, { batchSize, seed: stream.split(1 + e) });
-    const nllAfter = evaluateNll(trainer, data);
+    const nllBefore = meanNll(learner.mps, data);
+    learner.train(data, stream);
+    const nllAfter = meanNll(learner.mps, data);
     const report: RoundReport = {
       round: r,
       parameters: { ...schedule[r]! },
@@ -305,7 +394,7 @@ export async function learnByMonteCarlo(options: LearningLoopOptions): Promise<L
           version: 1,
           fingerprint,
           roundsCompleted,
-          trainer: trainer.saveState(),
+          trainer: learner.save(),
           chainStates: encodeInts(chainStates),
           reports,
         }),
@@ -314,17 +403,20 @@ export async function learnByMonteCarlo(options: LearningLoopOptions): Promise<L
     options.onRound?.(report);
   }
   return {
-    mps: trainer.mps,
+    mps: learner.mps,
     reports,
     roundsCompleted,
     finished: roundsCompleted === schedule.length,
-    trainer,
+    ...(learner.trainer ? { trainer: learner.trainer } : {}),
     chainStates,
   };
 }
 
-function evaluateNll(trainer: MPSTrainer, data: { data: Int32Array; count: number }): number {
-  return trainer.negativeLogLikelihood(data);
+function meanNll(mps: MPS, data: { data: Int32Array; count: number }): number {
+  const lp = logProbabilities(mps, data);
+  let total = 0;
+  for (let b = 0; b < lp.length; b++) total -= lp[b]!;
+  return total / lp.length;
 }
 
 function invalidArgumentWithCause(
