@@ -62,6 +62,12 @@ export interface LearningLoopOptions {
    * truncation that adapt the bond dimension up to `bondDim`; much faster to fit).
    */
   training?: 'adam' | 'sweeps';
+  /**
+   * Train on the samples of the last `replayRounds` rounds (default 1: the current round only).
+   * More data per round fits better and overfits less; older rounds come from earlier points of
+   * the schedule. The buffer is part of the checkpoint.
+   */
+  replayRounds?: number;
   /** Two-site sweeps per round for `training: 'sweeps'` (default 1). */
   sweepsPerRound?: number;
   /** Relative discarded weight per split for `training: 'sweeps'` (default 1e-4). */
@@ -188,6 +194,34 @@ export function annealingPath(
   });
 }
 
+/** Digits (each < 256) as base64 of one byte per digit. */
+function encodeDigits(a: Int32Array): string {
+  let text = '';
+  for (let k = 0; k < a.length; k += 8192) {
+    text += String.fromCharCode(...Array.from(a.subarray(k, k + 8192)));
+  }
+  return btoa(text);
+}
+
+function decodeDigits(text: string): Int32Array {
+  const binary = atob(text);
+  const out = new Int32Array(binary.length);
+  for (let k = 0; k < binary.length; k++) out[k] = binary.charCodeAt(k);
+  return out;
+}
+
+function concatenate(parts: Int32Array[], n: number): { data: Int32Array; count: number } {
+  let total = 0;
+  for (const p of parts) total += p.length;
+  const data = new Int32Array(total);
+  let offset = 0;
+  for (const p of parts) {
+    data.set(p, offset);
+    offset += p.length;
+  }
+  return { data, count: total / n };
+}
+
 function encodeInts(a: Int32Array): string {
   return Array.from(a).join(',');
 }
@@ -234,6 +268,8 @@ export async function learnByMonteCarlo(options: LearningLoopOptions): Promise<L
     );
   }
   const sweepsPerRound = options.sweepsPerRound ?? 1;
+  const replayRounds = options.replayRounds ?? 1;
+  assertInteger(fn, 'replayRounds', replayRounds, 1);
   const cutoff = options.cutoff ?? 1e-4;
   const learningRate = options.learningRate ?? (training === 'sweeps' ? 0.05 : 0.02);
   const scheme = options.scheme ?? { kind: 'connected' as const, noiseTime: 0.5 };
@@ -260,6 +296,7 @@ export async function learnByMonteCarlo(options: LearningLoopOptions): Promise<L
     training,
     sweepsPerRound,
     cutoff,
+    replayRounds,
   });
 
   // state: fresh, or from the checkpoint
@@ -267,6 +304,7 @@ export async function learnByMonteCarlo(options: LearningLoopOptions): Promise<L
   let chainStates: Int32Array;
   let roundsCompleted = 0;
   let reports: RoundReport[] = [];
+  let replay: Int32Array[] = [];
   const saved = options.checkpoint ? await options.checkpoint.load() : undefined;
   if (saved !== undefined) {
     let state: Record<string, unknown>;
@@ -310,6 +348,7 @@ export async function learnByMonteCarlo(options: LearningLoopOptions): Promise<L
       );
     }
     roundsCompleted = Number(state.roundsCompleted);
+    replay = ((state.replay as string[] | undefined) ?? []).map((text) => decodeDigits(text));
     reports = state.reports as RoundReport[];
   } else {
     if (training === 'adam') {
@@ -356,7 +395,8 @@ export async function learnByMonteCarlo(options: LearningLoopOptions): Promise<L
       ...(options.pool ? { pool: options.pool } : {}),
     });
     chainStates = run.final.data;
-    const data = { data: run.configurations!, count: chains * steps };
+    replay = [...replay, run.configurations!].slice(-replayRounds);
+    const data = concatenate(replay, n);
     const energyChains = Array.from({ length: chains }, (_, c) =>
       run.series.energyPerSite!.subarray(c * steps, (c + 1) * steps),
     );
@@ -396,6 +436,7 @@ export async function learnByMonteCarlo(options: LearningLoopOptions): Promise<L
           roundsCompleted,
           trainer: learner.save(),
           chainStates: encodeInts(chainStates),
+          replay: replay.map(encodeDigits),
           reports,
         }),
       );
