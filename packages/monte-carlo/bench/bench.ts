@@ -37,6 +37,8 @@ interface Case {
   bondDim: number;
   rounds: number;
   schemes: ProposalScheme[];
+  /** Samples per round = chains x stepsPerRound; training data = the last replayRounds rounds. */
+  learning: { chains: number; stepsPerRound: number; replayRounds: number; sweepsPerRound: number };
 }
 
 const connected = (t: number): ProposalScheme => ({ kind: 'connected', noiseTime: t });
@@ -49,6 +51,7 @@ const cases: Case[] = [
     orderParameter: 'absMagnetization',
     bondDim: 16,
     rounds: quick ? 10 : 40,
+    learning: { chains: 128, stepsPerRound: 32, replayRounds: 4, sweepsPerRound: 2 },
     schemes: [
       connected(0.05),
       connected(0.2),
@@ -65,7 +68,8 @@ const cases: Case[] = [
     anneal: { parameter: 'beta', from: 0.2 },
     orderParameter: 'absMagnetization',
     bondDim: 24,
-    rounds: quick ? 10 : 60,
+    rounds: quick ? 6 : 30,
+    learning: { chains: 64, stepsPerRound: 32, replayRounds: 2, sweepsPerRound: 1 },
     schemes: [
       connected(0.02),
       connected(0.1),
@@ -84,6 +88,7 @@ const cases: Case[] = [
       orderParameter: 'midHeight',
       bondDim: 20,
       rounds: quick ? 10 : 40,
+      learning: { chains: 128, stepsPerRound: 32, replayRounds: 4, sweepsPerRound: 2 },
       schemes: [
         connected(0.05),
         connected(0.2),
@@ -178,10 +183,13 @@ for (const c of cases) {
       hold: Math.floor(c.rounds / 3),
     }),
     bondDim: c.bondDim,
-    chains: 64,
-    stepsPerRound: 32,
-    epochsPerRound: 4,
-    learningRate: 0.03,
+    kind: 'born',
+    training: 'sweeps',
+    ...c.learning,
+    burnIn: 4,
+    learningRate: 0.05,
+    cutoff: 1e-4,
+    scheme: { kind: 'connected', noiseTime: 0.1 },
     seed: 7,
     pool,
   });

@@ -1,0 +1,57 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { listing, run, runJson, temporaryDirectory } from './test-helpers';
+
+describe('demo', () => {
+  it('learns, samples, compares with exact values and writes the pictures (short run)', () => {
+    const directory = temporaryDirectory();
+    const r = run(['demo', '--rounds', '2', '--steps', '40', '--out-dir', 'out'], {
+      cwd: directory,
+    });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/8x8 cylinder at beta_c = 0\.4406868/);
+    for (const name of ['energyPerSite', 'absMagnetization', 'magnetizationSquared']) {
+      expect(r.stdout).toMatch(new RegExp(`${name}\\s+-?[\\d.]+ ± [\\d.]+\\s+-?[\\d.]+`));
+    }
+    expect(listing(join(directory, 'out'))).toEqual([
+      'autocorrelation.svg',
+      'configurations.svg',
+      'denoising.svg',
+      'ising-8x8.mps',
+      'training.svg',
+    ]);
+    const picture = readFileSync(join(directory, 'out', 'denoising.svg'), 'utf8');
+    expect(picture).toContain('t = 0 (clean)');
+    expect((picture.match(/<rect /g) ?? []).length).toBeGreaterThan(8 * 64);
+  });
+});
+
+describe('bench', () => {
+  it('prints the machine and the figures as JSON', () => {
+    const out = runJson<{
+      machine: { cpu: string; cores: number; node: string };
+      sampling: {
+        singleThreadSamplesPerSecond: number;
+        poolSamplesPerSecond: number;
+        sites: number;
+        bondDim: number;
+        batch: number;
+      };
+      denoising: { singleThreadSamplesPerSecond: number; poolSamplesPerSecond: number };
+      monteCarlo: { results: { scheme: string; acceptanceRate: number }[] };
+    }>(['bench', '--json']);
+    expect(out.machine.cores).toBeGreaterThan(0);
+    expect(out.machine.node).toBe(process.version);
+    expect(out.sampling).toMatchObject({ sites: 256, bondDim: 32, batch: 1000 });
+    expect(out.sampling.singleThreadSamplesPerSecond).toBeGreaterThan(0);
+    expect(out.sampling.poolSamplesPerSecond).toBeGreaterThan(0);
+    expect(out.denoising.singleThreadSamplesPerSecond).toBeGreaterThan(0);
+    expect(out.monteCarlo.results.map((r) => r.scheme)).toEqual([
+      'connected T=0.5',
+      'disconnected',
+      'local',
+      'wolff',
+    ]);
+  });
+});

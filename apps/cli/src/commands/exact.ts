@@ -1,0 +1,64 @@
+import { createInstance, JSON_FLAG, withHint } from '../common';
+import { quote, usage } from '../errors';
+import { num, printJson, table } from '../io';
+import type { Command } from './types';
+
+export const exactCommand: Command = {
+  name: 'exact',
+  summary: 'exact reference values (ln Z, observable means) of a model',
+  usage: ['exact <model> [model parameters] [--json]'],
+  model: 'required',
+  flags: [JSON_FLAG],
+  details: [
+    'Exact means come from the model package (Ising: column transfer matrix, Ly <= 14;',
+    'Fredkin: height environments, N <= 10000). Larger sizes are an input error (exit 2).',
+  ],
+  async run({ choice, parameters, hint, json }) {
+    const { model } = choice!;
+    const instance = createInstance(model, parameters, hint);
+    if (typeof instance.exactObservables !== 'function') {
+      usage(
+        `model ${quote(model.id)} has no exact references`,
+        'use "latticediff mc" to estimate its observables',
+      );
+    }
+    const exact = withHint(hint, () => instance.exactObservables!());
+    const observables: Record<string, { mean: number | number[] }> = {};
+    for (const spec of instance.observables) {
+      const value = exact.means[spec.name];
+      if (value === undefined) continue;
+      observables[spec.name] = { mean: typeof value === 'number' ? value : Array.from(value) };
+    }
+    for (const [name, value] of Object.entries(exact.means)) {
+      if (!(name in observables))
+        observables[name] = { mean: typeof value === 'number' ? value : Array.from(value) };
+    }
+    if (json) {
+      printJson({
+        model: model.id,
+        parameters: instance.parameters,
+        sites: instance.sites,
+        logPartitionFunction: exact.logPartitionFunction,
+        observables,
+        derived: exact.derived ?? {},
+      });
+      return;
+    }
+    const rows: string[][] = [];
+    for (const [name, { mean }] of Object.entries(observables)) {
+      rows.push([
+        name,
+        typeof mean === 'number' ? num(mean, 10) : `[${mean.length} values, see --json]`,
+      ]);
+    }
+    for (const [name, value] of Object.entries(exact.derived ?? {}))
+      rows.push([name, num(value, 10)]);
+    rows.push(['logPartitionFunction', num(exact.logPartitionFunction, 10)]);
+    const params = Object.entries(instance.parameters)
+      .map(([k, v]) => `${k}=${typeof v === 'number' ? Number(v.toPrecision(10)) : v}`)
+      .join(' ');
+    process.stdout.write(
+      `${model.id} (${params}), ${instance.sites} sites: exact values\n\n${table(['quantity', 'exact'], rows)}\n`,
+    );
+  },
+};

@@ -1,0 +1,513 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { LatticeModelInstance } from '@latticediff/lattice';
+import {
+  addNoise,
+  denoise,
+  linearSchedule,
+  scheduleTimes,
+  uniformNoise,
+} from '@latticediff/markov-jump';
+import { type ProposalScheme, runChains, summarize } from '@latticediff/monte-carlo';
+import { writeFileAtomic } from '@latticediff/monte-carlo/node';
+import { createRandom, type MPS, type SamplerPool } from '@latticediff/tensor-network';
+import type { FlagSpec } from '../args';
+import {
+  type Checkpoint,
+  checkpointModel,
+  createInstance,
+  exactIfAvailable,
+  JSON_FLAG,
+  readCheckpoint,
+  SEED_FLAG,
+  scalarObservables,
+  WORKERS_FLAG,
+  withPool,
+} from '../common';
+import { quote, usage } from '../errors';
+import { createProgress, formatSeconds, num, printJson, progressEnabled, table } from '../io';
+import { type ChartSeries, chartsSvg, configurationsSvg, timeLabel } from '../svg';
+import { PLOTS_FLAG, parametersText } from './train';
+import type { Command } from './types';
+
+export const SCHEMES = ['connected', 'disconnected', 'local', 'wolff'] as const;
+export type SchemeName = (typeof SCHEMES)[number];
+
+/** Per-observable result of a run. */
+export interface ObservableEstimate {
+  mean: number;
+  stdErr: number;
+  tauInt: number;
+  ess: number;
+  essPerSecond: number;
+  windowConverged: boolean;
+  exact?: number;
+  /** (mean - exact) / stdErr */
+  deviation?: number;
+  autocorrelation: Float64Array;
+}
+
+export interface MonteCarloResult {
+  scheme: SchemeName;
+  noiseTime: number | undefined;
+  localSweeps: number;
+  chains: number;
+  steps: number;
+  burnIn: number;
+  acceptanceRate: number;
+  seconds: number;
+  effectiveSampleSize: number;
+  essPerSecond: number;
+  observables: Record<string, ObservableEstimate>;
+  finalStates: Int32Array;
+}
+
+/**
+ * Runs the chains in segments (so that progress can be shown; each segment continues from the
+ * previous one's states with its own random stream) and summarises every scalar observable.
+ */
+export async function runMonteCarlo(options: {
+  instance: LatticeModelInstance;
+  mps: MPS | undefined;
+  scheme: SchemeName;
+  noiseTime: number;
+  chains: number;
+  steps: number;
+  seed: number;
+  pool: SamplerPool | undefined;
+  showProgress: boolean;
+  /** Local Metropolis sweeps after every DDM step (default 0). */
+  localSweeps?: number;
+}): Promise<MonteCarloResult> {
+  const { instance, chains, steps } = options;
+  const scheme: ProposalScheme =
+    options.scheme === 'connected'
+      ? { kind: 'connected', noiseTime: options.noiseTime }
+      : { kind: options.scheme };
+  const names = scalarObservables(instance);
+  const burnIn = Math.floor(steps / 10);
+  const segmentSteps = Math.max(1, Math.ceil(steps / 20));
+  const root = createRandom(options.seed);
+  const series: Record<string, Float64Array> = {};
+  for (const name of names) series[name] = new Float64Array(chains * steps);
+  let accepted = 0;
+  let proposed = 0;
+  let seconds = 0;
+  let state: { data: Int32Array; count: number } | undefined;
+  const progress = createProgress(`mc ${options.scheme}`, steps, options.showProgress);
+  try {
+    for (let offset = 0, segment = 0; offset < steps; offset += segmentSteps, segment++) {
+      const length = Math.min(segmentSteps, steps - offset);
+      const run = await runChains({
+        model: instance,
+        scheme,
+        ...(options.mps ? { proposal: options.mps } : {}),
+        chains,
+        steps: length,
+        burnIn: segment === 0 ? burnIn : 0,
+        seed: root.split(segment),
+        ...(state ? { initial: state } : {}),
+        observables: names,
+        ...(options.pool ? { pool: options.pool } : {}),
+        ...(options.localSweeps ? { localSweeps: options.localSweeps } : {}),
+      });
+      state = run.final;
+      seconds += run.seconds;
+      for (let c = 0; c < chains; c++) {
+        accepted += run.accepted[c]!;
+        proposed += run.proposed[c]!;
+      }
+      for (const name of names) {
+        const from = run.series[name]!;
+        const to = series[name]!;
+        for (let c = 0; c < chains; c++) {
+          to.set(from.subarray(c * length, (c + 1) * length), c * steps + offset);
+        }
+      }
+      const rate = proposed > 0 ? accepted / proposed : 0;
+      progress.update(offset + length, `acceptance ${num(rate, 3)}`);
+    }
+  } finally {
+    progress.finish();
+  }
+  const exact = exactIfAvailable(instance);
+  const observables: Record<string, ObservableEstimate> = {};
+  let minEss = Number.POSITIVE_INFINITY;
+  for (const name of names) {
+    const perChain = Array.from({ length: chains }, (_, c) =>
+      series[name]!.subarray(c * steps, (c + 1) * steps),
+    );
+    const s = summarize(perChain, { elapsedSeconds: seconds > 0 ? seconds : 1e-9 });
+    const estimate: ObservableEstimate = {
+      mean: s.mean,
+      stdErr: s.stdErr,
+      tauInt: s.tauInt,
+      ess: s.ess,
+      essPerSecond: s.essPerSecond ?? Number.NaN,
+      windowConverged: s.windowConverged,
+      autocorrelation: s.autocorrelation,
+    };
+    const exactMean = exact?.means[name];
+    if (typeof exactMean === 'number') {
+      estimate.exact = exactMean;
+      estimate.deviation = (s.mean - exactMean) / s.stdErr;
+    }
+    if (Number.isFinite(s.ess) && s.ess > 0) minEss = Math.min(minEss, s.ess);
+    observables[name] = estimate;
+  }
+  const effectiveSampleSize = Number.isFinite(minEss) ? minEss : Number.NaN;
+  return {
+    scheme: options.scheme,
+    noiseTime: options.scheme === 'connected' ? options.noiseTime : undefined,
+    localSweeps: options.localSweeps ?? 0,
+    chains,
+    steps,
+    burnIn,
+    acceptanceRate: proposed > 0 ? accepted / proposed : 0,
+    seconds,
+    effectiveSampleSize,
+    essPerSecond: effectiveSampleSize / seconds,
+    observables,
+    finalStates: state!.data,
+  };
+}
+
+/** The result as the JSON object of `mc --json`. */
+export function monteCarloJson(
+  instance: LatticeModelInstance,
+  result: MonteCarloResult,
+  extra: Record<string, unknown>,
+): Record<string, unknown> {
+  const observables: Record<string, unknown> = {};
+  for (const [name, o] of Object.entries(result.observables)) {
+    observables[name] = {
+      mean: o.mean,
+      stdErr: o.stdErr,
+      tauInt: o.tauInt,
+      ess: o.ess,
+      essPerSecond: o.essPerSecond,
+      windowConverged: o.windowConverged,
+      ...(o.exact !== undefined ? { exact: o.exact, deviation: o.deviation } : {}),
+    };
+  }
+  return {
+    model: instance.modelId,
+    parameters: instance.parameters,
+    scheme: result.scheme,
+    ...(result.noiseTime !== undefined ? { noiseTime: result.noiseTime } : {}),
+    ...(result.localSweeps > 0 ? { localSweeps: result.localSweeps } : {}),
+    chains: result.chains,
+    steps: result.steps,
+    burnIn: result.burnIn,
+    ...extra,
+    acceptanceRate: result.acceptanceRate,
+    effectiveSampleSize: result.effectiveSampleSize,
+    seconds: result.seconds,
+    essPerSecond: result.essPerSecond,
+    observables,
+  };
+}
+
+/** Estimates beside exact values, as a text table. */
+export function estimatesTable(result: MonteCarloResult): string {
+  const rows = Object.entries(result.observables).map(([name, o]) => [
+    name,
+    `${num(o.mean, 5)} ± ${num(o.stdErr, 5)}`,
+    o.exact === undefined ? 'n/a' : num(o.exact, 5),
+    o.deviation === undefined ? '' : `${o.deviation >= 0 ? '+' : ''}${o.deviation.toFixed(2)}`,
+    o.deviation === undefined ? '' : Math.abs(o.deviation) <= 4 ? 'yes' : 'NO',
+    `${num(o.tauInt, 2)}${o.windowConverged ? '' : ' (>=)'}`,
+    num(o.essPerSecond, 1),
+  ]);
+  return table(
+    ['observable', 'estimate ± stdErr', 'exact', 'dev/stdErr', 'within 4', 'tau_int', 'ESS/s'],
+    rows,
+  );
+}
+
+/** The autocorrelation functions rho(t) of the scalar observables. */
+export function autocorrelationSvg(result: MonteCarloResult, caption: string): string {
+  const entries = Object.entries(result.observables);
+  let maxLag = 10;
+  for (const [, o] of entries) {
+    if (Number.isFinite(o.tauInt)) maxLag = Math.max(maxLag, Math.ceil(8 * o.tauInt));
+  }
+  const series: ChartSeries[] = entries.map(([name, o]) => {
+    const n = Math.min(o.autocorrelation.length, maxLag + 1);
+    return {
+      name,
+      x: Array.from({ length: n }, (_, t) => t),
+      y: Array.from(o.autocorrelation.subarray(0, n)),
+    };
+  });
+  return chartsSvg(
+    [
+      {
+        title: `autocorrelation functions, ${result.scheme} scheme`,
+        xLabel: 'lag t (steps)',
+        yLabel: 'autocorrelation rho(t)',
+        series,
+        referenceLines: [0],
+      },
+    ],
+    { caption },
+  );
+}
+
+/** A few configurations (rows of `states`) as a picture. */
+export function configurationsPicture(
+  instance: LatticeModelInstance,
+  states: Int32Array,
+  count: number,
+  title: string,
+): string {
+  const n = instance.sites;
+  const shown = Math.min(count, Math.floor(states.length / n));
+  const panels = Array.from({ length: shown }, (_, c) => ({
+    label: `chain ${c}`,
+    x: states.subarray(c * n, (c + 1) * n),
+  }));
+  return configurationsSvg(instance.geometry, instance.localDimension, panels, { title });
+}
+
+/**
+ * The denoising path of one configuration: noise `x` to time `time`, then denoise it exactly
+ * with the MPS in `steps` ancestral steps (t_K = time > ... > 0), drawing every intermediate
+ * configuration.
+ */
+export function denoisingPathSvg(
+  instance: LatticeModelInstance,
+  mps: MPS,
+  x: Int32Array,
+  options: { time: number; steps: number; seed: number },
+): string {
+  const n = instance.sites;
+  const noise = uniformNoise({ physicalDim: instance.localDimension });
+  const random = createRandom(options.seed);
+  const times = scheduleTimes(linearSchedule({ endTime: options.time }), options.steps);
+  const noisy = addNoise(
+    noise,
+    { data: x, count: 1 },
+    { time: options.time, seed: random.split(0) },
+  );
+  const panels = [
+    { label: 'sample x', x: Int32Array.from(x) },
+    { label: timeLabel(times[0]!), x: noisy.data.slice(0, n) },
+  ];
+  let current = noisy.data.slice(0, n);
+  for (let k = 1; k < times.length; k++) {
+    const step = denoise(mps, noise, {
+      noisy: { data: current, count: 1, length: n },
+      time: times[k - 1]!,
+      targetTime: times[k]!,
+      seed: random.split(k),
+    });
+    current = step.data.slice(0, n);
+    panels.push({ label: timeLabel(times[k]!), x: current });
+  }
+  return configurationsSvg(instance.geometry, instance.localDimension, panels, {
+    title: `denoising path: a sample, noised to t = ${options.time}, denoised exactly in ${options.steps} ancestral steps`,
+    perRow: Math.min(panels.length, 8),
+  });
+}
+
+/** Writes the pictures of a run into `directory`; returns the file paths. */
+export async function writeMonteCarloPlots(
+  directory: string,
+  instance: LatticeModelInstance,
+  result: MonteCarloResult,
+  mps: MPS | undefined,
+  seed: number,
+): Promise<string[]> {
+  mkdirSync(directory, { recursive: true });
+  const files: string[] = [];
+  const label = `${instance.modelId} ${parametersText(instance.parameters)}`;
+  const acf = join(directory, 'autocorrelation.svg');
+  await writeFileAtomic(acf, autocorrelationSvg(result, label));
+  files.push(acf);
+  const pictures = join(directory, 'configurations.svg');
+  await writeFileAtomic(
+    pictures,
+    configurationsPicture(
+      instance,
+      result.finalStates,
+      6,
+      `final configurations of 6 chains (${label})`,
+    ),
+  );
+  files.push(pictures);
+  if (mps) {
+    const path = join(directory, 'denoising.svg');
+    await writeFileAtomic(
+      path,
+      denoisingPathSvg(instance, mps, result.finalStates.slice(0, instance.sites), {
+        time: 1,
+        steps: 6,
+        seed,
+      }),
+    );
+    files.push(path);
+  }
+  return files;
+}
+
+const CHECKPOINT_FLAG: FlagSpec = {
+  name: 'checkpoint',
+  type: 'string',
+  valueName: 'FILE',
+  description:
+    'a model trained by "latticediff train": the proposal of the DDM schemes (and the model, if none is named)',
+};
+
+export const mcCommand: Command = {
+  name: 'mc',
+  summary: 'Monte Carlo estimates with DDM (learned MPS) or local/cluster proposals',
+  usage: [
+    'mc (<model> [model parameters] | --checkpoint FILE) --scheme connected|disconnected|local|wolff [--noise-time T] [--steps N] [--chains N] [--workers N] [--seed S] [--plots DIR] [--json]',
+  ],
+  model: 'optional',
+  flags: [
+    CHECKPOINT_FLAG,
+    {
+      name: 'scheme',
+      type: 'choice',
+      choices: SCHEMES,
+      description:
+        'proposal: connected (noise for T, denoise exactly), disconnected (fresh MPS samples), local (sweeps of local moves), wolff (cluster moves)',
+      required: true,
+    },
+    {
+      name: 'noise-time',
+      type: 'number',
+      valueName: 'T',
+      description: 'noise time of the connected scheme',
+      exclusiveMinimum: 0,
+      defaultText: '0.5',
+    },
+    {
+      name: 'steps',
+      type: 'integer',
+      valueName: 'N',
+      description: 'recorded steps per chain (plus 10% burn-in)',
+      minimum: 2,
+      maximum: 100000000,
+      defaultText: '2000',
+    },
+    {
+      name: 'chains',
+      type: 'integer',
+      valueName: 'N',
+      description: 'independent chains',
+      minimum: 1,
+      maximum: 1000000,
+      defaultText: '32',
+    },
+    {
+      name: 'local-sweeps',
+      type: 'integer',
+      valueName: 'N',
+      description:
+        'local Metropolis sweeps after every DDM step (connected, disconnected); helps chains leave states the model under-weights',
+      minimum: 0,
+      maximum: 1000,
+      defaultText: '0',
+    },
+    WORKERS_FLAG,
+    SEED_FLAG,
+    PLOTS_FLAG,
+    JSON_FLAG,
+  ],
+  details: [
+    'One step is one proposal per chain (DDM), one sweep of local moves (local) or one cluster',
+    "move (wolff). The DDM acceptance min{1, pi(x') P(x) / (pi(x) P(x'))} makes every scheme exact",
+    'whatever the quality of the trained model. With --checkpoint and no model, the model and',
+    "parameters are the checkpoint's; naming the model lets flags override parameters of the same",
+    "sizes. Error bars: stdErr = sqrt(2 tau_int var / N) with Sokal's automatic window;",
+    'effectiveSampleSize is the smallest ESS over the scalar observables.',
+  ],
+  async run({ values, choice, parameters, hint, json }) {
+    const scheme = String(values.scheme) as SchemeName;
+    const checkpointPath = values.checkpoint === undefined ? undefined : String(values.checkpoint);
+    if (!choice && checkpointPath === undefined) {
+      usage(
+        'missing <model> or --checkpoint FILE for "latticediff mc"',
+        'run "latticediff mc --help" for the usage',
+      );
+    }
+    if (values['noise-time'] !== undefined && scheme !== 'connected') {
+      usage(`--noise-time applies only to --scheme connected (got --scheme ${scheme})`, hint);
+    }
+    const ddm = scheme === 'connected' || scheme === 'disconnected';
+    if (values['local-sweeps'] !== undefined && !ddm) {
+      usage(
+        `--local-sweeps applies only to the DDM schemes connected and disconnected (got --scheme ${scheme})`,
+        hint,
+      );
+    }
+    let checkpoint: Checkpoint | undefined;
+    let instance: LatticeModelInstance;
+    if (checkpointPath !== undefined) {
+      checkpoint = readCheckpoint(checkpointPath);
+      instance = (await checkpointModel(checkpoint, choice, parameters)).instance;
+    } else {
+      if (ddm) {
+        usage(
+          `--scheme ${scheme} needs a trained model as proposal: give --checkpoint FILE`,
+          `train one with "latticediff train ${choice!.model.id} [model parameters] --out FILE"`,
+        );
+      }
+      instance = createInstance(choice!.model, parameters, hint);
+    }
+    if (scheme === 'wolff' && typeof instance.clusterMove !== 'function') {
+      usage(
+        `--scheme wolff needs a model with cluster moves; ${instance.modelId} has none at these parameters`,
+        'use --scheme local, connected or disconnected',
+      );
+    }
+    const workers = ddm ? Number(values.workers ?? 2) : 1;
+    const seed = Number(values.seed ?? 1);
+    const noiseTime = Number(values['noise-time'] ?? 0.5);
+    const plots = values.plots === undefined ? undefined : String(values.plots);
+    const mps = ddm ? checkpoint?.mps : undefined;
+    const result = await withPool(workers, (pool) =>
+      runMonteCarlo({
+        instance,
+        mps,
+        scheme,
+        noiseTime,
+        chains: Number(values.chains ?? 32),
+        steps: Number(values.steps ?? 2000),
+        seed,
+        pool,
+        showProgress: progressEnabled(json),
+        localSweeps: Number(values['local-sweeps'] ?? 0),
+      }),
+    );
+    const plotFiles = plots
+      ? await writeMonteCarloPlots(plots, instance, result, checkpoint?.mps, seed)
+      : [];
+    if (json) {
+      printJson(
+        monteCarloJson(instance, result, {
+          workers,
+          seed,
+          ...(checkpointPath !== undefined ? { checkpoint: checkpointPath } : {}),
+          plots: plotFiles,
+        }),
+      );
+      return;
+    }
+    const lines = [
+      `${instance.modelId} (${parametersText(instance.parameters)}), scheme ${scheme}${
+        result.noiseTime !== undefined ? ` (T = ${result.noiseTime})` : ''
+      }${result.localSweeps > 0 ? ` + ${result.localSweeps} local sweep(s) per step` : ''}${
+        checkpointPath !== undefined && ddm ? `, proposal ${quote(checkpointPath)}` : ''
+      }`,
+      `${result.chains} chains x ${result.steps} steps (+${result.burnIn} burn-in), ${formatSeconds(result.seconds)}, acceptance ${num(result.acceptanceRate, 4)}, ESS ${num(result.effectiveSampleSize, 1)} (${num(result.essPerSecond, 1)}/s)`,
+      '',
+      estimatesTable(result),
+      ...(plotFiles.length > 0 ? ['', ...plotFiles.map((f) => `wrote ${f}`)] : []),
+    ];
+    process.stdout.write(`${lines.join('\n')}\n`);
+  },
+};

@@ -1,0 +1,268 @@
+/**
+ * Pieces shared by the commands: model parameter flags, model instances, checkpoint files,
+ * worker pools.
+ */
+import { readFileSync } from 'node:fs';
+import type {
+  ExactObservables,
+  LatticeModel,
+  LatticeModelInstance,
+  ParameterValues,
+} from '@latticediff/lattice';
+import {
+  createSamplerPool,
+  deserializeMPS,
+  LatticeDiffError,
+  type MPS,
+  type MPSMetadata,
+  type SamplerPool,
+} from '@latticediff/tensor-network';
+import { type FlagSpec, type FlagValues, flagName } from './args';
+import { oneLine, quote, UsageError, usage } from './errors';
+import { loadModel, type ModelEntry } from './registry';
+
+/** A model chosen on the command line. */
+export interface ModelChoice {
+  readonly entry: ModelEntry;
+  readonly model: LatticeModel;
+  /** Flags made from the parameter schema. */
+  readonly flags: readonly FlagSpec[];
+}
+
+export const JSON_FLAG: FlagSpec = {
+  name: 'json',
+  type: 'boolean',
+  description: 'print one JSON object on stdout instead of text',
+};
+
+export const SEED_FLAG: FlagSpec = {
+  name: 'seed',
+  type: 'integer',
+  valueName: 'S',
+  description: 'random seed; the same seed gives the same result',
+  minimum: 0,
+  maximum: Number.MAX_SAFE_INTEGER,
+  defaultText: '1',
+};
+
+export const WORKERS_FLAG: FlagSpec = {
+  name: 'workers',
+  type: 'integer',
+  valueName: 'N',
+  description: 'worker threads for the tensor-network proposals (1: no workers)',
+  minimum: 1,
+  maximum: 64,
+  defaultText: '2',
+};
+
+/** Flags `--<name>` for the model's parameters (`--model-<name>` if a command flag has the name). */
+export function modelParameterFlags(
+  model: LatticeModel,
+  reserved: readonly FlagSpec[],
+): FlagSpec[] {
+  const taken = new Set(reserved.map((f) => f.name));
+  return Object.entries(model.parameterSchema).map(([name, spec]) => {
+    let flag = flagName(name);
+    if (taken.has(flag)) flag = `model-${flag}`;
+    const defaultText =
+      spec.default === undefined
+        ? undefined
+        : typeof spec.default === 'number'
+          ? String(Number(spec.default.toPrecision(10)))
+          : spec.default;
+    return {
+      name: flag,
+      type: spec.type === 'choice' ? 'choice' : spec.type,
+      valueName:
+        spec.type === 'choice' ? spec.choices.join('|') : spec.type === 'integer' ? 'N' : 'X',
+      description:
+        spec.symbol && spec.symbol !== name
+          ? `${spec.description} [${spec.symbol}]`
+          : spec.description,
+      ...(defaultText !== undefined ? { defaultText } : { required: true }),
+      ...(spec.type === 'choice' ? { choices: spec.choices } : {}),
+      parameter: { name, spec },
+    } satisfies FlagSpec;
+  });
+}
+
+/** The model parameters given as flags (schema names -> values). */
+export function givenParameters(choice: ModelChoice, values: FlagValues): ParameterValues {
+  const out: ParameterValues = {};
+  for (const flag of choice.flags) {
+    const value = values[flag.name];
+    if (value !== undefined && typeof value !== 'boolean' && flag.parameter) {
+      out[flag.parameter.name] = value;
+    }
+  }
+  return out;
+}
+
+/** `model.create(parameters)`, with library errors as one-line usage errors. */
+export function createInstance(
+  model: LatticeModel,
+  parameters: ParameterValues,
+  hint?: string,
+): LatticeModelInstance {
+  try {
+    return model.create(parameters);
+  } catch (error) {
+    if (LatticeDiffError.isInstance(error)) throw new UsageError(oneLine(error.message), hint);
+    throw error;
+  }
+}
+
+/** Runs `f`, turning library errors into usage errors with a hint. */
+export function withHint<T>(hint: string, f: () => T): T {
+  try {
+    return f();
+  } catch (error) {
+    if (LatticeDiffError.isInstance(error)) throw new UsageError(oneLine(error.message), hint);
+    throw error;
+  }
+}
+
+/** The scalar observables of an instance, in display order. */
+export function scalarObservables(instance: LatticeModelInstance): string[] {
+  return instance.observables.filter((o) => o.size === 1).map((o) => o.name);
+}
+
+/** Exact references if the model has them at these parameters (undefined when too large). */
+export function exactIfAvailable(instance: LatticeModelInstance): ExactObservables | undefined {
+  if (typeof instance.exactObservables !== 'function') return undefined;
+  try {
+    return instance.exactObservables();
+  } catch (error) {
+    if (LatticeDiffError.isInstance(error)) return undefined;
+    throw error;
+  }
+}
+
+/** A trained model read from a `latticediff train` output file. */
+export interface Checkpoint {
+  readonly path: string;
+  readonly mps: MPS;
+  readonly metadata: MPSMetadata;
+  readonly modelId: string;
+  readonly parameters: ParameterValues;
+}
+
+const TRAIN_HINT = 'create one with "latticediff train <model> [model parameters] --out FILE"';
+
+/** Reads and checks a checkpoint file (exit 2 for missing, corrupted or foreign files). */
+export function readCheckpoint(path: string): Checkpoint {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') usage(`checkpoint not found: ${quote(path)}`, TRAIN_HINT);
+    if (code === 'EISDIR') usage(`checkpoint ${quote(path)} is a directory, not a file`);
+    if (code === 'EACCES') usage(`checkpoint ${quote(path)} is not readable (permission denied)`);
+    throw error;
+  }
+  let parsed: ReturnType<typeof deserializeMPS>;
+  try {
+    parsed = deserializeMPS(text);
+  } catch (error) {
+    if (LatticeDiffError.isInstance(error)) {
+      usage(
+        `corrupted or invalid checkpoint ${quote(path)}: ${oneLine(error.message)}`,
+        TRAIN_HINT,
+      );
+    }
+    throw error;
+  }
+  const { metadata } = parsed;
+  const modelId = metadata.model;
+  const parameters = metadata.parameters;
+  if (
+    typeof modelId !== 'string' ||
+    typeof parameters !== 'object' ||
+    parameters === null ||
+    Array.isArray(parameters)
+  ) {
+    usage(
+      `checkpoint ${quote(path)} is an MPS file without a model and parameters in its metadata (not written by "latticediff train")`,
+      TRAIN_HINT,
+    );
+  }
+  const values: ParameterValues = {};
+  for (const [k, v] of Object.entries(parameters)) {
+    if (typeof v !== 'number' && typeof v !== 'string') {
+      usage(`checkpoint ${quote(path)} has an invalid parameter ${k} = ${JSON.stringify(v)}`);
+    }
+    values[k] = v;
+  }
+  return { path, mps: parsed.mps, metadata, modelId, parameters: values };
+}
+
+function describeParameters(parameters: ParameterValues): string {
+  return Object.entries(parameters)
+    .map(([k, v]) => `${k}=${typeof v === 'number' ? Number(v.toPrecision(8)) : v}`)
+    .join(', ');
+}
+
+/**
+ * The model and instance a checkpoint is for. `choice` (a model named on the command line) must
+ * be the checkpoint's model; `overrides` (parameters given as flags) replace the checkpoint's
+ * parameters, and the sizes must still match the checkpoint's MPS.
+ */
+export async function checkpointModel(
+  checkpoint: Checkpoint,
+  choice: ModelChoice | undefined,
+  overrides: ParameterValues,
+): Promise<{ model: LatticeModel; instance: LatticeModelInstance }> {
+  if (choice && choice.model.id !== checkpoint.modelId) {
+    usage(
+      `checkpoint ${quote(checkpoint.path)} is for model ${checkpoint.modelId} (${describeParameters(checkpoint.parameters)}), not ${choice.model.id}`,
+      `run "latticediff train ${choice.model.id} ... --out FILE" to train one for ${choice.model.id}`,
+    );
+  }
+  const model = choice?.model ?? (await loadModel(checkpoint.modelId)).model;
+  const parameters = { ...checkpoint.parameters, ...overrides };
+  const instance = createInstance(model, parameters);
+  const mps = checkpoint.mps;
+  if (
+    mps.length !== instance.sites ||
+    mps.physicalDims.some((d) => d !== instance.localDimension)
+  ) {
+    usage(
+      `checkpoint ${quote(checkpoint.path)} holds an MPS of ${mps.length} sites for ${checkpoint.modelId} (${describeParameters(checkpoint.parameters)}), but ${model.id} (${describeParameters(instance.parameters)}) has ${instance.sites} sites of dimension ${instance.localDimension}`,
+      'use a checkpoint trained at these sizes',
+    );
+  }
+  return { model, instance };
+}
+
+/** Runs `f` with a worker pool of `workers` threads (none for 1), closed afterwards. */
+export async function withPool<T>(
+  workers: number,
+  f: (pool: SamplerPool | undefined) => Promise<T>,
+): Promise<T> {
+  if (workers <= 1) return f(undefined);
+  const pool = await createSamplerPool({ workers });
+  try {
+    return await f(pool);
+  } finally {
+    await pool.close();
+  }
+}
+
+/**
+ * The default annealing path of `train`: start where sampling is easy and move to the target.
+ * A parameter `beta` starts at 0.2 beta; the Fredkin parameter `c` at min(0.3, c); any other
+ * model trains at the target throughout.
+ */
+export function defaultAnnealing(
+  target: ParameterValues,
+  from?: number,
+): { parameter: string; from: number } | undefined {
+  if (typeof target.beta === 'number') {
+    return { parameter: 'beta', from: from ?? 0.2 * target.beta };
+  }
+  if (typeof target.c === 'number') {
+    return { parameter: 'c', from: from ?? Math.min(0.3, target.c) };
+  }
+  return undefined;
+}

@@ -1,0 +1,67 @@
+/**
+ * Errors of the command line. A {@link UsageError} is a mistake in the input (command, flags,
+ * values, files): one line on stderr, exit code 2. Anything else that is not a LatticeDiffError is
+ * an internal error: exit code 1.
+ */
+
+/** Exit codes scripts can rely on. */
+export const EXIT_OK = 0;
+export const EXIT_INTERNAL = 1;
+export const EXIT_USAGE = 2;
+
+/** A problem with the user's input: printed as one line (plus an optional hint), exit code 2. */
+export class UsageError extends Error {
+  readonly hint: string | undefined;
+
+  constructor(message: string, hint?: string) {
+    super(message);
+    this.name = 'UsageError';
+    this.hint = hint;
+  }
+}
+
+/** Throws a {@link UsageError}. */
+export function usage(message: string, hint?: string): never {
+  throw new UsageError(message, hint);
+}
+
+/** Text of a user-given value as it appears in messages: strings quoted, numbers as they are. */
+export function quote(value: unknown): string {
+  return typeof value === 'string' ? JSON.stringify(value) : String(value);
+}
+
+/** The message on one line (library messages never span lines, but be safe). */
+export function oneLine(text: string): string {
+  return text.replace(/\s*\n\s*/g, ' ').trim();
+}
+
+/** Levenshtein distance, for "did you mean" suggestions. */
+function distance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let previous = row[0]!;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const saved = row[j]!;
+      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, previous + (a[i - 1] === b[j - 1] ? 0 : 1));
+      previous = saved;
+    }
+  }
+  return row[b.length]!;
+}
+
+/** The closest candidate within a small edit distance, if any. */
+export function suggest(input: string, candidates: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestDistance = Number.POSITIVE_INFINITY;
+  for (const candidate of candidates) {
+    const d = distance(input.toLowerCase(), candidate.toLowerCase());
+    if (d < bestDistance) {
+      best = candidate;
+      bestDistance = d;
+    }
+  }
+  return best !== undefined && bestDistance <= Math.max(1, Math.floor(input.length / 3))
+    ? best
+    : undefined;
+}

@@ -1,0 +1,71 @@
+/**
+ * Helpers of the end-to-end tests: they run the BUILT command (dist/cli.js) in a child process,
+ * as a user would.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { expect } from 'vitest';
+
+export const CLI = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
+
+export interface RunResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+const ENV = { ...process.env, LATTICEDIFF_NO_PROGRESS: '1', LATTICEDIFF_DEBUG: '' };
+
+/** Runs `latticediff ...args` to completion. */
+export function run(args: readonly string[], options: { cwd?: string } = {}): RunResult {
+  const r = spawnSync(process.execPath, [CLI, ...args], {
+    cwd: options.cwd,
+    env: ENV,
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** Starts `latticediff ...args` without waiting. */
+export function start(args: readonly string[], options: { cwd?: string } = {}) {
+  return spawn(process.execPath, [CLI, ...args], {
+    cwd: options.cwd,
+    env: ENV,
+    stdio: 'ignore',
+  });
+}
+
+/** Runs and parses the JSON on stdout (exit code 0 expected). */
+export function runJson<T = Record<string, unknown>>(
+  args: readonly string[],
+  options: { cwd?: string } = {},
+): T {
+  const r = run(args, options);
+  if (r.code !== 0) throw new Error(`exit ${r.code}: ${r.stderr}`);
+  return JSON.parse(r.stdout) as T;
+}
+
+/** A fresh temporary directory. */
+export function temporaryDirectory(): string {
+  return mkdtempSync(join(tmpdir(), 'latticediff-cli-'));
+}
+
+/** Checks a usage error: exit 2, one line on stderr matching `pattern`, no stack trace. */
+export function expectUsageError(result: RunResult, pattern: RegExp): void {
+  expect(result.code, result.stderr).toBe(2);
+  const lines = result.stderr.trimEnd().split('\n');
+  expect(lines, result.stderr).toHaveLength(1);
+  expect(lines[0]).toMatch(/^latticediff: /);
+  expect(lines[0]).toMatch(pattern);
+  expect(result.stderr).not.toMatch(/\n\s+at /);
+  expect(result.stderr).not.toMatch(/Error:/);
+}
+
+/** File names in a directory, sorted. */
+export function listing(directory: string): string[] {
+  return readdirSync(directory).sort();
+}
