@@ -6,15 +6,19 @@
  * acceptance, integrated autocorrelation time and ESS per second of the energy and of the order
  * parameter. Run: pnpm --filter @latticediff/monte-carlo bench [-- --quick]
  */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, platform, release } from 'node:os';
+import { join } from 'node:path';
 import type { LatticeModel, LatticeModelInstance, ParameterValues } from '@latticediff/lattice';
 import { fredkinModel } from '@latticediff/model-fredkin';
 import { CRITICAL_BETA, isingModel } from '@latticediff/model-ising';
 import {
   createSamplerPool,
+  deserializeMPS,
   kernelEngine,
   type MPS,
   type SamplerPool,
+  serializeMPS,
 } from '@latticediff/tensor-network';
 import {
   annealingPath,
@@ -27,6 +31,7 @@ import {
 const quick = process.argv.includes('--quick');
 const only = process.argv.find((a) => a.startsWith('--case='))?.slice(7);
 const budgetSeconds = quick ? 2 : 12;
+const cacheDir = join(import.meta.dirname, '..', 'bench-results');
 
 interface Case {
   name: string;
@@ -174,27 +179,50 @@ const pool = await createSamplerPool({ workers: Math.min(2, availableParallelism
 for (const c of cases) {
   if (only && c.name !== only) continue;
   console.log(`\n## ${c.name} ${JSON.stringify(c.target)}`);
-  const trainStart = performance.now();
-  const learned = await learnByMonteCarlo({
-    model: c.model,
-    schedule: annealingPath(c.target, {
-      ...c.anneal,
-      rounds: c.rounds,
-      hold: Math.floor(c.rounds / 3),
-    }),
-    bondDim: c.bondDim,
-    kind: 'born',
-    training: 'sweeps',
-    ...c.learning,
-    burnIn: 4,
-    learningRate: 0.05,
-    cutoff: 1e-4,
-    scheme: { kind: 'connected', noiseTime: 0.1 },
-    seed: 7,
-    pool,
-  });
-  const trainSeconds = (performance.now() - trainStart) / 1000;
-  const last = learned.reports[learned.reports.length - 1]!;
+  // trained proposals are cached in bench-results/ (delete the file to retrain)
+  const cacheFile = join(cacheDir, `${c.name}.mps`);
+  let mps: MPS;
+  let trainSeconds: number;
+  let last: { nllAfter: number; acceptanceRate: number };
+  if (existsSync(cacheFile)) {
+    const restored = deserializeMPS(readFileSync(cacheFile, 'utf8'));
+    mps = restored.mps;
+    trainSeconds = Number(restored.metadata.trainSeconds);
+    last = restored.metadata.last as typeof last;
+  } else {
+    const trainStart = performance.now();
+    const learned = await learnByMonteCarlo({
+      model: c.model,
+      schedule: annealingPath(c.target, {
+        ...c.anneal,
+        rounds: c.rounds,
+        hold: Math.floor(c.rounds / 3),
+      }),
+      bondDim: c.bondDim,
+      kind: 'born',
+      training: 'sweeps',
+      ...c.learning,
+      burnIn: 4,
+      learningRate: 0.05,
+      cutoff: 1e-4,
+      scheme: { kind: 'connected', noiseTime: 0.1 },
+      seed: 7,
+      pool,
+    });
+    trainSeconds = (performance.now() - trainStart) / 1000;
+    mps = learned.mps;
+    last = learned.reports[learned.reports.length - 1]!;
+    mkdirSync(cacheDir, { recursive: true });
+    writeFileSync(
+      cacheFile,
+      serializeMPS(mps, {
+        metadata: {
+          trainSeconds,
+          last: { nllAfter: last.nllAfter, acceptanceRate: last.acceptanceRate },
+        },
+      }),
+    );
+  }
   console.log(
     `training: ${c.rounds} rounds, bond dimension ${c.bondDim}, ${trainSeconds.toFixed(1)} s; last round NLL ${last.nllAfter.toFixed(3)}, acceptance ${last.acceptanceRate.toFixed(3)}`,
   );
@@ -206,7 +234,7 @@ for (const c of cases) {
     );
   const rows: Record<string, string | number>[] = [];
   for (const scheme of c.schemes)
-    rows.push(await measure(instance, learned.mps, scheme, c.orderParameter, pool));
+    rows.push(await measure(instance, mps, scheme, c.orderParameter, pool));
   const columns = [
     'scheme',
     'acceptance',
