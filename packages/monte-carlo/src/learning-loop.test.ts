@@ -105,7 +105,13 @@ describe('learnByMonteCarlo', () => {
 });
 
 describe('learnByMonteCarlo with Born sweep training', () => {
-  const born = { ...options, kind: 'born' as const, training: 'sweeps' as const, bondDim: 6, replayRounds: 2 };
+  const born = {
+    ...options,
+    kind: 'born' as const,
+    training: 'sweeps' as const,
+    bondDim: 6,
+    replayRounds: 2,
+  };
   it('reduces the exact KL divergence and resumes exactly', async () => {
     const whole = await learnByMonteCarlo(born);
     const initialKL = Math.log(256) - pi.reduce((acc, p) => acc - p * Math.log(p), 0);
