@@ -1,6 +1,6 @@
 // A small end-to-end example of @latticediff/tensor-network: build a probability MPS, check
 // its normalisation, draw exact samples with their log-probabilities, and verify them.
-// Run from the repository root with `pnpm demo` (builds the package first).
+// Run from the repository root with `pnpm example` (builds the package first).
 import {
   createSamplerPool,
   logNormalization,
