@@ -1,0 +1,258 @@
+import { configurationIndex, exactByEnumeration } from '@latticediff/lattice';
+import { mpsLogNormalization } from '@latticediff/lattice/testing';
+import { isingTransferMatrix } from '@latticediff/model-ising';
+import { InvalidArgumentError } from '@latticediff/tensor-network';
+import { describe, expect, it } from 'vitest';
+import { pottsExactMPS } from './exact-mps';
+import { criticalBeta, type PottsParameters } from './parameters';
+import { pottsModel } from './potts';
+import {
+  binomial,
+  countDistributionFits,
+  pottsCountDistribution,
+  pottsTransferMatrix,
+} from './transfer-matrix';
+
+const TOLERANCE = 1e-12;
+
+function expectRelative(actual: number, expected: number, scale = 0, tolerance = TOLERANCE): void {
+  const bound = tolerance * Math.max(Math.abs(expected), scale);
+  expect(Math.abs(actual - expected), `${actual} vs ${expected}`).toBeLessThanOrEqual(bound);
+}
+
+function params(p: Partial<PottsParameters>): PottsParameters {
+  return pottsModel.create(p).parameters as PottsParameters;
+}
+
+function expectThrowsNaming(run: () => unknown, argument: string, fragment: string): void {
+  let caught: unknown;
+  try {
+    run();
+  } catch (error) {
+    caught = error;
+  }
+  expect(InvalidArgumentError.isInstance(caught), String(caught)).toBe(true);
+  expect((caught as InvalidArgumentError).argument).toBe(argument);
+  expect((caught as Error).message).toContain(fragment);
+}
+
+const TINY: Partial<PottsParameters>[] = [
+  { lx: 3, ly: 3, q: 3, beta: 1.0050525 },
+  { lx: 2, ly: 4, q: 3, beta: 0.7, field: 0.3, boundary: 'torus' },
+  { lx: 3, ly: 2, q: 4, beta: 0.9, coupling: -0.7, field: -0.2 },
+  { lx: 2, ly: 3, q: 5, beta: 1.3, field: 0.4, boundary: 'open' },
+  { lx: 4, ly: 3, q: 3, beta: 1.2, field: 0.15, boundary: 'open' },
+  { lx: 2, ly: 2, q: 6, beta: 1.1, boundary: 'torus' },
+  { lx: 7, ly: 2, q: 2, beta: 0.5, field: 0.25 },
+  { lx: 3, ly: 2, q: 7, beta: 0.8, field: 0.5 },
+];
+
+describe('pottsTransferMatrix and pottsCountDistribution', () => {
+  it('equal brute-force enumeration to 1e-12 (ln Z, energy, order parameter moments, colour 0)', () => {
+    for (const p of TINY) {
+      const instance = pottsModel.create(p);
+      const reference = exactByEnumeration(instance);
+      const exact = pottsTransferMatrix(instance.parameters);
+      const counts = pottsCountDistribution(instance.parameters);
+      const means = reference.means as Record<string, number>;
+      expectRelative(exact.logPartitionFunction, reference.logPartitionFunction, 1);
+      expectRelative(counts.logPartitionFunction, reference.logPartitionFunction, 1);
+      expectRelative(exact.energyPerSite, means.energyPerSite as number, 1);
+      expectRelative(exact.colourZeroDensity, means.colourZeroDensity as number, 1);
+      expectRelative(counts.colourZeroDensity, means.colourZeroDensity as number, 1);
+      expectRelative(counts.orderParameter, means.orderParameter as number, 1);
+      expectRelative(counts.orderParameterSquared, means.orderParameterSquared as number, 1);
+      expectRelative(counts.orderParameterFourth, means.orderParameterFourth as number, 1);
+    }
+  });
+
+  it('gives the whole distribution of colour counts (checked against enumeration)', () => {
+    for (const p of [TINY[0], TINY[1], TINY[3]] as Partial<PottsParameters>[]) {
+      const instance = pottsModel.create(p);
+      const { q } = instance.parameters as PottsParameters;
+      const n = instance.sites;
+      const reference = exactByEnumeration(instance);
+      const histogram = new Map<string, number>();
+      const all = reference.configurations;
+      for (let k = 0; k < all.count; k++) {
+        const counts = new Array<number>(q).fill(0);
+        for (let i = 0; i < n; i++) counts[all.data[k * n + i] as number]!++;
+        const key = counts.join(',');
+        histogram.set(key, (histogram.get(key) ?? 0) + (reference.probabilities[k] as number));
+      }
+      const exact = pottsCountDistribution(instance.parameters);
+      expect(exact.size).toBe(binomial(n + q - 1, q - 1));
+      expect(exact.size).toBe(histogram.size);
+      let total = 0;
+      const seen = new Set<string>();
+      for (let r = 0; r < exact.size; r++) {
+        const row = Array.from(exact.counts.subarray(r * q, (r + 1) * q));
+        expect(row.reduce((a, b) => a + b, 0)).toBe(n);
+        const key = row.join(',');
+        seen.add(key);
+        expectRelative(exact.probabilities[r] as number, histogram.get(key) as number, 1e-3);
+        total += exact.probabilities[r] as number;
+      }
+      expect(seen.size).toBe(exact.size);
+      expectRelative(total, 1);
+    }
+  });
+
+  it('matches the chain closed forms Z = q (e^{beta J} + q - 1)^{L-1} and the ring Z', () => {
+    for (const [length, q, beta, coupling] of [
+      [7, 3, 0.8, 1],
+      [5, 5, 1.4, -0.6],
+      [12, 2, 0.6, -1.1],
+      [2, 2, 0.3, 2],
+    ] as const) {
+      const a = Math.exp(beta * coupling);
+      const open = pottsTransferMatrix(
+        params({ lx: 1, ly: length, q, beta, coupling, boundary: 'open' }),
+      );
+      expectRelative(open.logPartitionFunction, Math.log(q) + (length - 1) * Math.log(a + q - 1));
+      // <E> = -(L-1) J e^{beta J} / (e^{beta J} + q - 1)
+      expectRelative(open.energyPerSite, (-(length - 1) * coupling * a) / (a + q - 1) / length);
+      expectRelative(open.colourZeroDensity, 1 / q);
+      const ring = pottsTransferMatrix(params({ lx: 1, ly: length, q, beta, coupling }));
+      const z = (a + q - 1) ** length + (q - 1) * (a - 1) ** length;
+      expectRelative(ring.logPartitionFunction, Math.log(z));
+    }
+  });
+
+  it('maps q = 2 exactly onto the Ising model at beta/2 (field -h, energy shift -(J B + h N)/2)', () => {
+    // delta(x_i, x_j) = (1 + s_i s_j)/2 and delta(x_i, 0) = (1 - s_i)/2 with s = 2x - 1:
+    // E_Potts(beta; J, h) = E_Ising(J/2, -h/2) - (J B + h N)/2, and beta * (J/2) = (beta/2) * J.
+    for (const p of [
+      { lx: 6, ly: 8, beta: 0.9, field: 0 },
+      { lx: 5, ly: 6, beta: 1.2, field: 0.3, coupling: 1 },
+      { lx: 4, ly: 5, beta: 0.7, field: -0.2, coupling: -1.3, boundary: 'torus' },
+      { lx: 7, ly: 5, beta: 0.5, field: 0.1, coupling: 0.8, boundary: 'open' },
+    ] as const) {
+      const potts = pottsModel.create({ ...p, q: 2 });
+      const n = potts.sites;
+      const bonds = potts.geometry.bonds.length / 2;
+      const J = p.coupling ?? 1;
+      const shift = -(J * bonds + p.field * n) / 2;
+      const boundary = 'boundary' in p ? p.boundary : 'cylinder';
+      const ising = isingTransferMatrix({
+        lx: p.lx,
+        ly: p.ly,
+        beta: p.beta / 2,
+        coupling: J,
+        field: -p.field,
+        boundary,
+      });
+      const exact = pottsTransferMatrix(potts.parameters);
+      const counts = pottsCountDistribution(potts.parameters);
+      expectRelative(exact.logPartitionFunction, ising.logPartitionFunction - p.beta * shift, 1);
+      // <E_Ising> at (beta/2, J, -h) is twice <E_Ising(J/2, -h/2)>
+      expectRelative(exact.energyPerSite, ising.energyPerSite / 2 + shift / n, 1);
+      expectRelative(exact.colourZeroDensity, (1 - ising.magnetization) / 2, 1);
+      expectRelative(counts.orderParameter, ising.absMagnetization, 1);
+      expectRelative(counts.orderParameterSquared, ising.magnetizationSquared, 1);
+      expectRelative(counts.orderParameterFourth, ising.magnetizationFourth, 1);
+    }
+  });
+
+  it('is symmetric under exchanging x and y on open lattices and tori', () => {
+    for (const [a, b, q, boundary] of [
+      [5, 3, 3, 'open'],
+      [4, 3, 3, 'torus'],
+      [3, 2, 5, 'torus'],
+    ] as const) {
+      const one = pottsTransferMatrix(params({ lx: a, ly: b, q, beta: 1.1, field: 0.2, boundary }));
+      const two = pottsTransferMatrix(params({ lx: b, ly: a, q, beta: 1.1, field: 0.2, boundary }));
+      expectRelative(one.logPartitionFunction, two.logPartitionFunction, 1);
+      expectRelative(one.energyPerSite, two.energyPerSite, 1);
+      expectRelative(one.colourZeroDensity, two.colourZeroDensity, 1);
+      const m1 = pottsCountDistribution(params({ lx: a, ly: b, q, beta: 1.1, boundary }));
+      const m2 = pottsCountDistribution(params({ lx: b, ly: a, q, beta: 1.1, boundary }));
+      expectRelative(m1.orderParameter, m2.orderParameter, 1);
+    }
+  });
+
+  it('has the colour symmetry at h = 0: <n_0>/N = 1/q', () => {
+    const exact = pottsTransferMatrix(params({ lx: 10, ly: 5, q: 4, beta: 1.2 }));
+    expectRelative(exact.colourZeroDensity, 1 / 4);
+  });
+
+  it('refuses sizes beyond its limits, naming the parameter and the limit', () => {
+    expectThrowsNaming(() => pottsTransferMatrix({ lx: 2, ly: 8, q: 3 }), 'ly', '<= 7');
+    expectThrowsNaming(() => pottsTransferMatrix({ lx: 2, ly: 4, q: 10 }), 'ly', 'at most 4096');
+    expectThrowsNaming(
+      () => pottsTransferMatrix({ lx: 2, ly: 6, q: 3, boundary: 'torus' }),
+      'ly',
+      '<= 5',
+    );
+    expectThrowsNaming(() => pottsTransferMatrix({ lx: 10 ** 6, ly: 7, q: 3 }), 'lx', '<= ');
+    expectThrowsNaming(() => pottsCountDistribution({ lx: 60, ly: 6, q: 3 }), 'lx', 'count table');
+    expect(countDistributionFits(params({ lx: 60, ly: 6, q: 3 }))).toBe(false);
+    expect(countDistributionFits(params({ lx: 8, ly: 4, q: 3 }))).toBe(true);
+    // exactObservables leaves out the order parameter where the count table does not fit
+    const large = pottsModel.create({ lx: 60, ly: 6, q: 3 }).exactObservables?.();
+    expect(large?.means.energyPerSite).toBeTypeOf('number');
+    expect(large?.means.orderParameter).toBeUndefined();
+  });
+});
+
+describe('pottsExactMPS', () => {
+  it('normalises to the transfer-matrix Z and gives exact weights', () => {
+    for (const p of [
+      { lx: 6, ly: 4, q: 3, beta: 1.0, field: 0.2 },
+      { lx: 3, ly: 3, q: 3, beta: 0.9, boundary: 'torus' },
+      { lx: 5, ly: 5, q: 3, beta: 1.2, coupling: -0.5, boundary: 'open' },
+    ] as const) {
+      const parameters = params(p);
+      const { mps, logWeightOffset } = pottsExactMPS(parameters);
+      const exact = pottsTransferMatrix(parameters);
+      expectRelative(mpsLogNormalization(mps) + logWeightOffset, exact.logPartitionFunction, 1);
+      expect(Math.max(...mps.bondDims)).toBeLessThanOrEqual(p.q ** (2 * p.ly));
+    }
+  });
+
+  it('gives each configuration its Boltzmann weight (3 x 2 cylinder, q = 3, by enumeration)', () => {
+    const instance = pottsModel.create({ lx: 3, ly: 2, q: 3, beta: 0.8, field: -0.3 });
+    const reference = exactByEnumeration(instance);
+    const { mps } = pottsExactMPS(instance.parameters);
+    const logNorm = mpsLogNormalization(mps);
+    // contract the MPS for a few configurations by hand
+    const n = instance.sites;
+    for (const k of [0, 17, 200, 728]) {
+      const x = reference.configurations.data.subarray(k * n, (k + 1) * n);
+      expect(configurationIndex(x, 3)).toBe(k);
+      let vector = Float64Array.from([1]);
+      for (let i = 0; i < n; i++) {
+        const data = mps.tensors[i] as Float64Array;
+        const [left, d, right] = mps.siteShape(i);
+        const next = new Float64Array(right);
+        for (let a = 0; a < left; a++) {
+          for (let b = 0; b < right; b++) {
+            next[b]! +=
+              (vector[a] as number) * (data[(a * d + (x[i] as number)) * right + b] as number);
+          }
+        }
+        vector = next;
+      }
+      expectRelative(
+        Math.log(vector[0] as number) - logNorm,
+        Math.log(reference.probabilities[k] as number),
+        1,
+      );
+    }
+  });
+
+  it('refuses bond dimensions above 1024 and too many entries', () => {
+    expectThrowsNaming(() => pottsExactMPS({ lx: 2, ly: 7, q: 3 }), 'ly', '<= 6');
+    expectThrowsNaming(() => pottsExactMPS({ lx: 200, ly: 6, q: 3 }), 'lx', '<= ');
+  });
+});
+
+describe('parameters', () => {
+  it('default beta is the critical point ln(1 + sqrt q) of the given q', () => {
+    expectRelative(pottsModel.create().beta, Math.log(1 + Math.sqrt(3)));
+    expectRelative(pottsModel.create({ q: 4 }).beta, Math.log(3));
+    expectRelative(criticalBeta(2), 2 * 0.44068679350977147);
+    expect(pottsModel.create({ q: 4, beta: 0.5 }).beta).toBe(0.5);
+    expect(pottsModel.create({ q: 5 }).parameters.beta).toBe(criticalBeta(5));
+  });
+});
