@@ -119,6 +119,8 @@ export function expectedText(spec: FlagSpec): string {
   }
 }
 
+const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
+
 function parseValue(spec: FlagSpec, text: string): string | number {
   const fail = (): never =>
     usage(`invalid value for --${spec.name}: ${quote(text)} (expected ${expectedText(spec)})`);
@@ -131,7 +133,9 @@ function parseValue(spec: FlagSpec, text: string): string | number {
     return text;
   }
   const trimmed = text.trim();
-  const value = trimmed === '' ? Number.NaN : Number(trimmed);
+  // decimal notation only: Number() would also accept hexadecimal, binary and octal literals
+  // ("0x10" is 16), which are almost always a typo here
+  const value = DECIMAL.test(trimmed) ? Number(trimmed) : Number.NaN;
   if (!Number.isFinite(value)) fail();
   const outOfRange = (): never =>
     usage(`invalid value for --${spec.name}: ${trimmed} (expected ${expectedText(spec)})`);

@@ -1,9 +1,9 @@
 /**
- * The `latticediff` command. Exit codes: 0 success, 1 internal error, 2 usage or input error
+ * The `latticediff` command. Exit codes: 0 success, 1 runtime failure, 2 usage or input error
  * (one line on stderr naming the problem and the value, no stack trace).
  */
 import { readFileSync } from 'node:fs';
-import { LatticeDiffError } from '@latticediff/tensor-network';
+import { LatticeDiffError, NumericalError } from '@latticediff/tensor-network';
 import { type FlagSpec, flagHelp, HELP_FLAG, readFlags, tokenize } from './args';
 import { benchCommand } from './commands/bench';
 import { demoCommand } from './commands/demo';
@@ -38,6 +38,11 @@ function version(): string {
   }
 }
 
+const EXIT_CODES_HELP = [
+  'Exit codes: 0 success, 1 runtime failure (internal, numerical or file-system error),',
+  '2 usage or input error, 130/143 interrupted by SIGINT/SIGTERM (rerun train to resume).',
+];
+
 function globalHelp(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
   return [
@@ -54,7 +59,7 @@ function globalHelp(): string {
     '',
     ...DISCOVERY_HELP,
     '',
-    'Exit codes: 0 success, 1 internal error, 2 usage or input error.',
+    ...EXIT_CODES_HELP,
     'Set LATTICEDIFF_DEBUG=1 to see stack traces of internal errors.',
     '',
   ].join('\n');
@@ -90,7 +95,7 @@ async function commandHelp(command: Command, choice: ModelChoice | undefined): P
     lines.push(`Run "latticediff ${command.name} <model> --help" for their meaning and ranges.`);
   }
   if (command.details) lines.push('', ...command.details);
-  lines.push('', 'Exit codes: 0 success, 1 internal error, 2 usage or input error.', '');
+  lines.push('', ...EXIT_CODES_HELP, '');
   return lines.join('\n');
 }
 
@@ -179,10 +184,31 @@ function report(error: unknown): number {
     if (debug && error.stack) process.stderr.write(`${error.stack}\n`);
     return EXIT_USAGE;
   }
+  if (NumericalError.isInstance(error)) {
+    // the input was valid but the computation failed (e.g. training diverged): a runtime failure
+    process.stderr.write(
+      `latticediff: numerical failure: ${oneLine(error.message)}${debug ? '' : ' (set LATTICEDIFF_DEBUG=1 for details)'}\n`,
+    );
+    if (debug && error.stack) process.stderr.write(`${error.stack}\n`);
+    return EXIT_INTERNAL;
+  }
   if (LatticeDiffError.isInstance(error)) {
     process.stderr.write(`latticediff: ${oneLine(error.message)}\n`);
     if (debug && error.stack) process.stderr.write(`${error.stack}\n`);
     return EXIT_USAGE;
+  }
+  const system = error as NodeJS.ErrnoException;
+  if (
+    error instanceof Error &&
+    typeof system.code === 'string' &&
+    typeof system.syscall === 'string'
+  ) {
+    // a failure of the file system or the OS (disk full, permissions changed, I/O error)
+    process.stderr.write(
+      `latticediff: ${system.syscall} failed: ${oneLine(error.message)}${debug ? '' : ' (set LATTICEDIFF_DEBUG=1 for details)'}\n`,
+    );
+    if (debug && error.stack) process.stderr.write(`${error.stack}\n`);
+    return EXIT_INTERNAL;
   }
   const message = error instanceof Error ? error.message : String(error);
   process.stderr.write(

@@ -221,7 +221,19 @@ export async function checkpointModel(
   }
   const model = choice?.model ?? (await loadModel(checkpoint.modelId)).model;
   const parameters = { ...checkpoint.parameters, ...overrides };
-  const instance = createInstance(model, parameters);
+  let instance: LatticeModelInstance;
+  try {
+    instance = createInstance(model, parameters);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    const flags = Object.keys(overrides).length > 0;
+    usage(
+      `${flags ? 'the parameter flags given with' : 'the parameters stored in'} checkpoint ${quote(checkpoint.path)} are refused by ${model.id}: ${error.message}`,
+      flags
+        ? `run "latticediff mc ${model.id} --help" for the parameter ranges`
+        : 'the file was edited or written by another program; retrain it with "latticediff train"',
+    );
+  }
   const mps = checkpoint.mps;
   if (
     mps.length !== instance.sites ||

@@ -1,7 +1,18 @@
 /**
  * Output helpers: progress bars on stderr (TTY only), tables, JSON, file checks.
  */
-import { readdirSync, rmSync, statSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import {
+  closeSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeSync,
+} from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { quote, usage } from './errors';
 
@@ -79,7 +90,30 @@ export function printJson(value: unknown): void {
   );
 }
 
-/** Checks that `path` can be written (its directory exists); exit 2 otherwise. */
+function errorCode(error: unknown): string {
+  return (error as NodeJS.ErrnoException)?.code ?? 'error';
+}
+
+/**
+ * Checks that files can be created in `directory` by creating and removing an empty probe file
+ * (permissions, read-only file systems and pseudo file systems are only known by trying).
+ */
+function checkDirectoryWritable(flag: string, path: string, directory: string): void {
+  const probe = join(directory, `.latticediff-probe.${randomBytes(6).toString('hex')}.tmp`);
+  try {
+    closeSync(openSync(probe, 'wx'));
+  } catch (error) {
+    usage(
+      `cannot write ${flag} ${quote(path)}: directory ${quote(directory)} is not writable (${errorCode(error)})`,
+    );
+  }
+  rmSync(probe, { force: true });
+}
+
+/**
+ * Checks that `path` can be written: its directory exists and is writable, and `path` is not a
+ * directory. Exit 2 otherwise, before any work is done.
+ */
 export function checkWritablePath(flag: string, path: string): string {
   const absolute = resolve(path);
   const directory = dirname(absolute);
@@ -89,16 +123,116 @@ export function checkWritablePath(flag: string, path: string): string {
   } catch {
     stat = undefined;
   }
-  if (!stat?.isDirectory()) {
+  if (!stat) {
     usage(`cannot write ${flag} ${quote(path)}: directory ${quote(directory)} does not exist`);
+  }
+  if (!stat.isDirectory()) {
+    usage(`cannot write ${flag} ${quote(path)}: ${quote(directory)} is a file, not a directory`);
   }
   try {
     if (statSync(absolute).isDirectory())
       usage(`cannot write ${flag} ${quote(path)}: it is a directory`);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    if (errorCode(error) !== 'ENOENT') throw error;
   }
+  checkDirectoryWritable(flag, path, directory);
   return absolute;
+}
+
+/**
+ * Makes sure `path` is a writable directory, creating missing levels one at a time (exit 2 if a
+ * level is a file or cannot be created). Returns the absolute path.
+ */
+export function ensureDirectory(flag: string, path: string): string {
+  const absolute = resolve(path);
+  const missing: string[] = [];
+  let current = absolute;
+  for (;;) {
+    let stat: ReturnType<typeof statSync> | undefined;
+    try {
+      stat = statSync(current);
+    } catch (error) {
+      if (errorCode(error) !== 'ENOENT' && errorCode(error) !== 'ENOTDIR') throw error;
+    }
+    if (stat) {
+      if (!stat.isDirectory()) {
+        usage(
+          current === absolute
+            ? `cannot use ${flag} ${quote(path)}: it is a file, not a directory`
+            : `cannot create ${flag} ${quote(path)}: ${quote(current)} is a file, not a directory`,
+        );
+      }
+      break;
+    }
+    missing.push(current);
+    const parent = dirname(current);
+    if (parent === current) break;
+    current = parent;
+  }
+  for (const directory of missing.reverse()) {
+    try {
+      mkdirSync(directory);
+    } catch (error) {
+      if (errorCode(error) !== 'EEXIST') {
+        usage(
+          `cannot create ${flag} ${quote(path)}: making directory ${quote(directory)} failed (${errorCode(error)})`,
+        );
+      }
+    }
+  }
+  checkDirectoryWritable(flag, path, absolute);
+  return absolute;
+}
+
+/**
+ * A file written in pieces and published atomically: the pieces go to a temporary file in the
+ * same directory, `commit` flushes it to disk and renames it over `path`, `abort` removes it.
+ * Unlike building one string, this works for outputs larger than the largest JavaScript string.
+ */
+export class AtomicFileWriter {
+  private readonly temporary: string;
+  private fd: number | undefined;
+
+  constructor(private readonly path: string) {
+    this.temporary = join(
+      dirname(path),
+      `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`,
+    );
+    this.fd = openSync(this.temporary, 'w');
+  }
+
+  write(text: string): void {
+    if (this.fd === undefined) throw new Error('AtomicFileWriter: already closed');
+    const bytes = Buffer.from(text, 'utf8');
+    for (let offset = 0; offset < bytes.length; ) {
+      offset += writeSync(this.fd, bytes, offset, bytes.length - offset);
+    }
+  }
+
+  commit(): void {
+    if (this.fd === undefined) throw new Error('AtomicFileWriter: already closed');
+    try {
+      fsyncSync(this.fd);
+      closeSync(this.fd);
+      this.fd = undefined;
+      renameSync(this.temporary, this.path);
+    } catch (error) {
+      this.abort();
+      throw error;
+    }
+  }
+
+  abort(): void {
+    if (this.fd !== undefined) {
+      try {
+        closeSync(this.fd);
+      } catch {
+        // already failed; the temporary is removed below
+      }
+      this.fd = undefined;
+    }
+    rmSync(this.temporary, { force: true });
+  }
 }
 
 /** Removes temporary files of {@link writeFileAtomic} left by a killed run for `path`. */

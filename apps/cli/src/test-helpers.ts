@@ -30,12 +30,15 @@ export function run(args: readonly string[], options: { cwd?: string } = {}): Ru
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-/** Starts `latticediff ...args` without waiting. */
-export function start(args: readonly string[], options: { cwd?: string } = {}) {
+/** Starts `latticediff ...args` without waiting (`pipeStderr`: child.stderr can be read). */
+export function start(
+  args: readonly string[],
+  options: { cwd?: string; pipeStderr?: boolean } = {},
+) {
   return spawn(process.execPath, [CLI, ...args], {
     cwd: options.cwd,
     env: ENV,
-    stdio: 'ignore',
+    stdio: ['ignore', 'ignore', options.pipeStderr ? 'pipe' : 'ignore'],
   });
 }
 

@@ -1,6 +1,12 @@
 import { InvalidArgumentError } from '@latticediff/tensor-network';
 import { describe, expect, it } from 'vitest';
-import { chain, columnOrderIndex, configurationToGrid, squareLattice } from './geometry';
+import {
+  chain,
+  columnOrderIndex,
+  configurationToGrid,
+  MAX_LATTICE_SITES,
+  squareLattice,
+} from './geometry';
 
 function bondSet(bonds: Int32Array): string[] {
   const out: string[] = [];
@@ -83,5 +89,21 @@ describe('squareLattice', () => {
     expect(() => squareLattice({ lx: 2, ly: 2, boundary: 'klein' as 'torus' })).toThrow(
       '`boundary`',
     );
+  });
+});
+
+describe('geometry sizes', () => {
+  it('refuses more sites than MAX_LATTICE_SITES with an error naming the size (not a RangeError)', () => {
+    const huge = () => squareLattice({ lx: 1e6, ly: 1e6 });
+    expect(huge).toThrow(InvalidArgumentError);
+    expect(huge).toThrow(`lx * ly <= ${MAX_LATTICE_SITES} sites`);
+    expect(() => squareLattice({ lx: 1e9, ly: 2 })).toThrow('`lx`');
+    expect(() => chain(1e10)).toThrow(InvalidArgumentError);
+    expect(() => chain(MAX_LATTICE_SITES + 1)).toThrow('`length`');
+  });
+
+  it('accepts the largest size', () => {
+    expect(chain(MAX_LATTICE_SITES).sites).toBe(MAX_LATTICE_SITES);
+    expect(squareLattice({ lx: 2, ly: MAX_LATTICE_SITES / 2 }).sites).toBe(MAX_LATTICE_SITES);
   });
 });

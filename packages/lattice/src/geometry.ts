@@ -5,6 +5,12 @@
 import type { Configuration, Geometry } from './contract';
 import { assertInteger, invalidArgument } from './errors';
 
+/**
+ * Largest number of sites of a geometry (2^22): beyond it the coordinate tables and a single
+ * configuration per chain no longer fit comfortably in memory.
+ */
+export const MAX_LATTICE_SITES = 2 ** 22;
+
 /** Boundary presets of the square lattice: which axes (x, y) are periodic. */
 export type SquareBoundary = 'cylinder' | 'torus' | 'open';
 
@@ -102,6 +108,9 @@ class LatticeGeometry implements Geometry {
 /** A chain of `length` sites at x = 0..length-1 (open unless `periodic`). */
 export function chain(length: number, options: { periodic?: boolean } = {}): Geometry {
   assertInteger('chain', 'length', length, 1);
+  if (length > MAX_LATTICE_SITES) {
+    invalidArgument('chain', 'length', length, `an integer <= ${MAX_LATTICE_SITES} (sites)`);
+  }
   const periodic = options.periodic ?? false;
   const coordinates = new Int32Array(length);
   for (let i = 0; i < length; i++) coordinates[i] = i;
@@ -124,6 +133,17 @@ export function squareLattice(options: SquareLatticeOptions): Geometry {
   const { lx, ly } = options;
   assertInteger(fn, 'lx', lx, 1);
   assertInteger(fn, 'ly', ly, 1);
+  if (ly > MAX_LATTICE_SITES) {
+    invalidArgument(fn, 'ly', ly, `an integer <= ${MAX_LATTICE_SITES} (sites)`);
+  }
+  if (lx * ly > MAX_LATTICE_SITES) {
+    invalidArgument(
+      fn,
+      'lx',
+      lx,
+      `an integer <= ${Math.floor(MAX_LATTICE_SITES / ly)} for ly = ${ly} (lx * ly <= ${MAX_LATTICE_SITES} sites)`,
+    );
+  }
   const boundary = options.boundary ?? 'cylinder';
   if (boundary !== 'cylinder' && boundary !== 'torus' && boundary !== 'open') {
     invalidArgument(fn, 'boundary', boundary, 'one of "cylinder", "torus", "open"');

@@ -38,6 +38,7 @@ export {
   chain,
   columnOrderIndex,
   configurationToGrid,
+  MAX_LATTICE_SITES,
   type SquareBoundary,
   type SquareLatticeOptions,
   type SquareOrder,

@@ -206,3 +206,30 @@ describe('sampleFredkin', () => {
     expect(Math.abs(mean - fredkinExact({ sites, c }).midHeight)).toBeLessThan(4 * error);
   });
 });
+
+describe('fredkinModel sizes and extreme c', () => {
+  it('refuses more sites than a lattice can hold with an InvalidArgumentError (was a fatal V8 error)', () => {
+    expect(() => fredkinModel.create({ sites: 1e9 })).toThrow(InvalidArgumentError);
+    expect(() => fredkinModel.create({ sites: 1e9 })).toThrow(
+      '`sites` passed to `fredkin` must be an even integer <= 4194304 (got 1000000000)',
+    );
+  });
+
+  it('equals enumeration at c near 0, at 1/2 and near 1', () => {
+    for (const c of [1e-9, 0.5, 1 - 1e-9]) {
+      const instance = fredkinModel.create({ sites: 12, c });
+      const exact = instance.exactObservables!();
+      const reference = exactByEnumeration(instance);
+      const scale = Math.max(1, Math.abs(reference.logPartitionFunction));
+      expect(Math.abs(exact.logPartitionFunction - reference.logPartitionFunction)).toBeLessThan(
+        1e-12 * scale,
+      );
+      for (const name of ['energyPerSite', 'midHeight', 'meanHeight']) {
+        const expected = reference.means[name] as number;
+        expect(Math.abs((exact.means[name] as number) - expected)).toBeLessThan(
+          1e-10 * Math.max(1, Math.abs(expected)),
+        );
+      }
+    }
+  });
+});

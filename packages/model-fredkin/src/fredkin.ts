@@ -14,6 +14,7 @@ import {
   type LatticeModel,
   type LatticeModelInstance,
   type LocalMoves,
+  MAX_LATTICE_SITES,
   type ObservableSpec,
   type ParameterSchema,
   resolveParameters,
@@ -97,6 +98,9 @@ function create(
 ): LatticeModelInstance<FredkinParameters> {
   const parameters = resolveParameters<FredkinParameters>('fredkin', fredkinParameterSchema, input);
   const { sites: n, c } = parameters;
+  if (n > MAX_LATTICE_SITES) {
+    invalidArgument('fredkin', 'sites', n, `an even integer <= ${MAX_LATTICE_SITES}`);
+  }
   const logQ = Math.log(c) - Math.log1p(-c);
   const observables = OBSERVABLES(n);
   const check = (fn: string, batch: ConfigurationBatch) => checkBatch(fn, batch, n, 2);

@@ -15,6 +15,8 @@ import { type IsingParameters, isingParameterSchema } from './parameters';
 export const MAX_MPS_ACTIVE_SPINS = 10;
 /** Largest number of stored float64 entries of the exact MPS (2^25, 256 MiB). */
 export const MAX_MPS_ENTRIES = 2 ** 25;
+/** Largest ln(largest / smallest) entry of a site tensor, kept clear of float64 underflow (e^-708). */
+export const MAX_LOG_RANGE = 700;
 
 /** Result of {@link isingExactMPS}. */
 export interface IsingExactMPS {
@@ -103,6 +105,20 @@ export function isingExactMPS(parameters: Partial<IsingParameters>): IsingExactM
   const { active, earlier } = plan(p);
   const { beta, coupling: J, field: h } = p;
   const n = p.lx * p.ly;
+  // Entries of a site tensor range over exp(-2 beta (|J| bonds + |h|)) .. 1. Beyond exp(-700)
+  // they underflow to 0, and configurations (frustrated ground states included) silently lose
+  // their weight: refuse instead of returning a wrong MPS.
+  let maxNeighbours = 0;
+  for (const neighbours of earlier) maxNeighbours = Math.max(maxNeighbours, neighbours.length);
+  const perBeta = 2 * (Math.abs(J) * maxNeighbours + Math.abs(h));
+  if (beta * perBeta > MAX_LOG_RANGE) {
+    invalidArgument(
+      fn,
+      'beta',
+      beta,
+      `at most ${Number((MAX_LOG_RANGE / perBeta).toPrecision(6))} for J = ${J}, h = ${h} (the entries exp(-beta e_k) of a site tensor would span more than e^${MAX_LOG_RANGE} and underflow in float64)`,
+    );
+  }
   const tensors = [];
   let logWeightOffset = 0;
   for (let k = 0; k < n; k++) {

@@ -190,3 +190,111 @@ describe('isingExactMPS', () => {
     );
   });
 });
+
+describe('isingTransferMatrix at extreme parameters', () => {
+  it('agrees with enumeration from tiny to very large beta, with fields and both signs of J', () => {
+    for (const beta of [1e-12, 0.01, 5, 60, 1e3, 1e6]) {
+      for (const p of [
+        { lx: 3, ly: 3, coupling: 1, field: 0, boundary: 'cylinder' },
+        { lx: 3, ly: 3, coupling: -1, field: 0.3, boundary: 'cylinder' },
+        { lx: 2, ly: 3, coupling: 0.7, field: -0.2, boundary: 'torus' },
+        { lx: 4, ly: 2, coupling: -1.3, field: 0.5, boundary: 'open' },
+      ] as const) {
+        const instance = isingModel.create({ ...p, beta });
+        const exact = isingTransferMatrix(instance.parameters);
+        const reference = exactByEnumeration(instance);
+        const label = `${JSON.stringify(p)} beta=${beta}`;
+        expect(Number.isFinite(exact.logPartitionFunction), label).toBe(true);
+        expectRelative(exact.logPartitionFunction, reference.logPartitionFunction, 1, 1e-11);
+        for (const name of ['energyPerSite', 'absMagnetization', 'magnetization'] as const) {
+          expectRelative(exact[name], reference.means[name] as number, 1, 1e-9);
+        }
+      }
+    }
+  });
+
+  it('gives the ground-state values at very large beta (closed form)', () => {
+    // 3x3 cylinder: 9 y bonds and 6 x bonds; h > 0 selects the all-up ground state
+    const beta = 1e8;
+    const exact = isingTransferMatrix(params({ lx: 3, ly: 3, beta, field: 0.5 }));
+    expectRelative(exact.logPartitionFunction, beta * (15 + 0.5 * 9));
+    expectRelative(exact.energyPerSite, -(15 + 0.5 * 9) / 9);
+    expectRelative(exact.magnetization, 1);
+    // h = 0: two ground states, ln Z = ln 2 + beta * 15
+    const symmetric = isingTransferMatrix(params({ lx: 3, ly: 3, beta: 1e3 }));
+    expectRelative(symmetric.logPartitionFunction, Math.log(2) + 1e3 * 15);
+    expectRelative(symmetric.absMagnetization, 1);
+  });
+
+  it('refuses a beta whose ln Z overflows float64, naming beta', () => {
+    expect(() => isingTransferMatrix(params({ lx: 3, ly: 3, beta: 1e308 }))).toThrow(
+      '`beta` passed to `isingTransferMatrix` must be small enough that N * beta * (4 |J| + |h|) is a finite float64',
+    );
+    expect(() => isingModel.create({ lx: 3, ly: 3, beta: 1e308 }).exactObservables?.()).toThrow(
+      '`beta`',
+    );
+  });
+
+  it('refuses sizes whose work would take hours, naming lx (instead of running)', () => {
+    const start = performance.now();
+    expect(() => isingTransferMatrix(params({ lx: 100000, ly: 2 }))).toThrow(
+      '`lx` passed to `isingTransferMatrix` must be an integer <= 32767 for ly = 2',
+    );
+    expect(() => isingTransferMatrix(params({ lx: 200, ly: 7, boundary: 'torus' }))).toThrow(
+      'for ly = 7 and boundary "torus"',
+    );
+    expect(performance.now() - start).toBeLessThan(1000);
+  });
+
+  it('refuses more sites than a lattice can hold with an InvalidArgumentError (not a RangeError)', () => {
+    expect(() => isingModel.create({ lx: 1e9 })).toThrow(
+      '`lx` passed to `ising` must be an integer <= 524288 for ly = 8',
+    );
+    expect(() => isingModel.create({ lx: 1e5, ly: 1e5 })).toThrow('lx * ly <= 4194304 sites');
+  });
+});
+
+describe('isingTransferMatrix with log-weights', () => {
+  it('has a smaller size limit at very large beta, named in the message', () => {
+    expect(() => isingTransferMatrix(params({ lx: 60, ly: 10, beta: 100 }))).toThrow(
+      'at beta = 100 (log-weights)',
+    );
+    expect(
+      isingTransferMatrix(params({ lx: 60, ly: 10, beta: 1 })).logPartitionFunction,
+    ).toBeGreaterThan(0);
+  });
+});
+
+describe('isingExactMPS at large beta', () => {
+  it('equals enumeration up to the largest beta it accepts, frustrated cases included', () => {
+    for (const p of [
+      { lx: 3, ly: 2, coupling: -1, field: 0.7, boundary: 'torus' },
+      { lx: 3, ly: 2, coupling: -1, field: -2, boundary: 'cylinder' },
+      { lx: 3, ly: 2, coupling: 1, field: 0, boundary: 'open' },
+    ] as const) {
+      for (const beta of [30, 60]) {
+        const instance = isingModel.create({ ...p, beta });
+        const reference = exactByEnumeration(instance);
+        const { mps, logWeightOffset } = isingExactMPS(instance.parameters);
+        expectRelative(
+          mpsLogNormalization(mps) + logWeightOffset,
+          reference.logPartitionFunction,
+          1,
+          1e-10,
+        );
+      }
+    }
+  });
+
+  it('refuses a beta whose site tensors would underflow, naming beta (was a silently wrong MPS)', () => {
+    // J = -1, h = 0.7 on a 3x2 torus at beta = 300: the MPS had zero total weight
+    expect(() =>
+      isingExactMPS(
+        params({ lx: 3, ly: 2, beta: 300, coupling: -1, field: 0.7, boundary: 'torus' }),
+      ),
+    ).toThrow('`beta` passed to `isingExactMPS` must be at most');
+    expect(() =>
+      isingExactMPS(params({ lx: 3, ly: 2, beta: 300, coupling: -1, boundary: 'torus' })),
+    ).toThrow('underflow in float64');
+  });
+});

@@ -12,6 +12,7 @@ import {
   invalidArgument,
   type LatticeModel,
   type LatticeModelInstance,
+  MAX_LATTICE_SITES,
   type ObservableSpec,
   resolveParameters,
   squareLattice,
@@ -37,6 +38,14 @@ function create(input?: Readonly<Record<string, unknown>>): LatticeModelInstance
   const parameters = resolveParameters<IsingParameters>('ising', isingParameterSchema, input);
   const { lx, ly, beta, coupling: J, field: h, boundary } = parameters;
   const n = lx * ly;
+  if (n > MAX_LATTICE_SITES) {
+    invalidArgument(
+      'ising',
+      'lx',
+      lx,
+      `an integer <= ${Math.floor(MAX_LATTICE_SITES / ly)} for ly = ${ly} (lx * ly <= ${MAX_LATTICE_SITES} sites)`,
+    );
+  }
   const geometry = squareLattice({ lx, ly, boundary });
   const bonds = geometry.bonds;
   const { offsets, neighbours } = neighbourTable(geometry);

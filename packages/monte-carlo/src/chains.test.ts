@@ -4,7 +4,8 @@ import { fredkinModel } from '@latticediff/model-fredkin';
 import { isingModel } from '@latticediff/model-ising';
 import { logProbabilities, type MPS, randomMPS } from '@latticediff/tensor-network';
 import { describe, expect, it } from 'vitest';
-import { logAcceptance, runChains } from './chains';
+import { logAcceptance, MAX_SERIES_ENTRIES, runChains } from './chains';
+import { learnByMonteCarlo } from './learning-loop';
 
 /** The exact one-step transition matrix of a DDM scheme, built by enumeration. */
 function exactKernel(
@@ -171,5 +172,36 @@ describe('runChains bad input', () => {
     await expect(
       runChains({ model, scheme: { kind: 'local' }, steps: 1, seed: 1, observables: ['nope'] }),
     ).rejects.toThrow(/`observables`/);
+  });
+});
+
+describe('runChains sizes', () => {
+  it('refuses chains * steps beyond the series limit before any work, naming steps', async () => {
+    const model = isingModel.create({ lx: 2, ly: 2 });
+    const start = performance.now();
+    await expect(
+      runChains({ model, scheme: { kind: 'local' }, chains: 1e6, steps: 1e8, seed: 1 }),
+    ).rejects.toThrow(`at most ${Math.floor(MAX_SERIES_ENTRIES / 1e6)} for 1000000 chains`);
+    await expect(
+      runChains({ model, scheme: { kind: 'local' }, chains: 1e5, steps: 1e5, seed: 1 }),
+    ).rejects.toThrow('`steps` passed to `runChains`');
+    expect(performance.now() - start).toBeLessThan(1000);
+  });
+});
+
+describe('runChains and learnByMonteCarlo options', () => {
+  it('refuse a misspelt option instead of silently using a default', async () => {
+    const model = isingModel.create({ lx: 2, ly: 2 });
+    await expect(
+      runChains({ model, scheme: { kind: 'local' }, chain: 2, steps: 2, seed: 1 } as never),
+    ).rejects.toThrow('`runChains` has no option `chain`');
+    await expect(
+      learnByMonteCarlo({
+        model: isingModel,
+        schedule: [{ lx: 2, ly: 2 }],
+        seed: 1,
+        stepPerRound: 4,
+      } as never),
+    ).rejects.toThrow('`learnByMonteCarlo` has no option `stepPerRound`');
   });
 });

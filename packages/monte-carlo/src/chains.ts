@@ -33,6 +33,7 @@ import {
   sample,
   toRandom,
 } from '@latticediff/tensor-network';
+import { assertKnownOptions } from './options';
 
 /** A proposal scheme. */
 export type ProposalScheme =
@@ -111,11 +112,30 @@ export function logAcceptance(
   return Math.min(value, 0);
 }
 
+/** Largest chains * steps of one {@link runChains} call (values recorded per observable, 2 GiB). */
+export const MAX_SERIES_ENTRIES = 2 ** 28;
+/** Largest number of digits of the chain states (chains * sites, or with keepConfigurations chains * steps * sites). */
+export const MAX_STATE_ENTRIES = 2 ** 30;
+
 /** Runs `chains` Metropolis-Hastings chains for `burnIn + steps` steps. */
 export async function runChains(options: RunChainsOptions): Promise<RunChainsResult> {
   const fn = 'runChains';
   if (typeof options !== 'object' || options === null)
     invalidArgument(fn, 'options', options, 'an options object');
+  assertKnownOptions(fn, options, [
+    'model',
+    'scheme',
+    'proposal',
+    'chains',
+    'steps',
+    'burnIn',
+    'seed',
+    'initial',
+    'observables',
+    'keepConfigurations',
+    'pool',
+    'localSweeps',
+  ]);
   const { model, scheme } = options;
   if (!model || typeof model.energy !== 'function')
     invalidArgument(fn, 'model', model, 'a lattice model instance');
@@ -142,6 +162,30 @@ export async function runChains(options: RunChainsOptions): Promise<RunChainsRes
   }
   const n = model.sites;
   const d = model.localDimension;
+  if (chains * steps > MAX_SERIES_ENTRIES) {
+    invalidArgument(
+      fn,
+      'steps',
+      steps,
+      `at most ${Math.floor(MAX_SERIES_ENTRIES / chains)} for ${chains} chains (chains * steps <= ${MAX_SERIES_ENTRIES} recorded values per observable; run longer chains in segments with \`initial\`)`,
+    );
+  }
+  if (chains * n > MAX_STATE_ENTRIES) {
+    invalidArgument(
+      fn,
+      'chains',
+      chains,
+      `at most ${Math.floor(MAX_STATE_ENTRIES / n)} for ${n} sites (chains * sites <= ${MAX_STATE_ENTRIES})`,
+    );
+  }
+  if (options.keepConfigurations && chains * steps * n > MAX_STATE_ENTRIES) {
+    invalidArgument(
+      fn,
+      'keepConfigurations',
+      true,
+      `false for ${chains} chains x ${steps} steps of ${n} sites (more than ${MAX_STATE_ENTRIES} digits)`,
+    );
+  }
   const ddm = kind === 'disconnected' || kind === 'connected';
   const mps = options.proposal;
   if (ddm) {

@@ -133,3 +133,24 @@ describe('learnByMonteCarlo with Born sweep training', () => {
     );
   });
 });
+
+describe('learnByMonteCarlo checkpoint option', () => {
+  it('refuses an object that is not a CheckpointStore by name (was a TypeError)', async () => {
+    const options = {
+      model: isingModel,
+      schedule: [{ lx: 2, ly: 2 }],
+      bondDim: 2,
+      scheme: { kind: 'connected', noiseTime: 0.5 } as const,
+      chains: 4,
+      stepsPerRound: 4,
+      seed: 1,
+    };
+    for (const checkpoint of [{ save: 5 }, { load: async () => undefined }, 'state.json']) {
+      await expect(
+        learnByMonteCarlo({ ...options, checkpoint: checkpoint as unknown as CheckpointStore }),
+      ).rejects.toThrow(
+        '`checkpoint` passed to `learnByMonteCarlo` must be a CheckpointStore { load(): Promise<string | undefined>, save(text): Promise<void> }',
+      );
+    }
+  });
+});

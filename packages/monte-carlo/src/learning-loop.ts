@@ -25,6 +25,7 @@ import {
 import { runChains } from './chains';
 import { summarize } from './diagnostics-summary';
 import { MPSTrainer } from './learn';
+import { assertKnownOptions } from './options';
 import { initialBornMPS, trainBornSweeps } from './sweep-training';
 
 /** Where checkpoints go: any store of text (a file with atomic writes in Node: `fileCheckpoint`). */
@@ -231,6 +232,29 @@ export async function learnByMonteCarlo(options: LearningLoopOptions): Promise<L
   const fn = 'learnByMonteCarlo';
   if (typeof options !== 'object' || options === null)
     invalidArgument(fn, 'options', options, 'an options object');
+  assertKnownOptions(fn, options, [
+    'model',
+    'schedule',
+    'bondDim',
+    'kind',
+    'scheme',
+    'chains',
+    'stepsPerRound',
+    'burnIn',
+    'localSweeps',
+    'training',
+    'replayRounds',
+    'sweepsPerRound',
+    'cutoff',
+    'epochsPerRound',
+    'batchSize',
+    'learningRate',
+    'seed',
+    'checkpoint',
+    'pool',
+    'onRound',
+    'maxRoundsThisCall',
+  ]);
   const { model, schedule } = options;
   if (!model || typeof model.create !== 'function')
     invalidArgument(fn, 'model', model, 'a lattice model (e.g. isingModel)');
@@ -305,6 +329,20 @@ export async function learnByMonteCarlo(options: LearningLoopOptions): Promise<L
   let roundsCompleted = 0;
   let reports: RoundReport[] = [];
   let replay: Int32Array[] = [];
+  if (
+    options.checkpoint !== undefined &&
+    (typeof options.checkpoint !== 'object' ||
+      options.checkpoint === null ||
+      typeof options.checkpoint.load !== 'function' ||
+      typeof options.checkpoint.save !== 'function')
+  ) {
+    invalidArgument(
+      fn,
+      'checkpoint',
+      options.checkpoint,
+      'a CheckpointStore { load(): Promise<string | undefined>, save(text): Promise<void> } (e.g. fileCheckpoint(path))',
+    );
+  }
   const saved = options.checkpoint ? await options.checkpoint.load() : undefined;
   if (saved !== undefined) {
     let state: Record<string, unknown>;

@@ -17,7 +17,7 @@
  * functions refuse `kind: 'linear'` with an InvalidArgumentError instead of silently returning
  * signed tensors.
  */
-import { assertFinite, assertInteger, invalidArgument } from './errors';
+import { assertFinite, assertInteger, assertKnownOptions, invalidArgument } from './errors';
 import { lq, matmul, qr, svd } from './linalg';
 import { MPS } from './mps';
 
@@ -273,6 +273,7 @@ export function canonicalize(mps: MPS, options: CanonicalizeOptions = {}): Canon
   if (typeof options !== 'object' || options === null) {
     invalidArgument(fn, 'options', options, 'an options object');
   }
+  assertKnownOptions(fn, options, ['center']);
   const center = options.center ?? 0;
   assertInteger(fn, 'center', center, 0, mps.length - 1);
   const chain = toChain(mps);
@@ -290,6 +291,9 @@ export function canonicalize(mps: MPS, options: CanonicalizeOptions = {}): Canon
  * rounding and only exactly-zero singular values are removed. Refuses linear MPS.
  */
 export function compress(mps: MPS, options: CompressOptions = {}): CompressResult {
+  if (typeof options === 'object' && options !== null) {
+    assertKnownOptions('compress', options, ['maxBondDim', 'cutoff']);
+  }
   return compressAs('compress', mps, options);
 }
 

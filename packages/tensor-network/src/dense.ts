@@ -3,13 +3,14 @@
  * significant digit) and back.
  */
 import { assertFinite, invalidArgument } from './errors';
-import { denseSize, MPS, type MPSKind } from './mps';
+import { assertMPS, denseSize, MPS, type MPSKind } from './mps';
 
 /**
  * The normalised probability vector P(x) of length prod_i d_i, in C order. Refuses more than
  * 2^24 configurations. Computed in float64 by contracting left to right, rescaled per site.
  */
 export function toDense(mps: MPS): Float64Array {
+  assertMPS('toDense', mps);
   const size = denseSize('toDense', mps.physicalDims);
   // amplitudes: rows = configurations of the prefix, columns = right bond
   let rows = 1;

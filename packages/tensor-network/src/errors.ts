@@ -145,10 +145,34 @@ export function assertFinite(
       min === Number.NEGATIVE_INFINITY && max === Number.POSITIVE_INFINITY
         ? 'a finite number'
         : max === Number.POSITIVE_INFINITY
-          ? `a finite number >= ${min}`
+          ? min === Number.MIN_VALUE
+            ? 'a finite number > 0'
+            : `a finite number >= ${min}`
           : min === Number.NEGATIVE_INFINITY
             ? `a finite number <= ${max}`
             : `a finite number in [${min}, ${max}]`;
     invalidArgument(functionName, argument, value, range);
+  }
+}
+
+/**
+ * Checks that an options object has no property outside `known` (a misspelt option such as
+ * `maxBond` for `maxBondDim` would otherwise be ignored without a word). Properties whose value
+ * is undefined are allowed.
+ */
+export function assertKnownOptions(
+  functionName: string,
+  options: object,
+  known: readonly string[],
+): void {
+  for (const [key, value] of Object.entries(options)) {
+    if (value !== undefined && !known.includes(key)) {
+      invalidArgument(
+        functionName,
+        `options.${key}`,
+        value,
+        `absent: \`${functionName}\` has no option \`${key}\` (its options are ${known.map((k) => `\`${k}\``).join(', ')})`,
+      );
+    }
   }
 }

@@ -9,7 +9,7 @@
  */
 import { type ConfigurationsInput, readConfigurations } from './configurations';
 import { invalidArgument, NumericalError } from './errors';
-import type { MPS } from './mps';
+import { assertMPS, type MPS } from './mps';
 import { groupRowsByDigit, workspace } from './workspace';
 
 /** An environment with its log scale: the true environment is exp(logScale) * values. */
@@ -231,6 +231,7 @@ function finalLog(env: Environment, fn: string): number {
  * Born: sum_x psi(x)^2). Float64, rescaled per site, so it is exact to rounding for any N.
  */
 export function logNormalization(mps: MPS): number {
+  assertMPS('logNormalization', mps);
   return finalLog(rightEnvironments(mps)[0]!, 'logNormalization');
 }
 
@@ -240,6 +241,7 @@ export function logNormalization(mps: MPS): number {
  */
 export function logProbabilities(mps: MPS, configurations: ConfigurationsInput): Float64Array {
   const fn = 'logProbabilities';
+  assertMPS(fn, mps);
   const { data, count } = readConfigurations(fn, 'configurations', mps, configurations);
   const logZ = logNormalization(mps);
   const logAmp = logAmplitudes(mps, data, count);
@@ -306,6 +308,7 @@ export function logAmplitudes(mps: MPS, data: Int32Array, count: number): Float6
  * Single-site marginals P(x_i = s), one Float64Array of length d_i per site, each summing to 1.
  */
 export function marginals(mps: MPS): Float64Array[] {
+  assertMPS('marginals', mps);
   const left = leftEnvironments(mps);
   const right = rightEnvironments(mps);
   const out: Float64Array[] = [];
@@ -346,6 +349,7 @@ export function correlations(
   options: { values?: readonly number[] | readonly (readonly number[])[] } = {},
 ): CorrelationResult {
   const fn = 'correlations';
+  assertMPS(fn, mps);
   const n = mps.length;
   const values: number[][] = [];
   const given = options.values;

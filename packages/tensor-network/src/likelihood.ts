@@ -8,7 +8,7 @@
 import { type ConfigurationsInput, readConfigurations } from './configurations';
 import { invalidArgument, NumericalError } from './errors';
 import { leftEnvironments, rightEnvironments } from './evaluate';
-import type { MPS } from './mps';
+import { assertMPS, type MPS } from './mps';
 import { groupRowsByDigit, workspace } from './workspace';
 
 /** Result of {@link negativeLogLikelihood}. */
@@ -42,6 +42,7 @@ export function negativeLogLikelihood(
   options: { sampleWeights?: ArrayLike<number> } = {},
 ): NegativeLogLikelihoodResult {
   const fn = 'negativeLogLikelihood';
+  assertMPS(fn, mps);
   const { data, count } = readConfigurations(fn, 'configurations', mps, configurations);
   if (count < 1)
     invalidArgument(fn, 'configurations', 'an empty batch', 'at least one configuration');

@@ -8,7 +8,7 @@
  * - `linear`: P(x) = A_0[x_0] ... A_{N-1}[x_{N-1}] / Z with every entry >= 0.
  * - `born`:   P(x) = psi(x)^2 / Z with psi(x) = A_0[x_0] ... A_{N-1}[x_{N-1}], entries of any sign.
  */
-import { assertFinite, assertInteger, invalidArgument } from './errors';
+import { assertFinite, assertInteger, assertKnownOptions, invalidArgument } from './errors';
 import { type SeedOrGenerator, toRandom } from './random';
 
 /** The two parametrisations of a probability distribution by an MPS. */
@@ -20,6 +20,29 @@ export type SiteTensorInput =
   | { shape: readonly [number, number, number]; data: ArrayLike<number> };
 
 const MAX_DENSE_SIZE = 2 ** 24;
+/** Largest number of float64 entries of all site tensors together that the factories create (2 GiB). */
+export const MAX_MPS_ENTRIES = 2 ** 28;
+/** Largest number of digits (count * sites) of one batch of configurations that a sampler returns (4 GiB). */
+export const MAX_BATCH_ENTRIES = 2 ** 30;
+
+/** Throws an InvalidArgumentError unless `mps` is an {@link MPS} (a plain object would fail deep inside). */
+export function assertMPS(fn: string, mps: unknown, argument = 'mps'): asserts mps is MPS {
+  if (!(mps instanceof MPS)) {
+    invalidArgument(fn, argument, mps, 'an MPS (from MPS.fromTensors, fromDense, randomMPS, ...)');
+  }
+}
+
+/** Refuses batches of `count` configurations of `length` sites beyond {@link MAX_BATCH_ENTRIES}. */
+export function assertBatchSize(fn: string, count: number, length: number): void {
+  if (count * length > MAX_BATCH_ENTRIES) {
+    invalidArgument(
+      fn,
+      'count',
+      count,
+      `at most ${Math.floor(MAX_BATCH_ENTRIES / length)} for an MPS of ${length} sites (count * sites <= ${MAX_BATCH_ENTRIES} digits per call; draw larger sets in several calls)`,
+    );
+  }
+}
 
 /** A probability MPS: an immutable list of float64 site tensors and its parametrisation. */
 export class MPS {
@@ -314,6 +337,7 @@ export function randomMPS(options: RandomMPSOptions): MPS {
   const fn = 'randomMPS';
   if (typeof options !== 'object' || options === null)
     invalidArgument(fn, 'options', options, 'an options object');
+  assertKnownOptions(fn, options, ['length', 'physicalDim', 'bondDim', 'kind', 'seed', 'spread']);
   const { length, bondDim } = options;
   const physicalDim = options.physicalDim ?? 2;
   const kind = options.kind ?? 'linear';
@@ -330,6 +354,17 @@ export function randomMPS(options: RandomMPSOptions): MPS {
     dims.push(Math.min(fromLeft, fromRight));
   }
   dims.push(1);
+  let entries = 0;
+  for (let i = 0; i < length; i++)
+    entries += (dims[i] as number) * physicalDim * (dims[i + 1] as number);
+  if (entries > MAX_MPS_ENTRIES) {
+    invalidArgument(
+      fn,
+      'bondDim',
+      bondDim,
+      `small enough that the ${length} site tensors have at most ${MAX_MPS_ENTRIES} entries together (these sizes give ${entries})`,
+    );
+  }
   const gaussian = (): number => {
     const u = 1 - rng.float64();
     const v = rng.float64();

@@ -27,6 +27,20 @@ describe('sampler pool', () => {
     await single.close();
   });
 
+  it('refuses a non-MPS and batches beyond the size limit before sending work (was a TypeError, or a worker out of memory)', async () => {
+    const mps = randomMPS({ length: 4, bondDim: 2, seed: 1 });
+    await expect(pool.sample({} as never, { count: 1, seed: 1 })).rejects.toThrow(
+      '`mps` passed to `SamplerPool.sample` must be an MPS',
+    );
+    await expect(
+      pool.sampleConditional(null as never, { count: 1, seed: 1, weights: [] }),
+    ).rejects.toThrow('`mps` passed to `SamplerPool.sampleConditional` must be an MPS');
+    await expect(pool.sample(mps, { count: 1e12, seed: 1 })).rejects.toThrow(
+      '`count` passed to `SamplerPool.sample` must be at most 268435456 for an MPS of 4 sites',
+    );
+    await expect(createSamplerPool(5 as never)).rejects.toThrow(InvalidArgumentError);
+  });
+
   it.each(['linear', 'born'] as const)(
     'gives exactly the single-threaded samples for the same seed (%s)',
     async (kind) => {

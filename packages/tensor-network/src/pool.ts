@@ -6,7 +6,7 @@
  * number of workers.
  */
 import { assertInteger, invalidArgument, LatticeDiffError, NumericalError } from './errors';
-import type { MPS } from './mps';
+import { assertBatchSize, assertMPS, type MPS } from './mps';
 import type { SeedOrGenerator } from './random';
 import { CHUNK_SIZE, type ConditionalSampleResult, rootSeed, type SampleResult } from './sample';
 import type { WorkerReply, WorkerRequest } from './worker';
@@ -98,6 +98,9 @@ const mpsIds = new WeakMap<MPS, number>();
 /** Starts a pool of sampling workers. */
 export async function createSamplerPool(options: SamplerPoolOptions = {}): Promise<SamplerPool> {
   const fn = 'createSamplerPool';
+  if (typeof options !== 'object' || options === null) {
+    invalidArgument(fn, 'options', options, 'an options object { workers?, workerUrl? }');
+  }
   const size = options.workers ?? defaultWorkerCount();
   assertInteger(fn, 'workers', size, 1, 64);
   let url: URL;
@@ -236,9 +239,11 @@ export async function createSamplerPool(options: SamplerPoolOptions = {}): Promi
     size,
     async sample(mps, opts) {
       const f = 'SamplerPool.sample';
+      assertMPS(f, mps);
       if (typeof opts !== 'object' || opts === null)
         invalidArgument(f, 'options', opts, 'an options object { count, seed }');
       assertInteger(f, 'count', opts.count, 0);
+      assertBatchSize(f, opts.count, mps.length);
       const { logWeightNormalizations: _, ...result } = await run(
         f,
         mps,
@@ -250,10 +255,12 @@ export async function createSamplerPool(options: SamplerPoolOptions = {}): Promi
     },
     async sampleConditional(mps, opts) {
       const f = 'SamplerPool.sampleConditional';
+      assertMPS(f, mps);
       if (typeof opts !== 'object' || opts === null)
         invalidArgument(f, 'options', opts, 'an options object { weights, count, seed }');
       const { weights, count } = opts;
       assertInteger(f, 'count', count, 0);
+      assertBatchSize(f, count, mps.length);
       const n = mps.length;
       const d = mps.physicalDims[0]!;
       if (!mps.physicalDims.every((x) => x === d)) {

@@ -6,9 +6,9 @@
  * conditional probabilities actually used, so it equals the float64 evaluation of the same
  * configuration to rounding.
  */
-import { assertInteger, invalidArgument, NumericalError } from './errors';
+import { assertInteger, assertKnownOptions, invalidArgument, NumericalError } from './errors';
 import { rightEnvironments } from './evaluate';
-import type { MPS } from './mps';
+import { assertBatchSize, assertMPS, type MPS } from './mps';
 import { createRandom, type RandomGenerator, type SeedOrGenerator, toRandom } from './random';
 import { groupRowsByDigit, type Workspace, workspace } from './workspace';
 
@@ -51,9 +51,12 @@ export interface SampleOptions {
  */
 export function sample(mps: MPS, options: SampleOptions): SampleResult {
   const fn = 'sample';
+  assertMPS(fn, mps);
   if (typeof options !== 'object' || options === null)
     invalidArgument(fn, 'options', options, 'an options object { count, seed }');
+  assertKnownOptions(fn, options, ['count', 'seed']);
   assertInteger(fn, 'count', options.count, 0);
+  assertBatchSize(fn, options.count, mps.length);
   const root = streamRoot(fn, options.seed);
   return sampleChunks(mps, options.count, root, 0);
 }
@@ -104,11 +107,14 @@ export function sampleConditional(
   options: ConditionalSampleOptions,
 ): ConditionalSampleResult {
   const fn = 'sampleConditional';
+  assertMPS(fn, mps);
   if (typeof options !== 'object' || options === null) {
     invalidArgument(fn, 'options', options, 'an options object { weights, count, seed }');
   }
+  assertKnownOptions(fn, options, ['weights', 'count', 'seed']);
   const { weights, count } = options;
   assertInteger(fn, 'count', count, 0);
+  assertBatchSize(fn, count, mps.length);
   const n = mps.length;
   const d = mps.physicalDims[0]!;
   if (!mps.physicalDims.every((x) => x === d)) {

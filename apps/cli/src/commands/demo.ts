@@ -1,9 +1,8 @@
-import { mkdirSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
+import { join, relative } from 'node:path';
 import type { ParameterValues } from '@latticediff/lattice';
 import { writeFileAtomic } from '@latticediff/monte-carlo/node';
 import { createInstance, SEED_FLAG, WORKERS_FLAG, withPool } from '../common';
-import { checkWritablePath, formatSeconds, num, progressEnabled } from '../io';
+import { checkWritablePath, ensureDirectory, formatSeconds, num, progressEnabled } from '../io';
 import { loadModel } from '../registry';
 import { estimatesTable, runMonteCarlo, writeMonteCarloPlots } from './mc';
 import { parametersText, reportTable, type TrainingRun, trainingSvg, trainToFile } from './train';
@@ -53,8 +52,7 @@ export const demoCommand: Command = {
   ],
   async run({ values }) {
     const start = performance.now();
-    const directory = resolve(String(values['out-dir'] ?? 'latticediff-demo'));
-    mkdirSync(directory, { recursive: true });
+    const directory = ensureDirectory('--out-dir', String(values['out-dir'] ?? 'latticediff-demo'));
     const out = checkWritablePath('--out-dir', join(directory, 'ising-8x8.mps'));
     const seed = Number(values.seed ?? 1);
     const workers = Number(values.workers ?? 2);

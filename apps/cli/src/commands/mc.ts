@@ -1,4 +1,3 @@
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LatticeModelInstance } from '@latticediff/lattice';
 import {
@@ -25,12 +24,23 @@ import {
   withPool,
 } from '../common';
 import { quote, usage } from '../errors';
-import { createProgress, formatSeconds, num, printJson, progressEnabled, table } from '../io';
+import {
+  createProgress,
+  ensureDirectory,
+  formatSeconds,
+  num,
+  printJson,
+  progressEnabled,
+  table,
+} from '../io';
 import { type ChartSeries, chartsSvg, configurationsSvg, timeLabel } from '../svg';
 import { PLOTS_FLAG, parametersText } from './train';
 import type { Command } from './types';
 
 export const SCHEMES = ['connected', 'disconnected', 'local', 'wolff'] as const;
+
+/** Largest chains * steps of `mc` (each scalar observable keeps that many float64 values). */
+export const MAX_RECORDED_VALUES = 2 ** 26;
 export type SchemeName = (typeof SCHEMES)[number];
 
 /** Per-observable result of a run. */
@@ -319,7 +329,6 @@ export async function writeMonteCarloPlots(
   mps: MPS | undefined,
   seed: number,
 ): Promise<string[]> {
-  mkdirSync(directory, { recursive: true });
   const files: string[] = [];
   const label = `${instance.modelId} ${parametersText(instance.parameters)}`;
   const acf = join(directory, 'autocorrelation.svg');
@@ -467,7 +476,16 @@ export const mcCommand: Command = {
     const workers = ddm ? Number(values.workers ?? 2) : 1;
     const seed = Number(values.seed ?? 1);
     const noiseTime = Number(values['noise-time'] ?? 0.5);
-    const plots = values.plots === undefined ? undefined : String(values.plots);
+    const chains = Number(values.chains ?? 32);
+    const steps = Number(values.steps ?? 2000);
+    if (chains * steps > MAX_RECORDED_VALUES) {
+      usage(
+        `--chains ${chains} x --steps ${steps} = ${chains * steps} recorded values per observable is more than ${MAX_RECORDED_VALUES}`,
+        'use fewer chains or steps',
+      );
+    }
+    const plots =
+      values.plots === undefined ? undefined : ensureDirectory('--plots', String(values.plots));
     const mps = ddm ? checkpoint?.mps : undefined;
     const result = await withPool(workers, (pool) =>
       runMonteCarlo({
@@ -475,8 +493,8 @@ export const mcCommand: Command = {
         mps,
         scheme,
         noiseTime,
-        chains: Number(values.chains ?? 32),
-        steps: Number(values.steps ?? 2000),
+        chains,
+        steps,
         seed,
         pool,
         showProgress: progressEnabled(json),

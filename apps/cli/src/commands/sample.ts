@@ -1,10 +1,15 @@
 import { extname } from 'node:path';
 import { generate, uniformNoise } from '@latticediff/markov-jump';
-import { writeFileAtomic } from '@latticediff/monte-carlo/node';
 import { createRandom, sample } from '@latticediff/tensor-network';
 import { checkpointModel, readCheckpoint, SEED_FLAG } from '../common';
 import { quote, usage } from '../errors';
-import { checkWritablePath, createProgress, progressEnabled, removeStaleTemporaries } from '../io';
+import {
+  AtomicFileWriter,
+  checkWritablePath,
+  createProgress,
+  progressEnabled,
+  removeStaleTemporaries,
+} from '../io';
 import type { Command } from './types';
 
 const CHUNK = 4096;
@@ -98,34 +103,41 @@ export const sampleCommand: Command = {
     const noise =
       noiseTime === undefined ? undefined : uniformNoise({ physicalDim: instance.localDimension });
     const random = createRandom(seed);
-    const parts: string[] = [];
+    // --out: streamed into a temporary file, renamed over --out only when complete
+    const file = out === undefined ? undefined : new AtomicFileWriter(out);
     const emit = async (text: string) => {
-      if (out === undefined) await writeStdout(text);
-      else parts.push(text);
+      if (file === undefined) await writeStdout(text);
+      else file.write(text);
     };
-    if (format === 'csv') await emit(`${Array.from({ length: n }, (_, i) => i).join(',')}\n`);
     const progress = createProgress('sampling', count, out !== undefined && progressEnabled(false));
-    for (let done = 0, chunk = 0; done < count; done += CHUNK, chunk++) {
-      const size = Math.min(CHUNK, count - done);
-      const drawn =
-        noise === undefined
-          ? sample(mps, { count: size, seed: random.split(chunk) })
-          : generate(mps, noise, { count: size, time: noiseTime!, seed: random.split(chunk) });
-      const lines: string[] = [];
-      for (let b = 0; b < size; b++) {
-        const row = drawn.data.subarray(b * n, (b + 1) * n);
-        if (format === 'csv') lines.push(row.join(','));
-        else
-          lines.push(
-            JSON.stringify({ x: Array.from(row), logProbability: drawn.logProbabilities[b] }),
-          );
+    try {
+      if (format === 'csv') await emit(`${Array.from({ length: n }, (_, i) => i).join(',')}\n`);
+      for (let done = 0, chunk = 0; done < count; done += CHUNK, chunk++) {
+        const size = Math.min(CHUNK, count - done);
+        const drawn =
+          noise === undefined
+            ? sample(mps, { count: size, seed: random.split(chunk) })
+            : generate(mps, noise, { count: size, time: noiseTime!, seed: random.split(chunk) });
+        const lines: string[] = [];
+        for (let b = 0; b < size; b++) {
+          const row = drawn.data.subarray(b * n, (b + 1) * n);
+          if (format === 'csv') lines.push(row.join(','));
+          else
+            lines.push(
+              JSON.stringify({ x: Array.from(row), logProbability: drawn.logProbabilities[b] }),
+            );
+        }
+        await emit(`${lines.join('\n')}\n`);
+        progress.update(done + size);
       }
-      await emit(`${lines.join('\n')}\n`);
-      progress.update(done + size);
+      file?.commit();
+    } catch (error) {
+      file?.abort();
+      throw error;
+    } finally {
+      progress.finish();
     }
-    progress.finish();
     if (out !== undefined) {
-      await writeFileAtomic(out, parts.join(''));
       process.stdout.write(
         `wrote ${count} exact samples of ${instance.modelId} (${n} sites) to ${outArg}\n`,
       );

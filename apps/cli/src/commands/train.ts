@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LatticeModel, ParameterValues } from '@latticediff/lattice';
 import { annealingPath, learnByMonteCarlo, type RoundReport } from '@latticediff/monte-carlo';
@@ -10,6 +10,7 @@ import {
   type MetadataValue,
   type MPS,
   type MPSMetadata,
+  NumericalError,
   serializeMPS,
 } from '@latticediff/tensor-network';
 import type { FlagSpec } from '../args';
@@ -25,6 +26,7 @@ import { oneLine, quote, UsageError, usage } from '../errors';
 import {
   checkWritablePath,
   createProgress,
+  ensureDirectory,
   formatSeconds,
   num,
   printJson,
@@ -159,6 +161,21 @@ export async function trainToFile(options: {
     : Array.from({ length: run.rounds }, () => ({ ...run.parameters }));
   const progress = createProgress('training', run.rounds, options.showProgress);
   const start = performance.now();
+  // Ctrl-C or a termination signal: the state of the last finished round is already on disk
+  // (written atomically), so say how to resume and stop at once
+  const interrupted = (signal: NodeJS.Signals) => {
+    progress.finish();
+    process.stderr.write(
+      `latticediff: interrupted (${signal}); ${
+        existsSync(statePath)
+          ? `rerun the same command to resume from ${shownState}`
+          : 'no round had finished yet'
+      }\n`,
+    );
+    process.exit(signal === 'SIGINT' ? 130 : 143);
+  };
+  process.once('SIGINT', interrupted);
+  process.once('SIGTERM', interrupted);
   const result = await withPool(options.workers, async (pool) => {
     try {
       return await learnByMonteCarlo({
@@ -197,9 +214,17 @@ export async function trainToFile(options: {
           'rerun the command that created it, or delete the file to start afresh',
         );
       }
+      if (NumericalError.isInstance(error)) {
+        throw new NumericalError(
+          `training failed: ${oneLine(error.message)}; a smaller --learning-rate usually helps`,
+          { cause: error },
+        );
+      }
       throw error;
     } finally {
       progress.finish();
+      process.off('SIGINT', interrupted);
+      process.off('SIGTERM', interrupted);
     }
   });
   announce();
@@ -393,7 +418,9 @@ export const trainCommand: Command = {
     if (values['anneal-from'] !== undefined && !anneal) {
       usage(`--anneal-from: model ${model.id} has no parameter beta or c to anneal`, hint);
     }
-    const plots = values.plots === undefined ? undefined : String(values.plots);
+    // checked (and created) before any training, so that a bad --plots loses no work
+    const plots =
+      values.plots === undefined ? undefined : ensureDirectory('--plots', String(values.plots));
     const run: TrainingRun = {
       model: model.id,
       parameters: target,
@@ -409,7 +436,16 @@ export const trainCommand: Command = {
     };
     if (anneal) {
       // every point of the path must be a valid parameter point (checked before any work)
-      createInstance(model, { ...target, [anneal.parameter]: anneal.from }, hint);
+      try {
+        createInstance(model, { ...target, [anneal.parameter]: anneal.from });
+      } catch (error) {
+        if (!(error instanceof UsageError)) throw error;
+        const given = values['anneal-from'] !== undefined;
+        throw new UsageError(
+          `${given ? `invalid value for --anneal-from: ${anneal.from}` : `the default start of the annealing path (${anneal.parameter} = ${anneal.from}) is invalid`}: ${error.message}`,
+          hint,
+        );
+      }
     }
     const result = await trainToFile({
       model,
@@ -422,7 +458,6 @@ export const trainCommand: Command = {
     });
     const plotFiles: string[] = [];
     if (plots !== undefined) {
-      mkdirSync(plots, { recursive: true });
       const file = join(plots, 'training.svg');
       await writeFileAtomic(
         file,

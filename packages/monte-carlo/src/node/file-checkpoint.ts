@@ -14,16 +14,31 @@ export async function writeFileAtomic(path: string, text: string): Promise<void>
   const temporary = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
   const handle = await open(temporary, 'w');
   try {
-    await handle.writeFile(text, 'utf8');
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  try {
+    try {
+      await handle.writeFile(text, 'utf8');
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
     await rename(temporary, path);
   } catch (error) {
+    // a failed write (disk full, I/O error) or rename leaves neither a partial file nor a temporary
     await rm(temporary, { force: true });
     throw error;
+  }
+  await syncDirectory(dirname(path));
+}
+
+/** Flushes a directory entry (the rename) to disk where the platform allows it (best effort). */
+async function syncDirectory(directory: string): Promise<void> {
+  let handle: Awaited<ReturnType<typeof open>> | undefined;
+  try {
+    handle = await open(directory, 'r');
+    await handle.sync();
+  } catch {
+    // not supported everywhere (Windows, some file systems): the rename itself is still atomic
+  } finally {
+    await handle?.close().catch(() => {});
   }
 }
 

@@ -1,0 +1,96 @@
+import { describe, expect, it } from 'vitest';
+import { canonicalize, compress } from './canonical';
+import { toDense } from './dense';
+import { assertFinite, InvalidArgumentError } from './errors';
+import { correlations, logNormalization, logProbabilities, marginals } from './evaluate';
+import { negativeLogLikelihood } from './likelihood';
+import { MAX_BATCH_ENTRIES, randomMPS } from './mps';
+import { sample, sampleConditional } from './sample';
+
+/** The InvalidArgumentError thrown by `f` (fails the test if `f` throws anything else). */
+function invalidArgumentOf(f: () => unknown): InvalidArgumentError {
+  try {
+    f();
+  } catch (error) {
+    expect(InvalidArgumentError.isInstance(error)).toBe(true);
+    return error as InvalidArgumentError;
+  }
+  throw new Error('expected an InvalidArgumentError');
+}
+
+describe('public functions refuse a non-MPS argument with a clear error', () => {
+  const notAnMPS = { length: 3, physicalDims: [2, 2, 2] };
+  const cases: [string, (mps: never) => unknown][] = [
+    ['sample', (mps) => sample(mps, { count: 1, seed: 1 })],
+    ['sampleConditional', (mps) => sampleConditional(mps, { count: 1, seed: 1, weights: [] })],
+    ['logNormalization', (mps) => logNormalization(mps)],
+    ['logProbabilities', (mps) => logProbabilities(mps, [[0, 0, 0]])],
+    ['marginals', (mps) => marginals(mps)],
+    ['correlations', (mps) => correlations(mps)],
+    ['toDense', (mps) => toDense(mps)],
+    ['negativeLogLikelihood', (mps) => negativeLogLikelihood(mps, [[0, 0, 0]])],
+  ];
+  for (const [name, call] of cases) {
+    it(name, () => {
+      for (const value of [notAnMPS, null, undefined, 5]) {
+        const error = invalidArgumentOf(() => call(value as never));
+        expect(error.functionName).toBe(name);
+        expect(error.argument).toBe('mps');
+        expect(error.message).toContain('must be an MPS');
+      }
+    });
+  }
+});
+
+describe('sizes that cannot be allocated are refused before any work', () => {
+  it('randomMPS with a huge bond dimension names bondDim', () => {
+    const error = invalidArgumentOf(() => randomMPS({ length: 1000, bondDim: 100000, seed: 1 }));
+    expect(error.argument).toBe('bondDim');
+    expect(error.value).toBe(100000);
+  });
+
+  it('sample with count * sites beyond the batch limit names count', () => {
+    const mps = randomMPS({ length: 8, bondDim: 2, seed: 1 });
+    const count = MAX_BATCH_ENTRIES / 8 + 1;
+    const error = invalidArgumentOf(() => sample(mps, { count, seed: 1 }));
+    expect(error.argument).toBe('count');
+    expect(error.message).toContain(`at most ${MAX_BATCH_ENTRIES / 8}`);
+    const conditional = invalidArgumentOf(() =>
+      sampleConditional(mps, { count, seed: 1, weights: [] }),
+    );
+    expect(conditional.argument).toBe('count');
+    // the limit itself still samples (count 0 is a valid empty batch)
+    expect(sample(mps, { count: 0, seed: 1 }).count).toBe(0);
+  });
+});
+
+describe('misspelt options are refused instead of ignored', () => {
+  it('names the unknown option and lists the known ones', () => {
+    const born = randomMPS({ length: 4, bondDim: 3, seed: 1, kind: 'born' });
+    const compressError = invalidArgumentOf(() => compress(born, { maxBond: 1 } as never));
+    expect(compressError.argument).toBe('options.maxBond');
+    expect(compressError.message).toContain('`compress` has no option `maxBond`');
+    expect(compressError.message).toContain('`maxBondDim`, `cutoff`');
+    expect(
+      invalidArgumentOf(() => canonicalize(born, { orthogonalityCenter: 1 } as never)).argument,
+    ).toBe('options.orthogonalityCenter');
+    expect(
+      invalidArgumentOf(() => randomMPS({ length: 3, bondDims: 2, bondDim: 2, seed: 1 } as never))
+        .argument,
+    ).toBe('options.bondDims');
+    expect(
+      invalidArgumentOf(() => sample(born, { count: 1, seed: 1, cout: 2 } as never)).argument,
+    ).toBe('options.cout');
+    // undefined values are fine (spread options objects)
+    expect(compress(born, { maxBondDim: 1, cutoff: undefined }).bondDims).toEqual([1, 1, 1]);
+  });
+});
+
+describe('assertFinite messages', () => {
+  it('say "> 0" for a positive lower bound given as Number.MIN_VALUE (not ">= 5e-324")', () => {
+    const error = invalidArgumentOf(() => assertFinite('f', 'rate', 0, Number.MIN_VALUE));
+    expect(error.message).toBe(
+      'invalid argument: `rate` passed to `f` must be a finite number > 0 (got 0)',
+    );
+  });
+});
