@@ -21,7 +21,7 @@ describe('integratedAutocorrelationTime', () => {
       expect(result.tauIntError / exact).toBeLessThan(0.05);
       expect(Math.abs(result.tauInt - exact)).toBeLessThan(4 * result.tauIntError);
       expect(result.tauIntError).toBeCloseTo(
-        result.tauInt * Math.sqrt((4 * result.window + 2) / (1 << 20)),
+        result.decayScale * Math.sqrt((4 * result.window + 2) / (1 << 20)),
         14,
       );
     },
@@ -44,6 +44,35 @@ describe('integratedAutocorrelationTime', () => {
     expect(direct.autocorrelation.length).toBeLessThan(fft.autocorrelation.length);
   });
 
+  it.each([-0.5, -0.9])(
+    'recovers tau_int of an anticorrelated AR(1), phi = %s (the window does not stop at lag 1)',
+    (phi) => {
+      const series = ar1(phi, 1 << 20, 300 + Math.round(-phi * 10));
+      const result = integratedAutocorrelationTime(series);
+      const exact = ar1TauInt(phi);
+      expect(result.windowConverged).toBe(true);
+      expect(result.window).toBeGreaterThan(2);
+      expect(Math.abs(result.tauInt - exact)).toBeLessThan(4 * result.tauIntError);
+      // the error bar of the mean from this tau_int covers the true mean 0 of the series
+      const variance = series.reduce((a, v) => a + v * v, 0) / series.length;
+      const mean = series.reduce((a, v) => a + v, 0) / series.length;
+      const exactStdErr = Math.sqrt((2 * exact * variance) / series.length);
+      const stdErr = Math.sqrt((2 * result.tauInt * variance) / series.length);
+      expect(Math.abs(stdErr / exactStdErr - 1)).toBeLessThan(0.25);
+      expect(Math.abs(mean)).toBeLessThan(4 * exactStdErr);
+    },
+  );
+
+  it('sums an alternating autocorrelation until its oscillation has decayed', () => {
+    const phi = -0.9;
+    const rho = Float64Array.from({ length: 400 }, (_, t) => phi ** t);
+    const { window, tauInt, converged } = automaticWindow(rho, { c: 5 });
+    expect(converged).toBe(true);
+    // 1/2 + sum |rho| = 1/2 + 0.9 / 0.1 = 9.5 at infinite W: the window is about 5 times that
+    expect(window).toBeGreaterThan(40);
+    expect(tauInt).toBeCloseTo(ar1TauInt(phi), 2);
+  });
+
   it('uses Sokal windowing with the constant c', () => {
     const phi = 0.7;
     const rho = Float64Array.from({ length: 200 }, (_, t) => phi ** t);
@@ -59,7 +88,12 @@ describe('integratedAutocorrelationTime', () => {
       expect(window - 1).toBeLessThan(c * before);
     }
     const short = automaticWindow([1, 0.99, 0.98], { c: 5 });
-    expect(short).toEqual({ window: 2, tauInt: 0.5 + 0.99 + 0.98, converged: false });
+    expect(short).toEqual({
+      window: 2,
+      tauInt: 0.5 + 0.99 + 0.98,
+      decayScale: 0.5 + 0.99 + 0.98,
+      converged: false,
+    });
   });
 
   it('pools chains about their grand mean', () => {

@@ -77,7 +77,10 @@ export function autocorrelation(
 
 /** Options of {@link automaticWindow}. */
 export interface AutomaticWindowOptions {
-  /** Sokal's constant c: the window is the smallest W >= c tau_int(W). Default 5. */
+  /**
+   * Sokal's constant c: the window is the smallest W >= c (1/2 + sum_{t<=W} |rho(t)|), which is
+   * W >= c tau_int(W) when rho >= 0. Default 5.
+   */
   c?: number;
 }
 
@@ -87,14 +90,17 @@ export interface AutomaticWindowResult {
   window: number;
   /** tau_int(W) = 1/2 + sum_{t=1}^{W} rho(t). */
   tauInt: number;
+  /** The decay scale 1/2 + sum_{t=1}^{W} |rho(t)| (equal to tauInt when rho >= 0). */
+  decayScale: number;
   /** False when no W <= the largest available lag satisfied W >= c tau_int(W) (then W = that lag). */
   converged: boolean;
 }
 
 /**
  * Sokal's automatic window on a normalised autocorrelation function (rho[0] = 1): the smallest
- * W >= 1 with W >= c tau_int(W), where tau_int(W) = 1/2 + sum_{t=1}^{W} rho(t). NaN values
- * (constant data) give tau_int = NaN.
+ * W >= 1 with W >= c (1/2 + sum_{t=1}^{W} |rho(t)|), and tau_int(W) = 1/2 + sum_{t=1}^{W} rho(t).
+ * With rho >= 0 this is Sokal's W >= c tau_int(W); the absolute values keep anticorrelated series
+ * (rho(1) < 0) from stopping at W = 1. NaN values (constant data) give tau_int = NaN.
  */
 export function automaticWindow(
   autocorrelation: ArrayLike<number>,
@@ -119,16 +125,28 @@ export function automaticWindow(
   return windowOf(autocorrelation, c);
 }
 
-/** Window search without validation (internal). */
+/**
+ * Window search without validation (internal).
+ *
+ * The criterion compares W with the decay scale 1/2 + sum_{t<=W} |rho(t)| rather than with
+ * tau_int(W) itself. For autocorrelations that are positive (the usual case) the two are the
+ * same, and this is Sokal's window. For anticorrelated series (e.g. the magnetisation under
+ * cluster moves, which flip its sign) tau_int(W) is small or negative after the first lag, and
+ * Sokal's criterion would stop at W = 1 with rho(2), rho(3), ... of the same size left out; the
+ * absolute scale keeps summing until the oscillation has decayed.
+ */
 export function windowOf(rho: ArrayLike<number>, c: number): AutomaticWindowResult {
   const maxLag = rho.length - 1;
   let tauInt = 0.5;
+  let scale = 0.5;
   for (let w = 1; w <= maxLag; w++) {
-    tauInt += rho[w]!;
-    if (Number.isNaN(tauInt)) return { window: w, tauInt, converged: false };
-    if (w >= c * tauInt) return { window: w, tauInt, converged: true };
+    const r = rho[w]!;
+    tauInt += r;
+    scale += Math.abs(r);
+    if (Number.isNaN(tauInt)) return { window: w, tauInt, decayScale: scale, converged: false };
+    if (w >= c * scale) return { window: w, tauInt, decayScale: scale, converged: true };
   }
-  return { window: maxLag, tauInt, converged: false };
+  return { window: maxLag, tauInt, decayScale: scale, converged: false };
 }
 
 /** Options of {@link integratedAutocorrelationTime}. */
@@ -141,8 +159,14 @@ export interface IntegratedAutocorrelationTimeOptions extends AutocorrelationOpt
 export interface IntegratedAutocorrelationTimeResult {
   /** tau_int = 1/2 + sum_{t=1}^{W} rho(t) (1/2 for independent samples). */
   tauInt: number;
-  /** Madras-Sokal: tau_int sqrt((4 W + 2) / N). */
+  /**
+   * Madras-Sokal: tau_int sqrt((4 W + 2) / N), with the decay scale
+   * 1/2 + sum_{t<=W} |rho(t)| in place of tau_int (the same when rho >= 0). For anticorrelated
+   * series tau_int can be far below the noise of the summed rho(t), which the scale measures.
+   */
   tauIntError: number;
+  /** 1/2 + sum_{t=1}^{W} |rho(t)|, the scale the window criterion uses. */
+  decayScale: number;
   /** The automatic window W. */
   window: number;
   /** False when the window criterion was not met up to maxLag (tau_int is then a lower bound). */
@@ -189,7 +213,8 @@ export function integratedAutocorrelationTime(
       const total = accumulator.sampleCount;
       return {
         tauInt: window.tauInt,
-        tauIntError: madrasSokalError(window.tauInt, window.window, total),
+        tauIntError: madrasSokalError(window.decayScale, window.window, total),
+        decayScale: window.decayScale,
         window: window.window,
         windowConverged: window.converged,
         c,

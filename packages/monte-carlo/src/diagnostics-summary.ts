@@ -48,11 +48,17 @@ export interface ObservableSummary {
   stdErr: number;
   /** Integrated autocorrelation time, 1/2 + sum_{t=1}^{W} rho(t). */
   tauInt: number;
-  /** Madras-Sokal error tau_int sqrt((4 W + 2) / N). */
+  /**
+   * Madras-Sokal error s sqrt((4 W + 2) / N), s = 1/2 + sum_{t<=W} |rho(t)| (= tau_int when
+   * rho >= 0).
+   */
   tauIntError: number;
   /** Sokal's automatic window W. */
   window: number;
-  /** False when W >= c tau_int(W) was not reached by maxLag (tau_int, stdErr are then too small). */
+  /**
+   * False when the window criterion W >= c (1/2 + sum_{t<=W} |rho(t)|) was not reached by maxLag
+   * (tau_int, stdErr are then too small).
+   */
   windowConverged: boolean;
   /** Effective sample size N / (2 tau_int). */
   ess: number;
@@ -101,7 +107,7 @@ function observableSummary(
     mean: moments.mean,
     stdErr: Math.sqrt((2 * tauInt * moments.variance) / total),
     tauInt,
-    tauIntError: madrasSokalError(tauInt, window.window, total),
+    tauIntError: madrasSokalError(window.decayScale, window.window, total),
     window: window.window,
     windowConverged: window.converged,
     ess,

@@ -160,7 +160,7 @@ export async function runMonteCarlo(options: {
     const exactMean = exact?.means[name];
     if (typeof exactMean === 'number') {
       estimate.exact = exactMean;
-      estimate.deviation = (s.mean - exactMean) / s.stdErr;
+      estimate.deviation = deviationFromExact(s.mean, s.variance, s.stdErr, exactMean);
     }
     if (Number.isFinite(s.ess) && s.ess > 0) minEss = Math.min(minEss, s.ess);
     observables[name] = estimate;
@@ -216,6 +216,25 @@ export function monteCarloJson(
     essPerSecond: result.essPerSecond,
     observables,
   };
+}
+
+/**
+ * (mean - exact) / stdErr. A series that never changed (variance 0, e.g. the energy of the
+ * Fredkin chain at c = 1/2, where every allowed path has the same energy) has no error bar: it
+ * agrees (0) when its value equals the exact one to rounding, and disagrees (+-Infinity) otherwise.
+ */
+export function deviationFromExact(
+  mean: number,
+  variance: number,
+  stdErr: number,
+  exact: number,
+): number {
+  if (variance === 0 || !(stdErr > 0)) {
+    const difference = mean - exact;
+    if (Math.abs(difference) <= 1e-9 * Math.max(1, Math.abs(exact))) return 0;
+    if (variance === 0) return difference > 0 ? Number.POSITIVE_INFINITY : Number.NEGATIVE_INFINITY;
+  }
+  return (mean - exact) / stdErr;
 }
 
 /** Estimates beside exact values, as a text table. */
