@@ -23,6 +23,7 @@ import {
   uniformNoise,
 } from '@latticediff/markov-jump';
 import {
+  assertKnownOptions,
   createRandom,
   invalidArgument,
   logProbabilities,
@@ -33,7 +34,6 @@ import {
   sample,
   toRandom,
 } from '@latticediff/tensor-network';
-import { assertKnownOptions } from './options';
 
 /** A proposal scheme. */
 export type ProposalScheme =

@@ -11,6 +11,7 @@ import type { LatticeModel, ParameterValues } from '@latticediff/lattice';
 import {
   assertFinite,
   assertInteger,
+  assertKnownOptions,
   createRandom,
   deserializeMPS,
   invalidArgument,
@@ -25,7 +26,6 @@ import {
 import { runChains } from './chains';
 import { summarize } from './diagnostics-summary';
 import { MPSTrainer } from './learn';
-import { assertKnownOptions } from './options';
 import { initialBornMPS, trainBornSweeps } from './sweep-training';
 
 /** Where checkpoints go: any store of text (a file with atomic writes in Node: `fileCheckpoint`). */

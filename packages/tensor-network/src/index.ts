@@ -13,6 +13,7 @@ export { fromDense, toDense } from './dense';
 export {
   assertFinite,
   assertInteger,
+  assertKnownOptions,
   FormatError,
   InvalidArgumentError,
   invalidArgument,

@@ -10,8 +10,9 @@ export const exactCommand: Command = {
   model: 'required',
   flags: [JSON_FLAG],
   details: [
-    'Exact means come from the model package (Ising: column transfer matrix, Ly <= 14;',
-    'Fredkin: height environments, N <= 10000). Larger sizes are an input error (exit 2).',
+    'Exact means come from the model package (e.g. Ising: column transfer matrix, Ly <= 14;',
+    'Fredkin: height environments, N <= 10000); each package sets its own limits. A size beyond',
+    'them is an input error naming the parameter (exit 2).',
   ],
   async run({ choice, parameters, hint, json }) {
     const { model } = choice!;
