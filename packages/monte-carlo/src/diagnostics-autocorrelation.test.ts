@@ -6,6 +6,7 @@ import {
   automaticWindow,
   integratedAutocorrelationTime,
 } from './diagnostics-autocorrelation';
+import { summarize } from './diagnostics-summary';
 
 describe('integratedAutocorrelationTime', () => {
   it.each([0, 0.5, 0.9])(
@@ -62,6 +63,21 @@ describe('integratedAutocorrelationTime', () => {
       expect(Math.abs(mean)).toBeLessThan(4 * exactStdErr);
     },
   );
+
+  it('never reports tau_int <= 0 (an alternating series whose window does not converge)', () => {
+    const random = createRandom(5);
+    const series = Float64Array.from(
+      { length: 1300 },
+      (_, t) => (t % 2 === 0 ? 1 : -1) + 0.3 * random.float64(),
+    );
+    const result = integratedAutocorrelationTime(series);
+    expect(result.tauInt).toBeGreaterThan(0);
+    expect(result.tauInt).toBeCloseTo(result.tauIntError, 14);
+    const s = summarize(series);
+    expect(s.tauInt).toBeGreaterThan(0);
+    expect(Number.isFinite(s.stdErr) && s.stdErr > 0).toBe(true);
+    expect(s.ess).toBeGreaterThan(0);
+  });
 
   it('sums an alternating autocorrelation until its oscillation has decayed', () => {
     const phi = -0.9;

@@ -212,7 +212,7 @@ export function integratedAutocorrelationTime(
     if (window.converged || lags === maxLag || Number.isNaN(window.tauInt)) {
       const total = accumulator.sampleCount;
       return {
-        tauInt: window.tauInt,
+        tauInt: positiveTauInt(window, total),
         tauIntError: madrasSokalError(window.decayScale, window.window, total),
         decayScale: window.decayScale,
         window: window.window,
@@ -225,6 +225,18 @@ export function integratedAutocorrelationTime(
     }
     lags = Math.min(maxLag, 2 * lags);
   }
+}
+
+/**
+ * tau_int of a window for N samples, never <= 0: a sum 1/2 + sum rho(t) that is zero or negative
+ * (an anticorrelated series whose window did not converge, or noise) is replaced by its own
+ * statistical error, the Madras-Sokal error on the decay scale, so that error bars stay positive
+ * and conservative instead of NaN.
+ */
+export function positiveTauInt(window: AutomaticWindowResult, sampleCount: number): number {
+  const tau = window.tauInt;
+  if (!(tau <= 0)) return tau;
+  return madrasSokalError(window.decayScale, window.window, sampleCount);
 }
 
 /** Madras-Sokal: sigma(tau_int) ≈ tau_int sqrt((4 W + 2) / N). */

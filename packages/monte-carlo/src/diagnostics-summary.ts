@@ -24,7 +24,7 @@ import {
   type ObservableAccumulator,
   pooledMoments,
 } from './diagnostics-accumulator';
-import { madrasSokalError, windowOf } from './diagnostics-autocorrelation';
+import { madrasSokalError, positiveTauInt, windowOf } from './diagnostics-autocorrelation';
 import { type BinningResult, binningFromLevels } from './diagnostics-binning';
 import {
   type AutocorrelationMethod,
@@ -101,7 +101,7 @@ function observableSummary(
   const moments = pooledMoments(accumulator);
   const total = accumulator.sampleCount;
   const window = windowOf(moments.autocorrelation, c);
-  const tauInt = window.tauInt;
+  const tauInt = positiveTauInt(window, total);
   const ess = total / (2 * tauInt);
   const summary: ObservableSummary = {
     mean: moments.mean,

@@ -127,6 +127,46 @@ describe('learnByMonteCarlo with Born sweep training', () => {
     });
   });
 
+  it('takes a per-round learning-rate schedule (round r trains with rate(r))', async () => {
+    const calls: number[] = [];
+    const constant = await learnByMonteCarlo({
+      ...born,
+      learningRate: (r) => {
+        calls.push(r);
+        return 0.05;
+      },
+    });
+    expect(calls).toEqual([0, 1, 2, 3, 4, 5, 6, 7]); // evaluated once per round, up front
+    const plain = await learnByMonteCarlo({ ...born, learningRate: 0.05 });
+    constant.mps.tensors.forEach((t, i) => {
+      expect(Array.from(t)).toEqual(Array.from(plain.mps.tensors[i]!));
+    });
+    // a schedule that changes only the last round: the same model after 7 rounds, another after 8
+    const lastDiffers = (r: number) => (r === 7 ? 0.2 : 0.05);
+    const seven = await learnByMonteCarlo({
+      ...born,
+      learningRate: lastDiffers,
+      maxRoundsThisCall: 7,
+    });
+    const sevenPlain = await learnByMonteCarlo({ ...born, maxRoundsThisCall: 7 });
+    seven.mps.tensors.forEach((t, i) => {
+      expect(Array.from(t)).toEqual(Array.from(sevenPlain.mps.tensors[i]!));
+    });
+    const eight = await learnByMonteCarlo({ ...born, learningRate: lastDiffers });
+    expect(eight.mps.tensors.some((t, i) => t.some((v, k) => v !== plain.mps.tensors[i]![k]))).toBe(
+      true,
+    );
+  });
+
+  it('rejects a bad learning-rate schedule by round, and a schedule for Adam training', async () => {
+    await expect(
+      learnByMonteCarlo({ ...born, learningRate: (r) => (r === 3 ? 0 : 0.05) }),
+    ).rejects.toThrow(/`learningRate\(3\)`/);
+    await expect(learnByMonteCarlo({ ...options, learningRate: () => 0.02 })).rejects.toThrow(
+      /`learningRate`/,
+    );
+  });
+
   it('refuses sweep training of a linear MPS', async () => {
     await expect(learnByMonteCarlo({ ...options, training: 'sweeps' })).rejects.toThrow(
       /`training`/,

@@ -77,8 +77,14 @@ export interface LearningLoopOptions {
   epochsPerRound?: number;
   /** Minibatch size (default 256). */
   batchSize?: number;
-  /** Learning rate: Adam's (default 0.02) or the sweep step size (default 0.05). */
-  learningRate?: number;
+  /**
+   * Learning rate: Adam's (default 0.02) or the sweep step size (default 0.05). For `training:
+   * 'sweeps'` also a schedule: a function of the round index (from 0) returning the step size of
+   * that round, e.g. to decay the step once the schedule holds at the target (the normalised
+   * sweep step has a fixed size, so with a constant rate the model keeps moving by about that
+   * fraction per round and the fit stops improving at a noise floor set by the rate).
+   */
+  learningRate?: number | ((round: number) => number);
   /** Seed (a non-negative safe integer: round r uses stream r). */
   seed: number;
   /** Checkpoint store: saved after every round, loaded at the start to resume. */
@@ -127,7 +133,7 @@ const FORMAT = 'latticediff.learning';
 /** What a round's training step needs: the current MPS, a training step, and exact state. */
 interface Learner {
   readonly mps: MPS;
-  train(data: { data: Int32Array; count: number }, stream: RandomGenerator): void;
+  train(data: { data: Int32Array; count: number }, stream: RandomGenerator, round: number): void;
   save(): string;
   readonly trainer?: MPSTrainer;
 }
@@ -148,18 +154,18 @@ function adamLearner(trainer: MPSTrainer, epochs: number, batchSize: number): Le
 
 function sweepLearner(
   initial: MPS,
-  options: { sweeps: number; bondDim: number; learningRate: number; cutoff: number },
+  options: { sweeps: number; bondDim: number; learningRates: readonly number[]; cutoff: number },
 ): Learner {
   let current = initial;
   return {
     get mps() {
       return current;
     },
-    train(data) {
+    train(data, _stream, round) {
       current = trainBornSweeps(current, data, {
         sweeps: options.sweeps,
         maxBondDim: options.bondDim,
-        learningRate: options.learningRate,
+        learningRate: options.learningRates[round]!,
         cutoff: options.cutoff,
       }).mps;
     },
@@ -296,6 +302,25 @@ export async function learnByMonteCarlo(options: LearningLoopOptions): Promise<L
   assertInteger(fn, 'replayRounds', replayRounds, 1);
   const cutoff = options.cutoff ?? 1e-4;
   const learningRate = options.learningRate ?? (training === 'sweeps' ? 0.05 : 0.02);
+  if (typeof learningRate === 'function' && training !== 'sweeps') {
+    invalidArgument(
+      fn,
+      'learningRate',
+      learningRate,
+      'a number for training "adam" (a per-round schedule needs training "sweeps")',
+    );
+  }
+  // one rate per round, validated up front (a schedule is evaluated once for every round)
+  const learningRates = schedule.map((_, r) => {
+    const rate = typeof learningRate === 'function' ? learningRate(r) : learningRate;
+    assertFinite(
+      fn,
+      typeof learningRate === 'function' ? `learningRate(${r})` : 'learningRate',
+      rate,
+      Number.MIN_VALUE,
+    );
+    return rate;
+  });
   const scheme = options.scheme ?? { kind: 'connected' as const, noiseTime: 0.5 };
   assertInteger(fn, 'bondDim', bondDim, 1);
   assertInteger(fn, 'chains', chains, 1);
@@ -316,7 +341,7 @@ export async function learnByMonteCarlo(options: LearningLoopOptions): Promise<L
     epochs,
     batchSize,
     seed: options.seed,
-    lr: learningRate,
+    lr: typeof learningRate === 'function' ? learningRates : learningRate,
     training,
     sweepsPerRound,
     cutoff,
@@ -373,7 +398,7 @@ export async function learnByMonteCarlo(options: LearningLoopOptions): Promise<L
         : sweepLearner(deserializeMPS(String(state.trainer)).mps, {
             sweeps: sweepsPerRound,
             bondDim,
-            learningRate,
+            learningRates,
             cutoff,
           });
     chainStates = Int32Array.from(String(state.chainStates).split(','), Number);
@@ -398,10 +423,19 @@ export async function learnByMonteCarlo(options: LearningLoopOptions): Promise<L
         seed: root.split(1_000_000),
         spread: 0.05,
       });
-      learner = adamLearner(new MPSTrainer(initial, { learningRate }), epochs, batchSize);
+      learner = adamLearner(
+        new MPSTrainer(initial, { learningRate: learningRates[0]! }),
+        epochs,
+        batchSize,
+      );
     } else {
       const initial = initialBornMPS({ length: n, physicalDim: d, seed: root.split(1_000_000) });
-      learner = sweepLearner(initial, { sweeps: sweepsPerRound, bondDim, learningRate, cutoff });
+      learner = sweepLearner(initial, {
+        sweeps: sweepsPerRound,
+        bondDim,
+        learningRates,
+        cutoff,
+      });
     }
     chainStates = new Int32Array(chains * n);
     const x0 = first.initialConfiguration();
@@ -449,7 +483,7 @@ export async function learnByMonteCarlo(options: LearningLoopOptions): Promise<L
     }
     const trainStart = performance.now();
     const nllBefore = meanNll(learner.mps, data);
-    learner.train(data, stream);
+    learner.train(data, stream, r);
     const nllAfter = meanNll(learner.mps, data);
     const report: RoundReport = {
       round: r,

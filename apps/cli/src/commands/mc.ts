@@ -391,7 +391,7 @@ export const mcCommand: Command = {
   name: 'mc',
   summary: 'Monte Carlo estimates with DDM (learned MPS) or local/cluster proposals',
   usage: [
-    'mc (<model> [model parameters] | --checkpoint FILE) --scheme connected|disconnected|local|wolff [--noise-time T] [--steps N] [--chains N] [--workers N] [--seed S] [--plots DIR] [--json]',
+    'mc (<model> [model parameters] | --checkpoint FILE) --scheme connected|disconnected|local|wolff [--noise-time T] [--steps N] [--chains N] [--local-sweeps N] [--workers N] [--seed S] [--plots DIR] [--json]',
   ],
   model: 'optional',
   flags: [
