@@ -71,6 +71,15 @@ export interface LearningLoopOptions {
   replayRounds?: number;
   /** Two-site sweeps per round for `training: 'sweeps'` (default 1). */
   sweepsPerRound?: number;
+  /**
+   * For `training: 'sweeps'`: train round r from a fresh initial MPS (the uniform state plus
+   * seeded noise, bond dimension 2, grown by the sweeps) instead of the previous round's model,
+   * when `restart` is true or returns true for r (default false). Warm-started sweeps follow a
+   * slowly moving target well but can fail to follow a fast one (e.g. across a transition, where
+   * the relevant bond states change): a restart with a few sweeps (about 4) fits each round's
+   * samples afresh. Chains always continue.
+   */
+  restart?: boolean | ((round: number) => boolean);
   /** Relative discarded weight per split for `training: 'sweeps'` (default 1e-4). */
   cutoff?: number;
   /** Training epochs over each round's samples (default 4). */
@@ -154,15 +163,28 @@ function adamLearner(trainer: MPSTrainer, epochs: number, batchSize: number): Le
 
 function sweepLearner(
   initial: MPS,
-  options: { sweeps: number; bondDim: number; learningRates: readonly number[]; cutoff: number },
+  options: {
+    sweeps: number;
+    bondDim: number;
+    learningRates: readonly number[];
+    cutoff: number;
+    restarts: readonly boolean[];
+  },
 ): Learner {
   let current = initial;
   return {
     get mps() {
       return current;
     },
-    train(data, _stream, round) {
-      current = trainBornSweeps(current, data, {
+    train(data, stream, round) {
+      const start = options.restarts[round]
+        ? initialBornMPS({
+            length: current.length,
+            physicalDim: current.physicalDims[0]!,
+            seed: stream.split(2),
+          })
+        : current;
+      current = trainBornSweeps(start, data, {
         sweeps: options.sweeps,
         maxBondDim: options.bondDim,
         learningRate: options.learningRates[round]!,
@@ -251,6 +273,7 @@ export async function learnByMonteCarlo(options: LearningLoopOptions): Promise<L
     'training',
     'replayRounds',
     'sweepsPerRound',
+    'restart',
     'cutoff',
     'epochsPerRound',
     'batchSize',
@@ -310,6 +333,17 @@ export async function learnByMonteCarlo(options: LearningLoopOptions): Promise<L
       'a number for training "adam" (a per-round schedule needs training "sweeps")',
     );
   }
+  const restart = options.restart ?? false;
+  if (typeof restart !== 'boolean' && typeof restart !== 'function') {
+    invalidArgument(fn, 'restart', restart, 'a boolean or a function of the round index');
+  }
+  if (restart !== false && training !== 'sweeps') {
+    invalidArgument(fn, 'restart', restart, 'false for training "adam" (restarts need "sweeps")');
+  }
+  const restarts = schedule.map((_, r) => (typeof restart === 'function' ? restart(r) : restart));
+  restarts.forEach((value, r) => {
+    if (typeof value !== 'boolean') invalidArgument(fn, `restart(${r})`, value, 'a boolean');
+  });
   // one rate per round, validated up front (a schedule is evaluated once for every round)
   const learningRates = schedule.map((_, r) => {
     const rate = typeof learningRate === 'function' ? learningRate(r) : learningRate;
@@ -346,6 +380,7 @@ export async function learnByMonteCarlo(options: LearningLoopOptions): Promise<L
     sweepsPerRound,
     cutoff,
     replayRounds,
+    ...(restart === false ? {} : { restarts }),
   });
 
   // state: fresh, or from the checkpoint
@@ -400,6 +435,7 @@ export async function learnByMonteCarlo(options: LearningLoopOptions): Promise<L
             bondDim,
             learningRates,
             cutoff,
+            restarts,
           });
     chainStates = Int32Array.from(String(state.chainStates).split(','), Number);
     if (chainStates.length !== chains * n || chainStates.some((v) => !(v >= 0 && v < d))) {
@@ -435,6 +471,7 @@ export async function learnByMonteCarlo(options: LearningLoopOptions): Promise<L
         bondDim,
         learningRates,
         cutoff,
+        restarts,
       });
     }
     chainStates = new Int32Array(chains * n);
