@@ -279,7 +279,7 @@ export function scaffoldLatticeModel(options: ScaffoldOptions): ScaffoldResult {
     packageDirectory,
     nextSteps: [
       'pnpm install',
-      `pnpm turbo run build --filter=${filter}...`,
+      `pnpm turbo run build --filter=${filter}... --filter=@latticediff/cli...`,
       `pnpm --filter ${filter} test`,
       `node apps/cli/dist/cli.js exact ${options.id}`,
       `then replace the placeholder physics (every TODO(${options.id})) in ${packageDirectory}/src/${options.id}.ts, its tests, README.md and docs/models/${options.id}.md`,
