@@ -74,7 +74,19 @@ const cases: Case[] = [
     orderParameter: 'absMagnetization',
     bondDim: 16,
     rounds: quick ? 10 : 40,
-    learning: { chains: 128, stepsPerRound: 32, replayRounds: 4, sweepsPerRound: 2 },
+    // as for the Fredkin chain: equal steps of thermodynamic length (6 moving rounds from
+    // beta = 0.2), every round refitted from a fresh MPS by 4 sweeps on a replay buffer of
+    // 4 x 512 x 16 samples of disconnected-proposal chains with 20 local sweeps per step
+    thermodynamic: { kappa: 0.3, hold: quick ? 3 : 10 },
+    learning: {
+      chains: 512,
+      stepsPerRound: 16,
+      replayRounds: 4,
+      sweepsPerRound: 4,
+      localSweeps: 20,
+      restart: true,
+      scheme: { kind: 'disconnected' },
+    },
     schemes: [
       connected(0.05),
       connected(0.2),
