@@ -420,11 +420,14 @@ for (const c of cases) {
   console.log(`|${columns.map(() => '---').join('|')}|`);
   for (const r of rows) console.log(`| ${columns.map((k) => fmt(r[k])).join(' | ')} |`);
   const local = rows.find((r) => r.scheme === 'local')!;
+  // converged windows first (NaN ESS/s sorts last), so a non-converged row is never "best"
+  const essOf = (r: Record<string, string | number>) => {
+    const v = Number(r[`${c.orderParameter} ESS/s`]);
+    return Number.isFinite(v) ? v : Number.NEGATIVE_INFINITY;
+  };
   const best = rows
     .filter((r) => String(r.scheme).startsWith('connected'))
-    .sort(
-      (a, b) => Number(b[`${c.orderParameter} ESS/s`]) - Number(a[`${c.orderParameter} ESS/s`]),
-    )[0]!;
+    .sort((a, b) => essOf(b) - essOf(a))[0]!;
   const localEss = Number.isNaN(Number(local[`${c.orderParameter} ESS/s`]))
     ? Number(local[`${c.orderParameter} ESS/s bound`])
     : Number(local[`${c.orderParameter} ESS/s`]);
