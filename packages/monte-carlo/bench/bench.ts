@@ -65,6 +65,20 @@ interface Case {
 }
 
 const connected = (t: number): ProposalScheme => ({ kind: 'connected', noiseTime: t });
+/**
+ * The learning recipe of the Fredkin and Ising 8x8 cases: every round refits a fresh MPS by 4
+ * sweeps on a replay buffer of 4 x 512 x 16 samples of disconnected-proposal chains, with 20 local
+ * sweeps per DDM step to keep the chains moving while the proposals are poor.
+ */
+const restartLearning: Case['learning'] = {
+  chains: 512,
+  stepsPerRound: 16,
+  replayRounds: 4,
+  sweepsPerRound: 4,
+  localSweeps: 20,
+  restart: true,
+  scheme: { kind: 'disconnected' },
+};
 const cases: Case[] = [
   {
     name: 'ising-8x8',
@@ -78,15 +92,7 @@ const cases: Case[] = [
     // beta = 0.2), every round refitted from a fresh MPS by 4 sweeps on a replay buffer of
     // 4 x 512 x 16 samples of disconnected-proposal chains with 20 local sweeps per step
     thermodynamic: { kappa: 0.3, hold: quick ? 3 : 10 },
-    learning: {
-      chains: 512,
-      stepsPerRound: 16,
-      replayRounds: 4,
-      sweepsPerRound: 4,
-      localSweeps: 20,
-      restart: true,
-      scheme: { kind: 'disconnected' },
-    },
+    learning: restartLearning,
     schemes: [
       connected(0.05),
       connected(0.2),
@@ -130,15 +136,7 @@ const cases: Case[] = [
       // height jumps from ~sqrt(N) to ~N/2: KL 2-6 nats even on exact samples), so every round
       // fits its replay buffer afresh (4 sweeps); 20 local sweeps per DDM step keep the chains
       // moving while the proposals are poor.
-      learning: {
-        chains: 512,
-        stepsPerRound: 16,
-        replayRounds: 4,
-        sweepsPerRound: 4,
-        localSweeps: 20,
-        restart: true,
-        scheme: { kind: 'disconnected' },
-      },
+      learning: restartLearning,
       schemes: [
         connected(0.05),
         connected(0.2),
