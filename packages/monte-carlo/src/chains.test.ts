@@ -1,10 +1,10 @@
 import { enumerateConfigurations, type LatticeModelInstance } from '@latticediff/lattice';
-import { propagator, uniformNoise } from '@latticediff/markov-jump';
+import { addNoise, denoise, maskNoise, propagator, uniformNoise } from '@latticediff/markov-jump';
 import { fredkinModel } from '@latticediff/model-fredkin';
 import { isingModel } from '@latticediff/model-ising';
 import { logProbabilities, type MPS, randomMPS } from '@latticediff/tensor-network';
 import { describe, expect, it } from 'vitest';
-import { logAcceptance, MAX_SERIES_ENTRIES, runChains } from './chains';
+import { connectedLogProposal, logAcceptance, MAX_SERIES_ENTRIES, runChains } from './chains';
 import { learnByMonteCarlo } from './learning-loop';
 
 /** The exact one-step transition matrix of a DDM scheme, built by enumeration. */
@@ -204,4 +204,40 @@ describe('runChains and learnByMonteCarlo options', () => {
       } as never),
     ).rejects.toThrow('`learnByMonteCarlo` has no option `stepPerRound`');
   });
+});
+
+describe('connectedLogProposal', () => {
+  it.each([
+    ['born', 'uniform'],
+    ['born', 'mask'],
+    ['linear', 'uniform'],
+    ['linear', 'mask'],
+  ] as const)(
+    "equals a direct evaluation of log P_theta(x') (%s MPS, %s noise)",
+    (kind, noiseKind) => {
+      const n = 12;
+      const mps = randomMPS({ length: n, physicalDim: 3, bondDim: 5, kind, seed: 21 });
+      const noise =
+        noiseKind === 'uniform' ? uniformNoise({ physicalDim: 3 }) : maskNoise({ physicalDim: 3 });
+      const time = 0.7;
+      const x = { data: new Int32Array(64 * n).map((_, k) => (k * 7 + (k >> 3)) % 3), count: 64 };
+      const y = addNoise(noise, x, { time, seed: 5 });
+      const clean = denoise(mps, noise, { noisy: y, time, seed: 6 });
+      const viaBayes = connectedLogProposal(
+        propagator(noise, time).map(Math.log),
+        y.data,
+        clean.data,
+        n,
+        clean.logProbabilities,
+        clean.noisyLogProbabilities,
+      );
+      const direct = logProbabilities(mps, clean);
+      for (let b = 0; b < 64; b++) {
+        expect(Number.isFinite(direct[b]!)).toBe(true);
+        expect(Math.abs(viaBayes[b]! - direct[b]!)).toBeLessThan(
+          1e-11 * Math.max(1, Math.abs(direct[b]!)),
+        );
+      }
+    },
+  );
 });

@@ -17,9 +17,11 @@ import type { ConfigurationBatch, LatticeModelInstance } from '@latticediff/latt
 import { metropolisSweep } from '@latticediff/lattice';
 import {
   addNoise,
+  type DenoiseResult,
   denoise,
   denoiseInPool,
   type NoiseProcess,
+  propagator,
   uniformNoise,
 } from '@latticediff/markov-jump';
 import {
@@ -29,6 +31,7 @@ import {
   logProbabilities,
   type MPS,
   type RandomGenerator,
+  type SampleResult,
   type SamplerPool,
   type SeedOrGenerator,
   sample,
@@ -213,6 +216,11 @@ export async function runChains(options: RunChainsOptions): Promise<RunChainsRes
         `noise over the model's ${d} states`,
       );
   }
+  // log k_T(y | x) of the connected scheme, for log P_theta(x') by Bayes (connectedLogProposal)
+  const logKernel =
+    kind === 'connected'
+      ? propagator(noise!, (scheme as { noiseTime: number }).noiseTime).map(Math.log)
+      : undefined;
   if (kind === 'wolff' && typeof model.clusterMove !== 'function') {
     invalidArgument(
       fn,
@@ -299,16 +307,32 @@ export async function runChains(options: RunChainsOptions): Promise<RunChainsRes
   const u = new Float64Array(chains);
   const start = performance.now();
 
+  const nextSeed = () => proposalStream.uint32() * 2097152 + (proposalStream.uint32() >>> 11);
+  const drawFresh = (): SampleResult | Promise<SampleResult> => {
+    const seed = nextSeed();
+    if (!options.pool) return sample(mps!, { count: chains, seed });
+    const pending = options.pool.sample(mps!, { count: chains, seed });
+    // a prefetched batch that is never awaited (the loop threw) must not crash the process
+    pending.catch(() => {});
+    return pending;
+  };
+  let prefetched: SampleResult | Promise<SampleResult> | null = null;
+
   for (let step = 0; step < burnIn + steps; step++) {
     if (ddm) {
       let proposalData: Int32Array;
-      const seed = proposalStream.uint32() * 2097152 + (proposalStream.uint32() >>> 11);
+      let logQNew: Float64Array;
       if (kind === 'disconnected') {
-        const drawn = options.pool
-          ? await options.pool.sample(mps!, { count: chains, seed })
-          : sample(mps!, { count: chains, seed });
+        const drawn = await (prefetched ?? drawFresh());
+        // fresh proposals do not depend on the chains' states: with a pool, the next step's
+        // batch is drawn by the workers while this thread evaluates energies and observables
+        // (the same seeds in the same order, so the same results as without a pool)
+        prefetched = options.pool && step + 1 < burnIn + steps ? drawFresh() : null;
         proposalData = drawn.data;
+        // the sampler's exact log P_theta(x') (sum of its log conditionals), no second pass
+        logQNew = drawn.logProbabilities;
       } else {
+        const seed = nextSeed();
         const t = (scheme as { noiseTime: number }).noiseTime;
         const noisy = addNoise(
           noise!,
@@ -323,11 +347,18 @@ export async function runChains(options: RunChainsOptions): Promise<RunChainsRes
           createRandom(seed).split(1),
           options.pool,
         );
-        proposalData = clean;
+        proposalData = clean.data;
+        logQNew = connectedLogProposal(
+          logKernel!,
+          noisy.data,
+          clean.data,
+          n,
+          clean.logProbabilities,
+          clean.noisyLogProbabilities,
+        );
       }
       const proposalBatch = { data: proposalData, count: chains };
       const eNew = model.energy(proposalBatch);
-      const logQNew = logProbabilities(mps!, proposalBatch);
       acceptStream.fill(u);
       for (let c = 0; c < chains; c++) {
         proposed[c]!++;
@@ -406,7 +437,34 @@ async function denoiseBatch(
   time: number,
   random: RandomGenerator,
   pool: SamplerPool | undefined,
-): Promise<Int32Array> {
-  if (!pool) return denoise(mps, noise, { noisy, time, seed: random }).data;
-  return (await denoiseInPool(pool, mps, noise, { noisy, time, seed: random })).data;
+): Promise<DenoiseResult> {
+  if (!pool) return denoise(mps, noise, { noisy, time, seed: random });
+  return denoiseInPool(pool, mps, noise, { noisy, time, seed: random });
+}
+
+/**
+ * log P_theta(x') of connected proposals from the denoising pass itself, by Bayes:
+ * P(x') = P(x' | y) P_T(y) / k_T(y | x'), so
+ * log P(x') = log P(x' | y) + log P_T(y) - sum_i log k_T(y_i | x'_i). Every term is an exact
+ * float64 quantity the denoiser already has; this replaces a second environment pass over x'.
+ * `logKernel[y * D + x]` = log k_T(y | x). Internal (exported for tests).
+ */
+export function connectedLogProposal(
+  logKernel: Float64Array,
+  noisy: Int32Array,
+  clean: Int32Array,
+  sites: number,
+  logConditional: Float64Array,
+  logNoisy: Float64Array,
+): Float64Array {
+  const count = logConditional.length;
+  const D = Math.round(Math.sqrt(logKernel.length));
+  const out = new Float64Array(count);
+  for (let b = 0; b < count; b++) {
+    let logK = 0;
+    const o = b * sites;
+    for (let i = 0; i < sites; i++) logK += logKernel[noisy[o + i]! * D + clean[o + i]!]!;
+    out[b] = logConditional[b]! + logNoisy[b]! - logK;
+  }
+  return out;
 }

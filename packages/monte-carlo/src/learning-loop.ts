@@ -82,6 +82,16 @@ export interface LearningLoopOptions {
   restart?: boolean | ((round: number) => boolean);
   /** Relative discarded weight per split for `training: 'sweeps'` (default 1e-4). */
   cutoff?: number;
+  /**
+   * For `training: 'sweeps'`: hold out this fraction of each round's chains (whole chains, the
+   * last ones; at least one) as validation data and stop each round's sweeps early, keeping the
+   * sweep with the lowest validation NLL (default 0: no hold-out, every sweep is kept). Sweeps
+   * fit a replay buffer fast and then overfit once the bond dimension allows it; the held-out
+   * chains join the training data of later rounds through the replay buffer.
+   */
+  validationFraction?: number;
+  /** Sweeps without a validation improvement before a round stops (default 3; needs `validationFraction`). */
+  patience?: number;
   /** Training epochs over each round's samples (default 4). */
   epochsPerRound?: number;
   /** Minibatch size (default 256). */
@@ -114,6 +124,8 @@ export interface RoundReport {
   nllBefore: number;
   /** Mean NLL of the round's samples after training. */
   nllAfter: number;
+  /** Mean NLL of the held-out chains after training (with `validationFraction`). */
+  validationNll?: number;
   acceptanceRate: number;
   /** ESS per second of the energy in the sampling phase. */
   essPerSecond: number;
@@ -142,7 +154,12 @@ const FORMAT = 'latticediff.learning';
 /** What a round's training step needs: the current MPS, a training step, and exact state. */
 interface Learner {
   readonly mps: MPS;
-  train(data: { data: Int32Array; count: number }, stream: RandomGenerator, round: number): void;
+  train(
+    data: { data: Int32Array; count: number },
+    stream: RandomGenerator,
+    round: number,
+    validation?: { data: Int32Array; count: number },
+  ): void;
   save(): string;
   readonly trainer?: MPSTrainer;
 }
@@ -169,6 +186,7 @@ function sweepLearner(
     learningRates: readonly number[];
     cutoff: number;
     restarts: readonly boolean[];
+    patience: number;
   },
 ): Learner {
   let current = initial;
@@ -176,7 +194,7 @@ function sweepLearner(
     get mps() {
       return current;
     },
-    train(data, stream, round) {
+    train(data, stream, round, validation) {
       const start = options.restarts[round]
         ? initialBornMPS({
             length: current.length,
@@ -189,6 +207,7 @@ function sweepLearner(
         maxBondDim: options.bondDim,
         learningRate: options.learningRates[round]!,
         cutoff: options.cutoff,
+        ...(validation ? { validation, patience: options.patience } : {}),
       }).mps;
     },
     save: () => serializeMPS(current),
@@ -275,6 +294,8 @@ export async function learnByMonteCarlo(options: LearningLoopOptions): Promise<L
     'sweepsPerRound',
     'restart',
     'cutoff',
+    'validationFraction',
+    'patience',
     'epochsPerRound',
     'batchSize',
     'learningRate',
@@ -340,6 +361,36 @@ export async function learnByMonteCarlo(options: LearningLoopOptions): Promise<L
   if (restart !== false && training !== 'sweeps') {
     invalidArgument(fn, 'restart', restart, 'false for training "adam" (restarts need "sweeps")');
   }
+  const validationFraction = options.validationFraction ?? 0;
+  if (
+    typeof validationFraction !== 'number' ||
+    !(validationFraction >= 0 && validationFraction < 1)
+  ) {
+    invalidArgument(fn, 'validationFraction', validationFraction, 'a number in [0, 1)');
+  }
+  if (validationFraction > 0 && training !== 'sweeps') {
+    invalidArgument(
+      fn,
+      'validationFraction',
+      validationFraction,
+      '0 for training "adam" (early stopping is part of sweep training)',
+    );
+  }
+  const patience = options.patience ?? 3;
+  assertInteger(fn, 'patience', patience, 1);
+  if (options.patience !== undefined && validationFraction === 0) {
+    invalidArgument(fn, 'patience', patience, 'no patience without a validationFraction > 0');
+  }
+  const heldOutChains =
+    validationFraction > 0 ? Math.max(1, Math.round(validationFraction * chains)) : 0;
+  if (heldOutChains >= chains) {
+    invalidArgument(
+      fn,
+      'validationFraction',
+      validationFraction,
+      `a fraction that leaves training chains (${heldOutChains} of ${chains} held out)`,
+    );
+  }
   const restarts = schedule.map((_, r) => (typeof restart === 'function' ? restart(r) : restart));
   restarts.forEach((value, r) => {
     if (typeof value !== 'boolean') invalidArgument(fn, `restart(${r})`, value, 'a boolean');
@@ -381,6 +432,7 @@ export async function learnByMonteCarlo(options: LearningLoopOptions): Promise<L
     cutoff,
     replayRounds,
     ...(restart === false ? {} : { restarts }),
+    ...(validationFraction > 0 ? { validationFraction, patience } : {}),
   });
 
   // state: fresh, or from the checkpoint
@@ -436,6 +488,7 @@ export async function learnByMonteCarlo(options: LearningLoopOptions): Promise<L
             learningRates,
             cutoff,
             restarts,
+            patience,
           });
     chainStates = Int32Array.from(String(state.chainStates).split(','), Number);
     if (chainStates.length !== chains * n || chainStates.some((v) => !(v >= 0 && v < d))) {
@@ -472,6 +525,7 @@ export async function learnByMonteCarlo(options: LearningLoopOptions): Promise<L
         learningRates,
         cutoff,
         restarts,
+        patience,
       });
     }
     chainStates = new Int32Array(chains * n);
@@ -505,7 +559,17 @@ export async function learnByMonteCarlo(options: LearningLoopOptions): Promise<L
     });
     chainStates = run.final.data;
     replay = [...replay, run.configurations!].slice(-replayRounds);
-    const data = concatenate(replay, n);
+    // the last heldOutChains chains of this round validate; everything else trains
+    const trainingChains = chains - heldOutChains;
+    const current = run.configurations!;
+    const data = concatenate(
+      [...replay.slice(0, -1), current.subarray(0, trainingChains * steps * n)],
+      n,
+    );
+    const validation =
+      heldOutChains > 0
+        ? { data: current.slice(trainingChains * steps * n), count: heldOutChains * steps }
+        : undefined;
     const energyChains = Array.from({ length: chains }, (_, c) =>
       run.series.energyPerSite!.subarray(c * steps, (c + 1) * steps),
     );
@@ -520,13 +584,15 @@ export async function learnByMonteCarlo(options: LearningLoopOptions): Promise<L
     }
     const trainStart = performance.now();
     const nllBefore = meanNll(learner.mps, data);
-    learner.train(data, stream, r);
+    learner.train(data, stream, r, validation);
     const nllAfter = meanNll(learner.mps, data);
+    const validationNll = validation ? meanNll(learner.mps, validation) : undefined;
     const report: RoundReport = {
       round: r,
       parameters: { ...schedule[r]! },
       nllBefore,
       nllAfter,
+      ...(validationNll === undefined ? {} : { validationNll }),
       acceptanceRate: run.acceptanceRate,
       essPerSecond,
       tauInt,
