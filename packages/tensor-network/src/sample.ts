@@ -475,20 +475,20 @@ function batchedRightEnvironments(
           }
         }
       }
-      const yOff = tmpOff;
-      const zOff = tmpOff + maxChi * maxChi;
-      for (let b = 0; b < count; b++) {
-        const oo = out + b * l * l;
-        for (let k = 0; k < l * l; k++) f[oo + k] = 0;
-        const wo = (b * n + i) * d;
-        for (let s = 0; s < d; s++) {
-          const ws_ = w[wo + s]!;
-          if (ws_ === 0) continue;
-          ws.gemm(prev + b * r * r, ttOff + s * r * l, l, yOff, r, r, l);
-          ws.gemm(tsOff + s * l * r, yOff, l, zOff, l, r, l);
-          for (let k = 0; k < l * l; k++) f[oo + k]! += ws_ * f[zOff + k]!;
-        }
-      }
+      ws.bornEnvironmentStep(
+        tsOff,
+        ttOff,
+        prev,
+        out,
+        wOff + i * d,
+        n * d,
+        count,
+        l,
+        r,
+        d,
+        tmpOff,
+        tmpOff + maxChi * maxChi,
+      );
     }
     ws.rescaleRows(out, count, rowSize, maxOff);
     f = ws.f64;

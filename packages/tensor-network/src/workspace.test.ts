@@ -94,6 +94,59 @@ describe.each(['wasm-simd', 'javascript'] as KernelEngine[])('%s kernels', (engi
     },
   );
 
+  it('bornEnvironmentStep equals sum_s w_s T_s R_b T_s^T for every sample', () => {
+    setKernelEngine(engine);
+    // odd and even l * l (the SIMD loop's tail), l != r, d = 2 and 3, zero weights skipped
+    for (const [l, r, d, count] of [
+      [3, 5, 2, 4],
+      [4, 4, 3, 3],
+      [1, 2, 2, 2],
+      [10, 7, 2, 5],
+    ] as const) {
+      const ws = workspace();
+      ws.reset();
+      const t = new Float64Array(l * d * r).map(() => rng.float64() - 0.5); // [a][s][k]
+      const prev = new Float64Array(count * r * r).map(() => rng.float64() - 0.5);
+      const wStride = d + 3;
+      const w = new Float64Array(count * wStride).map(() => rng.float64());
+      w[1] = 0; // sample 0 skips s = 1
+      const tsOff = ws.alloc(d * l * r);
+      const ttOff = ws.alloc(d * r * l);
+      const pOff = ws.alloc(prev.length);
+      const outOff = ws.alloc(count * l * l);
+      const wOff = ws.alloc(w.length);
+      const yOff = ws.alloc(r * l);
+      const zOff = ws.alloc(l * l);
+      const f = ws.f64;
+      for (let s = 0; s < d; s++)
+        for (let a = 0; a < l; a++)
+          for (let k = 0; k < r; k++) {
+            f[tsOff + s * l * r + a * r + k] = t[(a * d + s) * r + k]!;
+            f[ttOff + s * r * l + k * l + a] = t[(a * d + s) * r + k]!;
+          }
+      f.set(prev, pOff);
+      f.set(w, wOff);
+      f.fill(Number.NaN, outOff, outOff + count * l * l); // must be overwritten, not accumulated
+      ws.bornEnvironmentStep(tsOff, ttOff, pOff, outOff, wOff, wStride, count, l, r, d, yOff, zOff);
+      for (let b = 0; b < count; b++) {
+        for (let a = 0; a < l; a++) {
+          for (let c = 0; c < l; c++) {
+            let ref = 0;
+            for (let s = 0; s < d; s++)
+              for (let k = 0; k < r; k++)
+                for (let q = 0; q < r; q++)
+                  ref +=
+                    w[b * wStride + s]! *
+                    t[(a * d + s) * r + k]! *
+                    prev[b * r * r + k * r + q]! *
+                    t[(c * d + s) * r + q]!;
+            expect(Math.abs(ws.f64[outOff + b * l * l + a * l + c]! - ref)).toBeLessThan(1e-14);
+          }
+        }
+      }
+    }
+  });
+
   it('rowDots, weightedSum and rescaleRows equal their definitions', () => {
     setKernelEngine(engine);
     const ws = workspace();

@@ -61,6 +61,25 @@ export interface Workspace {
   ): void;
   /** Rescales rows to max |entry| 1, writing each row's old max to maxOut[b]. */
   rescaleRows(x: number, count: number, len: number, maxOut: number): void;
+  /**
+   * out_b = sum_s w[b * wStride + s] T_s R_b T_s^T for b < count: R_b the r x r block b of
+   * `prev`, out_b the l x l block b of `out`, T_s (l x r) at ts + s l r, T_s^T (r x l) at
+   * tt + s r l; y (r x l) and z (l x l) are scratch.
+   */
+  bornEnvironmentStep(
+    ts: number,
+    tt: number,
+    prev: number,
+    out: number,
+    w: number,
+    wStride: number,
+    count: number,
+    l: number,
+    r: number,
+    d: number,
+    y: number,
+    z: number,
+  ): void;
 }
 
 interface KernelExports {
@@ -75,6 +94,20 @@ interface KernelExports {
     d: number,
   ): void;
   rescaleRows(x: number, count: number, len: number, maxOut: number): void;
+  bornEnvironmentStep(
+    ts: number,
+    tt: number,
+    prev: number,
+    out: number,
+    w: number,
+    wStride: number,
+    count: number,
+    l: number,
+    r: number,
+    d: number,
+    y: number,
+    z: number,
+  ): void;
   memory: WebAssembly.Memory;
   gemm(
     x: number,
@@ -198,6 +231,36 @@ class WasmWorkspace implements Workspace {
   rescaleRows(x: number, count: number, len: number, maxOut: number): void {
     this.exports.rescaleRows(x * 8, count, len, maxOut * 8);
   }
+
+  bornEnvironmentStep(
+    ts: number,
+    tt: number,
+    prev: number,
+    out: number,
+    w: number,
+    wStride: number,
+    count: number,
+    l: number,
+    r: number,
+    d: number,
+    y: number,
+    z: number,
+  ): void {
+    this.exports.bornEnvironmentStep(
+      ts * 8,
+      tt * 8,
+      prev * 8,
+      out * 8,
+      w * 8,
+      wStride,
+      count,
+      l,
+      r,
+      d,
+      y * 8,
+      z * 8,
+    );
+  }
 }
 
 class JavaScriptWorkspace implements Workspace {
@@ -316,6 +379,35 @@ class JavaScriptWorkspace implements Workspace {
       if (m > 0) {
         const inv = 1 / m;
         for (let k = 0; k < len; k++) f[o + k]! *= inv;
+      }
+    }
+  }
+
+  bornEnvironmentStep(
+    ts: number,
+    tt: number,
+    prev: number,
+    out: number,
+    w: number,
+    wStride: number,
+    count: number,
+    l: number,
+    r: number,
+    d: number,
+    y: number,
+    z: number,
+  ): void {
+    for (let b = 0; b < count; b++) {
+      const ob = out + b * l * l;
+      const f0 = this.f64;
+      for (let k = 0; k < l * l; k++) f0[ob + k] = 0;
+      for (let s = 0; s < d; s++) {
+        const weight = this.f64[w + b * wStride + s]!;
+        if (weight === 0) continue;
+        this.gemm(prev + b * r * r, tt + s * r * l, l, y, r, r, l);
+        this.gemm(ts + s * l * r, y, l, z, l, r, l);
+        const f = this.f64;
+        for (let k = 0; k < l * l; k++) f[ob + k]! += weight * f[z + k]!;
       }
     }
   }

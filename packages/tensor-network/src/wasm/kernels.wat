@@ -206,7 +206,7 @@
   )
 
   ;; y[rows x outer] = x[rows x inner] @ m[inner x outer]; x, y contiguous; m row stride ms bytes.
-  (func (export "gemm")
+  (func $gemm (export "gemm")
     (param $x i32) (param $m i32) (param $ms i32) (param $y i32)
     (param $rows i32) (param $inner i32) (param $outer i32)
     (local $i i32) (local $xs i32) (local $ys i32) (local $xp i32) (local $yp i32)
@@ -387,6 +387,73 @@
             (f64.store (local.get $k) (f64.mul (f64.load (local.get $k)) (local.get $inv)))
             (local.set $k (i32.add (local.get $k) (i32.const 8)))
             (br $sl)))))
+      (local.set $b (i32.add (local.get $b) (i32.const 1)))
+      (br $bl)))
+  )
+
+  ;; Per-sample double-layer environment step of a Born MPS with per-sample weights:
+  ;; out_b = sum_s w[b * wStride + s] * T_s R_b T_s^T for b < count, where R_b (r x r) is block b
+  ;; of `prev`, out_b (l x l) block b of `out`, T_s (l x r) at ts + s l r and T_s^T (r x l) at
+  ;; tt + s r l; y (r x l) and z (l x l) are scratch. wStride in entries. One call per site
+  ;; instead of 2 d count small gemm calls and a JavaScript accumulation per sample.
+  (func (export "bornEnvironmentStep")
+    (param $ts i32) (param $tt i32) (param $prev i32) (param $out i32)
+    (param $w i32) (param $wStride i32) (param $count i32)
+    (param $l i32) (param $r i32) (param $d i32) (param $y i32) (param $z i32)
+    (local $b i32) (local $s i32) (local $ws f64) (local $wv v128)
+    (local $ob i32) (local $pb i32) (local $wp i32)
+    (local $ll i32) (local $llb i32) (local $rrb i32) (local $lrb i32) (local $lb i32)
+    (local $k i32) (local $end i32) (local $end2 i32) (local $zp i32)
+    (local.set $ll (i32.mul (local.get $l) (local.get $l)))
+    (local.set $llb (i32.shl (local.get $ll) (i32.const 3)))
+    (local.set $rrb (i32.shl (i32.mul (local.get $r) (local.get $r)) (i32.const 3)))
+    (local.set $lrb (i32.shl (i32.mul (local.get $l) (local.get $r)) (i32.const 3)))
+    (local.set $lb (i32.shl (local.get $l) (i32.const 3)))
+    (block $bd (loop $bl
+      (br_if $bd (i32.ge_u (local.get $b) (local.get $count)))
+      (local.set $ob (i32.add (local.get $out) (i32.mul (local.get $b) (local.get $llb))))
+      (local.set $pb (i32.add (local.get $prev) (i32.mul (local.get $b) (local.get $rrb))))
+      (local.set $wp (i32.add (local.get $w) (i32.shl (i32.mul (local.get $b) (local.get $wStride)) (i32.const 3))))
+      (local.set $end (i32.add (local.get $ob) (local.get $llb)))
+      ;; out_b = 0
+      (local.set $k (local.get $ob))
+      (block $zd (loop $zl
+        (br_if $zd (i32.ge_u (local.get $k) (local.get $end)))
+        (f64.store (local.get $k) (f64.const 0))
+        (local.set $k (i32.add (local.get $k) (i32.const 8)))
+        (br $zl)))
+      (local.set $s (i32.const 0))
+      (block $sd (loop $sl
+        (br_if $sd (i32.ge_u (local.get $s) (local.get $d)))
+        (local.set $ws (f64.load (i32.add (local.get $wp) (i32.shl (local.get $s) (i32.const 3)))))
+        (if (f64.ne (local.get $ws) (f64.const 0))
+          (then
+            ;; y = R_b T_s^T (r x l); z = T_s y (l x l)
+            (call $gemm (local.get $pb)
+              (i32.add (local.get $tt) (i32.mul (local.get $s) (local.get $lrb)))
+              (local.get $lb) (local.get $y) (local.get $r) (local.get $r) (local.get $l))
+            (call $gemm (i32.add (local.get $ts) (i32.mul (local.get $s) (local.get $lrb)))
+              (local.get $y) (local.get $lb) (local.get $z) (local.get $l) (local.get $r) (local.get $l))
+            ;; out_b += ws z, two entries at a time
+            (local.set $wv (f64x2.splat (local.get $ws)))
+            (local.set $k (local.get $ob))
+            (local.set $zp (local.get $z))
+            (local.set $end2 (i32.sub (local.get $end) (i32.const 8)))
+            (block $ad (loop $al
+              (br_if $ad (i32.ge_u (local.get $k) (local.get $end2)))
+              (v128.store (local.get $k)
+                (f64x2.add (v128.load (local.get $k))
+                  (f64x2.mul (local.get $wv) (v128.load (local.get $zp)))))
+              (local.set $k (i32.add (local.get $k) (i32.const 16)))
+              (local.set $zp (i32.add (local.get $zp) (i32.const 16)))
+              (br $al)))
+            (if (i32.lt_u (local.get $k) (local.get $end))
+              (then
+                (f64.store (local.get $k)
+                  (f64.add (f64.load (local.get $k))
+                    (f64.mul (local.get $ws) (f64.load (local.get $zp)))))))))
+        (local.set $s (i32.add (local.get $s) (i32.const 1)))
+        (br $sl)))
       (local.set $b (i32.add (local.get $b) (i32.const 1)))
       (br $bl)))
   )
