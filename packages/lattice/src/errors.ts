@@ -4,6 +4,7 @@
  */
 import { invalidArgument } from '@latticediff/tensor-network';
 
+export { assertKnownOptions } from '@latticediff/tensor-network';
 export { invalidArgument };
 
 /** Checks that `value` is an integer in [min, max]. */

@@ -3,7 +3,7 @@
  * axis (open, cylinder, torus), ordered column by column (default) or row by row.
  */
 import type { Configuration, Geometry } from './contract';
-import { assertInteger, invalidArgument } from './errors';
+import { assertInteger, assertKnownOptions, invalidArgument } from './errors';
 
 /**
  * Largest number of sites of a geometry (2^22): beyond it the coordinate tables and a single
@@ -111,7 +111,12 @@ export function chain(length: number, options: { periodic?: boolean } = {}): Geo
   if (length > MAX_LATTICE_SITES) {
     invalidArgument('chain', 'length', length, `an integer <= ${MAX_LATTICE_SITES} (sites)`);
   }
+  if (typeof options !== 'object' || options === null) {
+    invalidArgument('chain', 'options', options, 'an options object { periodic? }');
+  }
+  assertKnownOptions('chain', options, ['periodic']);
   const periodic = options.periodic ?? false;
+  if (typeof periodic !== 'boolean') invalidArgument('chain', 'periodic', periodic, 'a boolean');
   const coordinates = new Int32Array(length);
   for (let i = 0; i < length; i++) coordinates[i] = i;
   return new LatticeGeometry(
@@ -130,6 +135,7 @@ export function squareLattice(options: SquareLatticeOptions): Geometry {
   if (typeof options !== 'object' || options === null) {
     invalidArgument(fn, 'options', options, 'an options object { lx, ly, boundary?, order? }');
   }
+  assertKnownOptions(fn, options, ['lx', 'ly', 'boundary', 'order']);
   const { lx, ly } = options;
   assertInteger(fn, 'lx', lx, 1);
   assertInteger(fn, 'ly', ly, 1);

@@ -23,6 +23,7 @@ import {
   enumerateConfigurations,
   exactByEnumeration,
 } from './enumerate';
+import { assertKnownOptions, invalidArgument } from './errors';
 import { mpsLogNormalization } from './mps-evaluate';
 import { describeParameterSpec } from './parameters';
 
@@ -179,10 +180,25 @@ export function describeLatticeModel<P extends ParameterValues>(
   model: LatticeModel<P>,
   options: DescribeLatticeModelOptions<P>,
 ): void {
+  const fn = 'describeLatticeModel';
+  if (typeof options !== 'object' || options === null) {
+    invalidArgument(fn, 'options', options, 'an options object { paramGrid, ... }');
+  }
+  assertKnownOptions(fn, options, [
+    'paramGrid',
+    'referenceEnergy',
+    'referenceAllowed',
+    'maxEnumerationSites',
+    'walkSteps',
+    'invalidParameters',
+    'seed',
+  ]);
   const maxEnumerationSites = options.maxEnumerationSites ?? 14;
   const walkSteps = options.walkSteps ?? 300;
   const seed = options.seed ?? 1;
-  if (options.paramGrid.length === 0) throw new Error('describeLatticeModel: paramGrid is empty');
+  if (!Array.isArray(options.paramGrid) || options.paramGrid.length === 0) {
+    invalidArgument(fn, 'paramGrid', options.paramGrid, 'a non-empty array of parameter sets');
+  }
 
   describe(`lattice model \`${model.id}\` conforms to the contract v1`, () => {
     it('declares the contract version, an id, a description and a valid parameter schema', () => {

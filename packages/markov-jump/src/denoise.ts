@@ -228,7 +228,7 @@ export async function denoiseInPool(
   const fn = 'denoiseInPool';
   assertNoise(fn, noise);
   assertDataMPS(fn, mps, noise);
-  assertOptions(fn, options, '{ noisy, time, seed }');
+  assertOptions(fn, options, '{ noisy, time, seed }', ['noisy', 'time', 'seed']);
   assertTime(fn, 'time', options.time);
   if (!pool || typeof pool.sampleConditional !== 'function') {
     invalidArgument(fn, 'pool', pool, 'a SamplerPool from createSamplerPool');
@@ -271,7 +271,13 @@ export function denoise(mps: MPS, noise: NoiseProcess, options: DenoiseOptions):
   const fn = 'denoise';
   assertNoise(fn, noise);
   assertDataMPS(fn, mps, noise);
-  assertOptions(fn, options, '{ noisy, time, targetTime?, seed, method? }');
+  assertOptions(fn, options, '{ noisy, time, targetTime?, seed, method? }', [
+    'noisy',
+    'time',
+    'targetTime',
+    'seed',
+    'method',
+  ]);
   const { time } = options;
   const target = options.targetTime ?? 0;
   assertTime(fn, 'time', time);
@@ -334,7 +340,12 @@ export function denoiseAncestral(
   const fn = 'denoiseAncestral';
   assertNoise(fn, noise);
   assertDataMPS(fn, mps, noise);
-  assertOptions(fn, options, '{ noisy, times, seed, method? }');
+  assertOptions(fn, options, '{ noisy, times, seed, method? }', [
+    'noisy',
+    'times',
+    'seed',
+    'method',
+  ]);
   const times = readTimes(fn, options.times);
   const method = readMethod(fn, mps, options.method);
   const rng = toRandom(fn, options.seed);
@@ -397,7 +408,7 @@ export function generate(mps: MPS, noise: NoiseProcess, options: GenerateOptions
   const fn = 'generate';
   assertNoise(fn, noise);
   assertDataMPS(fn, mps, noise);
-  assertOptions(fn, options, '{ count, time | times, seed }');
+  assertOptions(fn, options, '{ count, time | times, seed }', ['count', 'time', 'times', 'seed']);
   assertInteger(fn, 'count', options.count, 0);
   const times = options.times === undefined ? null : readTimes(fn, options.times);
   const T = times === null ? options.time : times[0];

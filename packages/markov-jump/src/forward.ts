@@ -7,7 +7,7 @@
 import { type ConfigurationsInput, MPS, type SeedOrGenerator } from '@latticediff/tensor-network';
 import { assertNoise, type NoiseProcess, propagator } from './noise';
 import { readStates } from './states';
-import { assertOptions, assertTime, invalidArgument, toRandom } from './validate';
+import { assertMPS, assertOptions, assertTime, invalidArgument, toRandom } from './validate';
 
 /** A batch of configurations (digits row-major, `count` rows of `length`). */
 export interface StateBatch {
@@ -43,7 +43,7 @@ export function addNoise(
 ): StateBatch {
   const fn = 'addNoise';
   assertNoise(fn, noise);
-  assertOptions(fn, options, '{ time, seed, fromTime? }');
+  assertOptions(fn, options, '{ time, seed, fromTime? }', ['time', 'seed', 'fromTime']);
   const { time } = options;
   const fromTime = options.fromTime ?? 0;
   const length = inferLength(fn, configurations);
@@ -109,24 +109,18 @@ export function inferLength(fn: string, input: ConfigurationsInput): number {
   return length;
 }
 
-/** Checks the data MPS against the noise (sites share d = noise.dataDim). */
+/**
+ * Checks the data MPS against the noise (sites share d = noise.dataDim). An MPS of another
+ * installed copy of @latticediff/tensor-network is accepted (brand and structure checked by
+ * `assertMPS`; it is only read through its public fields).
+ */
 export function assertDataMPS(fn: string, mps: unknown, noise: NoiseProcess): asserts mps is MPS {
-  if (!(mps instanceof MPS)) {
-    if (
-      typeof mps !== 'object' ||
-      mps === null ||
-      !('tensors' in mps) ||
-      !('physicalDims' in mps)
-    ) {
-      invalidArgument(fn, 'mps', mps, 'an MPS');
-    }
-  }
-  const m = mps as MPS;
-  if (!m.physicalDims.every((x) => x === noise.dataDim)) {
+  assertMPS(fn, mps);
+  if (!mps.physicalDims.every((x) => x === noise.dataDim)) {
     invalidArgument(
       fn,
       'mps',
-      `physicalDims [${m.physicalDims.slice(0, 8).join(', ')}${m.length > 8 ? ', ...' : ''}]`,
+      `physicalDims [${mps.physicalDims.slice(0, 8).join(', ')}${mps.length > 8 ? ', ...' : ''}]`,
       `an MPS whose every site has the noise's data dimension ${noise.dataDim}`,
     );
   }
@@ -167,7 +161,7 @@ export function noisedMPS(mps: MPS, noise: NoiseProcess, options: { time: number
   const fn = 'noisedMPS';
   assertNoise(fn, noise);
   assertDataMPS(fn, mps, noise);
-  assertOptions(fn, options, '{ time }');
+  assertOptions(fn, options, '{ time }', ['time']);
   assertTime(fn, 'time', options.time);
   if (mps.kind !== 'linear') {
     invalidArgument(

@@ -6,7 +6,7 @@
  * with an extra absorbing state (mask) have `stateDim = dataDim + 1`.
  */
 import { matrixExponential } from './expm';
-import { assertTime, invalidArgument } from './validate';
+import { assertOptions, assertTime, invalidArgument } from './validate';
 
 /** The kinds of noise: closed-form uniform and mask propagators, or a validated user matrix. */
 export type NoiseKind = 'uniform' | 'mask' | 'custom';
@@ -52,8 +52,7 @@ export interface RateNoiseOptions {
  */
 export function uniformNoise(options: RateNoiseOptions): NoiseProcess {
   const fn = 'uniformNoise';
-  if (typeof options !== 'object' || options === null)
-    invalidArgument(fn, 'options', options, 'an options object { physicalDim, rate? }');
+  assertOptions(fn, options, '{ physicalDim, rate? }', ['physicalDim', 'rate']);
   const d = options.physicalDim;
   const rate = options.rate ?? 1;
   assertDim(fn, 'physicalDim', d);
@@ -71,8 +70,7 @@ export function uniformNoise(options: RateNoiseOptions): NoiseProcess {
  */
 export function maskNoise(options: RateNoiseOptions): NoiseProcess {
   const fn = 'maskNoise';
-  if (typeof options !== 'object' || options === null)
-    invalidArgument(fn, 'options', options, 'an options object { physicalDim, rate? }');
+  assertOptions(fn, options, '{ physicalDim, rate? }', ['physicalDim', 'rate']);
   const d = options.physicalDim;
   const rate = options.rate ?? 1;
   assertDim(fn, 'physicalDim', d);
@@ -155,6 +153,7 @@ export function rateMatrixNoise(
       );
     }
   }
+  assertOptions(fn, options, '{ dataDim? }', ['dataDim']);
   const dataDim = options.dataDim ?? D;
   if (!Number.isInteger(dataDim) || dataDim < 2 || dataDim > D) {
     invalidArgument(fn, 'dataDim', dataDim, `an integer in [2, ${D}]`);

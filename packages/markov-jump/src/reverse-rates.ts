@@ -33,7 +33,7 @@ export interface ProbabilityRatiosResult {
 function readInputs(fn: string, mps: MPS, noise: NoiseProcess, options: NoisedEvaluationOptions) {
   assertNoise(fn, noise);
   assertDataMPS(fn, mps, noise);
-  assertOptions(fn, options, '{ time, configurations }');
+  assertOptions(fn, options, '{ time, configurations }', ['time', 'configurations']);
   assertTime(fn, 'time', options.time);
   const length = inferLength(fn, options.configurations);
   if (length !== mps.length) {

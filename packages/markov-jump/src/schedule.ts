@@ -4,7 +4,7 @@
  * reverse process, t_K = t(1) > t((K-1)/K) > ... > t(0) = 0. (A time-dependent rate beta(s) is
  * the same thing: t(s) = integral of beta.)
  */
-import { assertInteger, invalidArgument } from './validate';
+import { assertInteger, assertOptions, invalidArgument } from './validate';
 
 /** A noise-time schedule t(s), s in [0, 1]. */
 export interface TimeSchedule {
@@ -29,8 +29,7 @@ function checkPosition(fn: string, s: unknown): asserts s is number {
 /** Linear schedule t(s) = s T. */
 export function linearSchedule(options: { endTime: number }): TimeSchedule {
   const fn = 'linearSchedule';
-  if (typeof options !== 'object' || options === null)
-    invalidArgument(fn, 'options', options, 'an options object { endTime }');
+  assertOptions(fn, options, '{ endTime }', ['endTime']);
   const { endTime } = options;
   assertPositiveTime(fn, 'endTime', endTime);
   return Object.freeze({
@@ -52,9 +51,7 @@ export function linearSchedule(options: { endTime: number }): TimeSchedule {
  */
 export function geometricSchedule(options: { startTime: number; endTime: number }): TimeSchedule {
   const fn = 'geometricSchedule';
-  if (typeof options !== 'object' || options === null) {
-    invalidArgument(fn, 'options', options, 'an options object { startTime, endTime }');
-  }
+  assertOptions(fn, options, '{ startTime, endTime }', ['startTime', 'endTime']);
   const { startTime, endTime } = options;
   assertPositiveTime(fn, 'startTime', startTime);
   assertPositiveTime(fn, 'endTime', endTime);

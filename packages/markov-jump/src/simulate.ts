@@ -77,7 +77,13 @@ export function simulateReverse(
   const fn = 'simulateReverse';
   assertNoise(fn, noise);
   assertDataMPS(fn, mps, noise);
-  assertOptions(fn, options, '{ noisy, time, targetTime?, seed, maxEvents? }');
+  assertOptions(fn, options, '{ noisy, time, targetTime?, seed, maxEvents? }', [
+    'noisy',
+    'time',
+    'targetTime',
+    'seed',
+    'maxEvents',
+  ]);
   const { time } = options;
   const target = options.targetTime ?? 0;
   assertTime(fn, 'time', time);
@@ -209,7 +215,7 @@ export function tauLeaping(mps: MPS, noise: NoiseProcess, options: TauLeapingOpt
   const fn = 'tauLeaping';
   assertNoise(fn, noise);
   assertDataMPS(fn, mps, noise);
-  assertOptions(fn, options, '{ noisy, times, seed }');
+  assertOptions(fn, options, '{ noisy, times, seed }', ['noisy', 'times', 'seed']);
   const raw = options.times;
   if (raw == null || typeof raw.length !== 'number' || raw.length < 2) {
     invalidArgument(fn, 'times', raw, 'an array of at least two strictly decreasing times >= 0');

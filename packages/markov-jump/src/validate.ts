@@ -1,13 +1,32 @@
 /** Argument checks and seed handling shared by the package (internal). */
-import { invalidArgument, type SeedOrGenerator } from '@latticediff/tensor-network';
+import {
+  assertKnownOptions,
+  invalidArgument,
+  type SeedOrGenerator,
+} from '@latticediff/tensor-network';
 
-export { assertInteger, invalidArgument, toRandom } from '@latticediff/tensor-network';
+export {
+  assertInteger,
+  assertKnownOptions,
+  assertMPS,
+  invalidArgument,
+  toRandom,
+} from '@latticediff/tensor-network';
 
-/** Checks an options object. */
-export function assertOptions(functionName: string, options: unknown, shape: string): void {
+/**
+ * Checks an options object: an object (described by `shape` in the error) with no property
+ * outside `known`, so that a misspelt option is refused instead of ignored.
+ */
+export function assertOptions(
+  functionName: string,
+  options: unknown,
+  shape: string,
+  known: readonly string[],
+): void {
   if (typeof options !== 'object' || options === null) {
     invalidArgument(functionName, 'options', options, `an options object ${shape}`);
   }
+  assertKnownOptions(functionName, options, known);
 }
 
 /** Checks a time: a finite number >= 0. */

@@ -15,7 +15,7 @@
  */
 
 import { invalidArgument, toRandom } from '@latticediff/lattice';
-import { MPS, type SeedOrGenerator } from '@latticediff/tensor-network';
+import { assertKnownOptions, MPS, type SeedOrGenerator } from '@latticediff/tensor-network';
 
 /** Largest N of {@link fredkinExact} and {@link sampleFredkin} (memory ~ N^2 bytes). */
 export const MAX_EXACT_SITES = 10_000;
@@ -30,10 +30,16 @@ export interface FredkinSize {
   readonly c: number;
 }
 
-function checkSize(functionName: string, options: FredkinSize, maxSites: number): void {
+function checkSize(
+  functionName: string,
+  options: FredkinSize,
+  maxSites: number,
+  known: readonly string[] = ['sites', 'c'],
+): void {
   if (typeof options !== 'object' || options === null) {
     invalidArgument(functionName, 'options', options, 'an object { sites, c }');
   }
+  assertKnownOptions(functionName, options, known);
   const { sites, c } = options;
   if (typeof sites !== 'number' || !Number.isInteger(sites) || sites < 2 || sites % 2 !== 0) {
     invalidArgument(functionName, 'sites', sites, 'an even integer >= 2');
@@ -277,7 +283,7 @@ export interface SampleFredkinOptions extends FredkinSize {
  */
 export function sampleFredkin(options: SampleFredkinOptions): { data: Uint8Array; count: number } {
   const fn = 'sampleFredkin';
-  checkSize(fn, options, MAX_EXACT_SITES);
+  checkSize(fn, options, MAX_EXACT_SITES, ['sites', 'c', 'count', 'seed']);
   const { sites: n, c, count } = options;
   if (typeof count !== 'number' || !Number.isInteger(count) || count < 0) {
     invalidArgument(fn, 'count', count, 'a non-negative integer');

@@ -3,7 +3,7 @@
  * Metropolis acceptance of the cluster flip.
  */
 import { type Configuration, type Geometry, invalidArgument } from '@latticediff/lattice';
-import type { RandomGenerator } from '@latticediff/tensor-network';
+import { assertKnownOptions, type RandomGenerator } from '@latticediff/tensor-network';
 
 /** Result of one Wolff update (the contract's ClusterMoveResult). */
 export interface WolffResult {
@@ -51,6 +51,10 @@ export function createWolffUpdate(
   geometry: Geometry,
   options: { coupling: number; field: number; beta: number },
 ): WolffUpdate {
+  if (typeof options !== 'object' || options === null) {
+    invalidArgument('createWolffUpdate', 'options', options, 'an object { coupling, field, beta }');
+  }
+  assertKnownOptions('createWolffUpdate', options, ['coupling', 'field', 'beta']);
   const { coupling: J, field: h, beta } = options;
   if (!(J > 0) || !Number.isFinite(J)) {
     invalidArgument(

@@ -9,8 +9,13 @@
  * Fortuin-Kasteleyn argument), so the update satisfies detailed balance with respect to
  * exp(-beta E).
  */
-import type { ClusterMoveResult, Configuration, Geometry } from '@latticediff/lattice';
-import type { RandomGenerator } from '@latticediff/tensor-network';
+import {
+  type ClusterMoveResult,
+  type Configuration,
+  type Geometry,
+  invalidArgument,
+} from '@latticediff/lattice';
+import { assertKnownOptions, type RandomGenerator } from '@latticediff/tensor-network';
 
 /** Neighbour lists with multiplicity in CSR form: neighbours of i are `neighbours[offsets[i]..offsets[i+1])`. */
 export interface NeighbourTable {
@@ -45,6 +50,11 @@ export function createPottsWolffUpdate(
   geometry: Geometry,
   options: { q: number; coupling: number; field: number; beta: number },
 ): PottsWolffUpdate {
+  const fn = 'createPottsWolffUpdate';
+  if (typeof options !== 'object' || options === null) {
+    invalidArgument(fn, 'options', options, 'an object { q, coupling, field, beta }');
+  }
+  assertKnownOptions(fn, options, ['q', 'coupling', 'field', 'beta']);
   const { q, coupling: J, field: h, beta } = options;
   const n = geometry.sites;
   const { offsets, neighbours } = neighbourTable(geometry);

@@ -1,6 +1,11 @@
+import { cpSync, mkdtempSync, realpathSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { enumerateConfigurations } from '@latticediff/lattice';
 import { fredkinModel } from '@latticediff/model-fredkin';
 import {
+  InvalidArgumentError,
   logProbabilities,
   type MPS,
   randomMPS,
@@ -111,5 +116,88 @@ describe('MPSTrainer', () => {
     );
     expect(() => MPSTrainer.restore('{"format":"other"}')).toThrow(/latticediff.trainer/);
     expect(() => MPSTrainer.restore('not json')).toThrow(/`text` passed to `MPSTrainer.restore`/);
+  });
+});
+
+describe('MPSTrainer: misspelt options and MPS from another copy of tensor-network', () => {
+  const m = randomMPS({ length: 4, bondDim: 2, seed: 1 });
+  const batch = { data: new Int32Array(8).map((_, k) => k % 2), count: 2 };
+
+  it.each([
+    ['MPSTrainer', 'learningrate', () => new MPSTrainer(m, { learningrate: 0.1 } as never)],
+    [
+      'MPSTrainer',
+      'parameterization',
+      () => new MPSTrainer(m, { parameterization: 'square' } as never),
+    ],
+    [
+      'MPSTrainer.epoch',
+      'batchsize',
+      () => new MPSTrainer(m).epoch(batch, { seed: 1, batchsize: 1 } as never),
+    ],
+    ['MPSTrainer.epoch', 'seeed', () => new MPSTrainer(m).epoch(batch, { seeed: 1 } as never)],
+    [
+      'MPSTrainer.stepVariational',
+      'sample',
+      () =>
+        new MPSTrainer(m).stepVariational((b) => new Float64Array(b.count), {
+          beta: 1,
+          sample: 10,
+          seed: 1,
+        } as never),
+    ],
+  ] as [string, string, () => unknown][])('%s refuses `%s`', (name, key, call) => {
+    let caught: unknown;
+    try {
+      call();
+    } catch (error) {
+      caught = error;
+    }
+    expect(InvalidArgumentError.isInstance(caught)).toBe(true);
+    const error = caught as InvalidArgumentError;
+    expect(error.functionName).toBe(name);
+    expect(error.argument).toBe(`options.${key}`);
+    expect(error.message).toContain(`\`${name}\` has no option \`${key}\``);
+  });
+
+  it('refuses non-object options and a plain object as `initial`', () => {
+    expect(() => new MPSTrainer(m, null as never)).toThrow(/`options` passed to `MPSTrainer`/);
+    expect(() => new MPSTrainer(m).epoch(batch, 1 as never)).toThrow(/`options`/);
+    const plain = { kind: 'linear', length: 4, physicalDims: m.physicalDims, tensors: m.tensors };
+    expect(() => new MPSTrainer(plain as never)).toThrow(
+      /`initial` passed to `MPSTrainer` must be an MPS \(from MPS.fromTensors/,
+    );
+  });
+
+  it('trains an MPS made by a second installed copy exactly as its local twin', async () => {
+    // copy the built package into a temporary node_modules: its MPS class is a different one
+    const here = dirname(fileURLToPath(import.meta.url));
+    const installed = realpathSync(join(here, '../node_modules/@latticediff/tensor-network'));
+    const root = mkdtempSync(join(tmpdir(), 'latticediff-second-copy-'));
+    try {
+      const target = join(root, 'node_modules', '@latticediff', 'tensor-network');
+      cpSync(join(installed, 'dist'), join(target, 'dist'), { recursive: true });
+      cpSync(join(installed, 'package.json'), join(target, 'package.json'));
+      const url = pathToFileURL(join(target, 'dist', 'index.js')).href;
+      const other = (await import(
+        /* @vite-ignore */ url
+      )) as typeof import('@latticediff/tensor-network');
+      const foreign = other.MPS.fromTensors(
+        m.tensors.map((data, i) => ({ shape: m.siteShape(i), data })),
+      ) as unknown as MPS;
+      expect(foreign.constructor).not.toBe(m.constructor);
+      const a = new MPSTrainer(foreign, { learningRate: 0.05 });
+      const b = new MPSTrainer(m, { learningRate: 0.05 });
+      for (let e = 0; e < 3; e++) {
+        expect(a.epoch(batch, { batchSize: 1, seed: e })).toBe(
+          b.epoch(batch, { batchSize: 1, seed: e }),
+        );
+      }
+      a.mps.tensors.forEach((t, i) => {
+        expect(Array.from(t)).toEqual(Array.from(b.mps.tensors[i]!));
+      });
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 });

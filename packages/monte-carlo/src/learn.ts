@@ -8,9 +8,12 @@
 import {
   assertFinite,
   assertInteger,
+  assertKnownOptions,
+  assertMPS,
   type ConfigurationBatch,
   deserializeMPS,
   InvalidArgumentError,
+  invalidArgument,
   logProbabilities,
   MPS,
   type MPSKind,
@@ -70,7 +73,10 @@ export class MPSTrainer {
 
   constructor(initial: MPS, options: TrainerOptions = {}) {
     const fn = 'MPSTrainer';
-    if (!(initial instanceof MPS)) throw invalid(fn, 'initial', initial, 'an MPS');
+    // an MPS of another installed copy of tensor-network is accepted (brand and structure are
+    // checked); it is only read through its public fields
+    assertMPS(fn, initial, 'initial');
+    checkOptions(fn, options, ['learningRate', 'beta1', 'beta2', 'epsilon', 'parametrization']);
     this.learningRate = options.learningRate ?? 0.02;
     this.beta1 = options.beta1 ?? 0.9;
     this.beta2 = options.beta2 ?? 0.999;
@@ -121,6 +127,7 @@ export class MPSTrainer {
    */
   epoch(data: ConfigurationBatch, options: { batchSize?: number; seed: SeedOrGenerator }): number {
     const fn = 'MPSTrainer.epoch';
+    checkOptions(fn, options, ['batchSize', 'seed']);
     const n = this.physicalDims.length;
     const batchSize = options.batchSize ?? 256;
     assertInteger(fn, 'batchSize', batchSize, 1);
@@ -167,6 +174,7 @@ export class MPSTrainer {
     options: { beta: number; samples: number; seed: SeedOrGenerator },
   ): StepReport {
     const fn = 'MPSTrainer.stepVariational';
+    checkOptions(fn, options, ['beta', 'samples', 'seed']);
     assertFinite(fn, 'beta', options.beta);
     assertInteger(fn, 'samples', options.samples, 1);
     const rng = toRandom(fn, options.seed);
@@ -309,6 +317,14 @@ export class MPSTrainer {
     trainer.steps = Number(state.steps);
     return trainer;
   }
+}
+
+/** Checks an options object: an object with no property outside `known` (misspelt names are refused). */
+function checkOptions(fn: string, options: unknown, known: readonly string[]): void {
+  if (typeof options !== 'object' || options === null) {
+    invalidArgument(fn, 'options', options, 'an options object');
+  }
+  assertKnownOptions(fn, options, known);
 }
 
 function encode(p: Parametrization, a: Float64Array): Float64Array {

@@ -1,3 +1,7 @@
+import { cpSync, mkdtempSync, realpathSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import {
   InvalidArgumentError,
   logProbabilities,
@@ -177,5 +181,82 @@ describe('trainBornSweeps', () => {
     const c = initialBornMPS({ length: 6, seed: 6 });
     expect(a.tensors).toEqual(b.tensors);
     expect(a.tensors).not.toEqual(c.tensors);
+  });
+});
+
+describe('trainBornSweeps and initialBornMPS: misspelt options and MPS from another copy', () => {
+  const init = initialBornMPS({ length: 8, seed: 3 });
+  const small = { data: batch.data.subarray(0, 200 * 8), count: 200 };
+
+  it.each([
+    [
+      'trainBornSweeps',
+      'maxBondDims',
+      () => trainBornSweeps(init, small, { sweeps: 1, maxBondDim: 4, maxBondDims: 8 } as never),
+    ],
+    [
+      'trainBornSweeps',
+      'patiense',
+      () => trainBornSweeps(init, small, { sweeps: 1, maxBondDim: 4, patiense: 2 } as never),
+    ],
+    [
+      'trainBornSweeps',
+      'onsweep',
+      () => trainBornSweeps(init, small, { sweeps: 1, maxBondDim: 4, onsweep: () => {} } as never),
+    ],
+    ['initialBornMPS', 'nosie', () => initialBornMPS({ length: 4, seed: 1, nosie: 0.5 } as never)],
+    ['initialBornMPS', 'seeed', () => initialBornMPS({ length: 4, seeed: 1 } as never)],
+  ] as [string, string, () => unknown][])('%s refuses `%s`', (name, key, call) => {
+    let caught: unknown;
+    try {
+      call();
+    } catch (error) {
+      caught = error;
+    }
+    expect(InvalidArgumentError.isInstance(caught)).toBe(true);
+    const error = caught as InvalidArgumentError;
+    expect(error.functionName).toBe(name);
+    expect(error.argument).toBe(`options.${key}`);
+    expect(error.message).toContain(`\`${name}\` has no option \`${key}\``);
+  });
+
+  it('refuses a plain object as the MPS', () => {
+    const plain = {
+      kind: 'born',
+      length: 8,
+      physicalDims: init.physicalDims,
+      tensors: init.tensors,
+    };
+    expect(() => trainBornSweeps(plain as never, small, { sweeps: 1, maxBondDim: 4 })).toThrow(
+      /`mps` passed to `trainBornSweeps` must be an MPS \(from MPS.fromTensors/,
+    );
+  });
+
+  it('trains an MPS made by a second installed copy exactly as its local twin', async () => {
+    // copy the built package into a temporary node_modules: its MPS class is a different one
+    const here = dirname(fileURLToPath(import.meta.url));
+    const installed = realpathSync(join(here, '../node_modules/@latticediff/tensor-network'));
+    const root = mkdtempSync(join(tmpdir(), 'latticediff-second-copy-'));
+    try {
+      const target = join(root, 'node_modules', '@latticediff', 'tensor-network');
+      cpSync(join(installed, 'dist'), join(target, 'dist'), { recursive: true });
+      cpSync(join(installed, 'package.json'), join(target, 'package.json'));
+      const url = pathToFileURL(join(target, 'dist', 'index.js')).href;
+      const other = (await import(
+        /* @vite-ignore */ url
+      )) as typeof import('@latticediff/tensor-network');
+      const foreign = other.MPS.fromTensors(
+        init.tensors.map((data, i) => ({ shape: init.siteShape(i), data })),
+        { kind: 'born' },
+      ) as unknown as MPS;
+      expect(foreign.constructor).not.toBe(init.constructor);
+      const options = { sweeps: 2, maxBondDim: 4, cutoff: 0 };
+      const a = trainBornSweeps(foreign, small, options);
+      const b = trainBornSweeps(init, small, options);
+      expect(a.history.map((h) => h.nll)).toEqual(b.history.map((h) => h.nll));
+      expect(a.mps.tensors).toEqual(b.mps.tensors);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 });

@@ -42,6 +42,8 @@
 import {
   assertFinite,
   assertInteger,
+  assertKnownOptions,
+  assertMPS,
   canonicalize,
   invalidArgument,
   logProbabilities,
@@ -260,7 +262,9 @@ export function trainBornSweeps(
   options: SweepTrainingOptions,
 ): SweepTrainingResult {
   const fn = 'trainBornSweeps';
-  if (!(mps instanceof MPS)) invalidArgument(fn, 'mps', mps, 'an MPS');
+  // an MPS of another installed copy of tensor-network is accepted (brand and structure are
+  // checked): it is only read through its public fields, and canonicalize copies it
+  assertMPS(fn, mps);
   if (mps.kind !== 'born') {
     invalidArgument(
       fn,
@@ -274,6 +278,16 @@ export function trainBornSweeps(
   if (typeof options !== 'object' || options === null) {
     invalidArgument(fn, 'options', options, 'an options object { sweeps, maxBondDim, ... }');
   }
+  assertKnownOptions(fn, options, [
+    'sweeps',
+    'maxBondDim',
+    'learningRate',
+    'cutoff',
+    'stepsPerBlock',
+    'validation',
+    'patience',
+    'onSweep',
+  ]);
   const physicalDims = [...mps.physicalDims];
   const batch = validateData(fn, data, physicalDims);
   const { sweeps, maxBondDim, onSweep } = options;
@@ -515,6 +529,7 @@ export function initialBornMPS(options: InitialBornMPSOptions): MPS {
   if (typeof options !== 'object' || options === null) {
     invalidArgument(fn, 'options', options, 'an options object { length, seed, ... }');
   }
+  assertKnownOptions(fn, options, ['length', 'physicalDim', 'bondDim', 'noise', 'seed']);
   const { length } = options;
   const d = options.physicalDim ?? 2;
   const bondDim = options.bondDim ?? 2;

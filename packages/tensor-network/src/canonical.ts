@@ -19,7 +19,7 @@
  */
 import { assertFinite, assertInteger, assertKnownOptions, invalidArgument } from './errors';
 import { lq, matmul, qr, svd } from './linalg';
-import { MPS } from './mps';
+import { assertMPS, MPS } from './mps';
 
 /** Options of {@link canonicalize}. */
 export interface CanonicalizeOptions {
@@ -79,7 +79,7 @@ export interface CompressResult {
 
 /** Throws unless `mps` is a Born MPS; explains why linear MPS are refused. */
 function requireBorn(fn: string, mps: unknown): asserts mps is MPS {
-  if (!(mps instanceof MPS)) invalidArgument(fn, 'mps', mps, 'an MPS');
+  assertMPS(fn, mps);
   if (mps.kind !== 'born') {
     invalidArgument(
       fn,

@@ -39,6 +39,7 @@ export {
   transpose,
 } from './linalg';
 export {
+  assertMPS,
   indexToConfiguration,
   MPS,
   type MPSKind,

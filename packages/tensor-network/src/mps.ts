@@ -25,11 +25,107 @@ export const MAX_MPS_ENTRIES = 2 ** 28;
 /** Largest number of digits (count * sites) of one batch of configurations that a sampler returns (4 GiB). */
 export const MAX_BATCH_ENTRIES = 2 ** 30;
 
-/** Throws an InvalidArgumentError unless `mps` is an {@link MPS} (a plain object would fail deep inside). */
-export function assertMPS(fn: string, mps: unknown, argument = 'mps'): asserts mps is MPS {
-  if (!(mps instanceof MPS)) {
-    invalidArgument(fn, argument, mps, 'an MPS (from MPS.fromTensors, fromDense, randomMPS, ...)');
+/**
+ * Brand of every {@link MPS}, shared by all copies of this package (`Symbol.for`), so that an MPS
+ * made by a second installed copy of @latticediff/tensor-network is recognised where
+ * `instanceof` fails. Its value is {@link MPS_LAYOUT_VERSION}.
+ */
+const MPS_BRAND = Symbol.for('@latticediff/tensor-network/MPS');
+
+/**
+ * Version of the in-memory layout that the brand promises: `kind`, `length`, `physicalDims`,
+ * `bondDims`, `tensors` (row-major [left, physical, right] Float64Arrays) and the methods
+ * `leftDim`, `rightDim` and `siteShape`. A copy with another layout must use another number.
+ */
+const MPS_LAYOUT_VERSION = 1;
+
+const EXPECTED_MPS = 'an MPS (from MPS.fromTensors, fromDense, randomMPS, ...)';
+
+/**
+ * Why `value` is not usable as an MPS, or null when it is: an instance of this copy's class, or
+ * an object with the brand of the same layout version (an MPS of another installed copy of the
+ * package) whose public fields are consistent: kind, length, physical and bond dimensions, one
+ * Float64Array per site of the size its shape gives, and `leftDim`, `siteShape`, `rightDim` and
+ * `maxBondDim` agreeing with them (buffers are sized by these). O(N); the entries are not re-read
+ * (the other copy's factories validated them, and MPS tensors are read-only by contract).
+ */
+function mpsDefect(value: unknown): string | null {
+  if (value instanceof MPS) return null;
+  if (typeof value !== 'object' || value === null) return EXPECTED_MPS;
+  const brand = (value as Record<symbol, unknown>)[MPS_BRAND];
+  if (brand === undefined) return EXPECTED_MPS;
+  if (brand !== MPS_LAYOUT_VERSION) {
+    return `an MPS of a compatible copy of @latticediff/tensor-network (this copy reads layout version ${MPS_LAYOUT_VERSION}, the object has ${String(brand)})`;
   }
+  const m = value as Partial<Record<keyof MPS, unknown>>;
+  const branded = 'an MPS, but this object carries the MPS brand with';
+  if (m.kind !== 'linear' && m.kind !== 'born') return `${branded} kind ${String(m.kind)}`;
+  const n = m.length;
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < 1) return `${branded} length ${n}`;
+  const { physicalDims, bondDims, tensors } = m;
+  if (!Array.isArray(physicalDims) || physicalDims.length !== n) {
+    return `${branded} physicalDims that are not an array of ${n} entries`;
+  }
+  if (!Array.isArray(bondDims) || bondDims.length !== n - 1) {
+    return `${branded} bondDims that are not an array of ${n - 1} entries`;
+  }
+  if (!Array.isArray(tensors) || tensors.length !== n) {
+    return `${branded} tensors that are not an array of ${n} entries`;
+  }
+  for (const method of ['leftDim', 'rightDim', 'siteShape'] as const) {
+    if (typeof m[method] !== 'function') return `${branded} no method ${method}`;
+  }
+  const shaped = value as MPS;
+  let left = 1;
+  let maxBondDim = 1;
+  for (let i = 0; i < n; i++) {
+    const d = physicalDims[i] as unknown;
+    const right = i === n - 1 ? 1 : (bondDims[i] as unknown);
+    if (typeof d !== 'number' || !Number.isInteger(d) || d < 2) {
+      return `${branded} physicalDims[${i}] = ${String(d)}`;
+    }
+    if (typeof right !== 'number' || !Number.isInteger(right) || right < 1) {
+      return `${branded} bondDims[${i}] = ${String(right)}`;
+    }
+    const t = tensors[i] as unknown;
+    if (!(t instanceof Float64Array) || t.length !== left * d * right) {
+      return `${branded} tensors[${i}] not a Float64Array of ${left} * ${d} * ${right} entries`;
+    }
+    // the code here sizes buffers and loops by these methods: they must agree with the fields
+    let shape: unknown;
+    try {
+      shape = [shaped.leftDim(i), shaped.siteShape(i), shaped.rightDim(i)];
+    } catch {
+      shape = undefined;
+    }
+    const [l, s, r] = (shape ?? []) as [unknown, unknown, unknown];
+    if (
+      l !== left ||
+      r !== right ||
+      !Array.isArray(s) ||
+      s.length !== 3 ||
+      s[0] !== left ||
+      s[1] !== d ||
+      s[2] !== right
+    ) {
+      return `${branded} leftDim/siteShape/rightDim of site ${i} that disagree with its dimensions [${left}, ${d}, ${right}]`;
+    }
+    if (right > maxBondDim) maxBondDim = right;
+    left = right;
+  }
+  if (m.maxBondDim !== maxBondDim) {
+    return `${branded} maxBondDim ${String(m.maxBondDim)} (its bonds give ${maxBondDim})`;
+  }
+  return null;
+}
+
+/**
+ * Throws an InvalidArgumentError unless `mps` is an {@link MPS} (see {@link MPS.isMPS}; a plain
+ * object would fail deep inside).
+ */
+export function assertMPS(fn: string, mps: unknown, argument = 'mps'): asserts mps is MPS {
+  const defect = mpsDefect(mps);
+  if (defect !== null) invalidArgument(fn, argument, mps, defect);
 }
 
 /** Refuses batches of `count` configurations of `length` sites beyond {@link MAX_BATCH_ENTRIES}. */
@@ -69,6 +165,16 @@ export class MPS {
     this.physicalDims = Object.freeze(physicalDims);
     this.bondDims = Object.freeze(bondDims);
     this.tensors = Object.freeze(tensors);
+    Object.defineProperty(this, MPS_BRAND, { value: MPS_LAYOUT_VERSION, enumerable: false });
+  }
+
+  /**
+   * True for an MPS of this package, also one made by another installed copy of it (where
+   * `instanceof MPS` is false): an object with the MPS brand of the same layout version whose
+   * dimensions and tensors are consistent. Such an MPS is accepted by every function here.
+   */
+  static isMPS(value: unknown): value is MPS {
+    return mpsDefect(value) === null;
   }
 
   /** Left bond dimension of site i (1 for i = 0). */
@@ -106,6 +212,7 @@ export class MPS {
    */
   static fromTensors(tensors: readonly SiteTensorInput[], options: { kind?: MPSKind } = {}): MPS {
     const fn = 'MPS.fromTensors';
+    assertKindOptions(fn, options);
     const kind = options.kind ?? 'linear';
     if (kind !== 'linear' && kind !== 'born')
       invalidArgument(fn, 'kind', kind, '"linear" or "born"');
@@ -263,6 +370,14 @@ function readSiteTensor(
   );
 }
 
+/** Checks the `{ kind? }` options of the factories: an object with no other property. */
+function assertKindOptions(fn: string, options: unknown): asserts options is { kind?: MPSKind } {
+  if (typeof options !== 'object' || options === null) {
+    invalidArgument(fn, 'options', options, 'an options object { kind? }');
+  }
+  assertKnownOptions(fn, options, ['kind']);
+}
+
 function checkSites(fn: string, length: unknown, physicalDim: unknown): void {
   assertInteger(fn, 'length', length, 1);
   assertInteger(fn, 'physicalDim', physicalDim, 2);
@@ -285,6 +400,7 @@ export function productState(
       'a non-empty array of per-site weight vectors',
     );
   }
+  assertKindOptions(fn, options);
   const kind = options.kind ?? 'linear';
   const tensors = probabilities.map((p, i) => {
     if (!Array.isArray(p) || p.length < 2)
@@ -306,6 +422,7 @@ export function productState(
 /** The uniform distribution over d^N configurations, as a bond-dimension-1 MPS. */
 export function uniformMPS(length: number, physicalDim = 2, options: { kind?: MPSKind } = {}): MPS {
   checkSites('uniformMPS', length, physicalDim);
+  assertKindOptions('uniformMPS', options);
   const row = new Array<number>(physicalDim).fill(1);
   return productState(
     Array.from({ length }, () => row),

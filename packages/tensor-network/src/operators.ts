@@ -11,8 +11,8 @@
  *   network); it is what the exact denoising conditional needs (O = diag(sqrt k(y_i | .))).
  */
 import { compressAs } from './canonical';
-import { assertFinite, invalidArgument } from './errors';
-import { MPS } from './mps';
+import { assertFinite, assertKnownOptions, invalidArgument } from './errors';
+import { assertMPS, MPS } from './mps';
 
 /**
  * A single-site operator, a d_out x d_in matrix: nested arrays `[out][in]`, or a row-major
@@ -122,7 +122,7 @@ function readOperator(
  */
 export function applyProductOperator(mps: MPS, operators: ProductOperatorInput): MPS {
   const fn = 'applyProductOperator';
-  if (!(mps instanceof MPS)) invalidArgument(fn, 'mps', mps, 'an MPS');
+  assertMPS(fn, mps);
   const n = mps.length;
   const single = operators instanceof Float64Array || isNestedMatrix(operators);
   if (!single) {
@@ -377,11 +377,12 @@ export interface ApplyMPOResult {
  */
 export function applyMPO(mps: MPS, mpo: MPO, options: ApplyMPOOptions = {}): ApplyMPOResult {
   const fn = 'applyMPO';
-  if (!(mps instanceof MPS)) invalidArgument(fn, 'mps', mps, 'an MPS');
+  assertMPS(fn, mps);
   if (!(mpo instanceof MPO)) invalidArgument(fn, 'mpo', mpo, 'an MPO (see MPO.fromTensors)');
   if (typeof options !== 'object' || options === null) {
     invalidArgument(fn, 'options', options, 'an options object');
   }
+  assertKnownOptions(fn, options, ['maxBondDim', 'cutoff']);
   const n = mps.length;
   if (mpo.length !== n) {
     invalidArgument(

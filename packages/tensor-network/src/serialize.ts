@@ -7,8 +7,8 @@
  * Works unchanged in Node and in browsers: no `node:` imports, no `Buffer`; bytes are produced
  * with an explicit little-endian `DataView`, base64 and CRC-32 are implemented here.
  */
-import { FormatError, invalidArgument } from './errors';
-import { MPS, type MPSKind } from './mps';
+import { assertKnownOptions, FormatError, invalidArgument } from './errors';
+import { assertMPS, MPS, type MPSKind } from './mps';
 
 /** Value of the `format` field of every MPS file. */
 export const MPS_FILE_FORMAT = 'latticediff.mps';
@@ -82,10 +82,11 @@ export interface DeserializedMPS {
  */
 export function serializeMPS(mps: MPS, options: SerializeMPSOptions = {}): string {
   const fn = 'serializeMPS';
-  if (!(mps instanceof MPS)) invalidArgument(fn, 'mps', mps, 'an MPS');
+  assertMPS(fn, mps);
   if (typeof options !== 'object' || options === null) {
     invalidArgument(fn, 'options', options, 'an options object');
   }
+  assertKnownOptions(fn, options, ['metadata']);
   const metadata = options.metadata;
   if (metadata !== undefined) {
     if (!isPlainObject(metadata)) invalidArgument(fn, 'metadata', metadata, 'a plain JSON object');

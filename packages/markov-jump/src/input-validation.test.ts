@@ -1,0 +1,205 @@
+import {
+  InvalidArgumentError,
+  logNormalization,
+  type MPS,
+  randomMPS,
+} from '@latticediff/tensor-network';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { denoise, denoiseAncestral, denoiseInPool, generate } from './denoise';
+import { addNoise, noisedMPS } from './forward';
+import { maskNoise, rateMatrixNoise, uniformNoise } from './noise';
+import { noisedLogProbabilities, probabilityRatios, reverseRates } from './reverse-rates';
+import { geometricSchedule, linearSchedule } from './schedule';
+import { simulateReverse, tauLeaping } from './simulate';
+import { importSecondCopy } from './testing/second-copy';
+
+/** The InvalidArgumentError thrown by `f` (fails the test if `f` throws anything else). */
+function invalidArgumentOf(f: () => unknown): InvalidArgumentError {
+  try {
+    f();
+  } catch (error) {
+    expect(InvalidArgumentError.isInstance(error)).toBe(true);
+    return error as InvalidArgumentError;
+  }
+  throw new Error('expected an InvalidArgumentError');
+}
+
+const mps = randomMPS({ length: 4, bondDim: 2, seed: 1 });
+const noise = uniformNoise({ physicalDim: 2 });
+const noisy = [
+  [0, 1, 1, 0],
+  [1, 1, 0, 0],
+];
+
+describe('misspelt options are refused, naming the function and the option', () => {
+  // each call is valid except for one misspelt (or foreign) option name
+  const cases: [string, string, () => unknown][] = [
+    ['uniformNoise', 'rat', () => uniformNoise({ physicalDim: 2, rat: 2 } as never)],
+    ['maskNoise', 'rates', () => maskNoise({ physicalDim: 2, rates: 2 } as never)],
+    [
+      'rateMatrixNoise',
+      'datadim',
+      () =>
+        rateMatrixNoise(
+          [
+            [-1, 1],
+            [1, -1],
+          ],
+          { datadim: 2 } as never,
+        ),
+    ],
+    [
+      'addNoise',
+      'fromtime',
+      () => addNoise(noise, noisy, { time: 1, seed: 1, fromtime: 0.5 } as never),
+    ],
+    ['noisedMPS', 'tiem', () => noisedMPS(mps, noise, { tiem: 1 } as never)],
+    [
+      'denoise',
+      'targetTim',
+      () => denoise(mps, noise, { noisy, time: 1, seed: 1, targetTim: 0.5 } as never),
+    ],
+    [
+      'denoiseAncestral',
+      'methd',
+      () =>
+        denoiseAncestral(mps, noise, {
+          noisy,
+          times: [1, 0.5, 0],
+          seed: 1,
+          methd: 'bridge',
+        } as never),
+    ],
+    ['generate', 'seeed', () => generate(mps, noise, { count: 2, time: 1, seeed: 1 } as never)],
+    [
+      'generate',
+      'noise',
+      () => generate(mps, noise, { count: 2, time: 1, seed: 1, noise } as never),
+    ],
+    [
+      'noisedLogProbabilities',
+      'config',
+      () => noisedLogProbabilities(mps, noise, { time: 1, config: noisy } as never),
+    ],
+    [
+      'probabilityRatios',
+      'times',
+      () => probabilityRatios(mps, noise, { time: 1, configurations: noisy, times: [1] } as never),
+    ],
+    [
+      'reverseRates',
+      'Time',
+      () => reverseRates(mps, noise, { Time: 1, configurations: noisy } as never),
+    ],
+    ['linearSchedule', 'endtime', () => linearSchedule({ endtime: 1 } as never)],
+    [
+      'geometricSchedule',
+      'steps',
+      () => geometricSchedule({ startTime: 0.1, endTime: 1, steps: 4 } as never),
+    ],
+    [
+      'simulateReverse',
+      'maxEvent',
+      () => simulateReverse(mps, noise, { noisy, time: 1, seed: 1, maxEvent: 10 } as never),
+    ],
+    [
+      'tauLeaping',
+      'step',
+      () => tauLeaping(mps, noise, { noisy, times: [1, 0], seed: 1, step: 0.1 } as never),
+    ],
+  ];
+  it.each(cases)('%s refuses `%s`', (name, key, call) => {
+    const error = invalidArgumentOf(call);
+    expect(error.functionName).toBe(name);
+    expect(error.argument).toBe(`options.${key}`);
+    expect(error.message).toContain(`\`${name}\` has no option \`${key}\``);
+  });
+
+  it('denoiseInPool refuses `targetTime` (it only denoises to time 0) before looking at the pool', async () => {
+    const call = denoiseInPool(null as never, mps, noise, {
+      noisy,
+      time: 1,
+      seed: 1,
+      targetTime: 0.5,
+    } as never);
+    await expect(call).rejects.toSatisfy(
+      (error) =>
+        InvalidArgumentError.isInstance(error) &&
+        error.argument === 'options.targetTime' &&
+        error.message.includes('`denoiseInPool` has no option `targetTime`'),
+    );
+  });
+
+  it('options whose value is undefined are allowed, and non-objects are refused naming `options`', () => {
+    expect(uniformNoise({ physicalDim: 2, rate: undefined }).rate).toBe(1);
+    const spelled = { noisy, time: 1, seed: 4, targetTime: undefined, rogue: undefined };
+    expect(denoise(mps, noise, spelled as never).count).toBe(2);
+    for (const call of [
+      () => uniformNoise(null as never),
+      () =>
+        rateMatrixNoise(
+          [
+            [-1, 1],
+            [1, -1],
+          ],
+          3 as never,
+        ),
+      () => linearSchedule('fast' as never),
+      () => noisedMPS(mps, noise, 1 as never),
+    ]) {
+      expect(invalidArgumentOf(call).argument).toBe('options');
+    }
+  });
+});
+
+describe('an MPS made by a second installed copy of @latticediff/tensor-network', () => {
+  let other: Awaited<ReturnType<typeof importSecondCopy>>;
+  let foreign: MPS;
+  beforeAll(async () => {
+    other = await importSecondCopy();
+    foreign = other.module.MPS.fromTensors(
+      mps.tensors.map((data, i) => ({ shape: mps.siteShape(i), data })),
+      { kind: 'linear' },
+    ) as unknown as MPS;
+  });
+  afterAll(() => other?.remove());
+
+  it('is of another class (instanceof fails) but is accepted by the brand check', () => {
+    expect(foreign.constructor).not.toBe(mps.constructor);
+    expect(other.module.MPS.isMPS(mps)).toBe(true);
+    expect(logNormalization(foreign)).toBe(logNormalization(mps));
+  });
+
+  it('gives exactly the results of its local twin', () => {
+    const a = generate(foreign, noise, { count: 20, time: 0.7, seed: 9 });
+    const b = generate(mps, noise, { count: 20, time: 0.7, seed: 9 });
+    expect(a.data).toEqual(b.data);
+    expect(a.logProbabilities).toEqual(b.logProbabilities);
+    expect(noisedMPS(foreign, noise, { time: 0.3 }).tensors).toEqual(
+      noisedMPS(mps, noise, { time: 0.3 }).tensors,
+    );
+    const bridge = { noisy, time: 1, targetTime: 0.4, seed: 2, method: 'bridge' } as const;
+    expect(denoise(foreign, noise, bridge).logProbabilities).toEqual(
+      denoise(mps, noise, bridge).logProbabilities,
+    );
+    expect(reverseRates(foreign, noise, { time: 0.5, configurations: noisy }).rates).toEqual(
+      reverseRates(mps, noise, { time: 0.5, configurations: noisy }).rates,
+    );
+  });
+
+  it('a plain object with the same fields is still refused with a clear message', () => {
+    const fake = {
+      kind: 'linear',
+      length: 4,
+      physicalDims: mps.physicalDims,
+      bondDims: mps.bondDims,
+      tensors: mps.tensors,
+    };
+    const error = invalidArgumentOf(() =>
+      denoise(fake as never, noise, { noisy, time: 1, seed: 1 }),
+    );
+    expect(error.functionName).toBe('denoise');
+    expect(error.argument).toBe('mps');
+    expect(error.message).toContain('must be an MPS (from MPS.fromTensors');
+  });
+});

@@ -1,0 +1,47 @@
+import { squareLattice } from '@latticediff/lattice';
+import { InvalidArgumentError } from '@latticediff/tensor-network';
+import { describe, expect, it } from 'vitest';
+import { pottsExactMPS } from './exact-mps';
+import { pottsModel } from './potts';
+import { pottsCountDistribution, pottsTransferMatrix } from './transfer-matrix';
+import { createPottsWolffUpdate } from './wolff';
+
+/** The InvalidArgumentError thrown by `f` (fails the test if `f` throws anything else). */
+function invalidArgumentOf(f: () => unknown): InvalidArgumentError {
+  try {
+    f();
+  } catch (error) {
+    expect(InvalidArgumentError.isInstance(error)).toBe(true);
+    return error as InvalidArgumentError;
+  }
+  throw new Error('expected an InvalidArgumentError');
+}
+
+describe('misspelt parameters and options are refused, naming them', () => {
+  it.each([
+    ['potts', () => pottsModel.create({ lx: 2, ly: 2, colours: 3 } as never)],
+    ['pottsExactMPS', () => pottsExactMPS({ lx: 2, ly: 2, Q: 3 } as never)],
+    ['pottsTransferMatrix', () => pottsTransferMatrix({ lx: 2, ly: 2, betta: 1 } as never)],
+    ['pottsCountDistribution', () => pottsCountDistribution({ lx: 2, ly: 2, feild: 1 } as never)],
+  ] as [string, () => unknown][])('%s refuses an unknown parameter', (name, call) => {
+    const error = invalidArgumentOf(call);
+    expect(error.functionName).toBe(name);
+    expect(error.message).toContain('unknown parameter');
+  });
+
+  it('createPottsWolffUpdate refuses a misspelt option and a non-object', () => {
+    const geometry = squareLattice({ lx: 2, ly: 2 });
+    const error = invalidArgumentOf(() =>
+      createPottsWolffUpdate(geometry, { q: 3, coupling: 1, field: 0, betta: 0.3 } as never),
+    );
+    expect(error.functionName).toBe('createPottsWolffUpdate');
+    expect(error.argument).toBe('options.betta');
+    expect(error.message).toContain('`createPottsWolffUpdate` has no option `betta`');
+    expect(invalidArgumentOf(() => createPottsWolffUpdate(geometry, 3 as never)).argument).toBe(
+      'options',
+    );
+    expect(createPottsWolffUpdate(geometry, { q: 3, coupling: 1, field: 0, beta: 0.3 })).toBeTypeOf(
+      'function',
+    );
+  });
+});
