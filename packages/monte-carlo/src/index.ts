@@ -69,3 +69,8 @@ export {
   type SweepTrainingResult,
   trainBornSweeps,
 } from './sweep-training';
+export {
+  type ThermodynamicPathOptions,
+  type ThermodynamicPathResult,
+  thermodynamicPath,
+} from './thermodynamic-path';

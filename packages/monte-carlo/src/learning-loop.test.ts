@@ -228,6 +228,12 @@ describe('learnByMonteCarlo with Born sweep training', () => {
     stopped.mps.tensors.forEach((t, i) => {
       expect(Array.from(resumed.mps.tensors[i]!)).toEqual(Array.from(t));
     });
+    // a checkpoint of a run with other local sweeps does not resume
+    const sweepsStore = memoryStore();
+    await learnByMonteCarlo({ ...overfit, checkpoint: sweepsStore, maxRoundsThisCall: 2 });
+    await expect(
+      learnByMonteCarlo({ ...overfit, localSweeps: 3, checkpoint: sweepsStore }),
+    ).rejects.toThrow(/`checkpoint`/);
     // a checkpoint of a run without hold-out does not resume one with it
     const other = memoryStore();
     await learnByMonteCarlo({ ...overfit, checkpoint: other, maxRoundsThisCall: 2 });

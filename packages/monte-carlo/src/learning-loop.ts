@@ -413,6 +413,8 @@ export async function learnByMonteCarlo(options: LearningLoopOptions): Promise<L
   assertInteger(fn, 'burnIn', burnIn, 0);
   assertInteger(fn, 'epochsPerRound', epochs, 0);
   assertInteger(fn, 'seed', options.seed, 0, Number.MAX_SAFE_INTEGER);
+  const localSweeps = options.localSweeps ?? 1;
+  assertInteger(fn, 'localSweeps', localSweeps, 0);
   const root = createRandom(options.seed);
   const fingerprint = JSON.stringify({
     model: model.id,
@@ -433,6 +435,8 @@ export async function learnByMonteCarlo(options: LearningLoopOptions): Promise<L
     replayRounds,
     ...(restart === false ? {} : { restarts }),
     ...(validationFraction > 0 ? { validationFraction, patience } : {}),
+    // (listed only when not the default, so that older checkpoints still resume)
+    ...(localSweeps !== 1 ? { localSweeps } : {}),
   });
 
   // state: fresh, or from the checkpoint
@@ -554,7 +558,7 @@ export async function learnByMonteCarlo(options: LearningLoopOptions): Promise<L
       initial: { data: chainStates, count: chains },
       keepConfigurations: true,
       observables: ['energyPerSite'],
-      localSweeps: options.localSweeps ?? 1,
+      localSweeps,
       ...(options.pool ? { pool: options.pool } : {}),
     });
     chainStates = run.final.data;
