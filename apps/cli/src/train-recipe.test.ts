@@ -1,0 +1,293 @@
+import { copyFileSync, existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fredkinModel } from '@latticediff/model-fredkin';
+import { thermodynamicPath } from '@latticediff/monte-carlo';
+import { createRandom } from '@latticediff/tensor-network';
+import { describe, expect, it } from 'vitest';
+import { expectUsageError, listing, run, runJson, start, temporaryDirectory } from './test-helpers';
+
+interface TrainJson {
+  rounds: number;
+  kind: string;
+  training: string;
+  path: string;
+  reports: { round: number; parameters: Record<string, number>; validationNll?: number }[];
+}
+
+const FREDKIN = ['fredkin', '--sites', '8', '--c', '0.6'];
+const SMALL = ['--chains', '16', '--steps', '8', '--bond-dim', '4', '--workers', '1'];
+
+function checksum(path: string): string {
+  const match = /"checksum": "([0-9a-f]+)"/.exec(readFileSync(path, 'utf8'));
+  return match![1]!;
+}
+
+function metadataRun(path: string): Record<string, unknown> {
+  const file = JSON.parse(readFileSync(path, 'utf8')) as { metadata: { run: object } };
+  return file.metadata.run as Record<string, unknown>;
+}
+
+describe('train --recipe restart', () => {
+  it('anneals on the thermodynamic path of the pilot (seeded from --seed) and records the recipe', async () => {
+    const dir = temporaryDirectory();
+    const rounds = 9;
+    const out = runJson<TrainJson>(
+      [
+        'train',
+        ...FREDKIN,
+        ...SMALL,
+        '--recipe',
+        'restart',
+        '--validation-fraction',
+        '0.25',
+        '--rounds',
+        String(rounds),
+        '--seed',
+        '4',
+        '--out',
+        'recipe.mps',
+        '--json',
+      ],
+      { cwd: dir },
+    );
+    expect(out).toMatchObject({ kind: 'born', training: 'sweeps', path: 'thermodynamic', rounds });
+    // the library's path with the CLI's pilot stream of the seed, padded with the target
+    const { path } = await thermodynamicPath({
+      model: fredkinModel,
+      target: { sites: 8, c: 0.6 },
+      parameter: 'c',
+      from: 0.3,
+      kappa: 0.3,
+      maxRounds: rounds - Math.floor(rounds / 3),
+      seed: createRandom(4).split(2_000_000),
+    });
+    expect(path.length).toBeGreaterThan(2);
+    const values = out.reports.map((r) => r.parameters.c);
+    expect(values).toHaveLength(rounds);
+    expect(values.slice(0, path.length)).toEqual(path.map((p) => p.c));
+    expect(values.slice(path.length - 1)).toEqual(Array(rounds - path.length + 1).fill(0.6));
+    for (let r = 1; r < path.length; r++) expect(values[r]!).toBeGreaterThan(values[r - 1]!);
+    // early stopping on held-out chains is on
+    for (const r of out.reports) expect(Number.isFinite(r.validationNll)).toBe(true);
+    expect(metadataRun(join(dir, 'recipe.mps'))).toMatchObject({
+      kind: 'born',
+      restart: true,
+      replayRounds: 4,
+      sweepsPerRound: 4,
+      localSweeps: 20,
+      scheme: 'disconnected',
+      validationFraction: 0.25,
+      path: { kind: 'thermodynamic', kappa: 0.3 },
+    });
+    // explicit flags override the recipe, and the run record shows it
+    const linear = run(
+      [
+        'train',
+        ...FREDKIN,
+        ...SMALL,
+        '--recipe',
+        'restart',
+        '--path',
+        'linear',
+        '--replay',
+        '2',
+        '--rounds',
+        '3',
+        '--out',
+        'linear.mps',
+      ],
+      { cwd: dir },
+    );
+    expect(linear.code, linear.stderr).toBe(0);
+    const record = metadataRun(join(dir, 'linear.mps'));
+    expect(record.replayRounds).toBe(2);
+    expect(record.path).toBeUndefined();
+    expect(record.restart).toBe(true);
+  });
+
+  it('resumes after a kill bit for bit and refuses the state of a run with other options', async () => {
+    const dir = temporaryDirectory();
+    const args = [
+      'train',
+      ...FREDKIN,
+      ...SMALL,
+      '--recipe',
+      'restart',
+      '--rounds',
+      '120',
+      '--seed',
+      '5',
+      '--out',
+      'resumed.mps',
+    ];
+    const child = start(args, { cwd: dir });
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    const state = join(dir, 'resumed.mps.state');
+    const deadline = Date.now() + 30_000;
+    while (!existsSync(state) && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    child.kill('SIGKILL');
+    await exited;
+    expect(existsSync(state)).toBe(true);
+    expect(existsSync(join(dir, 'resumed.mps'))).toBe(false);
+
+    // the same command with one learning option changed is another run: its state is refused
+    // (--local-sweeps is not part of the learning loop's own fingerprint; --kappa is refused
+    // before the pilot)
+    for (const [flag, value] of [
+      ['--local-sweeps', '5'],
+      ['--kappa', '0.2'],
+      ['--replay', '3'],
+    ]) {
+      copyFileSync(state, join(dir, 'other.mps.state'));
+      expectUsageError(
+        run([...args.slice(0, -1), 'other.mps', flag!, value!], { cwd: dir }),
+        /cannot resume from "other\.mps\.state": it holds the training state of a different run/,
+      );
+      expect(existsSync(join(dir, 'other.mps'))).toBe(false);
+    }
+
+    const resumed = run(args, { cwd: dir });
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(resumed.stderr).toMatch(/resumed from resumed\.mps\.state after round \d+ of 120/);
+    expect(listing(dir)).toEqual(['other.mps.state', 'resumed.mps']);
+
+    const uninterrupted = run([...args.slice(0, -1), 'uninterrupted.mps'], { cwd: dir });
+    expect(uninterrupted.code, uninterrupted.stderr).toBe(0);
+    expect(checksum(join(dir, 'resumed.mps'))).toBe(checksum(join(dir, 'uninterrupted.mps')));
+    expect(metadataRun(join(dir, 'resumed.mps'))).toEqual(
+      metadataRun(join(dir, 'uninterrupted.mps')),
+    );
+  });
+});
+
+describe('train learning flags', () => {
+  it('keeps the run record of a run without the new flags (old checkpoints stay valid)', () => {
+    const dir = temporaryDirectory();
+    const args = ['train', ...FREDKIN, ...SMALL, '--rounds', '2', '--out', 'plain.mps'];
+    expect(run(args, { cwd: dir }).code).toBe(0);
+    expect(Object.keys(metadataRun(join(dir, 'plain.mps')))).toEqual([
+      'model',
+      'parameters',
+      'bondDim',
+      'rounds',
+      'seed',
+      'chains',
+      'steps',
+      'epochs',
+      'learningRate',
+      'noiseTime',
+      'anneal',
+    ]);
+    // the defaults written out are the same run
+    const explicit = run(
+      [
+        ...args,
+        '--kind',
+        'linear',
+        '--training',
+        'adam',
+        '--replay',
+        '1',
+        '--local-sweeps',
+        '1',
+        '--scheme',
+        'connected',
+        '--path',
+        'linear',
+      ],
+      { cwd: dir },
+    );
+    expect(explicit.code, explicit.stderr).toBe(0);
+    expect(explicit.stdout).toContain('already holds this finished run');
+  });
+
+  const cases: [string, string[], RegExp][] = [
+    [
+      'sweeps of a linear MPS',
+      ['--training', 'sweeps'],
+      /^latticediff: --training sweeps needs --kind born/,
+    ],
+    [
+      'the recipe with a linear MPS',
+      ['--recipe', 'restart', '--kind', 'linear'],
+      /--training sweeps \(from --recipe restart\) needs --kind born/,
+    ],
+    ['--restart with Adam', ['--restart'], /--restart applies to --training sweeps only/],
+    [
+      '--restart of the recipe with Adam',
+      ['--recipe', 'restart', '--training', 'adam'],
+      /--restart \(from --recipe restart\) applies to --training sweeps only/,
+    ],
+    [
+      '--sweeps with Adam',
+      ['--kind', 'born', '--training', 'adam', '--sweeps', '3'],
+      /--sweeps 3 applies to --training sweeps only/,
+    ],
+    [
+      '--validation-fraction with Adam',
+      ['--validation-fraction', '0.1'],
+      /--validation-fraction 0\.1 applies to --training sweeps only/,
+    ],
+    [
+      '--epochs with sweeps',
+      ['--kind', 'born', '--epochs', '3'],
+      /--epochs applies to --training adam only/,
+    ],
+    [
+      '--noise-time with disconnected proposals',
+      ['--scheme', 'disconnected', '--noise-time', '0.2'],
+      /--noise-time applies to --scheme connected only/,
+    ],
+    [
+      '--kappa on a linear path',
+      ['--kappa', '0.2'],
+      /--kappa applies to --path thermodynamic only/,
+    ],
+    [
+      'a validation fraction of 1',
+      ['--kind', 'born', '--validation-fraction', '1'],
+      /invalid value for --validation-fraction: 1 \(expected a finite number > 0 and < 1\)/,
+    ],
+    [
+      'a validation fraction of 0',
+      ['--kind', 'born', '--validation-fraction', '0'],
+      /invalid value for --validation-fraction: 0/,
+    ],
+    [
+      'no chains left to train on',
+      ['--kind', 'born', '--validation-fraction', '0.97', '--chains', '16'],
+      /--validation-fraction 0\.97 holds out 16 of the 16 chains/,
+    ],
+    [
+      'a thermodynamic path of one round',
+      ['--path', 'thermodynamic', '--rounds', '1'],
+      /--rounds 1 is too few for --path thermodynamic/,
+    ],
+    [
+      'a thermodynamic path with nothing to anneal',
+      ['--path', 'thermodynamic', '--anneal-from', '0.6'],
+      /--path thermodynamic: nothing to anneal \(c starts at its target 0\.6\)/,
+    ],
+    [
+      'an unknown kind',
+      ['--kind', 'mps'],
+      /invalid value for --kind: "mps" \(expected one of linear, born\)/,
+    ],
+    ['an unknown recipe', ['--recipe', 'fast'], /invalid value for --recipe: "fast"/],
+    ['a negative --local-sweeps', ['--local-sweeps', '-1'], /invalid value for --local-sweeps: -1/],
+    ['--replay 0', ['--replay', '0'], /invalid value for --replay: 0/],
+    ['a value for --restart', ['--restart=yes'], /--restart takes no value/],
+  ];
+  for (const [name, flags, pattern] of cases) {
+    it(`refuses ${name} (exit 2, nothing written)`, () => {
+      const dir = temporaryDirectory();
+      expectUsageError(
+        run(['train', ...FREDKIN, ...flags, '--out', 'x.mps', '--plots', 'plots'], { cwd: dir }),
+        pattern,
+      );
+      expect(listing(dir)).toEqual([]);
+    });
+  }
+});
