@@ -320,6 +320,9 @@ async function measure(
   return row;
 }
 
+/** A ratio with two significant digits below 10 (0.31x, 2.4x) and whole numbers above (48x). */
+const times = (v: number) => `${v >= 10 ? v.toFixed(0) : v.toPrecision(2)}x`;
+
 const fmt = (v: unknown) =>
   typeof v === 'number'
     ? Number.isNaN(v)
@@ -450,7 +453,9 @@ for (const c of cases) {
     : Number(local[`${c.orderParameter} ESS/s`]);
   const ratio = Number(best[`${c.orderParameter} ESS/s`]) / localEss;
   console.log(
-    `best connected (${best.scheme}) / local ESS/s of ${c.orderParameter}: ${Number.isNaN(Number(local[`${c.orderParameter} ESS/s`])) ? '>= ' : ''}${ratio.toFixed(1)}x`,
+    Number.isFinite(ratio)
+      ? `best connected (${best.scheme}) / local ESS/s of ${c.orderParameter}: ${Number.isNaN(Number(local[`${c.orderParameter} ESS/s`])) ? '>= ' : ''}${times(ratio)}`
+      : `best connected / local ESS/s of ${c.orderParameter}: no connected window converged`,
   );
   // what the cost of a step alone allows: the ceiling of each DDM scheme over local's measured
   // ESS/s (both use every core)
@@ -459,7 +464,7 @@ for (const c of cases) {
     if (!Number.isFinite(localValue)) continue;
     const ceilings = rows
       .filter((r) => r.scheme !== 'local' && r.scheme !== 'wolff')
-      .map((r) => `${r.scheme} ${(Number(r['ESS/s ceiling']) / localValue).toFixed(1)}x`);
+      .map((r) => `${r.scheme} ${times(Number(r['ESS/s ceiling']) / localValue)}`);
     console.log(`ceiling (tau_int = 1/2) / local ESS/s of ${name}: ${ceilings.join(', ')}`);
   }
   // per step rather than per second: local tau_int (in sweeps of N local proposals) over each
@@ -470,8 +475,10 @@ for (const c of cases) {
     const ratios = rows
       .filter((r) => r.scheme !== 'local' && r.scheme !== 'wolff')
       .filter((r) => Number.isFinite(Number(r[`${name} tauInt`])))
-      .map((r) => `${r.scheme} ${(localTau / Number(r[`${name} tauInt`])).toFixed(0)}x`);
-    console.log(`local tau_int (sweeps) / DDM tau_int (steps) of ${name}: ${ratios.join(', ')}`);
+      .map((r) => `${r.scheme} ${times(localTau / Number(r[`${name} tauInt`]))}`);
+    console.log(
+      `local tau_int (sweeps) / DDM tau_int (steps) of ${name}: ${ratios.length > 0 ? ratios.join(', ') : 'no DDM window converged'}`,
+    );
   }
   // best DDM scheme (connected or disconnected) against local, per observable (converged windows)
   for (const name of ['energyPerSite', c.orderParameter]) {
@@ -482,7 +489,7 @@ for (const c of cases) {
     const localValue = Number(local[`${name} ESS/s`]);
     if (ddm && Number.isFinite(localValue))
       console.log(
-        `best DDM (${ddm.scheme}) / local ESS/s of ${name}: ${(Number(ddm[`${name} ESS/s`]) / localValue).toFixed(1)}x`,
+        `best DDM (${ddm.scheme}) / local ESS/s of ${name}: ${times(Number(ddm[`${name} ESS/s`]) / localValue)}`,
       );
   }
 }
