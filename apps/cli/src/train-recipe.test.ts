@@ -279,7 +279,46 @@ describe('train learning flags', () => {
     ['a negative --local-sweeps', ['--local-sweeps', '-1'], /invalid value for --local-sweeps: -1/],
     ['--replay 0', ['--replay', '0'], /invalid value for --replay: 0/],
     ['a value for --restart', ['--restart=yes'], /--restart takes no value/],
+    [
+      'a start outside the range of c',
+      ['--anneal-from', '1.5'],
+      /invalid value for --anneal-from: 1\.5: .*`c`/,
+    ],
   ];
+  it('refuses a start too far for the pilot of --path thermodynamic, naming --anneal-from (exit 2, nothing written)', () => {
+    const dir = temporaryDirectory();
+    const ising = ['ising', '--lx', '2', '--ly', '2'];
+    for (const [flags, pattern] of [
+      [
+        ['--beta', '0.4', '--anneal-from', '1000.5'],
+        /^latticediff: invalid value for --anneal-from: 1000\.5: --path thermodynamic measures beta every 0\.01 .* at most 100000 points/,
+      ],
+      [
+        ['--beta', '1300'],
+        /^latticediff: the default start of the annealing path \(beta = 260\): --path thermodynamic/,
+      ],
+    ] as const) {
+      expectUsageError(
+        run(
+          [
+            'train',
+            ...ising,
+            ...flags,
+            '--path',
+            'thermodynamic',
+            '--out',
+            'x.mps',
+            '--plots',
+            'p',
+          ],
+          { cwd: dir },
+        ),
+        pattern,
+      );
+    }
+    expect(listing(dir)).toEqual([]);
+  });
+
   for (const [name, flags, pattern] of cases) {
     it(`refuses ${name} (exit 2, nothing written)`, () => {
       const dir = temporaryDirectory();

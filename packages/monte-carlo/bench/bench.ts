@@ -11,7 +11,6 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, platform, release } from 'node:os';
 import { join } from 'node:path';
-import { Worker } from 'node:worker_threads';
 import type { LatticeModel, LatticeModelInstance, ParameterValues } from '@latticediff/lattice';
 import { fredkinModel } from '@latticediff/model-fredkin';
 import { CRITICAL_BETA, isingModel } from '@latticediff/model-ising';
@@ -32,6 +31,7 @@ import {
   summarize,
   thermodynamicPath,
 } from '../src/index';
+import { runChainsOnWorkers } from '../src/node/index';
 
 const quick = process.argv.includes('--quick');
 const only = process.argv.find((a) => a.startsWith('--case='))?.slice(7);
@@ -185,8 +185,12 @@ function startingStates(instance: LatticeModelInstance, mps: MPS, chains: number
 
 /** Local and Wolff baselines run on every core at once (one worker thread per core). */
 const threads = Math.min(2, availableParallelism());
+const modelModules: Record<string, string> = {
+  ising: '@latticediff/model-ising',
+  fredkin: '@latticediff/model-fredkin',
+};
 
-async function onEveryCore(
+function onEveryCore(
   instance: LatticeModelInstance,
   scheme: ProposalScheme,
   chains: number,
@@ -194,56 +198,20 @@ async function onEveryCore(
   initial: Int32Array,
   observables: string[],
 ) {
-  const burnIn = Math.min(1000, Math.floor(steps / 10));
-  const results = await Promise.all(
-    Array.from(
-      { length: threads },
-      (_, t) =>
-        new Promise<{
-          series: Record<string, Float64Array>;
-          seconds: number;
-          accepted: Float64Array;
-          proposed: Float64Array;
-        }>((resolve, reject) => {
-          const worker = new Worker(new URL('./baseline-worker.mjs', import.meta.url), {
-            workerData: {
-              model: instance.modelId,
-              target: instance.parameters,
-              scheme,
-              chains,
-              steps,
-              burnIn,
-              seed: 2 + t,
-              initial,
-              observables,
-            },
-          });
-          worker.once('message', (m) => {
-            resolve(m);
-            void worker.terminate();
-          });
-          worker.once('error', reject);
-        }),
-    ),
-  );
-  const series: Record<string, Float64Array> = {};
-  for (const name of observables) {
-    series[name] = new Float64Array(threads * chains * steps);
-    results.forEach((r, t) => {
-      series[name]!.set(r.series[name]!, t * chains * steps);
-    });
-  }
-  let accepted = 0;
-  let proposed = 0;
-  for (const r of results) {
-    for (const v of r.accepted) accepted += v;
-    for (const v of r.proposed) proposed += v;
-  }
-  return {
-    series,
-    seconds: Math.max(...results.map((r) => r.seconds)),
-    acceptanceRate: proposed > 0 ? accepted / proposed : 0,
-  };
+  // the library's worker runner: the same chains as runChains on one thread, on every core
+  return runChainsOnWorkers({
+    model: { module: modelModules[instance.modelId]!, parameters: instance.parameters },
+    scheme: scheme as { kind: 'local' } | { kind: 'wolff' },
+    chains,
+    steps,
+    burnIn: Math.min(1000, Math.floor(steps / 10)),
+    seed: 2,
+    initial: { data: initial, count: chains },
+    observables,
+    workers: threads,
+    // the built worker (the bench task builds first)
+    workerUrl: new URL('../dist/chains-worker.js', import.meta.url),
+  });
 }
 
 async function measure(
@@ -255,11 +223,13 @@ async function measure(
 ) {
   // DDM proposals are batched over chains (their cost per chain falls with the batch); local
   // and cluster moves cost the same per chain whatever the count. ESS/s adds over chains.
-  const chains = scheme.kind === 'local' || scheme.kind === 'wolff' ? 32 : 256;
+  const baseline = scheme.kind === 'local' || scheme.kind === 'wolff';
+  const chains = baseline ? 32 : 256;
+  const allChains = baseline ? chains * threads : chains;
   // Start every scheme near equilibrium: exact samples where the model has an exact MPS, else
   // allowed samples of the learned MPS. (An independence sampler started on a state that the
   // model nearly excludes, such as the flat Fredkin path, can stay there for ever.)
-  const start = startingStates(instance, mps, chains);
+  const start = startingStates(instance, mps, allChains);
   // calibrate the number of steps that fits the budget
   // only the two reported observables are recorded, for every scheme alike
   const observables = ['energyPerSite', orderParameter];
@@ -270,15 +240,14 @@ async function measure(
     chains,
     steps: 10,
     seed: 1,
-    initial: start,
+    initial: { data: start.data.subarray(0, chains * instance.sites), count: chains },
     pool,
     observables,
   });
   const perStep = probe.seconds / 10;
   const steps = Math.max(200, Math.min(200_000, Math.floor(budgetSeconds / perStep)));
-  const baseline = scheme.kind === 'local' || scheme.kind === 'wolff';
   const run = baseline
-    ? await onEveryCore(instance, scheme, chains, steps, probe.final.data, observables)
+    ? await onEveryCore(instance, scheme, allChains, steps, start.data, observables)
     : await runChains({
         model: instance,
         proposal: mps,
@@ -291,7 +260,6 @@ async function measure(
         pool,
         observables,
       });
-  const allChains = baseline ? chains * threads : chains;
   const chainSteps = allChains * (steps + Math.min(1000, Math.floor(steps / 10)));
   const row: Record<string, string | number> = {
     scheme: scheme.kind === 'connected' ? `connected T=${scheme.noiseTime}` : scheme.kind,

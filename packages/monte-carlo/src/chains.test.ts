@@ -2,7 +2,13 @@ import { enumerateConfigurations, type LatticeModelInstance } from '@latticediff
 import { addNoise, denoise, maskNoise, propagator, uniformNoise } from '@latticediff/markov-jump';
 import { fredkinModel } from '@latticediff/model-fredkin';
 import { isingModel } from '@latticediff/model-ising';
-import { logProbabilities, type MPS, randomMPS } from '@latticediff/tensor-network';
+import {
+  logProbabilities,
+  type MPS,
+  randomMPS,
+  type SamplerPool,
+  sample,
+} from '@latticediff/tensor-network';
 import { describe, expect, it } from 'vitest';
 import { connectedLogProposal, logAcceptance, MAX_SERIES_ENTRIES, runChains } from './chains';
 import { learnByMonteCarlo } from './learning-loop';
@@ -240,4 +246,48 @@ describe('connectedLogProposal', () => {
       }
     },
   );
+});
+
+describe('prefetched disconnected batches', () => {
+  it('a step that throws leaves no batch of the call running in the pool', async () => {
+    const model = isingModel.create({ lx: 2, ly: 3, beta: 0.4 });
+    const mps = randomMPS({ length: model.sites, bondDim: 3, kind: 'born', seed: 3 });
+    // a pool that draws like the real one, later, and counts the batches in flight
+    let inFlight = 0;
+    let started = 0;
+    const pool = {
+      size: 1,
+      sample: (m: MPS, o: { count: number; seed: number }) => {
+        inFlight++;
+        started++;
+        return new Promise((resolve) =>
+          setTimeout(() => {
+            inFlight--;
+            resolve(sample(m, o));
+          }, 20),
+        );
+      },
+    } as unknown as SamplerPool;
+    let calls = 0;
+    const failing = Object.create(model) as LatticeModelInstance;
+    failing.energy = (batch) => {
+      // the initial states, then the proposals of steps 0, 1, 2: step 2 fails
+      if (++calls === 4) throw new Error('energy failed');
+      return model.energy(batch);
+    };
+    await expect(
+      runChains({
+        model: failing,
+        scheme: { kind: 'disconnected' },
+        proposal: mps,
+        chains: 4,
+        steps: 10,
+        seed: 7,
+        pool,
+      }),
+    ).rejects.toThrow('energy failed');
+    // step 2's proposals and the prefetched batch of step 3 were started
+    expect(started).toBe(4);
+    expect(inFlight).toBe(0);
+  });
 });

@@ -121,7 +121,22 @@ export const MAX_SERIES_ENTRIES = 2 ** 28;
 export const MAX_STATE_ENTRIES = 2 ** 30;
 
 /** Runs `chains` Metropolis-Hastings chains for `burnIn + steps` steps. */
-export async function runChains(options: RunChainsOptions): Promise<RunChainsResult> {
+export function runChains(options: RunChainsOptions): Promise<RunChainsResult> {
+  return runChainsFrom(options, 0, false);
+}
+
+/**
+ * {@link runChains} for the chains `firstChain`, `firstChain + 1`, ... of a larger run: chain c
+ * here draws its local and cluster moves from the stream of chain `firstChain + c`, so a run
+ * split into contiguous groups gives the same chains as one call (DDM proposals are batched over
+ * the call's chains and are not split this way). With `validateOnly` it checks the options and
+ * returns before any step. Internal: the worker runner of the `./node` entry uses it.
+ */
+export async function runChainsFrom(
+  options: RunChainsOptions,
+  firstChain: number,
+  validateOnly: boolean,
+): Promise<RunChainsResult> {
   const fn = 'runChains';
   if (typeof options !== 'object' || options === null)
     invalidArgument(fn, 'options', options, 'an options object');
@@ -250,7 +265,7 @@ export async function runChains(options: RunChainsOptions): Promise<RunChainsRes
   const proposalStream = root.split(0);
   const acceptStream = root.split(1);
   const chainStreams: RandomGenerator[] = Array.from({ length: chains }, (_, c) =>
-    root.split(2 + c),
+    root.split(2 + firstChain + c),
   );
 
   // initial states
@@ -295,6 +310,19 @@ export async function runChains(options: RunChainsOptions): Promise<RunChainsRes
       }
     }
   }
+  if (validateOnly) {
+    return {
+      scheme: kind,
+      chains,
+      steps: 0,
+      series: {},
+      accepted: new Float64Array(chains),
+      proposed: new Float64Array(chains),
+      acceptanceRate: 0,
+      final: { data: state, count: chains },
+      seconds: 0,
+    };
+  }
 
   const series: Record<string, Float64Array> = {};
   for (const name of names) series[name] = new Float64Array(chains * steps);
@@ -318,95 +346,105 @@ export async function runChains(options: RunChainsOptions): Promise<RunChainsRes
   };
   let prefetched: SampleResult | Promise<SampleResult> | null = null;
 
-  for (let step = 0; step < burnIn + steps; step++) {
-    if (ddm) {
-      let proposalData: Int32Array;
-      let logQNew: Float64Array;
-      if (kind === 'disconnected') {
-        const drawn = await (prefetched ?? drawFresh());
-        // fresh proposals do not depend on the chains' states: with a pool, the next step's
-        // batch is drawn by the workers while this thread evaluates energies and observables
-        // (the same seeds in the same order, so the same results as without a pool)
-        prefetched = options.pool && step + 1 < burnIn + steps ? drawFresh() : null;
-        proposalData = drawn.data;
-        // the sampler's exact log P_theta(x') (sum of its log conditionals), no second pass
-        logQNew = drawn.logProbabilities;
-      } else {
-        const seed = nextSeed();
-        const t = (scheme as { noiseTime: number }).noiseTime;
-        const noisy = addNoise(
-          noise!,
-          { data: state, count: chains },
-          { time: t, seed: createRandom(seed).split(0) },
-        );
-        const clean = await denoiseBatch(
-          mps!,
-          noise!,
-          noisy,
-          t,
-          createRandom(seed).split(1),
-          options.pool,
-        );
-        proposalData = clean.data;
-        logQNew = connectedLogProposal(
-          logKernel!,
-          noisy.data,
-          clean.data,
-          n,
-          clean.logProbabilities,
-          clean.noisyLogProbabilities,
-        );
-      }
-      const proposalBatch = { data: proposalData, count: chains };
-      const eNew = model.energy(proposalBatch);
-      acceptStream.fill(u);
-      for (let c = 0; c < chains; c++) {
-        proposed[c]!++;
-        const logA = logAcceptance(beta, energy[c]!, eNew[c]!, logQ[c]!, logQNew[c]!);
-        if (logA === 0 || Math.log(u[c]!) < logA) {
-          accepted[c]!++;
-          state.set(proposalData.subarray(c * n, (c + 1) * n), c * n);
-          energy[c] = eNew[c]!;
-          logQ[c] = logQNew[c]!;
+  try {
+    for (let step = 0; step < burnIn + steps; step++) {
+      if (ddm) {
+        let proposalData: Int32Array;
+        let logQNew: Float64Array;
+        if (kind === 'disconnected') {
+          const pending = prefetched ?? drawFresh();
+          prefetched = null;
+          const drawn = await pending;
+          // fresh proposals do not depend on the chains' states: with a pool, the next step's
+          // batch is drawn by the workers while this thread evaluates energies and observables
+          // (the same seeds in the same order, so the same results as without a pool)
+          prefetched = options.pool && step + 1 < burnIn + steps ? drawFresh() : null;
+          proposalData = drawn.data;
+          // the sampler's exact log P_theta(x') (sum of its log conditionals), no second pass
+          logQNew = drawn.logProbabilities;
+        } else {
+          const seed = nextSeed();
+          const t = (scheme as { noiseTime: number }).noiseTime;
+          const noisy = addNoise(
+            noise!,
+            { data: state, count: chains },
+            { time: t, seed: createRandom(seed).split(0) },
+          );
+          const clean = await denoiseBatch(
+            mps!,
+            noise!,
+            noisy,
+            t,
+            createRandom(seed).split(1),
+            options.pool,
+          );
+          proposalData = clean.data;
+          logQNew = connectedLogProposal(
+            logKernel!,
+            noisy.data,
+            clean.data,
+            n,
+            clean.logProbabilities,
+            clean.noisyLogProbabilities,
+          );
         }
-      }
-      if (localSweeps > 0) {
+        const proposalBatch = { data: proposalData, count: chains };
+        const eNew = model.energy(proposalBatch);
+        acceptStream.fill(u);
+        for (let c = 0; c < chains; c++) {
+          proposed[c]!++;
+          const logA = logAcceptance(beta, energy[c]!, eNew[c]!, logQ[c]!, logQNew[c]!);
+          if (logA === 0 || Math.log(u[c]!) < logA) {
+            accepted[c]!++;
+            state.set(proposalData.subarray(c * n, (c + 1) * n), c * n);
+            energy[c] = eNew[c]!;
+            logQ[c] = logQNew[c]!;
+          }
+        }
+        if (localSweeps > 0) {
+          for (let c = 0; c < chains; c++) {
+            const x = state.subarray(c * n, (c + 1) * n);
+            for (let k = 0; k < localSweeps; k++) metropolisSweep(model, x, chainStreams[c]!);
+          }
+          energy = model.energy({ data: state, count: chains });
+          logQ = logProbabilities(mps!, { data: state, count: chains });
+        }
+      } else if (kind === 'local') {
         for (let c = 0; c < chains; c++) {
           const x = state.subarray(c * n, (c + 1) * n);
-          for (let k = 0; k < localSweeps; k++) metropolisSweep(model, x, chainStreams[c]!);
+          const r = metropolisSweep(model, x, chainStreams[c]!);
+          accepted[c]! += r.accepted;
+          proposed[c]! += r.attempted;
         }
         energy = model.energy({ data: state, count: chains });
-        logQ = logProbabilities(mps!, { data: state, count: chains });
+      } else {
+        for (let c = 0; c < chains; c++) {
+          const x = state.subarray(c * n, (c + 1) * n);
+          const r = model.clusterMove!(x, chainStreams[c]!);
+          if (r.accepted) accepted[c]!++;
+          proposed[c]!++;
+        }
+        energy = model.energy({ data: state, count: chains });
       }
-    } else if (kind === 'local') {
-      for (let c = 0; c < chains; c++) {
-        const x = state.subarray(c * n, (c + 1) * n);
-        const r = metropolisSweep(model, x, chainStreams[c]!);
-        accepted[c]! += r.accepted;
-        proposed[c]! += r.attempted;
+      if (step >= burnIn) {
+        const s = step - burnIn;
+        const batch = { data: state, count: chains };
+        for (const name of names) {
+          const values = model.observe(name, batch);
+          const out = series[name]!;
+          for (let c = 0; c < chains; c++) out[c * steps + s] = values[c]!;
+        }
+        if (configurations)
+          for (let c = 0; c < chains; c++)
+            configurations.set(state.subarray(c * n, (c + 1) * n), (c * steps + s) * n);
       }
-      energy = model.energy({ data: state, count: chains });
-    } else {
-      for (let c = 0; c < chains; c++) {
-        const x = state.subarray(c * n, (c + 1) * n);
-        const r = model.clusterMove!(x, chainStreams[c]!);
-        if (r.accepted) accepted[c]!++;
-        proposed[c]!++;
-      }
-      energy = model.energy({ data: state, count: chains });
     }
-    if (step >= burnIn) {
-      const s = step - burnIn;
-      const batch = { data: state, count: chains };
-      for (const name of names) {
-        const values = model.observe(name, batch);
-        const out = series[name]!;
-        for (let c = 0; c < chains; c++) out[c * steps + s] = values[c]!;
-      }
-      if (configurations)
-        for (let c = 0; c < chains; c++)
-          configurations.set(state.subarray(c * n, (c + 1) * n), (c * steps + s) * n);
-    }
+  } catch (error) {
+    // a step failed while the workers drew the next batch: let that batch finish (its outcome
+    // is not needed) before failing, so that no work of this call outlives it and the caller
+    // may close or reuse the pool at once
+    if (prefetched !== null) await Promise.resolve(prefetched).catch(() => {});
+    throw error;
   }
   const seconds = (performance.now() - start) / 1000;
   let acc = 0;

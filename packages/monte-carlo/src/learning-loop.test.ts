@@ -258,7 +258,9 @@ describe('learnByMonteCarlo with Born sweep training', () => {
     await expect(
       learnByMonteCarlo({ ...born, validationFraction: 0.2, patience: 0 }),
     ).rejects.toThrow(/`patience`/);
-    await expect(learnByMonteCarlo({ ...born, patience: 2 })).rejects.toThrow(/`patience`/);
+    await expect(learnByMonteCarlo({ ...born, patience: 2 })).rejects.toThrow(
+      /`patience` passed to `learnByMonteCarlo` must be absent unless validationFraction > 0 \(.*\) \(got 2\)/,
+    );
   });
 
   it('refuses sweep training of a linear MPS', async () => {

@@ -120,9 +120,12 @@ export interface LearningLoopOptions {
 export interface RoundReport {
   round: number;
   parameters: ParameterValues;
-  /** Mean NLL of the round's samples under the model before training (nats per configuration). */
+  /**
+   * Mean NLL of the training data (the replay buffer, without the held-out chains of this round)
+   * under the model before training (nats per configuration).
+   */
   nllBefore: number;
-  /** Mean NLL of the round's samples after training. */
+  /** Mean NLL of the training data after training. */
   nllAfter: number;
   /** Mean NLL of the held-out chains after training (with `validationFraction`). */
   validationNll?: number;
@@ -379,7 +382,12 @@ export async function learnByMonteCarlo(options: LearningLoopOptions): Promise<L
   const patience = options.patience ?? 3;
   assertInteger(fn, 'patience', patience, 1);
   if (options.patience !== undefined && validationFraction === 0) {
-    invalidArgument(fn, 'patience', patience, 'no patience without a validationFraction > 0');
+    invalidArgument(
+      fn,
+      'patience',
+      patience,
+      'absent unless validationFraction > 0 (patience is the early stopping of held-out chains)',
+    );
   }
   const heldOutChains =
     validationFraction > 0 ? Math.max(1, Math.round(validationFraction * chains)) : 0;

@@ -204,6 +204,12 @@ describe('thermodynamicPath input checks', () => {
     ['negative kappa', { kappa: -1 }, /`kappa`.*\(got -1\)/],
     ['negative hold', { hold: -1 }, /`hold`.*non-negative integer \(got -1\)/],
     ['fractional hold', { hold: 1.5 }, /`hold`.*\(got 1\.5\)/],
+    ['a hold beyond the path limit', { hold: 1e7 }, /`hold`.*at most 1000000 .*\(got 10000000\)/],
+    [
+      'a pilot larger than one run of chains may keep',
+      { fisher: undefined, seed: 1, chains: 64, steps: 2 ** 23 },
+      /`steps` passed to `thermodynamicPath` must be at most 1864135 for 64 pilot chains of 9 sites/,
+    ],
     ['a kappa too small for the length', { kappa: 1e-300 }, /`kappa`.*at most 1000000 points/],
     ['maxRounds 1', { maxRounds: 1 }, /`maxRounds`.*integer >= 2 \(got 1\)/],
     ['gridStep 0', { gridStep: 0 }, /`gridStep`.*> 0 \(got 0\)/],
@@ -226,6 +232,22 @@ describe('thermodynamicPath input checks', () => {
       await expect(promise).rejects.toSatisfy((e) => InvalidArgumentError.isInstance(e));
     });
   }
+
+  it('starts the grid at `from` even when the span is far below gridStep', async () => {
+    const seen: number[] = [];
+    const end = 0.1 + 1e-13;
+    const result = await thermodynamicPath({
+      ...base,
+      target: { ...target, beta: end },
+      fisher: (p) => {
+        seen.push(p);
+        return exactVariance(p);
+      },
+    });
+    expect(result.grid).toEqual([0.1, end]);
+    expect(seen).toEqual([0.1, end]);
+    expect(betas(result.path)).toEqual([0.1, end]);
+  });
 
   it("passes on the model's own refusal of a start outside its range", async () => {
     await expect(thermodynamicPath({ ...base, from: -0.5 })).rejects.toThrow(/beta/);

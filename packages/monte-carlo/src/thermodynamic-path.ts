@@ -19,7 +19,7 @@ import {
   type SeedOrGenerator,
   toRandom,
 } from '@latticediff/tensor-network';
-import { runChains } from './chains';
+import { MAX_SERIES_ENTRIES, MAX_STATE_ENTRIES, runChains } from './chains';
 
 /** Options of {@link thermodynamicPath}. */
 export interface ThermodynamicPathOptions {
@@ -139,6 +139,8 @@ export async function thermodynamicPath(
   assertFinite(fn, 'kappa', kappa, Number.MIN_VALUE);
   const hold = options.hold ?? 0;
   assertInteger(fn, 'hold', hold, 0);
+  if (hold > MAX_PATH_POINTS)
+    invalidArgument(fn, 'hold', hold, `at most ${MAX_PATH_POINTS} (points of the path)`);
   const maxRounds = options.maxRounds ?? Number.POSITIVE_INFINITY;
   if (options.maxRounds !== undefined) assertInteger(fn, 'maxRounds', maxRounds, 2);
   const gridStep = options.gridStep ?? 0.01;
@@ -182,11 +184,26 @@ export async function thermodynamicPath(
       parameter,
       'a parameter that does not change the lattice size along the path',
     );
+  // the pilot keeps one grid point's configurations: refuse a size runChains would refuse, here,
+  // naming this function's option, before any grid point is run
+  if (given === undefined) {
+    const maxSteps = Math.floor(
+      Math.min(MAX_SERIES_ENTRIES / chains, MAX_STATE_ENTRIES / (chains * first.sites)),
+    );
+    if (steps > maxSteps)
+      invalidArgument(
+        fn,
+        'steps',
+        steps,
+        `at most ${maxSteps} for ${chains} pilot chains of ${first.sites} sites (the pilot keeps chains * steps configurations of a grid point)`,
+      );
+  }
 
   // the grid: from, from ± gridStep, ..., then the end (the last cell may be shorter)
   const direction = Math.sign(end - from);
   const grid: number[] = [];
-  const cells = Math.ceil(span / gridStep - 1e-9);
+  // (at least one cell: a span far below gridStep still starts the grid at `from`)
+  const cells = Math.max(1, Math.ceil(span / gridStep - 1e-9));
   for (let k = 0; k < cells; k++) grid.push(from + direction * k * gridStep);
   grid.push(end);
 

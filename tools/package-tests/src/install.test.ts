@@ -497,4 +497,35 @@ describe('(c) @latticediff/cli with every published package', () => {
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/sites/);
   });
+
+  it('runs local chains on worker threads from the installed packages, as on one thread', async () => {
+    // the worker imports the model package by name from the installed monte-carlo's location,
+    // the flat node_modules of an npm install
+    const script = join(project, 'workers.mjs');
+    writeFileSync(
+      script,
+      [
+        "import { isingModel } from '@latticediff/model-ising';",
+        "import { runChains } from '@latticediff/monte-carlo';",
+        "import { runChainsOnWorkers } from '@latticediff/monte-carlo/node';",
+        'const parameters = { lx: 3, ly: 4, beta: 0.4 };',
+        "const options = { scheme: { kind: 'local' }, chains: 5, steps: 50, seed: 9 };",
+        'const one = await runChains({ ...options, model: isingModel.create(parameters) });',
+        'const two = await runChainsOnWorkers({',
+        '  ...options,',
+        "  model: { module: '@latticediff/model-ising', parameters },",
+        '  workers: 2,',
+        '});',
+        'const same = Object.keys(one.series).every((k) =>',
+        '  one.series[k].every((v, i) => v === two.series[k][i]),',
+        ');',
+        'console.log(JSON.stringify({ same, observables: Object.keys(two.series).length }));',
+      ].join('\n'),
+    );
+    const result = await exec('node', [script], { cwd: project, env: npmEnv() });
+    expect(result.code, describeFailure('node workers.mjs', result)).toBe(0);
+    const out = JSON.parse(result.stdout) as { same: boolean; observables: number };
+    expect(out.same).toBe(true);
+    expect(out.observables).toBeGreaterThan(0);
+  });
 });

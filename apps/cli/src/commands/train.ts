@@ -100,6 +100,10 @@ export function trainingMethod(run: TrainingRun): {
 
 /** Stream of the run's seed that the thermodynamic-path pilot uses (rounds use streams 0, 1, ...). */
 const PILOT_STREAM = 2_000_000;
+/** Grid spacing of the thermodynamic-path pilot, in units of the annealed parameter. */
+const PILOT_GRID_STEP = 0.01;
+/** Most grid points of the pilot (thermodynamicPath refuses more). */
+const PILOT_MAX_GRID_POINTS = 100_000;
 
 /**
  * The parameter points of the rounds. Linear: `annealingPath` with the last third at the target.
@@ -128,6 +132,7 @@ export async function trainingSchedule(
     from: run.anneal.from,
     kappa: run.path.kappa,
     maxRounds: run.rounds - Math.floor(run.rounds / 3),
+    gridStep: PILOT_GRID_STEP,
     seed: createRandom(run.seed).split(PILOT_STREAM),
     ...(onPilot ? { onGridPoint: (k: number, count: number) => onPilot(k + 1, count) } : {}),
   });
@@ -517,6 +522,16 @@ function trainingOptions(
     if (context.rounds < 2) {
       fail(`--rounds ${context.rounds} is too few for ${shown('path')} (at least 2)`);
     }
+    const span = Math.abs(Number(end) - anneal!.from);
+    if (!(span / PILOT_GRID_STEP <= PILOT_MAX_GRID_POINTS)) {
+      const start =
+        values['anneal-from'] === undefined
+          ? `the default start of the annealing path (${anneal!.parameter} = ${anneal!.from})`
+          : `invalid value for --anneal-from: ${anneal!.from}`;
+      fail(
+        `${start}: ${shown('path')} measures ${anneal!.parameter} every ${PILOT_GRID_STEP} from the start to the target ${end}, at most ${PILOT_MAX_GRID_POINTS} points (a start within ${PILOT_GRID_STEP * PILOT_MAX_GRID_POINTS} of the target)`,
+      );
+    }
   } else if (values.kappa !== undefined) {
     fail('--kappa applies to --path thermodynamic only (this run uses --path linear)');
   }
@@ -745,6 +760,20 @@ export const trainCommand: Command = {
     if (values['anneal-from'] !== undefined && !anneal) {
       usage(`--anneal-from: model ${model.id} has no parameter beta or c to anneal`, hint);
     }
+    if (anneal) {
+      // every point of the path must be a valid parameter point (checked before any work,
+      // --plots included)
+      try {
+        createInstance(model, { ...target, [anneal.parameter]: anneal.from });
+      } catch (error) {
+        if (!(error instanceof UsageError)) throw error;
+        const given = values['anneal-from'] !== undefined;
+        throw new UsageError(
+          `${given ? `invalid value for --anneal-from: ${anneal.from}` : `the default start of the annealing path (${anneal.parameter} = ${anneal.from}) is invalid`}: ${error.message}`,
+          hint,
+        );
+      }
+    }
     const rounds = Number(values.rounds ?? 30);
     const chains = Number(values.chains ?? 64);
     const method = trainingOptions(values, { rounds, chains, anneal, target }, hint);
@@ -765,19 +794,6 @@ export const trainCommand: Command = {
       anneal: anneal ?? null,
       ...method.record,
     };
-    if (anneal) {
-      // every point of the path must be a valid parameter point (checked before any work)
-      try {
-        createInstance(model, { ...target, [anneal.parameter]: anneal.from });
-      } catch (error) {
-        if (!(error instanceof UsageError)) throw error;
-        const given = values['anneal-from'] !== undefined;
-        throw new UsageError(
-          `${given ? `invalid value for --anneal-from: ${anneal.from}` : `the default start of the annealing path (${anneal.parameter} = ${anneal.from}) is invalid`}: ${error.message}`,
-          hint,
-        );
-      }
-    }
     const result = await trainToFile({
       model,
       run,

@@ -1,0 +1,131 @@
+/**
+ * The worker runner runs the built worker (dist/chains-worker.js), so this test needs
+ * `pnpm build` first (turbo's test task depends on build).
+ */
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { fredkinModel } from '@latticediff/model-fredkin';
+import { isingModel } from '@latticediff/model-ising';
+import { describe, expect, it } from 'vitest';
+import { type RunChainsResult, runChains } from '../chains';
+import { type ParallelChainsOptions, runChainsOnWorkers } from './parallel-chains';
+
+const workerUrl = new URL('../../dist/chains-worker.js', import.meta.url);
+if (!existsSync(fileURLToPath(workerUrl)))
+  throw new Error('run `pnpm build` before this test (dist/chains-worker.js is missing)');
+
+function expectSameRun(a: RunChainsResult, b: RunChainsResult): void {
+  expect(a.chains).toBe(b.chains);
+  expect(a.steps).toBe(b.steps);
+  expect(Object.keys(a.series).sort()).toEqual(Object.keys(b.series).sort());
+  for (const name of Object.keys(a.series))
+    expect(Array.from(a.series[name]!)).toEqual(Array.from(b.series[name]!));
+  expect(Array.from(a.accepted)).toEqual(Array.from(b.accepted));
+  expect(Array.from(a.proposed)).toEqual(Array.from(b.proposed));
+  expect(Array.from(a.final.data)).toEqual(Array.from(b.final.data));
+  expect(a.acceptanceRate).toBe(b.acceptanceRate);
+  if (a.configurations || b.configurations)
+    expect(Array.from(a.configurations!)).toEqual(Array.from(b.configurations!));
+}
+
+describe('runChainsOnWorkers', () => {
+  const ising = { lx: 4, ly: 4, beta: 0.4 };
+  it.each([
+    ['local', 1],
+    ['local', 2],
+    ['local', 3],
+    ['wolff', 2],
+  ] as const)(
+    'gives the chains of runChains on one thread (%s, %i workers)',
+    async (kind, workers) => {
+      const options = { scheme: { kind }, chains: 7, steps: 40, burnIn: 5, seed: 12 } as const;
+      const single = await runChains({ ...options, model: isingModel.create(ising) });
+      const parallel = await runChainsOnWorkers({
+        ...options,
+        model: { module: '@latticediff/model-ising', parameters: ising },
+        workers,
+        workerUrl,
+      });
+      expectSameRun(parallel, single);
+      expect(parallel.seconds).toBeGreaterThan(0);
+    },
+  );
+
+  it('keeps configurations, starts from given states, and picks a named export', async () => {
+    const model = fredkinModel.create({ sites: 12, c: 0.55 });
+    const x0 = model.initialConfiguration();
+    const initial = { data: new Int32Array(5 * 12), count: 5 };
+    for (let c = 0; c < 5; c++) initial.data.set(x0, c * 12);
+    const options = {
+      scheme: { kind: 'local' },
+      chains: 5,
+      steps: 30,
+      seed: 3,
+      initial,
+      keepConfigurations: true,
+      observables: ['midHeight'],
+    } as const;
+    const single = await runChains({ ...options, model });
+    const parallel = await runChainsOnWorkers({
+      ...options,
+      model: {
+        module: import.meta.resolve('@latticediff/model-fredkin'),
+        exportName: 'fredkinModel',
+        parameters: { sites: 12, c: 0.55 },
+      },
+      workers: 2,
+      workerUrl,
+    });
+    expectSameRun(parallel, single);
+    expect(Object.keys(parallel.series)).toEqual(['midHeight']);
+  });
+
+  it('refuses bad input before starting any worker, naming the argument', async () => {
+    const good: ParallelChainsOptions = {
+      model: { module: '@latticediff/model-ising', parameters: ising },
+      scheme: { kind: 'local' },
+      chains: 4,
+      steps: 10,
+      seed: 1,
+      workerUrl,
+    };
+    const cases: [
+      Partial<Record<keyof ParallelChainsOptions, unknown>> | Record<string, unknown>,
+      RegExp,
+    ][] = [
+      [{ scheme: { kind: 'disconnected' } }, /`scheme`.*SamplerPool/],
+      [{ model: { module: '@latticediff/no-such-model', parameters: ising } }, /`model.module`/],
+      [
+        { model: { module: '@latticediff/model-ising', exportName: 'nope', parameters: ising } },
+        /`model.exportName`/,
+      ],
+      [
+        { model: { module: '@latticediff/model-ising', parameters: ising, size: 3 } },
+        /`model.size`/,
+      ],
+      [{ model: { module: 42, parameters: ising } }, /`model.module`/],
+      [{ model: null }, /`model`/],
+      [{ seed: -1 }, /`seed`/],
+      [{ seed: 'x' }, /`seed`/],
+      [{ workers: 0 }, /`workers`/],
+      [{ chains: 2.5 }, /`chains`/],
+      [{ steps: 0 }, /`steps`/],
+      [{ observables: ['nope'] }, /`observables`/],
+      [{ initial: { data: new Int32Array(4 * 16).fill(7), count: 4 } }, /`initial`|digits|range/],
+      [{ workerUrl: 'not a url' }, /`workerUrl`/],
+      [{ stepz: 10 }, /`options.stepz`/],
+    ];
+    for (const [change, pattern] of cases) {
+      await expect(
+        runChainsOnWorkers({ ...good, ...change } as ParallelChainsOptions),
+      ).rejects.toThrow(pattern);
+    }
+    // the model's own parameter checks apply
+    await expect(
+      runChainsOnWorkers({
+        ...good,
+        model: { module: '@latticediff/model-ising', parameters: { lx: -4 } },
+      }),
+    ).rejects.toThrow(/`lx`/);
+  });
+});
