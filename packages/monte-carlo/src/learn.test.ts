@@ -1,7 +1,3 @@
-import { cpSync, mkdtempSync, realpathSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import { enumerateConfigurations } from '@latticediff/lattice';
 import { fredkinModel } from '@latticediff/model-fredkin';
 import {
@@ -14,6 +10,7 @@ import {
 } from '@latticediff/tensor-network';
 import { describe, expect, it } from 'vitest';
 import { MPSTrainer } from './learn';
+import { withSecondCopy } from './second-copy.test-helper';
 
 /** KL(P_target || P_model) by enumeration. */
 function kl(target: Float64Array, model: MPS): number {
@@ -170,18 +167,8 @@ describe('MPSTrainer: misspelt options and MPS from another copy of tensor-netwo
   });
 
   it('trains an MPS made by a second installed copy exactly as its local twin', async () => {
-    // copy the built package into a temporary node_modules: its MPS class is a different one
-    const here = dirname(fileURLToPath(import.meta.url));
-    const installed = realpathSync(join(here, '../node_modules/@latticediff/tensor-network'));
-    const root = mkdtempSync(join(tmpdir(), 'latticediff-second-copy-'));
-    try {
-      const target = join(root, 'node_modules', '@latticediff', 'tensor-network');
-      cpSync(join(installed, 'dist'), join(target, 'dist'), { recursive: true });
-      cpSync(join(installed, 'package.json'), join(target, 'package.json'));
-      const url = pathToFileURL(join(target, 'dist', 'index.js')).href;
-      const other = (await import(
-        /* @vite-ignore */ url
-      )) as typeof import('@latticediff/tensor-network');
+    // a copy of the built package in a temporary node_modules: its MPS class is a different one
+    await withSecondCopy(async (other) => {
       const foreign = other.MPS.fromTensors(
         m.tensors.map((data, i) => ({ shape: m.siteShape(i), data })),
       ) as unknown as MPS;
@@ -196,8 +183,6 @@ describe('MPSTrainer: misspelt options and MPS from another copy of tensor-netwo
       a.mps.tensors.forEach((t, i) => {
         expect(Array.from(t)).toEqual(Array.from(b.mps.tensors[i]!));
       });
-    } finally {
-      rmSync(root, { recursive: true, force: true });
-    }
+    });
   });
 });

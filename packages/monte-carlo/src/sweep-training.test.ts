@@ -1,7 +1,3 @@
-import { cpSync, mkdtempSync, realpathSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import {
   InvalidArgumentError,
   logProbabilities,
@@ -11,6 +7,7 @@ import {
   toDense,
 } from '@latticediff/tensor-network';
 import { describe, expect, it } from 'vitest';
+import { withSecondCopy } from './second-copy.test-helper';
 import { initialBornMPS, trainBornSweeps } from './sweep-training';
 
 /** Exact KL(P || Q) by enumeration (toDense gives the normalised probability vector). */
@@ -233,18 +230,8 @@ describe('trainBornSweeps and initialBornMPS: misspelt options and MPS from anot
   });
 
   it('trains an MPS made by a second installed copy exactly as its local twin', async () => {
-    // copy the built package into a temporary node_modules: its MPS class is a different one
-    const here = dirname(fileURLToPath(import.meta.url));
-    const installed = realpathSync(join(here, '../node_modules/@latticediff/tensor-network'));
-    const root = mkdtempSync(join(tmpdir(), 'latticediff-second-copy-'));
-    try {
-      const target = join(root, 'node_modules', '@latticediff', 'tensor-network');
-      cpSync(join(installed, 'dist'), join(target, 'dist'), { recursive: true });
-      cpSync(join(installed, 'package.json'), join(target, 'package.json'));
-      const url = pathToFileURL(join(target, 'dist', 'index.js')).href;
-      const other = (await import(
-        /* @vite-ignore */ url
-      )) as typeof import('@latticediff/tensor-network');
+    // a copy of the built package in a temporary node_modules: its MPS class is a different one
+    await withSecondCopy(async (other) => {
       const foreign = other.MPS.fromTensors(
         init.tensors.map((data, i) => ({ shape: init.siteShape(i), data })),
         { kind: 'born' },
@@ -255,8 +242,6 @@ describe('trainBornSweeps and initialBornMPS: misspelt options and MPS from anot
       const b = trainBornSweeps(init, small, options);
       expect(a.history.map((h) => h.nll)).toEqual(b.history.map((h) => h.nll));
       expect(a.mps.tensors).toEqual(b.mps.tensors);
-    } finally {
-      rmSync(root, { recursive: true, force: true });
-    }
+    });
   });
 });
