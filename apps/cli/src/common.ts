@@ -212,14 +212,14 @@ export async function checkpointModel(
   checkpoint: Checkpoint,
   choice: ModelChoice | undefined,
   overrides: ParameterValues,
-): Promise<{ model: LatticeModel; instance: LatticeModelInstance }> {
+): Promise<{ entry: ModelEntry; model: LatticeModel; instance: LatticeModelInstance }> {
   if (choice && choice.model.id !== checkpoint.modelId) {
     usage(
       `checkpoint ${quote(checkpoint.path)} is for model ${checkpoint.modelId} (${describeParameters(checkpoint.parameters)}), not ${choice.model.id}`,
       `run "latticediff train ${choice.model.id} ... --out FILE" to train one for ${choice.model.id}`,
     );
   }
-  const model = choice?.model ?? (await loadModel(checkpoint.modelId)).model;
+  const { entry, model } = choice ?? (await loadModel(checkpoint.modelId));
   const parameters = { ...checkpoint.parameters, ...overrides };
   let instance: LatticeModelInstance;
   try {
@@ -244,7 +244,7 @@ export async function checkpointModel(
       'use a checkpoint trained at these sizes',
     );
   }
-  return { model, instance };
+  return { entry, model, instance };
 }
 
 /** Runs `f` with a worker pool of `workers` threads (none for 1), closed afterwards. */

@@ -31,20 +31,37 @@ export interface ModelEntry {
   readonly builtin: boolean;
   /** Package directory (contributed packages). */
   readonly directory: string | undefined;
+  /**
+   * URL of the module that holds the model (the package's ESM entry), for a worker thread to
+   * import the model from (e.g. `runChainsOnWorkers`).
+   */
+  readonly moduleUrl: string;
   /** Imports the package and returns its model (cached). */
   load(): Promise<LatticeModel>;
+  /**
+   * Imports the package (cached) and returns the name of the export that {@link load} returns,
+   * so that a worker importing {@link moduleUrl} picks the same model.
+   */
+  exportName(): Promise<string>;
 }
 
-const BUILTIN: readonly { id: string; packageName: string; load: () => Promise<unknown> }[] = [
+const BUILTIN: readonly {
+  id: string;
+  packageName: string;
+  load: () => Promise<unknown>;
+  resolve: () => string;
+}[] = [
   {
     id: 'ising',
     packageName: '@latticediff/model-ising',
     load: () => import('@latticediff/model-ising'),
+    resolve: () => import.meta.resolve('@latticediff/model-ising'),
   },
   {
     id: 'fredkin',
     packageName: '@latticediff/model-fredkin',
     load: () => import('@latticediff/model-fredkin'),
+    resolve: () => import.meta.resolve('@latticediff/model-fredkin'),
   },
 ];
 
@@ -67,6 +84,15 @@ export function pickModelExport(
   packageName: string,
   exportName?: string,
 ): LatticeModel {
+  return pickNamedModelExport(namespace, packageName, exportName).model;
+}
+
+/** {@link pickModelExport} with the name of the export it picked. */
+export function pickNamedModelExport(
+  namespace: Record<string, unknown>,
+  packageName: string,
+  exportName?: string,
+): { name: string; model: LatticeModel } {
   if (exportName !== undefined) {
     const chosen = namespace[exportName];
     if (!isLatticeModel(chosen)) {
@@ -74,13 +100,15 @@ export function pickModelExport(
         `package ${packageName} names export ${quote(exportName)} as its model (package.json "latticediff.model"), but that export is not a LatticeModel with specificationVersion "v1"`,
       );
     }
-    return chosen;
+    return { name: exportName, model: chosen };
   }
   const candidates = Object.entries(namespace).filter(([name, value]) => {
     return name !== 'default' && isLatticeModel(value);
   });
   const fallback = namespace.default;
-  if (candidates.length === 0 && isLatticeModel(fallback)) return fallback;
+  if (candidates.length === 0 && isLatticeModel(fallback)) {
+    return { name: 'default', model: fallback };
+  }
   if (candidates.length === 0) {
     throw new UsageError(
       `package ${packageName} exports no LatticeModel (an object with specificationVersion "v1" and create())`,
@@ -91,7 +119,8 @@ export function pickModelExport(
       `package ${packageName} exports several LatticeModels (${candidates.map(([n]) => n).join(', ')}); name one in its package.json: "latticediff": { "model": "exportName" }`,
     );
   }
-  return candidates[0]![1] as LatticeModel;
+  const [name, model] = candidates[0]!;
+  return { name, model: model as LatticeModel };
 }
 
 interface PackageJson {
@@ -219,12 +248,27 @@ function builtinVersion(packageName: string): string | undefined {
   }
 }
 
-function cached(load: () => Promise<LatticeModel>): () => Promise<LatticeModel> {
-  let promise: Promise<LatticeModel> | undefined;
+function cached<T>(load: () => Promise<T>): () => Promise<T> {
+  let promise: Promise<T> | undefined;
   return () => {
     promise ??= load();
     return promise;
   };
+}
+
+/**
+ * The URL of a built-in package's entry: `import.meta.resolve` where the runtime has it, else
+ * the package's ESM entry read from its package.json.
+ */
+function builtinModuleUrl(packageName: string, resolveModule: () => string): string {
+  try {
+    if (typeof import.meta.resolve === 'function') return resolveModule();
+  } catch {
+    // fall through to the package.json route
+  }
+  const require = createRequire(import.meta.url);
+  const directory = dirname(require.resolve(`${packageName}/package.json`));
+  return pathToFileURL(packageEntry(directory, readPackageJson(directory) ?? {})).href;
 }
 
 /**
@@ -236,15 +280,18 @@ export function discoverModels(cwd: string = process.cwd()): ModelEntry[] {
   const seenPackages = new Set<string>();
   const seenIds = new Set<string>();
   for (const b of BUILTIN) {
+    const picked = cached(async () =>
+      pickNamedModelExport((await b.load()) as Record<string, unknown>, b.packageName),
+    );
     entries.push({
       id: b.id,
       packageName: b.packageName,
       version: builtinVersion(b.packageName),
       builtin: true,
       directory: undefined,
-      load: cached(async () =>
-        pickModelExport((await b.load()) as Record<string, unknown>, b.packageName),
-      ),
+      moduleUrl: builtinModuleUrl(b.packageName, b.resolve),
+      load: async () => (await picked()).model,
+      exportName: async () => (await picked()).name,
     });
     seenPackages.add(b.packageName);
     seenIds.add(b.id);
@@ -271,30 +318,33 @@ export function discoverModels(cwd: string = process.cwd()): ModelEntry[] {
         typeof pkg.latticediff?.model === 'string' ? pkg.latticediff.model : undefined;
       seenPackages.add(name);
       seenIds.add(id);
+      const entry = packageEntry(real, pkg);
+      const picked = cached(async () => {
+        let namespace: Record<string, unknown>;
+        try {
+          namespace = (await import(pathToFileURL(entry).href)) as Record<string, unknown>;
+        } catch (error) {
+          throw new UsageError(
+            `cannot load model package ${name} from ${entry}: ${(error as Error).message ?? String(error)}`,
+          );
+        }
+        const found = pickNamedModelExport(namespace, name, exportName);
+        if (found.model.id !== id) {
+          throw new UsageError(
+            `package ${name} provides model ${quote(found.model.id)} but its id by the naming convention is ${quote(id)}; set "latticediff": { "id": ${quote(found.model.id)} } in its package.json`,
+          );
+        }
+        return found;
+      });
       entries.push({
         id,
         packageName: name,
         version: typeof pkg.version === 'string' ? pkg.version : undefined,
         builtin: false,
         directory: real,
-        load: cached(async () => {
-          const entry = packageEntry(real, pkg);
-          let namespace: Record<string, unknown>;
-          try {
-            namespace = (await import(pathToFileURL(entry).href)) as Record<string, unknown>;
-          } catch (error) {
-            throw new UsageError(
-              `cannot load model package ${name} from ${entry}: ${(error as Error).message ?? String(error)}`,
-            );
-          }
-          const model = pickModelExport(namespace, name, exportName);
-          if (model.id !== id) {
-            throw new UsageError(
-              `package ${name} provides model ${quote(model.id)} but its id by the naming convention is ${quote(id)}; set "latticediff": { "id": ${quote(model.id)} } in its package.json`,
-            );
-          }
-          return model;
-        }),
+        moduleUrl: pathToFileURL(entry).href,
+        load: async () => (await picked()).model,
+        exportName: async () => (await picked()).name,
       });
     }
   }

@@ -8,7 +8,7 @@ import {
   uniformNoise,
 } from '@latticediff/markov-jump';
 import { type ProposalScheme, runChains, summarize } from '@latticediff/monte-carlo';
-import { writeFileAtomic } from '@latticediff/monte-carlo/node';
+import { runChainsOnWorkers, writeFileAtomic } from '@latticediff/monte-carlo/node';
 import { createRandom, type MPS, type SamplerPool } from '@latticediff/tensor-network';
 import type { FlagSpec } from '../args';
 import {
@@ -33,6 +33,7 @@ import {
   progressEnabled,
   table,
 } from '../io';
+import type { ModelEntry } from '../registry';
 import { type ChartSeries, chartsSvg, configurationsSvg, timeLabel } from '../svg';
 import { PLOTS_FLAG, parametersText } from './train';
 import type { Command } from './types';
@@ -72,9 +73,19 @@ export interface MonteCarloResult {
   finalStates: Int32Array;
 }
 
+/** Where a worker thread imports the model from (a registry entry's moduleUrl and export). */
+export interface ModelModule {
+  url: string;
+  exportName: string;
+}
+
 /**
- * Runs the chains in segments (so that progress can be shown; each segment continues from the
- * previous one's states with its own random stream) and summarises every scalar observable.
+ * Runs the chains and summarises every scalar observable. The DDM schemes run in segments (so
+ * that progress can be shown; each segment continues from the previous one's states with its own
+ * random stream) with `pool` sampling the proposals. Local and Wolff chains run in one call of
+ * runChains with `seed` (burn-in 10% of the steps), on `workers` threads when more than one
+ * (runChainsOnWorkers, which needs `modelModule`): the result does not depend on the number of
+ * threads.
  */
 export async function runMonteCarlo(options: {
   instance: LatticeModelInstance;
@@ -88,6 +99,10 @@ export async function runMonteCarlo(options: {
   showProgress: boolean;
   /** Local Metropolis sweeps after every DDM step (default 0). */
   localSweeps?: number;
+  /** Threads of the local and Wolff chains (default 1). */
+  workers?: number;
+  /** The model's module, for the threads of the local and Wolff chains. */
+  modelModule?: ModelModule;
 }): Promise<MonteCarloResult> {
   const { instance, chains, steps } = options;
   const scheme: ProposalScheme =
@@ -99,43 +114,89 @@ export async function runMonteCarlo(options: {
   const segmentSteps = Math.max(1, Math.ceil(steps / 20));
   const root = createRandom(options.seed);
   const series: Record<string, Float64Array> = {};
-  for (const name of names) series[name] = new Float64Array(chains * steps);
   let accepted = 0;
   let proposed = 0;
   let seconds = 0;
   let state: { data: Int32Array; count: number } | undefined;
   const progress = createProgress(`mc ${options.scheme}`, steps, options.showProgress);
   try {
-    for (let offset = 0, segment = 0; offset < steps; offset += segmentSteps, segment++) {
-      const length = Math.min(segmentSteps, steps - offset);
-      const run = await runChains({
-        model: instance,
-        scheme,
-        ...(options.mps ? { proposal: options.mps } : {}),
+    if (options.scheme === 'local' || options.scheme === 'wolff') {
+      // one call (the per-chain streams of the seed do not depend on how chains are split)
+      const threads = Math.min(options.workers ?? 1, chains);
+      const note = `${chains} chains on ${threads} thread${threads > 1 ? 's' : ''}`;
+      progress.update(0, note);
+      const ticker = setInterval(() => progress.update(0, note), 1000);
+      ticker.unref();
+      const common = {
+        scheme: { kind: options.scheme },
         chains,
-        steps: length,
-        burnIn: segment === 0 ? burnIn : 0,
-        seed: root.split(segment),
-        ...(state ? { initial: state } : {}),
+        steps,
+        burnIn,
+        seed: options.seed,
         observables: names,
-        ...(options.pool ? { pool: options.pool } : {}),
-        ...(options.localSweeps ? { localSweeps: options.localSweeps } : {}),
-      });
+      };
+      let run: Awaited<ReturnType<typeof runChains>>;
+      try {
+        if (threads > 1) {
+          if (!options.modelModule) {
+            throw new Error('runMonteCarlo: workers > 1 needs modelModule');
+          }
+          run = await runChainsOnWorkers({
+            model: {
+              module: options.modelModule.url,
+              exportName: options.modelModule.exportName,
+              parameters: { ...instance.parameters },
+            },
+            ...common,
+            workers: threads,
+          });
+        } else {
+          run = await runChains({ model: instance, ...common });
+        }
+      } finally {
+        clearInterval(ticker);
+      }
       state = run.final;
-      seconds += run.seconds;
+      seconds = run.seconds;
       for (let c = 0; c < chains; c++) {
         accepted += run.accepted[c]!;
         proposed += run.proposed[c]!;
       }
-      for (const name of names) {
-        const from = run.series[name]!;
-        const to = series[name]!;
+      for (const name of names) series[name] = run.series[name]!;
+      progress.update(steps, `acceptance ${num(proposed > 0 ? accepted / proposed : 0, 3)}`);
+    } else {
+      for (const name of names) series[name] = new Float64Array(chains * steps);
+      for (let offset = 0, segment = 0; offset < steps; offset += segmentSteps, segment++) {
+        const length = Math.min(segmentSteps, steps - offset);
+        const run = await runChains({
+          model: instance,
+          scheme,
+          ...(options.mps ? { proposal: options.mps } : {}),
+          chains,
+          steps: length,
+          burnIn: segment === 0 ? burnIn : 0,
+          seed: root.split(segment),
+          ...(state ? { initial: state } : {}),
+          observables: names,
+          ...(options.pool ? { pool: options.pool } : {}),
+          ...(options.localSweeps ? { localSweeps: options.localSweeps } : {}),
+        });
+        state = run.final;
+        seconds += run.seconds;
         for (let c = 0; c < chains; c++) {
-          to.set(from.subarray(c * length, (c + 1) * length), c * steps + offset);
+          accepted += run.accepted[c]!;
+          proposed += run.proposed[c]!;
         }
+        for (const name of names) {
+          const from = run.series[name]!;
+          const to = series[name]!;
+          for (let c = 0; c < chains; c++) {
+            to.set(from.subarray(c * length, (c + 1) * length), c * steps + offset);
+          }
+        }
+        const rate = proposed > 0 ? accepted / proposed : 0;
+        progress.update(offset + length, `acceptance ${num(rate, 3)}`);
       }
-      const rate = proposed > 0 ? accepted / proposed : 0;
-      progress.update(offset + length, `acceptance ${num(rate, 3)}`);
     }
   } finally {
     progress.finish();
@@ -379,6 +440,13 @@ export async function writeMonteCarloPlots(
   return files;
 }
 
+/** `--workers` of mc: it applies to every scheme. */
+const MC_WORKERS_FLAG: FlagSpec = {
+  ...WORKERS_FLAG,
+  description:
+    'worker threads (1: none): they run the local and Wolff chains (the same result for every N) or sample the DDM proposals',
+};
+
 const CHECKPOINT_FLAG: FlagSpec = {
   name: 'checkpoint',
   type: 'string',
@@ -440,7 +508,7 @@ export const mcCommand: Command = {
       maximum: 1000,
       defaultText: '0',
     },
-    WORKERS_FLAG,
+    MC_WORKERS_FLAG,
     SEED_FLAG,
     PLOTS_FLAG,
     JSON_FLAG,
@@ -451,7 +519,9 @@ export const mcCommand: Command = {
     'whatever the quality of the trained model. With --checkpoint and no model, the model and',
     "parameters are the checkpoint's; naming the model lets flags override parameters of the same",
     "sizes. Error bars: stdErr = sqrt(2 tau_int var / N) with Sokal's automatic window;",
-    'effectiveSampleSize is the smallest ESS over the scalar observables.',
+    'effectiveSampleSize is the smallest ESS over the scalar observables. --workers N threads',
+    'run the local and Wolff chains (split into N groups; every chain keeps its own random',
+    'stream, so the result is the same for every N) or sample the DDM proposals.',
   ],
   async run({ values, choice, parameters, hint, json }) {
     const scheme = String(values.scheme) as SchemeName;
@@ -474,9 +544,10 @@ export const mcCommand: Command = {
     }
     let checkpoint: Checkpoint | undefined;
     let instance: LatticeModelInstance;
+    let entry: ModelEntry;
     if (checkpointPath !== undefined) {
       checkpoint = readCheckpoint(checkpointPath);
-      instance = (await checkpointModel(checkpoint, choice, parameters)).instance;
+      ({ entry, instance } = await checkpointModel(checkpoint, choice, parameters));
     } else {
       if (ddm) {
         usage(
@@ -484,6 +555,7 @@ export const mcCommand: Command = {
           `train one with "latticediff train ${choice!.model.id} [model parameters] --out FILE"`,
         );
       }
+      entry = choice!.entry;
       instance = createInstance(choice!.model, parameters, hint);
     }
     if (scheme === 'wolff' && typeof instance.clusterMove !== 'function') {
@@ -492,7 +564,7 @@ export const mcCommand: Command = {
         'use --scheme local, connected or disconnected',
       );
     }
-    const workers = ddm ? Number(values.workers ?? 2) : 1;
+    const workers = Number(values.workers ?? 2);
     const seed = Number(values.seed ?? 1);
     const noiseTime = Number(values['noise-time'] ?? 0.5);
     const chains = Number(values.chains ?? 32);
@@ -506,7 +578,12 @@ export const mcCommand: Command = {
     const plots =
       values.plots === undefined ? undefined : ensureDirectory('--plots', String(values.plots));
     const mps = ddm ? checkpoint?.mps : undefined;
-    const result = await withPool(workers, (pool) =>
+    // local and Wolff threads import the model from its package (named in the registry)
+    const modelModule: ModelModule | undefined =
+      !ddm && workers > 1 && chains > 1
+        ? { url: entry.moduleUrl, exportName: await entry.exportName() }
+        : undefined;
+    const result = await withPool(ddm ? workers : 1, (pool) =>
       runMonteCarlo({
         instance,
         mps,
@@ -518,6 +595,8 @@ export const mcCommand: Command = {
         pool,
         showProgress: progressEnabled(json),
         localSweeps: Number(values['local-sweeps'] ?? 0),
+        workers,
+        ...(modelModule ? { modelModule } : {}),
       }),
     );
     const plotFiles = plots
