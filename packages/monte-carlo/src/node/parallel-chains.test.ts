@@ -78,6 +78,15 @@ describe('runChainsOnWorkers', () => {
     });
     expectSameRun(parallel, single);
     expect(Object.keys(parallel.series)).toEqual(['midHeight']);
+    // a plain array of digits is accepted as runChains accepts it
+    const plain = await runChainsOnWorkers({
+      ...options,
+      initial: { data: Array.from(initial.data) as unknown as Int32Array, count: 5 },
+      model: { module: '@latticediff/model-fredkin', parameters: { sites: 12, c: 0.55 } },
+      workers: 2,
+      workerUrl,
+    });
+    expectSameRun(plain, single);
   });
 
   it('refuses bad input before starting any worker, naming the argument', async () => {

@@ -177,8 +177,11 @@ export async function runChainsOnWorkers(options: ParallelChainsOptions): Promis
           steps,
           burnIn,
           seed: options.seed,
+          // (any array-like of digits, as runChains accepts)
           initial: options.initial
-            ? Int32Array.from(options.initial.data.subarray(first * n, (first + size) * n))
+            ? Int32Array.from({ length: size * n }, (_, k) =>
+                Number((options.initial!.data as ArrayLike<number>)[first * n + k]),
+              )
             : null,
           observables: [...observables],
           keepConfigurations,
