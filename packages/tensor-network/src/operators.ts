@@ -166,6 +166,124 @@ export type MPOTensorInput =
   | { shape: readonly [number, number, number, number]; data: ArrayLike<number> };
 
 /**
+ * Brand of every {@link MPO}, shared by all copies of this package (`Symbol.for`), so that an MPO
+ * made by a second installed copy of @latticediff/tensor-network is recognised where
+ * `instanceof` fails. Its value is {@link MPO_LAYOUT_VERSION}.
+ */
+const MPO_BRAND = Symbol.for('@latticediff/tensor-network/MPO');
+
+/**
+ * Version of the in-memory layout that the brand promises: `length`, `outputDims`, `inputDims`,
+ * `bondDims`, `tensors` (row-major [left, out, in, right] Float64Arrays), the methods `leftDim`,
+ * `rightDim` and `siteShape`, and `maxBondDim` and `isNonNegative`. A copy with another layout
+ * must use another number.
+ */
+const MPO_LAYOUT_VERSION = 1;
+
+const EXPECTED_MPO = 'an MPO (from MPO.fromTensors)';
+
+/**
+ * Why `value` is not usable as an MPO, or null when it is: an instance of this copy's class, or
+ * an object with the brand of the same layout version (an MPO of another installed copy of the
+ * package) whose public fields are consistent: length, output, input and bond dimensions, one
+ * Float64Array per site of the size its shape gives, and `leftDim`, `siteShape`, `rightDim` and
+ * `maxBondDim` agreeing with them (buffers and loops are sized by these). O(N); the entries are
+ * not re-read (the other copy's factory validated them; {@link applyMPO} checks signs itself).
+ */
+function mpoDefect(value: unknown): string | null {
+  if (value instanceof MPO) return null;
+  if (typeof value !== 'object' || value === null) return EXPECTED_MPO;
+  const brand = (value as Record<symbol, unknown>)[MPO_BRAND];
+  if (brand === undefined) return EXPECTED_MPO;
+  if (brand !== MPO_LAYOUT_VERSION) {
+    return `an MPO of a compatible copy of @latticediff/tensor-network (this copy reads layout version ${MPO_LAYOUT_VERSION}, the object has ${String(brand)})`;
+  }
+  const m = value as Partial<Record<keyof MPO, unknown>>;
+  const branded = 'an MPO, but this object carries the MPO brand with';
+  const n = m.length;
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < 1) return `${branded} length ${n}`;
+  const { outputDims, inputDims, bondDims, tensors } = m;
+  for (const [name, dims] of [
+    ['outputDims', outputDims],
+    ['inputDims', inputDims],
+  ] as const) {
+    if (!Array.isArray(dims) || dims.length !== n) {
+      return `${branded} ${name} that are not an array of ${n} entries`;
+    }
+  }
+  if (!Array.isArray(bondDims) || bondDims.length !== n - 1) {
+    return `${branded} bondDims that are not an array of ${n - 1} entries`;
+  }
+  if (!Array.isArray(tensors) || tensors.length !== n) {
+    return `${branded} tensors that are not an array of ${n} entries`;
+  }
+  for (const method of ['leftDim', 'rightDim', 'siteShape'] as const) {
+    if (typeof m[method] !== 'function') return `${branded} no method ${method}`;
+  }
+  if (!('isNonNegative' in value)) return `${branded} no property isNonNegative`;
+  const shaped = value as MPO;
+  let left = 1;
+  let maxBondDim = 1;
+  for (let i = 0; i < n; i++) {
+    const dOut = (outputDims as unknown[])[i];
+    const dIn = (inputDims as unknown[])[i];
+    const right = i === n - 1 ? 1 : (bondDims[i] as unknown);
+    for (const [name, dim] of [
+      ['outputDims', dOut],
+      ['inputDims', dIn],
+      ['bondDims', right],
+    ] as const) {
+      if (typeof dim !== 'number' || !Number.isInteger(dim) || dim < 1) {
+        return `${branded} ${name}[${i}] = ${String(dim)}`;
+      }
+    }
+    const [o, x, r] = [dOut, dIn, right] as [number, number, number];
+    const t = tensors[i] as unknown;
+    if (!(t instanceof Float64Array) || t.length !== left * o * x * r) {
+      return `${branded} tensors[${i}] not a Float64Array of ${left} * ${o} * ${x} * ${r} entries`;
+    }
+    // applyMPO sizes buffers and loops by these methods: they must agree with the fields
+    let shape: unknown;
+    try {
+      shape = [shaped.leftDim(i), shaped.siteShape(i), shaped.rightDim(i)];
+    } catch {
+      shape = undefined;
+    }
+    const [l, s, rr] = (shape ?? []) as [unknown, unknown, unknown];
+    if (
+      l !== left ||
+      rr !== r ||
+      !Array.isArray(s) ||
+      s.length !== 4 ||
+      s[0] !== left ||
+      s[1] !== o ||
+      s[2] !== x ||
+      s[3] !== r
+    ) {
+      return `${branded} leftDim/siteShape/rightDim of site ${i} that disagree with its dimensions [${left}, ${o}, ${x}, ${r}]`;
+    }
+    if (r > maxBondDim) maxBondDim = r;
+    left = r;
+  }
+  if (m.maxBondDim !== maxBondDim) {
+    return `${branded} maxBondDim ${String(m.maxBondDim)} (its bonds give ${maxBondDim})`;
+  }
+  return null;
+}
+
+/** Throws an InvalidArgumentError unless `mpo` is an {@link MPO} (see {@link MPO.isMPO}). */
+function assertMPO(fn: string, mpo: unknown, argument = 'mpo'): asserts mpo is MPO {
+  const defect = mpoDefect(mpo);
+  if (defect !== null) invalidArgument(fn, argument, mpo, defect);
+}
+
+/** True if some entry of the tensors is negative. */
+function hasNegativeEntry(tensors: readonly Float64Array[]): boolean {
+  for (const t of tensors) for (let k = 0; k < t.length; k++) if (t[k]! < 0) return true;
+  return false;
+}
+
+/**
  * A matrix product operator: site tensors W_i of shape [left, out, in, right], row-major in a
  * Float64Array (element (l, y, x, r) at ((l * d_out + y) * d_in + x) * right + r), with open
  * boundaries (first left and last right dimension 1). O(y, x) = W_0[y_0, x_0] ... W_{N-1}[y, x].
@@ -193,6 +311,16 @@ export class MPO {
     this.inputDims = Object.freeze(inputDims);
     this.bondDims = Object.freeze(bondDims);
     this.tensors = Object.freeze(tensors);
+    Object.defineProperty(this, MPO_BRAND, { value: MPO_LAYOUT_VERSION, enumerable: false });
+  }
+
+  /**
+   * True for an MPO of this package, also one made by another installed copy of it (where
+   * `instanceof MPO` is false): an object with the MPO brand of the same layout version whose
+   * dimensions and tensors are consistent. Such an MPO is accepted by {@link applyMPO}.
+   */
+  static isMPO(value: unknown): value is MPO {
+    return mpoDefect(value) === null;
   }
 
   /** Left bond dimension of site i (1 for i = 0). */
@@ -224,8 +352,7 @@ export class MPO {
 
   /** True if every entry is >= 0 (required to apply the MPO to a linear MPS). */
   get isNonNegative(): boolean {
-    for (const t of this.tensors) for (let k = 0; k < t.length; k++) if (t[k]! < 0) return false;
-    return true;
+    return !hasNegativeEntry(this.tensors);
   }
 
   /**
@@ -378,7 +505,7 @@ export interface ApplyMPOResult {
 export function applyMPO(mps: MPS, mpo: MPO, options: ApplyMPOOptions = {}): ApplyMPOResult {
   const fn = 'applyMPO';
   assertMPS(fn, mps);
-  if (!(mpo instanceof MPO)) invalidArgument(fn, 'mpo', mpo, 'an MPO (see MPO.fromTensors)');
+  assertMPO(fn, mpo);
   if (typeof options !== 'object' || options === null) {
     invalidArgument(fn, 'options', options, 'an options object');
   }
@@ -421,7 +548,8 @@ export function applyMPO(mps: MPS, mpo: MPO, options: ApplyMPOOptions = {}): App
         );
       }
     }
-    if (!mpo.isNonNegative) {
+    // read from the tensors, not from `isNonNegative` (an MPO of another copy computes that)
+    if (hasNegativeEntry(mpo.tensors)) {
       invalidArgument(
         fn,
         'mpo',

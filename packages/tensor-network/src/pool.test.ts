@@ -2,10 +2,13 @@
  * The pool runs the built worker (dist/worker.js), so this test needs `pnpm build` first (turbo's
  * test task depends on build).
  */
-import { existsSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { InvalidArgumentError } from './errors';
+import { InvalidArgumentError, LatticeDiffError } from './errors';
 import { randomMPS } from './mps';
 import { createSamplerPool, type SamplerPool } from './pool';
 import { createRandom } from './random';
@@ -95,5 +98,187 @@ describe('sampler pool', () => {
     await expect(createSamplerPool({ workers: 0 })).rejects.toThrow(
       /`workers` passed to `createSamplerPool`/,
     );
+  });
+});
+
+/**
+ * How `promise` settles, or a failure after `ms` milliseconds: a request that is never settled
+ * fails the test instead of hanging it.
+ */
+async function settleWithin<T>(
+  promise: Promise<T>,
+  ms = 10_000,
+): Promise<{ value: T } | { error: unknown }> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`the request did not settle within ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([
+      promise.then(
+        (value) => ({ value }),
+        (error: unknown) => ({ error }),
+      ),
+      timeout,
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** The LatticeDiffError a settled request rejected with (fails the test otherwise). */
+function rejection(settled: { value: unknown } | { error: unknown }): LatticeDiffError {
+  expect(settled).toHaveProperty('error');
+  const { error } = settled as { error: unknown };
+  expect(LatticeDiffError.isInstance(error)).toBe(true);
+  return error as LatticeDiffError;
+}
+
+/** A worker module as a data: URL (Node accepts those for worker_threads). */
+function workerModule(source: string): URL {
+  return new URL(`data:text/javascript,${encodeURIComponent(source)}`);
+}
+
+describe('closing the pool and failing workers settle every request (they used to hang)', () => {
+  // seconds of work per worker (about 10^4 samples per second at N = 128, chi = 64): still
+  // running when the pool is closed 100 ms later
+  const big = randomMPS({ length: 128, bondDim: 64, seed: 3 });
+  const bigCount = 100_000;
+
+  it('requests running when the pool is closed reject with LatticeDiffPoolClosedError', async () => {
+    const p = await createSamplerPool({ workers: 2, workerUrl });
+    let settled = false;
+    const running = p.sample(big, { count: bigCount, seed: 1 });
+    const conditional = p.sampleConditional(big, {
+      count: 10_000,
+      seed: 2,
+      weights: new Float64Array(10_000 * 128 * 2).fill(1),
+    });
+    for (const r of [running, conditional])
+      r.then(
+        () => {
+          settled = true;
+        },
+        () => {
+          settled = true;
+        },
+      );
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(settled).toBe(false);
+    const started = performance.now();
+    const closing = p.close();
+    for (const [request, name] of [
+      [running, 'SamplerPool.sample'],
+      [conditional, 'SamplerPool.sampleConditional'],
+    ] as const) {
+      const error = rejection(await settleWithin(request));
+      expect(error.name).toBe('LatticeDiffPoolClosedError');
+      expect(error.message).toBe(
+        `\`${name}\`: the sampler pool was closed while the request was running`,
+      );
+    }
+    await settleWithin(closing);
+    expect(performance.now() - started).toBeLessThan(5000);
+    // it stays closed, and closing again is harmless
+    const later = rejection(await settleWithin(p.sample(big, { count: 1, seed: 1 })));
+    expect(later.name).toBe('LatticeDiffPoolClosedError');
+    expect(later.message).toBe('`SamplerPool.sample`: the sampler pool is closed');
+    await expect(p.close()).resolves.toBeUndefined();
+    const laterConditional = rejection(
+      await settleWithin(
+        p.sampleConditional(big, { count: 1, seed: 1, weights: new Float64Array(256).fill(1) }),
+      ),
+    );
+    expect(laterConditional.name).toBe('LatticeDiffPoolClosedError');
+  });
+
+  it('two concurrent close calls share one termination', async () => {
+    const p = await createSamplerPool({ workers: 1, workerUrl });
+    const running = p.sample(big, { count: bigCount, seed: 1 });
+    const first = p.close();
+    const second = p.close();
+    expect(second).toBe(first);
+    expect(rejection(await settleWithin(running)).name).toBe('LatticeDiffPoolClosedError');
+    expect(await settleWithin(first)).toEqual({ value: undefined });
+  });
+
+  it('a script that closes its pool during a request ends normally (no unsettled await, no unhandled rejection)', async () => {
+    const index = new URL('../dist/index.js', import.meta.url).href;
+    const script = `
+      import { createSamplerPool, randomMPS } from ${JSON.stringify(index)};
+      const pool = await createSamplerPool({ workers: 2 });
+      const mps = randomMPS({ length: 128, bondDim: 64, seed: 3 });
+      const outcome = pool.sample(mps, { count: ${bigCount}, seed: 1 }).then(() => null, (e) => e);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      await pool.close();
+      const error = await outcome;
+      console.log(error && error.name);
+    `;
+    // a file, not `-e`: the workers inherit the parent's flags, and `--input-type` breaks them
+    const dir = mkdtempSync(join(tmpdir(), 'latticediff-pool-'));
+    const file = join(dir, 'close-while-running.mjs');
+    writeFileSync(file, script);
+    const result = await new Promise<{ code: number | null; stdout: string; stderr: string }>(
+      (resolve) => {
+        execFile(
+          process.execPath,
+          ['--unhandled-rejections=strict', file],
+          { timeout: 20_000 },
+          (error, stdout, stderr) =>
+            resolve({ code: error ? ((error.code as number) ?? -1) : 0, stdout, stderr }),
+        );
+      },
+    ).finally(() => rmSync(dir, { recursive: true, force: true }));
+    // exit code 13 would be a top-level await left unsettled when the event loop emptied
+    expect(result).toEqual({ code: 0, stdout: 'LatticeDiffPoolClosedError\n', stderr: '' });
+  });
+
+  it('a worker that exits without replying rejects the request, and the pool refuses further work', async () => {
+    const p = await createSamplerPool({
+      workers: 1,
+      workerUrl: workerModule(
+        "import { parentPort } from 'node:worker_threads'; parentPort.on('message', (m) => { if (m.type === 'sample') process.exit(0); });",
+      ),
+    });
+    try {
+      const mps = randomMPS({ length: 4, bondDim: 2, seed: 1 });
+      const error = rejection(await settleWithin(p.sample(mps, { count: 5, seed: 1 })));
+      expect(error.name).toBe('LatticeDiffPoolWorkerError');
+      expect(error.message).toBe(
+        '`SamplerPool.sample`: sampling worker 0 exited (exit code 0) without being closed; the pool cannot sample any more (close it and create a new one)',
+      );
+      const later = rejection(
+        await settleWithin(
+          p.sampleConditional(mps, { count: 1, seed: 1, weights: new Float64Array(8).fill(1) }),
+        ),
+      );
+      expect(later.name).toBe('LatticeDiffPoolWorkerError');
+      expect(later.message).toContain('`SamplerPool.sampleConditional`: sampling worker 0 exited');
+    } finally {
+      await settleWithin(p.close());
+    }
+  });
+
+  it('a worker that throws rejects every pending request with its error as the cause', async () => {
+    const p = await createSamplerPool({
+      workers: 2,
+      workerUrl: workerModule(
+        "import { parentPort } from 'node:worker_threads'; parentPort.on('message', (m) => { if (m.type === 'sample') throw new RangeError('boom in the worker'); });",
+      ),
+    });
+    try {
+      const mps = randomMPS({ length: 4, bondDim: 2, seed: 1 });
+      // 300 samples span both workers (chunks of 128)
+      const error = rejection(await settleWithin(p.sample(mps, { count: 300, seed: 1 })));
+      expect(error.name).toBe('LatticeDiffPoolWorkerError');
+      expect(error.message).toMatch(
+        /^`SamplerPool\.sample`: sampling worker [01] failed: boom in the worker; the pool cannot sample any more/,
+      );
+      expect((error.cause as Error).message).toBe('boom in the worker');
+      const later = rejection(await settleWithin(p.sample(mps, { count: 1, seed: 1 })));
+      expect(later.name).toBe('LatticeDiffPoolWorkerError');
+    } finally {
+      await settleWithin(p.close());
+    }
   });
 });

@@ -37,7 +37,10 @@ export interface SamplerPool {
     mps: MPS,
     options: { weights: ArrayLike<number>; count: number; seed: SeedOrGenerator },
   ): Promise<ConditionalSampleResult>;
-  /** Terminates the workers. */
+  /**
+   * Terminates the workers. Requests still running reject with a `LatticeDiffPoolClosedError`,
+   * and so do later calls. Closing again returns the same promise.
+   */
   close(): Promise<void>;
 }
 
@@ -47,10 +50,16 @@ function defaultWorkerCount(): number {
   return Math.max(1, Math.min(8, cores));
 }
 
+/**
+ * Starts one worker. `onError` is called when it fails (an uncaught error, a module that cannot
+ * load) and `onExit` when its thread ends, whether after an error, by itself (`process.exit` in
+ * the worker) or by `terminate` (Node only: a browser Worker has no exit event).
+ */
 async function openChannel(
   url: URL,
   onMessage: (reply: WorkerReply) => void,
   onError: (error: Error) => void,
+  onExit: (exitCode: number) => void,
 ): Promise<Channel> {
   const BrowserWorker = (
     globalThis as { Worker?: new (url: URL, options: { type: 'module' }) => BrowserWorkerLike }
@@ -70,16 +79,24 @@ async function openChannel(
   const worker = new threads.Worker(url);
   worker.on('message', onMessage);
   worker.on('error', onError);
+  worker.on('exit', onExit);
   worker.unref();
   let busy = 0;
+  let terminating = false;
   return {
     post: (message, transfer) => worker.postMessage(message, transfer),
     hold: (start) => {
       busy += start ? 1 : -1;
+      // once terminating, the worker stays referenced until its thread has ended
+      if (terminating) return;
       if (busy > 0) worker.ref();
       else worker.unref();
     },
     terminate: async () => {
+      // an unreferenced worker does not keep the event loop alive until it has stopped, so a
+      // top-level `await pool.close()` could end the process with the promise unsettled
+      terminating = true;
+      worker.ref();
       await worker.terminate();
     },
   };
@@ -112,28 +129,62 @@ export async function createSamplerPool(options: SamplerPoolOptions = {}): Promi
   } catch {
     return invalidArgument(fn, 'workerUrl', options.workerUrl, 'a valid URL of the worker module');
   }
+  /** Requests sent to a worker and not yet answered, by request id. */
   const pending = new Map<
     number,
-    { resolve: (r: WorkerReply) => void; reject: (e: Error) => void }
+    { fnName: string; resolve: (r: WorkerReply) => void; reject: (e: Error) => void }
   >();
-  let failure: Error | null = null;
+  /** Rejects every pending request with the error `errorFor(fnName)` of the call that made it. */
+  const rejectPending = (errorFor: (fnName: string) => Error) => {
+    const entries = [...pending.values()];
+    pending.clear();
+    for (const entry of entries) entry.reject(errorFor(entry.fnName));
+  };
+  const closedError = (fnName: string, running: boolean) =>
+    new LatticeDiffError(
+      'LatticeDiffPoolClosedError',
+      running
+        ? `\`${fnName}\`: the sampler pool was closed while the request was running`
+        : `\`${fnName}\`: the sampler pool is closed`,
+    );
+  /** Why the pool stopped working (a worker failed or exited on its own), or null. */
+  let failure: { reason: string; cause: unknown } | null = null;
+  const failedError = (fnName: string) =>
+    new LatticeDiffError(
+      'LatticeDiffPoolWorkerError',
+      `\`${fnName}\`: ${failure!.reason}; the pool cannot sample any more (close it and create a new one)`,
+      failure!.cause === undefined ? undefined : { cause: failure!.cause },
+    );
+  let closed = false;
+  /** A worker failed or ended without being asked to: every pending request rejects. */
+  const fail = (reason: string, cause: unknown) => {
+    if (closed) return;
+    failure ??= { reason, cause };
+    rejectPending(failedError);
+  };
   const onMessage = (reply: WorkerReply) => {
     const entry = pending.get(reply.requestId);
     if (!entry) return;
     pending.delete(reply.requestId);
     entry.resolve(reply);
   };
-  const onError = (error: Error) => {
-    failure = error;
-    for (const entry of pending.values()) entry.reject(error);
-    pending.clear();
-  };
   const channels = await Promise.all(
-    Array.from({ length: size }, () => openChannel(url, onMessage, onError)),
+    Array.from({ length: size }, (_, w) =>
+      openChannel(
+        url,
+        onMessage,
+        (error) => fail(`sampling worker ${w} failed: ${error?.message ?? String(error)}`, error),
+        (exitCode) =>
+          fail(
+            `sampling worker ${w} exited (exit code ${exitCode}) without being closed`,
+            undefined,
+          ),
+      ),
+    ),
   );
   const loaded = channels.map(() => new Set<number>());
   let nextRequest = 1;
-  let closed = false;
+  let closing: Promise<void> | null = null;
 
   const ensureLoaded = (worker: number, mps: MPS): number => {
     let id = mpsIds.get(mps);
@@ -169,12 +220,8 @@ export async function createSamplerPool(options: SamplerPoolOptions = {}): Promi
     seed: SeedOrGenerator,
     weights: Float64Array | null,
   ): Promise<ConditionalSampleResult> => {
-    if (closed)
-      throw new LatticeDiffError(
-        'LatticeDiffPoolClosedError',
-        `\`${fnName}\`: the sampler pool is closed`,
-      );
-    if (failure) throw failure;
+    if (closed) throw closedError(fnName, false);
+    if (failure) throw failedError(fnName);
     const root = rootSeed(fnName, seed);
     const n = mps.length;
     const d = mps.physicalDims[0]!;
@@ -193,19 +240,25 @@ export async function createSamplerPool(options: SamplerPoolOptions = {}): Promi
       starts.push(start);
       jobs.push(
         new Promise<WorkerReply>((resolve, reject) => {
-          pending.set(requestId, { resolve, reject });
-          channels[w]!.post(
-            {
-              type: 'sample',
-              requestId,
-              mpsId,
-              count: end - start,
-              firstChunk,
-              rootSeed: root,
-              weights: part,
-            },
-            part === null ? [] : [part.buffer as ArrayBuffer],
-          );
+          pending.set(requestId, { fnName, resolve, reject });
+          // a post that throws rejects this promise; the entry must not stay behind
+          try {
+            channels[w]!.post(
+              {
+                type: 'sample',
+                requestId,
+                mpsId,
+                count: end - start,
+                firstChunk,
+                rootSeed: root,
+                weights: part,
+              },
+              part === null ? [] : [part.buffer as ArrayBuffer],
+            );
+          } catch (error) {
+            pending.delete(requestId);
+            throw error;
+          }
         }),
       );
     }
@@ -287,10 +340,13 @@ export async function createSamplerPool(options: SamplerPoolOptions = {}): Promi
       }
       return run(f, mps, count, opts.seed, w);
     },
-    async close() {
-      if (closed) return;
+    close() {
+      if (closing) return closing;
       closed = true;
-      await Promise.all(channels.map((c) => c.terminate()));
+      // settle what is in flight first: terminated workers never reply
+      rejectPending((fnName) => closedError(fnName, true));
+      closing = Promise.all(channels.map((c) => c.terminate())).then(() => {});
+      return closing;
     },
   };
 }
