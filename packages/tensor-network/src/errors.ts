@@ -176,3 +176,24 @@ export function assertKnownOptions(
     }
   }
 }
+
+/**
+ * Why `value` does not carry `brand` at layout `version` (the mark that objects of this package,
+ * from any installed copy, put on themselves; see `MPS.isMPS`), or null when it does: `expected`
+ * for anything without the brand, a message naming both versions for another layout. Internal.
+ */
+export function brandMismatch(
+  value: unknown,
+  brand: symbol,
+  version: number,
+  noun: string,
+  expected: string,
+): string | null {
+  if (typeof value !== 'object' || value === null) return expected;
+  const found = (value as Record<symbol, unknown>)[brand];
+  if (found === undefined) return expected;
+  if (found !== version) {
+    return `an ${noun} of a compatible copy of @latticediff/tensor-network (this copy reads layout version ${version}, the object has ${String(found)})`;
+  }
+  return null;
+}

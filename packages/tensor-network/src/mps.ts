@@ -8,7 +8,13 @@
  * - `linear`: P(x) = A_0[x_0] ... A_{N-1}[x_{N-1}] / Z with every entry >= 0.
  * - `born`:   P(x) = psi(x)^2 / Z with psi(x) = A_0[x_0] ... A_{N-1}[x_{N-1}], entries of any sign.
  */
-import { assertFinite, assertInteger, assertKnownOptions, invalidArgument } from './errors';
+import {
+  assertFinite,
+  assertInteger,
+  assertKnownOptions,
+  brandMismatch,
+  invalidArgument,
+} from './errors';
 import { type SeedOrGenerator, toRandom } from './random';
 
 /** The two parametrisations of a probability distribution by an MPS. */
@@ -51,12 +57,8 @@ const EXPECTED_MPS = 'an MPS (from MPS.fromTensors, fromDense, randomMPS, ...)';
  */
 function mpsDefect(value: unknown): string | null {
   if (value instanceof MPS) return null;
-  if (typeof value !== 'object' || value === null) return EXPECTED_MPS;
-  const brand = (value as Record<symbol, unknown>)[MPS_BRAND];
-  if (brand === undefined) return EXPECTED_MPS;
-  if (brand !== MPS_LAYOUT_VERSION) {
-    return `an MPS of a compatible copy of @latticediff/tensor-network (this copy reads layout version ${MPS_LAYOUT_VERSION}, the object has ${String(brand)})`;
-  }
+  const mismatch = brandMismatch(value, MPS_BRAND, MPS_LAYOUT_VERSION, 'MPS', EXPECTED_MPS);
+  if (mismatch !== null) return mismatch;
   const m = value as Partial<Record<keyof MPS, unknown>>;
   const branded = 'an MPS, but this object carries the MPS brand with';
   if (m.kind !== 'linear' && m.kind !== 'born') return `${branded} kind ${String(m.kind)}`;

@@ -11,7 +11,7 @@
  *   network); it is what the exact denoising conditional needs (O = diag(sqrt k(y_i | .))).
  */
 import { compressAs } from './canonical';
-import { assertFinite, assertKnownOptions, invalidArgument } from './errors';
+import { assertFinite, assertKnownOptions, brandMismatch, invalidArgument } from './errors';
 import { assertMPS, MPS } from './mps';
 
 /**
@@ -192,12 +192,8 @@ const EXPECTED_MPO = 'an MPO (from MPO.fromTensors)';
  */
 function mpoDefect(value: unknown): string | null {
   if (value instanceof MPO) return null;
-  if (typeof value !== 'object' || value === null) return EXPECTED_MPO;
-  const brand = (value as Record<symbol, unknown>)[MPO_BRAND];
-  if (brand === undefined) return EXPECTED_MPO;
-  if (brand !== MPO_LAYOUT_VERSION) {
-    return `an MPO of a compatible copy of @latticediff/tensor-network (this copy reads layout version ${MPO_LAYOUT_VERSION}, the object has ${String(brand)})`;
-  }
+  const mismatch = brandMismatch(value, MPO_BRAND, MPO_LAYOUT_VERSION, 'MPO', EXPECTED_MPO);
+  if (mismatch !== null) return mismatch;
   const m = value as Partial<Record<keyof MPO, unknown>>;
   const branded = 'an MPO, but this object carries the MPO brand with';
   const n = m.length;
@@ -220,7 +216,7 @@ function mpoDefect(value: unknown): string | null {
   for (const method of ['leftDim', 'rightDim', 'siteShape'] as const) {
     if (typeof m[method] !== 'function') return `${branded} no method ${method}`;
   }
-  if (!('isNonNegative' in value)) return `${branded} no property isNonNegative`;
+  if (!('isNonNegative' in (value as object))) return `${branded} no property isNonNegative`;
   const shaped = value as MPO;
   let left = 1;
   let maxBondDim = 1;
