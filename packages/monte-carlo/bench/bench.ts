@@ -97,9 +97,9 @@ const cases: Case[] = [
     // 4 x 512 x 16 samples of disconnected-proposal chains with 20 local sweeps per step
     thermodynamic: { kappa: 0.3, hold: quick ? 3 : 10 },
     // with 10% of the chains held out for early stopping. Measured: acceptance 0.44 with or
-    // without it (exact KL 0.77 nats); bond dimension 32 gave 0.42 (595 s of training), and 4x
-    // the chains (2048) gave 0.38 and KL 0.92 (915 s), its training NLL staying 0.9 nats above the
-    // entropy: the fixed 4-sweep refit, not the bond dimension or the data alone, is the limit
+    // without it (exact KL 0.77 nats). None of these did better: bond dimension 32 (0.42, 595 s of
+    // training); 4x the chains (2048: 0.38, KL 0.92, 915 s); up to 12 sweeps per round stopped
+    // at the best held-out NLL (0.45, KL 0.78, 591 s). What limits this recipe is not identified.
     learning: { ...restartLearning, validationFraction: 0.1 },
     schemes: [
       connected(0.05),
