@@ -13,6 +13,7 @@ import {
   runJson,
   start,
   temporaryDirectory,
+  waitForFile,
 } from './test-helpers';
 
 const SMALL_TRAIN = [
@@ -217,10 +218,7 @@ describe('train', () => {
       stderr += chunk.toString();
     });
     const state = join(dir, 'interrupted.mps.state');
-    const deadline = Date.now() + 30_000;
-    while (!existsSync(state) && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
+    await waitForFile(state);
     child.kill('SIGINT');
     const code = await exited;
     expect(code).toBe(130);

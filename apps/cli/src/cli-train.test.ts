@@ -3,7 +3,15 @@ import { join } from 'node:path';
 import { fredkinModel } from '@latticediff/model-fredkin';
 import { isingModel } from '@latticediff/model-ising';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { expectUsageError, listing, run, runJson, start, temporaryDirectory } from './test-helpers';
+import {
+  expectUsageError,
+  listing,
+  run,
+  runJson,
+  start,
+  temporaryDirectory,
+  waitForFile,
+} from './test-helpers';
 
 interface McJson {
   model: string;
@@ -96,10 +104,7 @@ describe('train', () => {
     const child = start(args, { cwd: dir });
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
     const state = join(dir, 'resumed.mps.state');
-    const deadline = Date.now() + 30_000;
-    while (!existsSync(state) && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
+    await waitForFile(state);
     child.kill('SIGKILL');
     await exited;
     expect(existsSync(state)).toBe(true);

@@ -3,7 +3,7 @@
  * as a user would.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -40,6 +40,15 @@ export function start(
     env: ENV,
     stdio: ['ignore', 'ignore', options.pipeStderr ? 'pipe' : 'ignore'],
   });
+}
+
+/** Waits until `path` exists (polling every 10 ms, at most `timeoutMs`); true if it does. */
+export async function waitForFile(path: string, timeoutMs = 30_000): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (!existsSync(path) && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  return existsSync(path);
 }
 
 /** Runs and parses the JSON on stdout (exit code 0 expected). */

@@ -4,7 +4,15 @@ import { fredkinModel } from '@latticediff/model-fredkin';
 import { thermodynamicPath } from '@latticediff/monte-carlo';
 import { createRandom } from '@latticediff/tensor-network';
 import { describe, expect, it } from 'vitest';
-import { expectUsageError, listing, run, runJson, start, temporaryDirectory } from './test-helpers';
+import {
+  expectUsageError,
+  listing,
+  run,
+  runJson,
+  start,
+  temporaryDirectory,
+  waitForFile,
+} from './test-helpers';
 
 interface TrainJson {
   rounds: number;
@@ -123,10 +131,7 @@ describe('train --recipe restart', () => {
     const child = start(args, { cwd: dir });
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
     const state = join(dir, 'resumed.mps.state');
-    const deadline = Date.now() + 30_000;
-    while (!existsSync(state) && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
+    await waitForFile(state);
     child.kill('SIGKILL');
     await exited;
     expect(existsSync(state)).toBe(true);

@@ -1,22 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { canonicalize, compress } from './canonical';
 import { toDense } from './dense';
-import { assertFinite, InvalidArgumentError } from './errors';
+import { assertFinite } from './errors';
 import { correlations, logNormalization, logProbabilities, marginals } from './evaluate';
 import { negativeLogLikelihood } from './likelihood';
 import { MAX_BATCH_ENTRIES, randomMPS } from './mps';
 import { sample, sampleConditional } from './sample';
-
-/** The InvalidArgumentError thrown by `f` (fails the test if `f` throws anything else). */
-function invalidArgumentOf(f: () => unknown): InvalidArgumentError {
-  try {
-    f();
-  } catch (error) {
-    expect(InvalidArgumentError.isInstance(error)).toBe(true);
-    return error as InvalidArgumentError;
-  }
-  throw new Error('expected an InvalidArgumentError');
-}
+import { invalidArgumentOf } from './testing/errors';
 
 describe('public functions refuse a non-MPS argument with a clear error', () => {
   const notAnMPS = { length: 3, physicalDims: [2, 2, 2] };

@@ -1,20 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { toDense } from './dense';
-import { InvalidArgumentError } from './errors';
 import { type MPSKind, productState, randomMPS } from './mps';
 import { applyMPO, MPO } from './operators';
 import { createRandom } from './random';
-
-/** The InvalidArgumentError thrown by `f` (fails the test if `f` throws anything else). */
-function invalidArgumentOf(f: () => unknown): InvalidArgumentError {
-  try {
-    f();
-  } catch (error) {
-    expect(InvalidArgumentError.isInstance(error)).toBe(true);
-    return error as InvalidArgumentError;
-  }
-  throw new Error('expected an InvalidArgumentError');
-}
+import { invalidArgumentOf } from './testing/errors';
 
 /**
  * A second, separately evaluated copy of the operators module: the query string makes the module

@@ -1,24 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { canonicalize, compress, entanglementEntropy } from './canonical';
 import { toDense } from './dense';
-import { InvalidArgumentError } from './errors';
 import { logNormalization, logProbabilities } from './evaluate';
 import { negativeLogLikelihood } from './likelihood';
 import { assertMPS, MPS, productState, randomMPS, uniformMPS } from './mps';
 import { applyMPO, applyProductOperator, MPO } from './operators';
 import { sample } from './sample';
 import { deserializeMPS, serializeMPS } from './serialize';
-
-/** The InvalidArgumentError thrown by `f` (fails the test if `f` throws anything else). */
-function invalidArgumentOf(f: () => unknown): InvalidArgumentError {
-  try {
-    f();
-  } catch (error) {
-    expect(InvalidArgumentError.isInstance(error)).toBe(true);
-    return error as InvalidArgumentError;
-  }
-  throw new Error('expected an InvalidArgumentError');
-}
+import { invalidArgumentOf } from './testing/errors';
 
 /**
  * A second, separately evaluated copy of the MPS module: the query string makes the module
