@@ -72,12 +72,11 @@ describe('sizes', () => {
   });
 
   it('refuses exact references that would run for hours (was a hang)', () => {
-    const startTime = Date.now();
+    // a usage error (exit 2) is the verdict: a run that started would have printed a result
     expectUsageError(
       run(['exact', 'ising', '--lx', '100000', '--ly', '2']),
       /`lx` passed to `isingTransferMatrix` must be an integer <= 32767 for ly = 2/,
     );
-    expect(Date.now() - startTime).toBeLessThan(20_000);
   });
 
   it('refuses mc runs whose series would not fit in memory (was a RangeError, exit 1)', () => {
@@ -133,7 +132,7 @@ describe('output paths are checked before any work', () => {
   it('refuses --plots and --out-dir naming a file before training (was EEXIST after training)', () => {
     const dir = temporaryDirectory();
     writeFileSync(join(dir, 'plots'), 'x');
-    const startTime = Date.now();
+    // before any work: each refusal is the only line on stderr (no progress) and nothing was written
     expectUsageError(
       run(['train', ...SMALL_TRAIN, '--out', 'model.mps', '--plots', 'plots'], { cwd: dir }),
       /cannot use --plots "plots": it is a file, not a directory/,
@@ -154,7 +153,6 @@ describe('output paths are checked before any work', () => {
       }),
       /cannot create --plots "\/proc\/latticediff-plots": making directory "\/proc\/latticediff-plots" failed/,
     );
-    expect(Date.now() - startTime).toBeLessThan(30_000);
     expect(listing(dir)).toEqual(['plots']);
   });
 

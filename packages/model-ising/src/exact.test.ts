@@ -236,14 +236,14 @@ describe('isingTransferMatrix at extreme parameters', () => {
   });
 
   it('refuses sizes whose work would take hours, naming lx (instead of running)', () => {
-    const start = performance.now();
+    // the refusal is the verdict (no clock): a transfer matrix that started would have returned
+    // a result hours later instead of throwing
     expect(() => isingTransferMatrix(params({ lx: 100000, ly: 2 }))).toThrow(
       '`lx` passed to `isingTransferMatrix` must be an integer <= 32767 for ly = 2',
     );
     expect(() => isingTransferMatrix(params({ lx: 200, ly: 7, boundary: 'torus' }))).toThrow(
       'for ly = 7 and boundary "torus"',
     );
-    expect(performance.now() - start).toBeLessThan(1000);
   });
 
   it('refuses more sites than a lattice can hold with an InvalidArgumentError (not a RangeError)', () => {

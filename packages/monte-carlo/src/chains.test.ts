@@ -184,14 +184,14 @@ describe('runChains bad input', () => {
 describe('runChains sizes', () => {
   it('refuses chains * steps beyond the series limit before any work, naming steps', async () => {
     const model = isingModel.create({ lx: 2, ly: 2 });
-    const start = performance.now();
+    // a rejection (not a result) proves the sizes were refused before any step ran: 1e14 steps
+    // would not finish at all
     await expect(
       runChains({ model, scheme: { kind: 'local' }, chains: 1e6, steps: 1e8, seed: 1 }),
     ).rejects.toThrow(`at most ${Math.floor(MAX_SERIES_ENTRIES / 1e6)} for 1000000 chains`);
     await expect(
       runChains({ model, scheme: { kind: 'local' }, chains: 1e5, steps: 1e5, seed: 1 }),
     ).rejects.toThrow('`steps` passed to `runChains`');
-    expect(performance.now() - start).toBeLessThan(1000);
   });
 });
 

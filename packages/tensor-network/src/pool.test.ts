@@ -103,11 +103,12 @@ describe('sampler pool', () => {
 
 /**
  * How `promise` settles, or a failure after `ms` milliseconds: a request that is never settled
- * fails the test instead of hanging it.
+ * fails the test with this message instead of hanging it. A hang guard, not a speed check: the
+ * limit is far above what a settling request takes on a loaded machine.
  */
 async function settleWithin<T>(
   promise: Promise<T>,
-  ms = 10_000,
+  ms = 120_000,
 ): Promise<{ value: T } | { error: unknown }> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<never>((_, reject) => {
@@ -165,7 +166,6 @@ describe('closing the pool and failing workers settle every request (they used t
       );
     await new Promise((resolve) => setTimeout(resolve, 100));
     expect(settled).toBe(false);
-    const started = performance.now();
     const closing = p.close();
     for (const [request, name] of [
       [running, 'SamplerPool.sample'],
@@ -178,7 +178,6 @@ describe('closing the pool and failing workers settle every request (they used t
       );
     }
     await settleWithin(closing);
-    expect(performance.now() - started).toBeLessThan(5000);
     // it stays closed, and closing again is harmless
     const later = rejection(await settleWithin(p.sample(big, { count: 1, seed: 1 })));
     expect(later.name).toBe('LatticeDiffPoolClosedError');
@@ -223,7 +222,7 @@ describe('closing the pool and failing workers settle every request (they used t
         execFile(
           process.execPath,
           ['--unhandled-rejections=strict', file],
-          { timeout: 20_000 },
+          { timeout: 300_000 }, // a hang guard, not a speed check
           (error, stdout, stderr) =>
             resolve({ code: error ? ((error.code as number) ?? -1) : 0, stdout, stderr }),
         );
