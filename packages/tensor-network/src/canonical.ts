@@ -92,7 +92,8 @@ function requireBorn(fn: string, mps: unknown): asserts mps is MPS {
   }
 }
 
-function frobenius(a: Float64Array): number {
+/** Frobenius norm, scaled against overflow. @internal */
+export function frobenius(a: Float64Array): number {
   let scale = 0;
   for (let k = 0; k < a.length; k++) {
     const v = Math.abs(a[k]!);
@@ -176,9 +177,9 @@ function gauge(fn: string, chain: Chain, center: number): number {
 /**
  * Number of singular values to keep (ITensor semantics): at most `maxBondDim`, then drop the
  * smallest while their relative squared weight stays <= cutoff; at least one is kept.
- * Returns the count and the discarded relative weight.
+ * Returns the count and the discarded relative weight. @internal (shared with the factor builder)
  */
-function truncationRank(
+export function truncationRank(
   s: Float64Array,
   maxBondDim: number,
   cutoff: number,

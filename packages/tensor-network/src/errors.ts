@@ -164,12 +164,13 @@ export function assertKnownOptions(
   functionName: string,
   options: object,
   known: readonly string[],
+  argument = 'options',
 ): void {
   for (const [key, value] of Object.entries(options)) {
     if (value !== undefined && !known.includes(key)) {
       invalidArgument(
         functionName,
-        `options.${key}`,
+        `${argument}.${key}`,
         value,
         `absent: \`${functionName}\` has no option \`${key}\` (its options are ${known.map((k) => `\`${k}\``).join(', ')})`,
       );

@@ -27,6 +27,14 @@ export {
   logProbabilities,
   marginals,
 } from './evaluate';
+export {
+  type BornMPSFromFactorsOptions,
+  type BornMPSFromFactorsResult,
+  bornMPSFromFactors,
+  type ConstraintAutomaton,
+  type FactorNetwork,
+  type PairLogWeights,
+} from './factor-network';
 export { type NegativeLogLikelihoodResult, negativeLogLikelihood } from './likelihood';
 export {
   type LQResult,
@@ -35,7 +43,9 @@ export {
   type QRResult,
   qr,
   type SVDResult,
+  type SymmetricEigenResult,
   svd,
+  symmetricEigen,
   transpose,
 } from './linalg';
 export {

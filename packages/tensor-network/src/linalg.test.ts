@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidArgumentError } from './errors';
-import { lq, matmul, qr, svd, transpose } from './linalg';
+import { lq, matmul, qr, svd, symmetricEigen, transpose } from './linalg';
 import { createRandom } from './random';
 
 function randomMatrix(rows: number, cols: number, seed: number, scale = 1): Float64Array {
@@ -333,5 +333,70 @@ describe('input validation', () => {
       InvalidArgumentError,
     );
     expect(() => svd([1, 2] as unknown as Float64Array, 1, 2)).toThrow(InvalidArgumentError);
+  });
+});
+
+describe('symmetricEigen', () => {
+  /** max |A V - V diag(values)| / max |value| and max |V^T V - I|. */
+  function residuals(a: Float64Array, n: number): { residual: number; orthogonality: number } {
+    const { values, vectors } = symmetricEigen(a, n);
+    for (let j = 1; j < n; j++) expect(values[j]!).toBeLessThanOrEqual(values[j - 1]!);
+    const av = matmul(a, vectors, n, n, n);
+    let residual = 0;
+    let largest = 0;
+    for (const v of values) largest = Math.max(largest, Math.abs(v));
+    for (let i = 0; i < n; i++)
+      for (let j = 0; j < n; j++) {
+        const r = av[i * n + j]! - vectors[i * n + j]! * values[j]!;
+        residual = Math.max(residual, Math.abs(r) / (largest || 1));
+      }
+    return { residual, orthogonality: columnOrthogonalityError(vectors, n, n) };
+  }
+
+  it.each([1, 2, 3, 17, 64])('decomposes a random symmetric %i x %i matrix', (n) => {
+    const b = randomMatrix(n, n, 40 + n);
+    const a = matmul(b, transpose(b, n, n), n, n, n);
+    const { residual, orthogonality } = residuals(a, n);
+    expect(residual).toBeLessThan(1e-13);
+    expect(orthogonality).toBeLessThan(1e-13);
+    // the eigenvalues of B B^T are the squared singular values of B
+    const s = svd(b, n, n).s;
+    const { values } = symmetricEigen(a, n);
+    for (let j = 0; j < n; j++)
+      expect(Math.abs(values[j]! - s[j]! ** 2)).toBeLessThan(1e-13 * s[0]! ** 2);
+  });
+
+  it('handles indefinite, repeated, zero and extreme-scale spectra', () => {
+    // indefinite with a known spectrum: diag(3, -1, -1, 0) rotated
+    const q = qr(randomMatrix(4, 4, 7), 4, 4).q;
+    const d = new Float64Array([3, -1, -1, 0]);
+    const a = new Float64Array(16);
+    for (let i = 0; i < 4; i++)
+      for (let j = 0; j < 4; j++)
+        for (let k = 0; k < 4; k++) a[i * 4 + j]! += q[i * 4 + k]! * d[k]! * q[j * 4 + k]!;
+    const { values } = symmetricEigen(a, 4);
+    [3, 0, -1, -1].forEach((v, j) => expect(values[j]!).toBeCloseTo(v, 13));
+    expect(residuals(a, 4).orthogonality).toBeLessThan(1e-14);
+    // identity (fully degenerate) and zero
+    const identity = new Float64Array(9);
+    for (let k = 0; k < 3; k++) identity[k * 4] = 1;
+    expect(Array.from(symmetricEigen(identity, 3).values)).toEqual([1, 1, 1]);
+    expect(residuals(identity, 3).orthogonality).toBe(0);
+    expect(Array.from(symmetricEigen(new Float64Array(4), 2).values)).toEqual([0, 0]);
+    // 1e150 and 1e-150 scales neither overflow nor underflow
+    for (const scale of [1e150, 1e-150]) {
+      const big = a.map((v) => v * scale);
+      const { values: scaled } = symmetricEigen(big, 4);
+      expect(scaled[0]! / scale).toBeCloseTo(3, 12);
+    }
+  });
+
+  it('reads only the lower triangle and refuses bad input, naming the argument', () => {
+    const lower = new Float64Array([2, 99, 1, 2]);
+    const { values } = symmetricEigen(lower, 2);
+    expect(values[0]).toBeCloseTo(3, 14);
+    expect(values[1]).toBeCloseTo(1, 14);
+    expect(() => symmetricEigen(new Float64Array(3), 2)).toThrow(InvalidArgumentError);
+    expect(() => symmetricEigen(new Float64Array([1, Number.NaN, 0, 1]), 2)).toThrow('`a`');
   });
 });
