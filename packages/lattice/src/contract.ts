@@ -14,7 +14,7 @@
  *   `energy` returns +Infinity for configurations that are not allowed, so exp(-beta E) = 0 there.
  * - Every returned number is float64.
  */
-import type { MPS, RandomGenerator } from '@latticediff/tensor-network';
+import type { ConstraintAutomaton, MPS, RandomGenerator } from '@latticediff/tensor-network';
 
 /** The version of this contract. Models declare it; consumers check it. */
 export type SpecificationVersion = 'v1';
@@ -166,6 +166,35 @@ export interface ExactObservables {
   readonly derived?: Readonly<Record<string, number>>;
 }
 
+/**
+ * The energy of a model as local terms (optional part of the contract, its own version 'v1'):
+ *
+ *   E(x) = constant + sum_i e_i(x_i) + sum_p e_p(x_{i_p}, x_{j_p})   on the allowed set,
+ *
+ * and the allowed set is where every constraint automaton accepts x (read along the site order)
+ * and every term is finite: a term may be +Infinity to forbid a digit or a pair of digits.
+ * From these terms `physicsBornMPS` builds the Born MPS of pi (psi ∝ exp(-beta E / 2)) directly,
+ * without the exact MPS. Pairs may have any range and may repeat; their energies add.
+ */
+export interface LocalFactors {
+  /** The version of this part of the contract. */
+  readonly specificationVersion: 'v1';
+  /** N d site energies: e_i(x) at `i * d + x`. Absent when every site energy is 0. */
+  readonly siteEnergies?: Float64Array;
+  /**
+   * Pair energies: pair p joins sites `sites[2p]` and `sites[2p + 1]` (distinct); its energy for
+   * digits (a, b) of those two sites is at `energies[p d^2 + a d + b]`. Absent when there are none.
+   */
+  readonly pairs?: { readonly sites: Int32Array; readonly energies: Float64Array };
+  /**
+   * Hard constraints as deterministic automata (0/1 factors); absent when every configuration is
+   * allowed. An automaton state may carry what a constraint needs (the Fredkin height).
+   */
+  readonly constraints?: readonly ConstraintAutomaton[];
+  /** The constant term of E (default 0). */
+  readonly constant?: number;
+}
+
 /** A model at fixed parameters. */
 export interface LatticeModelInstance<P extends ParameterValues = ParameterValues> {
   readonly specificationVersion: SpecificationVersion;
@@ -207,6 +236,11 @@ export interface LatticeModelInstance<P extends ParameterValues = ParameterValue
    * when the sizes are too large for memory.
    */
   exactMPS?(): MPS;
+  /**
+   * Optional: the energy as local terms and the constraints as automata ({@link LocalFactors}),
+   * from which a Born MPS proposal of any bond dimension is built without the exact MPS.
+   */
+  localFactors?(): LocalFactors;
   /**
    * Optional: exact log Z and exact observable means. Throws an InvalidArgumentError naming the
    * parameter when the sizes are too large.

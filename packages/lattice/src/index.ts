@@ -16,6 +16,7 @@ export type {
   IntegerParameterSpec,
   LatticeModel,
   LatticeModelInstance,
+  LocalFactors,
   LocalMoves,
   NumberParameterSpec,
   ObservableSpec,
@@ -50,4 +51,9 @@ export {
   parseParameters,
   resolveParameters,
 } from './parameters';
+export {
+  type PhysicsBornMPSOptions,
+  type PhysicsBornMPSResult,
+  physicsBornMPS,
+} from './physics-mps';
 export { randomInteger, toRandom } from './random';

@@ -26,6 +26,7 @@ import {
 import { assertKnownOptions, invalidArgument } from './errors';
 import { mpsLogNormalization } from './mps-evaluate';
 import { describeParameterSpec } from './parameters';
+import { physicsBornMPS } from './physics-mps';
 
 export { mpsLogNormalization, mpsLogValue } from './mps-evaluate';
 
@@ -377,6 +378,103 @@ export function describeLatticeModel<P extends ParameterValues>(
           }
           expect(allowedCount).toBeGreaterThan(0);
         });
+
+        if (instance.localFactors) {
+          it('exposes local factors that sum to the energy and allow exactly the allowed set', () => {
+            const factors = instance.localFactors?.();
+            if (!factors) expect.fail('localFactors returned nothing');
+            expect(factors.specificationVersion).toBe('v1');
+            const random = createRandom(seed + 2);
+            const { rows } = sample();
+            const extra: Int32Array[] = [];
+            for (let b = 0; b < 64; b++) {
+              const x = new Int32Array(sites);
+              for (let i = 0; i < sites; i++) x[i] = Math.floor(random.float64() * d);
+              extra.push(x);
+            }
+            const all = enumerable ? rows : [...rows, ...extra];
+            const data = new Int32Array(all.length * sites);
+            all.forEach((x, b) => {
+              data.set(x, b * sites);
+            });
+            const energy = instance.energy({ data, count: all.length });
+            const site = factors.siteEnergies;
+            if (site !== undefined) expect(site.length).toBe(sites * d);
+            const pairs = factors.pairs;
+            const pairCount = pairs === undefined ? 0 : pairs.sites.length / 2;
+            if (pairs !== undefined) {
+              expect(Number.isInteger(pairCount)).toBe(true);
+              expect(pairs.energies.length).toBe(pairCount * d * d);
+            }
+            for (let b = 0; b < all.length; b++) {
+              const x = all[b] as Int32Array;
+              let accepted = true;
+              for (const automaton of factors.constraints ?? []) {
+                const tables =
+                  automaton.transitions instanceof Int32Array
+                    ? [automaton.transitions]
+                    : automaton.transitions;
+                let state = automaton.initial;
+                for (let i = 0; i < sites && state >= 0; i++) {
+                  const table = (tables.length === 1 ? tables[0] : tables[i]) as Int32Array;
+                  state = table[state * d + (x[i] as number)] as number;
+                }
+                if (state < 0 || automaton.accepting[state] !== 1) accepted = false;
+              }
+              const e = energy[b] as number;
+              let sum = factors.constant ?? 0;
+              let scale = Math.abs(sum);
+              for (let i = 0; i < sites && site !== undefined; i++) {
+                const v = site[i * d + (x[i] as number)] as number;
+                sum += v;
+                scale += Math.abs(v);
+              }
+              for (let p = 0; p < pairCount && pairs !== undefined; p++) {
+                const a = x[pairs.sites[2 * p] as number] as number;
+                const c = x[pairs.sites[2 * p + 1] as number] as number;
+                const v = pairs.energies[p * d * d + a * d + c] as number;
+                sum += v;
+                scale += Math.abs(v);
+              }
+              // forbidden: rejected by an automaton or a term of energy +Infinity
+              const allowedByFactors = accepted && Number.isFinite(sum);
+              assert(
+                allowedByFactors === Number.isFinite(e),
+                () => `the local factors allow ${x.join('')} exactly when the model does`,
+              );
+              if (allowedByFactors)
+                expectClose(sum, e, scale, `sum of the local factors of ${x.join('')}`);
+            }
+          });
+
+          if (enumerable) {
+            it('builds the exact Born MPS of pi from its local factors (checked by enumeration)', () => {
+              const built = physicsBornMPS(instance, { maxBondDim: Number.POSITIVE_INFINITY });
+              const enumeration = sample().enumeration as EnumerationResult;
+              expect(built.mps.kind).toBe('born');
+              expectClose(
+                built.logPartitionFunction,
+                enumeration.logPartitionFunction,
+                1,
+                'ln Z of the physics-built MPS',
+              );
+              const all = enumerateConfigurations(sites, d);
+              const logProbability = logProbabilities(built.mps, all);
+              // the Born MPS is exact to rounding: compare on the scale of the largest P
+              const largest = enumeration.probabilities.reduce((m, v) => Math.max(m, v), 0);
+              for (let k = 0; k < all.count; k++) {
+                const x = all.data.subarray(k * sites, (k + 1) * sites);
+                const p = enumeration.probabilities[k] as number;
+                expectClose(
+                  Math.exp(logProbability[k] as number),
+                  p,
+                  largest,
+                  `physics-built P(${x.join('')})`,
+                );
+              }
+            });
+          }
+        }
 
         it('has local moves whose energy changes match full energies (involutive, detailed balance, connected)', () => {
           const { rows, enumeration } = sample();

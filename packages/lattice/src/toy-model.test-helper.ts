@@ -89,6 +89,18 @@ export const hardCoreModel: LatticeModel<HardCoreParameters> = {
           return Float64Array.from(batch.data.subarray(0, batch.count * n));
         return invalidArgument('hard-core.observe', 'name', name, '"density" or "occupation"');
       },
+      localFactors() {
+        // the exclusion as a forbidden pair (energy +Infinity for two occupied neighbours)
+        const sites = new Int32Array(2 * Math.max(0, n - 1));
+        const energies = new Float64Array(4 * Math.max(0, n - 1));
+        for (let i = 0; i + 1 < n; i++) {
+          sites.set([i, i + 1], 2 * i);
+          energies[4 * i + 3] = Number.POSITIVE_INFINITY;
+        }
+        const siteEnergies = new Float64Array(2 * n);
+        for (let i = 0; i < n; i++) siteEnergies[2 * i + 1] = -p.mu;
+        return { specificationVersion: 'v1', siteEnergies, pairs: { sites, energies } };
+      },
       exactMPS() {
         const w = Math.exp(p.mu);
         // bond index = occupation of the previous site
