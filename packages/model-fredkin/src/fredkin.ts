@@ -147,6 +147,28 @@ function create(
       return x;
     },
     localMoves: fredkinMoves(n, c, logQ),
+    localFactors() {
+      // A = sum_i h_i = sum_k (n - k)(2 x_k - 1): the area term is a field that grows towards
+      // the left end; the Dyck constraint is the height automaton (state = height, accept 0)
+      const siteEnergies = new Float64Array(2 * n);
+      for (let k = 0; k < n; k++) {
+        siteEnergies[2 * k] = 0.5 * logQ * (n - k);
+        siteEnergies[2 * k + 1] = -0.5 * logQ * (n - k);
+      }
+      const top = n / 2;
+      const transitions = new Int32Array(2 * (top + 1));
+      for (let h = 0; h <= top; h++) {
+        transitions[2 * h] = h > 0 ? h - 1 : -1;
+        transitions[2 * h + 1] = h < top ? h + 1 : -1;
+      }
+      const accepting = new Uint8Array(top + 1);
+      accepting[0] = 1;
+      return {
+        specificationVersion: 'v1',
+        siteEnergies,
+        constraints: [{ states: top + 1, initial: 0, transitions, accepting }],
+      };
+    },
     observables,
     observe(name, batch) {
       const fn = 'fredkin.observe';

@@ -133,6 +133,23 @@ function create(input?: Readonly<Record<string, unknown>>): LatticeModelInstance
       }
       return out;
     },
+    localFactors() {
+      // E = -J sum_<ij> s_i s_j - h sum_i s_i with s = 2x - 1: one pair term per bond (a doubled
+      // periodic bond appears twice, as in the energy) and one site term per site
+      const siteEnergies = new Float64Array(2 * n);
+      for (let i = 0; i < n; i++) {
+        siteEnergies[2 * i] = h;
+        siteEnergies[2 * i + 1] = -h;
+      }
+      const count = bonds.length / 2;
+      const energies = new Float64Array(4 * count);
+      for (let p = 0; p < count; p++) energies.set([-J, J, J, -J], 4 * p);
+      return {
+        specificationVersion: 'v1',
+        siteEnergies,
+        pairs: { sites: Int32Array.from(bonds), energies },
+      };
+    },
     exactMPS() {
       return isingExactMPS(parameters).mps;
     },

@@ -153,6 +153,22 @@ function create(input?: Readonly<Record<string, unknown>>): LatticeModelInstance
           );
       }
     },
+    localFactors() {
+      // E = -J sum_<ij> delta(x_i, x_j) - h sum_i delta(x_i, 0): one pair term per bond (a
+      // doubled periodic bond twice, as in the energy) and a field on colour 0
+      const siteEnergies = new Float64Array(q * n);
+      for (let i = 0; i < n; i++) siteEnergies[q * i] = -h;
+      const count = bonds.length / 2;
+      const energies = new Float64Array(q * q * count);
+      for (let p = 0; p < count; p++) {
+        for (let a = 0; a < q; a++) energies[p * q * q + a * q + a] = -J;
+      }
+      return {
+        specificationVersion: 'v1',
+        siteEnergies,
+        pairs: { sites: Int32Array.from(bonds), energies },
+      };
+    },
     exactMPS() {
       return pottsExactMPS(parameters).mps;
     },
