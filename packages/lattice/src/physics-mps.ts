@@ -18,7 +18,9 @@ export interface PhysicsBornMPSOptions {
   maxBondDim: number;
   /**
    * Relative discarded weight allowed per truncation (ITensor's cutoff, as in `compress`);
-   * default 1e-12, which drops only numerically redundant directions.
+   * default 1e-12, which drops only numerically redundant directions and lets the truncations
+   * use Gram matrices (fast). Below 1e-13 they use QR and SVDs: `cutoff: 0` with `maxBondDim`
+   * Infinity is exact to rounding.
    */
   cutoff?: number;
 }

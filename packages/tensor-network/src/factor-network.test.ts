@@ -181,6 +181,27 @@ describe('bornMPSFromFactors with truncation', () => {
     expect(klSmall).toBeGreaterThan(klLarger);
     expect(klLarger).toBeGreaterThan(0);
     expect(Math.abs(kl(exact.mps))).toBeLessThan(1e-12);
+    // the Gram-matrix truncations (cutoff >= 1e-13) make the same choices as the SVDs
+    const fast = bornMPSFromFactors(network, { maxBondDim: 3, cutoff: 1e-12 });
+    expect(fast.bondDims).toEqual(built.bondDims);
+    expect(Math.abs(kl(fast.mps) - klSmall)).toBeLessThan(1e-9 * klSmall);
+    expect(fast.totalTruncationError).toBeCloseTo(built.totalTruncationError, 9);
+  });
+
+  it('builds the exact state with the Gram-matrix truncations too, up to the cutoff', () => {
+    const network = randomNetwork(9, 9, 2, [
+      [0, 4],
+      [1, 8],
+      [2, 3],
+      [5, 7],
+    ]);
+    const reference = referenceDistribution(network);
+    const fast = bornMPSFromFactors(network, { cutoff: 1e-12 });
+    const dense = toDense(fast.mps);
+    for (let k = 0; k < dense.length; k++) {
+      expect(Math.abs(dense[k]! - reference.p[k]!)).toBeLessThan(1e-12);
+    }
+    expect(fast.logNorm * 2).toBeCloseTo(reference.logZ, 10);
   });
 
   it('drops weight below the cutoff and truncates a constraint MPS that no pair touches', () => {

@@ -30,7 +30,7 @@
  */
 import { frobenius, truncationRank } from './canonical';
 import { assertFinite, assertInteger, assertKnownOptions, invalidArgument } from './errors';
-import { lq, matmul, qr, symmetricEigen, transpose } from './linalg';
+import { lq, matmul, qr, svd, symmetricEigen, transpose } from './linalg';
 import { MPS } from './mps';
 import { workspace } from './workspace';
 
@@ -643,6 +643,13 @@ interface Truncation {
 const EPS = 2.220446049250313e-16;
 
 /**
+ * Below this cutoff the truncations resolve Schmidt weights with SVDs instead of Gram matrices:
+ * a Gram matrix squares the singular values, so it cannot tell weights below about n eps from
+ * rounding noise (n <= a few hundred), while an SVD resolves singular values down to eps s_max.
+ */
+const GRAM_RESOLUTION = 1e-13;
+
+/**
  * The dominant `keep` eigenvectors of the Gram matrix g (n x n, from {@link symmetricEigen}) with
  * the truncation rule of `compress` applied to the singular values sqrt(eigenvalue), at most
  * `rank` of them (the rank bound of the factor). Records the discarded weight at `bond`.
@@ -684,6 +691,7 @@ function truncateLeftToRight(
   to: number,
   tr: Truncation,
 ): number {
+  if (tr.cutoff < GRAM_RESOLUTION) return accurateLeftToRight(fn, chain, from, to, tr);
   const { tensors, dims, d } = chain;
   // environments[i - from] = Gram matrix right of site i (dims[i + 1] square)
   const environments: Float64Array[] = new Array(to - from + 1);
@@ -726,6 +734,7 @@ function truncateRightToLeft(
   to: number,
   tr: Truncation,
 ): number {
+  if (tr.cutoff < GRAM_RESOLUTION) return accurateRightToLeft(fn, chain, from, to, tr);
   const { tensors, dims, d } = chain;
   // environments[i - to] = Gram matrix left of site i (dims[i] square)
   const environments: Float64Array[] = new Array(from - to + 1);
@@ -754,6 +763,85 @@ function truncateRightToLeft(
     dims[i] = keep;
   }
   return logNorm + normalizeInPlace(fn, tensors[to]!);
+}
+
+/**
+ * {@link truncateLeftToRight} to rounding accuracy: LQ steps make the window right-orthonormal,
+ * then an SVD at every bond keeps at most its numerical rank and the truncation limits.
+ */
+function accurateLeftToRight(
+  fn: string,
+  chain: Chain,
+  from: number,
+  to: number,
+  tr: Truncation,
+): number {
+  const { tensors, dims, d } = chain;
+  let logNorm = 0;
+  for (let i = to; i > from; i--) logNorm += lqStep(fn, chain, i);
+  for (let i = from; i < to; i++) {
+    const rows = dims[i]! * d;
+    const r = dims[i + 1]!;
+    const { u, s, vt, rank } = svd(tensors[i]!, rows, r);
+    const k = s.length;
+    const keep = keepCount(s, Math.max(1, rank), i, tr);
+    const left = new Float64Array(rows * keep);
+    for (let a = 0; a < rows; a++)
+      for (let b = 0; b < keep; b++) left[a * keep + b] = u[a * k + b]!;
+    const sv = new Float64Array(keep * r);
+    for (let b = 0; b < keep; b++)
+      for (let c = 0; c < r; c++) sv[b * r + c] = s[b]! * vt[b * r + c]!;
+    logNorm += normalizeInPlace(fn, sv);
+    tensors[i] = left;
+    tensors[i + 1] = product(sv, tensors[i + 1]!, keep, r, d * dims[i + 2]!);
+    dims[i + 1] = keep;
+  }
+  return logNorm + normalizeInPlace(fn, tensors[to]!);
+}
+
+/** The mirror image of {@link accurateLeftToRight} (QR steps, then SVDs from right to left). */
+function accurateRightToLeft(
+  fn: string,
+  chain: Chain,
+  from: number,
+  to: number,
+  tr: Truncation,
+): number {
+  const { tensors, dims, d } = chain;
+  let logNorm = 0;
+  for (let i = to; i < from; i++) logNorm += qrStep(fn, chain, i);
+  for (let i = from; i > to; i--) {
+    const l = dims[i]!;
+    const cols = d * dims[i + 1]!;
+    const { u, s, vt, rank } = svd(tensors[i]!, l, cols);
+    const k = s.length;
+    const keep = keepCount(s, Math.max(1, rank), i - 1, tr);
+    const us = new Float64Array(l * keep);
+    for (let a = 0; a < l; a++)
+      for (let b = 0; b < keep; b++) us[a * keep + b] = u[a * k + b]! * s[b]!;
+    logNorm += normalizeInPlace(fn, us);
+    tensors[i] = vt.slice(0, keep * cols);
+    tensors[i - 1] = product(tensors[i - 1]!, us, dims[i - 1]! * d, l, keep);
+    dims[i] = keep;
+  }
+  return logNorm + normalizeInPlace(fn, tensors[to]!);
+}
+
+/** How many of the singular values `s` to keep at `bond` (at most `rank`); records the loss. */
+function keepCount(s: Float64Array, rank: number, bond: number, tr: Truncation): number {
+  const bound = Math.min(rank, tr.rankBound[bond]!);
+  const { keep, discarded } = truncationRank(s.subarray(0, bound), tr.maxBondDim, tr.cutoff);
+  // the values beyond the numerical rank are dropped too: their weight is rounding noise
+  let total = 0;
+  let beyond = 0;
+  for (let k = 0; k < s.length; k++) {
+    const w = s[k]! * s[k]!;
+    total += w;
+    if (k >= bound) beyond += w;
+  }
+  const lost = total > 0 ? Math.min(1, discarded * ((total - beyond) / total) + beyond / total) : 0;
+  tr.keepLog[bond]! += Math.log1p(-lost);
+  return keep;
 }
 
 function identity(n: number): Float64Array {
