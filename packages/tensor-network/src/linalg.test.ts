@@ -375,7 +375,7 @@ describe('symmetricEigen', () => {
       for (let j = 0; j < 4; j++)
         for (let k = 0; k < 4; k++) a[i * 4 + j]! += q[i * 4 + k]! * d[k]! * q[j * 4 + k]!;
     const { values } = symmetricEigen(a, 4);
-    [3, 0, -1, -1].forEach((v, j) => expect(values[j]!).toBeCloseTo(v, 13));
+    for (const [j, v] of [3, 0, -1, -1].entries()) expect(values[j]!).toBeCloseTo(v, 13);
     expect(residuals(a, 4).orthogonality).toBeLessThan(1e-14);
     // identity (fully degenerate) and zero
     const identity = new Float64Array(9);
