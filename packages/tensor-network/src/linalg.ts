@@ -507,9 +507,10 @@ export function symmetricEigen(a: Float64Array, n: number): SymmetricEigenResult
     }
   const d = new Float64Array(n);
   const e = new Float64Array(n);
+  // v is symmetric, so it is its own transpose; afterwards its rows are the basis vectors, which the
+  // QL rotations combine two at a time (contiguous)
   tridiagonalize(v, d, e, n);
-  // the QL rotations combine two eigenvectors at a time: keep them as rows (contiguous)
-  const rows = transpose(v, n, n);
+  const rows = v;
   diagonalizeTridiagonal(rows, d, e, n);
   // descending order
   const order = Array.from({ length: n }, (_, k) => k).sort((p, q) => d[q]! - d[p]!);
@@ -523,9 +524,13 @@ export function symmetricEigen(a: Float64Array, n: number): SymmetricEigenResult
   return { values, vectors };
 }
 
-/** Householder tridiagonalisation in place: v becomes the accumulated orthogonal transform. */
-function tridiagonalize(v: Float64Array, d: Float64Array, e: Float64Array, n: number): void {
-  for (let j = 0; j < n; j++) d[j] = v[(n - 1) * n + j]!;
+/**
+ * Householder tridiagonalisation in place of the transposed matrix w = v^T (the EISPACK scheme
+ * indexes v by columns; on w those loops run along rows): w becomes V^T, whose rows are the
+ * columns of the accumulated orthogonal transform V.
+ */
+function tridiagonalize(w: Float64Array, d: Float64Array, e: Float64Array, n: number): void {
+  for (let j = 0; j < n; j++) d[j] = w[j * n + (n - 1)]!;
   for (let i = n - 1; i > 0; i--) {
     let scale = 0;
     let h = 0;
@@ -533,9 +538,9 @@ function tridiagonalize(v: Float64Array, d: Float64Array, e: Float64Array, n: nu
     if (scale === 0) {
       e[i] = d[i - 1]!;
       for (let j = 0; j < i; j++) {
-        d[j] = v[(i - 1) * n + j]!;
-        v[i * n + j] = 0;
-        v[j * n + i] = 0;
+        d[j] = w[j * n + (i - 1)]!;
+        w[j * n + i] = 0;
+        w[i * n + j] = 0;
       }
     } else {
       for (let k = 0; k < i; k++) {
@@ -551,11 +556,11 @@ function tridiagonalize(v: Float64Array, d: Float64Array, e: Float64Array, n: nu
       for (let j = 0; j < i; j++) e[j] = 0;
       for (let j = 0; j < i; j++) {
         f = d[j]!;
-        v[j * n + i] = f;
-        g = e[j]! + v[j * n + j]! * f;
+        w[i * n + j] = f;
+        g = e[j]! + w[j * n + j]! * f;
         for (let k = j + 1; k <= i - 1; k++) {
-          g += v[k * n + j]! * d[k]!;
-          e[k]! += v[k * n + j]! * f;
+          g += w[j * n + k]! * d[k]!;
+          e[k]! += w[j * n + k]! * f;
         }
         e[j] = g;
       }
@@ -569,33 +574,33 @@ function tridiagonalize(v: Float64Array, d: Float64Array, e: Float64Array, n: nu
       for (let j = 0; j < i; j++) {
         f = d[j]!;
         g = e[j]!;
-        for (let k = j; k <= i - 1; k++) v[k * n + j]! -= f * e[k]! + g * d[k]!;
-        d[j] = v[(i - 1) * n + j]!;
-        v[i * n + j] = 0;
+        for (let k = j; k <= i - 1; k++) w[j * n + k]! -= f * e[k]! + g * d[k]!;
+        d[j] = w[j * n + (i - 1)]!;
+        w[j * n + i] = 0;
       }
     }
     d[i] = h;
   }
   // accumulate the transformations
   for (let i = 0; i < n - 1; i++) {
-    v[(n - 1) * n + i] = v[i * n + i]!;
-    v[i * n + i] = 1;
+    w[i * n + (n - 1)] = w[i * n + i]!;
+    w[i * n + i] = 1;
     const h = d[i + 1]!;
     if (h !== 0) {
-      for (let k = 0; k <= i; k++) d[k] = v[k * n + i + 1]! / h;
+      for (let k = 0; k <= i; k++) d[k] = w[(i + 1) * n + k]! / h;
       for (let j = 0; j <= i; j++) {
         let g = 0;
-        for (let k = 0; k <= i; k++) g += v[k * n + i + 1]! * v[k * n + j]!;
-        for (let k = 0; k <= i; k++) v[k * n + j]! -= g * d[k]!;
+        for (let k = 0; k <= i; k++) g += w[(i + 1) * n + k]! * w[j * n + k]!;
+        for (let k = 0; k <= i; k++) w[j * n + k]! -= g * d[k]!;
       }
     }
-    for (let k = 0; k <= i; k++) v[k * n + i + 1] = 0;
+    for (let k = 0; k <= i; k++) w[(i + 1) * n + k] = 0;
   }
   for (let j = 0; j < n; j++) {
-    d[j] = v[(n - 1) * n + j]!;
-    v[(n - 1) * n + j] = 0;
+    d[j] = w[j * n + (n - 1)]!;
+    w[j * n + (n - 1)] = 0;
   }
-  v[(n - 1) * n + n - 1] = 1;
+  w[(n - 1) * n + (n - 1)] = 1;
   e[0] = 0;
 }
 
