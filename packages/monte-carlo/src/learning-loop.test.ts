@@ -1,7 +1,7 @@
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { enumerateConfigurations } from '@latticediff/lattice';
+import { enumerateConfigurations, physicsBornMPS } from '@latticediff/lattice';
 import { isingModel } from '@latticediff/model-ising';
 import { logProbabilities, type MPS } from '@latticediff/tensor-network';
 import { describe, expect, it } from 'vitest';
@@ -288,5 +288,54 @@ describe('learnByMonteCarlo checkpoint option', () => {
         '`checkpoint` passed to `learnByMonteCarlo` must be a CheckpointStore { load(): Promise<string | undefined>, save(text): Promise<void> }',
       );
     }
+  });
+});
+
+describe('learnByMonteCarlo warm start (initialMPS)', () => {
+  const born = {
+    ...options,
+    schedule: [target, target],
+    kind: 'born' as const,
+    scheme: { kind: 'disconnected' as const },
+    validationFraction: 0.25,
+  };
+  it('proposes with the given MPS from the first round and never trains it away from pi', async () => {
+    // the exact Born MPS of pi: every disconnected proposal is accepted (ratio 1 to rounding)
+    const exact = physicsBornMPS(instance, { maxBondDim: Number.POSITIVE_INFINITY, cutoff: 0 });
+    expect(kl(exact.mps)).toBeLessThan(1e-12);
+    const result = await learnByMonteCarlo({ ...born, initialMPS: exact.mps });
+    expect(result.reports[0]!.acceptanceRate).toBeGreaterThan(0.999);
+    // early stopping keeps the initial MPS unless held-out data prefer another
+    expect(kl(result.mps)).toBeLessThan(0.05);
+    // a cold start at the same options does not start there
+    const cold = await learnByMonteCarlo(born);
+    expect(cold.reports[0]!.acceptanceRate).toBeLessThan(0.9);
+  });
+
+  it('is part of the resume fingerprint and refuses an MPS of the wrong kind or size', async () => {
+    const exact = physicsBornMPS(instance, { maxBondDim: 2 });
+    const store = memoryStore();
+    await learnByMonteCarlo({
+      ...born,
+      initialMPS: exact.mps,
+      checkpoint: store,
+      maxRoundsThisCall: 1,
+    });
+    await expect(learnByMonteCarlo({ ...born, checkpoint: store })).rejects.toThrow(
+      'a checkpoint of a different run',
+    );
+    await expect(
+      learnByMonteCarlo({
+        ...born,
+        kind: 'linear',
+        training: 'adam',
+        validationFraction: 0,
+        initialMPS: exact.mps,
+      }),
+    ).rejects.toThrow('`initialMPS` passed to `learnByMonteCarlo` must be a linear MPS');
+    const other = physicsBornMPS(isingModel.create({ lx: 2, ly: 2 }), { maxBondDim: 2 });
+    await expect(learnByMonteCarlo({ ...born, initialMPS: other.mps })).rejects.toThrow(
+      'of 8 sites of dimension 2',
+    );
   });
 });

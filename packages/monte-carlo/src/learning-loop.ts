@@ -12,6 +12,7 @@ import {
   assertFinite,
   assertInteger,
   assertKnownOptions,
+  assertMPS,
   createRandom,
   deserializeMPS,
   invalidArgument,
@@ -21,6 +22,7 @@ import {
   type RandomGenerator,
   randomMPS,
   type SamplerPool,
+  sample,
   serializeMPS,
 } from '@latticediff/tensor-network';
 import { runChains } from './chains';
@@ -45,6 +47,15 @@ export interface LearningLoopOptions {
   schedule: readonly ParameterValues[];
   /** Bond dimension of the learned MPS (default 8). */
   bondDim?: number;
+  /**
+   * Warm start: the MPS the first round proposes with and training starts from, instead of a
+   * random one (e.g. `physicsBornMPS(model.create(target), { maxBondDim })` from
+   * `@latticediff/lattice`, the Born MPS built from the model's local factors). Its kind must be
+   * `kind` and its sites those of the model. The chains then start from allowed draws of it
+   * (the model's initial configuration where a draw is not allowed). Part of the resume
+   * fingerprint.
+   */
+  initialMPS?: MPS;
   /** MPS parametrisation (default `linear`). */
   kind?: MPSKind;
   /** Proposal used to sample in each round (default connected with noise time 0.5). */
@@ -286,6 +297,7 @@ export async function learnByMonteCarlo(options: LearningLoopOptions): Promise<L
     'model',
     'schedule',
     'bondDim',
+    'initialMPS',
     'kind',
     'scheme',
     'chains',
@@ -424,6 +436,22 @@ export async function learnByMonteCarlo(options: LearningLoopOptions): Promise<L
   const localSweeps = options.localSweeps ?? 1;
   assertInteger(fn, 'localSweeps', localSweeps, 0);
   const root = createRandom(options.seed);
+  const initialMPS = options.initialMPS;
+  if (initialMPS !== undefined) {
+    assertMPS(fn, initialMPS, 'initialMPS');
+    if (
+      initialMPS.length !== n ||
+      initialMPS.physicalDims.some((pd) => pd !== d) ||
+      initialMPS.kind !== kind
+    ) {
+      invalidArgument(
+        fn,
+        'initialMPS',
+        `a ${initialMPS.kind} MPS of ${initialMPS.length} sites`,
+        `a ${kind} MPS (the \`kind\` option) of ${n} sites of dimension ${d} (the model's)`,
+      );
+    }
+  }
   const fingerprint = JSON.stringify({
     model: model.id,
     schedule,
@@ -445,6 +473,7 @@ export async function learnByMonteCarlo(options: LearningLoopOptions): Promise<L
     ...(validationFraction > 0 ? { validationFraction, patience } : {}),
     // (listed only when not the default, so that older checkpoints still resume)
     ...(localSweeps !== 1 ? { localSweeps } : {}),
+    ...(initialMPS === undefined ? {} : { initialMPS: textDigest(serializeMPS(initialMPS)) }),
   });
 
   // state: fresh, or from the checkpoint
@@ -515,7 +544,23 @@ export async function learnByMonteCarlo(options: LearningLoopOptions): Promise<L
     replay = ((state.replay as string[] | undefined) ?? []).map((text) => decodeDigits(text));
     reports = state.reports as RoundReport[];
   } else {
-    if (training === 'adam') {
+    if (initialMPS !== undefined) {
+      learner =
+        training === 'adam'
+          ? adamLearner(
+              new MPSTrainer(initialMPS, { learningRate: learningRates[0]! }),
+              epochs,
+              batchSize,
+            )
+          : sweepLearner(initialMPS, {
+              sweeps: sweepsPerRound,
+              bondDim,
+              learningRates,
+              cutoff,
+              restarts,
+              patience,
+            });
+    } else if (training === 'adam') {
       const initial = randomMPS({
         length: n,
         physicalDim: d,
@@ -543,6 +588,16 @@ export async function learnByMonteCarlo(options: LearningLoopOptions): Promise<L
     chainStates = new Int32Array(chains * n);
     const x0 = first.initialConfiguration();
     for (let c = 0; c < chains; c++) chainStates.set(x0, c * n);
+    if (initialMPS !== undefined) {
+      // start where the proposal puts its mass: allowed draws of the warm start
+      const draws = sample(initialMPS, { count: chains, seed: root.split(1_000_001) });
+      const energies = first.energy(draws);
+      for (let c = 0; c < chains; c++) {
+        if (Number.isFinite(energies[c]!)) {
+          chainStates.set(draws.data.subarray(c * n, (c + 1) * n), c * n);
+        }
+      }
+    }
   }
 
   const limit = options.maxRoundsThisCall ?? Number.POSITIVE_INFINITY;
@@ -661,4 +716,16 @@ function invalidArgumentWithCause(
     return error as Error;
   }
   return new Error('unreachable');
+}
+
+/** A short digest of a text for the resume fingerprint: two 32-bit FNV-1a hashes, as hex. */
+function textDigest(text: string): string {
+  let a = 0x811c9dc5;
+  let b = 0x01000193 ^ 0x5bd1e995;
+  for (let k = 0; k < text.length; k++) {
+    const c = text.charCodeAt(k);
+    a = Math.imul(a ^ c, 0x01000193);
+    b = Math.imul(b ^ c, 0x01000193) ^ (b >>> 15);
+  }
+  return `${(a >>> 0).toString(16).padStart(8, '0')}${(b >>> 0).toString(16).padStart(8, '0')}`;
 }
