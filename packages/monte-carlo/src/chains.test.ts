@@ -5,6 +5,7 @@ import { isingModel } from '@latticediff/model-ising';
 import {
   logProbabilities,
   type MPS,
+  productState,
   randomMPS,
   type SamplerPool,
   sample,
@@ -97,9 +98,12 @@ describe.each([
       let startIndex = 0;
       for (let i = 0; i < n; i++) startIndex = startIndex * 2 + start[i]!;
       const chains = 20000;
+      const initial = new Int32Array(chains * n);
+      for (let c = 0; c < chains; c++) initial.set(start, c * n);
       const result = await runChains({
         model,
         proposal: mps,
+        initial: { data: initial, count: chains },
         scheme:
           scheme === 'disconnected'
             ? { kind: 'disconnected' }
@@ -271,8 +275,9 @@ describe('prefetched disconnected batches', () => {
     let calls = 0;
     const failing = Object.create(model) as LatticeModelInstance;
     failing.energy = (batch) => {
-      // the initial states, then the proposals of steps 0, 1, 2: step 2 fails
-      if (++calls === 4) throw new Error('energy failed');
+      // the draws that start the chains, the initial states, then the proposals of steps 0, 1,
+      // 2: step 2 fails
+      if (++calls === 5) throw new Error('energy failed');
       return model.energy(batch);
     };
     await expect(
@@ -289,5 +294,45 @@ describe('prefetched disconnected batches', () => {
     // step 2's proposals and the prefetched batch of step 3 were started
     expect(started).toBe(4);
     expect(inFlight).toBe(0);
+  });
+});
+
+describe('runChains default starting states', () => {
+  it('starts DDM chains from allowed draws of the proposal, where the initial configuration has no mass', async () => {
+    const model = isingModel.create({ lx: 2, ly: 2, beta: 0.3 });
+    // P(x_0 = 1) = 0: the model's initial configuration (all ones) is impossible under P
+    const mps = productState([
+      [1, 0],
+      [0.5, 0.5],
+      [0.5, 0.5],
+      [0.5, 0.5],
+    ]);
+    for (const scheme of [
+      { kind: 'disconnected' as const },
+      { kind: 'connected' as const, noiseTime: 0.3 },
+    ]) {
+      const result = await runChains({
+        model,
+        proposal: mps,
+        scheme,
+        chains: 8,
+        steps: 20,
+        seed: 4,
+      });
+      expect(result.acceptanceRate).toBeGreaterThan(0);
+      for (let c = 0; c < 8; c++) expect(result.final.data[c * 4]).toBe(0);
+    }
+    // an explicit start with no mass is still refused, naming the proposal
+    await expect(
+      runChains({
+        model,
+        proposal: mps,
+        scheme: { kind: 'disconnected' },
+        chains: 1,
+        steps: 1,
+        seed: 4,
+        initial: { data: new Int32Array([1, 1, 1, 1]), count: 1 },
+      }),
+    ).rejects.toThrow("P_theta(x) = 0 at chain 0's start");
   });
 });

@@ -61,7 +61,13 @@ export interface RunChainsOptions {
   burnIn?: number;
   /** Seed or generator. */
   seed: SeedOrGenerator;
-  /** Starting states (`chains` rows); default: the model's initial configuration for every chain. */
+  /**
+   * Starting states (`chains` rows). Default: for the DDM schemes, a draw of the proposal for
+   * every chain (from its own seeded stream), where the proposal has its mass, or the model's
+   * initial configuration where that draw is not allowed; for local and Wolff chains, the
+   * model's initial configuration. (A chain started where the proposal puts almost no mass, e.g.
+   * the flat Fredkin path under a tall-phase model, would reject every proposal.)
+   */
   initial?: ConfigurationBatch;
   /** Scalar observables to record (default: every observable of size 1). */
   observables?: readonly string[];
@@ -119,6 +125,8 @@ export function logAcceptance(
 export const MAX_SERIES_ENTRIES = 2 ** 28;
 /** Largest number of digits of the chain states (chains * sites, or with keepConfigurations chains * steps * sites). */
 export const MAX_STATE_ENTRIES = 2 ** 30;
+/** Streams START_STREAM + c draw the default starting state of DDM chain c (far above 2 + c). */
+const START_STREAM = 2 ** 40;
 
 /** Runs `chains` Metropolis-Hastings chains for `burnIn + steps` steps. */
 export function runChains(options: RunChainsOptions): Promise<RunChainsResult> {
@@ -206,6 +214,7 @@ export async function runChainsFrom(
   }
   const ddm = kind === 'disconnected' || kind === 'connected';
   const mps = options.proposal;
+
   if (ddm) {
     if (!mps) invalidArgument(fn, 'proposal', mps, `an MPS (required by the ${kind} scheme)`);
     if (mps.length !== n || mps.physicalDims.some((x) => x !== d)) {
@@ -284,6 +293,19 @@ export async function runChainsFrom(
   } else {
     const x0 = model.initialConfiguration();
     for (let c = 0; c < chains; c++) state.set(x0, c * n);
+    if (ddm) {
+      // chain c starts from a draw of the proposal on its own stream (the same for any split of
+      // the chains), where the draw is allowed
+      const draws = new Int32Array(chains * n);
+      for (let c = 0; c < chains; c++) {
+        const draw = sample(mps!, { count: 1, seed: root.split(START_STREAM + firstChain + c) });
+        draws.set(draw.data, c * n);
+      }
+      const drawEnergy = model.energy({ data: draws, count: chains });
+      for (let c = 0; c < chains; c++) {
+        if (Number.isFinite(drawEnergy[c]!)) state.set(draws.subarray(c * n, (c + 1) * n), c * n);
+      }
+    }
   }
   let energy = model.energy({ data: state, count: chains });
   for (let c = 0; c < chains; c++) {
