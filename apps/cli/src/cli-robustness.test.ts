@@ -178,9 +178,21 @@ describe('train', () => {
 
   it('reports a diverging training as a runtime failure (exit 1) with a hint, not an input error', () => {
     const dir = temporaryDirectory();
-    const r = run(['train', ...SMALL_TRAIN, '--out', 'model.mps', '--learning-rate', '1e300'], {
-      cwd: dir,
-    });
+    const r = run(
+      [
+        'train',
+        ...SMALL_TRAIN,
+        '--recipe',
+        'anneal',
+        '--out',
+        'model.mps',
+        '--learning-rate',
+        '1e300',
+      ],
+      {
+        cwd: dir,
+      },
+    );
     expectRuntimeError(r, /numerical failure: training failed: .*a smaller --learning-rate/);
     expect(existsSync(join(dir, 'model.mps'))).toBe(false);
   });

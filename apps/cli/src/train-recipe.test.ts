@@ -170,7 +170,17 @@ describe('train --recipe restart', () => {
 describe('train learning flags', () => {
   it('keeps the run record of a run without the new flags (old checkpoints stay valid)', () => {
     const dir = temporaryDirectory();
-    const args = ['train', ...FREDKIN, ...SMALL, '--rounds', '2', '--out', 'plain.mps'];
+    const args = [
+      'train',
+      ...FREDKIN,
+      ...SMALL,
+      '--recipe',
+      'anneal',
+      '--rounds',
+      '2',
+      '--out',
+      'plain.mps',
+    ];
     expect(run(args, { cwd: dir }).code).toBe(0);
     expect(Object.keys(metadataRun(join(dir, 'plain.mps')))).toEqual([
       'model',
@@ -328,10 +338,83 @@ describe('train learning flags', () => {
     it(`refuses ${name} (exit 2, nothing written)`, () => {
       const dir = temporaryDirectory();
       expectUsageError(
-        run(['train', ...FREDKIN, ...flags, '--out', 'x.mps', '--plots', 'plots'], { cwd: dir }),
+        run(
+          [
+            'train',
+            ...FREDKIN,
+            // the learning recipe's checks (the physics recipe has its own)
+            ...(flags.includes('--recipe') ? [] : ['--recipe', 'anneal']),
+            ...flags,
+            '--out',
+            'x.mps',
+            '--plots',
+            'plots',
+          ],
+          { cwd: dir },
+        ),
         pattern,
       );
       expect(listing(dir)).toEqual([]);
     });
   }
+});
+
+describe('train --recipe physics (the default for models with local factors)', () => {
+  const ISING = ['ising', '--lx', '4', '--ly', '4', '--bond-dim', '16'];
+  it('starts from the physics-built Born MPS (exact at chi 16 for Ly = 4: every proposal accepted)', () => {
+    const dir = temporaryDirectory();
+    const out = runJson<TrainJson & { final: { acceptanceRate: number } }>(
+      ['train', ...ISING, ...SMALL.slice(0, 4), '--workers', '1', '--out', 'm.mps', '--json'],
+      { cwd: dir },
+    );
+    expect(out.kind).toBe('born');
+    expect(out.training).toBe('sweeps');
+    expect(out.rounds).toBe(2);
+    expect(out.reports.map((r) => r.round)).toEqual([0, 1]);
+    expect(out.final.acceptanceRate).toBeGreaterThan(0.99);
+    expect(metadataRun(join(dir, 'm.mps'))).toMatchObject({
+      bondDim: 16,
+      anneal: null,
+      kind: 'born',
+      scheme: 'disconnected',
+      validationFraction: 0.25,
+      initial: 'physics',
+    });
+  });
+
+  it('gives way to the anneal recipe when a learning-only flag is given, and refuses --anneal-from', () => {
+    const dir = temporaryDirectory();
+    expect(
+      run(
+        [
+          'train',
+          ...ISING,
+          ...SMALL.slice(0, 4),
+          '--rounds',
+          '1',
+          '--kind',
+          'linear',
+          '--out',
+          'a.mps',
+        ],
+        {
+          cwd: dir,
+        },
+      ).code,
+    ).toBe(0);
+    expect(metadataRun(join(dir, 'a.mps')).initial).toBeUndefined();
+    expectUsageError(
+      run(['train', ...ISING, '--recipe', 'physics', '--anneal-from', '0.1', '--out', 'b.mps'], {
+        cwd: dir,
+      }),
+      /--anneal-from applies to the learning recipes \(anneal, restart\): --recipe physics starts at the target/,
+    );
+    expectUsageError(
+      run(['train', ...ISING, '--recipe', 'physics', '--kind', 'linear', '--out', 'b.mps'], {
+        cwd: dir,
+      }),
+      /--training sweeps \(from --recipe physics\) needs --kind born/,
+    );
+    expect(listing(dir)).toEqual(['a.mps']);
+  });
 });

@@ -13,7 +13,7 @@ const CRITICAL_BETA = Math.log(1 + Math.SQRT2) / 2;
 export const demoCommand: Command = {
   name: 'demo',
   summary:
-    'learn the 8x8 Ising cylinder at beta_c, sample it by connected DDM Monte Carlo, compare with exact values, draw pictures (about a minute)',
+    'build an MPS of the 8x8 Ising cylinder at beta_c from its energy, refine it, sample it by connected DDM Monte Carlo, compare with exact values, draw pictures',
   usage: ['demo [--out-dir DIR] [--rounds N] [--steps N] [--seed S] [--workers N]'],
   model: 'none',
   flags: [
@@ -28,10 +28,10 @@ export const demoCommand: Command = {
       name: 'rounds',
       type: 'integer',
       valueName: 'N',
-      description: 'training rounds (fewer for a quicker, rougher run)',
+      description: 'refinement rounds after the physics-built start',
       minimum: 1,
       maximum: 10000,
-      defaultText: '40',
+      defaultText: '2',
     },
     {
       name: 'steps',
@@ -40,15 +40,15 @@ export const demoCommand: Command = {
       description: 'Monte Carlo steps per chain',
       minimum: 10,
       maximum: 10000000,
-      defaultText: '3000',
+      defaultText: '2000',
     },
     SEED_FLAG,
     WORKERS_FLAG,
   ],
   details: [
-    'The same as: latticediff train ising --lx 8 --ly 8 --bond-dim 16 --rounds 40 --steps 64',
-    '--out DIR/ising-8x8.mps --plots DIR, then latticediff mc --checkpoint DIR/ising-8x8.mps',
-    '--scheme connected --noise-time 0.5 --local-sweeps 1 --steps 3000 --plots DIR.',
+    'The same as: latticediff train ising --lx 8 --ly 8 --bond-dim 32 --out DIR/ising-8x8.mps',
+    '--rounds 2 --plots DIR (the default --recipe physics), then latticediff mc --checkpoint',
+    'DIR/ising-8x8.mps --scheme connected --noise-time 0.5 --local-sweeps 1 --steps 2000 --plots DIR.',
   ],
   async run({ values }) {
     const start = performance.now();
@@ -61,24 +61,31 @@ export const demoCommand: Command = {
       ...createInstance(model, { lx: 8, ly: 8, beta: CRITICAL_BETA, boundary: 'cylinder' })
         .parameters,
     } as ParameterValues;
+    // the run record of `train ising --lx 8 --ly 8 --bond-dim 32` (the physics recipe)
     const run: TrainingRun = {
       model: model.id,
       parameters: target,
-      bondDim: 16,
-      rounds: Number(values.rounds ?? 40),
+      bondDim: 32,
+      rounds: Number(values.rounds ?? 2),
       seed,
       chains: 64,
-      steps: 64,
+      steps: 32,
       epochs: 4,
-      learningRate: 0.03,
+      learningRate: 0.05,
       noiseTime: 0.5,
-      anneal: { parameter: 'beta', from: 0.2 * CRITICAL_BETA },
+      anneal: null,
+      kind: 'born',
+      replayRounds: 4,
+      sweepsPerRound: 2,
+      scheme: 'disconnected',
+      validationFraction: 0.25,
+      initial: 'physics',
     };
     const say = (line = '') => process.stdout.write(`${line}\n`);
     const show = (path: string) => relative(process.cwd(), path) || path;
     say('latticediff demo: a tensor-network diffusion model of the 2D Ising model');
     say(
-      `1. learn an MPS (bond dimension ${run.bondDim}) for the 8x8 cylinder at beta_c = ${CRITICAL_BETA.toFixed(7)}: ${run.rounds} rounds of Monte Carlo sampling and training, annealing beta from ${num(run.anneal!.from, 4)}`,
+      `1. build the Born MPS (bond dimension ${run.bondDim}) of the 8x8 cylinder at beta_c = ${CRITICAL_BETA.toFixed(7)} from its energy (psi = exp(-beta E / 2) applied bond by bond with SVD truncation), then refine it by ${run.rounds} rounds of Monte Carlo sampling and two-site sweeps, each keeping the fit with the lowest held-out NLL`,
     );
     const trained = await trainToFile({
       model,
@@ -92,16 +99,16 @@ export const demoCommand: Command = {
     });
     say(`   ${formatSeconds(trained.seconds)}`);
     say(
-      reportTable(trained.reports, 'beta')
+      reportTable(trained.reports, undefined)
         .split('\n')
         .map((l) => `   ${l}`)
         .join('\n'),
     );
     const instance = createInstance(model, target);
-    const steps = Number(values.steps ?? 3000);
+    const steps = Number(values.steps ?? 2000);
     say();
     say(
-      `2. sample pi(x) ∝ exp(-beta E(x)) by connected DDM Monte Carlo: noise the state for T = 0.5, denoise it exactly with the MPS, accept with min{1, pi(x') P(x) / (pi(x) P(x'))}; one local Metropolis sweep after each step lets chains leave configurations the short-trained MPS under-weights; 32 chains x ${steps} steps`,
+      `2. sample pi(x) ∝ exp(-beta E(x)) by connected DDM Monte Carlo: noise the state for T = 0.5, denoise it exactly with the MPS, accept with min{1, pi(x') P(x) / (pi(x) P(x'))}; one local Metropolis sweep after each step; 32 chains x ${steps} steps`,
     );
     const result = await withPool(workers, (pool) =>
       runMonteCarlo({
