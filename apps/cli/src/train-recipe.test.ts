@@ -418,3 +418,52 @@ describe('train --recipe physics (the default for models with local factors)', (
     expect(listing(dir)).toEqual(['a.mps']);
   });
 });
+
+describe('sample reports the allowed mass and can keep only allowed samples', () => {
+  it('says these are samples of the trained MPS and counts the draws that satisfy the constraints', () => {
+    const dir = temporaryDirectory();
+    // a deliberately small bond dimension: the truncated Fredkin MPS leaks mass off the Dyck paths
+    expect(
+      run(
+        [
+          'train',
+          'fredkin',
+          '--sites',
+          '16',
+          '--c',
+          '0.55',
+          '--bond-dim',
+          '2',
+          ...SMALL.slice(0, 4),
+          '--workers',
+          '1',
+          '--out',
+          'f.mps',
+        ],
+        {
+          cwd: dir,
+        },
+      ).code,
+    ).toBe(0);
+    const all = run(['sample', '--checkpoint', 'f.mps', '--count', '400', '--out', 'all.csv'], {
+      cwd: dir,
+    });
+    expect(all.code, all.stderr).toBe(0);
+    expect(all.stdout).toMatch(
+      /samples of the MPS, not of pi\) to all\.csv; [\d.]+% of the draws satisfy the constraints of fredkin/,
+    );
+    const kept = run(
+      ['sample', '--checkpoint', 'f.mps', '--count', '400', '--allowed-only', '--out', 'kept.csv'],
+      { cwd: dir },
+    );
+    expect(kept.code, kept.stderr).toBe(0);
+    expect(kept.stdout).toMatch(/kept only the allowed ones \(400 of \d+ draws/);
+    const rows = readFileSync(join(dir, 'kept.csv'), 'utf8').trim().split('\n').slice(1);
+    expect(rows).toHaveLength(400);
+    const instance = fredkinModel.create({ sites: 16, c: 0.55 });
+    for (const row of rows) {
+      const x = Int32Array.from(row.split(','), Number);
+      expect(instance.allowed({ data: x, count: 1 })[0]).toBe(1);
+    }
+  });
+});

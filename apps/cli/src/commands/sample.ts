@@ -7,11 +7,14 @@ import {
   AtomicFileWriter,
   checkWritablePath,
   createProgress,
+  num,
   progressEnabled,
   removeStaleTemporaries,
 } from '../io';
 import type { Command } from './types';
 
+/** --allowed-only gives up after this many draws per requested sample. */
+const MAX_DRAWS_PER_KEPT = 1000;
 const CHUNK = 4096;
 
 async function writeStdout(text: string): Promise<void> {
@@ -22,9 +25,9 @@ async function writeStdout(text: string): Promise<void> {
 
 export const sampleCommand: Command = {
   name: 'sample',
-  summary: 'exact samples of a trained model, as CSV or JSON lines',
+  summary: 'exact samples of a trained model (the MPS, not pi itself), as CSV or JSON lines',
   usage: [
-    'sample --checkpoint FILE --count N [--noise-time T] [--seed S] [--out FILE.csv|FILE.jsonl]',
+    'sample --checkpoint FILE --count N [--noise-time T] [--seed S] [--allowed-only] [--out FILE.csv|FILE.jsonl]',
   ],
   model: 'none',
   flags: [
@@ -54,6 +57,12 @@ export const sampleCommand: Command = {
     },
     SEED_FLAG,
     {
+      name: 'allowed-only',
+      type: 'boolean',
+      description:
+        "keep only samples that satisfy the model's hard constraints (draws until --count are kept; the kept rows follow P restricted to the allowed set)",
+    },
+    {
       name: 'out',
       type: 'string',
       valueName: 'FILE',
@@ -71,6 +80,10 @@ export const sampleCommand: Command = {
     'CSV: a header line of site indices 0,1,...,N-1, then one configuration per line (digits in',
     'the model\'s site order). JSON lines: {"x":[...],"logProbability":...} per sample, with the',
     'exact log-probability under the trained model. --out is written atomically.',
+    '',
+    'These are exact samples of the trained MPS P, not of the target pi: use "latticediff mc" for',
+    'estimates under pi. With --out the command reports the fraction of draws that satisfy the',
+    "model's hard constraints (the allowed mass of P); --allowed-only keeps only those.",
   ],
   async run({ values }) {
     const checkpoint = readCheckpoint(String(values.checkpoint));
@@ -110,16 +123,29 @@ export const sampleCommand: Command = {
       else file.write(text);
     };
     const progress = createProgress('sampling', count, out !== undefined && progressEnabled(false));
+    const allowedOnly = values['allowed-only'] === true;
+    let drawnTotal = 0;
+    let allowedTotal = 0;
     try {
       if (format === 'csv') await emit(`${Array.from({ length: n }, (_, i) => i).join(',')}\n`);
-      for (let done = 0, chunk = 0; done < count; done += CHUNK, chunk++) {
+      for (let done = 0, chunk = 0; done < count; chunk++) {
+        if (allowedOnly && drawnTotal >= MAX_DRAWS_PER_KEPT * count) {
+          usage(
+            `--allowed-only: only ${done} of ${drawnTotal} draws satisfied the constraints of ${instance.modelId} (allowed mass ${num(done / drawnTotal, 3)}); stopped after ${MAX_DRAWS_PER_KEPT} draws per requested sample`,
+            'train the model longer or with a larger --bond-dim, or drop --allowed-only',
+          );
+        }
         const size = Math.min(CHUNK, count - done);
         const drawn =
           noise === undefined
             ? sample(mps, { count: size, seed: random.split(chunk) })
             : generate(mps, noise, { count: size, time: noiseTime!, seed: random.split(chunk) });
+        const allowed = instance.allowed(drawn);
+        drawnTotal += size;
         const lines: string[] = [];
         for (let b = 0; b < size; b++) {
+          if (allowed[b] === 1) allowedTotal++;
+          else if (allowedOnly) continue;
           const row = drawn.data.subarray(b * n, (b + 1) * n);
           if (format === 'csv') lines.push(row.join(','));
           else
@@ -127,8 +153,9 @@ export const sampleCommand: Command = {
               JSON.stringify({ x: Array.from(row), logProbability: drawn.logProbabilities[b] }),
             );
         }
-        await emit(`${lines.join('\n')}\n`);
-        progress.update(done + size);
+        if (lines.length > 0) await emit(`${lines.join('\n')}\n`);
+        done += lines.length;
+        progress.update(done);
       }
       file?.commit();
     } catch (error) {
@@ -138,8 +165,9 @@ export const sampleCommand: Command = {
       progress.finish();
     }
     if (out !== undefined) {
+      const mass = `${num((100 * allowedTotal) / drawnTotal, 2)}% of the draws satisfy the constraints of ${instance.modelId}`;
       process.stdout.write(
-        `wrote ${count} exact samples of ${instance.modelId} (${n} sites) to ${outArg}\n`,
+        `wrote ${count} exact samples of the trained model of ${instance.modelId} (${n} sites; samples of the MPS, not of pi) to ${outArg}; ${allowedOnly ? `kept only the allowed ones (${allowedTotal} of ${drawnTotal} draws: ${mass})` : mass}\n`,
       );
     }
   },
