@@ -1,17 +1,23 @@
 /**
  * Monte Carlo efficiency of DDM proposals against local and cluster baselines, as in the paper:
- * the 2D Ising model at beta_c on 8x8 and 16x16 cylinders and the Fredkin chain at N = 64 with
- * c = 0.45, 0.5, 0.55. For each case a proposal MPS is learned by the Monte Carlo learning loop
- * (annealing from an easy point; for the Fredkin chain along a path of equal steps in
- * thermodynamic length, measured by a local-Metropolis pilot), then every scheme runs for a fixed
- * wall-clock budget and reports acceptance, integrated autocorrelation time and ESS per second
- * of the energy and of the order parameter.
- * Run: pnpm --filter @latticediff/monte-carlo bench [-- --quick]
+ * the 2D Ising model at beta_c on 8x8 and 16x16 cylinders and the Fredkin chain at N = 64 and 128
+ * with c = 0.55. The proposal of each case is the Born MPS built from the model's local factors
+ * (`physicsBornMPS`, what `latticediff train` does by default); with `--learned` also one learned
+ * by the Monte Carlo learning loop from a random start (annealing from an easy point; minutes per
+ * case). Every scheme runs for a fixed wall-clock budget and reports acceptance, integrated
+ * autocorrelation time and ESS per second of the energy and of the order parameter; a scan over
+ * the bond dimension shows what each chi buys (build time, acceptance, ESS/s).
+ * Run: pnpm --filter @latticediff/monte-carlo bench [-- --quick] [-- --learned] [-- --case=NAME]
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, platform, release } from 'node:os';
 import { join } from 'node:path';
-import type { LatticeModel, LatticeModelInstance, ParameterValues } from '@latticediff/lattice';
+import {
+  type LatticeModel,
+  type LatticeModelInstance,
+  type ParameterValues,
+  physicsBornMPS,
+} from '@latticediff/lattice';
 import { fredkinModel } from '@latticediff/model-fredkin';
 import { CRITICAL_BETA, isingModel } from '@latticediff/model-ising';
 import {
@@ -34,6 +40,7 @@ import {
 import { runChainsOnWorkers } from '../src/node/index';
 
 const quick = process.argv.includes('--quick');
+const withLearned = process.argv.includes('--learned');
 const only = process.argv.find((a) => a.startsWith('--case='))?.slice(7);
 const budgetSeconds = quick ? 2 : 12;
 const cacheDir = join(import.meta.dirname, '..', 'bench-results');
@@ -44,7 +51,12 @@ interface Case {
   target: ParameterValues;
   anneal: { parameter: string; from: number };
   orderParameter: string;
+  /** Bond dimension of the learned proposal (`--learned`). */
   bondDim: number;
+  /** Bond dimension of the physics-built proposal that every scheme runs with. */
+  physicsBondDim: number;
+  /** Bond dimensions of the scan (disconnected and one connected scheme at each). */
+  chiScan: number[];
   rounds: number;
   schemes: ProposalScheme[];
   /** Samples per round = chains x stepsPerRound; training data = the last replayRounds rounds. */
@@ -91,6 +103,8 @@ const cases: Case[] = [
     anneal: { parameter: 'beta', from: 0.2 },
     orderParameter: 'absMagnetization',
     bondDim: 16,
+    physicsBondDim: 32,
+    chiScan: quick ? [16, 32] : [8, 16, 24, 32, 48, 64],
     rounds: quick ? 10 : 40,
     // as for the Fredkin chain: equal steps of thermodynamic length (6 moving rounds from
     // beta = 0.2), every round refitted from a fresh MPS by 4 sweeps on a replay buffer of
@@ -117,6 +131,8 @@ const cases: Case[] = [
     anneal: { parameter: 'beta', from: 0.2 },
     orderParameter: 'absMagnetization',
     bondDim: 24,
+    physicsBondDim: quick ? 32 : 64,
+    chiScan: quick ? [16] : [16, 32, 64, 96, 128],
     rounds: quick ? 6 : 30,
     // Warm-started sweeps on a linear path in beta with connected (T = 0.1) proposals. The
     // Fredkin / 8x8 recipe (fresh fit every round, 20 local sweeps per step, thermodynamic path)
@@ -132,16 +148,18 @@ const cases: Case[] = [
       { kind: 'wolff' },
     ],
   },
-  ...[0.45, 0.5, 0.55].map(
-    (c): Case => ({
-      name: `fredkin-64-c${c}`,
+  ...[64, 128].map(
+    (sites): Case => ({
+      name: `fredkin-${sites}-c0.55`,
       model: fredkinModel,
-      target: { sites: 64, c },
+      target: { sites, c: 0.55 },
       anneal: { parameter: 'c', from: 0.3 },
       orderParameter: 'midHeight',
-      // the exact Born MPS has bond dimension 17 (the height at the bond); truncating its
-      // sqrt-Schmidt spectrum to 14 costs < 1e-3 nats at every c in [0.45, 0.55]
+      // the exact Born MPS has bond dimension N/4 + 1 (the height at the bond); truncating its
+      // sqrt-Schmidt spectrum to 14 costs < 1e-3 nats at N = 64 and every c in [0.45, 0.55]
       bondDim: 14,
+      physicsBondDim: sites / 4 + 1,
+      chiScan: quick ? [4] : [2, 4, 8, sites / 8],
       rounds: quick ? 10 : 60,
       thermodynamic: { kappa: 0.3, hold: quick ? 3 : 10 },
       // Warm-started sweeps cannot follow the distribution across c = 1/2 (where the typical
@@ -221,6 +239,7 @@ async function measure(
   scheme: ProposalScheme,
   orderParameter: string,
   pool: SamplerPool,
+  budget = budgetSeconds,
 ) {
   // DDM proposals are batched over chains (their cost per chain falls with the batch); local
   // and cluster moves cost the same per chain whatever the count. ESS/s adds over chains.
@@ -246,7 +265,7 @@ async function measure(
     observables,
   });
   const perStep = probe.seconds / 10;
-  const steps = Math.max(200, Math.min(200_000, Math.floor(budgetSeconds / perStep)));
+  const steps = Math.max(200, Math.min(200_000, Math.floor(budget / perStep)));
   const run = baseline
     ? await onEveryCore(instance, scheme, allChains, steps, start.data, observables)
     : await runChains({
@@ -308,10 +327,8 @@ console.log(
 console.log(
   `budget ${budgetSeconds} s per scheme, 256 chains for DDM schemes (proposals drawn by a pool of ${threads} workers) and 32 chains on each of ${threads} worker threads for local/wolff (every scheme uses every core), all started from equilibrium samples (exact where the model has an exact MPS); ESS/s from tau_int with Sokal windowing (n/c = window not converged: tau is then a lower bound and ESS/s an upper bound, shown as "bound")`,
 );
-const pool = await createSamplerPool({ workers: Math.min(2, availableParallelism()) });
-for (const c of cases) {
-  if (only && c.name !== only) continue;
-  console.log(`\n## ${c.name} ${JSON.stringify(c.target)}`);
+/** The proposal learned from a random start by the learning loop (cached in bench-results/). */
+async function learnedProposal(c: Case, pool: SamplerPool): Promise<MPS> {
   // trained proposals are cached in bench-results/ (delete the file to retrain)
   const cacheFile = join(cacheDir, `${c.name}.mps`);
   let mps: MPS;
@@ -376,7 +393,16 @@ for (const c of cases) {
   console.log(
     `training: ${rounds} rounds${c.thermodynamic ? ' (pilot included)' : ''}, bond dimension ${c.bondDim}, ${trainSeconds.toFixed(1)} s; last round NLL ${last.nllAfter.toFixed(3)}, acceptance ${last.acceptanceRate.toFixed(3)}`,
   );
-  const instance = c.model.create(c.target);
+  return mps;
+}
+
+/** Every scheme of the case with one proposal, and the ratios against local Metropolis. */
+async function schemesTable(
+  c: Case,
+  instance: LatticeModelInstance,
+  mps: MPS,
+  pool: SamplerPool,
+): Promise<void> {
   let exact: ReturnType<NonNullable<LatticeModelInstance['exactObservables']>> | undefined;
   try {
     exact = instance.exactObservables?.();
@@ -461,5 +487,71 @@ for (const c of cases) {
         `best DDM (${ddm.scheme}) / local ESS/s of ${name}: ${times(Number(ddm[`${name} ESS/s`]) / localValue)}`,
       );
   }
+}
+
+/** Acceptance and ESS/s of disconnected and one connected scheme against the bond dimension. */
+async function chiScan(c: Case, instance: LatticeModelInstance, pool: SamplerPool): Promise<void> {
+  const t = 0.2;
+  const columns = [
+    'chi',
+    'build s',
+    'truncation error',
+    'disconnected acceptance',
+    `disconnected ${c.orderParameter} ESS/s`,
+    `connected T=${t} acceptance`,
+    `connected T=${t} ${c.orderParameter} ESS/s`,
+  ];
+  console.log(
+    `\nbond-dimension scan (physics-built proposals, ${Math.max(1, budgetSeconds / 4)} s per scheme):`,
+  );
+  console.log(`| ${columns.join(' | ')} |`);
+  console.log(`|${columns.map(() => '---').join('|')}|`);
+  for (const chi of c.chiScan) {
+    const start = performance.now();
+    const built = physicsBornMPS(instance, { maxBondDim: chi });
+    const seconds = (performance.now() - start) / 1000;
+    const budget = Math.max(1, budgetSeconds / 4);
+    const disconnected = await measure(
+      instance,
+      built.mps,
+      { kind: 'disconnected' },
+      c.orderParameter,
+      pool,
+      budget,
+    );
+    const linked = await measure(instance, built.mps, connected(t), c.orderParameter, pool, budget);
+    const ess = (r: Record<string, string | number>) => {
+      const v = Number(r[`${c.orderParameter} ESS/s`]);
+      return Number.isFinite(v) ? v : `<= ${fmt(r[`${c.orderParameter} ESS/s bound`])}`;
+    };
+    console.log(
+      `| ${[chi, seconds, built.totalTruncationError, disconnected.acceptance, ess(disconnected), linked.acceptance, ess(linked)].map(fmt).join(' | ')} |`,
+    );
+  }
+}
+
+const pool = await createSamplerPool({ workers: Math.min(2, availableParallelism()) });
+for (const c of cases) {
+  if (only && c.name !== only) continue;
+  console.log(`\n## ${c.name} ${JSON.stringify(c.target)}`);
+  const instance = c.model.create(c.target);
+  const buildStart = performance.now();
+  const built = physicsBornMPS(instance, { maxBondDim: c.physicsBondDim });
+  const buildSeconds = (performance.now() - buildStart) / 1000;
+  let exactLogZ: number | undefined;
+  try {
+    exactLogZ = instance.exactObservables?.().logPartitionFunction;
+  } catch {
+    // too large for the exact reference
+  }
+  console.log(
+    `\n### physics-built proposal: bond dimension ${c.physicsBondDim}, built in ${buildSeconds.toFixed(2)} s (the default of \`latticediff train\`), truncation error ${fmt(built.totalTruncationError)}, ln Z estimate ${built.logPartitionFunction.toFixed(4)}${exactLogZ === undefined ? '' : ` (exact ${exactLogZ.toFixed(4)})`}`,
+  );
+  await schemesTable(c, instance, built.mps, pool);
+  if (withLearned) {
+    console.log(`\n### learned proposal (random start, bond dimension ${c.bondDim})`);
+    await schemesTable(c, instance, await learnedProposal(c, pool), pool);
+  }
+  await chiScan(c, instance, pool);
 }
 await pool.close();
