@@ -236,7 +236,8 @@ function svdSweep(
   return { schmidt, errors };
 }
 
-function checkCompressOptions(
+/** Validates `{ maxBondDim, cutoff }` (defaults Infinity and 0), naming `fn`. @internal */
+export function checkCompressOptions(
   fn: string,
   options: unknown,
 ): { maxBondDim: number; cutoff: number } {

@@ -28,8 +28,8 @@
  * Without truncation (`maxBondDim` Infinity, `cutoff` 0) the result equals the product of the
  * factors to rounding.
  */
-import { frobenius, truncationRank } from './canonical';
-import { assertFinite, assertInteger, assertKnownOptions, invalidArgument } from './errors';
+import { checkCompressOptions, frobenius, truncationRank } from './canonical';
+import { assertInteger, assertKnownOptions, invalidArgument } from './errors';
 import { lq, matmul, qr, svd, symmetricEigen, transpose } from './linalg';
 import { MPS } from './mps';
 import { workspace } from './workspace';
@@ -128,15 +128,7 @@ export function bornMPSFromFactors(
     invalidArgument(fn, 'options', options, 'an options object');
   }
   assertKnownOptions(fn, options, ['maxBondDim', 'cutoff']);
-  const maxBondDim = options.maxBondDim ?? Number.POSITIVE_INFINITY;
-  if (
-    typeof maxBondDim !== 'number' ||
-    !(maxBondDim === Number.POSITIVE_INFINITY || (Number.isInteger(maxBondDim) && maxBondDim >= 1))
-  ) {
-    invalidArgument(fn, 'maxBondDim', maxBondDim, 'a positive integer (or Infinity)');
-  }
-  const cutoff = options.cutoff ?? 0;
-  assertFinite(fn, 'cutoff', cutoff, 0, 1);
+  const { maxBondDim, cutoff } = checkCompressOptions(fn, options);
 
   const chain = constraintChain(fn, n, d, network.constraints ?? []);
   let logNorm = applySiteWeights(fn, chain, network.siteLogWeights);
@@ -165,11 +157,8 @@ export function bornMPSFromFactors(
     }
   }
   logNorm += moveCenter(fn, chain, center, 0);
-  // bonds that no pair factor touched (the constraint MPS) are truncated here
-  if (
-    chain.dims.some((dim) => dim > maxBondDim) ||
-    (cutoff > 0 && (pairs?.sites.length ?? 0) === 0)
-  ) {
+  // one last truncating sweep: for bonds that no pair window truncated (the constraint MPS)
+  if (chain.dims.some((dim) => dim > maxBondDim) || cutoff > 0) {
     logNorm += finalSweep(fn, chain, truncation);
   }
   let logKept = 0;
