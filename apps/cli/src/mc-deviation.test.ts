@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { deviationFromExact } from './commands/mc';
-import { runJson } from './test-helpers';
+import {
+  deviationFromExact,
+  type MonteCarloResult,
+  type ObservableEstimate,
+  reliabilityWarnings,
+} from './commands/mc';
+import { run, runJson } from './test-helpers';
 
 describe('deviationFromExact', () => {
   it('is (mean - exact) / stdErr for a series with an error bar', () => {
@@ -40,5 +45,83 @@ describe('latticediff mc with a constant observable', () => {
     const energy = result.observables.energyPerSite!;
     expect(energy.mean).toBeCloseTo(energy.exact, 12);
     expect(energy.deviation).toBe(0);
+  });
+});
+
+describe('mc says when its estimates cannot be trusted', () => {
+  const estimate = (over: Partial<ObservableEstimate>): ObservableEstimate => ({
+    mean: 0,
+    stdErr: 0.1,
+    tauInt: 2,
+    ess: 100,
+    essPerSecond: 10,
+    windowConverged: true,
+    autocorrelation: new Float64Array(1),
+    ...over,
+  });
+  const result = (over: Partial<MonteCarloResult>): MonteCarloResult => ({
+    scheme: 'local',
+    noiseTime: undefined,
+    localSweeps: 0,
+    chains: 4,
+    steps: 1000,
+    burnIn: 100,
+    acceptanceRate: 0.5,
+    seconds: 1,
+    effectiveSampleSize: 100,
+    essPerSecond: 100,
+    observables: { e: estimate({}) },
+    finalStates: new Int32Array(0),
+    ...over,
+  });
+
+  it('names the observable and the remedy: unconverged window, short burn-in, no acceptance', () => {
+    expect(reliabilityWarnings(result({}))).toEqual([]);
+    expect(
+      reliabilityWarnings(
+        result({ observables: { e: estimate({ windowConverged: false, tauInt: 300 }) } }),
+      ),
+    ).toEqual([
+      'e: the autocorrelation window did not converge (tau_int >= 300.00 steps), so its error bar is too small; run more --steps (at least 50 tau_int per chain)',
+    ]);
+    expect(
+      reliabilityWarnings(result({ observables: { e: estimate({ tauInt: 30 }) } }))[0],
+    ).toMatch(
+      /^e: the burn-in \(100 steps, 10% of --steps\) is shorter than 5 tau_int \(150.0 steps\)/,
+    );
+    expect(reliabilityWarnings(result({ scheme: 'disconnected', acceptanceRate: 0 }))[0]).toMatch(
+      /^no DDM proposal was accepted/,
+    );
+    // a constant series (no error bar) is not flagged
+    expect(
+      reliabilityWarnings(
+        result({ observables: { e: estimate({ stdErr: 0, windowConverged: false }) } }),
+      ),
+    ).toEqual([]);
+  });
+
+  it('puts trustworthy and warnings in the JSON and the warnings on stderr', () => {
+    const args = [
+      'mc',
+      'fredkin',
+      '--sites',
+      '16',
+      '--c',
+      '0.6',
+      '--scheme',
+      'local',
+      '--steps',
+      '20',
+      '--chains',
+      '2',
+      '--workers',
+      '1',
+    ];
+    const json = runJson<{ trustworthy: boolean; warnings: string[] }>([...args, '--json']);
+    expect(json.trustworthy).toBe(false);
+    expect(json.warnings.length).toBeGreaterThan(0);
+    const text = run(args);
+    expect(text.code).toBe(0);
+    expect(text.stderr).toMatch(/^latticediff: warning: /m);
   });
 });

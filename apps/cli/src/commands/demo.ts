@@ -4,7 +4,7 @@ import { writeFileAtomic } from '@latticediff/monte-carlo/node';
 import { createInstance, SEED_FLAG, WORKERS_FLAG, withPool } from '../common';
 import { checkWritablePath, ensureDirectory, formatSeconds, num, progressEnabled } from '../io';
 import { loadModel } from '../registry';
-import { estimatesTable, runMonteCarlo, writeMonteCarloPlots } from './mc';
+import { estimatesTable, reliabilityWarnings, runMonteCarlo, writeMonteCarloPlots } from './mc';
 import { parametersText, reportTable, type TrainingRun, trainingSvg, trainToFile } from './train';
 import type { Command } from './types';
 
@@ -143,6 +143,7 @@ export const demoCommand: Command = {
         ? '   every estimate is within 4 standard errors of the exact value'
         : `   ${outside} estimate(s) more than 4 standard errors from the exact value`,
     );
+    for (const warning of reliabilityWarnings(result)) say(`   warning: ${warning}`);
     say();
     const trainingFile = join(directory, 'training.svg');
     await writeFileAtomic(

@@ -249,6 +249,7 @@ export function monteCarloJson(
   result: MonteCarloResult,
   extra: Record<string, unknown>,
 ): Record<string, unknown> {
+  const warnings = reliabilityWarnings(result);
   const observables: Record<string, unknown> = {};
   for (const [name, o] of Object.entries(result.observables)) {
     observables[name] = {
@@ -276,6 +277,9 @@ export function monteCarloJson(
     seconds: result.seconds,
     essPerSecond: result.essPerSecond,
     observables,
+    // a field a script can test: false when any warning below applies
+    trustworthy: warnings.length === 0,
+    warnings,
   };
 }
 
@@ -298,6 +302,37 @@ export function deviationFromExact(
   return (mean - exact) / stdErr;
 }
 
+/** Burn-in shorter than this many tau_int (in steps) is flagged: the start may bias the means. */
+const BURN_IN_TAUS = 5;
+
+/**
+ * Why the estimates of a run may not be trusted (empty when nothing is wrong): an
+ * autocorrelation window that did not converge (tau_int and the error bar are then lower
+ * bounds), a burn-in shorter than 5 tau_int, or DDM chains that never accepted a proposal.
+ */
+export function reliabilityWarnings(result: MonteCarloResult): string[] {
+  const warnings: string[] = [];
+  const ddm = result.scheme === 'connected' || result.scheme === 'disconnected';
+  if (ddm && result.acceptanceRate === 0) {
+    warnings.push(
+      'no DDM proposal was accepted: the chains did not move, so the estimates are those of the starting states (train the model better, or use --scheme local)',
+    );
+  }
+  for (const [name, o] of Object.entries(result.observables)) {
+    if (!(o.stdErr > 0)) continue; // a constant series: nothing to converge
+    if (!o.windowConverged) {
+      warnings.push(
+        `${name}: the autocorrelation window did not converge (tau_int >= ${num(o.tauInt, 2)} steps), so its error bar is too small; run more --steps (at least 50 tau_int per chain)`,
+      );
+    } else if (result.burnIn < BURN_IN_TAUS * o.tauInt) {
+      warnings.push(
+        `${name}: the burn-in (${result.burnIn} steps, 10% of --steps) is shorter than ${BURN_IN_TAUS} tau_int (${num(BURN_IN_TAUS * o.tauInt, 1)} steps), so the start may bias the estimate; run more --steps`,
+      );
+    }
+  }
+  return warnings;
+}
+
 /** Estimates beside exact values, as a text table. */
 export function estimatesTable(result: MonteCarloResult): string {
   const rows = Object.entries(result.observables).map(([name, o]) => [
@@ -309,10 +344,13 @@ export function estimatesTable(result: MonteCarloResult): string {
     `${num(o.tauInt, 2)}${o.windowConverged ? '' : ' (>=)'}`,
     num(o.essPerSecond, 1),
   ]);
-  return table(
+  const text = table(
     ['observable', 'estimate ± stdErr', 'exact', 'dev/stdErr', 'within 4', 'tau_int', 'ESS/s'],
     rows,
   );
+  return Object.values(result.observables).some((o) => !o.windowConverged && o.stdErr > 0)
+    ? `${text}\n(>=): the autocorrelation window did not converge; tau_int is a lower bound and the error bar too small`
+    : text;
 }
 
 /** The autocorrelation functions rho(t) of the scalar observables. */
@@ -625,5 +663,8 @@ export const mcCommand: Command = {
       ...(plotFiles.length > 0 ? ['', ...plotFiles.map((f) => `wrote ${f}`)] : []),
     ];
     process.stdout.write(`${lines.join('\n')}\n`);
+    for (const warning of reliabilityWarnings(result)) {
+      process.stderr.write(`latticediff: warning: ${warning}\n`);
+    }
   },
 };
