@@ -277,6 +277,30 @@ export function describeLatticeModel<P extends ParameterValues>(
           return cached;
         };
 
+        /**
+         * The configurations whose energies are checked: all of them for small N, else the random
+         * walk plus 64 uniformly random configurations (mostly not allowed for constrained
+         * models), as rows and as one batch.
+         */
+        const checkedRows = (randomSeed: number): { all: Int32Array[]; data: Int32Array } => {
+          const { rows } = sample();
+          let all = rows;
+          if (!enumerable) {
+            const random = createRandom(randomSeed);
+            all = [...rows];
+            for (let b = 0; b < 64; b++) {
+              const x = new Int32Array(sites);
+              for (let i = 0; i < sites; i++) x[i] = Math.floor(random.float64() * d);
+              all.push(x);
+            }
+          }
+          const data = new Int32Array(all.length * sites);
+          all.forEach((x, b) => {
+            data.set(x, b * sites);
+          });
+          return { all, data };
+        };
+
         it('describes itself consistently (sizes, geometry, observables, initial configuration)', () => {
           expect(instance.specificationVersion).toBe('v1');
           expect(instance.modelId).toBe(model.id);
@@ -316,20 +340,7 @@ export function describeLatticeModel<P extends ParameterValues>(
         });
 
         it('computes energies and constraints consistently with the reference and across batch layouts', () => {
-          const random = createRandom(seed + 1);
-          const { rows } = sample();
-          // add uniformly random configurations (mostly not allowed for constrained models)
-          const extra: Int32Array[] = [];
-          for (let b = 0; b < 64; b++) {
-            const x = new Int32Array(sites);
-            for (let i = 0; i < sites; i++) x[i] = Math.floor(random.float64() * d);
-            extra.push(x);
-          }
-          const all = enumerable ? rows : [...rows, ...extra];
-          const data32 = new Int32Array(all.length * sites);
-          all.forEach((x, b) => {
-            data32.set(x, b * sites);
-          });
+          const { all, data: data32 } = checkedRows(seed + 1);
           const data8 = Uint8Array.from(data32);
           const energy = instance.energy({ data: data32, count: all.length });
           const energy8 = instance.energy({ data: data8, count: all.length });
@@ -384,19 +395,7 @@ export function describeLatticeModel<P extends ParameterValues>(
             const factors = instance.localFactors?.();
             if (!factors) expect.fail('localFactors returned nothing');
             expect(factors.specificationVersion).toBe('v1');
-            const random = createRandom(seed + 2);
-            const { rows } = sample();
-            const extra: Int32Array[] = [];
-            for (let b = 0; b < 64; b++) {
-              const x = new Int32Array(sites);
-              for (let i = 0; i < sites; i++) x[i] = Math.floor(random.float64() * d);
-              extra.push(x);
-            }
-            const all = enumerable ? rows : [...rows, ...extra];
-            const data = new Int32Array(all.length * sites);
-            all.forEach((x, b) => {
-              data.set(x, b * sites);
-            });
+            const { all, data } = checkedRows(seed + 2);
             const energy = instance.energy({ data, count: all.length });
             const site = factors.siteEnergies;
             if (site !== undefined) expect(site.length).toBe(sites * d);

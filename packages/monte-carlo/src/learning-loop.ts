@@ -476,6 +476,15 @@ export async function learnByMonteCarlo(options: LearningLoopOptions): Promise<L
     ...(initialMPS === undefined ? {} : { initialMPS: textDigest(serializeMPS(initialMPS)) }),
   });
 
+  const newSweepLearner = (mps: MPS) =>
+    sweepLearner(mps, {
+      sweeps: sweepsPerRound,
+      bondDim,
+      learningRates,
+      cutoff,
+      restarts,
+      patience,
+    });
   // state: fresh, or from the checkpoint
   let learner: Learner;
   let chainStates: Int32Array;
@@ -523,14 +532,7 @@ export async function learnByMonteCarlo(options: LearningLoopOptions): Promise<L
     learner =
       training === 'adam'
         ? adamLearner(MPSTrainer.restore(String(state.trainer)), epochs, batchSize)
-        : sweepLearner(deserializeMPS(String(state.trainer)).mps, {
-            sweeps: sweepsPerRound,
-            bondDim,
-            learningRates,
-            cutoff,
-            restarts,
-            patience,
-          });
+        : newSweepLearner(deserializeMPS(String(state.trainer)).mps);
     chainStates = Int32Array.from(String(state.chainStates).split(','), Number);
     if (chainStates.length !== chains * n || chainStates.some((v) => !(v >= 0 && v < d))) {
       invalidArgument(
@@ -544,47 +546,27 @@ export async function learnByMonteCarlo(options: LearningLoopOptions): Promise<L
     replay = ((state.replay as string[] | undefined) ?? []).map((text) => decodeDigits(text));
     reports = state.reports as RoundReport[];
   } else {
-    if (initialMPS !== undefined) {
-      learner =
-        training === 'adam'
-          ? adamLearner(
-              new MPSTrainer(initialMPS, { learningRate: learningRates[0]! }),
-              epochs,
-              batchSize,
-            )
-          : sweepLearner(initialMPS, {
-              sweeps: sweepsPerRound,
-              bondDim,
-              learningRates,
-              cutoff,
-              restarts,
-              patience,
-            });
-    } else if (training === 'adam') {
-      const initial = randomMPS({
-        length: n,
-        physicalDim: d,
-        bondDim,
-        kind,
-        seed: root.split(1_000_000),
-        spread: 0.05,
-      });
-      learner = adamLearner(
-        new MPSTrainer(initial, { learningRate: learningRates[0]! }),
-        epochs,
-        batchSize,
-      );
-    } else {
-      const initial = initialBornMPS({ length: n, physicalDim: d, seed: root.split(1_000_000) });
-      learner = sweepLearner(initial, {
-        sweeps: sweepsPerRound,
-        bondDim,
-        learningRates,
-        cutoff,
-        restarts,
-        patience,
-      });
-    }
+    // the warm start, or a random MPS (adam) / the uniform state plus noise (sweeps)
+    const initial =
+      initialMPS ??
+      (training === 'adam'
+        ? randomMPS({
+            length: n,
+            physicalDim: d,
+            bondDim,
+            kind,
+            seed: root.split(1_000_000),
+            spread: 0.05,
+          })
+        : initialBornMPS({ length: n, physicalDim: d, seed: root.split(1_000_000) }));
+    learner =
+      training === 'adam'
+        ? adamLearner(
+            new MPSTrainer(initial, { learningRate: learningRates[0]! }),
+            epochs,
+            batchSize,
+          )
+        : newSweepLearner(initial);
     chainStates = new Int32Array(chains * n);
     const x0 = first.initialConfiguration();
     for (let c = 0; c < chains; c++) chainStates.set(x0, c * n);
