@@ -59,6 +59,7 @@ export {
   learnByMonteCarlo,
   type RoundReport,
 } from './learning-loop';
+export { type ProposalQuality, proposalQuality } from './proposal-quality';
 export type { DoubleDoubleArray } from './stats-exact';
 export {
   type InitialBornMPSOptions,

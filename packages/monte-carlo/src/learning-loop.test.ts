@@ -333,6 +333,13 @@ describe('learnByMonteCarlo warm start (initialMPS)', () => {
         initialMPS: exact.mps,
       }),
     ).rejects.toThrow('`initialMPS` passed to `learnByMonteCarlo` must be a linear MPS');
+    // every round reports the quality of its model from the model's own samples: the KL
+    // estimate agrees with the exact KL of the returned MPS within 4 of its error bars
+    const full = await learnByMonteCarlo({ ...born, initialMPS: exact.mps });
+    const quality = full.reports[full.reports.length - 1]!.quality!;
+    expect(quality.allowedFraction).toBe(1);
+    expect(kl(full.mps)).toBeGreaterThan(0.01);
+    expect(Math.abs(quality.kl - kl(full.mps))).toBeLessThan(4 * quality.klStdErr);
     const other = physicsBornMPS(isingModel.create({ lx: 2, ly: 2 }), { maxBondDim: 2 });
     await expect(learnByMonteCarlo({ ...born, initialMPS: other.mps })).rejects.toThrow(
       'of 8 sites of dimension 2',

@@ -28,6 +28,7 @@ import {
 import { runChains } from './chains';
 import { summarize } from './diagnostics-summary';
 import { MPSTrainer } from './learn';
+import { type ProposalQuality, proposalQuality } from './proposal-quality';
 import { initialBornMPS, trainBornSweeps } from './sweep-training';
 
 /** Where checkpoints go: any store of text (a file with atomic writes in Node: `fileCheckpoint`). */
@@ -147,7 +148,17 @@ export interface RoundReport {
   tauInt: number;
   samplingSeconds: number;
   trainingSeconds: number;
+  /**
+   * The trained model of this round judged from 2048 of its own exact samples at this round's
+   * parameters (`proposalQuality`): allowed mass, ln Z and KL(pi || P) with error bars.
+   */
+  quality?: ProposalQuality;
 }
+
+/** Draws per round for the quality figures of {@link RoundReport.quality}. */
+const QUALITY_DRAWS = 2048;
+/** Stream QUALITY_STREAM + r of the seed draws round r's quality samples. */
+const QUALITY_STREAM = 3_000_000;
 
 /** Result of {@link learnByMonteCarlo}. */
 export interface LearningResult {
@@ -636,6 +647,11 @@ export async function learnByMonteCarlo(options: LearningLoopOptions): Promise<L
     learner.train(data, stream, r, validation);
     const nllAfter = meanNll(learner.mps, data);
     const validationNll = validation ? meanNll(learner.mps, validation) : undefined;
+    const trainingSeconds = (performance.now() - trainStart) / 1000;
+    const quality = proposalQuality(instance, learner.mps, {
+      count: QUALITY_DRAWS,
+      seed: root.split(QUALITY_STREAM + r),
+    });
     const report: RoundReport = {
       round: r,
       parameters: { ...schedule[r]! },
@@ -646,7 +662,8 @@ export async function learnByMonteCarlo(options: LearningLoopOptions): Promise<L
       essPerSecond,
       tauInt,
       samplingSeconds: run.seconds,
-      trainingSeconds: (performance.now() - trainStart) / 1000,
+      trainingSeconds,
+      quality,
     };
     reports = [...reports, report];
     roundsCompleted++;

@@ -1,6 +1,11 @@
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { type LatticeModel, type ParameterValues, physicsBornMPS } from '@latticediff/lattice';
+import {
+  type LatticeModel,
+  type LatticeModelInstance,
+  type ParameterValues,
+  physicsBornMPS,
+} from '@latticediff/lattice';
 import {
   annealingPath,
   type CheckpointStore,
@@ -415,8 +420,50 @@ export function trainingSvg(
   );
 }
 
+/** Sites up to which `train` asks the model for its exact entropy (exact references can be slow). */
+const EXACT_ENTROPY_MAX_SITES = 128;
+
+/**
+ * The exact entropy S = ln Z + beta <E> of the target, where the model has exact values and at
+ * most EXACT_ENTROPY_MAX_SITES sites.
+ */
+function exactEntropy(instance: LatticeModelInstance): number | undefined {
+  if (instance.sites > EXACT_ENTROPY_MAX_SITES) return undefined;
+  try {
+    const exact = instance.exactObservables?.();
+    const energyPerSite = exact?.means.energyPerSite;
+    if (exact === undefined || typeof energyPerSite !== 'number') return undefined;
+    return exact.logPartitionFunction + instance.beta * energyPerSite * instance.sites;
+  } catch {
+    return undefined; // too large for the exact reference
+  }
+}
+
+function exactEntropyField(instance: LatticeModelInstance): { exactEntropy?: number } {
+  const entropy = exactEntropy(instance);
+  return entropy === undefined ? {} : { exactEntropy: entropy };
+}
+
+/** What the quality columns mean, and the exact entropy beside the NLL where it is known. */
+function qualityNotes(reports: readonly RoundReport[], instance: LatticeModelInstance): string[] {
+  if (!reports.some((r) => r.quality !== undefined)) return [];
+  const entropy = exactEntropy(instance);
+  return [
+    "KL(pi||P): from 2048 exact samples of each round's model by their importance weights",
+    'exp(-beta E) / P (no exact reference needed); allowed: the fraction of those samples that',
+    'satisfy the constraints.',
+    ...(entropy === undefined
+      ? []
+      : [
+          `exact entropy of the target: S = ln Z + beta <E> = ${num(entropy, 3)} nats (the NLL of samples of pi is S + KL(pi||P))`,
+        ]),
+  ];
+}
+
 /** A few rows of the round reports (first, evenly spaced, last). */
 export function reportTable(reports: readonly RoundReport[], anneal: string | undefined): string {
+  // runs recorded before the quality figures existed have none
+  const withQuality = reports.some((r) => r.quality !== undefined);
   const pick = new Set<number>();
   const n = reports.length;
   const shown = Math.min(n, 8);
@@ -426,16 +473,32 @@ export function reportTable(reports: readonly RoundReport[], anneal: string | un
     .map((i) => {
       const r = reports[i]!;
       const value = anneal ? r.parameters?.[anneal] : undefined;
+      const q = r.quality;
       return [
         String(r.round),
         ...(anneal ? [typeof value === 'number' ? num(value, 4) : String(value)] : []),
         num(r.nllBefore, 3),
         num(r.nllAfter, 3),
         num(r.acceptanceRate, 3),
+        ...(withQuality
+          ? [
+              q === undefined || !Number.isFinite(q.kl)
+                ? 'n/a'
+                : `${num(q.kl, 3)} ± ${num(q.klStdErr, 3)}`,
+              q === undefined ? 'n/a' : num(q.allowedFraction, 4),
+            ]
+          : []),
       ];
     });
   return table(
-    ['round', ...(anneal ? [anneal] : []), 'NLL before', 'NLL after', 'acceptance'],
+    [
+      'round',
+      ...(anneal ? [anneal] : []),
+      'NLL before',
+      'NLL after',
+      'acceptance',
+      ...(withQuality ? ['KL(pi||P) ± err', 'allowed'] : []),
+    ],
     rows,
   );
 }
@@ -907,7 +970,14 @@ export const trainCommand: Command = {
         resumedFromRound: result.resumedFromRound,
         alreadyComplete: result.alreadyComplete,
         seconds: result.seconds,
-        final: last ? { nll: last.nllAfter, acceptanceRate: last.acceptanceRate } : null,
+        final: last
+          ? {
+              nll: last.nllAfter,
+              acceptanceRate: last.acceptanceRate,
+              ...(last.quality ? { quality: last.quality } : {}),
+            }
+          : null,
+        ...exactEntropyField(instance),
         plots: plotFiles,
         reports: result.reports,
       });
@@ -921,6 +991,7 @@ export const trainCommand: Command = {
           }`,
       '',
       reportTable(result.reports, anneal?.parameter),
+      ...qualityNotes(result.reports, instance),
       '',
       `wrote ${String(values.out)}`,
       ...plotFiles.map((f) => `wrote ${f}`),
