@@ -23,6 +23,8 @@ export interface PhysicsBornMPSOptions {
    * Infinity is exact to rounding.
    */
   cutoff?: number;
+  /** Progress of the build: called with the pair groups applied and their total. */
+  onProgress?: (done: number, total: number) => void;
 }
 
 /** Result of {@link physicsBornMPS}. */
@@ -67,7 +69,7 @@ export function physicsBornMPS(
   if (typeof options !== 'object' || options === null) {
     invalidArgument(fn, 'options', options, 'an options object { maxBondDim, cutoff }');
   }
-  assertKnownOptions(fn, options, ['maxBondDim', 'cutoff']);
+  assertKnownOptions(fn, options, ['maxBondDim', 'cutoff', 'onProgress']);
   const { maxBondDim } = options;
   if (
     typeof maxBondDim !== 'number' ||
@@ -97,7 +99,7 @@ export function physicsBornMPS(
       ...(pairs === undefined ? {} : { pairs }),
       ...(factors.constraints === undefined ? {} : { constraints: factors.constraints }),
     },
-    { maxBondDim, cutoff },
+    { maxBondDim, cutoff, ...(options.onProgress ? { onProgress: options.onProgress } : {}) },
   );
   return {
     mps: built.mps,

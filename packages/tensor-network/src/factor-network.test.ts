@@ -288,3 +288,26 @@ describe('bornMPSFromFactors input checks', () => {
     );
   });
 });
+
+describe('bornMPSFromFactors progress', () => {
+  it('reports every pair group once, in order, and refuses a progress that is not a function', () => {
+    const network = randomNetwork(11, 6, 2, [
+      [0, 2],
+      [1, 2],
+      [3, 5],
+      [0, 5],
+    ]);
+    const calls: [number, number][] = [];
+    bornMPSFromFactors(network, { onProgress: (done, total) => calls.push([done, total]) });
+    // groups by the later site: 2 (pairs 0-2, 1-2) and 5 (pairs 3-5, 0-5)
+    expect(calls).toEqual([
+      [1, 2],
+      [2, 2],
+    ]);
+    expect(
+      invalidArgumentOf(() =>
+        bornMPSFromFactors(network, { onProgress: 3 as unknown as () => void }),
+      ).argument,
+    ).toBe('onProgress');
+  });
+});

@@ -76,6 +76,11 @@ export interface BornMPSFromFactorsOptions {
   /** Largest bond dimension kept at every bond: a positive integer or Infinity (default). */
   maxBondDim?: number;
   /**
+   * Called after each group of pair factors (all pairs sharing their later site) with the number
+   * of groups applied and their total: builds of large lattices take minutes.
+   */
+  onProgress?: (done: number, total: number) => void;
+  /**
    * Relative discarded weight per truncation, as in `compress` (default 0: only directions that
    * are zero to rounding are dropped, i.e. relative Schmidt weight below about 4 chi d eps, since
    * the truncations diagonalise Gram matrices).
@@ -127,8 +132,15 @@ export function bornMPSFromFactors(
   if (typeof options !== 'object' || options === null) {
     invalidArgument(fn, 'options', options, 'an options object');
   }
-  assertKnownOptions(fn, options, ['maxBondDim', 'cutoff']);
-  const { maxBondDim, cutoff } = checkCompressOptions(fn, options);
+  assertKnownOptions(fn, options, ['maxBondDim', 'cutoff', 'onProgress']);
+  const { maxBondDim, cutoff } = checkCompressOptions(fn, {
+    maxBondDim: options.maxBondDim,
+    cutoff: options.cutoff,
+  });
+  const onProgress = options.onProgress;
+  if (onProgress !== undefined && typeof onProgress !== 'function') {
+    invalidArgument(fn, 'onProgress', onProgress, 'a function (done, total)');
+  }
 
   const chain = constraintChain(fn, n, d, network.constraints ?? []);
   let logNorm = applySiteWeights(fn, chain, network.siteLogWeights);
@@ -141,7 +153,9 @@ export function bornMPSFromFactors(
   // right-canonical start: center 0
   logNorm += gaugeToCenter(fn, chain, n - 1, 0);
   let center = 0;
-  for (const group of groupPairs(pairs, n, d)) {
+  const groups = [...groupPairs(pairs, n, d)];
+  let done = 0;
+  for (const group of groups) {
     const { a, j } = group;
     logNorm += group.logScale;
     if (center - a <= j - center) {
@@ -155,6 +169,7 @@ export function bornMPSFromFactors(
       logNorm += truncateRightToLeft(fn, chain, j, a, truncation);
       center = a;
     }
+    onProgress?.(++done, groups.length);
   }
   logNorm += moveCenter(fn, chain, center, 0);
   // one last truncating sweep: for bonds that no pair window truncated (the constraint MPS)

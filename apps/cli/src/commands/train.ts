@@ -280,10 +280,19 @@ export async function trainToFile(options: {
   pilot.progress?.finish();
   const { kind, training } = trainingMethod(run);
   // the warm start of --recipe physics (deterministic: rebuilt identically on resume)
-  const initialMPS =
-    run.initial === 'physics'
-      ? physicsBornMPS(model.create(run.parameters), { maxBondDim: run.bondDim }).mps
-      : undefined;
+  let initialMPS: MPS | undefined;
+  if (run.initial === 'physics') {
+    // minutes on large lattices (16x16 at bond dimension 128: about 4 min): show progress
+    let building: ReturnType<typeof createProgress> | undefined;
+    initialMPS = physicsBornMPS(model.create(run.parameters), {
+      maxBondDim: run.bondDim,
+      onProgress: (done, total) => {
+        building ??= createProgress('building MPS', total, options.showProgress);
+        building.update(done, 'pair groups');
+      },
+    }).mps;
+    building?.finish();
+  }
   const progress = createProgress('training', run.rounds, options.showProgress);
   // Ctrl-C or a termination signal: the state of the last finished round is already on disk
   // (written atomically), so say how to resume and stop at once
