@@ -1,19 +1,8 @@
-import { InvalidArgumentError } from '@latticediff/tensor-network';
+import { invalidArgumentOf } from '@latticediff/test-kit/testing';
 import { describe, expect, it } from 'vitest';
 import { chain, squareLattice } from './geometry';
 import { describeLatticeModel } from './testing';
 import { hardCoreEnergy, hardCoreModel } from './toy-model.test-helper';
-
-/** The InvalidArgumentError thrown by `f` (fails the test if `f` throws anything else). */
-function invalidArgumentOf(f: () => unknown): InvalidArgumentError {
-  try {
-    f();
-  } catch (error) {
-    expect(InvalidArgumentError.isInstance(error)).toBe(true);
-    return error as InvalidArgumentError;
-  }
-  throw new Error('expected an InvalidArgumentError');
-}
 
 describe('misspelt options are refused, naming the function and the option', () => {
   // each call is valid except for one misspelt option name

@@ -4,6 +4,7 @@ import {
   type MPS,
   randomMPS,
 } from '@latticediff/tensor-network';
+import { invalidArgumentOf } from '@latticediff/test-kit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { denoise, denoiseAncestral, denoiseInPool, generate } from './denoise';
 import { addNoise, noisedMPS } from './forward';
@@ -12,17 +13,6 @@ import { noisedLogProbabilities, probabilityRatios, reverseRates } from './rever
 import { geometricSchedule, linearSchedule } from './schedule';
 import { simulateReverse, tauLeaping } from './simulate';
 import { importSecondCopy } from './testing/second-copy';
-
-/** The InvalidArgumentError thrown by `f` (fails the test if `f` throws anything else). */
-function invalidArgumentOf(f: () => unknown): InvalidArgumentError {
-  try {
-    f();
-  } catch (error) {
-    expect(InvalidArgumentError.isInstance(error)).toBe(true);
-    return error as InvalidArgumentError;
-  }
-  throw new Error('expected an InvalidArgumentError');
-}
 
 const mps = randomMPS({ length: 4, bondDim: 2, seed: 1 });
 const noise = uniformNoise({ physicalDim: 2 });

@@ -1,18 +1,7 @@
-import { InvalidArgumentError } from '@latticediff/tensor-network';
+import { invalidArgumentOf } from '@latticediff/test-kit/testing';
 import { describe, expect, it } from 'vitest';
 import { fredkinExact, fredkinExactMPS, sampleFredkin } from './exact';
 import { fredkinModel } from './fredkin';
-
-/** The InvalidArgumentError thrown by `f` (fails the test if `f` throws anything else). */
-function invalidArgumentOf(f: () => unknown): InvalidArgumentError {
-  try {
-    f();
-  } catch (error) {
-    expect(InvalidArgumentError.isInstance(error)).toBe(true);
-    return error as InvalidArgumentError;
-  }
-  throw new Error('expected an InvalidArgumentError');
-}
 
 describe('misspelt parameters and options are refused, naming them', () => {
   it('create refuses an unknown parameter (the lattice parameter parser)', () => {

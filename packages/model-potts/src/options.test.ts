@@ -1,21 +1,10 @@
 import { squareLattice } from '@latticediff/lattice';
-import { InvalidArgumentError } from '@latticediff/tensor-network';
+import { invalidArgumentOf } from '@latticediff/test-kit/testing';
 import { describe, expect, it } from 'vitest';
 import { pottsExactMPS } from './exact-mps';
 import { pottsModel } from './potts';
 import { pottsCountDistribution, pottsTransferMatrix } from './transfer-matrix';
 import { createPottsWolffUpdate } from './wolff';
-
-/** The InvalidArgumentError thrown by `f` (fails the test if `f` throws anything else). */
-function invalidArgumentOf(f: () => unknown): InvalidArgumentError {
-  try {
-    f();
-  } catch (error) {
-    expect(InvalidArgumentError.isInstance(error)).toBe(true);
-    return error as InvalidArgumentError;
-  }
-  throw new Error('expected an InvalidArgumentError');
-}
 
 describe('misspelt parameters and options are refused, naming them', () => {
   it.each([

@@ -106,66 +106,8 @@ export function histogram(data: Int32Array, count: number, length: number, dim: 
   return h;
 }
 
-/**
- * Pearson chi-square of counts against probabilities, cells with expected count < 5 pooled
- * into one, with the upper-tail p-value from the Wilson-Hilferty normal approximation.
- * A count in a cell of probability zero gives p = 0.
- */
-export function chiSquare(
-  counts: readonly number[],
-  probabilities: readonly number[],
-): { statistic: number; dof: number; pValue: number } {
-  const total = counts.reduce((a, b) => a + b, 0);
-  let stat = 0;
-  let cells = 0;
-  let pooledObserved = 0;
-  let pooledExpected = 0;
-  for (let k = 0; k < counts.length; k++) {
-    const e = probabilities[k]! * total;
-    if (e === 0 && counts[k]! > 0)
-      return { statistic: Number.POSITIVE_INFINITY, dof: 1, pValue: 0 };
-    if (e < 5) {
-      pooledObserved += counts[k]!;
-      pooledExpected += e;
-      continue;
-    }
-    stat += (counts[k]! - e) ** 2 / e;
-    cells++;
-  }
-  if (pooledExpected >= 1) {
-    stat += (pooledObserved - pooledExpected) ** 2 / pooledExpected;
-    cells++;
-  } else if (pooledObserved > 5) {
-    stat = Number.POSITIVE_INFINITY;
-  }
-  const dof = Math.max(cells - 1, 1);
-  const z = ((stat / dof) ** (1 / 3) - (1 - 2 / (9 * dof))) / Math.sqrt(2 / (9 * dof));
-  return { statistic: stat, dof, pValue: 0.5 * erfc(z / Math.SQRT2) };
-}
-
-function erfc(x: number): number {
-  // Chebyshev-fitted complementary error function (relative error < 1.2e-7)
-  const z = Math.abs(x);
-  const t = 1 / (1 + 0.5 * z);
-  const poly =
-    -z * z -
-    1.26551223 +
-    t *
-      (1.00002368 +
-        t *
-          (0.37409196 +
-            t *
-              (0.09678418 +
-                t *
-                  (-0.18628806 +
-                    t *
-                      (0.27886807 +
-                        t *
-                          (-1.13520398 +
-                            t * (1.48851587 + t * (-0.82215223 + t * 0.17087277))))))));
-  const r = t * Math.exp(poly);
-  return x >= 0 ? r : 2 - r;
-}
+// the workspace's one chi-square (with its erfc) is in the test-kit
+export { chiSquare } from '@latticediff/test-kit/testing';
 
 /** Total-variation distance between an empirical histogram and a distribution. */
 export function totalVariation(
