@@ -67,6 +67,9 @@ describe('train', () => {
     const svg = readFileSync(join(directory, 'plots', 'training.svg'), 'utf8');
     expect(svg).toMatch(/^<\?xml/);
     expect(svg).toContain('<polyline');
+    // the exact entropy of the 3x3 target as a reference, and the KL estimated every round
+    expect(svg).toContain('exact entropy S');
+    expect(svg).toContain('KL(pi || P) estimated');
     const again = run(
       ['train', ...ISING, '--bond-dim', '8', '--rounds', '12', '--out', 'ising.mps'],
       {

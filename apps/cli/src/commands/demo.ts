@@ -5,7 +5,14 @@ import { createInstance, SEED_FLAG, WORKERS_FLAG, withPool } from '../common';
 import { checkWritablePath, ensureDirectory, formatSeconds, num, progressEnabled } from '../io';
 import { loadModel } from '../registry';
 import { estimatesTable, reliabilityWarnings, runMonteCarlo, writeMonteCarloPlots } from './mc';
-import { parametersText, reportTable, type TrainingRun, trainingSvg, trainToFile } from './train';
+import {
+  exactEntropy,
+  parametersText,
+  reportTable,
+  type TrainingRun,
+  trainingSvg,
+  trainToFile,
+} from './train';
 import type { Command } from './types';
 
 const CRITICAL_BETA = Math.log(1 + Math.SQRT2) / 2;
@@ -148,7 +155,12 @@ export const demoCommand: Command = {
     const trainingFile = join(directory, 'training.svg');
     await writeFileAtomic(
       trainingFile,
-      trainingSvg(trained.reports, `training ising (${parametersText(target)})`),
+      trainingSvg(
+        trained.reports,
+        `training ising (${parametersText(target)})`,
+        'disconnected',
+        exactEntropy(instance),
+      ),
     );
     const files = [
       trainingFile,

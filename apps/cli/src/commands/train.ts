@@ -397,13 +397,18 @@ export async function trainToFile(options: {
   };
 }
 
-/** NLL and acceptance per round, as an SVG document. */
+/**
+ * NLL (with the exact entropy of the target as a line where it is known), acceptance and, where
+ * the rounds report it, the estimated KL(pi || P) per round, as an SVG document.
+ */
 export function trainingSvg(
   reports: readonly RoundReport[],
   caption: string,
   scheme: 'connected' | 'disconnected' = 'connected',
+  exactEntropy?: number,
 ): string {
   const rounds = reports.map((r) => r.round);
+  const withQuality = reports.some((r) => r.quality !== undefined);
   return chartsSvg(
     [
       {
@@ -413,6 +418,9 @@ export function trainingSvg(
         series: [
           { name: 'before training', x: rounds, y: reports.map((r) => r.nllBefore ?? Number.NaN) },
           { name: 'after training', x: rounds, y: reports.map((r) => r.nllAfter ?? Number.NaN) },
+          ...(exactEntropy === undefined
+            ? []
+            : [{ name: 'exact entropy S', x: rounds, y: rounds.map(() => exactEntropy) }]),
         ],
       },
       {
@@ -424,6 +432,26 @@ export function trainingSvg(
         ],
         referenceLines: [0],
       },
+      ...(withQuality
+        ? [
+            {
+              title: "KL(pi || P) estimated from the model's own samples (importance weights)",
+              xLabel: 'round',
+              yLabel: 'KL (nats)',
+              series: [
+                { name: 'estimate', x: rounds, y: reports.map((r) => r.quality?.kl ?? Number.NaN) },
+                {
+                  name: 'estimate + 2 err',
+                  x: rounds,
+                  y: reports.map((r) =>
+                    r.quality ? r.quality.kl + 2 * r.quality.klStdErr : Number.NaN,
+                  ),
+                },
+              ],
+              referenceLines: [0],
+            },
+          ]
+        : []),
     ],
     { caption },
   );
@@ -436,7 +464,7 @@ const EXACT_ENTROPY_MAX_SITES = 128;
  * The exact entropy S = ln Z + beta <E> of the target, where the model has exact values and at
  * most EXACT_ENTROPY_MAX_SITES sites.
  */
-function exactEntropy(instance: LatticeModelInstance): number | undefined {
+export function exactEntropy(instance: LatticeModelInstance): number | undefined {
   if (instance.sites > EXACT_ENTROPY_MAX_SITES) return undefined;
   try {
     const exact = instance.exactObservables?.();
@@ -960,6 +988,7 @@ export const trainCommand: Command = {
           result.reports,
           `training ${model.id} (${parametersText(target)})`,
           run.scheme ?? 'connected',
+          exactEntropy(instance),
         ),
       );
       plotFiles.push(file);
