@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   deviationFromExact,
+  estimatesTable,
   type MonteCarloResult,
   type ObservableEstimate,
   reliabilityWarnings,
@@ -98,6 +99,22 @@ describe('mc says when its estimates cannot be trusted', () => {
         result({ observables: { e: estimate({ stdErr: 0, windowConverged: false }) } }),
       ),
     ).toEqual([]);
+  });
+
+  it('shows an exact value that is zero up to rounding as 0 (was 1.4919e-16)', () => {
+    const table = estimatesTable(
+      result({
+        observables: {
+          m: estimate({ mean: -0.028, stdErr: 0.01, exact: 1.4919e-16, deviation: -2.8 }),
+          e: estimate({ mean: 3e-15, stdErr: 1e-15, exact: 2e-15, deviation: 1 }),
+        },
+      }),
+    );
+    const row = (name: string) => table.split('\n').find((l) => l.startsWith(`${name} `))!;
+    expect(row('m')).not.toContain('e-16');
+    expect(row('m')).toContain(' 0.00000 ');
+    // a genuinely small exact value next to an estimate of its size is kept
+    expect(row('e')).toContain('2.0000e-15');
   });
 
   it('puts trustworthy and warnings in the JSON and the warnings on stderr', () => {

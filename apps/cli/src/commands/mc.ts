@@ -333,12 +333,21 @@ export function reliabilityWarnings(result: MonteCarloResult): string[] {
   return warnings;
 }
 
+/**
+ * An exact value that is zero up to rounding (e.g. <m> = 1.5e-16 from a transfer matrix) shown as
+ * 0: below 1e-12 of the scale of the estimate and its error bar.
+ */
+function roundedZero(exact: number, mean: number, stdErr: number): number {
+  const scale = Math.max(Math.abs(mean), Number.isFinite(stdErr) ? stdErr : 0, 1e-300);
+  return Math.abs(exact) < 1e-12 * scale ? 0 : exact;
+}
+
 /** Estimates beside exact values, as a text table. */
 export function estimatesTable(result: MonteCarloResult): string {
   const rows = Object.entries(result.observables).map(([name, o]) => [
     name,
     `${num(o.mean, 5)} ± ${num(o.stdErr, 5)}`,
-    o.exact === undefined ? 'n/a' : num(o.exact, 5),
+    o.exact === undefined ? 'n/a' : num(roundedZero(o.exact, o.mean, o.stdErr), 5),
     o.deviation === undefined ? '' : `${o.deviation >= 0 ? '+' : ''}${o.deviation.toFixed(2)}`,
     o.deviation === undefined ? '' : Math.abs(o.deviation) <= 4 ? 'yes' : 'NO',
     `${num(o.tauInt, 2)}${o.windowConverged ? '' : ' (>=)'}`,
