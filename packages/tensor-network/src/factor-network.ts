@@ -680,13 +680,70 @@ function truncatedBasis(
 }
 
 /**
- * Truncating sweep over the window [from, to] after its MPO was applied, with the center at
- * `from` before the MPO (so everything left of `from` is left-orthonormal and everything right
- * of `to` right-orthonormal). First the right environments R_i = sum_x A[x] R A[x]^T of the window
- * (Gram matrices of the amplitudes right of bond i); then, at each bond from left to right, the
- * reduced density matrix rho = theta R_i theta^T of the center tensor theta, whose dominant
- * eigenvectors U_k are the left Schmidt vectors of the whole state at that bond. The projection
- * U_k U_k^T is applied exactly: site i becomes U_k, site i + 1 absorbs U_k^T theta. No QR or SVD.
+ * One bond of a truncating sweep: the center tensor theta (rows x cols) split into the tensor that
+ * stays at this site and the `carry` that the next site of the sweep absorbs, with `keep` values
+ * across the bond.
+ */
+interface Split {
+  kept: Float64Array;
+  carry: Float64Array;
+  keep: number;
+}
+
+/**
+ * Truncating sweep from `from` to `to` with the center at `from` and the window right-orthonormal
+ * (or with the right environments that stand for it): at each bond, `split` gives the left
+ * Schmidt basis U_k (site i) and the carry (absorbed by site i + 1).
+ */
+function sweepLeftToRight(
+  fn: string,
+  chain: Chain,
+  from: number,
+  to: number,
+  split: (theta: Float64Array, rows: number, cols: number, i: number) => Split,
+): number {
+  const { tensors, dims, d } = chain;
+  let logNorm = 0;
+  for (let i = from; i < to; i++) {
+    const r = dims[i + 1]!;
+    const { kept, carry, keep } = split(tensors[i]!, dims[i]! * d, r, i);
+    logNorm += normalizeInPlace(fn, carry);
+    tensors[i] = kept;
+    tensors[i + 1] = product(carry, tensors[i + 1]!, keep, r, d * dims[i + 2]!);
+    dims[i + 1] = keep;
+  }
+  return logNorm + normalizeInPlace(fn, tensors[to]!);
+}
+
+/** The mirror image of {@link sweepLeftToRight}: `split` gives V_k^T (site i) and the carry. */
+function sweepRightToLeft(
+  fn: string,
+  chain: Chain,
+  from: number,
+  to: number,
+  split: (theta: Float64Array, rows: number, cols: number, i: number) => Split,
+): number {
+  const { tensors, dims, d } = chain;
+  let logNorm = 0;
+  for (let i = from; i > to; i--) {
+    const l = dims[i]!;
+    const { kept, carry, keep } = split(tensors[i]!, l, d * dims[i + 1]!, i);
+    logNorm += normalizeInPlace(fn, carry);
+    tensors[i] = kept;
+    tensors[i - 1] = product(tensors[i - 1]!, carry, dims[i - 1]! * d, l, keep);
+    dims[i] = keep;
+  }
+  return logNorm + normalizeInPlace(fn, tensors[to]!);
+}
+
+/**
+ * Truncates the window [from, to] after its MPO was applied, the center at `from` before the MPO
+ * (everything left of `from` left-orthonormal, right of `to` right-orthonormal), sweeping left to
+ * right. With a cutoff the Gram matrices resolve (>= GRAM_RESOLUTION): the right environments
+ * R_i = sum_x A[x] R A[x]^T of the window, then at each bond the reduced density matrix
+ * rho = theta R_i theta^T, whose dominant eigenvectors U_k are the left Schmidt vectors of the
+ * whole state there; the projection U_k U_k^T is applied exactly (no QR or SVD). Below it: LQ steps
+ * make the window right-orthonormal and an SVD at every bond keeps at most its numerical rank.
  */
 function truncateLeftToRight(
   fn: string,
@@ -695,8 +752,26 @@ function truncateLeftToRight(
   to: number,
   tr: Truncation,
 ): number {
-  if (tr.cutoff < GRAM_RESOLUTION) return accurateLeftToRight(fn, chain, from, to, tr);
   const { tensors, dims, d } = chain;
+  if (tr.cutoff < GRAM_RESOLUTION) {
+    let logNorm = 0;
+    for (let i = to; i > from; i--) logNorm += lqStep(fn, chain, i);
+    return (
+      logNorm +
+      sweepLeftToRight(fn, chain, from, to, (theta, rows, r, i) => {
+        const { u, s, vt, rank } = svd(theta, rows, r);
+        const k = s.length;
+        const keep = keepCount(s, Math.max(1, rank), i, tr);
+        const kept = new Float64Array(rows * keep);
+        for (let a = 0; a < rows; a++)
+          for (let b = 0; b < keep; b++) kept[a * keep + b] = u[a * k + b]!;
+        const carry = new Float64Array(keep * r);
+        for (let b = 0; b < keep; b++)
+          for (let c = 0; c < r; c++) carry[b * r + c] = s[b]! * vt[b * r + c]!;
+        return { kept, carry, keep };
+      })
+    );
+  }
   // environments[i - from] = Gram matrix right of site i (dims[i + 1] square)
   const environments: Float64Array[] = new Array(to - from + 1);
   environments[to - from] = identity(dims[to + 1]!);
@@ -709,27 +784,20 @@ function truncateLeftToRight(
       dims[i + 1]!,
     );
   }
-  let logNorm = 0;
-  for (let i = from; i < to; i++) {
-    const rows = dims[i]! * d;
-    const r = dims[i + 1]!;
-    const theta = tensors[i]!;
+  return sweepLeftToRight(fn, chain, from, to, (theta, rows, r, i) => {
     const thetaR = product(theta, environments[i - from]!, rows, r, r);
     const rho = product(thetaR, transpose(theta, rows, r), rows, r, rows);
     const { vectors, keep } = truncatedBasis(rho, rows, Math.min(rows, r), i, tr);
     const carry = product(transpose(vectors, rows, keep), theta, keep, rows, r);
-    logNorm += normalizeInPlace(fn, carry);
-    tensors[i] = vectors;
-    tensors[i + 1] = product(carry, tensors[i + 1]!, keep, r, d * dims[i + 2]!);
-    dims[i + 1] = keep;
-  }
-  return logNorm + normalizeInPlace(fn, tensors[to]!);
+    return { kept: vectors, carry, keep };
+  });
 }
 
 /**
  * The mirror image of {@link truncateLeftToRight}: center at `from` (the window's right end)
- * before the MPO; left environments L_i = sum_x A[x]^T L A[x], then at each bond from right to
- * left rho = theta^T L_i theta; site i becomes V_k^T, site i - 1 absorbs theta V_k.
+ * before the MPO, sweeping right to left. Gram path: left environments L_i = sum_x A[x]^T L A[x],
+ * rho = theta^T L_i theta, site i becomes V_k^T and site i - 1 absorbs theta V_k. SVD path: QR
+ * steps, then SVDs.
  */
 function truncateRightToLeft(
   fn: string,
@@ -738,8 +806,23 @@ function truncateRightToLeft(
   to: number,
   tr: Truncation,
 ): number {
-  if (tr.cutoff < GRAM_RESOLUTION) return accurateRightToLeft(fn, chain, from, to, tr);
   const { tensors, dims, d } = chain;
+  if (tr.cutoff < GRAM_RESOLUTION) {
+    let logNorm = 0;
+    for (let i = to; i < from; i++) logNorm += qrStep(fn, chain, i);
+    return (
+      logNorm +
+      sweepRightToLeft(fn, chain, from, to, (theta, l, cols, i) => {
+        const { u, s, vt, rank } = svd(theta, l, cols);
+        const k = s.length;
+        const keep = keepCount(s, Math.max(1, rank), i - 1, tr);
+        const carry = new Float64Array(l * keep);
+        for (let a = 0; a < l; a++)
+          for (let b = 0; b < keep; b++) carry[a * keep + b] = u[a * k + b]! * s[b]!;
+        return { kept: vt.slice(0, keep * cols), carry, keep };
+      })
+    );
+  }
   // environments[i - to] = Gram matrix left of site i (dims[i] square)
   const environments: Float64Array[] = new Array(from - to + 1);
   environments[0] = identity(dims[to]!);
@@ -752,83 +835,13 @@ function truncateRightToLeft(
       dims[i + 1]!,
     );
   }
-  let logNorm = 0;
-  for (let i = from; i > to; i--) {
-    const l = dims[i]!;
-    const cols = d * dims[i + 1]!;
-    const theta = tensors[i]!;
+  return sweepRightToLeft(fn, chain, from, to, (theta, l, cols, i) => {
     const lTheta = product(environments[i - to]!, theta, l, l, cols);
     const rho = product(transpose(theta, l, cols), lTheta, cols, l, cols);
     const { vectors, keep } = truncatedBasis(rho, cols, Math.min(l, cols), i - 1, tr);
     const carry = product(theta, vectors, l, cols, keep);
-    logNorm += normalizeInPlace(fn, carry);
-    tensors[i] = transpose(vectors, cols, keep);
-    tensors[i - 1] = product(tensors[i - 1]!, carry, dims[i - 1]! * d, l, keep);
-    dims[i] = keep;
-  }
-  return logNorm + normalizeInPlace(fn, tensors[to]!);
-}
-
-/**
- * {@link truncateLeftToRight} to rounding accuracy: LQ steps make the window right-orthonormal,
- * then an SVD at every bond keeps at most its numerical rank and the truncation limits.
- */
-function accurateLeftToRight(
-  fn: string,
-  chain: Chain,
-  from: number,
-  to: number,
-  tr: Truncation,
-): number {
-  const { tensors, dims, d } = chain;
-  let logNorm = 0;
-  for (let i = to; i > from; i--) logNorm += lqStep(fn, chain, i);
-  for (let i = from; i < to; i++) {
-    const rows = dims[i]! * d;
-    const r = dims[i + 1]!;
-    const { u, s, vt, rank } = svd(tensors[i]!, rows, r);
-    const k = s.length;
-    const keep = keepCount(s, Math.max(1, rank), i, tr);
-    const left = new Float64Array(rows * keep);
-    for (let a = 0; a < rows; a++)
-      for (let b = 0; b < keep; b++) left[a * keep + b] = u[a * k + b]!;
-    const sv = new Float64Array(keep * r);
-    for (let b = 0; b < keep; b++)
-      for (let c = 0; c < r; c++) sv[b * r + c] = s[b]! * vt[b * r + c]!;
-    logNorm += normalizeInPlace(fn, sv);
-    tensors[i] = left;
-    tensors[i + 1] = product(sv, tensors[i + 1]!, keep, r, d * dims[i + 2]!);
-    dims[i + 1] = keep;
-  }
-  return logNorm + normalizeInPlace(fn, tensors[to]!);
-}
-
-/** The mirror image of {@link accurateLeftToRight} (QR steps, then SVDs from right to left). */
-function accurateRightToLeft(
-  fn: string,
-  chain: Chain,
-  from: number,
-  to: number,
-  tr: Truncation,
-): number {
-  const { tensors, dims, d } = chain;
-  let logNorm = 0;
-  for (let i = to; i < from; i++) logNorm += qrStep(fn, chain, i);
-  for (let i = from; i > to; i--) {
-    const l = dims[i]!;
-    const cols = d * dims[i + 1]!;
-    const { u, s, vt, rank } = svd(tensors[i]!, l, cols);
-    const k = s.length;
-    const keep = keepCount(s, Math.max(1, rank), i - 1, tr);
-    const us = new Float64Array(l * keep);
-    for (let a = 0; a < l; a++)
-      for (let b = 0; b < keep; b++) us[a * keep + b] = u[a * k + b]! * s[b]!;
-    logNorm += normalizeInPlace(fn, us);
-    tensors[i] = vt.slice(0, keep * cols);
-    tensors[i - 1] = product(tensors[i - 1]!, us, dims[i - 1]! * d, l, keep);
-    dims[i] = keep;
-  }
-  return logNorm + normalizeInPlace(fn, tensors[to]!);
+    return { kept: transpose(vectors, cols, keep), carry, keep };
+  });
 }
 
 /** How many of the singular values `s` to keep at `bond` (at most `rank`); records the loss. */
