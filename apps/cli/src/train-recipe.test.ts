@@ -1,4 +1,4 @@
-import { copyFileSync, existsSync, readFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fredkinModel } from '@latticediff/model-fredkin';
 import { thermodynamicPath } from '@latticediff/monte-carlo';
@@ -465,5 +465,120 @@ describe('sample reports the allowed mass and can keep only allowed samples', ()
       const x = Int32Array.from(row.split(','), Number);
       expect(instance.allowed({ data: x, count: 1 })[0]).toBe(1);
     }
+  });
+});
+
+/**
+ * A contributed model package without localFactors(): an open Ising chain with an optional
+ * three-site term, E = -sum s_i s_{i+1} - h sum s_i + k sum n_i n_{i+1} n_{i+2} (n = digit).
+ */
+function chainPackage(): string {
+  const directory = temporaryDirectory();
+  const root = join(directory, 'node_modules', 'latticediff-model-chain');
+  mkdirSync(root, { recursive: true });
+  writeFileSync(
+    join(root, 'package.json'),
+    JSON.stringify({
+      name: 'latticediff-model-chain',
+      version: '0.1.0',
+      type: 'module',
+      main: 'main.js',
+    }),
+  );
+  writeFileSync(
+    join(root, 'main.js'),
+    `
+const schema = {
+  sites: { type: 'integer', description: 'number of spins', minimum: 3, default: 6 },
+  field: { type: 'number', description: 'field h', default: 0.3 },
+  three: { type: 'number', description: 'three-site coupling k', default: 0 },
+};
+function create(input = {}) {
+  const p = { sites: input.sites ?? 6, field: input.field ?? 0.3, three: input.three ?? 0 };
+  const n = p.sites;
+  const energyOf = (x, o) => {
+    let e = 0;
+    for (let i = 0; i < n; i++) {
+      const s = 2 * x[o + i] - 1;
+      e -= p.field * s;
+      if (i + 1 < n) e -= s * (2 * x[o + i + 1] - 1);
+      if (i + 2 < n) e += p.three * x[o + i] * x[o + i + 1] * x[o + i + 2];
+    }
+    return e;
+  };
+  const energy = (b) => Float64Array.from({ length: b.count }, (_, k) => energyOf(b.data, k * n));
+  return {
+    specificationVersion: 'v1', modelId: 'chain', parameters: p, sites: n, localDimension: 2, beta: 0.5,
+    geometry: { kind: 'chain', shape: [n], periodic: [false], order: 'linear', sites: n, dimension: 1,
+      coordinates: Int32Array.from({ length: n }, (_, i) => i), bonds: new Int32Array(0),
+      siteIndex: (c) => (c[0] >= 0 && c[0] < n ? c[0] : -1) },
+    energy,
+    allowed: (b) => new Uint8Array(b.count).fill(1),
+    initialConfiguration: () => new Int32Array(n),
+    localMoves: {
+      count: n,
+      deltaEnergy: (x, k) => {
+        const y = Int32Array.from(x); y[k] = 1 - y[k];
+        return energyOf(y, 0) - energyOf(x, 0);
+      },
+      apply: (x, k) => { x[k] = 1 - x[k]; },
+    },
+    observables: [{ name: 'magnetization', description: 'mean spin', size: 1 }],
+    observe: (name, b) => Float64Array.from({ length: b.count }, (_, k) => {
+      let m = 0; for (let i = 0; i < n; i++) m += 2 * b.data[k * n + i] - 1; return m / n;
+    }),
+  };
+}
+export const chainModel = {
+  specificationVersion: 'v1', id: 'chain', description: 'open Ising chain (test)',
+  parameterSchema: schema, create,
+};
+`,
+  );
+  return directory;
+}
+
+describe('train, a model without local factors', () => {
+  it('probes a pairwise energy for its factors and starts from the exact Born MPS', () => {
+    const dir = chainPackage();
+    const result = run(
+      [
+        'train',
+        'chain',
+        '--sites',
+        '8',
+        ...SMALL.slice(0, 4),
+        '--workers',
+        '1',
+        '--out',
+        'c.mps',
+        '--json',
+      ],
+      { cwd: dir },
+    );
+    expect(result.code, result.stderr).toBe(0);
+    const out = JSON.parse(result.stdout) as TrainJson & { final: { acceptanceRate: number } };
+    expect(out.training).toBe('sweeps');
+    // an open chain needs bond dimension 2: the start is exact, every proposal is accepted
+    expect(out.final.acceptanceRate).toBeGreaterThan(0.99);
+    expect(metadataRun(join(dir, 'c.mps')).initial).toBe('physics');
+    const text = run(
+      ['train', 'chain', '--sites', '8', ...SMALL.slice(0, 4), '--workers', '1', '--out', 'd.mps'],
+      { cwd: dir },
+    );
+    expect(text.stderr).toContain('were found by probing its energy');
+  });
+
+  it('learns an energy with three-site terms by default, and refuses --recipe physics for it', () => {
+    const dir = chainPackage();
+    const three = ['train', 'chain', '--sites', '8', '--three', '0.5'];
+    const result = run([...three, ...SMALL, '--rounds', '1', '--out', 'c.mps'], { cwd: dir });
+    expect(result.code, result.stderr).toBe(0);
+    expect(metadataRun(join(dir, 'c.mps')).initial).toBeUndefined();
+    expectUsageError(
+      run([...three, '--recipe', 'physics', '--out', 'p.mps'], { cwd: dir }),
+      /--recipe physics: model chain does not expose its energy as local factors \(localFactors\), and its energy is not a sum of site and pair terms/,
+    );
+    expect(existsSync(join(dir, 'p.mps'))).toBe(false);
   });
 });

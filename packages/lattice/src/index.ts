@@ -56,4 +56,9 @@ export {
   type PhysicsBornMPSResult,
   physicsBornMPS,
 } from './physics-mps';
+export {
+  type ProbeLocalFactorsOptions,
+  type ProbeLocalFactorsResult,
+  probeLocalFactors,
+} from './probe-factors';
 export { randomInteger, toRandom } from './random';

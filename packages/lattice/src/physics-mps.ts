@@ -25,6 +25,11 @@ export interface PhysicsBornMPSOptions {
   cutoff?: number;
   /** Progress of the build: called with the pair groups applied and their total. */
   onProgress?: (done: number, total: number) => void;
+  /**
+   * Local factors to build from instead of `instance.localFactors()`: for a model that has only
+   * an energy function, those found by `probeLocalFactors(instance)`.
+   */
+  factors?: LocalFactors;
 }
 
 /** Result of {@link physicsBornMPS}. */
@@ -57,19 +62,20 @@ export function physicsBornMPS(
   if (typeof instance !== 'object' || instance === null || typeof instance.sites !== 'number') {
     invalidArgument(fn, 'instance', instance, 'a lattice model instance (model.create(...))');
   }
-  if (typeof instance.localFactors !== 'function') {
+  if (typeof options !== 'object' || options === null) {
+    invalidArgument(fn, 'options', options, 'an options object { maxBondDim, cutoff }');
+  }
+  assertKnownOptions(fn, options, ['maxBondDim', 'cutoff', 'onProgress', 'factors']);
+  if (options.factors === undefined && typeof instance.localFactors !== 'function') {
     invalidArgument(
       fn,
       'instance.localFactors',
       `model \`${instance.modelId}\` has none`,
       'a model that exposes its energy as local terms (the optional `localFactors()` of the ' +
-        'lattice contract); without it, learn a proposal from the energy instead',
+        'lattice contract), or `options.factors` (for an energy without hard constraints, ' +
+        '`probeLocalFactors(instance)` finds them); otherwise learn a proposal from the energy',
     );
   }
-  if (typeof options !== 'object' || options === null) {
-    invalidArgument(fn, 'options', options, 'an options object { maxBondDim, cutoff }');
-  }
-  assertKnownOptions(fn, options, ['maxBondDim', 'cutoff', 'onProgress']);
   const { maxBondDim } = options;
   if (
     typeof maxBondDim !== 'number' ||
@@ -81,9 +87,15 @@ export function physicsBornMPS(
   if (typeof cutoff !== 'number' || !(cutoff >= 0 && cutoff < 1)) {
     invalidArgument(fn, 'cutoff', cutoff, 'a number in [0, 1)');
   }
-  const factors = instance.localFactors();
+  const factors = options.factors ?? (instance.localFactors as () => LocalFactors)();
   const { sites: n, localDimension: d, beta } = instance;
-  checkFactors(fn, factors, n, d);
+  checkFactors(
+    fn,
+    factors,
+    n,
+    d,
+    options.factors === undefined ? 'instance.localFactors()' : 'factors',
+  );
   const scale = -beta / 2;
   const siteLogWeights = factors.siteEnergies?.map((e) => scale * e);
   const pairs =
@@ -110,29 +122,30 @@ export function physicsBornMPS(
   };
 }
 
-function checkFactors(fn: string, factors: LocalFactors, n: number, d: number): void {
+function checkFactors(
+  fn: string,
+  factors: LocalFactors,
+  n: number,
+  d: number,
+  source: string,
+): void {
   if (typeof factors !== 'object' || factors === null) {
-    invalidArgument(fn, 'instance.localFactors()', factors, 'a LocalFactors object');
+    invalidArgument(fn, source, factors, 'a LocalFactors object');
   }
   if (factors.specificationVersion !== 'v1') {
     invalidArgument(
       fn,
-      'instance.localFactors().specificationVersion',
+      `${source}.specificationVersion`,
       factors.specificationVersion,
       '"v1" (the version of local factors this package understands)',
     );
   }
   const site = factors.siteEnergies;
   if (site !== undefined && (!(site instanceof Float64Array) || site.length !== n * d)) {
-    invalidArgument(
-      fn,
-      'instance.localFactors().siteEnergies',
-      site,
-      `a Float64Array of N d = ${n * d} entries`,
-    );
+    invalidArgument(fn, `${source}.siteEnergies`, site, `a Float64Array of N d = ${n * d} entries`);
   }
   const constant = factors.constant ?? 0;
   if (!Number.isFinite(constant)) {
-    invalidArgument(fn, 'instance.localFactors().constant', constant, 'a finite number');
+    invalidArgument(fn, `${source}.constant`, constant, 'a finite number');
   }
 }

@@ -4,7 +4,7 @@
  * dimension (KL(pi || P) within 20% of it, issue "Proposals near the best an MPS of that size can
  * be"), with KL estimated on exact samples and a 4-sigma allowance from the paired error bar.
  */
-import { physicsBornMPS } from '@latticediff/lattice';
+import { enumerateConfigurations, physicsBornMPS, probeLocalFactors } from '@latticediff/lattice';
 import { compress, logProbabilities, sample } from '@latticediff/tensor-network';
 import { describe, expect, it } from 'vitest';
 import { isingModel } from './ising';
@@ -68,4 +68,41 @@ describe('physicsBornMPS for Ising', () => {
     expect(klBuilt).toBeGreaterThan(0);
     expect(mean).toBeLessThan(4 * error);
   });
+});
+
+describe('probeLocalFactors for Ising (an energy function alone)', () => {
+  it.each([
+    ['cylinder', 4, 3, 0.3, 0.2],
+    ['torus', 3, 4, 0.5, -0.1],
+    ['open', 3, 3, 0.7, 0],
+  ] as const)(
+    'finds the energy exactly on every configuration (%s %ix%i) and builds the exact MPS from it',
+    (boundary, lx, ly, beta, field) => {
+      const model = isingModel.create({ lx, ly, beta, field, boundary });
+      const probe = probeLocalFactors(model, { seed: 3 });
+      expect(probe.pairwise).toBe(true);
+      // one pair per distinct nearest-neighbour bond (a periodic bond of a 2-site ring counts once)
+      const bonds = new Set<string>();
+      const { pairs } = model.localFactors!();
+      for (let p = 0; p < pairs!.sites.length / 2; p++) {
+        const a = pairs!.sites[2 * p]!;
+        const b = pairs!.sites[2 * p + 1]!;
+        bonds.add(`${Math.min(a, b)},${Math.max(a, b)}`);
+      }
+      expect(probe.pairCount).toBe(bonds.size);
+      const all = enumerateConfigurations(model.sites, 2);
+      const energies = model.energy(all);
+      const built = physicsBornMPS(model, {
+        maxBondDim: Number.POSITIVE_INFINITY,
+        cutoff: 0,
+        factors: probe.factors,
+      });
+      const lp = logProbabilities(built.mps, all);
+      const lnZ = model.exactObservables!().logPartitionFunction;
+      expect(built.logPartitionFunction).toBeCloseTo(lnZ, 10);
+      for (let k = 0; k < all.count; k++) {
+        expect(Math.abs(lp[k]! - (-beta * energies[k]! - lnZ))).toBeLessThan(1e-10);
+      }
+    },
+  );
 });

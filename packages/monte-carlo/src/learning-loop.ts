@@ -613,7 +613,9 @@ export async function learnByMonteCarlo(options: LearningLoopOptions): Promise<L
       seed: stream.split(0),
       initial: { data: chainStates, count: chains },
       keepConfigurations: true,
-      observables: ['energyPerSite'],
+      // the energy series comes from the kept configurations: the contract does not require
+      // an `energyPerSite` observable of a model
+      observables: [],
       localSweeps,
       ...(options.pool ? { pool: options.pool } : {}),
     });
@@ -630,8 +632,9 @@ export async function learnByMonteCarlo(options: LearningLoopOptions): Promise<L
       heldOutChains > 0
         ? { data: current.slice(trainingChains * steps * n), count: heldOutChains * steps }
         : undefined;
+    const chainEnergies = instance.energy({ data: current, count: chains * steps });
     const energyChains = Array.from({ length: chains }, (_, c) =>
-      run.series.energyPerSite!.subarray(c * steps, (c + 1) * steps),
+      chainEnergies.subarray(c * steps, (c + 1) * steps),
     );
     let tauInt = Number.NaN;
     let essPerSecond = Number.NaN;

@@ -231,7 +231,7 @@ export async function thermodynamicPath(
         burnIn,
         seed: root!.split(k),
         keepConfigurations: true,
-        observables: ['energyPerSite'],
+        observables: [],
         ...(states ? { initial: states } : {}),
       });
       states = run.final;

@@ -3,8 +3,10 @@ import { join } from 'node:path';
 import {
   type LatticeModel,
   type LatticeModelInstance,
+  type LocalFactors,
   type ParameterValues,
   physicsBornMPS,
+  probeLocalFactors,
 } from '@latticediff/lattice';
 import {
   annealingPath,
@@ -284,8 +286,15 @@ export async function trainToFile(options: {
   if (run.initial === 'physics') {
     // minutes on large lattices (16x16 at bond dimension 128: about 4 min): show progress
     let building: ReturnType<typeof createProgress> | undefined;
-    initialMPS = physicsBornMPS(model.create(run.parameters), {
+    const instance = model.create(run.parameters);
+    // a model without local factors had them found by probing its energy when the run was
+    // set up (deterministic, so a resumed run probes the same factors)
+    const factors =
+      typeof instance.localFactors === 'function' ? undefined : probedFactors(instance);
+    if (typeof factors === 'string') throw new UsageError(`--recipe physics: ${factors}`);
+    initialMPS = physicsBornMPS(instance, {
       maxBondDim: run.bondDim,
+      ...(factors === undefined ? {} : { factors }),
       onProgress: (done, total) => {
         building ??= createProgress('building MPS', total, options.showProgress);
         building.update(done, 'pair groups');
@@ -881,7 +890,9 @@ export const trainCommand: Command = {
     "Born MPS of the target built directly from the model's energy terms (physicsBornMPS, no",
     'learning needed: ising 8x8 at beta_c, bond dimension 32, accepts about 80% of disconnected',
     'proposals), then refined for --rounds rounds by sweeps on Monte Carlo samples at the target,',
-    'each round keeping the sweep with the lowest held-out NLL, the start included.',
+    'each round keeping the sweep with the lowest held-out NLL, the start included. A model',
+    'without local factors gets them by probing its energy (probeLocalFactors) when the energy',
+    'is a sum of site and pair terms with no hard constraints (at most 2,000,000 evaluations).',
     '',
     'With --recipe anneal (the default for other models), round r samples with Metropolis-Hastings chains at the r-th point of an annealing path',
     '(the last third of the rounds at the target), using the current MPS as connected proposal,',
@@ -909,14 +920,27 @@ export const trainCommand: Command = {
     // the default recipe: physics where the model has local factors, unless a flag that only a
     // learning run uses was given (then the flags' own defaults, as before the physics recipe)
     const learningFlag = LEARNING_ONLY_FLAGS.find((name) => values[name] !== undefined);
+    // a model without localFactors() gets them by probing its energy (pairwise energies only)
+    const wantsPhysics =
+      values.recipe === 'physics' || (values.recipe === undefined && learningFlag === undefined);
+    const probed =
+      wantsPhysics && typeof instance.localFactors !== 'function'
+        ? probedFactors(instance)
+        : undefined;
     const recipe = (values.recipe ??
-      (typeof instance.localFactors === 'function' && learningFlag === undefined
-        ? 'physics'
-        : 'anneal')) as 'physics' | 'restart' | 'anneal';
-    if (recipe === 'physics' && typeof instance.localFactors !== 'function') {
+      (learningFlag === undefined && typeof probed !== 'string' ? 'physics' : 'anneal')) as
+      | 'physics'
+      | 'restart'
+      | 'anneal';
+    if (recipe === 'physics' && typeof probed === 'string') {
       usage(
-        `--recipe physics: model ${model.id} does not expose its energy as local factors (localFactors)`,
+        `--recipe physics: ${probed}`,
         'use --recipe anneal or --recipe restart to learn it from its energy',
+      );
+    }
+    if (recipe === 'physics' && probed !== undefined && !json) {
+      process.stderr.write(
+        `model ${model.id} has no localFactors(): its site and pair energies were found by probing its energy (probeLocalFactors)\n`,
       );
     }
     if (recipe === 'physics' && values['anneal-from'] !== undefined) {
@@ -1037,3 +1061,30 @@ export const trainCommand: Command = {
     process.stdout.write(`${lines.join('\n')}\n`);
   },
 };
+
+/** Largest number of energy evaluations spent probing a model for its local factors. */
+const MAX_PROBES = 2_000_000;
+
+/**
+ * The local factors of a model without `localFactors()`, found by probing its energy, or why
+ * there are none: the energy has hard constraints or terms of three or more sites, or probing
+ * would take more than {@link MAX_PROBES} energy evaluations.
+ */
+function probedFactors(instance: LatticeModelInstance): LocalFactors | string {
+  const { sites: n, localDimension: d, modelId } = instance;
+  const probes = ((n * (n - 1)) / 2) * (d - 1) * (d - 1);
+  const none = `model ${modelId} does not expose its energy as local factors (localFactors)`;
+  if (probes > MAX_PROBES) {
+    return `${none}, and probing its energy for them would take ${probes} energy evaluations (at most ${MAX_PROBES})`;
+  }
+  try {
+    const probe = probeLocalFactors(instance);
+    if (!probe.pairwise) {
+      return `${none}, and its energy is not a sum of site and pair terms (probing misses it by up to ${probe.maxResidual.toPrecision(3)})`;
+    }
+    return probe.factors;
+  } catch (error) {
+    if (!(error instanceof InvalidArgumentError)) throw error;
+    return `${none}, and its energy has hard constraints (E = +Infinity), which probing cannot find`;
+  }
+}
