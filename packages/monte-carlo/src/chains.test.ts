@@ -9,6 +9,7 @@ import {
   randomMPS,
   type SamplerPool,
   sample,
+  sampleLogProbabilities,
 } from '@latticediff/tensor-network';
 import { describe, expect, it } from 'vitest';
 import { connectedLogProposal, logAcceptance, MAX_SERIES_ENTRIES, runChains } from './chains';
@@ -24,7 +25,10 @@ function exactKernel(
   const all = enumerateConfigurations(n, 2);
   const size = all.count;
   const energy = model.energy(all);
-  const logQ = logProbabilities(mps, all);
+  // the disconnected proposal is the sampler's own process q (sampleLogProbabilities; equal to
+  // P_theta to rounding), and runChains evaluates the current state with it
+  const logQ =
+    scheme === 'disconnected' ? sampleLogProbabilities(mps, all) : logProbabilities(mps, all);
   const q = Array.from(logQ, Math.exp);
   // proposal matrix prop[x][x']
   const prop: number[][] = Array.from({ length: size }, () => new Array<number>(size).fill(0));
@@ -68,10 +72,20 @@ function exactKernel(
 }
 
 describe.each([
-  { name: 'Ising 2x3 cylinder', model: isingModel.create({ lx: 2, ly: 3, beta: 0.4, field: 0.1 }) },
-  { name: 'Fredkin N = 8', model: fredkinModel.create({ sites: 8, c: 0.6 }) },
-])('exact transition matrices on $name', ({ model }) => {
-  const mps = randomMPS({ length: model.sites, bondDim: 3, seed: 12, spread: 0.8 });
+  {
+    name: 'Ising 2x3 cylinder',
+    kind: 'linear',
+    model: isingModel.create({ lx: 2, ly: 3, beta: 0.4, field: 0.1 }),
+  },
+  { name: 'Fredkin N = 8', kind: 'linear', model: fredkinModel.create({ sites: 8, c: 0.6 }) },
+  // a random Born MPS is not canonical: the sampler canonicalises it and samples its own q
+  {
+    name: 'Ising 2x3 cylinder',
+    kind: 'born',
+    model: isingModel.create({ lx: 2, ly: 3, beta: 0.4, field: 0.1 }),
+  },
+] as const)('exact transition matrices on $name ($kind proposal)', ({ model, kind }) => {
+  const mps = randomMPS({ length: model.sites, bondDim: 3, seed: 12, spread: 0.8, kind });
   it.each([['disconnected' as const], [{ noiseTime: 0.3 }], [{ noiseTime: 2 }]])(
     'scheme %o satisfies detailed balance and leaves pi invariant',
     (scheme) => {

@@ -35,6 +35,7 @@ import {
   type SamplerPool,
   type SeedOrGenerator,
   sample,
+  sampleLogProbabilities,
   toRandom,
 } from '@latticediff/tensor-network';
 
@@ -317,9 +318,14 @@ export async function runChainsFrom(
         'allowed configurations (finite energy)',
       );
   }
-  let logQ = ddm
-    ? logProbabilities(mps!, { data: state, count: chains })
-    : new Float64Array(chains);
+  // log q of the chains' states: for fresh proposals, the sampler's own log q (the draws' log
+  // q come from the same function, bit for bit); for connected ones, log P_theta (the draws'
+  // values come from the denoiser by Bayes, equal to it to rounding)
+  const logProposal = (data: Int32Array): Float64Array =>
+    kind === 'disconnected'
+      ? sampleLogProbabilities(mps!, { data, count: chains })
+      : logProbabilities(mps!, { data, count: chains });
+  let logQ = ddm ? logProposal(state) : new Float64Array(chains);
   if (ddm) {
     for (let c = 0; c < chains; c++) {
       if (logQ[c] === Number.NEGATIVE_INFINITY) {
@@ -382,7 +388,7 @@ export async function runChainsFrom(
           // (the same seeds in the same order, so the same results as without a pool)
           prefetched = options.pool && step + 1 < burnIn + steps ? drawFresh() : null;
           proposalData = drawn.data;
-          // the sampler's exact log P_theta(x') (sum of its log conditionals), no second pass
+          // the sampler's log q(x') (sum of its log conditionals), no second pass
           logQNew = drawn.logProbabilities;
         } else {
           const seed = nextSeed();
@@ -429,7 +435,7 @@ export async function runChainsFrom(
             for (let k = 0; k < localSweeps; k++) metropolisSweep(model, x, chainStreams[c]!);
           }
           energy = model.energy({ data: state, count: chains });
-          logQ = logProbabilities(mps!, { data: state, count: chains });
+          logQ = logProposal(state);
         }
       } else if (kind === 'local') {
         for (let c = 0; c < chains; c++) {

@@ -48,7 +48,9 @@ console.log('# @latticediff/tensor-network benchmark');
 console.log(
   `machine: ${cpus()[0]?.model ?? 'unknown cpu'}, ${availableParallelism()} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, ${platform()} ${release()}, node ${process.version}`,
 );
-console.log(`kernels: ${kernelEngine()} (float64); batch ${batch}; d = 2; linear MPS`);
+console.log(
+  `kernels: ${kernelEngine()} (float64); batch ${batch}; d = 2; linear MPS (Born: the same shape, kind born)`,
+);
 console.log('');
 // the pool's worker is the built one (the bench task depends on build)
 const pool = await createSamplerPool({
@@ -76,6 +78,10 @@ for (const n of sizes) {
     const tConditional = timeIt(() =>
       sampleConditional(mps, { weights, count: batch, seed: seed++ }),
     );
+    // the Born MPS of the same shape (not canonical: sample() uses its right-canonical form,
+    // computed on the first call, which the warm-up run pays)
+    const born = randomMPS({ length: n, bondDim: chi, seed: 1, kind: 'born' });
+    const tBorn = timeIt(() => sample(born, { count: batch, seed: seed++ }));
     const batchOfSamples = sample(mps, { count: batch, seed: 1 });
     const tLogProb = timeIt(() => logProbabilities(mps, batchOfSamples));
     const tPoolSample = await timeAsync(() => pool.sample(mps, { count: batch, seed: seed++ }));
@@ -89,6 +95,7 @@ for (const n of sizes) {
       fmt(tSample, flopsSample),
       fmt(tConditional, flopsConditional),
       fmt(tLogProb, flopsSample),
+      `${(batch / tBorn).toFixed(0).padStart(7)} /s ${(tBorn / tSample).toFixed(2)}x`,
       `${pool.size} workers`,
       fmt(tPoolSample, flopsSample),
       fmt(tPoolConditional, flopsConditional),
@@ -101,6 +108,7 @@ const header = [
   'sample (1 thread)',
   'conditional (1 thread)',
   'logProbabilities',
+  'Born sample (time vs linear)',
   'pool',
   'sample (pool)',
   'conditional (pool)',

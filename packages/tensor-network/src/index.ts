@@ -78,6 +78,7 @@ export {
   type SampleResult,
   sample,
   sampleConditional,
+  sampleLogProbabilities,
 } from './sample';
 export {
   type DeserializedMPS,

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidArgumentError } from './errors';
 import { logProbabilities } from './evaluate';
-import { type MPSKind, randomMPS } from './mps';
-import { sample, sampleConditional } from './sample';
+import { MPS, type MPSKind, randomMPS } from './mps';
+import { sample, sampleConditional, sampleLogProbabilities } from './sample';
 import { bruteDistribution, chiSquare, configIndex } from './testing/brute-force';
 
 const P_MIN = 1e-4; // fixed seeds: a correct sampler fails this with probability 1e-4 per test
@@ -61,6 +61,29 @@ describe.each([
       const k = configIndex(result.data, mps.physicalDims, b * n);
       expect(Math.abs(lp[b]! - Math.log(exact.p[k]!))).toBeLessThan(1e-10);
     }
+  });
+
+  it('sampleLogProbabilities evaluates the process that drew the samples, bit for bit', () => {
+    const result = sample(mps, { count: 2000, seed: 5 });
+    const q = sampleLogProbabilities(mps, result);
+    for (let b = 0; b < result.count; b++) expect(q[b]).toBe(result.logProbabilities[b]);
+  });
+
+  it('the sampled q is a normalised distribution equal to P to rounding; draws follow q', () => {
+    const all = { data: Int32Array.from(exact.configs.flat()), count: exact.configs.length };
+    const q = sampleLogProbabilities(mps, all);
+    let total = 0;
+    for (let k = 0; k < all.count; k++) {
+      total += Math.exp(q[k]!);
+      expect(Math.abs(q[k]! - Math.log(exact.p[k]!))).toBeLessThan(1e-10);
+    }
+    expect(Math.abs(total - 1)).toBeLessThan(1e-12);
+    const result = sample(mps, { count: 100_000, seed: 8 });
+    const test = chiSquare(
+      histogram(result.data, result.count, mps.physicalDims),
+      Array.from(q, (v) => Math.exp(v)),
+    );
+    expect(test.pValue).toBeGreaterThan(P_MIN);
   });
 
   it('is reproducible by seed', () => {
@@ -134,5 +157,49 @@ describe('sampling bad input and edge cases', () => {
     expect(() =>
       sampleConditional(mps, { weights: new Float64Array(8), count: 1, seed: 1 }),
     ).toThrow(/zero total probability/);
+    expect(() => sampleLogProbabilities(mps, [[0, 1, 0]])).toThrow(
+      /`configurations\[0\]` passed to `sampleLogProbabilities`/,
+    );
+    expect(() => sampleLogProbabilities(mps, [[0, 1, 0, 2]])).toThrow(/configurations/);
   });
+
+  it.each(['born', 'linear'] as const)(
+    'sampleLogProbabilities where P = 0 (%s): -Infinity (linear) or rounding-level mass (Born)',
+    (kind) => {
+      // site 1 never takes digit 1, and digit 0 at site 2 is impossible after digit 1 at site 0
+      const a = new Float64Array([1, 0, 0, 1]); // [l=1][d=2][r=2]: digit s -> channel s
+      const b = new Float64Array([1, 0, 0, 0, 0, 1, 0, 0]); // [2][2][2]: digit 1 has weight 0
+      const c = new Float64Array([1, 1, 0, 1]); // [2][2][1]: from channel 1 only digit 1
+      const zeros = MPS.fromTensors(
+        [
+          { data: a, shape: [1, 2, 2] },
+          { data: b, shape: [2, 2, 2] },
+          { data: c, shape: [2, 2, 1] },
+        ],
+        { kind },
+      );
+      const q = sampleLogProbabilities(zeros, [
+        [0, 0, 0],
+        [0, 1, 0],
+        [1, 0, 0],
+        [1, 0, 1],
+      ]);
+      expect(Number.isFinite(q[0]!)).toBe(true);
+      if (kind === 'linear') {
+        expect(q[1]).toBe(Number.NEGATIVE_INFINITY);
+        expect(q[2]).toBe(Number.NEGATIVE_INFINITY);
+      } else {
+        // the right-canonical form holds its zeros only to rounding: mass of order eps^2 at most
+        expect(q[1]).toBeLessThan(-60);
+        expect(q[2]).toBeLessThan(-60);
+      }
+      expect(Number.isFinite(q[3]!)).toBe(true);
+      const lp = logProbabilities(zeros, [
+        [0, 0, 0],
+        [1, 0, 1],
+      ]);
+      expect(Math.abs(q[0]! - lp[0]!)).toBeLessThan(1e-12);
+      expect(Math.abs(q[3]! - lp[1]!)).toBeLessThan(1e-12);
+    },
+  );
 });

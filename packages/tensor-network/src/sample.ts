@@ -5,7 +5,16 @@
  * range without extra bookkeeping; the log-probability of each draw is the sum of the logs of the
  * conditional probabilities actually used, so it equals the float64 evaluation of the same
  * configuration to rounding.
+ *
+ * A Born MPS is sampled from its right-canonical form (computed once per MPS object), whose right
+ * environments are the identity: the weight of digit s is ||l A_s||^2, with no per-sample
+ * product by an environment (about half the work of a site). Canonical form holds only to
+ * rounding, so the process samples q, the product of its own per-site normalised conditionals,
+ * which equals P to rounding; `sampleLogProbabilities` evaluates that q on any configuration with
+ * the same operations, so Metropolis-Hastings with these draws is exact to the last bit.
  */
+import { canonicalize } from './canonical';
+import { type ConfigurationsInput, readConfigurations } from './configurations';
 import { assertInteger, assertKnownOptions, invalidArgument, NumericalError } from './errors';
 import { rightEnvironments } from './evaluate';
 import { assertBatchSize, assertMPS, type MPS } from './mps';
@@ -46,8 +55,9 @@ export interface SampleOptions {
 }
 
 /**
- * Exact batched samples of P(x), with log P(x) of each. Cost O(count N d chi^2) for linear,
- * O(count N d chi^2) plus O(N d chi^3) for Born.
+ * Exact batched samples of P(x), with log P(x) of each (for a Born MPS, the log q of the
+ * canonical-form process, equal to log P to rounding; {@link sampleLogProbabilities} evaluates
+ * it on other configurations). Cost O(count N d chi^2), plus O(N d chi^3) once per MPS object.
  */
 export function sample(mps: MPS, options: SampleOptions): SampleResult {
   const fn = 'sample';
@@ -73,12 +83,53 @@ export function sampleChunks(
   firstChunk: number,
 ): SampleResult {
   const uniforms = new ChunkedUniforms(root, count, firstChunk);
-  const right = rightEnvironments(mps);
-  const shared = right.map((e) => e.values);
   const ws = workspace();
-  return mps.kind === 'linear'
-    ? sweepLinear(ws, mps, count, uniforms, shared, null, null)
-    : sweepBorn(ws, mps, count, uniforms, shared, null, null);
+  if (mps.kind === 'born') {
+    return sweepBorn(ws, samplingForm(mps), count, uniforms, null, null, null, null);
+  }
+  const shared = rightEnvironments(mps).map((e) => e.values);
+  return sweepLinear(ws, mps, count, uniforms, shared, null, null, null);
+}
+
+/**
+ * log q(x) of the process that {@link sample} draws from, evaluated by the same float64
+ * operations on the given configurations: for a configuration that `sample` drew, the value
+ * equals its `logProbabilities` entry bit for bit. q is a normalised distribution and equals
+ * the MPS distribution P to rounding (for a Born MPS, the rounding of its right-canonical form;
+ * see {@link sample}). Metropolis-Hastings with `sample` as an independence proposal uses it for
+ * the current state, so that both sides of the acceptance ratio are values of one function.
+ * -Infinity where q(x) = 0; for a Born MPS, a configuration with P(x) = 0 may keep a mass of the
+ * order of the canonical form's rounding squared (about 1e-30), which a constrained target's
+ * energy then rejects.
+ */
+export function sampleLogProbabilities(
+  mps: MPS,
+  configurations: ConfigurationsInput,
+): Float64Array {
+  const fn = 'sampleLogProbabilities';
+  assertMPS(fn, mps);
+  const { data, count } = readConfigurations(fn, 'configurations', mps, configurations);
+  const ws = workspace();
+  if (mps.kind === 'born') {
+    return sweepBorn(ws, samplingForm(mps), count, null, null, null, null, data).logProbabilities;
+  }
+  const shared = rightEnvironments(mps).map((e) => e.values);
+  return sweepLinear(ws, mps, count, null, shared, null, null, data).logProbabilities;
+}
+
+/**
+ * The MPS a Born MPS is sampled from: its right-canonical form (orthogonality centre at site 0,
+ * unit norm), whose right environments are the identity, so that a sample's weight of digit s
+ * is ||l A_s||^2 with no per-sample product by an environment. Computed once per MPS object.
+ */
+const samplingForms = new WeakMap<MPS, MPS>();
+function samplingForm(mps: MPS): MPS {
+  let form = samplingForms.get(mps);
+  if (form === undefined) {
+    form = canonicalize(mps, { center: 0 }).mps;
+    samplingForms.set(mps, form);
+  }
+  return form;
 }
 
 /** Options of {@link sampleConditional}. */
@@ -156,8 +207,8 @@ export function sampleConditionalChunks(
   const { offsets, logScales } = batchedRightEnvironments(ws, mps, w, count);
   const result =
     mps.kind === 'linear'
-      ? sweepLinear(ws, mps, count, uniforms, null, offsets, w)
-      : sweepBorn(ws, mps, count, uniforms, null, offsets, w);
+      ? sweepLinear(ws, mps, count, uniforms, null, offsets, w, null)
+      : sweepBorn(ws, mps, count, uniforms, null, offsets, w, null);
   const logZ = rightEnvironments(mps)[0]!;
   const logZvalue = logZ.logScale + Math.log(logZ.values[0]!);
   const logWeightNormalizations = new Float64Array(count);
@@ -246,10 +297,11 @@ function sweepLinear(
   ws: Workspace,
   mps: MPS,
   count: number,
-  rng: ChunkedUniforms,
+  rng: ChunkedUniforms | null,
   shared: Float64Array[] | null,
   perSample: number[] | null,
   weights: Float64Array | null,
+  forced: Int32Array | null,
 ): SampleResult {
   const n = mps.length;
   const maxChi = mps.maxBondDim;
@@ -268,6 +320,8 @@ function sweepLinear(
   const offsets = new Int32Array(maxD + 1);
   const probs = new Float64Array(maxD);
   const u = new Float64Array(count);
+  // evaluation of forced digits: a configuration of probability 0 is dead from there on
+  const dead = forced === null ? null : new Uint8Array(count);
   let f = ws.f64;
   for (let b = 0; b < count; b++) f[cur + b] = 1;
   for (let i = 0; i < n; i++) {
@@ -275,7 +329,7 @@ function sweepLinear(
     const t = mps.tensors[i]!;
     copyTensor(ws, mps, i, tOff);
     f = ws.f64;
-    rng.fill(u);
+    rng?.fill(u);
     if (weights === null) {
       const renv = shared![i + 1]!;
       // P[a, s] = sum_b T[a, s, b] r[b]; W = L @ P (count x d)
@@ -295,8 +349,19 @@ function sweepLinear(
           probs[s] = v;
           total += v;
         }
+        if (
+          dead !== null &&
+          (dead[b] === 1 || !(total > 0) || !(probs[forced![b * n + i]!]! > 0))
+        ) {
+          // q(x) = 0: -Infinity, and the row is carried as a harmless 1 (never used again)
+          dead[b] = 1;
+          data[b * n + i] = forced![b * n + i]!;
+          f[scaleOff + b] = 0;
+          logProbabilities[b] = Number.NEGATIVE_INFINITY;
+          continue;
+        }
         if (!(total > 0)) zeroTotal(null, b);
-        const s = draw(u[b]!, probs, d, total);
+        const s = forced === null ? draw(u[b]!, probs, d, total) : forced[b * n + i]!;
         data[b * n + i] = s;
         f[scaleOff + b] = 1 / probs[s]!;
         logProbabilities[b]! += Math.log(probs[s]! / total);
@@ -347,15 +412,20 @@ function sweepLinear(
   return { data, count, length: n, logProbabilities };
 }
 
-/** Born sweep: weight of s is (l T_s) R (l T_s)^T, with R shared or per sample. */
+/**
+ * Born sweep: weight of s is (l T_s) R (l T_s)^T, with R per sample (weights), shared, or the
+ * identity (both null: the MPS is right-canonical, see {@link samplingForm}). With `forced`,
+ * the digits are read instead of drawn (evaluation of log q, the same operations row by row).
+ */
 function sweepBorn(
   ws: Workspace,
   mps: MPS,
   count: number,
-  rng: ChunkedUniforms,
+  rng: ChunkedUniforms | null,
   shared: Float64Array[] | null,
   perSample: number[] | null,
   weights: Float64Array | null,
+  forced: Int32Array | null,
 ): SampleResult {
   const n = mps.length;
   const maxChi = mps.maxBondDim;
@@ -372,24 +442,30 @@ function sweepBorn(
   const dotOff = ws.alloc(c1 * maxD);
   const probs = new Float64Array(maxD);
   const u = new Float64Array(count);
+  const dead = forced === null ? null : new Uint8Array(count);
+  const identity = weights === null && shared === null;
   let f = ws.f64;
   for (let b = 0; b < count; b++) f[cur + b] = 1;
   for (let i = 0; i < n; i++) {
     const [l, d, r] = mps.siteShape(i);
     copyTensor(ws, mps, i, tOff);
     f = ws.f64;
-    rng.fill(u);
+    rng?.fill(u);
     const dr = d * r;
     ws.gemm(cur, tOff, dr, vOff, count, l, dr);
-    if (weights === null) {
-      f.set(shared![i + 1]!, rOff);
-      ws.gemm(vOff, rOff, r, vrOff, count * d, r, r);
+    if (identity) {
+      ws.rowDots(vOff, vOff, dotOff, count * d, 1, r);
     } else {
-      const renv = perSample![i + 1]!;
-      for (let b = 0; b < count; b++)
-        ws.gemm(vOff + b * dr, renv + b * r * r, r, vrOff + b * dr, d, r, r);
+      if (weights === null) {
+        f.set(shared![i + 1]!, rOff);
+        ws.gemm(vOff, rOff, r, vrOff, count * d, r, r);
+      } else {
+        const renv = perSample![i + 1]!;
+        for (let b = 0; b < count; b++)
+          ws.gemm(vOff + b * dr, renv + b * r * r, r, vrOff + b * dr, d, r, r);
+      }
+      ws.rowDots(vOff, vrOff, dotOff, count * d, 1, r);
     }
-    ws.rowDots(vOff, vrOff, dotOff, count * d, 1, r);
     f = ws.f64;
     for (let b = 0; b < count; b++) {
       let total = 0;
@@ -400,8 +476,17 @@ function sweepBorn(
         probs[s] = weights === null ? acc : acc * weights[wo + s]!;
         total += probs[s]!;
       }
+      if (dead !== null && (dead[b] === 1 || !(total > 0) || !(probs[forced![b * n + i]!]! > 0))) {
+        // q(x) = 0: -Infinity; the row's left vector becomes 0 (its weights stay 0)
+        dead[b] = 1;
+        data[b * n + i] = forced![b * n + i]!;
+        logProbabilities[b] = Number.NEGATIVE_INFINITY;
+        const no = nxt + b * r;
+        for (let k = 0; k < r; k++) f[no + k] = 0;
+        continue;
+      }
       if (!(total > 0)) zeroTotal(weights, b);
-      const s = draw(u[b]!, probs, d, total);
+      const s = forced === null ? draw(u[b]!, probs, d, total) : forced[b * n + i]!;
       data[b * n + i] = s;
       logProbabilities[b]! += Math.log(probs[s]! / total);
       const norm = weights === null ? probs[s]! : probs[s]! / weights[wo + s]!;
