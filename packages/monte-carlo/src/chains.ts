@@ -29,9 +29,8 @@ import {
   createRandom,
   invalidArgument,
   logProbabilities,
-  type MPS,
+  MPS,
   type RandomGenerator,
-  type SampleResult,
   type SamplerPool,
   type SeedOrGenerator,
   sample,
@@ -46,14 +45,54 @@ export type ProposalScheme =
   | { kind: 'local' }
   | { kind: 'wolff' };
 
+/**
+ * An independence proposal that is not an MPS (e.g. a neural autoregressive network): draws with
+ * the float64 log q of the process that drew them, and the same log q evaluated on any
+ * configurations. Both must be values of one function q (a normalised distribution over the
+ * model's configurations) for Metropolis-Hastings to be exact: the disconnected scheme uses the
+ * draws' values for proposals and `logProbabilities` for states that did not come from a draw
+ * (chain starts given by the caller, states moved by local sweeps). Disconnected scheme only.
+ */
+export interface IndependenceProposal {
+  /** Number of sites N. */
+  readonly sites: number;
+  /** Local dimension d. */
+  readonly localDimension: number;
+  /** `count` draws of q with their log q, from the given integer seed. */
+  sample(
+    count: number,
+    seed: number,
+  ):
+    | Promise<{ data: Int32Array; logProbabilities: Float64Array }>
+    | { data: Int32Array; logProbabilities: Float64Array };
+  /** log q of each configuration of the batch (-Infinity where q = 0). */
+  logProbabilities(batch: {
+    data: Int32Array;
+    count: number;
+  }): Promise<Float64Array> | Float64Array;
+}
+
+function isIndependenceProposal(value: unknown): value is IndependenceProposal {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    !MPS.isMPS(value) &&
+    typeof (value as IndependenceProposal).sample === 'function' &&
+    typeof (value as IndependenceProposal).logProbabilities === 'function'
+  );
+}
+
 /** Options of {@link runChains}. */
 export interface RunChainsOptions {
   /** The target: a model instance (pi ∝ exp(-beta E), constraints). */
   model: LatticeModelInstance;
   /** The proposal scheme. */
   scheme: ProposalScheme;
-  /** The learned distribution P_theta (required for `disconnected` and `connected`). */
-  proposal?: MPS;
+  /**
+   * The learned distribution P_theta (required for `disconnected` and `connected`): an MPS, or
+   * for `disconnected` any {@link IndependenceProposal}.
+   */
+  proposal?: MPS | IndependenceProposal;
   /** Number of parallel chains (default 16). */
   chains?: number;
   /** Recorded steps per chain (default 1000). One step = one proposal (DDM), one sweep (local) or one cluster move (wolff). */
@@ -214,9 +253,27 @@ export async function runChainsFrom(
     );
   }
   const ddm = kind === 'disconnected' || kind === 'connected';
-  const mps = options.proposal;
+  const independence = isIndependenceProposal(options.proposal) ? options.proposal : undefined;
+  const mps = independence === undefined ? (options.proposal as MPS | undefined) : undefined;
 
-  if (ddm) {
+  if (ddm && independence !== undefined) {
+    if (kind !== 'disconnected') {
+      invalidArgument(
+        fn,
+        'proposal',
+        'an independence proposal (not an MPS)',
+        'an MPS for the connected scheme (denoising needs one); other proposals serve the disconnected scheme',
+      );
+    }
+    if (independence.sites !== n || independence.localDimension !== d) {
+      invalidArgument(
+        fn,
+        'proposal',
+        `a proposal of ${independence.sites} sites of dimension ${independence.localDimension}`,
+        `${n} sites of dimension ${d} (the model's)`,
+      );
+    }
+  } else if (ddm) {
     if (!mps) invalidArgument(fn, 'proposal', mps, `an MPS (required by the ${kind} scheme)`);
     if (mps.length !== n || mps.physicalDims.some((x) => x !== d)) {
       invalidArgument(
@@ -299,7 +356,10 @@ export async function runChainsFrom(
       // the chains), where the draw is allowed
       const draws = new Int32Array(chains * n);
       for (let c = 0; c < chains; c++) {
-        const draw = sample(mps!, { count: 1, seed: root.split(START_STREAM + firstChain + c) });
+        const stream = root.split(START_STREAM + firstChain + c);
+        const draw = independence
+          ? await independence.sample(1, stream.uint32() * 2097152 + (stream.uint32() >>> 11))
+          : sample(mps!, { count: 1, seed: stream });
         draws.set(draw.data, c * n);
       }
       const drawEnergy = model.energy({ data: draws, count: chains });
@@ -321,11 +381,25 @@ export async function runChainsFrom(
   // log q of the chains' states: for fresh proposals, the sampler's own log q (the draws' log
   // q come from the same function, bit for bit); for connected ones, log P_theta (the draws'
   // values come from the denoiser by Bayes, equal to it to rounding)
-  const logProposal = (data: Int32Array): Float64Array =>
-    kind === 'disconnected'
-      ? sampleLogProbabilities(mps!, { data, count: chains })
-      : logProbabilities(mps!, { data, count: chains });
-  let logQ = ddm ? logProposal(state) : new Float64Array(chains);
+  const logProposal = async (data: Int32Array): Promise<Float64Array> => {
+    const batch = { data, count: chains };
+    if (independence) {
+      const values = await independence.logProbabilities(batch);
+      if (!(values instanceof Float64Array) || values.length !== chains) {
+        invalidArgument(
+          fn,
+          'proposal.logProbabilities',
+          values,
+          `a Float64Array of ${chains} values`,
+        );
+      }
+      return values;
+    }
+    return kind === 'disconnected'
+      ? sampleLogProbabilities(mps!, batch)
+      : logProbabilities(mps!, batch);
+  };
+  let logQ = ddm ? await logProposal(state) : new Float64Array(chains);
   if (ddm) {
     for (let c = 0; c < chains; c++) {
       if (logQ[c] === Number.NEGATIVE_INFINITY) {
@@ -364,15 +438,40 @@ export async function runChainsFrom(
   const start = performance.now();
 
   const nextSeed = () => proposalStream.uint32() * 2097152 + (proposalStream.uint32() >>> 11);
-  const drawFresh = (): SampleResult | Promise<SampleResult> => {
+  const drawFresh = ():
+    | { data: Int32Array; logProbabilities: Float64Array }
+    | Promise<{ data: Int32Array; logProbabilities: Float64Array }> => {
     const seed = nextSeed();
+    if (independence) return checkedDraws(independence.sample(chains, seed));
     if (!options.pool) return sample(mps!, { count: chains, seed });
     const pending = options.pool.sample(mps!, { count: chains, seed });
     // a prefetched batch that is never awaited (the loop threw) must not crash the process
     pending.catch(() => {});
     return pending;
   };
-  let prefetched: SampleResult | Promise<SampleResult> | null = null;
+  const checkedDraws = async (
+    pending: ReturnType<IndependenceProposal['sample']>,
+  ): Promise<{ data: Int32Array; logProbabilities: Float64Array }> => {
+    const drawn = await pending;
+    if (
+      !(drawn?.data instanceof Int32Array) ||
+      drawn.data.length !== chains * n ||
+      !(drawn.logProbabilities instanceof Float64Array) ||
+      drawn.logProbabilities.length !== chains
+    ) {
+      invalidArgument(
+        fn,
+        'proposal.sample',
+        drawn,
+        `{ data: Int32Array of ${chains * n} digits, logProbabilities: Float64Array of ${chains} }`,
+      );
+    }
+    return drawn;
+  };
+  let prefetched:
+    | { data: Int32Array; logProbabilities: Float64Array }
+    | Promise<{ data: Int32Array; logProbabilities: Float64Array }>
+    | null = null;
 
   try {
     for (let step = 0; step < burnIn + steps; step++) {
@@ -435,7 +534,7 @@ export async function runChainsFrom(
             for (let k = 0; k < localSweeps; k++) metropolisSweep(model, x, chainStreams[c]!);
           }
           energy = model.energy({ data: state, count: chains });
-          logQ = logProposal(state);
+          logQ = await logProposal(state);
         }
       } else if (kind === 'local') {
         for (let c = 0; c < chains; c++) {

@@ -1,4 +1,5 @@
 export {
+  type IndependenceProposal,
   logAcceptance,
   type ProposalScheme,
   type RunChainsOptions,
