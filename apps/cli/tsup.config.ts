@@ -1,7 +1,8 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: { cli: 'src/cli.ts' },
+  // exact-worker: the thread that computes exact references while the progress line moves
+  entry: { cli: 'src/cli.ts', 'exact-worker': 'src/exact-worker.ts' },
   format: ['esm'],
   dts: false,
   sourcemap: true,

@@ -58,6 +58,45 @@ export function createProgress(label: string, total: number, enabled: boolean): 
   };
 }
 
+/** A one-line activity indicator on stderr for work without a known fraction done. */
+export interface Activity {
+  /** Replaces the note after the label. */
+  note(text: string): void;
+  finish(): void;
+}
+
+const SPINNER = ['|', '/', '-', '\\'];
+
+/**
+ * A line `label <spinner> <elapsed> note` on stderr (cut at the terminal width, so the note
+ * goes first), redrawn four times a second by a timer (so it moves only while the main thread
+ * is free, e.g. while worker threads compute); silent unless enabled.
+ */
+export function createActivity(label: string, enabled: boolean, note = ''): Activity {
+  if (!enabled) return { note() {}, finish() {} };
+  const start = performance.now();
+  let text = note;
+  let frame = 0;
+  const draw = () => {
+    const elapsed = (performance.now() - start) / 1000;
+    const line = `${label} ${SPINNER[frame++ % SPINNER.length]} ${formatSeconds(elapsed)}${text ? `  ${text}` : ''}`;
+    const columns = process.stderr.columns || 100;
+    process.stderr.write(`\r${line.slice(0, Math.max(10, columns - 1)).padEnd(columns - 1)}`);
+  };
+  draw();
+  const timer = setInterval(draw, 250);
+  timer.unref();
+  return {
+    note(value) {
+      text = value;
+    },
+    finish() {
+      clearInterval(timer);
+      process.stderr.write(`\r${' '.repeat((process.stderr.columns || 100) - 1)}\r`);
+    },
+  };
+}
+
 export function formatSeconds(s: number): string {
   if (s < 60) return `${s.toFixed(1)} s`;
   return `${Math.floor(s / 60)} min ${Math.round(s % 60)} s`;

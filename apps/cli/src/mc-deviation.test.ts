@@ -57,6 +57,8 @@ describe('mc says when its estimates cannot be trusted', () => {
     ess: 100,
     essPerSecond: 10,
     windowConverged: true,
+    variance: 1,
+    constant: false,
     autocorrelation: new Float64Array(1),
     ...over,
   });

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import type { LatticeModelInstance } from '@latticediff/lattice';
+import type { ExactObservables, LatticeModelInstance } from '@latticediff/lattice';
 import {
   addNoise,
   denoise,
@@ -15,7 +15,6 @@ import {
   type Checkpoint,
   checkpointModel,
   createInstance,
-  exactIfAvailable,
   JSON_FLAG,
   readCheckpoint,
   SEED_FLAG,
@@ -24,7 +23,9 @@ import {
   withPool,
 } from '../common';
 import { quote, usage } from '../errors';
+import { computeExact, exactSkipReason, MC_EXACT_MAX_WORK } from '../exact-reference';
 import {
+  createActivity,
   createProgress,
   ensureDirectory,
   formatSeconds,
@@ -52,6 +53,10 @@ export interface ObservableEstimate {
   ess: number;
   essPerSecond: number;
   windowConverged: boolean;
+  /** Variance of the recorded values (0: the observable never changed). */
+  variance: number;
+  /** The series never changed (e.g. the Fredkin energy at c = 1/2): no error bar exists. */
+  constant: boolean;
   exact?: number;
   /** (mean - exact) / stdErr */
   deviation?: number;
@@ -71,6 +76,8 @@ export interface MonteCarloResult {
   essPerSecond: number;
   observables: Record<string, ObservableEstimate>;
   finalStates: Int32Array;
+  /** Why there are no exact values although they were asked for (the model's refusal). */
+  exactUnavailable?: string;
 }
 
 /** Where a worker thread imports the model from (a registry entry's moduleUrl and export). */
@@ -101,8 +108,13 @@ export async function runMonteCarlo(options: {
   localSweeps?: number;
   /** Threads of the local and Wolff chains (default 1). */
   workers?: number;
-  /** The model's module, for the threads of the local and Wolff chains. */
+  /**
+   * The model's module, for the threads of the local and Wolff chains (also used on one thread
+   * while progress is shown, so that the progress line keeps moving) and of the exact reference.
+   */
   modelModule?: ModelModule;
+  /** Compare with the model's exact reference where it has one (default true). */
+  exact?: boolean;
 }): Promise<MonteCarloResult> {
   const { instance, chains, steps } = options;
   const scheme: ProposalScheme =
@@ -118,17 +130,31 @@ export async function runMonteCarlo(options: {
   let proposed = 0;
   let seconds = 0;
   let state: { data: Int32Array; count: number } | undefined;
-  const progress = createProgress(`mc ${options.scheme}`, steps, options.showProgress);
+  const chainMoves: { kind: 'local' } | { kind: 'wolff' } | undefined =
+    options.scheme === 'local' || options.scheme === 'wolff' ? { kind: options.scheme } : undefined;
+  // a bar for the DDM segments; the local and Wolff chains show an activity line instead
+  const progress = createProgress(
+    `mc ${options.scheme}`,
+    steps,
+    options.showProgress && chainMoves === undefined,
+  );
   try {
-    if (options.scheme === 'local' || options.scheme === 'wolff') {
-      // one call (the per-chain streams of the seed do not depend on how chains are split)
+    if (chainMoves !== undefined) {
+      // one call (the per-chain streams of the seed do not depend on how chains are split); the
+      // threads report no progress, so the line shows the elapsed time instead of a bar; while
+      // it is shown, one chain group runs on a thread too, so that the line keeps moving
       const threads = Math.min(options.workers ?? 1, chains);
-      const note = `${chains} chains on ${threads} thread${threads > 1 ? 's' : ''}`;
-      progress.update(0, note);
-      const ticker = setInterval(() => progress.update(0, note), 1000);
-      ticker.unref();
+      const onThreads = options.modelModule !== undefined && (threads > 1 || options.showProgress);
+      if (threads > 1 && !options.modelModule) {
+        throw new Error('runMonteCarlo: workers > 1 needs modelModule');
+      }
+      const activity = createActivity(
+        `mc ${options.scheme}:`,
+        options.showProgress,
+        `${chains} chains x ${steps + burnIn} steps on ${threads} thread${threads > 1 ? 's' : ''} (threads report no per-step progress)`,
+      );
       const common = {
-        scheme: { kind: options.scheme },
+        scheme: chainMoves,
         chains,
         steps,
         burnIn,
@@ -137,14 +163,11 @@ export async function runMonteCarlo(options: {
       };
       let run: Awaited<ReturnType<typeof runChains>>;
       try {
-        if (threads > 1) {
-          if (!options.modelModule) {
-            throw new Error('runMonteCarlo: workers > 1 needs modelModule');
-          }
+        if (onThreads) {
           run = await runChainsOnWorkers({
             model: {
-              module: options.modelModule.url,
-              exportName: options.modelModule.exportName,
+              module: options.modelModule!.url,
+              exportName: options.modelModule!.exportName,
               parameters: { ...instance.parameters },
             },
             ...common,
@@ -154,7 +177,7 @@ export async function runMonteCarlo(options: {
           run = await runChains({ model: instance, ...common });
         }
       } finally {
-        clearInterval(ticker);
+        activity.finish();
       }
       state = run.final;
       seconds = run.seconds;
@@ -163,7 +186,6 @@ export async function runMonteCarlo(options: {
         proposed += run.proposed[c]!;
       }
       for (const name of names) series[name] = run.series[name]!;
-      progress.update(steps, `acceptance ${num(proposed > 0 ? accepted / proposed : 0, 3)}`);
     } else {
       for (const name of names) series[name] = new Float64Array(chains * steps);
       for (let offset = 0, segment = 0; offset < steps; offset += segmentSteps, segment++) {
@@ -201,7 +223,18 @@ export async function runMonteCarlo(options: {
   } finally {
     progress.finish();
   }
-  const exact = exactIfAvailable(instance);
+  let exact: ExactObservables | undefined;
+  let exactUnavailable: string | undefined;
+  if (options.exact !== false && typeof instance.exactObservables === 'function') {
+    const outcome = await computeExact(instance, {
+      showProgress: options.showProgress,
+      model: options.modelModule,
+      label: `exact reference of ${instance.modelId}:`,
+    });
+    // a size beyond the model's limits: no exact values
+    if (outcome.ok) exact = outcome.exact;
+    else exactUnavailable = outcome.message;
+  }
   const observables: Record<string, ObservableEstimate> = {};
   let minEss = Number.POSITIVE_INFINITY;
   for (const name of names) {
@@ -216,6 +249,8 @@ export async function runMonteCarlo(options: {
       ess: s.ess,
       essPerSecond: s.essPerSecond ?? Number.NaN,
       windowConverged: s.windowConverged,
+      variance: s.variance,
+      constant: s.variance === 0,
       autocorrelation: s.autocorrelation,
     };
     const exactMean = exact?.means[name];
@@ -240,6 +275,7 @@ export async function runMonteCarlo(options: {
     essPerSecond: effectiveSampleSize / seconds,
     observables,
     finalStates: state!.data,
+    ...(exactUnavailable !== undefined ? { exactUnavailable } : {}),
   };
 }
 
@@ -259,6 +295,7 @@ export function monteCarloJson(
       ess: o.ess,
       essPerSecond: o.essPerSecond,
       windowConverged: o.windowConverged,
+      ...(o.constant ? { constant: true } : {}),
       ...(o.exact !== undefined ? { exact: o.exact, deviation: o.deviation } : {}),
     };
   }
@@ -342,24 +379,61 @@ function roundedZero(exact: number, mean: number, stdErr: number): number {
   return Math.abs(exact) < 1e-12 * scale ? 0 : exact;
 }
 
-/** Estimates beside exact values, as a text table. */
+/**
+ * Estimates beside exact values, as a text table (without the exact columns when no observable
+ * has an exact value). A constant observable (one value in every recorded step, e.g. the Fredkin
+ * energy at c = 1/2) shows its value marked "(constant)": it has no error bar.
+ */
 export function estimatesTable(result: MonteCarloResult): string {
-  const rows = Object.entries(result.observables).map(([name, o]) => [
-    name,
-    `${num(o.mean, 5)} ± ${num(o.stdErr, 5)}`,
-    o.exact === undefined ? 'n/a' : num(roundedZero(o.exact, o.mean, o.stdErr), 5),
-    o.deviation === undefined ? '' : `${o.deviation >= 0 ? '+' : ''}${o.deviation.toFixed(2)}`,
-    o.deviation === undefined ? '' : Math.abs(o.deviation) <= 4 ? 'yes' : 'NO',
-    `${num(o.tauInt, 2)}${o.windowConverged ? '' : ' (>=)'}`,
-    num(o.essPerSecond, 1),
-  ]);
-  const text = table(
-    ['observable', 'estimate ± stdErr', 'exact', 'dev/stdErr', 'within 4', 'tau_int', 'ESS/s'],
-    rows,
-  );
-  return Object.values(result.observables).some((o) => !o.windowConverged && o.stdErr > 0)
-    ? `${text}\n(>=): the autocorrelation window did not converge; tau_int is a lower bound and the error bar too small`
-    : text;
+  const entries = Object.entries(result.observables);
+  const withExact = entries.some(([, o]) => o.exact !== undefined);
+  const rows = entries.map(([name, o]) => {
+    const agrees = o.deviation === undefined ? '' : Math.abs(o.deviation) <= 4 ? 'yes' : 'NO';
+    const deviation =
+      o.deviation === undefined
+        ? ''
+        : o.constant
+          ? o.deviation === 0
+            ? 'equal'
+            : 'differs'
+          : `${o.deviation >= 0 ? '+' : ''}${o.deviation.toFixed(2)}`;
+    return [
+      name,
+      o.constant ? `${num(o.mean, 5)} (constant)` : `${num(o.mean, 5)} ± ${num(o.stdErr, 5)}`,
+      ...(withExact
+        ? [
+            o.exact === undefined ? 'n/a' : num(roundedZero(o.exact, o.mean, o.stdErr), 5),
+            deviation,
+            agrees,
+          ]
+        : []),
+      o.constant ? '-' : `${num(o.tauInt, 2)}${o.windowConverged ? '' : ' (>=)'}`,
+      o.constant ? '-' : num(o.essPerSecond, 1),
+    ];
+  });
+  const lines = [
+    table(
+      [
+        'observable',
+        'estimate ± stdErr',
+        ...(withExact ? ['exact', 'dev/stdErr', 'within 4'] : []),
+        'tau_int',
+        'ESS/s',
+      ],
+      rows,
+    ),
+  ];
+  if (entries.some(([, o]) => o.constant)) {
+    lines.push(
+      '(constant): the same value in every recorded step (no error bar, tau_int or ESS); an exact value is then either equal or not',
+    );
+  }
+  if (entries.some(([, o]) => !o.windowConverged && o.stdErr > 0)) {
+    lines.push(
+      '(>=): the autocorrelation window did not converge; tau_int is a lower bound and the error bar too small',
+    );
+  }
+  return lines.join('\n');
 }
 
 /** The autocorrelation functions rho(t) of the scalar observables. */
@@ -506,7 +580,7 @@ export const mcCommand: Command = {
   name: 'mc',
   summary: 'Monte Carlo estimates with DDM (learned MPS) or local/cluster proposals',
   usage: [
-    'mc (<model> [model parameters] | --checkpoint FILE) --scheme connected|disconnected|local|wolff [--noise-time T] [--steps N] [--chains N] [--local-sweeps N] [--workers N] [--seed S] [--plots DIR] [--json]',
+    'mc (<model> [model parameters] | --checkpoint FILE) --scheme connected|disconnected|local|wolff [--noise-time T] [--steps N] [--chains N] [--local-sweeps N] [--exact | --no-exact] [--workers N] [--seed S] [--plots DIR] [--json]',
   ],
   model: 'optional',
   flags: [
@@ -555,6 +629,16 @@ export const mcCommand: Command = {
       maximum: 1000,
       defaultText: '0',
     },
+    {
+      name: 'exact',
+      type: 'boolean',
+      description: `compute the exact reference even when it is estimated to be slow (by default mc skips a reference of estimated work above ${MC_EXACT_MAX_WORK.toExponential(1)}, about 5 s)`,
+    },
+    {
+      name: 'no-exact',
+      type: 'boolean',
+      description: 'do not compute the exact reference (no exact values in the table or JSON)',
+    },
     MC_WORKERS_FLAG,
     SEED_FLAG,
     PLOTS_FLAG,
@@ -569,6 +653,10 @@ export const mcCommand: Command = {
     'effectiveSampleSize is the smallest ESS over the scalar observables. --workers N threads',
     'run the local and Wolff chains (split into N groups; every chain keeps its own random',
     'stream, so the result is the same for every N) or sample the DDM proposals.',
+    'Exact reference: where the model has one, the table and JSON compare the estimates with',
+    'it. Its cost is estimated from the sizes (Ising: 2^Ly * (N + 1)^2 transfer-matrix updates,',
+    'times 2^Ly on a torus; Fredkin: N^2); above 2^29 (about 5 s on one core) mc skips it and',
+    'says so on stderr: --exact computes it anyway, --no-exact never.',
   ],
   async run({ values, choice, parameters, hint, json }) {
     const scheme = String(values.scheme) as SchemeName;
@@ -611,6 +699,25 @@ export const mcCommand: Command = {
         'use --scheme local, connected or disconnected',
       );
     }
+    if (values.exact === true && values['no-exact'] === true) {
+      usage('--exact and --no-exact exclude each other', hint);
+    }
+    if (values.exact === true && typeof instance.exactObservables !== 'function') {
+      usage(
+        `--exact: model ${instance.modelId} has no exact reference`,
+        'drop --exact; the table then shows the estimates only',
+      );
+    }
+    const skipReason =
+      values.exact === true || values['no-exact'] === true
+        ? undefined
+        : await exactSkipReason(instance);
+    const computeExactReference = values['no-exact'] !== true && skipReason === undefined;
+    if (skipReason !== undefined) {
+      process.stderr.write(
+        `latticediff: note: skipping the exact reference of ${instance.modelId} (${parametersText(instance.parameters)}): ${skipReason}; give --exact to compute it anyway, --no-exact to skip it without this note\n`,
+      );
+    }
     const workers = Number(values.workers ?? 2);
     const seed = Number(values.seed ?? 1);
     const noiseTime = Number(values['noise-time'] ?? 0.5);
@@ -625,11 +732,11 @@ export const mcCommand: Command = {
     const plots =
       values.plots === undefined ? undefined : ensureDirectory('--plots', String(values.plots));
     const mps = ddm ? checkpoint?.mps : undefined;
-    // local and Wolff threads import the model from its package (named in the registry)
-    const modelModule: ModelModule | undefined =
-      !ddm && workers > 1 && chains > 1
-        ? { url: entry.moduleUrl, exportName: await entry.exportName() }
-        : undefined;
+    // threads (local and Wolff chains, the exact reference) import the model from its package
+    const modelModule: ModelModule = {
+      url: entry.moduleUrl,
+      exportName: await entry.exportName(),
+    };
     const result = await withPool(ddm ? workers : 1, (pool) =>
       runMonteCarlo({
         instance,
@@ -643,7 +750,8 @@ export const mcCommand: Command = {
         showProgress: progressEnabled(json),
         localSweeps: Number(values['local-sweeps'] ?? 0),
         workers,
-        ...(modelModule ? { modelModule } : {}),
+        modelModule,
+        exact: computeExactReference,
       }),
     );
     const plotFiles = plots
@@ -655,6 +763,7 @@ export const mcCommand: Command = {
           workers,
           seed,
           ...(checkpointPath !== undefined ? { checkpoint: checkpointPath } : {}),
+          exactReference: exactStatus(values['no-exact'] === true, skipReason, result),
           plots: plotFiles,
         }),
       );
@@ -672,8 +781,27 @@ export const mcCommand: Command = {
       ...(plotFiles.length > 0 ? ['', ...plotFiles.map((f) => `wrote ${f}`)] : []),
     ];
     process.stdout.write(`${lines.join('\n')}\n`);
+    if (result.exactUnavailable !== undefined) {
+      process.stderr.write(
+        `latticediff: note: no exact reference at these sizes: ${result.exactUnavailable}\n`,
+      );
+    }
     for (const warning of reliabilityWarnings(result)) {
       process.stderr.write(`latticediff: warning: ${warning}\n`);
     }
   },
 };
+
+/** What became of the exact reference, for `mc --json`. */
+function exactStatus(
+  off: boolean,
+  skipReason: string | undefined,
+  result: MonteCarloResult,
+): string {
+  if (off) return 'not computed (--no-exact)';
+  if (skipReason !== undefined) return `skipped: ${skipReason} (--exact computes it)`;
+  if (result.exactUnavailable !== undefined) return `unavailable: ${result.exactUnavailable}`;
+  return Object.values(result.observables).some((o) => o.exact !== undefined)
+    ? 'computed'
+    : 'none (the model has no exact reference)';
+}
