@@ -290,7 +290,7 @@ describe('bad checkpoints: exit code 2, one line, nothing written', () => {
       run(['mc', '--checkpoint', file, '--scheme', 'connected', '--plots', 'p1'], {
         cwd: directory,
       }),
-      /corrupted or invalid checkpoint "garbage.mps"/,
+      /"garbage.mps" is not a checkpoint \(an MPS file written by "latticediff train"\): it looks like text of another kind/,
     );
     expect(existsSync(join(directory, 'p1'))).toBe(false);
   });

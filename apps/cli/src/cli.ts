@@ -38,10 +38,15 @@ function version(): string {
   }
 }
 
-const EXIT_CODES_HELP = [
-  'Exit codes: 0 success, 1 runtime failure (internal, numerical or file-system error),',
-  '2 usage or input error, 130/143 interrupted by SIGINT/SIGTERM (rerun train to resume).',
-];
+/** The exit codes; only train resumes after an interruption, so only its help says so. */
+function exitCodesHelp(command?: Command): string[] {
+  return [
+    'Exit codes: 0 success, 1 runtime failure (internal, numerical or file-system error),',
+    `2 usage or input error, 130/143 interrupted by SIGINT/SIGTERM${
+      command?.name === 'train' ? ' (rerun train to resume)' : ''
+    }.`,
+  ];
+}
 
 function globalHelp(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
@@ -59,7 +64,7 @@ function globalHelp(): string {
     '',
     ...DISCOVERY_HELP,
     '',
-    ...EXIT_CODES_HELP,
+    ...exitCodesHelp(),
     'Set LATTICEDIFF_DEBUG=1 to see stack traces of internal errors.',
     '',
   ].join('\n');
@@ -95,7 +100,7 @@ async function commandHelp(command: Command, choice: ModelChoice | undefined): P
     lines.push(`Run "latticediff ${command.name} <model> --help" for their meaning and ranges.`);
   }
   if (command.details) lines.push('', ...command.details);
-  lines.push('', ...EXIT_CODES_HELP, '');
+  lines.push('', ...exitCodesHelp(command), '');
   return lines.join('\n');
 }
 
@@ -162,6 +167,23 @@ async function main(argv: readonly string[]): Promise<void> {
       }
     }
   }
+  if (command.model !== 'none' && !choice) {
+    // `mc --checkpoint f.mps --lx 5`: a model parameter flag without the model named
+    const known = new Set([...command.flags.map((f) => f.name), 'help']);
+    const unknown = [...tokens.flags.keys()].filter((name) => !known.has(name));
+    if (unknown.length > 0) {
+      const owners = await modelsWithFlag(unknown[0]!, command);
+      if (owners.length > 0) {
+        const example = ['latticediff', command.name, owners[0]!, ...argv.slice(1)]
+          .map((a) => (/^[\w./:=-]+$/.test(a) ? a : JSON.stringify(a)))
+          .join(' ');
+        throw new UsageError(
+          `unknown flag --${unknown[0]}: it is a parameter of ${owners.join(', ')}, and model parameter flags need the model named first, e.g. "${example}"`,
+          hint,
+        );
+      }
+    }
+  }
   if (command.model === 'required' && !choice) {
     const ids = discoverModels().map((e) => e.id);
     throw new UsageError(
@@ -173,6 +195,22 @@ async function main(argv: readonly string[]): Promise<void> {
   const values = readFlags(tokens, specs, hint);
   const parameters = choice ? givenParameters(choice, values) : {};
   await command.run({ values, choice, parameters, hint, json: values.json === true });
+}
+
+/** The ids of the installed models that have a parameter flag `--name` for `command`. */
+async function modelsWithFlag(name: string, command: Command): Promise<string[]> {
+  const owners: string[] = [];
+  for (const entry of discoverModels()) {
+    try {
+      const model = await entry.load();
+      if (modelParameterFlags(model, command.flags).some((f) => f.name === name)) {
+        owners.push(model.id);
+      }
+    } catch {
+      // a package that does not load is reported when its model is used
+    }
+  }
+  return owners;
 }
 
 function report(error: unknown): number {

@@ -149,6 +149,31 @@ export interface Checkpoint {
 
 const TRAIN_HINT = 'create one with "latticediff train <model> [model parameters] --out FILE"';
 
+/**
+ * What a file given as a checkpoint looks like when it cannot be one (a checkpoint is one JSON
+ * object, starting with "{"): samples written by `latticediff sample` (CSV or JSON lines), or
+ * other text. Undefined when it may be a checkpoint (damaged ones are reported by the parser).
+ */
+function foreignFileKind(text: string): string | undefined {
+  const start = text.trimStart();
+  const firstLine = start.split('\n', 1)[0] ?? '';
+  if (start === '') return 'an empty file';
+  if (!start.startsWith('{')) {
+    return /^[\d\s,.+-e]+$/i.test(firstLine) && firstLine.includes(',')
+      ? 'CSV (e.g. samples written by "latticediff sample")'
+      : 'text of another kind';
+  }
+  try {
+    const row = JSON.parse(firstLine) as unknown;
+    if (typeof row === 'object' && row !== null && Array.isArray((row as { x?: unknown }).x)) {
+      return 'JSON lines of samples (written by "latticediff sample")';
+    }
+  } catch {
+    // a checkpoint's first line is "{" alone, not a whole JSON object
+  }
+  return undefined;
+}
+
 /** Reads and checks a checkpoint file (exit 2 for missing, corrupted or foreign files). */
 export function readCheckpoint(path: string): Checkpoint {
   let text: string;
@@ -160,6 +185,13 @@ export function readCheckpoint(path: string): Checkpoint {
     if (code === 'EISDIR') usage(`checkpoint ${quote(path)} is a directory, not a file`);
     if (code === 'EACCES') usage(`checkpoint ${quote(path)} is not readable (permission denied)`);
     throw error;
+  }
+  const foreign = foreignFileKind(text);
+  if (foreign !== undefined) {
+    usage(
+      `${quote(path)} is not a checkpoint (an MPS file written by "latticediff train"): it looks like ${foreign}`,
+      TRAIN_HINT,
+    );
   }
   let parsed: ReturnType<typeof deserializeMPS>;
   try {
