@@ -22,7 +22,7 @@ describe('demo', () => {
       'training.svg',
     ]);
     const picture = readFileSync(join(directory, 'out', 'denoising.svg'), 'utf8');
-    expect(picture).toContain('t = 0 (clean)');
+    expect(picture).toContain('t = 0 (denoised)');
     expect((picture.match(/<rect /g) ?? []).length).toBeGreaterThan(8 * 64);
   });
 });

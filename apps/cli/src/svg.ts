@@ -187,25 +187,65 @@ ${body}
 export interface ConfigurationPanel {
   readonly label: string;
   readonly x: ArrayLike<number>;
+  /** A warning drawn in red under the label, the panel framed in red (e.g. "not allowed"). */
+  readonly flag?: string;
+}
+
+const FLAG_COLOUR = '#c00000';
+
+/** The grey of digit v (0 white, d - 1 black). */
+function greyOf(v: number, localDimension: number): number {
+  const level = localDimension > 1 ? v / (localDimension - 1) : 0;
+  return Math.round(255 * (1 - level));
 }
 
 /**
  * Configurations side by side: on a square lattice each site is a square (1 black, 0 white,
- * grey levels for d > 2); on a chain with d = 2 the configuration is drawn as a mountain path
- * (h += 1 for x_i = 1, h -= 1 for x_i = 0: the height profile of a Fredkin chain); other chains as a
- * row of squares.
+ * grey levels for d > 2), with a legend of the colours (`digitLabels[v]` names digit v, default
+ * "x = v"); on a chain with d = 2 the configuration is drawn as a mountain path (h += 1 for
+ * x_i = 1, h -= 1 for x_i = 0: the height profile of a Fredkin chain), with a line saying so;
+ * other chains as a row of squares. `notes`: lines under the title (e.g. what a red frame means).
  */
 export function configurationsSvg(
   geometry: Geometry,
   localDimension: number,
   panels: readonly ConfigurationPanel[],
-  options: { title?: string; perRow?: number } = {},
+  options: {
+    title?: string;
+    perRow?: number;
+    digitLabels?: readonly string[];
+    notes?: readonly string[];
+  } = {},
 ): string {
   const perRow = Math.max(1, Math.min(options.perRow ?? 6, panels.length));
   const mountain = geometry.dimension === 1 && localDimension === 2;
   const panelW = mountain ? 220 : 150;
-  const titleH = options.title ? 28 : 6;
+  const flagged = panels.some((p) => p.flag !== undefined);
+  const legendLines = [
+    ...(mountain ? ['each path: a step up for x_i = 1, a step down for x_i = 0'] : []),
+    ...(options.notes ?? []),
+  ];
   const parts: string[] = [];
+  let lineY = options.title ? 38 : 14;
+  for (const text of legendLines) {
+    parts.push(`<text x="10" y="${lineY}" ${FONT} fill="#333">${escapeXml(text)}</text>`);
+    lineY += 16;
+  }
+  if (!mountain) {
+    // the colour legend: one swatch per digit
+    let x = 10;
+    for (let v = 0; v < localDimension; v++) {
+      const grey = greyOf(v, localDimension);
+      const label = options.digitLabels?.[v] ?? `x = ${v}`;
+      parts.push(
+        `<rect x="${x}" y="${lineY - 10}" width="12" height="12" fill="rgb(${grey},${grey},${grey})" stroke="#666"/>`,
+      );
+      parts.push(`<text x="${x + 16}" y="${lineY}" ${FONT}>${escapeXml(label)}</text>`);
+      x += 16 + 7 * label.length + 14;
+    }
+    lineY += 16;
+  }
+  const titleH = lineY - 8;
   let panelH: number;
   if (mountain) {
     const heights = panels.map((p) => walk(p.x));
@@ -217,7 +257,7 @@ export function configurationsSvg(
         hmax = Math.max(hmax, v);
       }
     const plotH = Math.min(140, Math.max(60, (hmax - hmin) * 8));
-    panelH = plotH + 40;
+    panelH = plotH + (flagged ? 56 : 40);
     panels.forEach((p, k) => {
       const ox = (k % perRow) * panelW + 10;
       const oy = titleH + Math.floor(k / perRow) * panelH;
@@ -242,13 +282,21 @@ export function configurationsSvg(
       parts.push(
         `<text x="${ox + w / 2}" y="${oy + plotH + 28}" text-anchor="middle" ${FONT}>${escapeXml(p.label)}</text>`,
       );
+      if (p.flag !== undefined) {
+        parts.push(
+          `<rect x="${ox - 4}" y="${oy}" width="${w + 8}" height="${plotH + 16}" fill="none" stroke="${FLAG_COLOUR}" stroke-width="2"/>`,
+        );
+        parts.push(
+          `<text x="${ox + w / 2}" y="${oy + plotH + 44}" text-anchor="middle" ${FONT} fill="${FLAG_COLOUR}">${escapeXml(p.flag)}</text>`,
+        );
+      }
     });
   } else {
     const grids = panels.map((p) => configurationToGrid(geometry, p.x));
     const rows = grids[0]?.length ?? 1;
     const cols = grids[0]?.[0]?.length ?? 1;
     const cell = Math.max(2, Math.min(24, Math.floor(130 / Math.max(rows, cols))));
-    panelH = rows * cell + 34;
+    panelH = rows * cell + (flagged ? 50 : 34);
     const width = cols * cell;
     panels.forEach((p, k) => {
       const ox = (k % perRow) * panelW + (panelW - width) / 2;
@@ -256,23 +304,30 @@ export function configurationsSvg(
       const grid = grids[k]!;
       grid.forEach((row, iy) => {
         row.forEach((v, ix) => {
-          const level = localDimension > 1 ? v / (localDimension - 1) : 0;
-          const grey = Math.round(255 * (1 - level));
+          const grey = greyOf(v, localDimension);
           parts.push(
             `<rect x="${(ox + ix * cell).toFixed(1)}" y="${oy + iy * cell}" width="${cell}" height="${cell}" fill="rgb(${grey},${grey},${grey})"/>`,
           );
         });
       });
       parts.push(
-        `<rect x="${ox.toFixed(1)}" y="${oy}" width="${width}" height="${rows * cell}" fill="none" stroke="#666"/>`,
+        p.flag === undefined
+          ? `<rect x="${ox.toFixed(1)}" y="${oy}" width="${width}" height="${rows * cell}" fill="none" stroke="#666"/>`
+          : `<rect x="${(ox - 2).toFixed(1)}" y="${oy - 2}" width="${width + 4}" height="${rows * cell + 4}" fill="none" stroke="${FLAG_COLOUR}" stroke-width="2"/>`,
       );
       parts.push(
         `<text x="${(ox + width / 2).toFixed(1)}" y="${oy + rows * cell + 16}" text-anchor="middle" ${FONT}>${escapeXml(p.label)}</text>`,
       );
+      if (p.flag !== undefined) {
+        parts.push(
+          `<text x="${(ox + width / 2).toFixed(1)}" y="${oy + rows * cell + 32}" text-anchor="middle" ${FONT} fill="${FLAG_COLOUR}">${escapeXml(p.flag)}</text>`,
+        );
+      }
     });
   }
   const rowsOfPanels = Math.ceil(panels.length / perRow);
-  const width = perRow * panelW + 10;
+  const legendWidth = Math.max(0, ...legendLines.map((l) => 7 * l.length + 20));
+  const width = Math.max(perRow * panelW + 10, Math.min(legendWidth, 1200));
   const height = titleH + rowsOfPanels * panelH + 6;
   if (options.title) {
     parts.unshift(
@@ -292,7 +347,32 @@ function walk(x: ArrayLike<number>): number[] {
   return h;
 }
 
-/** Label helper for times. */
+/** Label helper for times (t = 0: the end of the denoising, not necessarily an allowed sample). */
 export function timeLabel(t: number): string {
-  return t === 0 ? 't = 0 (clean)' : `t = ${fmt(Number(t.toPrecision(3)))}`;
+  return t === 0 ? 't = 0 (denoised)' : `t = ${fmt(Number(t.toPrecision(3)))}`;
+}
+
+/**
+ * A model and its parameters as a caption people read: `Ising 8x8 cylinder, beta = 0.4407,
+ * coupling = 1, field = 0` (lx and ly as a size, numbers to 4 significant digits).
+ */
+export function modelCaption(
+  modelId: string,
+  parameters: Readonly<Record<string, unknown>>,
+): string {
+  const name = modelId.charAt(0).toUpperCase() + modelId.slice(1);
+  const { lx, ly, boundary, ...rest } = parameters;
+  const size =
+    typeof lx === 'number' && typeof ly === 'number'
+      ? ` ${lx}x${ly}${typeof boundary === 'string' ? ` ${boundary}` : ''}`
+      : typeof boundary === 'string'
+        ? ` ${boundary}`
+        : '';
+  const others = Object.entries({
+    ...(typeof lx === 'number' && typeof ly === 'number' ? {} : { lx, ly }),
+    ...rest,
+  })
+    .filter(([, v]) => v !== undefined)
+    .map(([k, v]) => `${k} = ${typeof v === 'number' ? Number(v.toPrecision(4)) : String(v)}`);
+  return `${name}${size}${others.length > 0 ? `, ${others.join(', ')}` : ''}`;
 }

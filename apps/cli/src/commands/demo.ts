@@ -4,15 +4,9 @@ import { writeFileAtomic } from '@latticediff/monte-carlo/node';
 import { createInstance, SEED_FLAG, WORKERS_FLAG, withPool } from '../common';
 import { checkWritablePath, ensureDirectory, formatSeconds, num, progressEnabled } from '../io';
 import { loadModel } from '../registry';
+import { modelCaption } from '../svg';
 import { estimatesTable, reliabilityWarnings, runMonteCarlo, writeMonteCarloPlots } from './mc';
-import {
-  exactEntropy,
-  parametersText,
-  reportTable,
-  type TrainingRun,
-  trainingSvg,
-  trainToFile,
-} from './train';
+import { exactEntropy, reportTable, type TrainingRun, trainingSvg, trainToFile } from './train';
 import type { Command } from './types';
 
 const CRITICAL_BETA = Math.log(1 + Math.SQRT2) / 2;
@@ -155,12 +149,11 @@ export const demoCommand: Command = {
     const trainingFile = join(directory, 'training.svg');
     await writeFileAtomic(
       trainingFile,
-      trainingSvg(
-        trained.reports,
-        `training ising (${parametersText(target)})`,
-        'disconnected',
-        exactEntropy(instance),
-      ),
+      trainingSvg(trained.reports, {
+        caption: `training ${modelCaption('ising', target)}`,
+        scheme: 'disconnected',
+        exactEntropy: exactEntropy(instance),
+      }),
     );
     const files = [
       trainingFile,

@@ -35,7 +35,14 @@ import {
   table,
 } from '../io';
 import type { ModelEntry } from '../registry';
-import { type ChartSeries, chartsSvg, configurationsSvg, timeLabel } from '../svg';
+import {
+  type ChartSeries,
+  type ConfigurationPanel,
+  chartsSvg,
+  configurationsSvg,
+  modelCaption,
+  timeLabel,
+} from '../svg';
 import { PLOTS_FLAG, parametersText } from './train';
 import type { Command } from './types';
 
@@ -478,7 +485,21 @@ export function configurationsPicture(
     label: `chain ${c}`,
     x: states.subarray(c * n, (c + 1) * n),
   }));
-  return configurationsSvg(instance.geometry, instance.localDimension, panels, { title });
+  return configurationsSvg(instance.geometry, instance.localDimension, panels, {
+    title,
+    digitLabels: digitLabels(instance),
+  });
+}
+
+/** Names of the digits in picture legends (Ising: the spins s = 2 x - 1). */
+function digitLabels(instance: LatticeModelInstance): string[] {
+  if (instance.modelId === 'ising') return ['x = 0: spin down (s = -1)', 'x = 1: spin up (s = +1)'];
+  return Array.from({ length: instance.localDimension }, (_, v) => `x = ${v}`);
+}
+
+/** True when configuration `x` satisfies the model's hard constraints. */
+function isAllowed(instance: LatticeModelInstance, x: Int32Array): boolean {
+  return instance.allowed({ data: x, count: 1 })[0] === 1;
 }
 
 /**
@@ -501,8 +522,8 @@ export function denoisingPathSvg(
     { data: x, count: 1 },
     { time: options.time, seed: random.split(0) },
   );
-  const panels = [
-    { label: 'sample x', x: Int32Array.from(x) },
+  const panels: ConfigurationPanel[] = [
+    { label: "start: a chain's state", x: Int32Array.from(x) },
     { label: timeLabel(times[0]!), x: noisy.data.slice(0, n) },
   ];
   let current = noisy.data.slice(0, n);
@@ -514,11 +535,28 @@ export function denoisingPathSvg(
       seed: random.split(k),
     });
     current = step.data.slice(0, n);
-    panels.push({ label: timeLabel(times[k]!), x: current });
+    const end = times[k] === 0;
+    // the end of the path is a sample of the trained MPS, which may break the constraints
+    const outside = end && !isAllowed(instance, current);
+    panels.push({
+      label: timeLabel(times[k]!),
+      x: current,
+      ...(outside ? { flag: `not allowed by ${instance.modelId}` } : {}),
+    });
   }
+  const flagged = panels.some((p) => p.flag !== undefined);
   return configurationsSvg(instance.geometry, instance.localDimension, panels, {
-    title: `denoising path: a sample, noised to t = ${options.time}, denoised exactly in ${options.steps} ancestral steps`,
+    title: `denoising path: a chain's state, noised to t = ${options.time}, denoised by the trained MPS in ${options.steps} ancestral steps`,
     perRow: Math.min(panels.length, 8),
+    digitLabels: digitLabels(instance),
+    notes: [
+      `${modelCaption(instance.modelId, instance.parameters)}; the panels between are noisy configurations, not samples of pi`,
+      ...(flagged
+        ? [
+            `red: the denoised configuration breaks the constraints of ${instance.modelId} (the trained MPS puts some mass outside the allowed set; mc rejects such proposals)`,
+          ]
+        : []),
+    ],
   });
 }
 
@@ -531,7 +569,7 @@ export async function writeMonteCarloPlots(
   seed: number,
 ): Promise<string[]> {
   const files: string[] = [];
-  const label = `${instance.modelId} ${parametersText(instance.parameters)}`;
+  const label = modelCaption(instance.modelId, instance.parameters);
   const acf = join(directory, 'autocorrelation.svg');
   await writeFileAtomic(acf, autocorrelationSvg(result, label));
   files.push(acf);

@@ -48,7 +48,7 @@ import {
   removeStaleTemporaries,
   table,
 } from '../io';
-import { chartsSvg } from '../svg';
+import { chartsSvg, modelCaption } from '../svg';
 import type { Command } from './types';
 
 export const PLOTS_FLAG: FlagSpec = {
@@ -408,21 +408,50 @@ export async function trainToFile(options: {
 
 /**
  * NLL (with the exact entropy of the target as a line where it is known), acceptance and, where
- * the rounds report it, the estimated KL(pi || P) per round, as an SVG document.
+ * the rounds report it, the estimated KL(pi || P) per round, as an SVG document; with `anneal`,
+ * a first panel shows the annealed parameter of every round (the target as a dashed line).
  */
 export function trainingSvg(
   reports: readonly RoundReport[],
-  caption: string,
-  scheme: 'connected' | 'disconnected' = 'connected',
-  exactEntropy?: number,
+  options: {
+    caption: string;
+    scheme?: 'connected' | 'disconnected';
+    exactEntropy?: number | undefined;
+    /** The annealed parameter (e.g. beta) and its target value. */
+    anneal?: { parameter: string; target: number } | undefined;
+  },
 ): string {
+  const { caption, exactEntropy } = options;
+  const scheme = options.scheme ?? 'connected';
   const rounds = reports.map((r) => r.round);
   const withQuality = reports.some((r) => r.quality !== undefined);
+  const anneal = options.anneal;
+  const annealed = anneal
+    ? reports.map((r) => {
+        const v = r.parameters?.[anneal.parameter];
+        return typeof v === 'number' ? v : Number.NaN;
+      })
+    : [];
+  const roundLabel =
+    anneal && annealed.some(Number.isFinite)
+      ? `round (${anneal.parameter} per round in the first panel)`
+      : 'round';
   return chartsSvg(
     [
+      ...(anneal && annealed.some(Number.isFinite)
+        ? [
+            {
+              title: `${anneal.parameter} of each round, annealed to the target ${anneal.parameter} = ${Number(anneal.target.toPrecision(4))}`,
+              xLabel: 'round',
+              yLabel: anneal.parameter,
+              series: [{ name: anneal.parameter, x: rounds, y: annealed }],
+              referenceLines: [anneal.target],
+            },
+          ]
+        : []),
       {
         title: "negative log-likelihood of each round's samples",
-        xLabel: 'round',
+        xLabel: roundLabel,
         yLabel: 'NLL (nats per configuration)',
         series: [
           { name: 'before training', x: rounds, y: reports.map((r) => r.nllBefore ?? Number.NaN) },
@@ -434,7 +463,7 @@ export function trainingSvg(
       },
       {
         title: `acceptance of ${scheme} DDM proposals`,
-        xLabel: 'round',
+        xLabel: roundLabel,
         yLabel: 'acceptance rate',
         series: [
           { name: 'acceptance', x: rounds, y: reports.map((r) => r.acceptanceRate ?? Number.NaN) },
@@ -445,7 +474,7 @@ export function trainingSvg(
         ? [
             {
               title: "KL(pi || P) estimated from the model's own samples (importance weights)",
-              xLabel: 'round',
+              xLabel: roundLabel,
               yLabel: 'KL (nats)',
               series: [
                 { name: 'estimate', x: rounds, y: reports.map((r) => r.quality?.kl ?? Number.NaN) },
@@ -506,13 +535,21 @@ function qualityNotes(reports: readonly RoundReport[], instance: LatticeModelIns
   ];
 }
 
-/** A few rows of the round reports (first, evenly spaced, last). */
+/** Up to this many rounds the table shows every round. */
+const TABLE_ALL_ROUNDS = 40;
+/** Rows of the table for longer runs (first, evenly spaced, last). */
+const TABLE_ROWS = 20;
+
+/**
+ * The round reports as a table: every round up to {@link TABLE_ALL_ROUNDS} rounds; for longer
+ * runs {@link TABLE_ROWS} of them (first, evenly spaced, last) and a line saying so.
+ */
 export function reportTable(reports: readonly RoundReport[], anneal: string | undefined): string {
   // runs recorded before the quality figures existed have none
   const withQuality = reports.some((r) => r.quality !== undefined);
   const pick = new Set<number>();
   const n = reports.length;
-  const shown = Math.min(n, 8);
+  const shown = n <= TABLE_ALL_ROUNDS ? n : TABLE_ROWS;
   for (let k = 0; k < shown; k++) pick.add(Math.round((k * (n - 1)) / Math.max(1, shown - 1)));
   const rows = [...pick]
     .sort((a, b) => a - b)
@@ -536,7 +573,7 @@ export function reportTable(reports: readonly RoundReport[], anneal: string | un
           : []),
       ];
     });
-  return table(
+  const text = table(
     [
       'round',
       ...(anneal ? [anneal] : []),
@@ -547,6 +584,9 @@ export function reportTable(reports: readonly RoundReport[], anneal: string | un
     ],
     rows,
   );
+  return pick.size < n
+    ? `${text}\n(${pick.size} of ${n} rounds shown: the first, the last and evenly spaced ones between; --json and --plots have every round)`
+    : text;
 }
 
 export function parametersText(parameters: ParameterValues): string {
@@ -1008,12 +1048,15 @@ export const trainCommand: Command = {
       const file = join(plots, 'training.svg');
       await writeFileAtomic(
         file,
-        trainingSvg(
-          result.reports,
-          `training ${model.id} (${parametersText(target)})`,
-          run.scheme ?? 'connected',
-          exactEntropy(instance),
-        ),
+        trainingSvg(result.reports, {
+          caption: `training ${modelCaption(model.id, target)}`,
+          scheme: run.scheme ?? 'connected',
+          exactEntropy: exactEntropy(instance),
+          anneal:
+            anneal && typeof target[anneal.parameter] === 'number'
+              ? { parameter: anneal.parameter, target: target[anneal.parameter] as number }
+              : undefined,
+        }),
       );
       plotFiles.push(file);
     }

@@ -1,0 +1,253 @@
+/**
+ * Training with tfjs autodiff and Adam: reverse KL (the variational free energy, VAN) from the
+ * energy alone, and forward NLL on samples (e.g. Monte Carlo chains of the learning loop).
+ *
+ * Reverse KL: with x ~ q (the network's own exact draws) and r(x) = ln q(x) + beta E(x),
+ * beta F_q = E_q[r] >= -ln Z, and grad E_q[r] = E_q[(r - b) grad ln q] for any baseline b; the
+ * batch mean of r is the baseline (VAN). beta is annealed as beta_t = beta (1 - a^t) (VAN's
+ * schedule; a = 0 trains at beta throughout). Every reported quantity (r, the bound and its
+ * error bar) is computed in float64 from the float64 log q of the draws; only the gradient is
+ * float32.
+ */
+import type { LatticeModelInstance } from '@latticediff/lattice';
+import {
+  assertFinite,
+  assertInteger,
+  assertKnownOptions,
+  createRandom,
+  invalidArgument,
+} from '@latticediff/tensor-network';
+import { tf } from './backend';
+import type { DigitBatch, MADE } from './made';
+
+/** Progress of {@link trainReverseKL} after one step. */
+export interface ReverseKLStep {
+  step: number;
+  /** The inverse temperature of this step (annealed). */
+  beta: number;
+  /** Batch mean of ln q + beta E (beta F_q at this step's beta), float64. */
+  freeEnergy: number;
+  /** Its standard error over the batch. */
+  stdErr: number;
+}
+
+/** Options of {@link trainReverseKL}. */
+export interface ReverseKLOptions {
+  /** The target (finite energies: reverse KL is infinite for a proposal that breaks constraints). */
+  model: LatticeModelInstance;
+  /** Adam steps (>= 1). */
+  steps: number;
+  /** Draws per step (default 256). */
+  batch?: number;
+  /** Adam learning rate (default 1e-3). */
+  learningRate?: number;
+  /** beta annealing factor a in beta_t = beta (1 - a^t), in [0, 1) (default 0.98; 0: none). */
+  betaAnneal?: number;
+  /** Seed of the draws. */
+  seed: number;
+  /** Called after every step. */
+  onStep?: (info: ReverseKLStep) => void;
+}
+
+/** Trains the network by minimising the variational free energy; returns one entry per step. */
+export function trainReverseKL(made: MADE, options: ReverseKLOptions): ReverseKLStep[] {
+  const fn = 'trainReverseKL';
+  if (typeof options !== 'object' || options === null) {
+    invalidArgument(fn, 'options', options, 'an options object { model, steps, seed, ... }');
+  }
+  assertKnownOptions(fn, options, [
+    'model',
+    'steps',
+    'batch',
+    'learningRate',
+    'betaAnneal',
+    'seed',
+    'onStep',
+  ]);
+  const { model, steps } = options;
+  checkModel(fn, made, model);
+  assertInteger(fn, 'steps', steps, 1);
+  const batch = options.batch ?? 256;
+  assertInteger(fn, 'batch', batch, 2);
+  const learningRate = options.learningRate ?? 1e-3;
+  assertFinite(fn, 'learningRate', learningRate, Number.MIN_VALUE, 1);
+  const anneal = options.betaAnneal ?? 0.98;
+  if (typeof anneal !== 'number' || !(anneal >= 0 && anneal < 1)) {
+    invalidArgument(fn, 'betaAnneal', anneal, 'a number in [0, 1)');
+  }
+  assertInteger(fn, 'seed', options.seed, 0);
+  const streams = createRandom(options.seed);
+  const optimizer = tf.train.adam(learningRate);
+  const history: ReverseKLStep[] = [];
+  const n = made.sites;
+  for (let step = 1; step <= steps; step++) {
+    const beta = model.beta * (anneal > 0 ? 1 - anneal ** step : 1);
+    const seed = streams.uint32() * 2097152 + (streams.uint32() >>> 11);
+    const draws = made.sample(batch, seed);
+    const energies = model.energy({ data: draws.data, count: batch });
+    const r = new Float64Array(batch);
+    let mean = 0;
+    for (let b = 0; b < batch; b++) {
+      if (!Number.isFinite(energies[b]!)) {
+        invalidArgument(
+          fn,
+          'model',
+          `E = ${energies[b]} at a draw (sites ${n})`,
+          'a model with finite energies (reverse KL cannot train a proposal against hard constraints; use trainNLL on Monte Carlo samples)',
+        );
+      }
+      r[b] = draws.logProbabilities[b]! + beta * energies[b]!;
+      mean += r[b]! / batch;
+    }
+    let square = 0;
+    for (let b = 0; b < batch; b++) square += (r[b]! - mean) ** 2;
+    const stdErr = Math.sqrt(square / (batch - 1) / batch);
+    const centred = Float32Array.from(r, (v) => v - mean);
+    const oneHot = made.oneHot(draws);
+    tf.tidy(() => {
+      const x = tf.tensor2d(oneHot, [batch, n * made.localDimension]);
+      const weights = tf.tensor1d(centred);
+      optimizer.minimize(
+        () => tf.mean(tf.mul(weights, made.logProbabilityTensor(x))) as tf.Scalar,
+        false,
+        made.variables,
+      );
+    });
+    const info = { step, beta, freeEnergy: mean, stdErr };
+    history.push(info);
+    options.onStep?.(info);
+  }
+  optimizer.dispose();
+  return history;
+}
+
+/** Options of {@link trainNLL}. */
+export interface NLLOptions {
+  /** Passes over the data (>= 1). */
+  epochs: number;
+  /** Configurations per Adam step (default 256). */
+  batch?: number;
+  /** Adam learning rate (default 1e-3). */
+  learningRate?: number;
+  /** Seed of the shuffling. */
+  seed: number;
+}
+
+/**
+ * Trains the network on samples (forward KL: minimises the mean negative log-likelihood) with
+ * mini-batch Adam; returns the mean float32 NLL of each epoch (nats per configuration).
+ */
+export function trainNLL(made: MADE, data: DigitBatch, options: NLLOptions): number[] {
+  const fn = 'trainNLL';
+  if (typeof options !== 'object' || options === null) {
+    invalidArgument(fn, 'options', options, 'an options object { epochs, seed, ... }');
+  }
+  assertKnownOptions(fn, options, ['epochs', 'batch', 'learningRate', 'seed']);
+  assertInteger(fn, 'epochs', options.epochs, 1);
+  const batch = options.batch ?? 256;
+  assertInteger(fn, 'batch', batch, 1);
+  const learningRate = options.learningRate ?? 1e-3;
+  assertFinite(fn, 'learningRate', learningRate, Number.MIN_VALUE, 1);
+  assertInteger(fn, 'seed', options.seed, 0);
+  if (typeof data !== 'object' || data === null) {
+    invalidArgument(fn, 'data', data, 'a batch { data, count } of configurations');
+  }
+  assertInteger(fn, 'data.count', data.count, 1);
+  const { sites: n, localDimension: d } = made;
+  for (let k = 0; k < data.count * n; k++) {
+    const v = data.data[k] as number;
+    if (!Number.isInteger(v) || v < 0 || v >= d) {
+      invalidArgument(fn, 'data.data', v, `digits in [0, ${d - 1}] (entry ${k})`);
+    }
+  }
+  const rng = createRandom(options.seed);
+  const optimizer = tf.train.adam(learningRate);
+  const order = Array.from({ length: data.count }, (_, k) => k);
+  const losses: number[] = [];
+  for (let epoch = 0; epoch < options.epochs; epoch++) {
+    for (let k = order.length - 1; k > 0; k--) {
+      const j = Math.floor(rng.float64() * (k + 1));
+      [order[k], order[j]] = [order[j]!, order[k]!];
+    }
+    let total = 0;
+    for (let start = 0; start < order.length; start += batch) {
+      const rows = order.slice(start, start + batch);
+      const digits = new Int32Array(rows.length * n);
+      rows.forEach((row, b) => {
+        for (let i = 0; i < n; i++) digits[b * n + i] = data.data[row * n + i] as number;
+      });
+      const oneHot = made.oneHot({ data: digits, count: rows.length });
+      const x = tf.tensor2d(oneHot, [rows.length, n * d]);
+      const loss = optimizer.minimize(
+        () => tf.neg(tf.mean(made.logProbabilityTensor(x))) as tf.Scalar,
+        true,
+        made.variables,
+      );
+      x.dispose();
+      total += (loss?.dataSync()[0] ?? 0) * rows.length;
+      loss?.dispose();
+    }
+    losses.push(total / order.length);
+  }
+  optimizer.dispose();
+  return losses;
+}
+
+/** Result of {@link freeEnergyBound}. */
+export interface FreeEnergyBound {
+  /** Estimate of -E_q[ln q + beta E], a lower bound on ln Z in expectation (float64). */
+  logPartitionBound: number;
+  /** Its standard error. */
+  stdErr: number;
+  /** Draws used. */
+  count: number;
+}
+
+/**
+ * The variational bound ln Z >= -E_q[ln q + beta E] estimated from `count` exact draws of the
+ * network, with its error bar (float64). Compared with an exact ln Z it gives KL(q || pi) =
+ * ln Z - bound.
+ */
+export function freeEnergyBound(
+  made: MADE,
+  model: LatticeModelInstance,
+  options: { count: number; seed: number },
+): FreeEnergyBound {
+  const fn = 'freeEnergyBound';
+  checkModel(fn, made, model);
+  if (typeof options !== 'object' || options === null) {
+    invalidArgument(fn, 'options', options, 'an options object { count, seed }');
+  }
+  assertKnownOptions(fn, options, ['count', 'seed']);
+  assertInteger(fn, 'count', options.count, 2);
+  assertInteger(fn, 'seed', options.seed, 0);
+  const draws = made.sample(options.count, options.seed);
+  const energies = model.energy({ data: draws.data, count: options.count });
+  let mean = 0;
+  const values = new Float64Array(options.count);
+  for (let b = 0; b < options.count; b++) {
+    values[b] = -model.beta * energies[b]! - draws.logProbabilities[b]!;
+    mean += values[b]! / options.count;
+  }
+  let square = 0;
+  for (const v of values) square += (v - mean) ** 2;
+  return {
+    logPartitionBound: mean,
+    stdErr: Math.sqrt(square / (options.count - 1) / options.count),
+    count: options.count,
+  };
+}
+
+function checkModel(fn: string, made: MADE, model: LatticeModelInstance): void {
+  if (typeof model !== 'object' || model === null || typeof model.energy !== 'function') {
+    invalidArgument(fn, 'model', model, 'a lattice model instance (model.create(...))');
+  }
+  if (model.sites !== made.sites || model.localDimension !== made.localDimension) {
+    invalidArgument(
+      fn,
+      'model',
+      `${model.sites} sites of dimension ${model.localDimension}`,
+      `the network's ${made.sites} sites of dimension ${made.localDimension}`,
+    );
+  }
+}

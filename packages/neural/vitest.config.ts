@@ -1,0 +1,3 @@
+import { latticeDiffTestConfig } from '@latticediff/test-kit/vitest';
+
+export default latticeDiffTestConfig();
