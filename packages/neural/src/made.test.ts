@@ -6,6 +6,7 @@
  * package: its bundled gradient registrations are part of what is tested.
  */
 import { enumerateConfigurations } from '@latticediff/lattice';
+import { fredkinModel } from '@latticediff/model-fredkin';
 import { isingModel } from '@latticediff/model-ising';
 import { logAcceptance, runChains, summarize } from '@latticediff/monte-carlo';
 import { InvalidArgumentError, sample } from '@latticediff/tensor-network';
@@ -79,35 +80,39 @@ describe.each(['wasm', 'cpu'] as const)('MADE on the %s backend', (backend: Neur
     made.dispose();
   });
 
-  it('gives Metropolis-Hastings whose exact transition matrix satisfies detailed balance', () => {
-    const model = isingModel.create({ lx: 2, ly: 3, beta: 0.5, field: 0.2 });
-    const made = MADE.create({ sites: n, seed: 7 });
-    const logQ = made.logProbabilities(all);
-    const energy = model.energy(all);
-    const logPi = Array.from(energy, (e) => -model.beta * e);
-    const max = Math.max(...logPi);
-    const z = logPi.reduce((s, v) => s + Math.exp(v - max), 0);
-    const pi = logPi.map((v) => Math.exp(v - max) / z);
-    const size = all.count;
-    const K = Array.from({ length: size }, () => new Array<number>(size).fill(0));
-    for (let x = 0; x < size; x++) {
-      let stay = 1;
-      for (let y = 0; y < size; y++) {
-        if (y === x) continue;
-        K[x]![y] =
-          Math.exp(logQ[y]!) *
-          Math.exp(logAcceptance(model.beta, energy[x]!, energy[y]!, logQ[x]!, logQ[y]!));
-        stay -= K[x]![y]!;
+  it.each([3, 4])(
+    'gives Metropolis-Hastings whose exact transition matrix satisfies detailed balance (2x%i)',
+    (ly) => {
+      const model = isingModel.create({ lx: 2, ly, beta: 0.5, field: 0.2 });
+      const all = enumerateConfigurations(model.sites, 2);
+      const made = MADE.create({ sites: model.sites, seed: 7 });
+      const logQ = made.logProbabilities(all);
+      const energy = model.energy(all);
+      const logPi = Array.from(energy, (e) => -model.beta * e);
+      const max = Math.max(...logPi);
+      const z = logPi.reduce((s, v) => s + Math.exp(v - max), 0);
+      const pi = logPi.map((v) => Math.exp(v - max) / z);
+      const size = all.count;
+      const K = Array.from({ length: size }, () => new Array<number>(size).fill(0));
+      for (let x = 0; x < size; x++) {
+        let stay = 1;
+        for (let y = 0; y < size; y++) {
+          if (y === x) continue;
+          K[x]![y] =
+            Math.exp(logQ[y]!) *
+            Math.exp(logAcceptance(model.beta, energy[x]!, energy[y]!, logQ[x]!, logQ[y]!));
+          stay -= K[x]![y]!;
+        }
+        K[x]![x] = stay;
       }
-      K[x]![x] = stay;
-    }
-    for (let x = 0; x < size; x++) {
-      for (let y = 0; y < size; y++) {
-        expect(Math.abs(pi[x]! * K[x]![y]! - pi[y]! * K[y]![x]!)).toBeLessThan(1e-15);
+      for (let x = 0; x < size; x++) {
+        for (let y = 0; y < size; y++) {
+          expect(Math.abs(pi[x]! * K[x]![y]! - pi[y]! * K[y]![x]!)).toBeLessThan(1e-15);
+        }
       }
-    }
-    made.dispose();
-  });
+      made.dispose();
+    },
+  );
 
   it('trains by reverse KL to near the target; the variational bound stays below ln Z', () => {
     const model = isingModel.create({ lx: 3, ly: 3, beta: 0.4 });
@@ -158,6 +163,98 @@ describe('MADE in the exact Monte Carlo', () => {
       }
       expect(result.acceptanceRate).toBeGreaterThan(0.3);
     }
+    made.dispose();
+  });
+
+  it.each([
+    // 120 reverse-KL steps: KL(q || pi) about 0.7, acceptance about 0.4, used alone (an untrained
+    // network is hopeless here: tau_int of hundreds of steps, as an independence sampler with a
+    // uniform proposal at this beta must be)
+    [
+      'Ising 4x4 cylinder, beta 0.4',
+      isingModel.create({ lx: 4, ly: 4, beta: 0.4 }),
+      'absMagnetization',
+      120,
+      0,
+      3000,
+    ],
+    // untrained: about 2% of its mass on Dyck paths, so local sweeps move the chains between
+    [
+      'Fredkin N = 16, c = 0.6',
+      fredkinModel.create({ sites: 16, c: 0.6 }),
+      'midHeight',
+      0,
+      2,
+      1500,
+    ],
+  ] as const)(
+    '%s with a deliberately poor network: every observable within 4 standard errors',
+    async (_, model, orderParameter, trainingSteps, localSweeps, steps) => {
+      const exact = model.exactObservables!();
+      const made = MADE.create({ sites: model.sites, seed: 21 });
+      if (trainingSteps > 0) {
+        trainReverseKL(made, { model, steps: trainingSteps, seed: 23 });
+        const bound = freeEnergyBound(made, model, { count: 1000, seed: 24 });
+        expect(exact.logPartitionFunction - bound.logPartitionBound).toBeGreaterThan(0.5);
+      }
+      const result = await runChains({
+        model,
+        proposal: made.proposal(),
+        scheme: { kind: 'disconnected' },
+        chains: 16,
+        steps,
+        burnIn: 100,
+        seed: 22,
+        localSweeps,
+      });
+      for (const name of ['energyPerSite', orderParameter]) {
+        const chains = Array.from({ length: result.chains }, (_, c) =>
+          result.series[name]!.subarray(c * result.steps, (c + 1) * result.steps),
+        );
+        const s = summarize(chains);
+        expect(s.windowConverged).toBe(true);
+        expect(Math.abs(s.mean - (exact.means[name] as number))).toBeLessThan(4 * s.stdErr);
+      }
+      expect(result.accepted.reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
+      made.dispose();
+    },
+  );
+
+  it('one step of runChains follows the exact transition row (chi-square, N = 8)', async () => {
+    const model = isingModel.create({ lx: 2, ly: 4, beta: 0.3, field: 0.1 });
+    const n = model.sites;
+    const all = enumerateConfigurations(n, 2);
+    const made = MADE.create({ sites: n, seed: 31 });
+    const logQ = made.logProbabilities(all);
+    const energy = model.energy(all);
+    const start = 0b01100110;
+    const row = new Array<number>(all.count).fill(0);
+    let stay = 1;
+    for (let y = 0; y < all.count; y++) {
+      if (y === start) continue;
+      row[y] =
+        Math.exp(logQ[y]!) *
+        Math.exp(logAcceptance(model.beta, energy[start]!, energy[y]!, logQ[start]!, logQ[y]!));
+      stay -= row[y]!;
+    }
+    row[start] = stay;
+    const chains = 20000;
+    const initial = new Int32Array(chains * n);
+    for (let c = 0; c < chains; c++)
+      initial.set(all.data.subarray(start * n, (start + 1) * n), c * n);
+    const result = await runChains({
+      model,
+      proposal: made.proposal(),
+      scheme: { kind: 'disconnected' },
+      initial: { data: initial, count: chains },
+      chains,
+      steps: 1,
+      seed: 33,
+      keepConfigurations: true,
+    });
+    const counts = new Array<number>(all.count).fill(0);
+    for (let c = 0; c < chains; c++) counts[indexOf(result.configurations!, n, c)]!++;
+    expect(chiSquare(counts, row).pValue).toBeGreaterThan(1e-4);
     made.dispose();
   });
 
