@@ -1,0 +1,91 @@
+/**
+ * Neural (MADE) proposals next to the MPS proposals and the local and Wolff baselines, on one
+ * footing: the same model, the same `runChains`, one thread each, in one run. Prints the machine,
+ * the training cost, KL(q || pi) from the variational bound against the exact ln Z, and per
+ * scheme the acceptance, tau_int and ESS per second of the energy and |m|.
+ * Run with `pnpm --filter @latticediff/neural bench` (`--quick` for a short run).
+ */
+import { availableParallelism, cpus, platform, release } from 'node:os';
+import { physicsBornMPS } from '@latticediff/lattice';
+import { isingModel } from '@latticediff/model-ising';
+import { type ProposalScheme, runChains, summarize } from '@latticediff/monte-carlo';
+import type { MPS } from '@latticediff/tensor-network';
+import { freeEnergyBound, initBackend, MADE, trainReverseKL } from '../dist/index.js';
+
+const quick = process.argv.includes('--quick');
+const backend = await initBackend('wasm');
+console.log('# @latticediff/neural benchmark');
+console.log(
+  `machine: ${cpus()[0]?.model ?? 'unknown cpu'}, ${availableParallelism()} cores, ${platform()} ${release()}, node ${process.version}; tfjs backend ${backend} (float32, one thread)`,
+);
+const beta = Math.log(1 + Math.SQRT2) / 2;
+const model = isingModel.create({ lx: 8, ly: 8, beta });
+const exact = model.exactObservables!();
+const trainingSteps = quick ? 100 : 400;
+const chains = 64;
+const ddmSteps = quick ? 150 : 600;
+const localSteps = quick ? 600 : 3000;
+console.log(
+  `Ising 8x8 cylinder at beta_c; ${chains} chains; exact ln Z ${exact.logPartitionFunction.toFixed(4)}`,
+);
+
+let start = performance.now();
+const made = MADE.create({ sites: model.sites, seed: 1 });
+trainReverseKL(made, { model, steps: trainingSteps, batch: 256, learningRate: 3e-3, seed: 2 });
+const madeSeconds = (performance.now() - start) / 1000;
+const bound = freeEnergyBound(made, model, { count: 2000, seed: 3 });
+console.log(
+  `MADE (hidden ${made.hidden}): ${trainingSteps} reverse-KL steps of batch 256 in ${madeSeconds.toFixed(1)} s; KL(q || pi) = ${(exact.logPartitionFunction - bound.logPartitionBound).toFixed(3)} ± ${bound.stdErr.toFixed(3)}`,
+);
+start = performance.now();
+const mps: MPS = physicsBornMPS(model, { maxBondDim: 32 }).mps;
+console.log(
+  `MPS: physics-built Born MPS, chi 32, in ${((performance.now() - start) / 1000).toFixed(1)} s`,
+);
+
+const rows: string[][] = [];
+const cases: [string, ProposalScheme, unknown, number][] = [
+  ['MADE, disconnected', { kind: 'disconnected' }, made.proposal(), ddmSteps],
+  ['MPS chi 32, disconnected', { kind: 'disconnected' }, mps, ddmSteps],
+  ['local Metropolis (sweeps)', { kind: 'local' }, undefined, localSteps],
+  ['Wolff', { kind: 'wolff' }, undefined, localSteps],
+];
+for (const [name, scheme, proposal, steps] of cases) {
+  const result = await runChains({
+    model,
+    scheme,
+    ...(proposal ? { proposal: proposal as MPS } : {}),
+    chains,
+    steps,
+    burnIn: Math.round(steps / 10),
+    seed: 5,
+  });
+  const cells = [
+    name,
+    result.acceptanceRate.toFixed(3),
+    `${((result.seconds / (chains * steps)) * 1e6).toFixed(1)}`,
+  ];
+  for (const observable of ['energyPerSite', 'absMagnetization']) {
+    const series = Array.from({ length: chains }, (_, c) =>
+      result.series[observable]!.subarray(c * steps, (c + 1) * steps),
+    );
+    const s = summarize(series, { elapsedSeconds: result.seconds });
+    cells.push(
+      `${s.tauInt.toFixed(1)}${s.windowConverged ? '' : ' (>=)'}`,
+      (s.essPerSecond ?? Number.NaN).toFixed(0),
+    );
+  }
+  rows.push(cells);
+}
+const header = ['scheme', 'acceptance', 'us/step', 'tau E', 'ESS/s E', 'tau |m|', 'ESS/s |m|'];
+const widths = header.map((h, k) => Math.max(h.length, ...rows.map((r) => r[k]!.length)));
+const line = (cells: string[]) => `| ${cells.map((c, k) => c.padEnd(widths[k]!)).join(' | ')} |`;
+console.log('');
+console.log(line(header));
+console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
+for (const r of rows) console.log(line(r));
+console.log('');
+console.log(
+  'tau in steps of each scheme (a DDM proposal, a sweep, a cluster flip); (>=): window not converged',
+);
+made.dispose();
