@@ -282,6 +282,20 @@ describe('MADE in the exact Monte Carlo', () => {
     made.dispose();
   });
 
+  it('leaves no tensors behind (sampling, evaluation, training)', () => {
+    const model = isingModel.create({ lx: 2, ly: 3, beta: 0.3 });
+    const made = MADE.create({ sites: 6, seed: 41 });
+    const before = tf.memory().numTensors;
+    const draws = made.sample(50, 1);
+    made.logProbabilities(draws);
+    trainReverseKL(made, { model, steps: 2, batch: 16, seed: 2 });
+    trainNLL(made, draws, { epochs: 1, batch: 16, seed: 3 });
+    freeEnergyBound(made, model, { count: 10, seed: 4 });
+    expect(tf.memory().numTensors).toBe(before);
+    made.dispose();
+    expect(tf.memory().numTensors).toBe(before - 8);
+  });
+
   it('refuses bad input, naming the argument', () => {
     expect(invalidArgumentOf(() => MADE.create({ sites: 0, seed: 1 })).argument).toBe('sites');
     expect(invalidArgumentOf(() => MADE.create({ sites: 3, seed: -1 })).argument).toBe('seed');
