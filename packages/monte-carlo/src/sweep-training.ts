@@ -90,11 +90,12 @@ export interface SweepTrainingOptions {
    */
   learningRate?: number | ((sweep: number) => number);
   /**
-   * Relative discarded weight per split, ITensor's convention (default 1e-7): the smallest
-   * singular values are dropped while sum(dropped s^2) / sum(s^2) <= cutoff.
+   * Relative discarded weight per split, ITensor's convention (default 1e-4): the smallest
+   * singular values are dropped while sum(dropped s^2) / sum(s^2) <= cutoff. Keep it well below
+   * learningRate^2 (see the module comment), e.g. 1e-8 with a decaying learning rate.
    */
   cutoff?: number;
-  /** Gradient steps per block before it is split (default 2). */
+  /** Gradient steps per block before it is split (default 1). */
   stepsPerBlock?: number;
   /**
    * Held-out configurations for early stopping. When given, the validation NLL is computed after
