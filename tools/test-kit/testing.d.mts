@@ -9,6 +9,9 @@ export interface InvalidArgumentErrorLike extends Error {
 /** The InvalidArgumentError thrown by `f` (fails the test on anything else, or nothing). */
 export declare function invalidArgumentOf(f: () => unknown): InvalidArgumentErrorLike;
 
+/** The InvalidArgumentError that `f`'s promise rejects with (fails the test on anything else). */
+export declare function invalidArgumentOfAsync(f: () => unknown): Promise<InvalidArgumentErrorLike>;
+
 /**
  * Pearson chi-square of counts against probabilities (cells with expected count < 5 pooled), with
  * the Wilson-Hilferty upper-tail p-value; a count in a zero-probability cell gives p = 0.

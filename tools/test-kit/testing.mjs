@@ -13,15 +13,33 @@ export function invalidArgumentOf(f) {
   try {
     f();
   } catch (error) {
-    const recognised =
-      typeof error === 'object' &&
-      error !== null &&
-      error[LATTICEDIFF_ERROR] === true &&
-      error.name === 'LatticeDiffInvalidArgumentError';
-    expect(recognised, `expected an InvalidArgumentError, got ${String(error)}`).toBe(true);
-    return error;
+    return recognised(error);
   }
   throw new Error('expected an InvalidArgumentError, nothing was thrown');
+}
+
+/**
+ * The InvalidArgumentError that the promise returned by `f` rejects with (or `f` throws): fails
+ * the test on anything else, or on a fulfilled promise.
+ * @param {() => unknown} f
+ */
+export async function invalidArgumentOfAsync(f) {
+  try {
+    await f();
+  } catch (error) {
+    return recognised(error);
+  }
+  throw new Error('expected an InvalidArgumentError, the promise was fulfilled');
+}
+
+function recognised(error) {
+  const ok =
+    typeof error === 'object' &&
+    error !== null &&
+    error[LATTICEDIFF_ERROR] === true &&
+    error.name === 'LatticeDiffInvalidArgumentError';
+  expect(ok, `expected an InvalidArgumentError, got ${String(error)}`).toBe(true);
+  return error;
 }
 
 /**

@@ -3,20 +3,11 @@
  * implement): a product of per-site Bernoulli distributions, deliberately unlike the target.
  */
 import { isingModel } from '@latticediff/model-ising';
-import { createRandom, InvalidArgumentError } from '@latticediff/tensor-network';
+import { createRandom } from '@latticediff/tensor-network';
+import { invalidArgumentOfAsync as invalidArgumentOf } from '@latticediff/test-kit/testing';
 import { describe, expect, it } from 'vitest';
 import { type IndependenceProposal, runChains } from './chains';
 import { summarize } from './diagnostics-summary';
-
-async function invalidArgumentOf(run: () => Promise<unknown>): Promise<InvalidArgumentError> {
-  try {
-    await run();
-  } catch (error) {
-    if (InvalidArgumentError.isInstance(error)) return error;
-    throw error;
-  }
-  throw new Error('expected an InvalidArgumentError');
-}
 
 function productProposal(sites: number, p: number): IndependenceProposal & { evaluated: number } {
   const logQ = (x: ArrayLike<number>, o: number) => {

@@ -9,8 +9,8 @@ import { enumerateConfigurations } from '@latticediff/lattice';
 import { fredkinModel } from '@latticediff/model-fredkin';
 import { isingModel } from '@latticediff/model-ising';
 import { logAcceptance, runChains, summarize } from '@latticediff/monte-carlo';
-import { InvalidArgumentError, sample } from '@latticediff/tensor-network';
-import { chiSquare } from '@latticediff/test-kit/testing';
+import { sample } from '@latticediff/tensor-network';
+import { chiSquare, invalidArgumentOf } from '@latticediff/test-kit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   freeEnergyBound,
@@ -21,16 +21,6 @@ import {
   trainNLL,
   trainReverseKL,
 } from '../dist/index.js';
-
-function invalidArgumentOf(run: () => unknown): InvalidArgumentError {
-  try {
-    run();
-  } catch (error) {
-    if (InvalidArgumentError.isInstance(error)) return error;
-    throw error;
-  }
-  throw new Error('expected an InvalidArgumentError');
-}
 
 function indexOf(data: ArrayLike<number>, n: number, b: number): number {
   let k = 0;
