@@ -51,6 +51,35 @@ describe('runChainsOnWorkers', () => {
     },
   );
 
+  it('runs the chains firstChain.. of a larger run: contiguous shards are that run', async () => {
+    const options = { scheme: { kind: 'local' }, steps: 30, burnIn: 3, seed: 9 } as const;
+    const model = { module: '@latticediff/model-ising', parameters: ising };
+    const whole = await runChainsOnWorkers({ ...options, model, chains: 7, workers: 2, workerUrl });
+    const shards = [
+      [0, 3],
+      [3, 2],
+      [5, 2],
+    ] as const;
+    for (const [firstChain, chains] of shards) {
+      const part = await runChainsOnWorkers({
+        ...options,
+        model,
+        chains,
+        firstChain,
+        workers: 1,
+        workerUrl,
+      });
+      for (const name of Object.keys(whole.series)) {
+        expect(Array.from(part.series[name]!)).toEqual(
+          Array.from(whole.series[name]!.subarray(firstChain * 30, (firstChain + chains) * 30)),
+        );
+      }
+      expect(Array.from(part.accepted)).toEqual(
+        Array.from(whole.accepted.subarray(firstChain, firstChain + chains)),
+      );
+    }
+  });
+
   it('keeps configurations, starts from given states, and picks a named export', async () => {
     const model = fredkinModel.create({ sites: 12, c: 0.55 });
     const x0 = model.initialConfiguration();
@@ -122,6 +151,7 @@ describe('runChainsOnWorkers', () => {
       [{ observables: ['nope'] }, /`observables`/],
       [{ initial: { data: new Int32Array(4 * 16).fill(7), count: 4 } }, /`initial`|digits|range/],
       [{ workerUrl: 'not a url' }, /`workerUrl`/],
+      [{ firstChain: -1 }, /`firstChain`/],
       [{ stepz: 10 }, /`options.stepz`/],
     ];
     for (const [change, pattern] of cases) {

@@ -47,6 +47,12 @@ export interface ParallelChainsOptions {
   keepConfigurations?: boolean;
   /** Worker threads (default: the number of cores, at most the number of chains). */
   workers?: number;
+  /**
+   * Index of this run's first chain in a larger run (default 0): chain c draws its moves from
+   * the stream of chain `firstChain + c` of the seed, so runs of contiguous chain ranges (the
+   * shards of a job array) together give exactly the chains of one run of all of them.
+   */
+  firstChain?: number;
   /** Location of the worker module (default: chains-worker.js beside this module in dist). */
   workerUrl?: URL | string;
 }
@@ -63,6 +69,7 @@ const KNOWN = [
   'keepConfigurations',
   'workers',
   'workerUrl',
+  'firstChain',
 ];
 
 interface WorkerReply {
@@ -120,6 +127,8 @@ export async function runChainsOnWorkers(options: ParallelChainsOptions): Promis
   assertInteger(fn, 'chains', chains, 1);
   const workers = options.workers ?? Math.min(availableParallelism(), chains);
   assertInteger(fn, 'workers', workers, 1, 64);
+  const offset = options.firstChain ?? 0;
+  assertInteger(fn, 'firstChain', offset, 0, 2 ** 39);
   let url: URL;
   try {
     url =
@@ -172,7 +181,7 @@ export async function runChainsOnWorkers(options: ParallelChainsOptions): Promis
           exportName,
           parameters: named.parameters,
           scheme,
-          firstChain: first,
+          firstChain: offset + first,
           chains: size,
           steps,
           burnIn,
