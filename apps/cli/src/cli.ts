@@ -9,6 +9,7 @@ import { benchCommand } from './commands/bench';
 import { demoCommand } from './commands/demo';
 import { exactCommand } from './commands/exact';
 import { mcCommand } from './commands/mc';
+import { mergeCommand } from './commands/merge';
 import { DISCOVERY_HELP, modelsCommand } from './commands/models';
 import { sampleCommand } from './commands/sample';
 import { trainCommand } from './commands/train';
@@ -23,6 +24,7 @@ const COMMANDS: readonly Command[] = [
   trainCommand,
   sampleCommand,
   mcCommand,
+  mergeCommand,
   benchCommand,
   demoCommand,
 ];
@@ -154,7 +156,7 @@ async function main(argv: readonly string[]): Promise<void> {
   const hint = `run "latticediff ${command.name}${choice ? ` ${choice.model.id}` : ''} --help" for the ${
     command.model === 'none' ? 'flags' : 'flags and model parameters'
   }`;
-  if (positionals.length > 0) {
+  if (positionals.length > 0 && !command.files) {
     throw new UsageError(`unexpected argument ${quote(positionals[0]!)}`, hint);
   }
   if (command.model !== 'none' && !choice) {
@@ -194,7 +196,14 @@ async function main(argv: readonly string[]): Promise<void> {
   const specs: FlagSpec[] = [...command.flags, HELP_FLAG, ...(choice?.flags ?? [])];
   const values = readFlags(tokens, specs, hint);
   const parameters = choice ? givenParameters(choice, values) : {};
-  await command.run({ values, choice, parameters, hint, json: values.json === true });
+  await command.run({
+    values,
+    choice,
+    parameters,
+    hint,
+    json: values.json === true,
+    files: command.files ? positionals : [],
+  });
 }
 
 /** The ids of the installed models that have a parameter flag `--name` for `command`. */

@@ -17,13 +17,25 @@ export interface RunResult {
   stderr: string;
 }
 
-const ENV = { ...process.env, LATTICEDIFF_NO_PROGRESS: '1', LATTICEDIFF_DEBUG: '' };
+const ENV: NodeJS.ProcessEnv = {
+  ...process.env,
+  LATTICEDIFF_NO_PROGRESS: '1',
+  LATTICEDIFF_DEBUG: '',
+};
+// a test run inside a scheduler's job array must not turn every mc into a shard
+for (const key of ['SLURM_ARRAY_TASK_ID', 'SLURM_ARRAY_TASK_COUNT', 'SLURM_ARRAY_TASK_MIN']) {
+  delete ENV[key];
+}
+delete ENV.JOB_COMPLETION_INDEX;
 
-/** Runs `latticediff ...args` to completion. */
-export function run(args: readonly string[], options: { cwd?: string } = {}): RunResult {
+/** Runs `latticediff ...args` to completion (`env`: variables added to the environment). */
+export function run(
+  args: readonly string[],
+  options: { cwd?: string; env?: Record<string, string> } = {},
+): RunResult {
   const r = spawnSync(process.execPath, [CLI, ...args], {
     cwd: options.cwd,
-    env: ENV,
+    env: { ...ENV, ...options.env },
     encoding: 'utf8',
     timeout: 120_000,
   });

@@ -1,4 +1,5 @@
-import { join } from 'node:path';
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, isAbsolute, join, relative } from 'node:path';
 import type { ExactObservables, LatticeModelInstance } from '@latticediff/lattice';
 import {
   addNoise,
@@ -25,6 +26,7 @@ import {
 import { quote, usage } from '../errors';
 import { computeExact, exactSkipReason, MC_EXACT_MAX_WORK } from '../exact-reference';
 import {
+  checkWritablePath,
   createActivity,
   createProgress,
   ensureDirectory,
@@ -35,6 +37,15 @@ import {
   table,
 } from '../io';
 import type { ModelEntry } from '../registry';
+import {
+  ddmShardSeed,
+  fileDigest,
+  MAX_SHARDS,
+  resolveShard,
+  SHARD_FORMAT,
+  type ShardRun,
+  shardFile,
+} from '../shards';
 import {
   type ChartSeries,
   type ConfigurationPanel,
@@ -85,6 +96,12 @@ export interface MonteCarloResult {
   finalStates: Int32Array;
   /** Why there are no exact values although they were asked for (the model's refusal). */
   exactUnavailable?: string;
+  /** The recorded series ([chain][step] per observable) and per-chain acceptance counts. */
+  chainData?: {
+    series: Record<string, Float64Array>;
+    accepted: number[];
+    proposed: number[];
+  };
 }
 
 /** Where a worker thread imports the model from (a registry entry's moduleUrl and export). */
@@ -122,6 +139,11 @@ export async function runMonteCarlo(options: {
   modelModule?: ModelModule;
   /** Compare with the model's exact reference where it has one (default true). */
   exact?: boolean;
+  /**
+   * This run's chains are chains firstChain.. of a larger run (local and Wolff: their moves come
+   * from those chains' streams; a shard of a job array). Runs the chains on threads.
+   */
+  firstChain?: number;
 }): Promise<MonteCarloResult> {
   const { instance, chains, steps } = options;
   const scheme: ProposalScheme =
@@ -135,6 +157,8 @@ export async function runMonteCarlo(options: {
   const series: Record<string, Float64Array> = {};
   let accepted = 0;
   let proposed = 0;
+  const acceptedPerChain = new Array<number>(chains).fill(0);
+  const proposedPerChain = new Array<number>(chains).fill(0);
   let seconds = 0;
   let state: { data: Int32Array; count: number } | undefined;
   const chainMoves: { kind: 'local' } | { kind: 'wolff' } | undefined =
@@ -151,7 +175,9 @@ export async function runMonteCarlo(options: {
       // threads report no progress, so the line shows the elapsed time instead of a bar; while
       // it is shown, one chain group runs on a thread too, so that the line keeps moving
       const threads = Math.min(options.workers ?? 1, chains);
-      const onThreads = options.modelModule !== undefined && (threads > 1 || options.showProgress);
+      const onThreads =
+        options.modelModule !== undefined &&
+        (threads > 1 || options.showProgress || options.firstChain !== undefined);
       if (threads > 1 && !options.modelModule) {
         throw new Error('runMonteCarlo: workers > 1 needs modelModule');
       }
@@ -179,6 +205,7 @@ export async function runMonteCarlo(options: {
             },
             ...common,
             workers: threads,
+            ...(options.firstChain !== undefined ? { firstChain: options.firstChain } : {}),
           });
         } else {
           run = await runChains({ model: instance, ...common });
@@ -191,6 +218,8 @@ export async function runMonteCarlo(options: {
       for (let c = 0; c < chains; c++) {
         accepted += run.accepted[c]!;
         proposed += run.proposed[c]!;
+        acceptedPerChain[c] = run.accepted[c]!;
+        proposedPerChain[c] = run.proposed[c]!;
       }
       for (const name of names) series[name] = run.series[name]!;
     } else {
@@ -215,6 +244,8 @@ export async function runMonteCarlo(options: {
         for (let c = 0; c < chains; c++) {
           accepted += run.accepted[c]!;
           proposed += run.proposed[c]!;
+          acceptedPerChain[c]! += run.accepted[c]!;
+          proposedPerChain[c]! += run.proposed[c]!;
         }
         for (const name of names) {
           const from = run.series[name]!;
@@ -283,6 +314,7 @@ export async function runMonteCarlo(options: {
     observables,
     finalStates: state!.data,
     ...(exactUnavailable !== undefined ? { exactUnavailable } : {}),
+    chainData: { series, accepted: acceptedPerChain, proposed: proposedPerChain },
   };
 }
 
@@ -677,6 +709,29 @@ export const mcCommand: Command = {
       type: 'boolean',
       description: 'do not compute the exact reference (no exact values in the table or JSON)',
     },
+    {
+      name: 'shard',
+      type: 'string',
+      valueName: 'K/N',
+      description:
+        'run shard K (0-based) of N and write its shard file (--out); merge the files with "latticediff merge". Default: SLURM_ARRAY_TASK_ID of SLURM_ARRAY_TASK_COUNT (minus SLURM_ARRAY_TASK_MIN), or JOB_COMPLETION_INDEX with --shards',
+    },
+    {
+      name: 'shards',
+      type: 'integer',
+      valueName: 'N',
+      description:
+        'the number of shards of a Kubernetes Indexed Job (its completions); the shard index is JOB_COMPLETION_INDEX',
+      minimum: 1,
+      maximum: MAX_SHARDS,
+    },
+    {
+      name: 'out',
+      type: 'string',
+      valueName: 'FILE',
+      description: 'where a shard writes its shard file (atomically)',
+      defaultText: 'mc-shard-K-of-N.json',
+    },
     MC_WORKERS_FLAG,
     SEED_FLAG,
     PLOTS_FLAG,
@@ -695,6 +750,12 @@ export const mcCommand: Command = {
     'it. Its cost is estimated from the sizes (Ising: 2^Ly * (N + 1)^2 transfer-matrix updates,',
     'times 2^Ly on a torus; Fredkin: N^2); above 2^29 (about 5 s on one core) mc skips it and',
     'says so on stderr: --exact computes it anyway, --no-exact never.',
+    'Shards (--shard K/N, or a scheduler index): every shard runs --chains chains. Local and Wolff',
+    'shard K runs the chains K*C..(K+1)*C-1 of one run of N*C chains with the same --seed, so',
+    '"latticediff merge" of all N shard files gives that run (to the rounding of the merge). DDM',
+    'shards draw their proposals from stream 2^30 + K of the seed: independent and reproducible.',
+    'Every shard of a run must read the same checkpoint; a shard refuses to run beside shard files',
+    'of the same run made with another checkpoint, and merge refuses to mix them.',
   ],
   async run({ values, choice, parameters, hint, json }) {
     const scheme = String(values.scheme) as SchemeName;
@@ -767,6 +828,38 @@ export const mcCommand: Command = {
         'use fewer chains or steps',
       );
     }
+    const shard = resolveShard(
+      values.shard === undefined ? undefined : String(values.shard),
+      values.shards === undefined ? undefined : Number(values.shards),
+      process.env,
+    );
+    if (shard === undefined && values.out !== undefined) {
+      usage('--out applies to shards (--shard K/N): mc prints its estimates', hint);
+    }
+    if (shard !== undefined && values.plots !== undefined) {
+      usage('--plots applies to whole runs, not to shards (--shard)', hint);
+    }
+    let shardRun: ShardRun | undefined;
+    let shardPath: string | undefined;
+    if (shard !== undefined) {
+      shardPath = checkWritablePath(
+        '--out',
+        String(values.out ?? `mc-shard-${shard.index}-of-${shard.count}.json`),
+      );
+      shardRun = {
+        model: instance.modelId,
+        parameters: { ...instance.parameters },
+        scheme,
+        noiseTime: scheme === 'connected' ? noiseTime : null,
+        localSweeps: ddm ? Number(values['local-sweeps'] ?? 0) : 0,
+        chains,
+        steps,
+        burnIn: Math.floor(steps / 10),
+        seed,
+        checkpoint: ddm && checkpointPath !== undefined ? fileDigest(checkpointPath) : null,
+      };
+      refuseOtherCheckpoint(shardPath, shardRun);
+    }
     const plots =
       values.plots === undefined ? undefined : ensureDirectory('--plots', String(values.plots));
     const mps = ddm ? checkpoint?.mps : undefined;
@@ -783,7 +876,9 @@ export const mcCommand: Command = {
         noiseTime,
         chains,
         steps,
-        seed,
+        // a shard: local/Wolff chains K*C.. of the whole run; DDM proposals from stream 2^30 + K
+        seed: shard !== undefined && ddm ? ddmShardSeed(seed, shard.index) : seed,
+        ...(shard !== undefined && !ddm ? { firstChain: shard.index * chains } : {}),
         pool,
         showProgress: progressEnabled(json),
         localSweeps: Number(values['local-sweeps'] ?? 0),
@@ -795,6 +890,23 @@ export const mcCommand: Command = {
     const plotFiles = plots
       ? await writeMonteCarloPlots(plots, instance, result, checkpoint?.mps, seed)
       : [];
+    if (shard !== undefined) {
+      await writeFileAtomic(
+        shardPath!,
+        `${JSON.stringify(shardFile(shard, shardRun!, result.chainData!, result.seconds))}\n`,
+      );
+    }
+    const shardInfo =
+      shard !== undefined
+        ? {
+            shard: {
+              index: shard.index,
+              count: shard.count,
+              source: shard.source,
+              file: shardPath,
+            },
+          }
+        : {};
     if (json) {
       printJson(
         monteCarloJson(instance, result, {
@@ -803,6 +915,7 @@ export const mcCommand: Command = {
           ...(checkpointPath !== undefined ? { checkpoint: checkpointPath } : {}),
           exactReference: exactStatus(values['no-exact'] === true, skipReason, result),
           plots: plotFiles,
+          ...shardInfo,
         }),
       );
       return;
@@ -817,6 +930,12 @@ export const mcCommand: Command = {
       '',
       estimatesTable(result),
       ...(plotFiles.length > 0 ? ['', ...plotFiles.map((f) => `wrote ${f}`)] : []),
+      ...(shard !== undefined
+        ? [
+            '',
+            `wrote shard ${shard.index} of ${shard.count} (${shard.source}) to ${shown(shardPath!)}; merge all ${shard.count} with "latticediff merge"`,
+          ]
+        : []),
     ];
     process.stdout.write(`${lines.join('\n')}\n`);
     if (result.exactUnavailable !== undefined) {
@@ -842,4 +961,45 @@ function exactStatus(
   return Object.values(result.observables).some((o) => o.exact !== undefined)
     ? 'computed'
     : 'none (the model has no exact reference)';
+}
+
+/**
+ * Refuses to run a shard beside shard files of the same run (same settings but the checkpoint)
+ * that were made with another checkpoint: the shards of a run must read one trained model.
+ */
+function refuseOtherCheckpoint(shardPath: string, run: ShardRun): void {
+  const directory = dirname(shardPath);
+  let names: string[];
+  try {
+    names = readdirSync(directory).filter((name) => name.endsWith('.json'));
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const path = join(directory, name);
+    if (path === shardPath) continue;
+    let other: { format?: unknown; run?: ShardRun };
+    try {
+      other = JSON.parse(readFileSync(path, 'utf8')) as typeof other;
+    } catch {
+      continue;
+    }
+    if (other?.format !== SHARD_FORMAT || typeof other.run !== 'object' || other.run === null)
+      continue;
+    const same =
+      JSON.stringify({ ...other.run, checkpoint: null }) ===
+      JSON.stringify({ ...run, checkpoint: null });
+    if (same && other.run.checkpoint !== run.checkpoint) {
+      usage(
+        `${quote(shown(path))} is a shard of this run made with another checkpoint (SHA-256 ${String(other.run.checkpoint).slice(0, 12)}..., this one ${String(run.checkpoint).slice(0, 12)}...): every shard of a run must read the same trained checkpoint`,
+        "use the checkpoint the other shards used, or write this run's shards elsewhere (--out)",
+      );
+    }
+  }
+}
+
+/** A path as shown to the user: relative to the working directory when inside it. */
+function shown(path: string): string {
+  const rel = relative(process.cwd(), path);
+  return rel.startsWith('..') || isAbsolute(rel) ? path : rel;
 }

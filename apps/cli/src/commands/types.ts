@@ -12,6 +12,8 @@ export interface RunContext {
   /** `run "latticediff <command> [model] --help" for ...` */
   readonly hint: string;
   readonly json: boolean;
+  /** The positional arguments of a command that takes files (`files: true`). */
+  readonly files: readonly string[];
 }
 
 /** One subcommand. */
@@ -22,6 +24,8 @@ export interface Command {
   readonly usage: readonly string[];
   /** Whether the first positional argument is a model id. */
   readonly model: 'required' | 'optional' | 'none';
+  /** Whether the (other) positional arguments are files, passed as `files` (default: none allowed). */
+  readonly files?: boolean;
   readonly flags: readonly FlagSpec[];
   /** Extra paragraphs for --help. */
   readonly details?: readonly string[];
