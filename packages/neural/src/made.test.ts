@@ -272,6 +272,50 @@ describe('MADE in the exact Monte Carlo', () => {
     made.dispose();
   });
 
+  it('z2: q(x) = q(1 - x), normalised, draws follow it and carry their evaluation bit for bit', () => {
+    const n = 6;
+    const all = enumerateConfigurations(n, 2);
+    const made = MADE.create({ sites: n, seed: 51, z2: true });
+    const q = made.logProbabilities(all);
+    expect(Math.abs(q.reduce((s, v) => s + Math.exp(v), 0) - 1)).toBeLessThan(1e-12);
+    for (let k = 0; k < all.count; k++) expect(q[all.count - 1 - k]).toBe(q[k]);
+    const draws = made.sample(20000, 52);
+    const evaluated = made.logProbabilities(draws);
+    for (let b = 0; b < draws.count; b++) expect(evaluated[b]).toBe(draws.logProbabilities[b]);
+    const counts = new Array<number>(all.count).fill(0);
+    for (let b = 0; b < draws.count; b++) counts[indexOf(draws.data, n, b)]!++;
+    expect(chiSquare(counts, Array.from(q, Math.exp)).pValue).toBeGreaterThan(1e-4);
+    made.dispose();
+  });
+
+  it('z2: trains by reverse KL on the Ising model without field and serves exact chains', async () => {
+    const model = isingModel.create({ lx: 3, ly: 3, beta: 0.4 });
+    const exact = model.exactObservables!();
+    const made = MADE.create({ sites: 9, seed: 53, z2: true });
+    trainReverseKL(made, { model, steps: 150, learningRate: 3e-3, seed: 54 });
+    const bound = freeEnergyBound(made, model, { count: 4000, seed: 55 });
+    expect(bound.logPartitionBound).toBeLessThan(exact.logPartitionFunction + 4 * bound.stdErr);
+    expect(exact.logPartitionFunction - bound.logPartitionBound).toBeLessThan(0.05);
+    const result = await runChains({
+      model,
+      proposal: made.proposal(),
+      scheme: { kind: 'disconnected' },
+      chains: 16,
+      steps: 600,
+      burnIn: 20,
+      seed: 56,
+    });
+    for (const name of ['energyPerSite', 'absMagnetization', 'magnetization']) {
+      const chains = Array.from({ length: result.chains }, (_, c) =>
+        result.series[name]!.subarray(c * result.steps, (c + 1) * result.steps),
+      );
+      const s = summarize(chains);
+      expect(s.windowConverged).toBe(true);
+      expect(Math.abs(s.mean - (exact.means[name] as number))).toBeLessThan(4 * s.stdErr);
+    }
+    made.dispose();
+  });
+
   it('leaves no tensors behind (sampling, evaluation, training)', () => {
     const model = isingModel.create({ lx: 2, ly: 3, beta: 0.3 });
     const made = MADE.create({ sites: 6, seed: 41 });
@@ -289,6 +333,10 @@ describe('MADE in the exact Monte Carlo', () => {
   it('refuses bad input, naming the argument', () => {
     expect(invalidArgumentOf(() => MADE.create({ sites: 0, seed: 1 })).argument).toBe('sites');
     expect(invalidArgumentOf(() => MADE.create({ sites: 3, seed: -1 })).argument).toBe('seed');
+    expect(
+      invalidArgumentOf(() => MADE.create({ sites: 3, seed: 1, localDimension: 3, z2: true }))
+        .argument,
+    ).toBe('z2');
     expect(
       invalidArgumentOf(() => MADE.create({ sites: 3, seed: 1, width: 4 } as never)).argument,
     ).toBe('options.width');

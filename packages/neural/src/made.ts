@@ -35,6 +35,11 @@ export interface MADEOptions {
   hidden?: number;
   /** Seed of the initial weights. */
   seed: number;
+  /**
+   * Spin-flip (Z2) symmetrisation for d = 2 (VAN): q(x) = (q_net(x) + q_net(1 - x)) / 2, for
+   * targets invariant under flipping every digit (the Ising model without field). Default false.
+   */
+  z2?: boolean;
 }
 
 /** Draws of the network with the float64 log q of the process that drew them. */
@@ -54,6 +59,8 @@ export class MADE {
   readonly sites: number;
   readonly localDimension: number;
   readonly hidden: number;
+  /** Whether q is symmetrised under flipping every digit (see {@link MADEOptions.z2}). */
+  readonly z2: boolean;
   private readonly w0: tf.Variable;
   private readonly w1: tf.Variable;
   private readonly b1: tf.Variable;
@@ -63,10 +70,11 @@ export class MADE {
   private readonly m1: tf.Tensor2D;
   private readonly m2: tf.Tensor2D;
 
-  private constructor(sites: number, d: number, hidden: number, seed: number) {
+  private constructor(sites: number, d: number, hidden: number, seed: number, z2: boolean) {
     this.sites = sites;
     this.localDimension = d;
     this.hidden = hidden;
+    this.z2 = z2;
     const nd = sites * d;
     const rng = createRandom(seed);
     const uniform = (size: number, scale: number) => {
@@ -106,14 +114,19 @@ export class MADE {
     if (typeof options !== 'object' || options === null) {
       invalidArgument(fn, 'options', options, 'an options object { sites, seed, ... }');
     }
-    assertKnownOptions(fn, options, ['sites', 'localDimension', 'hidden', 'seed']);
+    assertKnownOptions(fn, options, ['sites', 'localDimension', 'hidden', 'seed', 'z2']);
     assertInteger(fn, 'sites', options.sites, 1, 4096);
     const d = options.localDimension ?? 2;
     assertInteger(fn, 'localDimension', d, 2, 64);
     const hidden = options.hidden ?? Math.max(8, 4 * options.sites);
     assertInteger(fn, 'hidden', hidden, 1, 65536);
     assertInteger(fn, 'seed', options.seed, 0);
-    return new MADE(options.sites, d, hidden, options.seed);
+    const z2 = options.z2 ?? false;
+    if (typeof z2 !== 'boolean') invalidArgument(fn, 'z2', z2, 'true or false');
+    if (z2 && d !== 2) {
+      invalidArgument(fn, 'z2', z2, 'false for localDimension != 2 (the flip maps digit 0 <-> 1)');
+    }
+    return new MADE(options.sites, d, hidden, options.seed, z2);
   }
 
   /** The trainable variables. */
@@ -136,12 +149,26 @@ export class MADE {
     });
   }
 
-  /** Differentiable float32 log q(x) of one-hot inputs [B, N d] (one full pass; for training). */
+  /**
+   * Differentiable float32 log q(x) of one-hot inputs [B, N d] (full passes; for training),
+   * symmetrised when `z2` is set.
+   */
   logProbabilityTensor(oneHot: tf.Tensor2D): tf.Tensor1D {
     return tf.tidy(() => {
-      const logSoftmax = tf.logSoftmax(this.logits(oneHot));
-      const picked = tf.mul(logSoftmax, tf.reshape(oneHot, logSoftmax.shape));
-      return tf.sum(picked, [1, 2]) as tf.Tensor1D;
+      const network = (x: tf.Tensor2D) => {
+        const logSoftmax = tf.logSoftmax(this.logits(x));
+        return tf.sum(tf.mul(logSoftmax, tf.reshape(x, logSoftmax.shape)), [1, 2]) as tf.Tensor1D;
+      };
+      if (!this.z2) return network(oneHot);
+      const [count] = oneHot.shape;
+      const flipped = tf.reshape(
+        tf.reverse(tf.reshape(oneHot, [count, this.sites, 2]), 2),
+        oneHot.shape,
+      ) as tf.Tensor2D;
+      return tf.sub(
+        tf.logSumExp(tf.stack([network(oneHot), network(flipped)], 1), 1),
+        Math.LN2,
+      ) as tf.Tensor1D;
     });
   }
 
@@ -159,7 +186,21 @@ export class MADE {
   sample(count: number, seed: number): NeuralSampleResult {
     assertInteger('MADE.sample', 'count', count, 0);
     assertInteger('MADE.sample', 'seed', seed, 0);
-    return this.sequential(count, seed, null);
+    const drawn = this.sequential(count, seed, null);
+    if (!this.z2) return drawn;
+    // q = (q_net(x) + q_net(1 - x)) / 2: draw x from q_net, flip it with probability 1/2
+    const flips = createRandom(seed).split(1);
+    const n = this.sites;
+    const mirror = drawn.data.map((v) => 1 - v);
+    const logMirror = this.sequential(count, 0, mirror).logProbabilities;
+    const logProbabilities = new Float64Array(count);
+    for (let b = 0; b < count; b++) {
+      logProbabilities[b] = symmetrised(drawn.logProbabilities[b]!, logMirror[b]!);
+      if (flips.float64() < 0.5) {
+        for (let i = 0; i < n; i++) drawn.data[b * n + i] = mirror[b * n + i]!;
+      }
+    }
+    return { data: drawn.data, count, logProbabilities };
   }
 
   /** log q of each configuration by the sampler's own passes (equal to a draw's value). */
@@ -186,7 +227,14 @@ export class MADE {
       }
       digits[k] = v;
     }
-    return this.sequential(batch.count, 0, digits).logProbabilities;
+    const direct = this.sequential(batch.count, 0, digits).logProbabilities;
+    if (!this.z2) return direct;
+    const mirror = this.sequential(
+      batch.count,
+      0,
+      digits.map((v) => 1 - v),
+    ).logProbabilities;
+    return direct.map((v, b) => symmetrised(v, mirror[b]!));
   }
 
   /**
@@ -304,4 +352,15 @@ function tanh(x: number): number {
     );
   }
   return Math.tanh(x);
+}
+
+/**
+ * ln((e^a + e^b) / 2), symmetric in a and b bit for bit (the larger one first), so a draw and
+ * its mirror image get the same value however they were reached.
+ */
+function symmetrised(a: number, b: number): number {
+  const high = Math.max(a, b);
+  const low = Math.min(a, b);
+  if (high === Number.NEGATIVE_INFINITY) return high;
+  return high + Math.log1p(Math.exp(low - high)) - Math.LN2;
 }
