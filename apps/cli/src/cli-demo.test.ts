@@ -10,7 +10,7 @@ describe('demo', () => {
       cwd: directory,
     });
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/8x8 cylinder at beta_c = 0\.4406868/);
+    expect(r.stdout).toMatch(/8x8 cylinder at beta_c =\s+0\.4406868/);
     for (const name of ['energyPerSite', 'absMagnetization', 'magnetizationSquared']) {
       expect(r.stdout).toMatch(new RegExp(`${name}\\s+-?[\\d.]+ ± [\\d.]+\\s+-?[\\d.]+`));
     }
@@ -21,6 +21,16 @@ describe('demo', () => {
       'ising-8x8.mps',
       'training.svg',
     ]);
+    // fits an 80-column terminal, and every duration says what it measured
+    const lines = r.stdout.trimEnd().split('\n');
+    const tooWide = lines.filter((line) => [...line].length > 80);
+    expect(tooWide, r.stdout).toEqual([]);
+    expect(
+      lines.filter((line) => /^\s*(\d+ min )?[\d.]+ s\W*$/.test(line)),
+      r.stdout,
+    ).toEqual([]);
+    expect(r.stdout).toMatch(/built and refined in [\d.]+ s/);
+    expect(r.stdout).toMatch(/sampled in [\d.]+ s: acceptance/);
     const picture = readFileSync(join(directory, 'out', 'denoising.svg'), 'utf8');
     expect(picture).toContain('t = 0 (denoised)');
     expect((picture.match(/<rect /g) ?? []).length).toBeGreaterThan(8 * 64);
@@ -30,10 +40,11 @@ describe('demo', () => {
 describe('bench', () => {
   it('prints the machine and the figures as JSON', () => {
     const out = runJson<{
-      machine: { cpu: string; cores: number; node: string };
+      machine: { cpu: string; cores: number; node: string; loadAverage: number; busy: boolean };
       sampling: {
         singleThreadSamplesPerSecond: number;
         poolSamplesPerSecond: number;
+        singleThreadSpread: { median: number; min: number; max: number; repeats: number };
         sites: number;
         bondDim: number;
         batch: number;
@@ -46,6 +57,14 @@ describe('bench', () => {
     expect(out.sampling).toMatchObject({ sites: 256, bondDim: 32, batch: 1000 });
     expect(out.sampling.singleThreadSamplesPerSecond).toBeGreaterThan(0);
     expect(out.sampling.poolSamplesPerSecond).toBeGreaterThan(0);
+    // the spread over repeats, and the load the busy-machine warning looks at
+    const s = out.sampling.singleThreadSpread;
+    expect(s.repeats).toBeGreaterThanOrEqual(3);
+    expect(s.min).toBeLessThanOrEqual(s.median);
+    expect(s.median).toBeLessThanOrEqual(s.max);
+    expect(s.median).toBe(out.sampling.singleThreadSamplesPerSecond);
+    expect(out.machine.loadAverage).toBeGreaterThanOrEqual(0);
+    expect(typeof out.machine.busy).toBe('boolean');
     expect(out.denoising.singleThreadSamplesPerSecond).toBeGreaterThan(0);
     expect(out.monteCarlo.results.map((r) => r.scheme)).toEqual([
       'connected T=0.5',

@@ -2,14 +2,96 @@ import { join, relative } from 'node:path';
 import type { ParameterValues } from '@latticediff/lattice';
 import { writeFileAtomic } from '@latticediff/monte-carlo/node';
 import { createInstance, SEED_FLAG, WORKERS_FLAG, withPool } from '../common';
-import { checkWritablePath, ensureDirectory, formatSeconds, num, progressEnabled } from '../io';
+import {
+  checkWritablePath,
+  ensureDirectory,
+  formatSeconds,
+  num,
+  progressEnabled,
+  table,
+} from '../io';
 import { loadModel } from '../registry';
 import { modelCaption } from '../svg';
-import { estimatesTable, reliabilityWarnings, runMonteCarlo, writeMonteCarloPlots } from './mc';
+import {
+  type MonteCarloResult,
+  reliabilityWarnings,
+  runMonteCarlo,
+  writeMonteCarloPlots,
+} from './mc';
 import { exactEntropy, reportTable, type TrainingRun, trainingSvg, trainToFile } from './train';
 import type { Command } from './types';
 
 const CRITICAL_BETA = Math.log(1 + Math.SQRT2) / 2;
+
+/** The demo's lines fit this many columns (fewer on a narrower terminal). */
+export const DEMO_COLUMNS = 80;
+
+/**
+ * The estimates beside the exact values in fewer columns than `mc` prints (no ESS/s, and the
+ * 4-sigma verdict in one line below the table): 75 columns with the demo's indentation.
+ */
+export function demoEstimatesTable(result: MonteCarloResult): string {
+  const rows = Object.entries(result.observables).map(([name, o]) => {
+    if (o.constant) {
+      const verdict = o.deviation === undefined ? '' : o.deviation === 0 ? 'equal' : 'differs';
+      return [name, `${num(o.mean, 5)} (constant)`, num(o.exact, 5), verdict, '-'];
+    }
+    // an exact zero computed as 1e-16 shows as 0
+    const exact =
+      o.exact !== undefined && Math.abs(o.exact) < 1e-12 * Math.max(Math.abs(o.mean), o.stdErr)
+        ? 0
+        : o.exact;
+    return [
+      name,
+      `${num(o.mean, 5)} ± ${num(o.stdErr, 5)}`,
+      num(exact, 5),
+      o.deviation === undefined ? '' : `${o.deviation >= 0 ? '+' : ''}${o.deviation.toFixed(2)}`,
+      `${num(o.tauInt, 2)}${o.windowConverged ? '' : ' (>=)'}`,
+    ];
+  });
+  const lines = [
+    table(['observable', 'estimate ± stdErr', 'exact', 'dev/stdErr', 'tau_int'], rows),
+  ];
+  const observables = Object.values(result.observables);
+  if (observables.some((o) => o.constant)) {
+    lines.push(
+      '(constant): the same value in every recorded step (no error bar); the exact value is then equal or not',
+    );
+  }
+  if (observables.some((o) => !o.windowConverged && o.stdErr > 0)) {
+    lines.push(
+      '(>=): the autocorrelation window did not converge; tau_int is a lower bound and the error bar too small: run more --steps',
+    );
+  }
+  return lines.join('\n');
+}
+
+/**
+ * Word-wraps one line of text to `width` columns. Continuation lines keep the line's indentation,
+ * plus the width of a leading step number ("1. ") or 2 columns; a word longer than the width
+ * (a long path) stays whole on its own line.
+ */
+export function wrapLine(line: string, width: number): string[] {
+  if (line.length <= width) return [line];
+  const indent = /^\s*/.exec(line)![0];
+  const step = /^\s*\d+\.\s/.exec(line);
+  const hanging = step ? ' '.repeat(step[0].length) : `${indent}  `;
+  const lines: string[] = [];
+  let current = indent;
+  let prefix = indent;
+  // each word with the spaces before it (two spaces between a path and its description stay two)
+  for (const [, gap, word] of line.slice(indent.length).matchAll(/(\s*)(\S+)/g)) {
+    if (current.length > prefix.length && current.length + gap!.length + word!.length > width) {
+      lines.push(current);
+      prefix = hanging;
+      current = hanging + word;
+    } else {
+      current = current.length > prefix.length ? current + gap + word : current + word;
+    }
+  }
+  lines.push(current);
+  return lines;
+}
 
 export const demoCommand: Command = {
   name: 'demo',
@@ -82,11 +164,16 @@ export const demoCommand: Command = {
       validationFraction: 0.25,
       initial: 'physics',
     };
-    const say = (line = '') => process.stdout.write(`${line}\n`);
+    const columns = process.stdout.isTTY ? process.stdout.columns : undefined;
+    const width = Math.max(40, Math.min(DEMO_COLUMNS, columns || DEMO_COLUMNS));
+    const say = (text = '') => {
+      const lines = text.split('\n').flatMap((line) => wrapLine(line, width));
+      process.stdout.write(`${lines.join('\n')}\n`);
+    };
     const show = (path: string) => relative(process.cwd(), path) || path;
     say('latticediff demo: a tensor-network diffusion model of the 2D Ising model');
     say(
-      `1. build the Born MPS (bond dimension ${run.bondDim}) of the 8x8 cylinder at beta_c = ${CRITICAL_BETA.toFixed(7)} from its energy (psi = exp(-beta E / 2) applied bond by bond with SVD truncation), then refine it by ${run.rounds} rounds of Monte Carlo sampling and two-site sweeps, each keeping the fit with the lowest held-out NLL`,
+      `1. build the Born MPS (bond dimension ${run.bondDim}) of the 8x8 cylinder at beta_c = ${CRITICAL_BETA.toFixed(7)} from its energy (psi = exp(-beta E / 2) applied bond by bond with SVD truncation), then refine it by ${run.rounds} round${run.rounds === 1 ? '' : 's'} of Monte Carlo sampling and two-site sweeps, each keeping the fit with the lowest held-out NLL`,
     );
     const trained = await trainToFile({
       model,
@@ -98,7 +185,7 @@ export const demoCommand: Command = {
       log: (line) => say(`   ${line}`),
       displayName: show(out),
     });
-    say(`   ${formatSeconds(trained.seconds)}`);
+    say(`   built and refined in ${formatSeconds(trained.seconds)}:`);
     say(
       reportTable(trained.reports, undefined)
         .split('\n')
@@ -126,12 +213,12 @@ export const demoCommand: Command = {
       }),
     );
     say(
-      `   ${formatSeconds(result.seconds)}, acceptance of the DDM proposals ${num(result.acceptanceRate, 3)}, effective sample size ${num(result.effectiveSampleSize, 0)}`,
+      `   sampled in ${formatSeconds(result.seconds)}: acceptance of the DDM proposals ${num(result.acceptanceRate, 3)}, effective sample size ${num(result.effectiveSampleSize, 0)}`,
     );
     say();
     say('3. estimates beside the exact values (column transfer matrix):');
     say(
-      estimatesTable(result)
+      demoEstimatesTable(result)
         .split('\n')
         .map((l) => `   ${l}`)
         .join('\n'),
