@@ -26,6 +26,14 @@ const packages = Object.keys(manifest.dependencies ?? {})
   .filter(({ pkg }) => pkg.private !== true)
   .sort((a, b) => a.slug.localeCompare(b.slug));
 
+/**
+ * package.json descriptions are plain text for npm, with TeX-like fragments such as `q^{A/2}`:
+ * on the site they become inline math (`$q^{A/2}$`) instead of showing the raw braces.
+ */
+function mathInProse(text) {
+  return text.replace(/(?<![$\w])([A-Za-z0-9]+(?:[_^]\{[^{}\s]*\})+)(?![$\w])/g, '$$$1$$');
+}
+
 rmSync(target, { recursive: true, force: true });
 mkdirSync(target, { recursive: true });
 for (const { name, dir, slug } of packages) {
@@ -50,7 +58,7 @@ const rows = packages.map(({ name, pkg, slug }) => {
     .map((k) => (k === '.' ? name : `${name}/${k.replace(/^\.\//, '')}`))
     .map((s) => `\`${s}\``)
     .join(', ');
-  const description = String(pkg.description ?? '').replace(/\|/g, '\\|');
+  const description = mathInProse(String(pkg.description ?? '')).replace(/\|/g, '\\|');
   return `| [${name}](./${slug}/) | ${subpaths} | ${description} |`;
 });
 

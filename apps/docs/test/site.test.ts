@@ -2,8 +2,9 @@
  * End-to-end test of the built site (apps/docs/dist, from `build`) in a real browser: Debian's
  * chromium driven by playwright-core. Each demo page runs its demo with quick parameters in its
  * Web Workers, and must show samples, a filled estimate table and the denoising path without any
- * console or page error; a few ordinary pages must load without console errors. Screenshots go to
- * test-results/screenshots/<page>.png.
+ * console or page error; a few ordinary pages must load without console errors. At phone width
+ * (390 px) the pages, the demos with their results too, must not scroll sideways; the API index
+ * shows no raw TeX. Screenshots go to test-results/screenshots/<page>.png.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
@@ -86,9 +87,13 @@ afterAll(async () => {
 });
 
 /** Opens a page and collects console errors and uncaught page errors (workers included). */
-async function open(path: string): Promise<{ page: Page; errors: string[] }> {
+async function open(
+  path: string,
+  viewport?: { width: number; height: number },
+): Promise<{ page: Page; errors: string[] }> {
   if (setupError || !browser) throw setupError ?? new Error('the browser did not start');
   const page = await browser.newPage();
+  if (viewport) await page.setViewportSize(viewport);
   const errors: string[] = [];
   page.on('console', (message) => {
     if (message.type() === 'error') errors.push(`console: ${message.text()}`);
@@ -114,6 +119,35 @@ async function runDemo(page: Page): Promise<void> {
   expect(await page.locator('.ld-demo').getAttribute('data-phase'), status).toBe('done');
   // the tensor-network kernels ran as WebAssembly SIMD in the worker, not the JS fallback
   expect(await page.locator('.ld-demo').getAttribute('data-engine')).toBe('wasm-simd');
+}
+
+/** Phone width of the layout checks (an iPhone 12 to 15 in portrait). */
+const PHONE = { width: 390, height: 844 };
+
+/**
+ * The page's width beyond the viewport (0 when nothing overflows sideways), and the elements that
+ * stick out, for the failure message.
+ */
+async function sidewaysOverflow(page: Page): Promise<{ excess: number; culprits: string[] }> {
+  return page.evaluate(() => {
+    const root = document.documentElement;
+    const width = root.clientWidth;
+    const culprits: string[] = [];
+    for (const element of Array.from(document.body.querySelectorAll('*'))) {
+      const box = element.getBoundingClientRect();
+      if (box.width > 0 && box.right > width + 0.5 && culprits.length < 8) {
+        const label = `${element.tagName.toLowerCase()}${element.className && typeof element.className === 'string' ? `.${element.className.trim().split(/\s+/).join('.')}` : ''}`;
+        culprits.push(`${label} (right edge ${Math.round(box.right)} px)`);
+      }
+    }
+    return { excess: Math.max(0, root.scrollWidth - width), culprits };
+  });
+}
+
+/** Checks that the page, at its current viewport, does not scroll sideways. */
+async function expectNoSidewaysOverflow(page: Page, what: string): Promise<void> {
+  const { excess, culprits } = await sidewaysOverflow(page);
+  expect(excess, `${what} is ${excess} px wider than the viewport: ${culprits.join(', ')}`).toBe(0);
 }
 
 async function estimates(page: Page): Promise<string[]> {
@@ -144,6 +178,10 @@ describe('demos run the real code in the browser', () => {
     for (const v of values) expect(v).toMatch(/^-?\d+\.\d{4} ± \d+\.\d{4}$/);
     expect(await page.locator('[data-testid=denoising] canvas').count()).toBe(8);
     await page.screenshot({ path: join(screenshots, 'demo-ising.png'), fullPage: true });
+    // the same page with its results at phone width
+    await page.setViewportSize(PHONE);
+    await expectNoSidewaysOverflow(page, 'the Ising demo at 390 px');
+    await page.screenshot({ path: join(screenshots, 'demo-ising-390.png'), fullPage: true });
     expect(errors).toEqual([]);
     await page.close();
   });
@@ -162,6 +200,9 @@ describe('demos run the real code in the browser', () => {
     expect(values).toHaveLength(2);
     for (const v of values) expect(v).toMatch(/^\d+\.\d{3} ± \d+\.\d{3}$/);
     await page.screenshot({ path: join(screenshots, 'demo-fredkin.png'), fullPage: true });
+    await page.setViewportSize(PHONE);
+    await expectNoSidewaysOverflow(page, 'the Fredkin demo at 390 px');
+    await page.screenshot({ path: join(screenshots, 'demo-fredkin-390.png'), fullPage: true });
     expect(errors).toEqual([]);
     await page.close();
   });
@@ -201,6 +242,66 @@ describe('ordinary pages load without console errors', () => {
         path: join(screenshots, `${name}.png`),
         fullPage: name !== 'api-mps',
       });
+      expect(errors).toEqual([]);
+      await page.close();
+    });
+  }
+
+  it('api-index: TeX in package descriptions is rendered, not shown raw', async () => {
+    const { page, errors } = await open('/api/');
+    const text = (await page.locator('.vp-doc').textContent()) ?? '';
+    expect(text).not.toMatch(/[_^]\{/);
+    expect(await page.locator('.vp-doc table mjx-container').count()).toBeGreaterThan(0);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('concepts/denoising: display equations fit the column on a wide screen', async () => {
+    const { page, errors } = await open('/concepts/denoising');
+    const clipped = await page.evaluate(() =>
+      Array.from(document.querySelectorAll('.vp-doc mjx-container[display="true"]'))
+        .filter((m) => m.scrollWidth > m.clientWidth + 1)
+        .map((m) => m.textContent?.slice(0, 60) ?? ''),
+    );
+    expect(clipped).toEqual([]);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+});
+
+describe('pages at phone width (390 px) do not scroll sideways', () => {
+  /** Every prose page of the site and the API index (the generated API pages are left out). */
+  const prosePages = () =>
+    (readdirSync(dist, { recursive: true }) as string[])
+      .map((f) => f.replace(/\\/g, '/'))
+      .filter((f) => f.endsWith('.html') && f !== '404.html')
+      .filter((f) => !f.startsWith('api/') || f === 'api/index.html')
+      .map((f) => `/${f.replace(/(^|\/)index\.html$/, '$1').replace(/\.html$/, '')}`)
+      .sort();
+
+  it('every prose page and the API index', async () => {
+    const paths = prosePages();
+    expect(paths.length).toBeGreaterThan(15);
+    const { page } = await open('/', PHONE);
+    const wide: string[] = [];
+    for (const path of paths) {
+      const response = await page.goto(`${base}${path}`, { waitUntil: 'load' });
+      expect(response?.status(), `HTTP status of ${path}`).toBe(200);
+      const { excess, culprits } = await sidewaysOverflow(page);
+      if (excess > 0) wide.push(`${path}: ${excess} px too wide (${culprits.join(', ')})`);
+    }
+    expect(wide).toEqual([]);
+    await page.close();
+  });
+
+  for (const [name, path] of [
+    ['demo-ising', '/demos/ising?quick=1'],
+    ['demo-fredkin', '/demos/fredkin?quick=1'],
+  ] as const) {
+    it(`${name} before it runs`, async () => {
+      const { page, errors } = await open(path, PHONE);
+      await expectNoSidewaysOverflow(page, `${path} at 390 px`);
+      await page.screenshot({ path: join(screenshots, `${name}-390-start.png`), fullPage: true });
       expect(errors).toEqual([]);
       await page.close();
     });
