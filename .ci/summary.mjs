@@ -9,13 +9,21 @@ let skipped = 0;
 for (const group of ['packages', 'apps', 'tools', 'turbo']) {
   if (!existsSync(group)) continue;
   for (const name of readdirSync(group)) {
-    const file = join(group, name, 'test-results', 'vitest.json');
-    if (!existsSync(file)) continue;
-    const report = JSON.parse(readFileSync(file, 'utf8'));
-    passed += report.numPassedTests ?? 0;
-    failed += report.numFailedTests ?? 0;
-    skipped += (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
-    console.log(`${group}/${name}: ${report.numPassedTests} passed, ${report.numFailedTests} failed`);
+    const results = join(group, name, 'test-results');
+    if (!existsSync(results)) continue;
+    // vitest.json, and a tier's own report (vitest-cluster.json)
+    for (const report of readdirSync(results)
+      .filter((f) => /^vitest.*\.json$/.test(f))
+      .sort()) {
+      const data = JSON.parse(readFileSync(join(results, report), 'utf8'));
+      passed += data.numPassedTests ?? 0;
+      failed += data.numFailedTests ?? 0;
+      skipped += (data.numPendingTests ?? 0) + (data.numTodoTests ?? 0);
+      const tier = report === 'vitest.json' ? '' : ` (${report})`;
+      console.log(
+        `${group}/${name}${tier}: ${data.numPassedTests} passed, ${data.numFailedTests} failed`,
+      );
+    }
   }
 }
 console.log(`Tests: ${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);

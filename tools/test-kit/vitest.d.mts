@@ -9,6 +9,8 @@ export interface LatticeDiffTestConfigOptions {
   include?: string[];
   /** `false` runs the files one after the other (browser and npm-install tests). */
   fileParallelism?: boolean;
+  /** Name of the CI JSON report under test-results/ (default `vitest.json`; another tier's own). */
+  report?: string;
 }
 
 /** A vitest config with the workspace's defaults: hang guards only, and the CI JSON report. */

@@ -12,7 +12,8 @@ export const HANG_GUARD_MS = 600_000;
 
 /**
  * A vitest config with the workspace's defaults.
- * @param {{ include?: string[], fileParallelism?: boolean }} [options]
+ * @param {{ include?: string[], fileParallelism?: boolean, report?: string }} [options]
+ *   `report`: the name of the CI JSON report under test-results/ (default vitest.json)
  */
 export function latticeDiffTestConfig(options = {}) {
   return defineConfig({
@@ -25,7 +26,7 @@ export function latticeDiffTestConfig(options = {}) {
         : { fileParallelism: options.fileParallelism }),
       // CI adds a JSON report that .ci/summary.mjs adds up into one closing line
       reporters: process.env.CI
-        ? ['default', ['json', { outputFile: 'test-results/vitest.json' }]]
+        ? ['default', ['json', { outputFile: `test-results/${options.report ?? 'vitest.json'}` }]]
         : ['default'],
     },
   });
