@@ -8,7 +8,12 @@ import {
   scheduleTimes,
   uniformNoise,
 } from '@latticediff/markov-jump';
-import { type ProposalScheme, runChains, summarize } from '@latticediff/monte-carlo';
+import {
+  type ObservableSummary,
+  type ProposalScheme,
+  runChains,
+  summarize,
+} from '@latticediff/monte-carlo';
 import { runChainsOnWorkers, writeFileAtomic } from '@latticediff/monte-carlo/node';
 import { createRandom, type MPS, type SamplerPool } from '@latticediff/tensor-network';
 import type { FlagSpec } from '../args';
@@ -273,13 +278,45 @@ export async function runMonteCarlo(options: {
     if (outcome.ok) exact = outcome.exact;
     else exactUnavailable = outcome.message;
   }
-  const observables: Record<string, ObservableEstimate> = {};
-  let minEss = Number.POSITIVE_INFINITY;
+  const summaries: Record<string, ObservableSummary> = {};
   for (const name of names) {
     const perChain = Array.from({ length: chains }, (_, c) =>
       series[name]!.subarray(c * steps, (c + 1) * steps),
     );
-    const s = summarize(perChain, { elapsedSeconds: seconds > 0 ? seconds : 1e-9 });
+    summaries[name] = summarize(perChain, { elapsedSeconds: seconds > 0 ? seconds : 1e-9 });
+  }
+  const { observables, effectiveSampleSize } = estimates(names, summaries, exact);
+  return {
+    scheme: options.scheme,
+    noiseTime: options.scheme === 'connected' ? options.noiseTime : undefined,
+    localSweeps: options.localSweeps ?? 0,
+    chains,
+    steps,
+    burnIn,
+    acceptanceRate: proposed > 0 ? accepted / proposed : 0,
+    seconds,
+    effectiveSampleSize,
+    essPerSecond: effectiveSampleSize / seconds,
+    observables,
+    finalStates: state!.data,
+    ...(exactUnavailable !== undefined ? { exactUnavailable } : {}),
+    chainData: { series, accepted: acceptedPerChain, proposed: proposedPerChain },
+  };
+}
+
+/**
+ * The table's estimates from the summaries of the observables (in `names` order), compared with
+ * the exact means where known, and the smallest ESS over them (NaN when none is positive).
+ */
+export function estimates(
+  names: readonly string[],
+  summaries: Readonly<Record<string, ObservableSummary>>,
+  exact: ExactObservables | undefined,
+): { observables: Record<string, ObservableEstimate>; effectiveSampleSize: number } {
+  const observables: Record<string, ObservableEstimate> = {};
+  let minEss = Number.POSITIVE_INFINITY;
+  for (const name of names) {
+    const s = summaries[name]!;
     const estimate: ObservableEstimate = {
       mean: s.mean,
       stdErr: s.stdErr,
@@ -299,23 +336,7 @@ export async function runMonteCarlo(options: {
     if (Number.isFinite(s.ess) && s.ess > 0) minEss = Math.min(minEss, s.ess);
     observables[name] = estimate;
   }
-  const effectiveSampleSize = Number.isFinite(minEss) ? minEss : Number.NaN;
-  return {
-    scheme: options.scheme,
-    noiseTime: options.scheme === 'connected' ? options.noiseTime : undefined,
-    localSweeps: options.localSweeps ?? 0,
-    chains,
-    steps,
-    burnIn,
-    acceptanceRate: proposed > 0 ? accepted / proposed : 0,
-    seconds,
-    effectiveSampleSize,
-    essPerSecond: effectiveSampleSize / seconds,
-    observables,
-    finalStates: state!.data,
-    ...(exactUnavailable !== undefined ? { exactUnavailable } : {}),
-    chainData: { series, accepted: acceptedPerChain, proposed: proposedPerChain },
-  };
+  return { observables, effectiveSampleSize: Number.isFinite(minEss) ? minEss : Number.NaN };
 }
 
 /** The result as the JSON object of `mc --json`. */

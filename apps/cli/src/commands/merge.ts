@@ -7,11 +7,10 @@ import { formatSeconds, num, printJson, progressEnabled } from '../io';
 import { loadModel } from '../registry';
 import { checkShardSet, readShardFile } from '../shards';
 import {
-  deviationFromExact,
+  estimates,
   estimatesTable,
   type MonteCarloResult,
   monteCarloJson,
-  type ObservableEstimate,
   reliabilityWarnings,
   type SchemeName,
 } from './mc';
@@ -77,34 +76,11 @@ export const mergeCommand: Command = {
       }
     }
     const seconds = merged.elapsedSeconds ?? Number.NaN;
-    const observables: Record<string, ObservableEstimate> = {};
-    let minEss = Number.POSITIVE_INFINITY;
     // in the model's display order, as mc shows them
     const names = instance.observables
       .map((o) => o.name)
       .filter((name) => merged.observables[name] !== undefined);
-    for (const name of names) {
-      const s = merged.observables[name]!;
-      const estimate: ObservableEstimate = {
-        mean: s.mean,
-        stdErr: s.stdErr,
-        tauInt: s.tauInt,
-        ess: s.ess,
-        essPerSecond: s.essPerSecond ?? Number.NaN,
-        windowConverged: s.windowConverged,
-        variance: s.variance,
-        constant: s.variance === 0,
-        autocorrelation: s.autocorrelation,
-      };
-      const exactMean = exact?.means[name];
-      if (typeof exactMean === 'number') {
-        estimate.exact = exactMean;
-        estimate.deviation = deviationFromExact(s.mean, s.variance, s.stdErr, exactMean);
-      }
-      if (Number.isFinite(s.ess) && s.ess > 0) minEss = Math.min(minEss, s.ess);
-      observables[name] = estimate;
-    }
-    const effectiveSampleSize = Number.isFinite(minEss) ? minEss : Number.NaN;
+    const { observables, effectiveSampleSize } = estimates(names, merged.observables, exact);
     const acceptance = merged.acceptance;
     const result: MonteCarloResult = {
       scheme: run.scheme as SchemeName,
