@@ -41,6 +41,16 @@ interface Cluster {
 
 /** Every daemon this file started, stopped in afterAll even when starting the cluster failed. */
 const started: number[] = [];
+// and killed if the process ends without afterAll (a crash, a signal to vitest)
+process.on('exit', () => {
+  for (const pid of started) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+});
 
 function readPid(path: string): number | undefined {
   try {
