@@ -13,6 +13,7 @@ describe('the documented way to run it from the repository', () => {
       cwd: root,
       encoding: 'utf8',
       env: { ...process.env, LATTICEDIFF_NO_PROGRESS: '1' },
+      // a hang guard for a command of about a second, not a speed check
       timeout: 120_000,
     });
     expect(r.status, r.stderr).toBe(0);

@@ -58,6 +58,7 @@ function runNode(file: string) {
   const r = spawnSync(process.execPath, [file], {
     cwd: app,
     encoding: 'utf8',
+    // a hang guard for a snippet of about a second, not a speed check
     timeout: 120_000,
   });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
