@@ -1,4 +1,12 @@
+export { ADAM_DEFAULTS, type AdamState } from './adam';
 export { initBackend, type NeuralBackend, tf } from './backend';
+export {
+  MADE_FILE_FORMAT,
+  MADE_FILE_SUPPORTED_VERSIONS,
+  MADE_FILE_VERSION,
+  type MADECheckpoint,
+  type ReverseKLTrainingState,
+} from './checkpoint';
 export { type DigitBatch, MADE, type MADEOptions, type NeuralSampleResult } from './made';
 export {
   type FreeEnergyBound,
@@ -6,6 +14,8 @@ export {
   type NLLOptions,
   type ReverseKLOptions,
   type ReverseKLStep,
+  ReverseKLTrainer,
+  type ReverseKLTrainerOptions,
   trainNLL,
   trainReverseKL,
 } from './train';

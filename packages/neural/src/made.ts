@@ -24,6 +24,14 @@ import {
   invalidArgument,
 } from '@latticediff/tensor-network';
 import { tf } from './backend';
+import {
+  checkMetadata,
+  decodeCheckpoint,
+  encodeCheckpoint,
+  type MADECheckpoint,
+  type ReverseKLTrainingState,
+  weightShapes,
+} from './checkpoint';
 
 /** Options of {@link MADE.create}. */
 export interface MADEOptions {
@@ -70,7 +78,14 @@ export class MADE {
   private readonly m1: tf.Tensor2D;
   private readonly m2: tf.Tensor2D;
 
-  private constructor(sites: number, d: number, hidden: number, seed: number, z2: boolean) {
+  private constructor(
+    sites: number,
+    d: number,
+    hidden: number,
+    seed: number,
+    z2: boolean,
+    weights?: readonly Float32Array[],
+  ) {
     this.sites = sites;
     this.localDimension = d;
     this.hidden = hidden;
@@ -85,6 +100,7 @@ export class MADE {
     const mask0 = new Float32Array(nd * nd);
     const mask1 = new Float32Array(nd * hidden);
     const mask2 = new Float32Array(hidden * nd);
+    // (weights: tf.tidy frees the initial values, the variables survive it)
     // hidden unit k has degree 1..N-1 (cyclic); input (i, s) degree i + 1; output (j, s) j + 1
     const degree = (k: number) => (sites > 1 ? (k % (sites - 1)) + 1 : 0);
     for (let i = 0; i < sites; i++) {
@@ -101,11 +117,80 @@ export class MADE {
     this.m0 = tf.tensor2d(mask0, [nd, nd]);
     this.m1 = tf.tensor2d(mask1, [nd, hidden]);
     this.m2 = tf.tensor2d(mask2, [hidden, nd]);
-    this.w0 = tf.variable(tf.tensor2d(uniform(nd * nd, 1 / Math.sqrt(nd)), [nd, nd]));
-    this.w1 = tf.variable(tf.tensor2d(uniform(nd * hidden, 1 / Math.sqrt(nd)), [nd, hidden]));
-    this.b1 = tf.variable(tf.tensor1d(uniform(hidden, 1 / Math.sqrt(nd))));
-    this.w2 = tf.variable(tf.tensor2d(uniform(hidden * nd, 1 / Math.sqrt(hidden)), [hidden, nd]));
-    this.b2 = tf.variable(tf.zeros([nd]));
+    if (weights) {
+      // a checkpoint's weights, exactly (float32 in, float32 out)
+      const shapes = weightShapes(sites, d, hidden);
+      [this.w0, this.w1, this.b1, this.w2, this.b2] = weights.map((values, i) =>
+        tf.tidy(() => tf.variable(tf.tensor(values, shapes[i]!, 'float32'))),
+      ) as [tf.Variable, tf.Variable, tf.Variable, tf.Variable, tf.Variable];
+      return;
+    }
+    this.w0 = tf.tidy(() =>
+      tf.variable(tf.tensor2d(uniform(nd * nd, 1 / Math.sqrt(nd)), [nd, nd])),
+    );
+    this.w1 = tf.tidy(() =>
+      tf.variable(tf.tensor2d(uniform(nd * hidden, 1 / Math.sqrt(nd)), [nd, hidden])),
+    );
+    this.b1 = tf.tidy(() => tf.variable(tf.tensor1d(uniform(hidden, 1 / Math.sqrt(nd)))));
+    this.w2 = tf.tidy(() =>
+      tf.variable(tf.tensor2d(uniform(hidden * nd, 1 / Math.sqrt(hidden)), [hidden, nd])),
+    );
+    this.b2 = tf.tidy(() => tf.variable(tf.zeros([nd])));
+  }
+
+  /**
+   * This network as a `latticediff.made` checkpoint (FORMAT.md of this package): its sizes and
+   * float32 weights exactly, a CRC-32 checksum, and optionally the state of a reverse-KL
+   * training run (`trainer`, whose network this must be: Adam moments and the position of its
+   * random stream, for resuming bit for bit) and JSON `metadata`. `JSON.stringify(made)` gives
+   * the checkpoint without training state or metadata.
+   */
+  toJSON(options?: {
+    trainer?: { trainingState(): ReverseKLTrainingState };
+    metadata?: Record<string, unknown>;
+  }): MADECheckpoint {
+    // JSON.stringify calls toJSON(key) with a string
+    const opts = typeof options === 'object' && options !== null ? options : {};
+    const training = opts.trainer?.trainingState();
+    return encodeCheckpoint({
+      sites: this.sites,
+      localDimension: this.localDimension,
+      hidden: this.hidden,
+      z2: this.z2,
+      weights: this.weights(),
+      ...(training ? { training } : {}),
+      metadata: checkMetadata('MADE.toJSON', opts.metadata),
+    });
+  }
+
+  /**
+   * The network of a `latticediff.made` checkpoint (its JSON text or parsed object), with the
+   * same float32 weights bit for bit: its draws and log q equal the saved network's. Throws a
+   * `FormatError` naming the field of a malformed or corrupted checkpoint. The training state,
+   * if any, is read by `ReverseKLTrainer.fromJSON`; the metadata by {@link MADE.readMetadata}.
+   */
+  static fromJSON(json: string | MADECheckpoint | Record<string, unknown>): MADE {
+    const decoded = decodeCheckpoint(json);
+    return new MADE(
+      decoded.sites,
+      decoded.localDimension,
+      decoded.hidden,
+      0,
+      decoded.z2,
+      decoded.weights,
+    );
+  }
+
+  /** The `metadata` object of a checkpoint (`{}` when it has none), after checking the file. */
+  static readMetadata(
+    json: string | MADECheckpoint | Record<string, unknown>,
+  ): Record<string, unknown> {
+    return decodeCheckpoint(json).metadata;
+  }
+
+  /** Copies of the weights (float32), in the order of {@link MADE.variables}. */
+  weights(): Float32Array[] {
+    return this.variables.map((v) => Float32Array.from(v.dataSync() as Float32Array));
   }
 
   /** A new network with seeded uniform initial weights (near-uniform conditionals). */

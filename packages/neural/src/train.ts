@@ -16,8 +16,11 @@ import {
   assertKnownOptions,
   createRandom,
   invalidArgument,
+  type RandomGenerator,
 } from '@latticediff/tensor-network';
+import { Adam } from './adam';
 import { tf } from './backend';
+import { decodeCheckpoint, type MADECheckpoint, type ReverseKLTrainingState } from './checkpoint';
 import type { DigitBatch, MADE } from './made';
 
 /** Progress of {@link trainReverseKL} after one step. */
@@ -64,61 +67,194 @@ export function trainReverseKL(made: MADE, options: ReverseKLOptions): ReverseKL
     'seed',
     'onStep',
   ]);
-  const { model, steps } = options;
-  checkModel(fn, made, model);
-  assertInteger(fn, 'steps', steps, 1);
-  const batch = options.batch ?? 256;
-  assertInteger(fn, 'batch', batch, 2);
-  const learningRate = options.learningRate ?? 1e-3;
-  assertFinite(fn, 'learningRate', learningRate, Number.MIN_VALUE, 1);
-  const anneal = options.betaAnneal ?? 0.98;
-  if (typeof anneal !== 'number' || !(anneal >= 0 && anneal < 1)) {
-    invalidArgument(fn, 'betaAnneal', anneal, 'a number in [0, 1)');
+  assertInteger(fn, 'steps', options.steps, 1);
+  const { steps, onStep, ...rest } = options;
+  const trainer = new ReverseKLTrainer(made, rest, fn);
+  try {
+    return trainer.run(steps, onStep);
+  } finally {
+    trainer.dispose();
   }
-  assertInteger(fn, 'seed', options.seed, 0);
-  const streams = createRandom(options.seed);
-  const optimizer = tf.train.adam(learningRate);
-  const history: ReverseKLStep[] = [];
-  const n = made.sites;
-  for (let step = 1; step <= steps; step++) {
-    const beta = model.beta * (anneal > 0 ? 1 - anneal ** step : 1);
-    const seed = streams.uint32() * 2097152 + (streams.uint32() >>> 11);
-    const draws = made.sample(batch, seed);
-    const energies = model.energy({ data: draws.data, count: batch });
-    const r = new Float64Array(batch);
-    let mean = 0;
-    for (let b = 0; b < batch; b++) {
-      if (!Number.isFinite(energies[b]!)) {
-        invalidArgument(
-          fn,
-          'model',
-          `E = ${energies[b]} at a draw (sites ${n})`,
-          'a model with finite energies (reverse KL cannot train a proposal against hard constraints; use trainNLL on Monte Carlo samples)',
-        );
-      }
-      r[b] = draws.logProbabilities[b]! + beta * energies[b]!;
-      mean += r[b]! / batch;
+}
+
+/** Options of {@link ReverseKLTrainer} (those of {@link trainReverseKL} but `steps`). */
+export type ReverseKLTrainerOptions = Omit<ReverseKLOptions, 'steps' | 'onStep'>;
+
+/**
+ * Reverse-KL training that can stop and continue: `run(k)` trains k more steps, and
+ * `made.toJSON({ trainer })` saves the network with the trainer's complete state (Adam moments,
+ * the step, the position of its random stream), from which {@link ReverseKLTrainer.fromJSON}
+ * continues bit for bit: j steps, a checkpoint, a fresh process, K - j steps give the weights of
+ * K steps in one go. {@link trainReverseKL} is one `run` of a fresh trainer.
+ */
+export class ReverseKLTrainer {
+  readonly made: MADE;
+  readonly model: LatticeModelInstance;
+  readonly batch: number;
+  readonly learningRate: number;
+  readonly betaAnneal: number;
+  readonly seed: number;
+  private readonly streams: RandomGenerator;
+  private readonly adam: Adam;
+  private randomWords = 0;
+  private done = 0;
+
+  constructor(
+    made: MADE,
+    options: ReverseKLTrainerOptions,
+    fn = 'ReverseKLTrainer',
+    state?: ReverseKLTrainingState,
+  ) {
+    if (typeof options !== 'object' || options === null) {
+      invalidArgument(fn, 'options', options, 'an options object { model, seed, ... }');
     }
-    let square = 0;
-    for (let b = 0; b < batch; b++) square += (r[b]! - mean) ** 2;
-    const stdErr = Math.sqrt(square / (batch - 1) / batch);
-    const centred = Float32Array.from(r, (v) => v - mean);
-    const oneHot = made.oneHot(draws);
-    tf.tidy(() => {
-      const x = tf.tensor2d(oneHot, [batch, n * made.localDimension]);
-      const weights = tf.tensor1d(centred);
-      optimizer.minimize(
-        () => tf.mean(tf.mul(weights, made.logProbabilityTensor(x))) as tf.Scalar,
-        false,
-        made.variables,
-      );
-    });
-    const info = { step, beta, freeEnergy: mean, stdErr };
-    history.push(info);
-    options.onStep?.(info);
+    assertKnownOptions(fn, options, ['model', 'batch', 'learningRate', 'betaAnneal', 'seed']);
+    const { model } = options;
+    checkModel(fn, made, model);
+    const batch = options.batch ?? 256;
+    assertInteger(fn, 'batch', batch, 2);
+    const learningRate = options.learningRate ?? 1e-3;
+    assertFinite(fn, 'learningRate', learningRate, Number.MIN_VALUE, 1);
+    const anneal = options.betaAnneal ?? 0.98;
+    if (typeof anneal !== 'number' || !(anneal >= 0 && anneal < 1)) {
+      invalidArgument(fn, 'betaAnneal', anneal, 'a number in [0, 1)');
+    }
+    assertInteger(fn, 'seed', options.seed, 0);
+    this.made = made;
+    this.model = model;
+    this.batch = batch;
+    this.learningRate = learningRate;
+    this.betaAnneal = anneal;
+    this.seed = options.seed;
+    this.streams = createRandom(options.seed);
+    if (state) {
+      // the stream's position: the words drawn before the checkpoint
+      for (let k = 0; k < state.randomWords; k++) this.streams.uint32();
+      this.randomWords = state.randomWords;
+      this.done = state.step;
+    }
+    this.adam = new Adam(made.variables, learningRate, state?.adam);
   }
-  optimizer.dispose();
-  return history;
+
+  /**
+   * Continues the training state saved in a checkpoint (`made.toJSON({ trainer })`) on `made`,
+   * the network read from the same checkpoint (`MADE.fromJSON`). The options that decide the
+   * result (seed, batch, learning rate, annealing) come from the checkpoint.
+   */
+  static fromJSON(
+    made: MADE,
+    json: string | MADECheckpoint | Record<string, unknown>,
+    options: { model: LatticeModelInstance },
+  ): ReverseKLTrainer {
+    const fn = 'ReverseKLTrainer.fromJSON';
+    const decoded = decodeCheckpoint(json);
+    const state = decoded.training;
+    if (!state) {
+      invalidArgument(
+        fn,
+        'json',
+        'a checkpoint without training state',
+        'a checkpoint saved with made.toJSON({ trainer })',
+      );
+    }
+    if (
+      decoded.sites !== made.sites ||
+      decoded.localDimension !== made.localDimension ||
+      decoded.hidden !== made.hidden ||
+      decoded.z2 !== made.z2
+    ) {
+      invalidArgument(
+        fn,
+        'made',
+        `a network of ${made.sites} sites and ${made.hidden} hidden units`,
+        `the checkpoint's network (${decoded.sites} sites, ${decoded.hidden} hidden units)`,
+      );
+    }
+    return new ReverseKLTrainer(
+      made,
+      {
+        model: options.model,
+        batch: state!.batch,
+        learningRate: state!.learningRate,
+        betaAnneal: state!.betaAnneal,
+        seed: state!.seed,
+      },
+      fn,
+      state,
+    );
+  }
+
+  /** Steps done so far. */
+  get step(): number {
+    return this.done;
+  }
+
+  /** Trains `steps` more steps; returns one entry per step. */
+  run(steps: number, onStep?: (info: ReverseKLStep) => void): ReverseKLStep[] {
+    const fn = 'ReverseKLTrainer.run';
+    assertInteger(fn, 'steps', steps, 0);
+    const { made, model, batch } = this;
+    const n = made.sites;
+    const history: ReverseKLStep[] = [];
+    for (let k = 0; k < steps; k++) {
+      const step = this.done + 1;
+      const beta = model.beta * (this.betaAnneal > 0 ? 1 - this.betaAnneal ** step : 1);
+      const seed = this.streams.uint32() * 2097152 + (this.streams.uint32() >>> 11);
+      this.randomWords += 2;
+      const draws = made.sample(batch, seed);
+      const energies = model.energy({ data: draws.data, count: batch });
+      const r = new Float64Array(batch);
+      let mean = 0;
+      for (let b = 0; b < batch; b++) {
+        if (!Number.isFinite(energies[b]!)) {
+          invalidArgument(
+            'trainReverseKL',
+            'model',
+            `E = ${energies[b]} at a draw (sites ${n})`,
+            'a model with finite energies (reverse KL cannot train a proposal against hard constraints; use trainNLL on Monte Carlo samples)',
+          );
+        }
+        r[b] = draws.logProbabilities[b]! + beta * energies[b]!;
+        mean += r[b]! / batch;
+      }
+      let square = 0;
+      for (let b = 0; b < batch; b++) square += (r[b]! - mean) ** 2;
+      const stdErr = Math.sqrt(square / (batch - 1) / batch);
+      const centred = Float32Array.from(r, (v) => v - mean);
+      const oneHot = made.oneHot(draws);
+      tf.tidy(() => {
+        const x = tf.tensor2d(oneHot, [batch, n * made.localDimension]);
+        const weights = tf.tensor1d(centred);
+        this.adam.minimize(
+          () => tf.mean(tf.mul(weights, made.logProbabilityTensor(x))) as tf.Scalar,
+          false,
+        );
+      });
+      this.done = step;
+      const info = { step, beta, freeEnergy: mean, stdErr };
+      history.push(info);
+      onStep?.(info);
+    }
+    return history;
+  }
+
+  /** The complete training state (what `made.toJSON({ trainer })` saves). */
+  trainingState(): ReverseKLTrainingState {
+    return {
+      seed: this.seed,
+      batch: this.batch,
+      learningRate: this.learningRate,
+      betaAnneal: this.betaAnneal,
+      step: this.done,
+      randomWords: this.randomWords,
+      adam: this.adam.state(),
+    };
+  }
+
+  /** Frees the optimizer's tensors (not the network's). */
+  dispose(): void {
+    this.adam.dispose();
+  }
 }
 
 /** Options of {@link trainNLL}. */
@@ -161,7 +297,7 @@ export function trainNLL(made: MADE, data: DigitBatch, options: NLLOptions): num
     }
   }
   const rng = createRandom(options.seed);
-  const optimizer = tf.train.adam(learningRate);
+  const optimizer = new Adam(made.variables, learningRate);
   const order = Array.from({ length: data.count }, (_, k) => k);
   const losses: number[] = [];
   for (let epoch = 0; epoch < options.epochs; epoch++) {
@@ -181,7 +317,6 @@ export function trainNLL(made: MADE, data: DigitBatch, options: NLLOptions): num
       const loss = optimizer.minimize(
         () => tf.neg(tf.mean(made.logProbabilityTensor(x))) as tf.Scalar,
         true,
-        made.variables,
       );
       x.dispose();
       total += (loss?.dataSync()[0] ?? 0) * rows.length;
