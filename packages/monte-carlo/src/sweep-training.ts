@@ -24,7 +24,9 @@
  * each sample touches one physical slice) plus an SVD of a (chi d) x (d chi) matrix.
  *
  * Per-sample environments are cached, one vector per bond position, in float64: the left
- * environments left of the centre and the right ones right of it. Each cached vector is rescaled
+ * environments left of the centre and the right ones right of it. Every per-sample contraction
+ * (environment transfers, amplitudes, the gradient's outer products) runs on tensor-network's
+ * float64 kernels through its sample-environment functions, samples grouped by digit. Each cached vector is rescaled
  * to max |entry| = 1: the gradient uses only Psi'_m / psi(x_m), which is invariant under that
  * scale, so no log scales are needed and nothing under- or overflows whatever N is. Repeated
  * configurations are merged (with multiplicities) before training.
@@ -40,6 +42,7 @@
  * `logProbabilities` of the MPS at that point, on the training data given.
  */
 import {
+  accumulateSampleOuterProducts,
   assertFinite,
   assertInteger,
   assertKnownOptions,
@@ -50,8 +53,10 @@ import {
   MPS,
   matmul,
   type SeedOrGenerator,
+  sampleAmplitudes,
   svd,
   toRandom,
+  transferSampleEnvironments,
 } from '@latticediff/tensor-network';
 
 /** Training data: `count` configurations of N digits, row-major. */
@@ -224,18 +229,6 @@ function norm2(a: Float64Array): number {
   return scale * Math.sqrt(ss);
 }
 
-/** Rescales each of the `count` rows of length `len` to max |entry| = 1 (zero rows stay zero). */
-function rescaleRows(x: Float64Array, count: number, len: number): void {
-  for (let m = 0; m < count; m++) {
-    const o = m * len;
-    let mx = 0;
-    for (let a = 0; a < len; a++) mx = Math.max(mx, Math.abs(x[o + a]!));
-    if (mx === 0 || mx === 1) continue;
-    const inv = 1 / mx;
-    for (let a = 0; a < len; a++) x[o + a]! *= inv;
-  }
-}
-
 /**
  * Number of singular values kept (ITensor semantics, as tensor-network's `compress`): at most
  * `maxBondDim`, then the smallest dropped while their relative squared weight stays <= cutoff;
@@ -323,6 +316,10 @@ export function trainBornSweeps(
   for (let i = 0; i < n; i++) dims.push(canonical.leftDim(i));
   dims.push(1);
 
+  // columns[i]: the digits of the distinct configurations at site i
+  const columns = physicalDims.map((_, i) =>
+    Int32Array.from({ length: u }, (_, m) => configs[m * n + i]!),
+  );
   // env[k]: per-sample environment at bond position k (left of site k), u rows of dims[k].
   const env: Float64Array[] = new Array(n + 1);
   env[0] = new Float64Array(u).fill(1);
@@ -330,45 +327,25 @@ export function trainBornSweeps(
   for (let k = n - 1; k >= 1; k--) env[k] = rightEnv(k, tensors[k]!, env[k + 1]!);
 
   function rightEnv(site: number, t: Float64Array, right: Float64Array): Float64Array {
-    // R'_m[a] = sum_b T[a, x_site, b] R_m[b]
-    const l = dims[site]!;
-    const d = physicalDims[site]!;
-    const r = dims[site + 1]!;
-    const out = new Float64Array(u * l);
-    for (let m = 0; m < u; m++) {
-      const s = configs[m * n + site]!;
-      const ro = m * r;
-      const oo = m * l;
-      for (let a = 0; a < l; a++) {
-        const base = (a * d + s) * r;
-        let acc = 0;
-        for (let b = 0; b < r; b++) acc += t[base + b]! * right[ro + b]!;
-        out[oo + a] = acc;
-      }
-    }
-    rescaleRows(out, u, l);
-    return out;
+    // R'_m = T[:, x_site, :] R_m, rescaled to max |entry| = 1
+    const view = {
+      data: t,
+      leftDim: dims[site]!,
+      physicalDim: physicalDims[site]!,
+      rightDim: dims[site + 1]!,
+    };
+    return transferSampleEnvironments(view, columns[site]!, right, 'left', { rescale: true });
   }
 
   function leftEnv(site: number, t: Float64Array, left: Float64Array): Float64Array {
-    // L'_m[b] = sum_a L_m[a] T[a, x_site, b]
-    const l = dims[site]!;
-    const d = physicalDims[site]!;
-    const r = dims[site + 1]!;
-    const out = new Float64Array(u * r);
-    for (let m = 0; m < u; m++) {
-      const s = configs[m * n + site]!;
-      const lo = m * l;
-      const oo = m * r;
-      for (let a = 0; a < l; a++) {
-        const la = left[lo + a]!;
-        if (la === 0) continue;
-        const base = (a * d + s) * r;
-        for (let b = 0; b < r; b++) out[oo + b]! += la * t[base + b]!;
-      }
-    }
-    rescaleRows(out, u, r);
-    return out;
+    // L'_m = L_m T[:, x_site, :], rescaled to max |entry| = 1
+    const view = {
+      data: t,
+      leftDim: dims[site]!,
+      physicalDim: physicalDims[site]!,
+      rightDim: dims[site + 1]!,
+    };
+    return transferSampleEnvironments(view, columns[site]!, left, 'right', { rescale: true });
   }
 
   /** Gradient steps on the normalised block b ([l, d1, d2, r]); returns the updated block. */
@@ -379,36 +356,27 @@ export function trainBornSweeps(
     const r = dims[i + 2]!;
     const left = env[i]!;
     const right = env[i + 2]!;
+    // the block as one tensor [l, d1 d2, r] indexed by the digit pair s1 d2 + s2
+    const pairs = new Int32Array(u);
+    const first = columns[i]!;
+    const second = columns[i + 1]!;
+    for (let m = 0; m < u; m++) pairs[m] = first[m]! * d2 + second[m]!;
+    const coef = new Float64Array(u);
     let b = block;
     const grad = new Float64Array(b.length);
     for (let step = 0; step < stepsPerBlock; step++) {
       const nb = norm2(b);
       const invZ = 1 / (nb * nb);
+      const shape = { leftDim: l, physicalDim: d1 * d2, rightDim: r };
       // grad = 2 B / Z - 2 sum_m w_m Psi'_m / psi_m
-      for (let k = 0; k < b.length; k++) grad[k] = 2 * b[k]! * invZ;
+      const psi = sampleAmplitudes({ data: b, ...shape }, pairs, left, right);
       for (let m = 0; m < u; m++) {
-        const s1 = configs[m * n + i]!;
-        const s2 = configs[m * n + i + 1]!;
-        const lo = m * l;
-        const ro = m * r;
-        let psi = 0;
-        for (let a = 0; a < l; a++) {
-          const la = left[lo + a]!;
-          if (la === 0) continue;
-          const base = ((a * d1 + s1) * d2 + s2) * r;
-          let dot = 0;
-          for (let c = 0; c < r; c++) dot += b[base + c]! * right[ro + c]!;
-          psi += la * dot;
-        }
-        if (Math.abs(psi) < TINY) psi = psi < 0 ? -TINY : TINY;
-        const coef = (-2 * weights[m]!) / psi;
-        for (let a = 0; a < l; a++) {
-          const la = coef * left[lo + a]!;
-          if (la === 0) continue;
-          const base = ((a * d1 + s1) * d2 + s2) * r;
-          for (let c = 0; c < r; c++) grad[base + c]! += la * right[ro + c]!;
-        }
+        let p = psi[m]!;
+        if (Math.abs(p) < TINY) p = p < 0 ? -TINY : TINY;
+        coef[m] = (-2 * weights[m]!) / p;
       }
+      for (let k = 0; k < b.length; k++) grad[k] = 2 * b[k]! * invZ;
+      accumulateSampleOuterProducts({ data: grad, ...shape }, pairs, left, right, coef);
       const ng = norm2(grad);
       if (!(ng > 0) || !Number.isFinite(ng)) break;
       const next = new Float64Array(b.length);

@@ -11,6 +11,13 @@ export {
 export type { ConfigurationBatch, ConfigurationsInput } from './configurations';
 export { fromDense, toDense } from './dense';
 export {
+  accumulateSampleOuterProducts,
+  type SiteTensorView,
+  sampleAmplitudes,
+  type TransferOptions,
+  transferSampleEnvironments,
+} from './environments';
+export {
   assertFinite,
   assertInteger,
   assertKnownOptions,

@@ -1,0 +1,197 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import {
+  accumulateSampleOuterProducts,
+  type SiteTensorView,
+  sampleAmplitudes,
+  transferSampleEnvironments,
+} from './environments';
+import { InvalidArgumentError } from './errors';
+import { logProbabilities } from './evaluate';
+import { randomMPS } from './mps';
+import { createRandom } from './random';
+import { type KernelEngine, setKernelEngine } from './workspace';
+
+afterAll(() => {
+  setKernelEngine('auto');
+});
+
+function randomArray(rng: ReturnType<typeof createRandom>, size: number): Float64Array {
+  const a = new Float64Array(size);
+  for (let k = 0; k < size; k++) a[k] = rng.float64() * 2 - 1;
+  return a;
+}
+
+function randomTensor(rng: ReturnType<typeof createRandom>, l: number, d: number, r: number) {
+  return { data: randomArray(rng, l * d * r), leftDim: l, physicalDim: d, rightDim: r };
+}
+
+function randomDigits(rng: ReturnType<typeof createRandom>, count: number, d: number): Int32Array {
+  const x = new Int32Array(count);
+  for (let b = 0; b < count; b++) x[b] = Math.min(d - 1, Math.floor(rng.float64() * d));
+  return x;
+}
+
+/** T[a, s, c] */
+const at = (t: SiteTensorView, a: number, s: number, c: number): number =>
+  t.data[(a * t.physicalDim + s) * t.rightDim + c]!;
+
+const shapes: [number, number, number, number][] = [
+  [1, 2, 3, 5],
+  [3, 2, 1, 7],
+  [5, 4, 7, 33],
+  [16, 4, 16, 101],
+  [9, 3, 2, 1],
+];
+
+describe.each(['wasm-simd', 'javascript'] as KernelEngine[])('%s engine', (engine) => {
+  it('transfers environments to the right and to the left as the naive sums', () => {
+    setKernelEngine(engine);
+    const rng = createRandom(3);
+    for (const [l, d, r, count] of shapes) {
+      const t = randomTensor(rng, l, d, r);
+      const x = randomDigits(rng, count, d);
+      const left = randomArray(rng, count * l);
+      const right = randomArray(rng, count * r);
+      const toRight = transferSampleEnvironments(t, x, left, 'right');
+      const toLeft = transferSampleEnvironments(t, x, right, 'left');
+      for (let b = 0; b < count; b++) {
+        for (let c = 0; c < r; c++) {
+          let acc = 0;
+          for (let a = 0; a < l; a++) acc += left[b * l + a]! * at(t, a, x[b]!, c);
+          expect(toRight[b * r + c]).toBeCloseTo(acc, 13);
+        }
+        for (let a = 0; a < l; a++) {
+          let acc = 0;
+          for (let c = 0; c < r; c++) acc += at(t, a, x[b]!, c) * right[b * r + c]!;
+          expect(toLeft[b * l + a]).toBeCloseTo(acc, 13);
+        }
+      }
+    }
+  });
+
+  it('rescales rows to max |entry| 1 and reports the scales', () => {
+    setKernelEngine(engine);
+    const rng = createRandom(4);
+    const t = randomTensor(rng, 4, 2, 6);
+    const x = randomDigits(rng, 20, 2);
+    const left = randomArray(rng, 20 * 4);
+    const plain = transferSampleEnvironments(t, x, left, 'right');
+    const scales = new Float64Array(20);
+    const scaled = transferSampleEnvironments(t, x, left, 'right', { rescale: true, scales });
+    for (let b = 0; b < 20; b++) {
+      let mx = 0;
+      for (let c = 0; c < 6; c++) mx = Math.max(mx, Math.abs(plain[b * 6 + c]!));
+      expect(scales[b]).toBe(mx);
+      for (let c = 0; c < 6; c++)
+        expect(scaled[b * 6 + c]! * mx).toBeCloseTo(plain[b * 6 + c]!, 14);
+    }
+  });
+
+  it('gives amplitudes and outer-product gradients that match the naive sums', () => {
+    setKernelEngine(engine);
+    const rng = createRandom(5);
+    for (const [l, d, r, count] of shapes) {
+      const t = randomTensor(rng, l, d, r);
+      const x = randomDigits(rng, count, d);
+      const left = randomArray(rng, count * l);
+      const right = randomArray(rng, count * r);
+      const w = randomArray(rng, count);
+      const psi = sampleAmplitudes(t, x, left, right);
+      const grad = { data: randomArray(rng, l * d * r), leftDim: l, physicalDim: d, rightDim: r };
+      const before = grad.data.slice();
+      accumulateSampleOuterProducts(grad, x, left, right, w);
+      const expected = before.slice();
+      for (let b = 0; b < count; b++) {
+        let acc = 0;
+        for (let a = 0; a < l; a++)
+          for (let c = 0; c < r; c++) {
+            acc += left[b * l + a]! * at(t, a, x[b]!, c) * right[b * r + c]!;
+            expected[(a * d + x[b]!) * r + c]! += w[b]! * left[b * l + a]! * right[b * r + c]!;
+          }
+        expect(psi[b]).toBeCloseTo(acc, 12);
+      }
+      for (let k = 0; k < expected.length; k++) expect(grad.data[k]).toBeCloseTo(expected[k]!, 12);
+    }
+  });
+
+  it('chains transfers into the MPS amplitudes of whole configurations', () => {
+    setKernelEngine(engine);
+    const mps = randomMPS({ length: 7, physicalDim: 3, bondDim: 5, kind: 'born', seed: 8 });
+    const rng = createRandom(9);
+    const count = 40;
+    const configs = new Int32Array(count * 7);
+    for (let k = 0; k < configs.length; k++) configs[k] = Math.floor(rng.float64() * 3);
+    const column = (i: number) => Int32Array.from({ length: count }, (_, b) => configs[b * 7 + i]!);
+    const view = (i: number): SiteTensorView => {
+      const [l, d, r] = mps.siteShape(i);
+      return { data: mps.tensors[i]!, leftDim: l, physicalDim: d, rightDim: r };
+    };
+    // left environments to bond 3, right environments from site 4, amplitudes at site 3
+    let left: Float64Array = new Float64Array(count).fill(1);
+    for (let i = 0; i < 3; i++)
+      left = transferSampleEnvironments(view(i), column(i), left, 'right');
+    let right: Float64Array = new Float64Array(count).fill(1);
+    for (let i = 6; i >= 4; i--)
+      right = transferSampleEnvironments(view(i), column(i), right, 'left');
+    const psi = sampleAmplitudes(view(3), column(3), left, right);
+    const lp = logProbabilities(mps, { data: configs, count });
+    // P = psi^2 / Z: ratios of P equal ratios of psi^2
+    for (let b = 1; b < count; b++) {
+      expect(Math.log(psi[b]! ** 2 / psi[0]! ** 2)).toBeCloseTo(lp[b]! - lp[0]!, 10);
+    }
+  });
+});
+
+it('refuses bad input naming the argument', () => {
+  const t = { data: new Float64Array(12), leftDim: 2, physicalDim: 2, rightDim: 3 };
+  const argument = (f: () => unknown): string | undefined => {
+    try {
+      f();
+    } catch (error) {
+      expect(InvalidArgumentError.isInstance(error)).toBe(true);
+      return (error as InvalidArgumentError).argument;
+    }
+    return undefined;
+  };
+  const x = Int32Array.of(0, 1);
+  expect(argument(() => transferSampleEnvironments(t, x, new Float64Array(4), 'right'))).toBe(
+    undefined,
+  );
+  expect(argument(() => transferSampleEnvironments(t, x, new Float64Array(5), 'right'))).toBe(
+    'environments',
+  );
+  expect(
+    argument(() =>
+      transferSampleEnvironments(t, Int32Array.of(0, 2), new Float64Array(4), 'right'),
+    ),
+  ).toBe('digits');
+  expect(
+    argument(() => transferSampleEnvironments(t, x, new Float64Array(4), 'up' as 'right')),
+  ).toBe('direction');
+  expect(
+    argument(() =>
+      transferSampleEnvironments({ ...t, rightDim: 4 }, x, new Float64Array(4), 'right'),
+    ),
+  ).toBe('tensor.data');
+  expect(argument(() => sampleAmplitudes(t, x, new Float64Array(4), new Float64Array(5)))).toBe(
+    'right',
+  );
+  expect(
+    argument(() =>
+      accumulateSampleOuterProducts(
+        t,
+        x,
+        new Float64Array(4),
+        new Float64Array(6),
+        new Float64Array(1),
+      ),
+    ),
+  ).toBe('weights');
+  expect(
+    argument(() =>
+      transferSampleEnvironments(t, x, new Float64Array(4), 'right', {
+        scales: new Float64Array(2),
+      }),
+    ),
+  ).toBe('options.scales');
+});

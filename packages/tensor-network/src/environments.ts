@@ -1,0 +1,243 @@
+/**
+ * Per-sample environments of an MPS: the contractions that likelihood training needs, on the
+ * float64 kernels of the workspace (WebAssembly SIMD, or the JavaScript fallback).
+ *
+ * For a batch of configurations x_b, the left environment of sample b at bond k is the row
+ * vector L_b = A_0[x_b0] ... A_{k-1}[x_b,k-1] and its right environment the column vector
+ * R_b = A_k[x_bk] ... A_{N-1}[x_b,N-1], so that the amplitude is L_b R_b at every bond. A site
+ * tensor T of shape [l, D, r] (D may be a product of physical dimensions, e.g. a two-site block
+ * [l, d1 d2, r] indexed by s1 d2 + s2) and one digit per sample give three operations:
+ *
+ * - {@link transferSampleEnvironments}: L_b <- L_b T[:, x_b, :] (direction `"right"`) or
+ *   R_b <- T[:, x_b, :] R_b (`"left"`), rows optionally rescaled to max |entry| = 1;
+ * - {@link sampleAmplitudes}: psi_b = L_b T[:, x_b, :] R_b;
+ * - {@link accumulateSampleOuterProducts}: G[:, x_b, :] += w_b L_b^T R_b^T, summed over b (the
+ *   gradient of sum_b w_b psi_b with respect to T).
+ *
+ * Samples are grouped by digit (a counting sort), so each digit's rows are one gathered matrix
+ * product. Environments are row-major: `count` rows of l (left) or r (right) entries.
+ */
+import { assertInteger, invalidArgument } from './errors';
+import { groupRowsByDigit, workspace } from './workspace';
+
+/** A site tensor (or a block of sites) of shape [leftDim, physicalDim, rightDim], row-major. */
+export interface SiteTensorView {
+  data: Float64Array;
+  leftDim: number;
+  physicalDim: number;
+  rightDim: number;
+}
+
+/** Options of {@link transferSampleEnvironments}. */
+export interface TransferOptions {
+  /**
+   * Rescale every output row to max |entry| = 1 (default false). Ratios such as
+   * G / psi are unchanged by the scale; products over many sites stay in range.
+   */
+  rescale?: boolean;
+  /** Receives each row's maximum |entry| before rescaling (length count; needs `rescale`). */
+  scales?: Float64Array;
+}
+
+function checkTensor(fn: string, tensor: SiteTensorView): void {
+  if (typeof tensor !== 'object' || tensor === null || !(tensor.data instanceof Float64Array)) {
+    invalidArgument(fn, 'tensor', tensor, 'a site tensor { data: Float64Array, leftDim, ... }');
+  }
+  assertInteger(fn, 'tensor.leftDim', tensor.leftDim, 1);
+  assertInteger(fn, 'tensor.physicalDim', tensor.physicalDim, 1);
+  assertInteger(fn, 'tensor.rightDim', tensor.rightDim, 1);
+  const size = tensor.leftDim * tensor.physicalDim * tensor.rightDim;
+  if (tensor.data.length !== size) {
+    invalidArgument(
+      fn,
+      'tensor.data',
+      `an array of length ${tensor.data.length}`,
+      `leftDim * physicalDim * rightDim = ${size} entries`,
+    );
+  }
+}
+
+function checkDigits(fn: string, digits: Int32Array, d: number): void {
+  if (!(digits instanceof Int32Array)) invalidArgument(fn, 'digits', digits, 'an Int32Array');
+  for (let b = 0; b < digits.length; b++) {
+    const s = digits[b]!;
+    if (!(s >= 0 && s < d)) {
+      invalidArgument(fn, 'digits', s, `digits in [0, ${d - 1}] (sample ${b})`);
+    }
+  }
+}
+
+function checkRows(fn: string, name: string, x: Float64Array, count: number, len: number): void {
+  if (!(x instanceof Float64Array) || x.length !== count * len) {
+    invalidArgument(
+      fn,
+      name,
+      x instanceof Float64Array ? `an array of length ${x.length}` : x,
+      `a Float64Array of ${count} rows of ${len} entries`,
+    );
+  }
+}
+
+/**
+ * One transfer step of per-sample environments through a site tensor: for direction `"right"`,
+ * out_b = L_b T[:, x_b, :] (rows of leftDim in, rightDim out); for `"left"`,
+ * out_b = T[:, x_b, :] R_b (rows of rightDim in, leftDim out). Returns a new array.
+ */
+export function transferSampleEnvironments(
+  tensor: SiteTensorView,
+  digits: Int32Array,
+  environments: Float64Array,
+  direction: 'right' | 'left',
+  options: TransferOptions = {},
+): Float64Array {
+  const fn = 'transferSampleEnvironments';
+  checkTensor(fn, tensor);
+  const { leftDim: l, physicalDim: d, rightDim: r } = tensor;
+  checkDigits(fn, digits, d);
+  if (direction !== 'right' && direction !== 'left') {
+    invalidArgument(fn, 'direction', direction, '"right" or "left"');
+  }
+  const count = digits.length;
+  const inner = direction === 'right' ? l : r;
+  const outer = direction === 'right' ? r : l;
+  checkRows(fn, 'environments', environments, count, inner);
+  const rescale = options.rescale ?? false;
+  if (options.scales !== undefined) {
+    if (!rescale) invalidArgument(fn, 'options.scales', 'given', 'absent unless rescale is true');
+    checkRows(fn, 'options.scales', options.scales, count, 1);
+  }
+  const c1 = Math.max(count, 1);
+  const ws = workspace();
+  const x = ws.alloc(c1 * inner);
+  const y = ws.alloc(c1 * outer);
+  const t = ws.alloc(l * d * r);
+  const list = ws.alloc(Math.ceil(c1 / 2)) * 2;
+  const maxOut = ws.alloc(c1);
+  let f = ws.f64;
+  f.set(environments, x);
+  if (direction === 'right') {
+    f.set(tensor.data, t);
+  } else {
+    // slices transposed: T_s^T (r x l) at t + s r l
+    const src = tensor.data;
+    for (let s = 0; s < d; s++) {
+      const o = t + s * r * l;
+      for (let a = 0; a < l; a++) {
+        const base = (a * d + s) * r;
+        for (let c = 0; c < r; c++) f[o + c * l + a] = src[base + c]!;
+      }
+    }
+  }
+  const offsets = new Int32Array(d + 1);
+  groupRowsByDigit(ws, digits, 1, 0, count, d, list, offsets);
+  for (let s = 0; s < d; s++) {
+    const start = offsets[s]!;
+    const rows = offsets[s + 1]! - start;
+    if (rows === 0) continue;
+    if (direction === 'right')
+      ws.gatheredGemm(x, y, list + start, rows, t + s * r, d * r, l, r, -1);
+    else ws.gatheredGemm(x, y, list + start, rows, t + s * r * l, l, r, l, -1);
+  }
+  if (rescale) ws.rescaleRows(y, count, outer, maxOut);
+  f = ws.f64;
+  const out = f.slice(y, y + count * outer);
+  if (options.scales !== undefined) options.scales.set(f.subarray(maxOut, maxOut + count));
+  return out;
+}
+
+/** psi_b = L_b T[:, x_b, :] R_b for every sample b (left rows of leftDim, right rows of rightDim). */
+export function sampleAmplitudes(
+  tensor: SiteTensorView,
+  digits: Int32Array,
+  left: Float64Array,
+  right: Float64Array,
+): Float64Array {
+  const fn = 'sampleAmplitudes';
+  checkTensor(fn, tensor);
+  const { leftDim: l, physicalDim: d, rightDim: r } = tensor;
+  checkDigits(fn, digits, d);
+  const count = digits.length;
+  checkRows(fn, 'left', left, count, l);
+  checkRows(fn, 'right', right, count, r);
+  const c1 = Math.max(count, 1);
+  const ws = workspace();
+  const x = ws.alloc(c1 * l);
+  const rr = ws.alloc(c1 * r);
+  const y = ws.alloc(c1 * r);
+  const t = ws.alloc(l * d * r);
+  const list = ws.alloc(Math.ceil(c1 / 2)) * 2;
+  const dots = ws.alloc(c1);
+  let f = ws.f64;
+  f.set(left, x);
+  f.set(right, rr);
+  f.set(tensor.data, t);
+  const offsets = new Int32Array(d + 1);
+  groupRowsByDigit(ws, digits, 1, 0, count, d, list, offsets);
+  for (let s = 0; s < d; s++) {
+    const start = offsets[s]!;
+    const rows = offsets[s + 1]! - start;
+    if (rows > 0) ws.gatheredGemm(x, y, list + start, rows, t + s * r, d * r, l, r, -1);
+  }
+  ws.rowDots(y, rr, dots, count, 1, r);
+  f = ws.f64;
+  return f.slice(dots, dots + count);
+}
+
+/**
+ * out[:, x_b, :] += weights[b] * L_b^T R_b^T, summed over the samples b: the gradient of
+ * sum_b weights[b] psi_b with respect to the tensor (shape [leftDim, physicalDim, rightDim],
+ * accumulated into `out`, whose length is leftDim * physicalDim * rightDim).
+ */
+export function accumulateSampleOuterProducts(
+  out: SiteTensorView,
+  digits: Int32Array,
+  left: Float64Array,
+  right: Float64Array,
+  weights: Float64Array,
+): void {
+  const fn = 'accumulateSampleOuterProducts';
+  checkTensor(fn, out);
+  const { leftDim: l, physicalDim: d, rightDim: r } = out;
+  checkDigits(fn, digits, d);
+  const count = digits.length;
+  checkRows(fn, 'left', left, count, l);
+  checkRows(fn, 'right', right, count, r);
+  checkRows(fn, 'weights', weights, count, 1);
+  if (count === 0) return;
+  const offsets = new Int32Array(d + 1);
+  for (let b = 0; b < count; b++) offsets[digits[b]! + 1]!++;
+  for (let s = 0; s < d; s++) offsets[s + 1]! += offsets[s]!;
+  const cursor = offsets.slice(0, d);
+  const order = new Int32Array(count);
+  for (let b = 0; b < count; b++) order[cursor[digits[b]!]!++] = b;
+  let largest = 0;
+  for (let s = 0; s < d; s++) largest = Math.max(largest, offsets[s + 1]! - offsets[s]!);
+  const ws = workspace();
+  // per digit: Lt (l x rows) = gathered L^T, Rw (rows x r) = gathered w_b R_b, G_s = Lt @ Rw
+  const lt = ws.alloc(l * largest);
+  const rw = ws.alloc(largest * r);
+  const g = ws.alloc(l * r);
+  const data = out.data;
+  for (let s = 0; s < d; s++) {
+    const start = offsets[s]!;
+    const rows = offsets[s + 1]! - start;
+    if (rows === 0) continue;
+    const f = ws.f64;
+    for (let k = 0; k < rows; k++) {
+      const b = order[start + k]!;
+      const w = weights[b]!;
+      const lo = b * l;
+      for (let a = 0; a < l; a++) f[lt + a * rows + k] = left[lo + a]!;
+      const ro = b * r;
+      const wo = rw + k * r;
+      for (let c = 0; c < r; c++) f[wo + c] = w * right[ro + c]!;
+    }
+    ws.gemm(lt, rw, r, g, l, rows, r);
+    const h = ws.f64;
+    for (let a = 0; a < l; a++) {
+      const base = (a * d + s) * r;
+      const go = g + a * r;
+      for (let c = 0; c < r; c++) data[base + c]! += h[go + c]!;
+    }
+  }
+}
