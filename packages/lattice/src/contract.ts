@@ -195,6 +195,22 @@ export interface LocalFactors {
   readonly constant?: number;
 }
 
+/**
+ * A symmetry of pi (optional part of the contract): a map g with E(g x) = E(x) for every x, the
+ * allowed set included, that moves site i to site `sites[i]` and maps its digit s to
+ * `digits[s]`: (g x)[sites[i]] = digits[x[i]].
+ */
+export interface LatticeSymmetry {
+  /** A short name, e.g. `translate-y`, `reflect-x`, `spin-flip`. */
+  readonly name: string;
+  /** The image of every site: a permutation of 0..N-1. */
+  readonly sites: Int32Array;
+  /** The image of every digit: a permutation of 0..d-1 (absent: digits unchanged). */
+  readonly digits?: Int32Array;
+  /** The smallest k >= 1 with g^k = identity. */
+  readonly order: number;
+}
+
 /** A model at fixed parameters. */
 export interface LatticeModelInstance<P extends ParameterValues = ParameterValues> {
   readonly specificationVersion: SpecificationVersion;
@@ -241,6 +257,13 @@ export interface LatticeModelInstance<P extends ParameterValues = ParameterValue
    * from which a Born MPS proposal of any bond dimension is built without the exact MPS.
    */
   localFactors?(): LocalFactors;
+  /**
+   * Optional: symmetry generators of pi at these parameters ({@link LatticeSymmetry}), e.g. the
+   * lattice translations and reflections and a spin flip. Learners may augment their data with
+   * them (a draw from pi mapped by a symmetry is a draw from pi); the conformance kit checks that
+   * each one keeps the energy. Absent or empty when the model declares none.
+   */
+  symmetries?(): readonly LatticeSymmetry[];
   /**
    * Optional: exact log Z and exact observable means. Throws an InvalidArgumentError naming the
    * parameter when the sizes are too large.

@@ -16,6 +16,7 @@ export type {
   IntegerParameterSpec,
   LatticeModel,
   LatticeModelInstance,
+  LatticeSymmetry,
   LocalFactors,
   LocalMoves,
   NumberParameterSpec,
@@ -62,3 +63,9 @@ export {
   probeLocalFactors,
 } from './probe-factors';
 export { randomInteger, toRandom } from './random';
+export {
+  applySymmetry,
+  checkSymmetry,
+  geometrySymmetries,
+  randomSymmetryImages,
+} from './symmetries';

@@ -27,6 +27,7 @@ import { assertKnownOptions, invalidArgument } from './errors';
 import { mpsLogNormalization } from './mps-evaluate';
 import { describeParameterSpec } from './parameters';
 import { physicsBornMPS } from './physics-mps';
+import { applySymmetry, checkSymmetry } from './symmetries';
 
 export { mpsLogNormalization, mpsLogValue } from './mps-evaluate';
 
@@ -476,6 +477,43 @@ export function describeLatticeModel<P extends ParameterValues>(
               }
             });
           }
+        }
+
+        if (instance.symmetries) {
+          it('declares symmetries that keep the energy (and their orders)', () => {
+            const symmetries = instance.symmetries?.() ?? [];
+            const { all, data } = checkedRows(seed + 3);
+            const energy = instance.energy({ data, count: all.length });
+            const scale = energy.reduce(
+              (m, v) => (Number.isFinite(v) ? Math.max(m, Math.abs(v)) : m),
+              1,
+            );
+            symmetries.forEach((g, k) => {
+              checkSymmetry('symmetries', `symmetries()[${k}]`, g, sites, d);
+              // g^order is the identity and no smaller power is
+              let power = Int32Array.from({ length: sites }, (_, i) => i);
+              let digits = Int32Array.from({ length: d }, (_, s) => s);
+              for (let p = 1; p <= g.order; p++) {
+                power = power.map((i) => g.sites[i] as number);
+                digits = digits.map((s) => (g.digits ? (g.digits[s] as number) : s));
+                const identity = power.every((v, i) => v === i) && digits.every((v, s) => v === s);
+                assert(
+                  identity === (p === g.order),
+                  () =>
+                    `${g.name}: g^${p} is ${identity ? '' : 'not '}the identity (order ${g.order})`,
+                );
+              }
+              const image = applySymmetry(g, { data, count: all.length }, sites);
+              const mapped = instance.energy(image);
+              for (let b = 0; b < all.length; b++) {
+                const e = energy[b] as number;
+                const x = all[b] as Int32Array;
+                if (!Number.isFinite(e)) {
+                  assert(mapped[b] === e, () => `${g.name} keeps ${x.join('')} not allowed`);
+                } else expectClose(mapped[b] as number, e, scale, `E(${g.name} ${x.join('')})`);
+              }
+            });
+          });
         }
 
         it('has local moves whose energy changes match full energies (involutive, detailed balance, connected)', () => {

@@ -15,6 +15,7 @@ import { exactByEnumeration } from './enumerate';
 import { invalidArgument } from './errors';
 import { chain } from './geometry';
 import { resolveParameters } from './parameters';
+import { geometrySymmetries } from './symmetries';
 
 export type HardCoreParameters = { sites: number; mu: number };
 
@@ -49,6 +50,8 @@ export const hardCoreModel: LatticeModel<HardCoreParameters> = {
       localDimension: 2,
       beta: 1,
       geometry: chain(n),
+      // the chain's reflection keeps the energy and the hard-core constraint
+      symmetries: () => geometrySymmetries(chain(n)),
       energy(batch) {
         check('hard-core.energy', batch);
         const out = new Float64Array(batch.count);

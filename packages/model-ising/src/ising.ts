@@ -9,6 +9,7 @@ import {
   type Configuration,
   type ConfigurationBatch,
   checkBatch,
+  geometrySymmetries,
   invalidArgument,
   type LatticeModel,
   type LatticeModelInstance,
@@ -149,6 +150,16 @@ function create(input?: Readonly<Record<string, unknown>>): LatticeModelInstance
         siteEnergies,
         pairs: { sites: Int32Array.from(bonds), energies },
       };
+    },
+    symmetries() {
+      // the lattice's translations and reflections (the energy has one coupling for every bond
+      // and one field for every site), and the spin flip where the field vanishes
+      const out = geometrySymmetries(geometry);
+      if (h === 0) {
+        const sites = Int32Array.from({ length: n }, (_, i) => i);
+        out.push({ name: 'spin-flip', sites, digits: Int32Array.of(1, 0), order: 2 });
+      }
+      return out;
     },
     exactMPS() {
       return isingExactMPS(parameters).mps;

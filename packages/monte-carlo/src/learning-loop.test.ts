@@ -242,6 +242,50 @@ describe('learnByMonteCarlo with Born sweep training', () => {
     );
   });
 
+  it('trains on symmetry images of the data: more data per sample, resumable, refused without symmetries', async () => {
+    // few samples per round and room to overfit, as above
+    const overfit = {
+      ...born,
+      bondDim: 16,
+      chains: 16,
+      stepsPerRound: 16,
+      replayRounds: 1,
+      sweepsPerRound: 6,
+      restart: true,
+    };
+    const plain = await learnByMonteCarlo(overfit);
+    const one = await learnByMonteCarlo({ ...overfit, symmetryImages: 1 });
+    const eight = await learnByMonteCarlo({ ...overfit, symmetryImages: 8 });
+    // measured here: exact KL 2.03 nats without images, 2.22 with one image per sample (the
+    // same number of samples), 0.31 with eight images of each sample
+    expect(kl(eight.mps)).toBeLessThan(kl(plain.mps) / 2);
+    expect(kl(one.mps)).toBeGreaterThan(kl(eight.mps));
+    const store = memoryStore();
+    const withImages = { ...overfit, symmetryImages: 8 };
+    await learnByMonteCarlo({ ...withImages, checkpoint: store, maxRoundsThisCall: 3 });
+    const resumed = await learnByMonteCarlo({ ...withImages, checkpoint: store });
+    eight.mps.tensors.forEach((t, i) => {
+      expect(Array.from(resumed.mps.tensors[i]!)).toEqual(Array.from(t));
+    });
+    // a checkpoint of a run without images does not resume one with them
+    const other = memoryStore();
+    await learnByMonteCarlo({ ...overfit, checkpoint: other, maxRoundsThisCall: 2 });
+    await expect(learnByMonteCarlo({ ...withImages, checkpoint: other })).rejects.toThrow(
+      /`checkpoint`/,
+    );
+    // a model that declares no symmetries is refused by name
+    const bare = {
+      ...isingModel,
+      create: (p?: Record<string, unknown>) => ({ ...isingModel.create(p), symmetries: undefined }),
+    };
+    await expect(
+      learnByMonteCarlo({ ...withImages, model: bare as typeof isingModel }),
+    ).rejects.toThrow(/`symmetryImages`.*declares no symmetries/);
+    await expect(learnByMonteCarlo({ ...overfit, symmetryImages: 0.5 })).rejects.toThrow(
+      /`symmetryImages`/,
+    );
+  });
+
   it('rejects a bad validationFraction or patience, naming it', async () => {
     for (const bad of [-0.1, 1, 1.5, Number.NaN, '0.2']) {
       await expect(

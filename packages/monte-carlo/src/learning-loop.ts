@@ -7,7 +7,12 @@
  * randomness from stream r of the seed and the checkpoint holds the complete state (MPS, Adam
  * moments, chain states).
  */
-import type { LatticeModel, ParameterValues } from '@latticediff/lattice';
+import {
+  checkSymmetry,
+  type LatticeModel,
+  type ParameterValues,
+  randomSymmetryImages,
+} from '@latticediff/lattice';
 import {
   assertFinite,
   assertInteger,
@@ -102,6 +107,16 @@ export interface LearningLoopOptions {
    * chains join the training data of later rounds through the replay buffer.
    */
   validationFraction?: number;
+  /**
+   * Train on `symmetryImages` random images of every training configuration under the model's
+   * declared symmetries (`instance.symmetries()`: translations, reflections, spin flip, ...),
+   * drawn afresh each round, instead of the configurations themselves (default 0: no
+   * augmentation). A draw from pi mapped by a symmetry is a draw from pi, so no distribution
+   * changes: one image decorrelates the chains' successive samples at no cost, k images give k
+   * times the data at k times the training cost. Validation data stay as drawn. Refused for a
+   * model that declares no symmetries.
+   */
+  symmetryImages?: number;
   /** Sweeps without a validation improvement before a round stops (default 3; needs `validationFraction`). */
   patience?: number;
   /** Training epochs over each round's samples (default 4). */
@@ -159,6 +174,7 @@ export interface RoundReport {
 const QUALITY_DRAWS = 2048;
 /** Stream QUALITY_STREAM + r of the seed draws round r's quality samples. */
 const QUALITY_STREAM = 3_000_000;
+const AUGMENTATION_STREAM = 4_000_000;
 
 /** Result of {@link learnByMonteCarlo}. */
 export interface LearningResult {
@@ -322,6 +338,7 @@ export async function learnByMonteCarlo(options: LearningLoopOptions): Promise<L
     'cutoff',
     'validationFraction',
     'patience',
+    'symmetryImages',
     'epochsPerRound',
     'batchSize',
     'learningRate',
@@ -412,6 +429,24 @@ export async function learnByMonteCarlo(options: LearningLoopOptions): Promise<L
       'absent unless validationFraction > 0 (patience is the early stopping of held-out chains)',
     );
   }
+  const symmetryImages = options.symmetryImages ?? 0;
+  assertInteger(fn, 'symmetryImages', symmetryImages, 0, 1024);
+  const symmetriesOf = instances.map((m) => m.symmetries?.() ?? []);
+  if (symmetryImages > 0) {
+    symmetriesOf.forEach((symmetries, r) => {
+      if (symmetries.length === 0) {
+        invalidArgument(
+          fn,
+          'symmetryImages',
+          true,
+          `false for a model that declares no symmetries (model "${model.id}" at schedule[${r}] has no symmetries())`,
+        );
+      }
+      symmetries.forEach((g, k) => {
+        checkSymmetry(fn, `model symmetries()[${k}]`, g, n, d);
+      });
+    });
+  }
   const heldOutChains =
     validationFraction > 0 ? Math.max(1, Math.round(validationFraction * chains)) : 0;
   if (heldOutChains >= chains) {
@@ -484,6 +519,7 @@ export async function learnByMonteCarlo(options: LearningLoopOptions): Promise<L
     ...(validationFraction > 0 ? { validationFraction, patience } : {}),
     // (listed only when not the default, so that older checkpoints still resume)
     ...(localSweeps !== 1 ? { localSweeps } : {}),
+    ...(symmetryImages > 0 ? { symmetryImages } : {}),
     ...(initialMPS === undefined ? {} : { initialMPS: textDigest(serializeMPS(initialMPS)) }),
   });
 
@@ -624,10 +660,18 @@ export async function learnByMonteCarlo(options: LearningLoopOptions): Promise<L
     // the last heldOutChains chains of this round validate; everything else trains
     const trainingChains = chains - heldOutChains;
     const current = run.configurations!;
-    const data = concatenate(
+    let data = concatenate(
       [...replay.slice(0, -1), current.subarray(0, trainingChains * steps * n)],
       n,
     );
+    if (symmetryImages > 0) {
+      const random = root.split(AUGMENTATION_STREAM + r);
+      const images = Array.from(
+        { length: symmetryImages },
+        () => randomSymmetryImages(symmetriesOf[r]!, data, n, random).data,
+      );
+      data = concatenate(images, n);
+    }
     const validation =
       heldOutChains > 0
         ? { data: current.slice(trainingChains * steps * n), count: heldOutChains * steps }
