@@ -9,10 +9,11 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InvalidArgumentError, LatticeDiffError } from './errors';
+import { logProbabilities } from './evaluate';
 import { randomMPS } from './mps';
 import { createSamplerPool, type SamplerPool } from './pool';
 import { createRandom } from './random';
-import { sample, sampleConditional } from './sample';
+import { sample, sampleConditional, sampleLogProbabilities } from './sample';
 
 const workerUrl = new URL('../dist/worker.js', import.meta.url);
 
@@ -71,6 +72,53 @@ describe('sampler pool', () => {
     expect(Array.from(got.logWeightNormalizations)).toEqual(
       Array.from(ref.logWeightNormalizations),
     );
+  });
+
+  it.each(['linear', 'born'] as const)(
+    'evaluates log q and log P exactly as one thread does, for any split of the rows (%s)',
+    async (kind) => {
+      const mps = randomMPS({ length: 11, bondDim: 6, physicalDim: 3, kind, seed: 12 });
+      const three = await createSamplerPool({ workers: 3, workerUrl });
+      try {
+        // draws (whose log q is known) and arbitrary configurations, which q may give 0
+        for (const count of [0, 1, 15, 16, 17, 33, 48, 301]) {
+          const rng = createRandom(count + 1);
+          const drawn = sample(mps, { count, seed: count });
+          const data = drawn.data.map((v, k) => (k % 5 === 0 ? Math.floor(rng.float64() * 3) : v));
+          const batch = { data, count };
+          const q = sampleLogProbabilities(mps, batch);
+          const p = logProbabilities(mps, batch);
+          for (const pl of [pool, single, three]) {
+            expect(Array.from(await pl.sampleLogProbabilities(mps, batch))).toEqual(Array.from(q));
+            expect(Array.from(await pl.logProbabilities(mps, batch))).toEqual(Array.from(p));
+          }
+          // a draw's log q from the pool equals its evaluation by the pool, bit for bit
+          const fromPool = await pool.sample(mps, { count, seed: count });
+          expect(Array.from(await three.sampleLogProbabilities(mps, fromPool))).toEqual(
+            Array.from(fromPool.logProbabilities),
+          );
+        }
+        // the caller's configurations are copied, not handed over to the workers
+        const mine = sample(mps, { count: 40, seed: 3 });
+        await pool.sampleLogProbabilities(mps, mine);
+        expect(mine.data.length).toBe(40 * 11);
+      } finally {
+        await three.close();
+      }
+    },
+  );
+
+  it('refuses bad configurations for evaluation before sending work', async () => {
+    const mps = randomMPS({ length: 4, bondDim: 2, seed: 1 });
+    await expect(pool.sampleLogProbabilities({} as never, [[0, 0, 0, 0]])).rejects.toThrow(
+      '`mps` passed to `SamplerPool.sampleLogProbabilities` must be an MPS',
+    );
+    await expect(pool.logProbabilities(mps, [[0, 2, 0, 0]])).rejects.toThrow(
+      '`configurations` passed to `SamplerPool.logProbabilities`',
+    );
+    await expect(
+      pool.sampleLogProbabilities(mps, { data: new Int32Array(3), count: 1 }),
+    ).rejects.toThrow(InvalidArgumentError);
   });
 
   it('advances a generator passed as seed, like the single-threaded call', async () => {

@@ -5,6 +5,7 @@
  * single-threaded {@link sample} / {@link sampleConditional} with the same seed, whatever the
  * number of workers.
  */
+import { type ConfigurationsInput, readConfigurations } from './configurations';
 import { assertInteger, invalidArgument, LatticeDiffError, NumericalError } from './errors';
 import { assertBatchSize, assertMPS, type MPS } from './mps';
 import type { SeedOrGenerator } from './random';
@@ -37,6 +38,14 @@ export interface SamplerPool {
     mps: MPS,
     options: { weights: ArrayLike<number>; count: number; seed: SeedOrGenerator },
   ): Promise<ConditionalSampleResult>;
+  /**
+   * As {@link sampleLogProbabilities} (log q of the sampler's own process), the same values bit
+   * for bit: the configurations are split into contiguous row ranges, one per worker, and every
+   * row's value depends on that row alone.
+   */
+  sampleLogProbabilities(mps: MPS, configurations: ConfigurationsInput): Promise<Float64Array>;
+  /** As {@link logProbabilities} (log P of the MPS), the same values bit for bit. */
+  logProbabilities(mps: MPS, configurations: ConfigurationsInput): Promise<Float64Array>;
   /**
    * Terminates the workers. Requests still running reject with a `LatticeDiffPoolClosedError`,
    * and so do later calls. Closing again returns the same promise.
@@ -108,6 +117,9 @@ interface BrowserWorkerLike {
   postMessage(message: unknown, transfer: ArrayBuffer[]): void;
   terminate(): void;
 }
+
+/** Fewest rows that an evaluation request sends to one worker (a smaller batch uses fewer). */
+const MIN_EVALUATION_ROWS = 16;
 
 let nextMpsId = 1;
 const mpsIds = new WeakMap<MPS, number>();
@@ -198,19 +210,66 @@ export async function createSamplerPool(options: SamplerPoolOptions = {}): Promi
         for (const old of set) channels[worker]!.post({ type: 'drop', mpsId: old }, []);
         set.clear();
       }
+      const tensors = mps.tensors.map((t) => t.slice());
       channels[worker]!.post(
         {
           type: 'load',
           mpsId: id,
           kind: mps.kind,
           physicalDims: [...mps.physicalDims],
-          tensors: mps.tensors.map((t) => t.slice()),
+          tensors,
         },
-        [],
+        // copies, handed over without a second copy
+        tensors.map((t) => t.buffer as ArrayBuffer),
       );
       set.add(id);
     }
     return id;
+  };
+
+  /** Sends one request to worker `w`; its reply settles the promise. */
+  const request = (
+    w: number,
+    fnName: string,
+    message: (requestId: number) => WorkerRequest,
+    transfer: ArrayBuffer[],
+  ): Promise<WorkerReply> => {
+    const requestId = nextRequest++;
+    return new Promise<WorkerReply>((resolve, reject) => {
+      pending.set(requestId, { fnName, resolve, reject });
+      // a post that throws rejects this promise; the entry must not stay behind
+      try {
+        channels[w]!.post(message(requestId), transfer);
+      } catch (error) {
+        pending.delete(requestId);
+        throw error;
+      }
+    });
+  };
+
+  /** Awaits the replies of workers 0..jobs.length-1, keeping them referenced meanwhile. */
+  const gather = async (jobs: Promise<WorkerReply>[]): Promise<WorkerReply[]> => {
+    const used = jobs.length;
+    for (let w = 0; w < used; w++) channels[w]!.hold(true);
+    let replies: WorkerReply[];
+    try {
+      replies = await Promise.all(jobs);
+    } finally {
+      for (let w = 0; w < used; w++) channels[w]!.hold(false);
+    }
+    for (const reply of replies) {
+      if (reply.type === 'error') {
+        throw reply.name === NumericalError.errorName
+          ? new NumericalError(reply.message)
+          : new LatticeDiffError(reply.name, reply.message);
+      }
+    }
+    return replies;
+  };
+
+  const assertOpen = (fnName: string) => {
+    if (closed) throw closedError(fnName, false);
+    if (failure) throw failedError(fnName);
   };
 
   const run = async (
@@ -220,8 +279,7 @@ export async function createSamplerPool(options: SamplerPoolOptions = {}): Promi
     seed: SeedOrGenerator,
     weights: Float64Array | null,
   ): Promise<ConditionalSampleResult> => {
-    if (closed) throw closedError(fnName, false);
-    if (failure) throw failedError(fnName);
+    assertOpen(fnName);
     const root = rootSeed(fnName, seed);
     const n = mps.length;
     const d = mps.physicalDims[0]!;
@@ -235,50 +293,31 @@ export async function createSamplerPool(options: SamplerPoolOptions = {}): Promi
       const end = Math.min(count, (firstChunk + perWorker) * CHUNK_SIZE);
       if (start >= end) break;
       const mpsId = ensureLoaded(w, mps);
-      const requestId = nextRequest++;
       const part = weights === null ? null : weights.slice(start * n * d, end * n * d);
       starts.push(start);
       jobs.push(
-        new Promise<WorkerReply>((resolve, reject) => {
-          pending.set(requestId, { fnName, resolve, reject });
-          // a post that throws rejects this promise; the entry must not stay behind
-          try {
-            channels[w]!.post(
-              {
-                type: 'sample',
-                requestId,
-                mpsId,
-                count: end - start,
-                firstChunk,
-                rootSeed: root,
-                weights: part,
-              },
-              part === null ? [] : [part.buffer as ArrayBuffer],
-            );
-          } catch (error) {
-            pending.delete(requestId);
-            throw error;
-          }
-        }),
+        request(
+          w,
+          fnName,
+          (requestId) => ({
+            type: 'sample',
+            requestId,
+            mpsId,
+            count: end - start,
+            firstChunk,
+            rootSeed: root,
+            weights: part,
+          }),
+          part === null ? [] : [part.buffer as ArrayBuffer],
+        ),
       );
     }
-    const used = jobs.length;
-    for (let w = 0; w < used; w++) channels[w]!.hold(true);
-    let replies: WorkerReply[];
-    try {
-      replies = await Promise.all(jobs);
-    } finally {
-      for (let w = 0; w < used; w++) channels[w]!.hold(false);
-    }
+    const replies = await gather(jobs);
     const data = new Int32Array(count * n);
     const logProbabilities = new Float64Array(count);
     const logWeightNormalizations = new Float64Array(count);
     replies.forEach((reply, k) => {
-      if (reply.type === 'error') {
-        throw reply.name === NumericalError.errorName
-          ? new NumericalError(reply.message)
-          : new LatticeDiffError(reply.name, reply.message);
-      }
+      if (reply.type !== 'result') return;
       const start = starts[k]!;
       data.set(reply.data, start * n);
       logProbabilities.set(reply.logProbabilities, start);
@@ -286,6 +325,48 @@ export async function createSamplerPool(options: SamplerPoolOptions = {}): Promi
         logWeightNormalizations.set(reply.logWeightNormalizations, start);
     });
     return { data, count, length: n, logProbabilities, logWeightNormalizations };
+  };
+
+  /**
+   * log q (`sample`) or log P (`exact`) of every configuration: contiguous row ranges, as even
+   * as possible, one per worker (no randomness, so any split gives the same values).
+   */
+  const evaluate = async (
+    fnName: string,
+    of: 'sample' | 'exact',
+    mps: MPS,
+    configurations: ConfigurationsInput,
+  ): Promise<Float64Array> => {
+    assertMPS(fnName, mps);
+    const { data, count } = readConfigurations(fnName, 'configurations', mps, configurations);
+    assertOpen(fnName);
+    const n = mps.length;
+    // rows per worker: at least MIN_EVALUATION_ROWS, so that a small batch is not split into
+    // parts that cost more to send than to evaluate
+    const parts = Math.max(1, Math.min(size, Math.floor(count / MIN_EVALUATION_ROWS)));
+    const jobs: Promise<WorkerReply>[] = [];
+    const starts: number[] = [];
+    for (let w = 0, start = 0; w < parts; w++) {
+      const rows = Math.floor(count / parts) + (w < count % parts ? 1 : 0);
+      const part = data.slice(start * n, (start + rows) * n);
+      const mpsId = ensureLoaded(w, mps);
+      starts.push(start);
+      jobs.push(
+        request(
+          w,
+          fnName,
+          (requestId) => ({ type: 'evaluate', requestId, mpsId, of, count: rows, data: part }),
+          [part.buffer as ArrayBuffer],
+        ),
+      );
+      start += rows;
+    }
+    const replies = await gather(jobs);
+    const out = new Float64Array(count);
+    replies.forEach((reply, k) => {
+      if (reply.type === 'values') out.set(reply.values, starts[k]!);
+    });
+    return out;
   };
 
   return {
@@ -339,6 +420,12 @@ export async function createSamplerPool(options: SamplerPoolOptions = {}): Promi
           invalidArgument(f, `weights[${k}]`, v, 'a finite non-negative weight');
       }
       return run(f, mps, count, opts.seed, w);
+    },
+    sampleLogProbabilities(mps, configurations) {
+      return evaluate('SamplerPool.sampleLogProbabilities', 'sample', mps, configurations);
+    },
+    logProbabilities(mps, configurations) {
+      return evaluate('SamplerPool.logProbabilities', 'exact', mps, configurations);
     },
     close() {
       if (closing) return closing;

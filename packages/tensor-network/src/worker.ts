@@ -2,9 +2,10 @@
  * The sampling worker (Node worker_threads or a browser module Worker). It receives MPS tensors
  * once per MPS, then chunk ranges to sample; see pool.ts for the protocol.
  */
+import { logProbabilities } from './evaluate';
 import { MPS, type MPSKind } from './mps';
 import { createRandom } from './random';
-import { sampleChunks, sampleConditionalChunks } from './sample';
+import { sampleChunks, sampleConditionalChunks, sampleLogProbabilities } from './sample';
 
 /** A message to the worker. */
 export type WorkerRequest =
@@ -18,6 +19,15 @@ export type WorkerRequest =
       firstChunk: number;
       rootSeed: number;
       weights: Float64Array | null;
+    }
+  | {
+      /** log q of the sampler's process (`sample`) or log P (`exact`) of `count` rows. */
+      type: 'evaluate';
+      requestId: number;
+      mpsId: number;
+      of: 'sample' | 'exact';
+      count: number;
+      data: Int32Array;
     };
 
 /** A reply from the worker. */
@@ -29,6 +39,7 @@ export type WorkerReply =
       logProbabilities: Float64Array;
       logWeightNormalizations: Float64Array | null;
     }
+  | { type: 'values'; requestId: number; values: Float64Array }
   | { type: 'error'; requestId: number; name: string; message: string };
 
 const models = new Map<number, MPS>();
@@ -51,6 +62,15 @@ function handle(
   try {
     const mps = models.get(request.mpsId);
     if (mps === undefined) throw new Error(`worker has no MPS ${request.mpsId}`);
+    if (request.type === 'evaluate') {
+      const batch = { data: request.data, count: request.count };
+      const values =
+        request.of === 'sample' ? sampleLogProbabilities(mps, batch) : logProbabilities(mps, batch);
+      reply({ type: 'values', requestId: request.requestId, values }, [
+        values.buffer as ArrayBuffer,
+      ]);
+      return;
+    }
     const root = createRandom(request.rootSeed);
     if (request.weights === null) {
       const r = sampleChunks(mps, request.count, root, request.firstChunk);
