@@ -399,6 +399,19 @@ export async function runChainsFrom(
       ? sampleLogProbabilities(mps!, batch)
       : logProbabilities(mps!, batch);
   };
+  // the same values on the workers of the pool (bit for bit: each row's value depends on that
+  // row alone), while this thread goes on
+  const logProposalInPool = (data: Int32Array): Promise<Float64Array> => {
+    const pool = options.pool!;
+    const batch = { data, count: chains };
+    const pending =
+      kind === 'disconnected'
+        ? pool.sampleLogProbabilities(mps!, batch)
+        : pool.logProbabilities(mps!, batch);
+    // one that is never awaited (the loop threw) must not crash the process
+    pending.catch(() => {});
+    return pending;
+  };
   let logQ = ddm ? await logProposal(state) : new Float64Array(chains);
   if (ddm) {
     for (let c = 0; c < chains; c++) {
@@ -472,6 +485,10 @@ export async function runChainsFrom(
     | { data: Int32Array; logProbabilities: Float64Array }
     | Promise<{ data: Int32Array; logProbabilities: Float64Array }>
     | null = null;
+  // log q of the states after local sweeps, evaluated by the pool's workers while this thread
+  // computes their energies and records the observables; awaited before the next acceptance
+  let pendingLogQ: Promise<Float64Array> | null = null;
+  const poolEvaluates = options.pool !== undefined && independence === undefined;
 
   try {
     for (let step = 0; step < burnIn + steps; step++) {
@@ -517,6 +534,10 @@ export async function runChainsFrom(
         }
         const proposalBatch = { data: proposalData, count: chains };
         const eNew = model.energy(proposalBatch);
+        if (pendingLogQ !== null) {
+          logQ = await pendingLogQ;
+          pendingLogQ = null;
+        }
         acceptStream.fill(u);
         for (let c = 0; c < chains; c++) {
           proposed[c]!++;
@@ -533,8 +554,13 @@ export async function runChainsFrom(
             const x = state.subarray(c * n, (c + 1) * n);
             for (let k = 0; k < localSweeps; k++) metropolisSweep(model, x, chainStreams[c]!);
           }
-          energy = model.energy({ data: state, count: chains });
-          logQ = await logProposal(state);
+          if (poolEvaluates) {
+            pendingLogQ = logProposalInPool(state);
+            energy = model.energy({ data: state, count: chains });
+          } else {
+            energy = model.energy({ data: state, count: chains });
+            logQ = await logProposal(state);
+          }
         }
       } else if (kind === 'local') {
         for (let c = 0; c < chains; c++) {
@@ -566,11 +592,14 @@ export async function runChainsFrom(
             configurations.set(state.subarray(c * n, (c + 1) * n), (c * steps + s) * n);
       }
     }
+    // the last states' log q is not needed, but no work of this call outlives it
+    if (pendingLogQ !== null) await pendingLogQ;
   } catch (error) {
     // a step failed while the workers drew the next batch: let that batch finish (its outcome
     // is not needed) before failing, so that no work of this call outlives it and the caller
     // may close or reuse the pool at once
     if (prefetched !== null) await Promise.resolve(prefetched).catch(() => {});
+    if (pendingLogQ !== null) await pendingLogQ.catch(() => {});
     throw error;
   }
   const seconds = (performance.now() - start) / 1000;
