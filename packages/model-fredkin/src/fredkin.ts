@@ -204,6 +204,12 @@ function create(
       }
       return out;
     },
+    symmetries() {
+      // the mirror image of a Dyck path (read backwards, up and down exchanged) is a Dyck path
+      // of the same area: x'_{N-1-i} = 1 - x_i
+      const sites = Int32Array.from({ length: n }, (_, i) => n - 1 - i);
+      return [{ name: 'mirror', sites, digits: Int32Array.of(1, 0), order: 2 }];
+    },
     exactMPS() {
       return fredkinExactMPS({ sites: n, c }).mps;
     },

@@ -15,6 +15,7 @@ import {
   type Configuration,
   type ConfigurationBatch,
   checkBatch,
+  geometrySymmetries,
   invalidArgument,
   type LatticeModel,
   type LatticeModelInstance,
@@ -168,6 +169,28 @@ function create(input?: Readonly<Record<string, unknown>>): LatticeModelInstance
         siteEnergies,
         pairs: { sites: Int32Array.from(bonds), energies },
       };
+    },
+    symmetries() {
+      // the lattice's translations and reflections, and colour permutations that keep the
+      // field: all colours at h = 0 (a cyclic shift and the swap of colours 0 and 1 generate
+      // them), colours 1..q-1 otherwise
+      const out = geometrySymmetries(geometry);
+      const sites = Int32Array.from({ length: n }, (_, i) => i);
+      const free = h === 0 ? 0 : 1; // the first colour that may move
+      const moving = q - free;
+      if (moving >= 2) {
+        const shift = Int32Array.from({ length: q }, (_, s) =>
+          s < free ? s : free + ((s - free + 1) % moving),
+        );
+        out.push({ name: 'colour-shift', sites, digits: shift, order: moving });
+      }
+      if (moving >= 3) {
+        const swap = Int32Array.from({ length: q }, (_, s) =>
+          s === free ? free + 1 : s === free + 1 ? free : s,
+        );
+        out.push({ name: 'colour-swap', sites, digits: swap, order: 2 });
+      }
+      return out;
     },
     exactMPS() {
       return pottsExactMPS(parameters).mps;
