@@ -154,12 +154,24 @@ export function validateManifest(manifest, directory) {
     fail(
       `"scripts"["check:package"] must be "${script}" (got ${JSON.stringify(manifest.scripts?.['check:package'])})`,
     );
+  const optionalPeers = isObject(manifest.peerDependenciesMeta)
+    ? manifest.peerDependenciesMeta
+    : {};
   for (const field of ['dependencies', 'peerDependencies', 'optionalDependencies']) {
     for (const [dependency, range] of Object.entries(manifest[field] ?? {})) {
-      if (dependency.startsWith(SCOPE) && range !== 'workspace:^')
-        fail(
-          `"${field}"["${dependency}"] must be "workspace:^" (packed as ^<version>; got ${JSON.stringify(range)})`,
-        );
+      if (!dependency.startsWith(SCOPE) || range === 'workspace:^') continue;
+      // an optional peer loaded on demand (the CLI's @latticediff/neural) may take a whole
+      // major line, "workspace:<major>.x": with a ^ range, changesets would make a major
+      // release of the dependent at every minor release of the peer
+      if (
+        field === 'peerDependencies' &&
+        optionalPeers[dependency]?.optional === true &&
+        /^workspace:\d+\.x$/.test(range)
+      )
+        continue;
+      fail(
+        `"${field}"["${dependency}"] must be "workspace:^" (packed as ^<version>${field === 'peerDependencies' ? '; an optional peer may be "workspace:<major>.x"' : ''}; got ${JSON.stringify(range)})`,
+      );
     }
   }
   if (manifest.bundleDependencies || manifest.bundledDependencies)

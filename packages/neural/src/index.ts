@@ -16,6 +16,7 @@ export {
   type ReverseKLStep,
   ReverseKLTrainer,
   type ReverseKLTrainerOptions,
+  type TrainingTarget,
   trainNLL,
   trainReverseKL,
 } from './train';

@@ -9,7 +9,6 @@
  * error bar) is computed in float64 from the float64 log q of the draws; only the gradient is
  * float32.
  */
-import type { LatticeModelInstance } from '@latticediff/lattice';
 import {
   assertFinite,
   assertInteger,
@@ -22,6 +21,19 @@ import { Adam } from './adam';
 import { tf } from './backend';
 import { decodeCheckpoint, type MADECheckpoint, type ReverseKLTrainingState } from './checkpoint';
 import type { DigitBatch, MADE } from './made';
+
+/**
+ * What training needs of the target: any `LatticeModelInstance` of @latticediff/lattice (a
+ * model's `create(...)`) is one. Declared here so that this package needs the lattice package
+ * for its tests only.
+ */
+export interface TrainingTarget {
+  readonly sites: number;
+  readonly localDimension: number;
+  readonly beta: number;
+  /** E(x) of each configuration of the batch (+Infinity off the allowed set). */
+  energy(batch: { data: Int32Array; count: number }): ArrayLike<number>;
+}
 
 /** Progress of {@link trainReverseKL} after one step. */
 export interface ReverseKLStep {
@@ -37,7 +49,7 @@ export interface ReverseKLStep {
 /** Options of {@link trainReverseKL}. */
 export interface ReverseKLOptions {
   /** The target (finite energies: reverse KL is infinite for a proposal that breaks constraints). */
-  model: LatticeModelInstance;
+  model: TrainingTarget;
   /** Adam steps (>= 1). */
   steps: number;
   /** Draws per step (default 256). */
@@ -89,7 +101,7 @@ export type ReverseKLTrainerOptions = Omit<ReverseKLOptions, 'steps' | 'onStep'>
  */
 export class ReverseKLTrainer {
   readonly made: MADE;
-  readonly model: LatticeModelInstance;
+  readonly model: TrainingTarget;
   readonly batch: number;
   readonly learningRate: number;
   readonly betaAnneal: number;
@@ -144,7 +156,7 @@ export class ReverseKLTrainer {
   static fromJSON(
     made: MADE,
     json: string | MADECheckpoint | Record<string, unknown>,
-    options: { model: LatticeModelInstance },
+    options: { model: TrainingTarget },
   ): ReverseKLTrainer {
     const fn = 'ReverseKLTrainer.fromJSON';
     const decoded = decodeCheckpoint(json);
@@ -345,7 +357,7 @@ export interface FreeEnergyBound {
  */
 export function freeEnergyBound(
   made: MADE,
-  model: LatticeModelInstance,
+  model: TrainingTarget,
   options: { count: number; seed: number },
 ): FreeEnergyBound {
   const fn = 'freeEnergyBound';
@@ -373,7 +385,7 @@ export function freeEnergyBound(
   };
 }
 
-function checkModel(fn: string, made: MADE, model: LatticeModelInstance): void {
+function checkModel(fn: string, made: MADE, model: TrainingTarget): void {
   if (typeof model !== 'object' || model === null || typeof model.energy !== 'function') {
     invalidArgument(fn, 'model', model, 'a lattice model instance (model.create(...))');
   }

@@ -3,8 +3,9 @@
  * pack it), installed with plain `npm install --offline` into scratch projects OUTSIDE the
  * workspace, and used as a consumer would: (a) tensor-network alone, from Node and from
  * TypeScript (nodenext and bundler resolution); (b) a model package with its dependencies,
- * against exact values computed here by enumeration; (c) the CLI with everything, through its
- * installed `latticediff` bin.
+ * against exact values computed here by enumeration; (c) the CLI with everything but its
+ * optional peer @latticediff/neural (whose tfjs peers cannot be installed offline here), through
+ * its installed `latticediff` bin: no tfjs is installed.
  */
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -393,13 +394,34 @@ console.log(JSON.stringify({
 
 // (c) ----------------------------------------------------------------------------------------
 
-describe('(c) @latticediff/cli with every published package', () => {
+/**
+ * The published packages a CLI user installs: all but @latticediff/neural, the CLI's optional
+ * peer, whose tfjs peers this offline test cannot install (and which a user of the MPS proposals
+ * never needs).
+ */
+function cliInstallNames(): string[] {
+  return publishedPackages()
+    .map((p) => p.name)
+    .filter((name) => name !== '@latticediff/neural');
+}
+
+describe('(c) @latticediff/cli with every published package but the optional neural one', () => {
   let project: string;
   let modelPackages: string[];
   beforeAll(async () => {
-    const names = publishedPackages().map((p) => p.name);
+    const names = cliInstallNames();
     modelPackages = names.filter((n) => n.startsWith('@latticediff/model-'));
     project = await scratchProject('cli', names);
+  });
+
+  it('installs without tfjs: @latticediff/neural is an optional peer of the CLI', () => {
+    const lock = JSON.parse(readFileSync(join(project, 'package-lock.json'), 'utf8')) as {
+      packages: Record<string, unknown>;
+    };
+    const installed = Object.keys(lock.packages);
+    expect(installed.filter((p) => p.includes('@tensorflow/'))).toEqual([]);
+    expect(installed).not.toContain('node_modules/@latticediff/neural');
+    expect(installed).toContain('node_modules/@latticediff/cli');
   });
 
   it('lists every installed model package with npx latticediff models', async () => {
@@ -426,7 +448,7 @@ describe('(c) @latticediff/cli with every published package', () => {
       mkdirSync(dir);
       const lines: string[] = [];
       const names: string[] = [];
-      for (const name of publishedPackages().map((p) => p.name)) {
+      for (const name of cliInstallNames()) {
         const manifest = JSON.parse(
           readFileSync(join(project, 'node_modules', name, 'package.json'), 'utf8'),
         ) as { exports: Record<string, string | { types?: string }> };

@@ -15,6 +15,9 @@ import {
 } from '../../../scripts/check-package.mjs';
 import { allPackages, exec, publishedPackages, ROOT } from './workspace';
 
+/** The one published package that runs on tfjs. */
+const TFJS_PACKAGE = '@latticediff/neural';
+
 const self = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
   devDependencies: Record<string, string>;
 };
@@ -69,19 +72,48 @@ describe('the published workspace packages', () => {
           string,
           { optional?: boolean }
         >;
-        const external = runtime.filter((d) => !published.has(d) && !peersMeta[d]?.optional);
+        // the one exception: @latticediff/neural runs on tfjs, a peer so that one tfjs engine
+        // (a process-wide singleton holding the backends and gradients) serves everything
+        const external = runtime.filter(
+          (d) =>
+            !published.has(d) &&
+            !peersMeta[d]?.optional &&
+            !(pkg.name === TFJS_PACKAGE && d.startsWith('@tensorflow/')),
+        );
         expect(external, 'required external runtime dependencies').toEqual([]);
       });
     });
   }
 
-  it('has no published package that declares tfjs (only the unpublished @latticediff/neural imports it)', () => {
-    for (const pkg of allPackages().filter((p) => !p.private)) {
-      const declared = Object.keys({
-        ...pkg.manifest.dependencies,
-        ...pkg.manifest.peerDependencies,
-      });
-      expect(declared.filter((d) => d.startsWith('@tensorflow/'))).toEqual([]);
+  it('has tfjs declared by @latticediff/neural only, as peers, and the CLI takes neural as an optional peer', () => {
+    // tfjs (several MB of WebAssembly and JavaScript) is what neural proposals need and nothing
+    // else does: a user of the MPS proposals, the models or the CLI without --proposal neural
+    // never installs it. Peers, not dependencies (STYLE.md): one tfjs-core per process.
+    for (const pkg of publishedPackages()) {
+      const dependencies = Object.keys(pkg.manifest.dependencies ?? {});
+      const peers = Object.keys(pkg.manifest.peerDependencies ?? {});
+      expect(
+        dependencies.filter((d) => d.startsWith('@tensorflow/')),
+        pkg.name,
+      ).toEqual([]);
+      const tfjsPeers = peers.filter((d) => d.startsWith('@tensorflow/'));
+      if (pkg.name === TFJS_PACKAGE) {
+        expect(tfjsPeers.sort()).toEqual([
+          '@tensorflow/tfjs-backend-cpu',
+          '@tensorflow/tfjs-backend-wasm',
+          '@tensorflow/tfjs-core',
+        ]);
+      } else {
+        expect(tfjsPeers, pkg.name).toEqual([]);
+      }
+      // whoever uses neural proposals takes the package as an optional peer
+      if (pkg.name !== TFJS_PACKAGE && peers.includes(TFJS_PACKAGE)) {
+        const meta = pkg.manifest.peerDependenciesMeta as
+          | Record<string, { optional?: boolean }>
+          | undefined;
+        expect(meta?.[TFJS_PACKAGE]?.optional, pkg.name).toBe(true);
+      }
+      expect(dependencies, pkg.name).not.toContain(TFJS_PACKAGE);
     }
   });
 
@@ -132,6 +164,13 @@ const edit = (change: (m: Record<string, unknown>) => void) => {
 describe('validateManifest', () => {
   it('accepts a complete manifest', () => {
     expect(validateManifest(GOOD, 'packages/example')).toEqual([]);
+    // an optional peer loaded on demand may take a whole major line (the CLI's neural)
+    expect(
+      edit((m) => {
+        m.peerDependencies = { '@latticediff/neural': 'workspace:0.x' };
+        m.peerDependenciesMeta = { '@latticediff/neural': { optional: true } };
+      }),
+    ).toEqual([]);
     expect(checkPackageScript('apps/cli')).toBe('node ../../scripts/check-package.mjs');
   });
 
@@ -190,6 +229,13 @@ describe('validateManifest', () => {
         m.dependencies = { '@latticediff/tensor-network': 'workspace:*' };
       },
       /must be "workspace:\^"/,
+    ],
+    [
+      'a major-line range on a required peer',
+      (m: Record<string, unknown>) => {
+        m.peerDependencies = { '@latticediff/neural': 'workspace:0.x' };
+      },
+      /an optional peer may be "workspace:<major>\.x"/,
     ],
     [
       'no check:package script',
