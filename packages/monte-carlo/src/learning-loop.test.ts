@@ -286,6 +286,29 @@ describe('learnByMonteCarlo with Born sweep training', () => {
     );
   });
 
+  it('takes maxBondDim, with bondDim as its deprecated alias (same run, same checkpoint)', async () => {
+    const { bondDim, ...rest } = { ...born, sweepsPerRound: 1 };
+    const short = { ...rest, schedule: rest.schedule.slice(0, 2) };
+    const store = memoryStore();
+    const old = await learnByMonteCarlo({
+      ...short,
+      bondDim,
+      checkpoint: store,
+      maxRoundsThisCall: 1,
+    });
+    expect(old.roundsCompleted).toBe(1);
+    // a checkpoint written under the old name resumes under the new one
+    const resumed = await learnByMonteCarlo({ ...short, maxBondDim: bondDim, checkpoint: store });
+    const fresh = await learnByMonteCarlo({ ...short, maxBondDim: bondDim });
+    fresh.mps.tensors.forEach((t, i) => {
+      expect(Array.from(resumed.mps.tensors[i]!)).toEqual(Array.from(t));
+    });
+    await expect(learnByMonteCarlo({ ...short, maxBondDim: 4, bondDim: 4 })).rejects.toThrow(
+      /`bondDim`.*deprecated/,
+    );
+    await expect(learnByMonteCarlo({ ...short, maxBondDim: 0 })).rejects.toThrow(/`maxBondDim`/);
+  });
+
   it('rejects a bad validationFraction or patience, naming it', async () => {
     for (const bad of [-0.1, 1, 1.5, Number.NaN, '0.2']) {
       await expect(

@@ -51,7 +51,12 @@ export interface LearningLoopOptions {
    * point repeated is plain training at fixed parameters.
    */
   schedule: readonly ParameterValues[];
-  /** Bond dimension of the learned MPS (default 8). */
+  /**
+   * Largest bond dimension of the learned MPS (default 8; ITensor's `maxdim`, the name used
+   * wherever tensor-network truncates).
+   */
+  maxBondDim?: number;
+  /** @deprecated The old name of {@link maxBondDim}, accepted for one release. */
   bondDim?: number;
   /**
    * Warm start: the MPS the first round proposes with and training starts from, instead of a
@@ -77,7 +82,7 @@ export interface LearningLoopOptions {
   /**
    * How each round trains: `adam` (default for a linear MPS: Adam epochs on the exact NLL
    * gradient) or `sweeps` (Born MPS only, the default for Born: two-site sweeps with SVD
-   * truncation that adapt the bond dimension up to `bondDim`; much faster to fit).
+   * truncation that adapt the bond dimension up to `maxBondDim`; much faster to fit).
    */
   training?: 'adam' | 'sweeps';
   /**
@@ -323,6 +328,7 @@ export async function learnByMonteCarlo(options: LearningLoopOptions): Promise<L
   assertKnownOptions(fn, options, [
     'model',
     'schedule',
+    'maxBondDim',
     'bondDim',
     'initialMPS',
     'kind',
@@ -365,7 +371,15 @@ export async function learnByMonteCarlo(options: LearningLoopOptions): Promise<L
       'parameter points of one lattice size',
     );
   }
-  const bondDim = options.bondDim ?? 8;
+  if (options.maxBondDim !== undefined && options.bondDim !== undefined) {
+    invalidArgument(
+      fn,
+      'bondDim',
+      options.bondDim,
+      'absent when maxBondDim is given (bondDim is its deprecated old name)',
+    );
+  }
+  const bondDim = options.maxBondDim ?? options.bondDim ?? 8;
   const chains = options.chains ?? 64;
   const steps = options.stepsPerRound ?? 64;
   const burnIn = options.burnIn ?? 8;
@@ -473,7 +487,7 @@ export async function learnByMonteCarlo(options: LearningLoopOptions): Promise<L
     return rate;
   });
   const scheme = options.scheme ?? { kind: 'connected' as const, noiseTime: 0.5 };
-  assertInteger(fn, 'bondDim', bondDim, 1);
+  assertInteger(fn, options.bondDim !== undefined ? 'bondDim' : 'maxBondDim', bondDim, 1);
   assertInteger(fn, 'chains', chains, 1);
   assertInteger(fn, 'stepsPerRound', steps, 1);
   assertInteger(fn, 'burnIn', burnIn, 0);
