@@ -57,6 +57,7 @@ import {
   svd,
   toRandom,
   transferSampleEnvironments,
+  truncationRank,
 } from '@latticediff/tensor-network';
 
 /** Training data: `count` configurations of N digits, row-major. */
@@ -230,22 +231,6 @@ function norm2(a: Float64Array): number {
 }
 
 /**
- * Number of singular values kept (ITensor semantics, as tensor-network's `compress`): at most
- * `maxBondDim`, then the smallest dropped while their relative squared weight stays <= cutoff;
- * at least one.
- */
-function keptRank(s: Float64Array, maxBondDim: number, cutoff: number): number {
-  const k = s.length;
-  const tail = new Float64Array(k + 1);
-  for (let j = k - 1; j >= 0; j--) tail[j] = tail[j + 1]! + s[j]! * s[j]!;
-  const total = tail[0]!;
-  if (total === 0) return 1;
-  let keep = Math.min(k, maxBondDim);
-  while (keep > 1 && tail[keep - 1]! <= cutoff * total) keep--;
-  return keep;
-}
-
-/**
  * Trains a Born MPS on samples by two-site sweeps (see the module comment). The input MPS is
  * the starting point (any bond dimensions; it is canonicalised first, and bonds above
  * `maxBondDim` are truncated at their first split). Deterministic: no randomness is used.
@@ -405,7 +390,7 @@ export function trainBornSweeps(
     block = optimiseBlock(i, block);
     const { u: uu, s, vt } = svd(block, rows, cols);
     const full = s.length;
-    const keep = keptRank(s, maxBondDim, cutoff);
+    const { keep } = truncationRank(s, { maxBondDim, cutoff });
     let ss = 0;
     for (let k = 0; k < keep; k++) ss += s[k]! * s[k]!;
     const inv = 1 / Math.sqrt(ss);

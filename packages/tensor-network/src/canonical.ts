@@ -179,7 +179,7 @@ function gauge(fn: string, chain: Chain, center: number): number {
  * smallest while their relative squared weight stays <= cutoff; at least one is kept.
  * Returns the count and the discarded relative weight. @internal (shared with the factor builder)
  */
-export function truncationRank(
+export function rankToKeep(
   s: Float64Array,
   maxBondDim: number,
   cutoff: number,
@@ -218,7 +218,7 @@ function svdSweep(
     const k = s.length;
     const norm = frobenius(s);
     schmidt.push(norm > 0 ? s.map((v) => v / norm) : new Float64Array(s));
-    const { keep, discarded } = truncationRank(s, maxBondDim, cutoff);
+    const { keep, discarded } = rankToKeep(s, maxBondDim, cutoff);
     errors[i] = discarded;
     const left = new Float64Array(rows * keep);
     for (let a = 0; a < rows; a++)
@@ -237,6 +237,35 @@ function svdSweep(
 }
 
 /** Validates `{ maxBondDim, cutoff }` (defaults Infinity and 0), naming `fn`. @internal */
+/**
+ * How many singular values a truncation keeps, with the semantics of every truncation here
+ * (ITensor's maxdim/cutoff): at most `maxBondDim`, then the smallest dropped while their
+ * squared weight relative to the total stays <= `cutoff`; at least one. `singularValues` are
+ * in non-increasing order. Returns the count and the discarded relative weight.
+ */
+export function truncationRank(
+  singularValues: Float64Array,
+  options: CompressOptions = {},
+): { keep: number; discarded: number } {
+  const fn = 'truncationRank';
+  if (!(singularValues instanceof Float64Array) || singularValues.length < 1) {
+    invalidArgument(fn, 'singularValues', singularValues, 'a non-empty Float64Array');
+  }
+  for (let k = 0; k < singularValues.length; k++) {
+    const v = singularValues[k]!;
+    if (!(v >= 0 && Number.isFinite(v)) || (k > 0 && v > singularValues[k - 1]!)) {
+      invalidArgument(
+        fn,
+        'singularValues',
+        v,
+        `finite non-negative values in non-increasing order (entry ${k})`,
+      );
+    }
+  }
+  const { maxBondDim, cutoff } = checkCompressOptions(fn, options);
+  return rankToKeep(singularValues, maxBondDim, cutoff);
+}
+
 export function checkCompressOptions(
   fn: string,
   options: unknown,

@@ -1,4 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
+import { truncationRank } from './canonical';
 import {
   accumulateSampleOuterProducts,
   type SiteTensorView,
@@ -194,4 +195,21 @@ it('refuses bad input naming the argument', () => {
       }),
     ),
   ).toBe('options.scales');
+});
+
+describe('truncationRank', () => {
+  it('keeps at most maxBondDim, then drops the smallest while their weight stays <= cutoff', () => {
+    const s = Float64Array.of(3, 2, 1, 0.1, 0.01);
+    const total = 9 + 4 + 1 + 0.01 + 0.0001;
+    expect(truncationRank(s)).toEqual({ keep: 5, discarded: 0 });
+    expect(truncationRank(s, { maxBondDim: 2 })).toEqual({ keep: 2, discarded: 1.0101 / total });
+    // 0.0101 / total = 7.2e-4 <= 1e-3 < 1.0101 / total
+    const r = truncationRank(s, { cutoff: 1e-3 });
+    expect(r.keep).toBe(3);
+    expect(r.discarded).toBeCloseTo(0.0101 / total, 15);
+    expect(truncationRank(Float64Array.of(0, 0)).keep).toBe(1);
+    expect(() => truncationRank(Float64Array.of(1, 2))).toThrow(/`singularValues`/);
+    expect(() => truncationRank(s, { maxBondDim: 0 })).toThrow(/`maxBondDim`/);
+    expect(() => truncationRank(s, { cutoff: 2 })).toThrow(/`cutoff`/);
+  });
 });

@@ -28,7 +28,7 @@
  * Without truncation (`maxBondDim` Infinity, `cutoff` 0) the result equals the product of the
  * factors to rounding.
  */
-import { checkCompressOptions, frobenius, truncationRank } from './canonical';
+import { checkCompressOptions, frobenius, rankToKeep } from './canonical';
 import { assertInteger, assertKnownOptions, invalidArgument } from './errors';
 import { lq, matmul, qr, svd, symmetricEigen, transpose } from './linalg';
 import { MPS } from './mps';
@@ -671,7 +671,7 @@ function truncatedBasis(
   const bound = Math.min(rank, tr.rankBound[bond]!);
   const s = new Float64Array(bound);
   for (let k = 0; k < bound; k++) s[k] = values[k]! > noise ? Math.sqrt(values[k]!) : 0;
-  const { keep, discarded } = truncationRank(s, tr.maxBondDim, tr.cutoff);
+  const { keep, discarded } = rankToKeep(s, tr.maxBondDim, tr.cutoff);
   tr.keepLog[bond]! += Math.log1p(-discarded);
   const basis = new Float64Array(n * keep);
   for (let a = 0; a < n; a++)
@@ -847,7 +847,7 @@ function truncateRightToLeft(
 /** How many of the singular values `s` to keep at `bond` (at most `rank`); records the loss. */
 function keepCount(s: Float64Array, rank: number, bond: number, tr: Truncation): number {
   const bound = Math.min(rank, tr.rankBound[bond]!);
-  const { keep, discarded } = truncationRank(s.subarray(0, bound), tr.maxBondDim, tr.cutoff);
+  const { keep, discarded } = rankToKeep(s.subarray(0, bound), tr.maxBondDim, tr.cutoff);
   // the values beyond the numerical rank are dropped too: their weight is rounding noise
   let total = 0;
   let beyond = 0;

@@ -7,6 +7,7 @@ export {
   compress,
   entanglementEntropy,
   schmidtValues,
+  truncationRank,
 } from './canonical';
 export type { ConfigurationBatch, ConfigurationsInput } from './configurations';
 export { fromDense, toDense } from './dense';
