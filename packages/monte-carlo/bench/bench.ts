@@ -8,9 +8,10 @@
  * autocorrelation time and ESS per second of the energy and of the order parameter; a scan over
  * the bond dimension shows what each chi buys (build time, acceptance, ESS/s).
  * Run: pnpm --filter @latticediff/monte-carlo bench [-- --quick] [-- --learned] [-- --case=NAME]
+ * (`--case=pool`: one thread against a 2-worker pool, see pool.ts)
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { availableParallelism, cpus, platform, release } from 'node:os';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import {
   type LatticeModel,
@@ -23,7 +24,6 @@ import { CRITICAL_BETA, isingModel } from '@latticediff/model-ising';
 import {
   createSamplerPool,
   deserializeMPS,
-  kernelEngine,
   type MPS,
   type SamplerPool,
   sample,
@@ -38,6 +38,8 @@ import {
   thermodynamicPath,
 } from '../src/index';
 import { runChainsOnWorkers } from '../src/node/index';
+import { machineLine } from './machine';
+import { poolBench } from './pool';
 
 const quick = process.argv.includes('--quick');
 const withLearned = process.argv.includes('--learned');
@@ -319,10 +321,13 @@ const fmt = (v: unknown) =>
         : v.toFixed(3)
     : String(v);
 
+if (only === 'pool') {
+  const repeats = Number(process.argv.find((a) => a.startsWith('--repeats='))?.slice(10) ?? 5);
+  await poolBench({ quick, repeats });
+  process.exit(0);
+}
 console.log('# @latticediff/monte-carlo benchmark');
-console.log(
-  `machine: ${cpus()[0]?.model}, ${availableParallelism()} cores, ${platform()} ${release()}, node ${process.version}, kernels ${kernelEngine()}`,
-);
+console.log(machineLine());
 console.log(
   `budget ${budgetSeconds} s per scheme, 256 chains for DDM schemes (proposals drawn by a pool of ${threads} workers) and 32 chains on each of ${threads} worker threads for local/wolff (every scheme uses every core), all started from equilibrium samples (exact where the model has an exact MPS); ESS/s from tau_int with Sokal windowing (n/c = window not converged: tau is then a lower bound and ESS/s an upper bound, shown as "bound")`,
 );

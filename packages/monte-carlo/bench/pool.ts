@@ -1,0 +1,183 @@
+/**
+ * One thread against a 2-worker SamplerPool where users feel it: runChains steps with a
+ * chi-16 physics-built Born proposal on the 8x8 Ising cylinder at beta_c (256 chains;
+ * disconnected, disconnected with one local sweep per step, connected T = 0.2), and one round
+ * of learnByMonteCarlo with the recipe of the ising-8x8 case (512 chains, 16 + 4 steps, 20
+ * local sweeps per step, 4 training sweeps) warm-started from that proposal. The two are run
+ * alternately (A B A B ...) so that a change of load hits both; every pair is checked to give
+ * identical results. Prints per repeat the time per chain step (per round for the learning
+ * loop) and the 1-minute load average, then the median and range of each and of the paired
+ * ratio. The machine is shared: read the load average before the ratio.
+ * Run: pnpm --filter @latticediff/monte-carlo bench -- --case=pool [--quick] [--repeats=N]
+ */
+import { physicsBornMPS } from '@latticediff/lattice';
+import { CRITICAL_BETA, isingModel } from '@latticediff/model-ising';
+import { createSamplerPool, type MPS, type SamplerPool } from '@latticediff/tensor-network';
+import { learnByMonteCarlo, type ProposalScheme, runChains } from '../src/index';
+import { busyMachineWarning, loadAverage, machineLine } from './machine';
+
+interface Outcome {
+  /** Seconds of the measured work. */
+  seconds: number;
+  /** What must be equal between one thread and the pool. */
+  fingerprint: string;
+}
+
+/** A cheap, order-sensitive digest of typed arrays (FNV-1a over their bytes). */
+function digest(...arrays: (Int32Array | Float64Array)[]): string {
+  let h = 0x811c9dc5;
+  for (const a of arrays) {
+    const bytes = new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+    for (let k = 0; k < bytes.length; k++) h = Math.imul(h ^ bytes[k]!, 0x01000193);
+  }
+  return (h >>> 0).toString(16).padStart(8, '0');
+}
+
+const median = (v: number[]) => {
+  const s = [...v].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+
+export async function poolBench(options: { quick: boolean; repeats: number }): Promise<void> {
+  const { quick, repeats } = options;
+  console.log('# @latticediff/monte-carlo: one thread vs a 2-worker SamplerPool');
+  console.log(machineLine());
+  const busy = busyMachineWarning();
+  if (busy) console.error(`warning: ${busy}`);
+  const instance = isingModel.create({ lx: 8, ly: 8, beta: CRITICAL_BETA });
+  const { mps } = physicsBornMPS(instance, { maxBondDim: 16 });
+  const pool = await createSamplerPool({ workers: 2 });
+  const chains = 256;
+  const observables = ['energyPerSite', 'absMagnetization'];
+  console.log(
+    `8x8 Ising cylinder at beta_c, physics-built Born proposal chi 16, ${chains} chains, observables ${observables.join(' and ')}; ${repeats} alternating repeats; load = 1-minute load average after each run`,
+  );
+
+  const chainsCase =
+    (scheme: ProposalScheme, localSweeps: number, steps: number) =>
+    async (p: SamplerPool | undefined): Promise<Outcome> => {
+      const r = await runChains({
+        model: instance,
+        proposal: mps,
+        scheme,
+        chains,
+        steps,
+        seed: 11,
+        localSweeps,
+        observables,
+        ...(p ? { pool: p } : {}),
+      });
+      return {
+        seconds: r.seconds / (chains * steps),
+        fingerprint: digest(r.final.data, r.accepted, ...Object.values(r.series)),
+      };
+    };
+  const learningRound = async (p: SamplerPool | undefined): Promise<Outcome> => {
+    const start = performance.now();
+    const learned = await learnByMonteCarlo({
+      model: isingModel,
+      schedule: [{ lx: 8, ly: 8, beta: CRITICAL_BETA }],
+      initialMPS: mps as MPS,
+      bondDim: 16,
+      kind: 'born',
+      training: 'sweeps',
+      scheme: { kind: 'disconnected' },
+      chains: 512,
+      stepsPerRound: 16,
+      burnIn: 4,
+      localSweeps: 20,
+      sweepsPerRound: 4,
+      restart: true,
+      learningRate: 0.05,
+      cutoff: 1e-4,
+      seed: 7,
+      ...(p ? { pool: p } : {}),
+    });
+    const seconds = (performance.now() - start) / 1000;
+    const report = learned.reports[0]!;
+    samplingShare.push(report.samplingSeconds / seconds);
+    return {
+      seconds,
+      fingerprint: digest(learned.chainStates, ...learned.mps.tensors),
+    };
+  };
+  const samplingShare: number[] = [];
+
+  const cases: { name: string; unit: string; scale: number; run: typeof learningRound }[] = [
+    {
+      name: 'runChains disconnected',
+      unit: 'us per chain step',
+      scale: 1e6,
+      run: chainsCase({ kind: 'disconnected' }, 0, quick ? 100 : 400),
+    },
+    {
+      name: 'runChains disconnected + 1 local sweep',
+      unit: 'us per chain step',
+      scale: 1e6,
+      run: chainsCase({ kind: 'disconnected' }, 1, quick ? 50 : 200),
+    },
+    {
+      name: 'runChains connected T=0.2',
+      unit: 'us per chain step',
+      scale: 1e6,
+      run: chainsCase({ kind: 'connected', noiseTime: 0.2 }, 0, quick ? 5 : 24),
+    },
+    {
+      name: 'learnByMonteCarlo round (512 chains, 20 local sweeps per step, 4 training sweeps)',
+      unit: 's per round',
+      scale: 1,
+      run: learningRound,
+    },
+  ];
+  const summary: string[] = [];
+  for (const c of cases) {
+    console.log(`\n## ${c.name} (${c.unit})`);
+    console.log('| repeat | one thread | load | pool of 2 | load | one / pool |');
+    console.log('|---|---|---|---|---|---|');
+    // warm-up of both (JIT, the workers' copy of the MPS, its canonical form)
+    await c.run(undefined);
+    await c.run(pool);
+    samplingShare.length = 0;
+    const ones: number[] = [];
+    const pools: number[] = [];
+    const ratios: number[] = [];
+    const loads: number[] = [];
+    for (let k = 0; k < repeats; k++) {
+      // alternate which goes first, so that a trend in the load does not favour one
+      const order = k % 2 === 0 ? [undefined, pool] : [pool, undefined];
+      const got = new Map<SamplerPool | undefined, { outcome: Outcome; load: number }>();
+      for (const p of order) {
+        const outcome = await c.run(p);
+        got.set(p, { outcome, load: loadAverage() });
+      }
+      const one = got.get(undefined)!;
+      const withPool = got.get(pool)!;
+      if (one.outcome.fingerprint !== withPool.outcome.fingerprint) {
+        throw new Error(
+          `${c.name}: the pool's result differs from one thread's (${withPool.outcome.fingerprint} vs ${one.outcome.fingerprint})`,
+        );
+      }
+      ones.push(one.outcome.seconds * c.scale);
+      pools.push(withPool.outcome.seconds * c.scale);
+      ratios.push(one.outcome.seconds / withPool.outcome.seconds);
+      loads.push(one.load, withPool.load);
+      console.log(
+        `| ${k + 1} | ${(one.outcome.seconds * c.scale).toFixed(2)} | ${one.load.toFixed(2)} | ${(withPool.outcome.seconds * c.scale).toFixed(2)} | ${withPool.load.toFixed(2)} | ${ratios[k]!.toFixed(2)}x |`,
+      );
+    }
+    const range = (v: number[], digits = 2) =>
+      `${median(v).toFixed(digits)} (${Math.min(...v).toFixed(digits)}-${Math.max(...v).toFixed(digits)})`;
+    const line = `${c.name}: one thread ${range(ones)}, pool of 2 ${range(pools)} ${c.unit}; one / pool ${range(ratios)}x; load ${Math.min(...loads).toFixed(2)}-${Math.max(...loads).toFixed(2)}; identical results`;
+    console.log(`\n${line}`);
+    if (c.run === learningRound && samplingShare.length > 0) {
+      console.log(
+        `sampling (runChains) share of a round's time: ${range(samplingShare)}; the rest (training sweeps, proposal quality) runs on the main thread`,
+      );
+    }
+    summary.push(line);
+  }
+  await pool.close();
+  console.log('\n## summary (median, range in parentheses)');
+  for (const line of summary) console.log(`- ${line}`);
+}
