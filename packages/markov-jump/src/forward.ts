@@ -4,7 +4,12 @@
  * MPS B_i[y] = sum_x k_t(y|x) A_i[x] of the same bond dimensions (exact: e^{tW} is a bond-1
  * MPO). For a Born MPS, P_t is a double-layer network; it is evaluated, never formed.
  */
-import { type ConfigurationsInput, MPS, type SeedOrGenerator } from '@latticediff/tensor-network';
+import {
+  applyProductOperator,
+  type ConfigurationsInput,
+  MPS,
+  type SeedOrGenerator,
+} from '@latticediff/tensor-network';
 import { assertNoise, type NoiseProcess, propagator } from './noise';
 import { readStates } from './states';
 import { assertMPS, assertOptions, assertTime, invalidArgument, toRandom } from './validate';
@@ -131,25 +136,14 @@ export function assertDataMPS(fn: string, mps: unknown, noise: NoiseProcess): as
  * (internal; kernel is D x D row-major).
  */
 export function noisedTensors(mps: MPS, kernel: Float64Array, D: number): Float64Array[] {
-  const out: Float64Array[] = [];
-  for (let i = 0; i < mps.length; i++) {
-    const [l, d, r] = mps.siteShape(i);
-    const t = mps.tensors[i]!;
-    const b = new Float64Array(l * D * r);
-    for (let a = 0; a < l; a++) {
-      for (let x = 0; x < d; x++) {
-        const src = (a * d + x) * r;
-        for (let y = 0; y < D; y++) {
-          const w = kernel[y * D + x]!;
-          if (w === 0) continue;
-          const dst = (a * D + y) * r;
-          for (let c = 0; c < r; c++) b[dst + c]! += w * t[src + c]!;
-        }
-      }
-    }
-    out.push(b);
-  }
-  return out;
+  // B_i[y] = sum_x k(y|x) A_i[x]: the product operator whose site matrix is the kernel's first
+  // d_i columns (tensor-network's applyProductOperator, the one place that contracts it)
+  const operators = mps.physicalDims.map((d) => {
+    const op = new Float64Array(D * d);
+    for (let y = 0; y < D; y++) for (let x = 0; x < d; x++) op[y * d + x] = kernel[y * D + x]!;
+    return op;
+  });
+  return [...applyProductOperator(mps, operators).tensors];
 }
 
 /**
