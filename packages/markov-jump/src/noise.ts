@@ -1,7 +1,7 @@
 /**
  * Single-site noise generators. Conventions: a rate matrix Q is D x D, row-major, with
  * Q[y][x] = the rate of the jump x -> y for y != x and Q[x][x] = -(total exit rate of x), so
- * every column sums to zero. The propagator k_t = e^{tQ} has k_t[y][x] = P(x_t = y | x_0 = x)
+ * every column sums to zero. The propagator k_t = exp(t Q) has k_t[y][x] = P(x_t = y | x_0 = x)
  * (columns sum to one). The clean data live on the first `dataDim` states; noise processes
  * with an extra absorbing state (mask) have `stateDim = dataDim + 1`.
  */
@@ -182,7 +182,7 @@ export function assertNoise(fn: string, noise: unknown): asserts noise is NoiseP
 }
 
 /**
- * The propagator k_t = e^{tQ} in float64: D x D row-major, k[y * D + x] = P(x_t = y | x_0 = x).
+ * The propagator k_t = exp(t Q) in float64: D x D row-major, k[y * D + x] = P(x_t = y | x_0 = x).
  * Closed forms for `uniform` and `mask`; scaling-and-squaring Padé for `custom` (entries that
  * rounding leaves below zero, at the 1e-16 level, are set to zero).
  */

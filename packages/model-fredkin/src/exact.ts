@@ -61,7 +61,7 @@ function checkSize(
 class HeightTransfer {
   readonly n: number;
   readonly logQ: number;
-  /** ln of (true weight q^{A/2}) / (gauged contraction): ln Z = ln Z_gauged + logWeightOffset. */
+  /** ln of (true weight q^(A/2)) / (gauged contraction): ln Z = ln Z_gauged + logWeightOffset. */
   readonly logWeightOffset: number;
   private readonly decay: Float64Array;
   private readonly tall: boolean;
@@ -132,7 +132,7 @@ function rightEnvironments(t: HeightTransfer): Environment {
 
 /** Exact results of {@link fredkinExact}. */
 export interface FredkinExactResult {
-  /** ln Z, Z = sum over Dyck paths of q^{A/2} (= exp(-E) at beta = 1). */
+  /** ln Z, Z = sum over Dyck paths of q^(A/2) (= exp(-E) at beta = 1). */
   readonly logPartitionFunction: number;
   /** <h_i> for i = 0..N (N + 1 entries). */
   readonly heightProfile: Float64Array;
@@ -228,7 +228,7 @@ function maxMPSSites(): number {
 export interface FredkinExactMPS {
   /** Linear MPS over x (x_i = 1 up, 0 down); bond i carries the height h_i (one index per height of the right parity). */
   readonly mps: MPS;
-  /** ln pi_unnormalised(x) = ln MPS(x) + logWeightOffset, with pi_unnormalised = q^{A/2}. */
+  /** ln pi_unnormalised(x) = ln MPS(x) + logWeightOffset, with pi_unnormalised = q^(A/2). */
   readonly logWeightOffset: number;
 }
 

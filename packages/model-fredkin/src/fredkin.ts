@@ -2,7 +2,7 @@
  * The classical stochastic Fredkin chain as a lattice model (contract v1).
  *
  * N even sites, x_i = 1 (up) or 0 (down), heights h_0 = 0, h_{i+1} = h_i + (2 x_i - 1). Allowed:
- * Dyck paths (h_i >= 0, h_N = 0). pi(x) ∝ q^{A/2}, A = sum_{i=1}^{N} h_i, q = c / (1 - c), i.e.
+ * Dyck paths (h_i >= 0, h_N = 0). pi(x) ∝ q^(A/2), A = sum_(i=1..N) h_i, q = c / (1 - c), i.e.
  * E(x) = -(1/2) ln q * A at the fixed inverse temperature beta = 1.
  */
 import {
