@@ -7,18 +7,23 @@
  * alternately (A B A B ...) so that a change of load hits both; every pair is checked to give
  * identical results. Prints per repeat the time per chain step (per round for the learning
  * loop) and the 1-minute load average, then the median and range of each and of the paired
- * ratio. The machine is shared: read the load average before the ratio.
+ * ratio. The machine is shared: read the load average before the ratio. On Linux it also prints
+ * the pool's main-thread share of CPU time and the "2-core ceiling": one thread's CPU time over
+ * max(the pool's main-thread CPU time, half its total CPU time), the speed-up two idle cores
+ * would give with perfect scheduling; unlike wall time it hardly moves with other processes' load.
  * Run: pnpm --filter @latticediff/monte-carlo bench -- --case=pool [--quick] [--repeats=N]
  */
 import { physicsBornMPS } from '@latticediff/lattice';
 import { CRITICAL_BETA, isingModel } from '@latticediff/model-ising';
 import { createSamplerPool, type MPS, type SamplerPool } from '@latticediff/tensor-network';
 import { learnByMonteCarlo, type ProposalScheme, runChains } from '../src/index';
-import { busyMachineWarning, loadAverage, machineLine } from './machine';
+import { busyMachineWarning, loadAverage, machineLine, threadCpuSeconds } from './machine';
 
 interface Outcome {
-  /** Seconds of the measured work. */
+  /** Seconds of the measured work (per unit). */
   seconds: number;
+  /** CPU seconds of the call on the main thread and on the other threads, where known. */
+  cpu?: { main: number; other: number };
   /** What must be equal between one thread and the pool. */
   fingerprint: string;
 }
@@ -133,8 +138,10 @@ export async function poolBench(options: { quick: boolean; repeats: number }): P
   const summary: string[] = [];
   for (const c of cases) {
     console.log(`\n## ${c.name} (${c.unit})`);
-    console.log('| repeat | one thread | load | pool of 2 | load | one / pool |');
-    console.log('|---|---|---|---|---|---|');
+    console.log(
+      '| repeat | one thread | load | pool of 2 | load | one / pool | pool: main-thread CPU share | 2-core ceiling |',
+    );
+    console.log('|---|---|---|---|---|---|---|---|');
     // warm-up of both (JIT, the workers' copy of the MPS, its canonical form)
     await c.run(undefined);
     await c.run(pool);
@@ -143,12 +150,18 @@ export async function poolBench(options: { quick: boolean; repeats: number }): P
     const pools: number[] = [];
     const ratios: number[] = [];
     const loads: number[] = [];
+    const ceilings: number[] = [];
     for (let k = 0; k < repeats; k++) {
       // alternate which goes first, so that a trend in the load does not favour one
       const order = k % 2 === 0 ? [undefined, pool] : [pool, undefined];
       const got = new Map<SamplerPool | undefined, { outcome: Outcome; load: number }>();
       for (const p of order) {
+        const before = threadCpuSeconds();
         const outcome = await c.run(p);
+        const after = threadCpuSeconds();
+        if (before && after) {
+          outcome.cpu = { main: after.main - before.main, other: after.other - before.other };
+        }
         got.set(p, { outcome, load: loadAverage() });
       }
       const one = got.get(undefined)!;
@@ -162,13 +175,25 @@ export async function poolBench(options: { quick: boolean; repeats: number }): P
       pools.push(withPool.outcome.seconds * c.scale);
       ratios.push(one.outcome.seconds / withPool.outcome.seconds);
       loads.push(one.load, withPool.load);
+      // what two idle cores would allow at best: one thread's CPU time over the pool's critical
+      // resource, its main thread or half of all its threads' CPU time (perfect scheduling)
+      const a = one.outcome.cpu;
+      const b = withPool.outcome.cpu;
+      let share = 'n/a';
+      let ceiling = 'n/a';
+      if (a && b && b.main + b.other > 0) {
+        const bound = (a.main + a.other) / Math.max(b.main, (b.main + b.other) / 2);
+        ceilings.push(bound);
+        share = (b.main / (b.main + b.other)).toFixed(2);
+        ceiling = `${bound.toFixed(2)}x`;
+      }
       console.log(
-        `| ${k + 1} | ${(one.outcome.seconds * c.scale).toFixed(2)} | ${one.load.toFixed(2)} | ${(withPool.outcome.seconds * c.scale).toFixed(2)} | ${withPool.load.toFixed(2)} | ${ratios[k]!.toFixed(2)}x |`,
+        `| ${k + 1} | ${(one.outcome.seconds * c.scale).toFixed(2)} | ${one.load.toFixed(2)} | ${(withPool.outcome.seconds * c.scale).toFixed(2)} | ${withPool.load.toFixed(2)} | ${ratios[k]!.toFixed(2)}x | ${share} | ${ceiling} |`,
       );
     }
     const range = (v: number[], digits = 2) =>
       `${median(v).toFixed(digits)} (${Math.min(...v).toFixed(digits)}-${Math.max(...v).toFixed(digits)})`;
-    const line = `${c.name}: one thread ${range(ones)}, pool of 2 ${range(pools)} ${c.unit}; one / pool ${range(ratios)}x; load ${Math.min(...loads).toFixed(2)}-${Math.max(...loads).toFixed(2)}; identical results`;
+    const line = `${c.name}: one thread ${range(ones)}, pool of 2 ${range(pools)} ${c.unit}; one / pool ${range(ratios)}x${ceilings.length > 0 ? `; 2-core ceiling from CPU times ${range(ceilings)}x` : ''}; load ${Math.min(...loads).toFixed(2)}-${Math.max(...loads).toFixed(2)}; identical results`;
     console.log(`\n${line}`);
     if (c.run === learningRound && samplingShare.length > 0) {
       console.log(
