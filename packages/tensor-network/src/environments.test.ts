@@ -1,3 +1,4 @@
+import { invalidArgumentOf } from '@latticediff/test-kit/testing';
 import { afterAll, describe, expect, it } from 'vitest';
 import { truncationRank } from './canonical';
 import {
@@ -6,7 +7,6 @@ import {
   sampleAmplitudes,
   transferSampleEnvironments,
 } from './environments';
-import { InvalidArgumentError } from './errors';
 import { logProbabilities } from './evaluate';
 import { randomMPS } from './mps';
 import { createRandom } from './random';
@@ -145,19 +145,9 @@ describe.each(['wasm-simd', 'javascript'] as KernelEngine[])('%s engine', (engin
 
 it('refuses bad input naming the argument', () => {
   const t = { data: new Float64Array(12), leftDim: 2, physicalDim: 2, rightDim: 3 };
-  const argument = (f: () => unknown): string | undefined => {
-    try {
-      f();
-    } catch (error) {
-      expect(InvalidArgumentError.isInstance(error)).toBe(true);
-      return (error as InvalidArgumentError).argument;
-    }
-    return undefined;
-  };
+  const argument = (f: () => unknown): string => invalidArgumentOf(f).argument;
   const x = Int32Array.of(0, 1);
-  expect(argument(() => transferSampleEnvironments(t, x, new Float64Array(4), 'right'))).toBe(
-    undefined,
-  );
+  expect(transferSampleEnvironments(t, x, new Float64Array(4), 'right').length).toBe(6);
   expect(argument(() => transferSampleEnvironments(t, x, new Float64Array(5), 'right'))).toBe(
     'environments',
   );
