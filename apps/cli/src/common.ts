@@ -241,7 +241,15 @@ function describeParameters(parameters: ParameterValues): string {
  * parameters, and the sizes must still match the checkpoint's MPS.
  */
 export async function checkpointModel(
-  checkpoint: Checkpoint,
+  checkpoint:
+    | Checkpoint
+    | {
+        readonly path: string;
+        readonly modelId: string;
+        readonly parameters: ParameterValues;
+        readonly sites: number;
+        readonly localDimension: number;
+      },
   choice: ModelChoice | undefined,
   overrides: ParameterValues,
 ): Promise<{ entry: ModelEntry; model: LatticeModel; instance: LatticeModelInstance }> {
@@ -266,13 +274,12 @@ export async function checkpointModel(
         : 'the file was edited or written by another program; retrain it with "latticediff train"',
     );
   }
-  const mps = checkpoint.mps;
-  if (
-    mps.length !== instance.sites ||
-    mps.physicalDims.some((d) => d !== instance.localDimension)
-  ) {
+  // an MPS checkpoint, or a neural one (its network's sizes)
+  const length = 'mps' in checkpoint ? checkpoint.mps.length : checkpoint.sites;
+  const dims = 'mps' in checkpoint ? checkpoint.mps.physicalDims : [checkpoint.localDimension];
+  if (length !== instance.sites || dims.some((d) => d !== instance.localDimension)) {
     usage(
-      `checkpoint ${quote(checkpoint.path)} holds an MPS of ${mps.length} sites for ${checkpoint.modelId} (${describeParameters(checkpoint.parameters)}), but ${model.id} (${describeParameters(instance.parameters)}) has ${instance.sites} sites of dimension ${instance.localDimension}`,
+      `checkpoint ${quote(checkpoint.path)} holds ${'mps' in checkpoint ? 'an MPS' : 'a network'} of ${length} sites for ${checkpoint.modelId} (${describeParameters(checkpoint.parameters)}), but ${model.id} (${describeParameters(instance.parameters)}) has ${instance.sites} sites of dimension ${instance.localDimension}`,
       'use a checkpoint trained at these sizes',
     );
   }

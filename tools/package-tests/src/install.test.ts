@@ -424,6 +424,23 @@ describe('(c) @latticediff/cli with every published package but the optional neu
     expect(installed).toContain('node_modules/@latticediff/cli');
   });
 
+  it('says, without a stack trace, that --proposal neural needs @latticediff/neural installed', async () => {
+    const bin = join(project, 'node_modules', '.bin', 'latticediff');
+    const result = await exec(
+      bin,
+      ['train', 'ising', '--lx', '2', '--ly', '2', '--proposal', 'neural', '--out', 'n.json'],
+      { cwd: project, env: npmEnv() },
+    );
+    expect(result.code, describeFailure('latticediff train --proposal neural', result)).toBe(2);
+    const lines = result.stderr.trimEnd().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(
+      /^latticediff: --proposal neural needs the package @latticediff\/neural, which is not installed/,
+    );
+    expect(lines[0]).toMatch(/npm install -g @latticediff\/neural/);
+    expect(existsSync(join(project, 'n.json'))).toBe(false);
+  });
+
   it('lists every installed model package with npx latticediff models', async () => {
     const result = await exec('npx', ['--no', 'latticediff', 'models', '--json'], {
       cwd: project,

@@ -115,6 +115,8 @@ describe('the published workspace packages', () => {
       }
       expect(dependencies, pkg.name).not.toContain(TFJS_PACKAGE);
     }
+    const cli = publishedPackages().find((p) => p.name === '@latticediff/cli')!;
+    expect(cli.manifest.peerDependencies?.[TFJS_PACKAGE]).toBe('workspace:0.x');
   });
 
   it('are all run by the root pipeline', () => {

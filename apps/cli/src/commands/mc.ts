@@ -9,6 +9,7 @@ import {
   uniformNoise,
 } from '@latticediff/markov-jump';
 import {
+  type IndependenceProposal,
   type ObservableSummary,
   type ProposalScheme,
   runChains,
@@ -41,6 +42,13 @@ import {
   progressEnabled,
   table,
 } from '../io';
+import {
+  isNeuralCheckpointFile,
+  loadNeural,
+  type NeuralCheckpoint,
+  readNeuralCheckpoint,
+  startBackend,
+} from '../neural';
 import type { ModelEntry } from '../registry';
 import {
   ddmShardSeed,
@@ -125,7 +133,8 @@ export interface ModelModule {
  */
 export async function runMonteCarlo(options: {
   instance: LatticeModelInstance;
-  mps: MPS | undefined;
+  /** The DDM proposal: an MPS, or (disconnected only) an independence proposal such as a network. */
+  mps: MPS | IndependenceProposal | undefined;
   scheme: SchemeName;
   noiseTime: number;
   chains: number;
@@ -798,9 +807,28 @@ export const mcCommand: Command = {
       );
     }
     let checkpoint: Checkpoint | undefined;
+    let network: NeuralCheckpoint | undefined;
     let instance: LatticeModelInstance;
     let entry: ModelEntry;
-    if (checkpointPath !== undefined) {
+    if (checkpointPath !== undefined && isNeuralCheckpointFile(checkpointPath)) {
+      // a MADE network (train --proposal neural): an independence proposal only
+      if (scheme === 'connected') {
+        usage(
+          `--scheme connected needs an MPS checkpoint, and ${quote(checkpointPath)} is a neural network: the connected scheme denoises exactly, which needs the noised distribution in closed form (an MPS has it, a network does not)`,
+          'use --scheme disconnected (fresh draws of the network), or train an MPS for --scheme connected',
+        );
+      }
+      if (ddm && values.workers !== undefined && Number(values.workers) > 1) {
+        usage(
+          `--workers ${values.workers}: the neural proposal draws on the main thread (worker threads sample MPS proposals and run local or Wolff chains)`,
+          'drop --workers',
+        );
+      }
+      const neural = await loadNeural(`checkpoint ${quote(checkpointPath)} (a neural network)`);
+      await startBackend(neural, undefined, json);
+      network = readNeuralCheckpoint(neural, checkpointPath);
+      ({ entry, instance } = await checkpointModel(network, choice, parameters));
+    } else if (checkpointPath !== undefined) {
       checkpoint = readCheckpoint(checkpointPath);
       ({ entry, instance } = await checkpointModel(checkpoint, choice, parameters));
     } else {
@@ -883,13 +911,13 @@ export const mcCommand: Command = {
     }
     const plots =
       values.plots === undefined ? undefined : ensureDirectory('--plots', String(values.plots));
-    const mps = ddm ? checkpoint?.mps : undefined;
+    const mps = ddm ? (network?.made.proposal() ?? checkpoint?.mps) : undefined;
     // threads (local and Wolff chains, the exact reference) import the model from its package
     const modelModule: ModelModule = {
       url: entry.moduleUrl,
       exportName: await entry.exportName(),
     };
-    const result = await withPool(ddm ? workers : 1, (pool) =>
+    const result = await withPool(ddm && network === undefined ? workers : 1, (pool) =>
       runMonteCarlo({
         instance,
         mps,
@@ -945,7 +973,9 @@ export const mcCommand: Command = {
       `${instance.modelId} (${parametersText(instance.parameters)}), scheme ${scheme}${
         result.noiseTime !== undefined ? ` (T = ${result.noiseTime})` : ''
       }${result.localSweeps > 0 ? ` + ${result.localSweeps} local sweep(s) per step` : ''}${
-        checkpointPath !== undefined && ddm ? `, proposal ${quote(checkpointPath)}` : ''
+        checkpointPath !== undefined && ddm
+          ? `, proposal ${quote(checkpointPath)}${network ? ' (neural network)' : ''}`
+          : ''
       }`,
       `${result.chains} chains x ${result.steps} steps (+${result.burnIn} burn-in), ${formatSeconds(result.seconds)}, acceptance ${num(result.acceptanceRate, 4)}, ESS ${num(result.effectiveSampleSize, 1)} (${num(result.essPerSecond, 1)}/s)`,
       '',

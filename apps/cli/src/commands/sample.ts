@@ -1,7 +1,8 @@
 import { extname } from 'node:path';
+import type { LatticeModelInstance } from '@latticediff/lattice';
 import { generate, uniformNoise } from '@latticediff/markov-jump';
 import { createRandom, sample } from '@latticediff/tensor-network';
-import { checkpointModel, readCheckpoint, SEED_FLAG } from '../common';
+import { type Checkpoint, checkpointModel, readCheckpoint, SEED_FLAG } from '../common';
 import { quote, usage } from '../errors';
 import {
   AtomicFileWriter,
@@ -11,6 +12,13 @@ import {
   progressEnabled,
   removeStaleTemporaries,
 } from '../io';
+import {
+  isNeuralCheckpointFile,
+  loadNeural,
+  type NeuralCheckpoint,
+  readNeuralCheckpoint,
+  startBackend,
+} from '../neural';
 import type { Command } from './types';
 
 /** --allowed-only gives up after this many draws per requested sample. */
@@ -25,7 +33,8 @@ async function writeStdout(text: string): Promise<void> {
 
 export const sampleCommand: Command = {
   name: 'sample',
-  summary: 'exact samples of a trained model (the MPS, not pi itself), as CSV or JSON lines',
+  summary:
+    'exact samples of a trained model (the MPS or network, not pi itself), as CSV or JSON lines',
   usage: [
     'sample --checkpoint FILE --count N [--noise-time T] [--seed S] [--allowed-only] [--out FILE.csv|FILE.jsonl]',
   ],
@@ -35,7 +44,7 @@ export const sampleCommand: Command = {
       name: 'checkpoint',
       type: 'string',
       valueName: 'FILE',
-      description: 'a model trained by "latticediff train"',
+      description: 'a model trained by "latticediff train" (an MPS, or a neural network)',
       required: true,
     },
     {
@@ -86,11 +95,29 @@ export const sampleCommand: Command = {
     "model's hard constraints (the allowed mass of P); --allowed-only keeps only those.",
   ],
   async run({ values }) {
-    const checkpoint = readCheckpoint(String(values.checkpoint));
-    const { instance } = await checkpointModel(checkpoint, undefined, {});
+    const path = String(values.checkpoint);
+    const noiseTime = values['noise-time'] === undefined ? undefined : Number(values['noise-time']);
+    // a neural network (train --proposal neural) or an MPS
+    let network: NeuralCheckpoint | undefined;
+    let checkpoint: Checkpoint | undefined;
+    let instance: LatticeModelInstance;
+    if (isNeuralCheckpointFile(path)) {
+      if (noiseTime !== undefined) {
+        usage(
+          `--noise-time generates through the diffusion of an MPS, and ${quote(path)} is a neural network, which has no exact denoising`,
+          'drop --noise-time: the network is sampled directly (exactly, site by site)',
+        );
+      }
+      const neural = await loadNeural(`checkpoint ${quote(path)} (a neural network)`);
+      await startBackend(neural, undefined, true);
+      network = readNeuralCheckpoint(neural, path);
+      ({ instance } = await checkpointModel(network, undefined, {}));
+    } else {
+      checkpoint = readCheckpoint(path);
+      ({ instance } = await checkpointModel(checkpoint, undefined, {}));
+    }
     const count = Number(values.count);
     const seed = Number(values.seed ?? 1);
-    const noiseTime = values['noise-time'] === undefined ? undefined : Number(values['noise-time']);
     const outArg = values.out === undefined ? undefined : String(values.out);
     let format = values.format === undefined ? undefined : String(values.format);
     let out: string | undefined;
@@ -112,7 +139,7 @@ export const sampleCommand: Command = {
     }
     format ??= 'csv';
     const n = instance.sites;
-    const mps = checkpoint.mps;
+    const mps = checkpoint?.mps;
     const noise =
       noiseTime === undefined ? undefined : uniformNoise({ physicalDim: instance.localDimension });
     const random = createRandom(seed);
@@ -136,10 +163,11 @@ export const sampleCommand: Command = {
           );
         }
         const size = Math.min(CHUNK, count - done);
-        const drawn =
-          noise === undefined
-            ? sample(mps, { count: size, seed: random.split(chunk) })
-            : generate(mps, noise, { count: size, time: noiseTime!, seed: random.split(chunk) });
+        const drawn = network
+          ? network.made.sample(size, random.split(chunk).uint32())
+          : noise === undefined
+            ? sample(mps!, { count: size, seed: random.split(chunk) })
+            : generate(mps!, noise, { count: size, time: noiseTime!, seed: random.split(chunk) });
         const allowed = instance.allowed(drawn);
         drawnTotal += size;
         const lines: string[] = [];
@@ -167,7 +195,7 @@ export const sampleCommand: Command = {
     if (out !== undefined) {
       const mass = `${num((100 * allowedTotal) / drawnTotal, 2)}% of the draws satisfy the constraints of ${instance.modelId}`;
       process.stdout.write(
-        `wrote ${count} exact samples of the trained model of ${instance.modelId} (${n} sites; samples of the MPS, not of pi) to ${outArg}; ${allowedOnly ? `kept only the allowed ones (${allowedTotal} of ${drawnTotal} draws: ${mass})` : mass}\n`,
+        `wrote ${count} exact samples of the trained model of ${instance.modelId} (${n} sites; samples of the ${network ? 'network' : 'MPS'}, not of pi) to ${outArg}; ${allowedOnly ? `kept only the allowed ones (${allowedTotal} of ${drawnTotal} draws: ${mass})` : mass}\n`,
       );
     }
   },

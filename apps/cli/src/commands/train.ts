@@ -49,6 +49,7 @@ import {
   table,
 } from '../io';
 import { chartsSvg, modelCaption } from '../svg';
+import { checkProposalFlags, NEURAL_FLAGS, trainNeuralCommand } from './train-neural';
 import type { Command } from './types';
 
 export const PLOTS_FLAG: FlagSpec = {
@@ -750,12 +751,14 @@ function trainingOptions(
 
 export const trainCommand: Command = {
   name: 'train',
-  summary: 'learn an MPS for a model by Monte Carlo with annealing (resumable)',
+  summary:
+    'learn an MPS for a model by Monte Carlo with annealing, or a neural (MADE) proposal by reverse KL (resumable)',
   usage: [
     'train <model> [model parameters] [--bond-dim N] [--rounds N] [--seed S] --out FILE [--plots DIR] [--json]',
     'train <model> [model parameters] --kind born [--training sweeps] [--restart] [--sweeps N] [--replay N] [--local-sweeps N] [--scheme connected|disconnected] [--validation-fraction X] [--path linear|thermodynamic] [--kappa X] --out FILE',
     'train <model> [model parameters] --recipe restart [--chains N] [--steps N] --out FILE',
     'train <model> [model parameters] --recipe physics|anneal [--bond-dim N] --out FILE',
+    'train <model> [model parameters] --proposal neural [--hidden N] [--batch N] [--steps N] [--learning-rate X] [--beta-anneal A] [--z2] [--backend wasm|cpu] [--seed S] --out FILE [--plots DIR] [--json]',
   ],
   model: 'required',
   flags: [
@@ -763,7 +766,8 @@ export const trainCommand: Command = {
       name: 'out',
       type: 'string',
       valueName: 'FILE',
-      description: 'the trained model (latticediff.mps format with the model in its metadata)',
+      description:
+        'the trained model (latticediff.mps format, or latticediff.made with --proposal neural, with the model in its metadata)',
       required: true,
     },
     {
@@ -798,10 +802,11 @@ export const trainCommand: Command = {
       name: 'steps',
       type: 'integer',
       valueName: 'N',
-      description: 'recorded Monte Carlo steps per chain and round',
+      description:
+        'recorded Monte Carlo steps per chain and round; with --proposal neural, reverse-KL (Adam) steps',
       minimum: 1,
       maximum: 1000000,
-      defaultText: '32',
+      defaultText: '32; 500 with --proposal neural',
     },
     {
       name: 'epochs',
@@ -818,7 +823,7 @@ export const trainCommand: Command = {
       valueName: 'X',
       description: 'Adam step size, or the step of the two-site sweeps',
       exclusiveMinimum: 0,
-      defaultText: '0.03 for adam, 0.05 for sweeps',
+      defaultText: '0.03 for adam, 0.05 for sweeps, 0.003 with --proposal neural',
     },
     {
       name: 'noise-time',
@@ -922,6 +927,7 @@ export const trainCommand: Command = {
         'start of the annealed parameter (beta: 0.2 beta; Fredkin c: min(0.3, c); other models train at the target)',
     },
     WORKERS_FLAG,
+    ...NEURAL_FLAGS,
     PLOTS_FLAG,
     JSON_FLAG,
   ],
@@ -951,12 +957,26 @@ export const trainCommand: Command = {
     'rounds, disconnected proposals with 20 local sweeps per step, thermodynamic path) learns',
     'across transitions where warm-started training fails (the Fredkin chain across c = 1/2);',
     'give it more data per round, e.g. --chains 512 --steps 16.',
+    '',
+    '--proposal neural trains a MADE network (one hidden tanh layer of --hidden units, as in',
+    'variational autoregressive networks) by reverse KL: --steps Adam steps, each on --batch exact',
+    'draws of the network, minimising beta F_q = E_q[ln q + beta E] with beta annealed as',
+    'beta (1 - A^t) (--beta-anneal A). It needs the optional package @latticediff/neural (and',
+    'its tfjs peers). Models with hard constraints (fredkin) are refused: reverse KL is infinite',
+    'for a network with weight off the allowed set. The state is saved every 10 steps to',
+    'FILE.state; rerun the same command to resume bit for bit. The report gives the variational',
+    'bound ln Z >= -E_q[ln q + beta E] with its error bar, and KL(q || pi) where ln Z is known.',
+    'Use the network with "latticediff mc --checkpoint FILE --scheme disconnected".',
   ],
   async run({ values, choice, parameters, hint, json }) {
     const model = choice!.model;
     const instance = createInstance(model, parameters, hint);
     const target = { ...instance.parameters } as ParameterValues;
     const out = checkWritablePath('--out', String(values.out));
+    if (checkProposalFlags(values, hint) === 'neural') {
+      await trainNeuralCommand({ values, model, instance, target, out, hint, json });
+      return;
+    }
     // the default recipe: physics where the model has local factors, unless a flag that only a
     // learning run uses was given (then the flags' own defaults, as before the physics recipe)
     const learningFlag = LEARNING_ONLY_FLAGS.find((name) => values[name] !== undefined);
