@@ -481,10 +481,15 @@ export async function runChainsFrom(
     }
     return drawn;
   };
-  let prefetched:
+  /** Batches of fresh draws already requested from the pool, in seed order. */
+  const prefetched: (
     | { data: Int32Array; logProbabilities: Float64Array }
     | Promise<{ data: Int32Array; logProbabilities: Float64Array }>
-    | null = null;
+  )[] = [];
+  // Two batches ahead when the workers have nothing else to do, so that they never wait for the
+  // main thread to ask for the next one; one when they also evaluate the states after local
+  // sweeps, which would otherwise queue behind a second batch and hold up the acceptance.
+  const prefetchDepth = options.pool ? (localSweeps > 0 ? 1 : 2) : 0;
   // log q of the states after local sweeps, evaluated by the pool's workers while this thread
   // computes their energies and records the observables; awaited before the next acceptance
   let pendingLogQ: Promise<Float64Array> | null = null;
@@ -496,13 +501,13 @@ export async function runChainsFrom(
         let proposalData: Int32Array;
         let logQNew: Float64Array;
         if (kind === 'disconnected') {
-          const pending = prefetched ?? drawFresh();
-          prefetched = null;
-          const drawn = await pending;
-          // fresh proposals do not depend on the chains' states: with a pool, the next step's
-          // batch is drawn by the workers while this thread evaluates energies and observables
-          // (the same seeds in the same order, so the same results as without a pool)
-          prefetched = options.pool && step + 1 < burnIn + steps ? drawFresh() : null;
+          // fresh proposals do not depend on the chains' states: with a pool, the next steps'
+          // batches are drawn by the workers while this thread evaluates energies and
+          // observables (the same seeds in the same order, so the same results as without a pool)
+          if (prefetched.length === 0) prefetched.push(drawFresh());
+          while (prefetched.length <= prefetchDepth && step + prefetched.length < burnIn + steps)
+            prefetched.push(drawFresh());
+          const drawn = await prefetched.shift()!;
           proposalData = drawn.data;
           // the sampler's log q(x') (sum of its log conditionals), no second pass
           logQNew = drawn.logProbabilities;
@@ -595,10 +600,10 @@ export async function runChainsFrom(
     // the last states' log q is not needed, but no work of this call outlives it
     if (pendingLogQ !== null) await pendingLogQ;
   } catch (error) {
-    // a step failed while the workers drew the next batch: let that batch finish (its outcome
+    // a step failed while the workers drew the next batches: let them finish (their outcome
     // is not needed) before failing, so that no work of this call outlives it and the caller
     // may close or reuse the pool at once
-    if (prefetched !== null) await Promise.resolve(prefetched).catch(() => {});
+    for (const batch of prefetched) await Promise.resolve(batch).catch(() => {});
     if (pendingLogQ !== null) await pendingLogQ.catch(() => {});
     throw error;
   }
