@@ -2,7 +2,7 @@
  * Argument checks on top of @latticediff/tensor-network's helpers, adding ranges with a
  * `multipleOf` (even sizes). Messages name the argument, the function and the value.
  */
-import { invalidArgument } from '@latticediff/tensor-network';
+import { invalidArgument } from '@latticediff/tensor-network/internal';
 
 export { assertKnownOptions } from '@latticediff/tensor-network';
 export { invalidArgument };

@@ -1,9 +1,6 @@
 /** Argument checks and seed handling shared by the package (internal). */
-import {
-  assertKnownOptions,
-  invalidArgument,
-  type SeedOrGenerator,
-} from '@latticediff/tensor-network';
+import type { SeedOrGenerator } from '@latticediff/tensor-network';
+import { assertKnownOptions, invalidArgument } from '@latticediff/tensor-network/internal';
 
 export {
   assertInteger,

@@ -15,7 +15,8 @@
  */
 
 import { invalidArgument, toRandom } from '@latticediff/lattice';
-import { assertKnownOptions, MPS, type SeedOrGenerator } from '@latticediff/tensor-network';
+import { MPS, type SeedOrGenerator } from '@latticediff/tensor-network';
+import { assertKnownOptions } from '@latticediff/tensor-network/internal';
 
 /** Largest N of {@link fredkinExact} and {@link sampleFredkin} (memory ~ N^2 bytes). */
 export const MAX_EXACT_SITES = 10_000;

@@ -3,7 +3,8 @@
  * Metropolis acceptance of the cluster flip.
  */
 import { type Configuration, type Geometry, invalidArgument } from '@latticediff/lattice';
-import { assertKnownOptions, type RandomGenerator } from '@latticediff/tensor-network';
+import type { RandomGenerator } from '@latticediff/tensor-network';
+import { assertKnownOptions } from '@latticediff/tensor-network/internal';
 
 /** Result of one Wolff update (the contract's ClusterMoveResult). */
 export interface WolffResult {

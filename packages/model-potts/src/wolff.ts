@@ -15,7 +15,8 @@ import {
   type Geometry,
   invalidArgument,
 } from '@latticediff/lattice';
-import { assertKnownOptions, type RandomGenerator } from '@latticediff/tensor-network';
+import type { RandomGenerator } from '@latticediff/tensor-network';
+import { assertKnownOptions } from '@latticediff/tensor-network/internal';
 
 /** Neighbour lists with multiplicity in CSR form: neighbours of i are `neighbours[offsets[i]..offsets[i+1])`. */
 export interface NeighbourTable {

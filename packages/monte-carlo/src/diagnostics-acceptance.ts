@@ -3,7 +3,7 @@
  * mergeable aggregate (exact counts, exact sums of per-chain rates, min and max).
  */
 
-import { assertInteger, invalidArgument } from '@latticediff/tensor-network';
+import { assertInteger, invalidArgument } from '@latticediff/tensor-network/internal';
 import { type ExactSum, exactAdd, exactAddProduct, exactValue, exactVariance } from './stats-exact';
 
 /** Accepted and proposed move counts, one entry per chain (mutable plain arrays). */

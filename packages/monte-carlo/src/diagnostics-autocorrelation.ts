@@ -5,7 +5,7 @@
  * samples have tau_int = 1/2, the variance of the mean is 2 tau_int var / N and the effective
  * sample size is ESS = N / (2 tau_int).
  */
-import { invalidArgument } from '@latticediff/tensor-network';
+import { invalidArgument } from '@latticediff/tensor-network/internal';
 import { accumulateChains, pooledMoments } from './diagnostics-accumulator';
 import {
   type AutocorrelationMethod,

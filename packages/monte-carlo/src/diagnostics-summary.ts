@@ -9,7 +9,7 @@
  * They are recomputed from merged per-lag sufficient statistics (double-double sums), so they
  * equal the estimate from all chains at once to ~1e-13 relative, not bit for bit.
  */
-import { invalidArgument } from '@latticediff/tensor-network';
+import { invalidArgument } from '@latticediff/tensor-network/internal';
 import {
   type AcceptanceAccumulator,
   type AcceptanceCounts,

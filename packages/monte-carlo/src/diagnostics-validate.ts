@@ -1,5 +1,5 @@
 /** Input checks of the diagnostics module (internal). Messages name argument, function, value. */
-import { assertInteger, invalidArgument } from '@latticediff/tensor-network';
+import { assertInteger, invalidArgument } from '@latticediff/tensor-network/internal';
 
 /** One time series: an array or typed array of finite numbers, in time order. */
 export type Series = ArrayLike<number>;

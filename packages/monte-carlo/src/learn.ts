@@ -6,14 +6,9 @@
  * can be checkpointed and resumed bit for bit.
  */
 import {
-  assertFinite,
-  assertInteger,
-  assertKnownOptions,
-  assertMPS,
   type ConfigurationBatch,
   deserializeMPS,
   InvalidArgumentError,
-  invalidArgument,
   logProbabilities,
   MPS,
   type MPSKind,
@@ -24,6 +19,13 @@ import {
   serializeMPS,
   toRandom,
 } from '@latticediff/tensor-network';
+import {
+  assertFinite,
+  assertInteger,
+  assertKnownOptions,
+  assertMPS,
+  invalidArgument,
+} from '@latticediff/tensor-network/internal';
 
 /**
  * How the entries of a linear MPS depend on the trained parameters theta: `exp` (A = e^theta,

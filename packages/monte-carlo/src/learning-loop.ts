@@ -14,13 +14,8 @@ import {
   randomSymmetryImages,
 } from '@latticediff/lattice';
 import {
-  assertFinite,
-  assertInteger,
-  assertKnownOptions,
-  assertMPS,
   createRandom,
   deserializeMPS,
-  invalidArgument,
   logProbabilities,
   type MPS,
   type MPSKind,
@@ -30,6 +25,13 @@ import {
   sample,
   serializeMPS,
 } from '@latticediff/tensor-network';
+import {
+  assertFinite,
+  assertInteger,
+  assertKnownOptions,
+  assertMPS,
+  invalidArgument,
+} from '@latticediff/tensor-network/internal';
 import { runChains } from './chains';
 import { summarize } from './diagnostics-summary';
 import { MPSTrainer } from './learn';

@@ -14,14 +14,8 @@
  * is float64 and in log space, scaled by the largest weight.
  */
 import type { LatticeModelInstance } from '@latticediff/lattice';
-import {
-  assertInteger,
-  assertMPS,
-  invalidArgument,
-  type MPS,
-  type SeedOrGenerator,
-  sample,
-} from '@latticediff/tensor-network';
+import { type MPS, type SeedOrGenerator, sample } from '@latticediff/tensor-network';
+import { assertInteger, assertMPS, invalidArgument } from '@latticediff/tensor-network/internal';
 
 /** Result of {@link proposalQuality}. */
 export interface ProposalQuality {

@@ -43,12 +43,7 @@
  */
 import {
   accumulateSampleOuterProducts,
-  assertFinite,
-  assertInteger,
-  assertKnownOptions,
-  assertMPS,
   canonicalize,
-  invalidArgument,
   logProbabilities,
   MPS,
   matmul,
@@ -59,6 +54,13 @@ import {
   transferSampleEnvironments,
   truncationRank,
 } from '@latticediff/tensor-network';
+import {
+  assertFinite,
+  assertInteger,
+  assertKnownOptions,
+  assertMPS,
+  invalidArgument,
+} from '@latticediff/tensor-network/internal';
 
 /** Training data: `count` configurations of N digits, row-major. */
 export interface SweepTrainingData {

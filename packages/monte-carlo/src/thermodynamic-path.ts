@@ -10,15 +10,13 @@
  * energy is used, no exact reference).
  */
 import type { LatticeModel, LatticeModelInstance, ParameterValues } from '@latticediff/lattice';
+import { LatticeDiffError, type SeedOrGenerator, toRandom } from '@latticediff/tensor-network';
 import {
   assertFinite,
   assertInteger,
   assertKnownOptions,
   invalidArgument,
-  LatticeDiffError,
-  type SeedOrGenerator,
-  toRandom,
-} from '@latticediff/tensor-network';
+} from '@latticediff/tensor-network/internal';
 import { MAX_SERIES_ENTRIES, MAX_STATE_ENTRIES, runChains } from './chains';
 
 /** Options of {@link thermodynamicPath}. */
