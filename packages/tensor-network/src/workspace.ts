@@ -14,16 +14,15 @@ import { kernelsWasmBase64 } from './wasm/kernels-binary';
 /** Which implementation runs the float64 kernels. */
 export type KernelEngine = 'wasm-simd' | 'javascript';
 
-export interface Workspace {
-  readonly engine: KernelEngine;
-  f64: Float64Array;
-  i32: Int32Array;
-  /** Frees everything allocated since the last reset. */
-  reset(): void;
-  /** Allocates `doubles` float64 slots (16-byte aligned); returns the offset in float64 units. */
-  alloc(doubles: number): number;
+/**
+ * The float64 kernels, written once: each kernel's arguments (offsets in float64 units, int32
+ * indices, counts and sizes). The workspace interface, the WebAssembly exports and both engines
+ * take their signatures from this table; {@link WASM_ARGUMENTS} says how the binding passes each
+ * argument to the module, whose pointers are byte offsets.
+ */
+interface KernelSignatures {
   /** y[rows x outer] = x[rows x inner] @ m (m: inner x outer with row stride mStride). */
-  gemm(
+  gemm: [
     x: number,
     m: number,
     mStride: number,
@@ -31,12 +30,12 @@ export interface Workspace {
     rows: number,
     inner: number,
     outer: number,
-  ): void;
+  ];
   /**
    * For k < count, r = i32[rowList + k] (rowList is an int32 index): y[r] = scale[r] * (x[r] @ m);
    * scale < 0 means none.
    */
-  gatheredGemm(
+  gatheredGemm: [
     x: number,
     y: number,
     rowList: number,
@@ -46,11 +45,11 @@ export interface Workspace {
     inner: number,
     outer: number,
     scale: number,
-  ): void;
+  ];
   /** out[q] = v[q, :] . r[floor(q / group), :] for q < rows (rows of `len` entries). */
-  rowDots(v: number, r: number, out: number, rows: number, group: number, len: number): void;
+  rowDots: [v: number, r: number, out: number, rows: number, group: number, len: number];
   /** out[b, a] = sum_s w[b * wStride + s] * t[b, a * d + s]. */
-  weightedSum(
+  weightedSum: [
     t: number,
     w: number,
     wStride: number,
@@ -58,15 +57,15 @@ export interface Workspace {
     count: number,
     l: number,
     d: number,
-  ): void;
+  ];
   /** Rescales rows to max |entry| 1, writing each row's old max to maxOut[b]. */
-  rescaleRows(x: number, count: number, len: number, maxOut: number): void;
+  rescaleRows: [x: number, count: number, len: number, maxOut: number];
   /**
    * out_b = sum_s w[b * wStride + s] T_s R_b T_s^T for b < count: R_b the r x r block b of
    * `prev`, out_b the l x l block b of `out`, T_s (l x r) at ts + s l r, T_s^T (r x l) at
    * tt + s r l; y (r x l) and z (l x l) are scratch.
    */
-  bornEnvironmentStep(
+  bornEnvironmentStep: [
     ts: number,
     tt: number,
     prev: number,
@@ -79,57 +78,45 @@ export interface Workspace {
     d: number,
     y: number,
     z: number,
-  ): void;
+  ];
 }
 
-interface KernelExports {
-  rowDots(v: number, r: number, out: number, rows: number, group: number, len: number): void;
-  weightedSum(
-    t: number,
-    w: number,
-    wStride: number,
-    out: number,
-    count: number,
-    l: number,
-    d: number,
-  ): void;
-  rescaleRows(x: number, count: number, len: number, maxOut: number): void;
-  bornEnvironmentStep(
-    ts: number,
-    tt: number,
-    prev: number,
-    out: number,
-    w: number,
-    wStride: number,
-    count: number,
-    l: number,
-    r: number,
-    d: number,
-    y: number,
-    z: number,
-  ): void;
-  memory: WebAssembly.Memory;
-  gemm(
-    x: number,
-    m: number,
-    ms: number,
-    y: number,
-    rows: number,
-    inner: number,
-    outer: number,
-  ): void;
-  gatheredGemm(
-    x: number,
-    y: number,
-    rows: number,
-    count: number,
-    m: number,
-    ms: number,
-    inner: number,
-    outer: number,
-    scale: number,
-  ): void;
+type Kernels = { [K in keyof KernelSignatures]: (...args: KernelSignatures[K]) => void };
+
+/**
+ * How the binding passes an argument to the module: `f64` a float64 offset (x 8 bytes), `f64?`
+ * one that may be negative for "none" (passed as -1), `i32` an int32 index (x 4), `stride` a
+ * float64 row stride (x 8), `n` a count or size as is, and `n!` a count that, when 0, skips the
+ * call (nothing to compute).
+ */
+type WasmArgument = 'f64' | 'f64?' | 'i32' | 'stride' | 'n' | 'n!';
+
+/** One kind per argument of a kernel (a tuple of the same length). */
+type ArgumentKinds<T extends readonly unknown[]> = { readonly [I in keyof T]: WasmArgument };
+
+/** One entry per kernel argument, checked against the table by the compiler. */
+const WASM_ARGUMENTS: {
+  readonly [K in keyof KernelSignatures]: ArgumentKinds<KernelSignatures[K]>;
+} = {
+  gemm: ['f64', 'f64', 'stride', 'f64', 'n!', 'n', 'n!'],
+  gatheredGemm: ['f64', 'f64', 'i32', 'n!', 'f64', 'stride', 'n', 'n!', 'f64?'],
+  rowDots: ['f64', 'f64', 'f64', 'n', 'n', 'n'],
+  weightedSum: ['f64', 'f64', 'n', 'f64', 'n', 'n', 'n'],
+  rescaleRows: ['f64', 'n', 'n', 'f64'],
+  bornEnvironmentStep: ['f64', 'f64', 'f64', 'f64', 'f64', 'n', 'n', 'n', 'n', 'n', 'f64', 'f64'],
+};
+
+export interface Workspace extends Kernels {
+  readonly engine: KernelEngine;
+  f64: Float64Array;
+  i32: Int32Array;
+  /** Frees everything allocated since the last reset. */
+  reset(): void;
+  /** Allocates `doubles` float64 slots (16-byte aligned); returns the offset in float64 units. */
+  alloc(doubles: number): number;
 }
+
+type KernelExports = Kernels & { memory: WebAssembly.Memory };
 
 function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
   const binary = atob(text);
@@ -140,17 +127,65 @@ function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
 
 const PAGE = 65536;
 
+/** The module's export `name`, its arguments converted as {@link WASM_ARGUMENTS} says. */
+function bindKernel(
+  exports: KernelExports,
+  name: keyof KernelSignatures,
+): (...args: number[]) => void {
+  const kernel = exports[name] as (...args: number[]) => void;
+  const kinds = WASM_ARGUMENTS[name] as readonly WasmArgument[];
+  const arity = kinds.length;
+  // reused by every call: kernels run synchronously and never re-enter
+  const converted = new Array<number>(arity).fill(0);
+  return (...args: number[]): void => {
+    for (let k = 0; k < arity; k++) {
+      const v = args[k]!;
+      switch (kinds[k]) {
+        case 'f64':
+        case 'stride':
+          converted[k] = v * 8;
+          break;
+        case 'f64?':
+          converted[k] = v < 0 ? -1 : v * 8;
+          break;
+        case 'i32':
+          converted[k] = v * 4;
+          break;
+        case 'n!':
+          if (v <= 0) return;
+          converted[k] = v;
+          break;
+        default:
+          converted[k] = v;
+      }
+    }
+    kernel(...converted);
+  };
+}
+
 class WasmWorkspace implements Workspace {
   readonly engine: KernelEngine = 'wasm-simd';
   f64: Float64Array;
   i32: Int32Array;
   private top = 0;
   private readonly exports: KernelExports;
+  readonly gemm: Kernels['gemm'];
+  readonly gatheredGemm: Kernels['gatheredGemm'];
+  readonly rowDots: Kernels['rowDots'];
+  readonly weightedSum: Kernels['weightedSum'];
+  readonly rescaleRows: Kernels['rescaleRows'];
+  readonly bornEnvironmentStep: Kernels['bornEnvironmentStep'];
 
   constructor(exports: KernelExports) {
     this.exports = exports;
     this.f64 = new Float64Array(exports.memory.buffer);
     this.i32 = new Int32Array(exports.memory.buffer);
+    this.gemm = bindKernel(exports, 'gemm');
+    this.gatheredGemm = bindKernel(exports, 'gatheredGemm');
+    this.rowDots = bindKernel(exports, 'rowDots');
+    this.weightedSum = bindKernel(exports, 'weightedSum');
+    this.rescaleRows = bindKernel(exports, 'rescaleRows');
+    this.bornEnvironmentStep = bindKernel(exports, 'bornEnvironmentStep');
   }
 
   reset(): void {
@@ -171,95 +206,6 @@ class WasmWorkspace implements Workspace {
       this.i32 = new Int32Array(memory.buffer);
     }
     return offset;
-  }
-
-  gemm(
-    x: number,
-    m: number,
-    mStride: number,
-    y: number,
-    rows: number,
-    inner: number,
-    outer: number,
-  ): void {
-    if (rows > 0 && outer > 0)
-      this.exports.gemm(x * 8, m * 8, mStride * 8, y * 8, rows, inner, outer);
-  }
-
-  gatheredGemm(
-    x: number,
-    y: number,
-    rowList: number,
-    count: number,
-    m: number,
-    mStride: number,
-    inner: number,
-    outer: number,
-    scale: number,
-  ): void {
-    if (count > 0 && outer > 0) {
-      this.exports.gatheredGemm(
-        x * 8,
-        y * 8,
-        rowList * 4,
-        count,
-        m * 8,
-        mStride * 8,
-        inner,
-        outer,
-        scale < 0 ? -1 : scale * 8,
-      );
-    }
-  }
-
-  rowDots(v: number, r: number, out: number, rows: number, group: number, len: number): void {
-    this.exports.rowDots(v * 8, r * 8, out * 8, rows, group, len);
-  }
-
-  weightedSum(
-    t: number,
-    w: number,
-    wStride: number,
-    out: number,
-    count: number,
-    l: number,
-    d: number,
-  ): void {
-    this.exports.weightedSum(t * 8, w * 8, wStride, out * 8, count, l, d);
-  }
-
-  rescaleRows(x: number, count: number, len: number, maxOut: number): void {
-    this.exports.rescaleRows(x * 8, count, len, maxOut * 8);
-  }
-
-  bornEnvironmentStep(
-    ts: number,
-    tt: number,
-    prev: number,
-    out: number,
-    w: number,
-    wStride: number,
-    count: number,
-    l: number,
-    r: number,
-    d: number,
-    y: number,
-    z: number,
-  ): void {
-    this.exports.bornEnvironmentStep(
-      ts * 8,
-      tt * 8,
-      prev * 8,
-      out * 8,
-      w * 8,
-      wStride,
-      count,
-      l,
-      r,
-      d,
-      y * 8,
-      z * 8,
-    );
   }
 }
 
