@@ -143,6 +143,7 @@ export function sidebar(srcDir: string): DefaultTheme.SidebarMulti {
       'lattice',
       'monte-carlo',
       'cli',
+      'choosing-a-proposal',
     ]),
     ...section(srcDir, 'Models', 'models', ['ising', 'fredkin']).map((s) => ({
       ...s,
