@@ -85,10 +85,10 @@ export function sampleChunks(
   const uniforms = new ChunkedUniforms(root, count, firstChunk);
   const ws = workspace();
   if (mps.kind === 'born') {
-    return sweepBorn(ws, samplingForm(mps), count, uniforms, null, null, null, null);
+    return sweepBorn(ws, samplingForm(mps), count, IDENTITY, { kind: 'draw', uniforms });
   }
   const shared = rightEnvironments(mps).map((e) => e.values);
-  return sweepLinear(ws, mps, count, uniforms, shared, null, null, null);
+  return sweepLinear(ws, mps, count, { kind: 'shared', right: shared }, { kind: 'draw', uniforms });
 }
 
 /**
@@ -111,10 +111,12 @@ export function sampleLogProbabilities(
   const { data, count } = readConfigurations(fn, 'configurations', mps, configurations);
   const ws = workspace();
   if (mps.kind === 'born') {
-    return sweepBorn(ws, samplingForm(mps), count, null, null, null, null, data).logProbabilities;
+    const read = { kind: 'read', data } as const;
+    return sweepBorn(ws, samplingForm(mps), count, IDENTITY, read).logProbabilities;
   }
   const shared = rightEnvironments(mps).map((e) => e.values);
-  return sweepLinear(ws, mps, count, null, shared, null, null, data).logProbabilities;
+  const environments = { kind: 'shared', right: shared } as const;
+  return sweepLinear(ws, mps, count, environments, { kind: 'read', data }).logProbabilities;
 }
 
 /**
@@ -205,10 +207,12 @@ export function sampleConditionalChunks(
   const uniforms = new ChunkedUniforms(root, count, firstChunk);
   const ws = workspace();
   const { offsets, logScales } = batchedRightEnvironments(ws, mps, w, count);
+  const environments = { kind: 'perSample', offsets, weights: w } as const;
+  const digits = { kind: 'draw', uniforms } as const;
   const result =
     mps.kind === 'linear'
-      ? sweepLinear(ws, mps, count, uniforms, null, offsets, w, null)
-      : sweepBorn(ws, mps, count, uniforms, null, offsets, w, null);
+      ? sweepLinear(ws, mps, count, environments, digits)
+      : sweepBorn(ws, mps, count, environments, digits);
   const logZ = rightEnvironments(mps)[0]!;
   const logZvalue = logZ.logScale + Math.log(logZ.values[0]!);
   const logWeightNormalizations = new Float64Array(count);
@@ -289,6 +293,43 @@ function maxTensorSize(mps: MPS): number {
 }
 
 /**
+ * The right environments of a sweep: shared by every row (`right[i]`, the rescaled environment
+ * of sites i..N-1), per row with site weights (`offsets[i]`, the workspace offset of count x chi_i
+ * environments), or the identity (a right-canonical Born MPS, see {@link samplingForm}).
+ */
+type SweepEnvironments =
+  | { readonly kind: 'shared'; readonly right: Float64Array[] }
+  | { readonly kind: 'perSample'; readonly offsets: number[]; readonly weights: Float64Array }
+  | { readonly kind: 'identity' };
+
+/** The digits of a sweep: drawn from the uniforms, or read from `data` (evaluating log q). */
+type SweepDigits =
+  | { readonly kind: 'draw'; readonly uniforms: ChunkedUniforms }
+  | { readonly kind: 'read'; readonly data: Int32Array };
+
+const IDENTITY: SweepEnvironments = { kind: 'identity' };
+
+/** The sweeps' working view of a mode (null where a mode does not use the field). */
+function sweepMode(
+  environments: SweepEnvironments,
+  digits: SweepDigits,
+): {
+  rng: ChunkedUniforms | null;
+  shared: Float64Array[] | null;
+  perSample: number[] | null;
+  weights: Float64Array | null;
+  forced: Int32Array | null;
+} {
+  return {
+    rng: digits.kind === 'draw' ? digits.uniforms : null,
+    forced: digits.kind === 'read' ? digits.data : null,
+    shared: environments.kind === 'shared' ? environments.right : null,
+    perSample: environments.kind === 'perSample' ? environments.offsets : null,
+    weights: environments.kind === 'perSample' ? environments.weights : null,
+  };
+}
+
+/**
  * Linear sweep. Without weights, `shared[i]` is the (rescaled) right environment of sites
  * i..N-1. With weights, `perSample[i]` is the workspace offset of count x chi_i per-sample right
  * environments.
@@ -297,12 +338,10 @@ function sweepLinear(
   ws: Workspace,
   mps: MPS,
   count: number,
-  rng: ChunkedUniforms | null,
-  shared: Float64Array[] | null,
-  perSample: number[] | null,
-  weights: Float64Array | null,
-  forced: Int32Array | null,
+  environments: SweepEnvironments,
+  digits: SweepDigits,
 ): SampleResult {
+  const { rng, shared, perSample, weights, forced } = sweepMode(environments, digits);
   const n = mps.length;
   const maxChi = mps.maxBondDim;
   const maxD = Math.max(...mps.physicalDims);
@@ -414,19 +453,17 @@ function sweepLinear(
 
 /**
  * Born sweep: weight of s is (l T_s) R (l T_s)^T, with R per sample (weights), shared, or the
- * identity (both null: the MPS is right-canonical, see {@link samplingForm}). With `forced`,
+ * identity (the MPS is right-canonical, see {@link samplingForm}). With digits of kind `read`,
  * the digits are read instead of drawn (evaluation of log q, the same operations row by row).
  */
 function sweepBorn(
   ws: Workspace,
   mps: MPS,
   count: number,
-  rng: ChunkedUniforms | null,
-  shared: Float64Array[] | null,
-  perSample: number[] | null,
-  weights: Float64Array | null,
-  forced: Int32Array | null,
+  environments: SweepEnvironments,
+  digits: SweepDigits,
 ): SampleResult {
+  const { rng, shared, perSample, weights, forced } = sweepMode(environments, digits);
   const n = mps.length;
   const maxChi = mps.maxBondDim;
   const maxD = Math.max(...mps.physicalDims);
