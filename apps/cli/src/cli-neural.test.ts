@@ -43,7 +43,7 @@ let trained: TrainJson;
 
 beforeAll(() => {
   directory = temporaryDirectory();
-  trained = runJson<TrainJson>([...TRAIN, '--out', 'net.made.json', '--json'], {
+  trained = runJson<TrainJson>([...TRAIN, '--out', 'net.made.json', '--plots', 'plots', '--json'], {
     cwd: directory,
   });
 });
@@ -77,6 +77,10 @@ describe('train --proposal neural', () => {
       complete: true,
     });
     expect(existsSync(join(directory, 'net.made.json.state'))).toBe(false);
+    // the free energy per step, with -ln Z as the reference line
+    const svg = readFileSync(join(directory, 'plots', 'training.svg'), 'utf8');
+    expect(svg).toMatch(/^<\?xml/);
+    expect(svg).toContain('-ln Z (exact, at the target beta)');
     const again = run([...TRAIN, '--out', 'net.made.json'], { cwd: directory });
     expect(again.code, again.stderr).toBe(0);
     expect(again.stdout).toContain('already holds this finished run');
