@@ -8,7 +8,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 // gradients: tfjs-core's Node entry registers none (bundled by tsup, see tsup.config.ts)
 import '@tensorflow/tfjs-core/dist/register_all_gradients.js';
-import { invalidArgument } from '@latticediff/tensor-network';
+import { invalidArgument } from '@latticediff/tensor-network/internal';
 import * as tf from '@tensorflow/tfjs-core';
 
 /** The backends this package runs on. */

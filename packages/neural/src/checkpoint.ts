@@ -6,7 +6,8 @@
  * continues bit for bit. FORMAT.md in this package is the specification; this module is its
  * reference implementation. No `node:` imports and no `Buffer`: it works in browsers too.
  */
-import { FormatError, invalidArgument } from '@latticediff/tensor-network';
+import { FormatError } from '@latticediff/tensor-network';
+import { invalidArgument } from '@latticediff/tensor-network/internal';
 import type { AdamState } from './adam';
 
 /** Value of the `format` field of every MADE checkpoint. */

@@ -17,12 +17,12 @@
  * evaluation of tfjs (`logits`, `logProbabilityTensor`) is what training differentiates; it
  * agrees with q to float32 rounding, which only affects how good the proposal is.
  */
+import { createRandom } from '@latticediff/tensor-network';
 import {
   assertInteger,
   assertKnownOptions,
-  createRandom,
   invalidArgument,
-} from '@latticediff/tensor-network';
+} from '@latticediff/tensor-network/internal';
 import { tf } from './backend';
 import {
   checkMetadata,

@@ -9,14 +9,13 @@
  * error bar) is computed in float64 from the float64 log q of the draws; only the gradient is
  * float32.
  */
+import { createRandom, type RandomGenerator } from '@latticediff/tensor-network';
 import {
   assertFinite,
   assertInteger,
   assertKnownOptions,
-  createRandom,
   invalidArgument,
-  type RandomGenerator,
-} from '@latticediff/tensor-network';
+} from '@latticediff/tensor-network/internal';
 import { Adam } from './adam';
 import { tf } from './backend';
 import { decodeCheckpoint, type MADECheckpoint, type ReverseKLTrainingState } from './checkpoint';
