@@ -4,7 +4,7 @@
  */
 import { invalidArgument } from '@latticediff/tensor-network/internal';
 
-export { assertKnownOptions } from '@latticediff/tensor-network';
+export { assertKnownOptions, optionKeys } from '@latticediff/tensor-network/internal';
 export { invalidArgument };
 
 /** Checks that `value` is an integer in [min, max]. */

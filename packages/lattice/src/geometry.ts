@@ -3,7 +3,7 @@
  * axis (open, cylinder, torus), ordered column by column (default) or row by row.
  */
 import type { Configuration, Geometry } from './contract';
-import { assertInteger, assertKnownOptions, invalidArgument } from './errors';
+import { assertInteger, assertKnownOptions, invalidArgument, optionKeys } from './errors';
 
 /**
  * Largest number of sites of a geometry (2^22): beyond it the coordinate tables and a single
@@ -114,7 +114,7 @@ export function chain(length: number, options: { periodic?: boolean } = {}): Geo
   if (typeof options !== 'object' || options === null) {
     invalidArgument('chain', 'options', options, 'an options object { periodic? }');
   }
-  assertKnownOptions('chain', options, ['periodic']);
+  assertKnownOptions('chain', options, optionKeys<{ periodic?: boolean }>()(['periodic']));
   const periodic = options.periodic ?? false;
   if (typeof periodic !== 'boolean') invalidArgument('chain', 'periodic', periodic, 'a boolean');
   const coordinates = new Int32Array(length);
@@ -135,7 +135,11 @@ export function squareLattice(options: SquareLatticeOptions): Geometry {
   if (typeof options !== 'object' || options === null) {
     invalidArgument(fn, 'options', options, 'an options object { lx, ly, boundary?, order? }');
   }
-  assertKnownOptions(fn, options, ['lx', 'ly', 'boundary', 'order']);
+  assertKnownOptions(
+    fn,
+    options,
+    optionKeys<SquareLatticeOptions>()(['lx', 'ly', 'boundary', 'order']),
+  );
   const { lx, ly } = options;
   assertInteger(fn, 'lx', lx, 1);
   assertInteger(fn, 'ly', ly, 1);

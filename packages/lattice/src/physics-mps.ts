@@ -7,7 +7,7 @@
  */
 import { bornMPSFromFactors, type MPS } from '@latticediff/tensor-network';
 import type { LatticeModelInstance, LocalFactors } from './contract';
-import { assertKnownOptions, invalidArgument } from './errors';
+import { assertKnownOptions, invalidArgument, optionKeys } from './errors';
 
 /** Options of {@link physicsBornMPS}. */
 export interface PhysicsBornMPSOptions {
@@ -65,7 +65,11 @@ export function physicsBornMPS(
   if (typeof options !== 'object' || options === null) {
     invalidArgument(fn, 'options', options, 'an options object { maxBondDim, cutoff }');
   }
-  assertKnownOptions(fn, options, ['maxBondDim', 'cutoff', 'onProgress', 'factors']);
+  assertKnownOptions(
+    fn,
+    options,
+    optionKeys<PhysicsBornMPSOptions>()(['maxBondDim', 'cutoff', 'onProgress', 'factors']),
+  );
   if (options.factors === undefined && typeof instance.localFactors !== 'function') {
     invalidArgument(
       fn,

@@ -21,7 +21,7 @@
  */
 import type { SeedOrGenerator } from '@latticediff/tensor-network';
 import type { LatticeModelInstance, LocalFactors } from './contract';
-import { assertInteger, assertKnownOptions, invalidArgument } from './errors';
+import { assertInteger, assertKnownOptions, invalidArgument, optionKeys } from './errors';
 import { randomInteger, toRandom } from './random';
 
 /** Options of {@link probeLocalFactors}. */
@@ -82,7 +82,17 @@ export function probeLocalFactors(
   if (typeof options !== 'object' || options === null) {
     invalidArgument(fn, 'options', options, 'an options object { tolerance, checks, ... }');
   }
-  assertKnownOptions(fn, options, ['reference', 'tolerance', 'checks', 'seed', 'onProgress']);
+  assertKnownOptions(
+    fn,
+    options,
+    optionKeys<ProbeLocalFactorsOptions>()([
+      'reference',
+      'tolerance',
+      'checks',
+      'seed',
+      'onProgress',
+    ]),
+  );
   const { sites: n, localDimension: d } = instance;
   const tolerance = options.tolerance ?? 1e-9;
   if (typeof tolerance !== 'number' || !(tolerance > 0 && tolerance < 1)) {

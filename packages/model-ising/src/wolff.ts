@@ -4,7 +4,7 @@
  */
 import { type Configuration, type Geometry, invalidArgument } from '@latticediff/lattice';
 import type { RandomGenerator } from '@latticediff/tensor-network';
-import { assertKnownOptions } from '@latticediff/tensor-network/internal';
+import { assertKnownOptions, optionKeys } from '@latticediff/tensor-network/internal';
 
 /** Result of one Wolff update (the contract's ClusterMoveResult). */
 export interface WolffResult {
@@ -55,7 +55,11 @@ export function createWolffUpdate(
   if (typeof options !== 'object' || options === null) {
     invalidArgument('createWolffUpdate', 'options', options, 'an object { coupling, field, beta }');
   }
-  assertKnownOptions('createWolffUpdate', options, ['coupling', 'field', 'beta']);
+  assertKnownOptions(
+    'createWolffUpdate',
+    options,
+    optionKeys<{ coupling: number; field: number; beta: number }>()(['coupling', 'field', 'beta']),
+  );
   const { coupling: J, field: h, beta } = options;
   if (!(J > 0) || !Number.isFinite(J)) {
     invalidArgument(

@@ -16,7 +16,7 @@ import {
   invalidArgument,
 } from '@latticediff/lattice';
 import type { RandomGenerator } from '@latticediff/tensor-network';
-import { assertKnownOptions } from '@latticediff/tensor-network/internal';
+import { assertKnownOptions, optionKeys } from '@latticediff/tensor-network/internal';
 
 /** Neighbour lists with multiplicity in CSR form: neighbours of i are `neighbours[offsets[i]..offsets[i+1])`. */
 export interface NeighbourTable {
@@ -55,7 +55,16 @@ export function createPottsWolffUpdate(
   if (typeof options !== 'object' || options === null) {
     invalidArgument(fn, 'options', options, 'an object { q, coupling, field, beta }');
   }
-  assertKnownOptions(fn, options, ['q', 'coupling', 'field', 'beta']);
+  assertKnownOptions(
+    fn,
+    options,
+    optionKeys<{ q: number; coupling: number; field: number; beta: number }>()([
+      'q',
+      'coupling',
+      'field',
+      'beta',
+    ]),
+  );
   const { q, coupling: J, field: h, beta } = options;
   const n = geometry.sites;
   const { offsets, neighbours } = neighbourTable(geometry);

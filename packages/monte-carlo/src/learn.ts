@@ -25,6 +25,7 @@ import {
   assertKnownOptions,
   assertMPS,
   invalidArgument,
+  optionKeys,
 } from '@latticediff/tensor-network/internal';
 
 /**
@@ -78,7 +79,17 @@ export class MPSTrainer {
     // an MPS of another installed copy of tensor-network is accepted (brand and structure are
     // checked); it is only read through its public fields
     assertMPS(fn, initial, 'initial');
-    checkOptions(fn, options, ['learningRate', 'beta1', 'beta2', 'epsilon', 'parametrization']);
+    checkOptions(
+      fn,
+      options,
+      optionKeys<TrainerOptions>()([
+        'learningRate',
+        'beta1',
+        'beta2',
+        'epsilon',
+        'parametrization',
+      ]),
+    );
     this.learningRate = options.learningRate ?? 0.02;
     this.beta1 = options.beta1 ?? 0.9;
     this.beta2 = options.beta2 ?? 0.999;
@@ -129,7 +140,7 @@ export class MPSTrainer {
    */
   epoch(data: ConfigurationBatch, options: { batchSize?: number; seed: SeedOrGenerator }): number {
     const fn = 'MPSTrainer.epoch';
-    checkOptions(fn, options, ['batchSize', 'seed']);
+    checkOptions(fn, options, optionKeys<typeof options>()(['batchSize', 'seed']));
     const n = this.physicalDims.length;
     const batchSize = options.batchSize ?? 256;
     assertInteger(fn, 'batchSize', batchSize, 1);
@@ -176,7 +187,7 @@ export class MPSTrainer {
     options: { beta: number; samples: number; seed: SeedOrGenerator },
   ): StepReport {
     const fn = 'MPSTrainer.stepVariational';
-    checkOptions(fn, options, ['beta', 'samples', 'seed']);
+    checkOptions(fn, options, optionKeys<typeof options>()(['beta', 'samples', 'seed']));
     assertFinite(fn, 'beta', options.beta);
     assertInteger(fn, 'samples', options.samples, 1);
     const rng = toRandom(fn, options.seed);

@@ -31,6 +31,7 @@ import {
   assertKnownOptions,
   assertMPS,
   invalidArgument,
+  optionKeys,
 } from '@latticediff/tensor-network/internal';
 import { runChains } from './chains';
 import { summarize } from './diagnostics-summary';
@@ -327,35 +328,39 @@ export async function learnByMonteCarlo(options: LearningLoopOptions): Promise<L
   const fn = 'learnByMonteCarlo';
   if (typeof options !== 'object' || options === null)
     invalidArgument(fn, 'options', options, 'an options object');
-  assertKnownOptions(fn, options, [
-    'model',
-    'schedule',
-    'maxBondDim',
-    'bondDim',
-    'initialMPS',
-    'kind',
-    'scheme',
-    'chains',
-    'stepsPerRound',
-    'burnIn',
-    'localSweeps',
-    'training',
-    'replayRounds',
-    'sweepsPerRound',
-    'restart',
-    'cutoff',
-    'validationFraction',
-    'patience',
-    'symmetryImages',
-    'epochsPerRound',
-    'batchSize',
-    'learningRate',
-    'seed',
-    'checkpoint',
-    'pool',
-    'onRound',
-    'maxRoundsThisCall',
-  ]);
+  assertKnownOptions(
+    fn,
+    options,
+    optionKeys<LearningLoopOptions>()([
+      'model',
+      'schedule',
+      'maxBondDim',
+      'bondDim',
+      'initialMPS',
+      'kind',
+      'scheme',
+      'chains',
+      'stepsPerRound',
+      'burnIn',
+      'localSweeps',
+      'training',
+      'replayRounds',
+      'sweepsPerRound',
+      'restart',
+      'cutoff',
+      'validationFraction',
+      'patience',
+      'symmetryImages',
+      'epochsPerRound',
+      'batchSize',
+      'learningRate',
+      'seed',
+      'checkpoint',
+      'pool',
+      'onRound',
+      'maxRoundsThisCall',
+    ]),
+  );
   const { model, schedule } = options;
   if (!model || typeof model.create !== 'function')
     invalidArgument(fn, 'model', model, 'a lattice model (e.g. isingModel)');

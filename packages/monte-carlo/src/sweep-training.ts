@@ -60,6 +60,7 @@ import {
   assertKnownOptions,
   assertMPS,
   invalidArgument,
+  optionKeys,
 } from '@latticediff/tensor-network/internal';
 
 /** Training data: `count` configurations of N digits, row-major. */
@@ -259,16 +260,20 @@ export function trainBornSweeps(
   if (typeof options !== 'object' || options === null) {
     invalidArgument(fn, 'options', options, 'an options object { sweeps, maxBondDim, ... }');
   }
-  assertKnownOptions(fn, options, [
-    'sweeps',
-    'maxBondDim',
-    'learningRate',
-    'cutoff',
-    'stepsPerBlock',
-    'validation',
-    'patience',
-    'onSweep',
-  ]);
+  assertKnownOptions(
+    fn,
+    options,
+    optionKeys<SweepTrainingOptions>()([
+      'sweeps',
+      'maxBondDim',
+      'learningRate',
+      'cutoff',
+      'stepsPerBlock',
+      'validation',
+      'patience',
+      'onSweep',
+    ]),
+  );
   const physicalDims = [...mps.physicalDims];
   const batch = validateData(fn, data, physicalDims);
   const { sweeps, maxBondDim, onSweep } = options;
@@ -485,7 +490,11 @@ export function initialBornMPS(options: InitialBornMPSOptions): MPS {
   if (typeof options !== 'object' || options === null) {
     invalidArgument(fn, 'options', options, 'an options object { length, seed, ... }');
   }
-  assertKnownOptions(fn, options, ['length', 'physicalDim', 'bondDim', 'noise', 'seed']);
+  assertKnownOptions(
+    fn,
+    options,
+    optionKeys<InitialBornMPSOptions>()(['length', 'physicalDim', 'bondDim', 'noise', 'seed']),
+  );
   const { length } = options;
   const d = options.physicalDim ?? 2;
   const bondDim = options.bondDim ?? 2;

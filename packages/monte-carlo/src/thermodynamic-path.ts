@@ -16,6 +16,7 @@ import {
   assertInteger,
   assertKnownOptions,
   invalidArgument,
+  optionKeys,
 } from '@latticediff/tensor-network/internal';
 import { MAX_SERIES_ENTRIES, MAX_STATE_ENTRIES, runChains } from './chains';
 
@@ -99,22 +100,26 @@ export async function thermodynamicPath(
   const fn = 'thermodynamicPath';
   if (typeof options !== 'object' || options === null)
     invalidArgument(fn, 'options', options, 'an options object');
-  assertKnownOptions(fn, options, [
-    'model',
-    'target',
-    'parameter',
-    'from',
-    'kappa',
-    'hold',
-    'maxRounds',
-    'gridStep',
-    'fisher',
-    'chains',
-    'steps',
-    'burnIn',
-    'seed',
-    'onGridPoint',
-  ]);
+  assertKnownOptions(
+    fn,
+    options,
+    optionKeys<ThermodynamicPathOptions>()([
+      'model',
+      'target',
+      'parameter',
+      'from',
+      'kappa',
+      'hold',
+      'maxRounds',
+      'gridStep',
+      'fisher',
+      'chains',
+      'steps',
+      'burnIn',
+      'seed',
+      'onGridPoint',
+    ]),
+  );
   const { model, target, parameter, from } = options;
   if (!model || typeof model.create !== 'function')
     invalidArgument(fn, 'model', model, 'a lattice model (e.g. isingModel)');

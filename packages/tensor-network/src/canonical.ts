@@ -17,7 +17,13 @@
  * functions refuse `kind: 'linear'` with an InvalidArgumentError instead of silently returning
  * signed tensors.
  */
-import { assertFinite, assertInteger, assertKnownOptions, invalidArgument } from './errors';
+import {
+  assertFinite,
+  assertInteger,
+  assertKnownOptions,
+  invalidArgument,
+  optionKeys,
+} from './errors';
 import { lq, matmul, qr, svd } from './linalg';
 import { assertMPS, MPS } from './mps';
 
@@ -304,7 +310,7 @@ export function canonicalize(mps: MPS, options: CanonicalizeOptions = {}): Canon
   if (typeof options !== 'object' || options === null) {
     invalidArgument(fn, 'options', options, 'an options object');
   }
-  assertKnownOptions(fn, options, ['center']);
+  assertKnownOptions(fn, options, optionKeys<CanonicalizeOptions>()(['center']));
   const center = options.center ?? 0;
   assertInteger(fn, 'center', center, 0, mps.length - 1);
   const chain = toChain(mps);
@@ -323,7 +329,11 @@ export function canonicalize(mps: MPS, options: CanonicalizeOptions = {}): Canon
  */
 export function compress(mps: MPS, options: CompressOptions = {}): CompressResult {
   if (typeof options === 'object' && options !== null) {
-    assertKnownOptions('compress', options, ['maxBondDim', 'cutoff']);
+    assertKnownOptions(
+      'compress',
+      options,
+      optionKeys<CompressOptions>()(['maxBondDim', 'cutoff']),
+    );
   }
   return compressAs('compress', mps, options);
 }

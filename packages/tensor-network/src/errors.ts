@@ -178,6 +178,23 @@ export function assertKnownOptions(
   }
 }
 
+/** `unknown` when K lists every key of T, else a type that names the missing keys. */
+type ListsEveryKey<T, K extends readonly PropertyKey[]> = [Exclude<keyof T, K[number]>] extends [
+  never,
+]
+  ? unknown
+  : { readonly missingOptions: Exclude<keyof T, K[number]> };
+
+/**
+ * The option names of an options type, written once and checked by the compiler against the
+ * type: `optionKeys<SampleOptions>()(['count', 'seed'])` does not compile when a listed name is
+ * not an option of the type, nor when an option of the type is missing from the list. For
+ * {@link assertKnownOptions}. Internal.
+ */
+export function optionKeys<T extends object>() {
+  return <const K extends readonly (keyof T & string)[]>(keys: K & ListsEveryKey<T, K>): K => keys;
+}
+
 /**
  * Why `value` does not carry `brand` at layout `version` (the mark that objects of this package,
  * from any installed copy, put on themselves; see `MPS.isMPS`), or null when it does: `expected`

@@ -29,7 +29,7 @@
  * factors to rounding.
  */
 import { checkCompressOptions, frobenius, rankToKeep } from './canonical';
-import { assertInteger, assertKnownOptions, invalidArgument } from './errors';
+import { assertInteger, assertKnownOptions, invalidArgument, optionKeys } from './errors';
 import { lq, matmul, qr, svd, symmetricEigen, transpose } from './linalg';
 import { MPS } from './mps';
 import { workspace } from './workspace';
@@ -132,7 +132,11 @@ export function bornMPSFromFactors(
   if (typeof options !== 'object' || options === null) {
     invalidArgument(fn, 'options', options, 'an options object');
   }
-  assertKnownOptions(fn, options, ['maxBondDim', 'cutoff', 'onProgress']);
+  assertKnownOptions(
+    fn,
+    options,
+    optionKeys<BornMPSFromFactorsOptions>()(['maxBondDim', 'cutoff', 'onProgress']),
+  );
   const { maxBondDim, cutoff } = checkCompressOptions(fn, {
     maxBondDim: options.maxBondDim,
     cutoff: options.cutoff,

@@ -5,5 +5,11 @@
  * outside the latticediff packages should not depend on it (the error classes, which users
  * catch, stay in the main entry point).
  */
-export { assertFinite, assertInteger, assertKnownOptions, invalidArgument } from './errors';
+export {
+  assertFinite,
+  assertInteger,
+  assertKnownOptions,
+  invalidArgument,
+  optionKeys,
+} from './errors';
 export { assertMPS } from './mps';

@@ -14,6 +14,7 @@ import {
   assertKnownOptions,
   brandMismatch,
   invalidArgument,
+  optionKeys,
 } from './errors';
 import { type SeedOrGenerator, toRandom } from './random';
 
@@ -377,7 +378,7 @@ function assertKindOptions(fn: string, options: unknown): asserts options is { k
   if (typeof options !== 'object' || options === null) {
     invalidArgument(fn, 'options', options, 'an options object { kind? }');
   }
-  assertKnownOptions(fn, options, ['kind']);
+  assertKnownOptions(fn, options, optionKeys<{ kind?: MPSKind }>()(['kind']));
 }
 
 function checkSites(fn: string, length: unknown, physicalDim: unknown): void {
@@ -456,7 +457,11 @@ export function randomMPS(options: RandomMPSOptions): MPS {
   const fn = 'randomMPS';
   if (typeof options !== 'object' || options === null)
     invalidArgument(fn, 'options', options, 'an options object');
-  assertKnownOptions(fn, options, ['length', 'physicalDim', 'bondDim', 'kind', 'seed', 'spread']);
+  assertKnownOptions(
+    fn,
+    options,
+    optionKeys<RandomMPSOptions>()(['length', 'physicalDim', 'bondDim', 'kind', 'seed', 'spread']),
+  );
   const { length, bondDim } = options;
   const physicalDim = options.physicalDim ?? 2;
   const kind = options.kind ?? 'linear';

@@ -11,7 +11,13 @@
  *   network); it is what the exact denoising conditional needs (O = diag(sqrt k(y_i | .))).
  */
 import { compressAs } from './canonical';
-import { assertFinite, assertKnownOptions, brandMismatch, invalidArgument } from './errors';
+import {
+  assertFinite,
+  assertKnownOptions,
+  brandMismatch,
+  invalidArgument,
+  optionKeys,
+} from './errors';
 import { assertMPS, MPS } from './mps';
 
 /**
@@ -505,7 +511,7 @@ export function applyMPO(mps: MPS, mpo: MPO, options: ApplyMPOOptions = {}): App
   if (typeof options !== 'object' || options === null) {
     invalidArgument(fn, 'options', options, 'an options object');
   }
-  assertKnownOptions(fn, options, ['maxBondDim', 'cutoff']);
+  assertKnownOptions(fn, options, optionKeys<ApplyMPOOptions>()(['maxBondDim', 'cutoff']));
   const n = mps.length;
   if (mpo.length !== n) {
     invalidArgument(

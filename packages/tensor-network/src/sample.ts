@@ -15,7 +15,13 @@
  */
 import { canonicalize } from './canonical';
 import { type ConfigurationsInput, readConfigurations } from './configurations';
-import { assertInteger, assertKnownOptions, invalidArgument, NumericalError } from './errors';
+import {
+  assertInteger,
+  assertKnownOptions,
+  invalidArgument,
+  NumericalError,
+  optionKeys,
+} from './errors';
 import { rightEnvironments } from './evaluate';
 import { assertBatchSize, assertMPS, type MPS } from './mps';
 import { createRandom, type RandomGenerator, type SeedOrGenerator, toRandom } from './random';
@@ -64,7 +70,7 @@ export function sample(mps: MPS, options: SampleOptions): SampleResult {
   assertMPS(fn, mps);
   if (typeof options !== 'object' || options === null)
     invalidArgument(fn, 'options', options, 'an options object { count, seed }');
-  assertKnownOptions(fn, options, ['count', 'seed']);
+  assertKnownOptions(fn, options, optionKeys<SampleOptions>()(['count', 'seed']));
   assertInteger(fn, 'count', options.count, 0);
   assertBatchSize(fn, options.count, mps.length);
   const root = streamRoot(fn, options.seed);
@@ -164,7 +170,11 @@ export function sampleConditional(
   if (typeof options !== 'object' || options === null) {
     invalidArgument(fn, 'options', options, 'an options object { weights, count, seed }');
   }
-  assertKnownOptions(fn, options, ['weights', 'count', 'seed']);
+  assertKnownOptions(
+    fn,
+    options,
+    optionKeys<ConditionalSampleOptions>()(['weights', 'count', 'seed']),
+  );
   const { weights, count } = options;
   assertInteger(fn, 'count', count, 0);
   assertBatchSize(fn, count, mps.length);

@@ -7,7 +7,7 @@
  * Works unchanged in Node and in browsers: no `node:` imports, no `Buffer`; bytes are produced
  * with an explicit little-endian `DataView`, base64 and CRC-32 are implemented here.
  */
-import { assertKnownOptions, FormatError, invalidArgument } from './errors';
+import { assertKnownOptions, FormatError, invalidArgument, optionKeys } from './errors';
 import { assertMPS, MPS, type MPSKind } from './mps';
 
 /** Value of the `format` field of every MPS file. */
@@ -86,7 +86,7 @@ export function serializeMPS(mps: MPS, options: SerializeMPSOptions = {}): strin
   if (typeof options !== 'object' || options === null) {
     invalidArgument(fn, 'options', options, 'an options object');
   }
-  assertKnownOptions(fn, options, ['metadata']);
+  assertKnownOptions(fn, options, optionKeys<SerializeMPSOptions>()(['metadata']));
   const metadata = options.metadata;
   if (metadata !== undefined) {
     if (!isPlainObject(metadata)) invalidArgument(fn, 'metadata', metadata, 'a plain JSON object');
