@@ -61,4 +61,32 @@ describe('runChains with a pool', () => {
         expect(plain(await runChains({ ...options, pool }))).toEqual(reference);
     },
   );
+
+  it('evaluates on the main thread with a pool that only draws (an older pool or another implementation)', async () => {
+    const mps = randomMPS({ length: model.sites, bondDim: 4, kind: 'born', seed: 17 });
+    const real = pools[1]!;
+    const drawsOnly = {
+      size: real.size,
+      sample: real.sample.bind(real),
+      sampleConditional: real.sampleConditional.bind(real),
+      close: real.close.bind(real),
+    } as unknown as SamplerPool;
+    for (const scheme of [
+      { kind: 'disconnected' as const },
+      { kind: 'connected' as const, noiseTime: 0.4 },
+    ]) {
+      const options = {
+        model,
+        proposal: mps,
+        scheme,
+        chains: 200,
+        steps: 4,
+        seed: 5,
+        localSweeps: 1,
+      };
+      expect(plain(await runChains({ ...options, pool: drawsOnly }))).toEqual(
+        plain(await runChains(options)),
+      );
+    }
+  });
 });

@@ -493,7 +493,12 @@ export async function runChainsFrom(
   // log q of the states after local sweeps, evaluated by the pool's workers while this thread
   // computes their energies and records the observables; awaited before the next acceptance
   let pendingLogQ: Promise<Float64Array> | null = null;
-  const poolEvaluates = options.pool !== undefined && independence === undefined;
+  // (a pool made before pools evaluated, or another implementation of the interface, draws only)
+  const poolEvaluates =
+    options.pool !== undefined &&
+    independence === undefined &&
+    typeof options.pool.sampleLogProbabilities === 'function' &&
+    typeof options.pool.logProbabilities === 'function';
 
   try {
     for (let step = 0; step < burnIn + steps; step++) {
