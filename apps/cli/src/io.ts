@@ -2,18 +2,8 @@
  * Output helpers: progress bars on stderr (TTY only), tables, JSON, file checks.
  */
 import { randomBytes } from 'node:crypto';
-import {
-  closeSync,
-  fsyncSync,
-  mkdirSync,
-  openSync,
-  readdirSync,
-  renameSync,
-  rmSync,
-  statSync,
-  writeSync,
-} from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
+import { closeSync, mkdirSync, openSync, rmSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { quote, usage } from './errors';
 
 /** A one-line progress bar on stderr, redrawn with \r; silent unless enabled. */
@@ -223,70 +213,5 @@ export function ensureDirectory(flag: string, path: string): string {
   return absolute;
 }
 
-/**
- * A file written in pieces and published atomically: the pieces go to a temporary file in the
- * same directory, `commit` flushes it to disk and renames it over `path`, `abort` removes it.
- * Unlike building one string, this works for outputs larger than the largest JavaScript string.
- */
-export class AtomicFileWriter {
-  private readonly temporary: string;
-  private fd: number | undefined;
-
-  constructor(private readonly path: string) {
-    this.temporary = join(
-      dirname(path),
-      `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`,
-    );
-    this.fd = openSync(this.temporary, 'w');
-  }
-
-  write(text: string): void {
-    if (this.fd === undefined) throw new Error('AtomicFileWriter: already closed');
-    const bytes = Buffer.from(text, 'utf8');
-    for (let offset = 0; offset < bytes.length; ) {
-      offset += writeSync(this.fd, bytes, offset, bytes.length - offset);
-    }
-  }
-
-  commit(): void {
-    if (this.fd === undefined) throw new Error('AtomicFileWriter: already closed');
-    try {
-      fsyncSync(this.fd);
-      closeSync(this.fd);
-      this.fd = undefined;
-      renameSync(this.temporary, this.path);
-    } catch (error) {
-      this.abort();
-      throw error;
-    }
-  }
-
-  abort(): void {
-    if (this.fd !== undefined) {
-      try {
-        closeSync(this.fd);
-      } catch {
-        // already failed; the temporary is removed below
-      }
-      this.fd = undefined;
-    }
-    rmSync(this.temporary, { force: true });
-  }
-}
-
-/** Removes temporary files of {@link writeFileAtomic} left by a killed run for `path`. */
-export function removeStaleTemporaries(path: string): void {
-  const directory = dirname(path);
-  const prefix = `.${basename(path)}.`;
-  let names: string[];
-  try {
-    names = readdirSync(directory);
-  } catch {
-    return;
-  }
-  for (const name of names) {
-    if (name.startsWith(prefix) && name.endsWith('.tmp')) {
-      rmSync(join(directory, name), { force: true });
-    }
-  }
-}
+// the one atomic writer (temporary file, fsync, rename, directory fsync) lives in monte-carlo
+export { AtomicFileWriter, removeStaleTemporaries } from '@latticediff/monte-carlo/node';

@@ -1,2 +1,3 @@
-export { fileCheckpoint, writeFileAtomic } from './file-checkpoint';
+export { AtomicFileWriter, removeStaleTemporaries, writeFileAtomic } from './atomic-file';
+export { fileCheckpoint } from './file-checkpoint';
 export { type ParallelChainsOptions, runChainsOnWorkers } from './parallel-chains';
