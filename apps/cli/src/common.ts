@@ -301,19 +301,16 @@ export async function withPool<T>(
 }
 
 /**
- * The default annealing path of `train`: start where sampling is easy and move to the target.
- * A parameter `beta` starts at 0.2 beta; the Fredkin parameter `c` at min(0.3, c); any other
- * model trains at the target throughout.
+ * The annealing path of `train`: the parameter the model declares (`model.annealing`, part of
+ * the lattice contract), from its declared start (or `from`) to the target. A model that
+ * declares none trains at the target throughout.
  */
 export function defaultAnnealing(
+  model: LatticeModel,
   target: ParameterValues,
   from?: number,
 ): { parameter: string; from: number } | undefined {
-  if (typeof target.beta === 'number') {
-    return { parameter: 'beta', from: from ?? 0.2 * target.beta };
-  }
-  if (typeof target.c === 'number') {
-    return { parameter: 'c', from: from ?? Math.min(0.3, target.c) };
-  }
-  return undefined;
+  const annealing = model.annealing;
+  if (annealing === undefined) return undefined;
+  return { parameter: annealing.parameter, from: from ?? annealing.start(target) };
 }

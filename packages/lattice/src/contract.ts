@@ -281,6 +281,17 @@ export interface LatticeModel<P extends ParameterValues = ParameterValues> {
   /** The parameters, their types, ranges, defaults and descriptions. */
   readonly parameterSchema: ParameterSchema;
   /**
+   * Optional: the parameter that learning recipes anneal, and where along it sampling is easy
+   * (a high temperature, a weak constraint). A recipe trains along a path from
+   * `start(target)` to the target's value of `parameter` (a number parameter of the schema);
+   * a model without it is trained at the target throughout. Consumers never guess the parameter
+   * by its name.
+   */
+  readonly annealing?: {
+    readonly parameter: string & keyof P;
+    start(target: Readonly<P>): number;
+  };
+  /**
    * Validates the parameters (missing ones take their defaults) and returns the model at these
    * parameters. Throws an InvalidArgumentError naming the parameter, the value and the limit.
    */

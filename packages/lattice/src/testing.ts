@@ -223,6 +223,28 @@ export function describeLatticeModel<P extends ParameterValues>(
       }
     });
 
+    if (model.annealing !== undefined) {
+      it('declares an annealed parameter whose start is a valid parameter point', () => {
+        const annealing = model.annealing;
+        if (!annealing) expect.fail('annealing vanished');
+        const spec = model.parameterSchema[annealing.parameter];
+        assert(
+          spec !== undefined && (spec.type === 'number' || spec.type === 'integer'),
+          () => `annealing.parameter "${annealing.parameter}" is a number parameter of the schema`,
+        );
+        expect(annealing.start).toBeTypeOf('function');
+        for (const point of options.paramGrid) {
+          const target = model.create(point).parameters;
+          const start = annealing.start(target);
+          assert(Number.isFinite(start), () => `annealing.start of ${label(point)} is finite`);
+          expect(
+            () => model.create({ ...target, [annealing.parameter]: start } as Partial<P>),
+            `the annealing start ${start} of ${label(point)} is accepted`,
+          ).not.toThrow();
+        }
+      });
+    }
+
     it('rejects bad parameters with errors naming the parameter, the value and the limit', () => {
       const base = options.paramGrid[0] as Record<string, unknown>;
       const resolved = model.create(base as Partial<P>).parameters as Record<string, unknown>;

@@ -236,5 +236,8 @@ export const fredkinModel: LatticeModel<FredkinParameters> = {
   description:
     'Classical stochastic Fredkin chain: Dyck paths of N steps with weight q^{(sum_i h_i)/2}, q = c/(1-c)',
   parameterSchema: fredkinParameterSchema,
+  // learning recipes start at c = 0.3 (or the target, if smaller): flat paths, short
+  // correlations, before the transition at c = 1/2
+  annealing: { parameter: 'c', start: (target) => Math.min(0.3, target.c) },
   create,
 };

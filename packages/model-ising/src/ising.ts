@@ -190,5 +190,7 @@ export const isingModel: LatticeModel<IsingParameters> = {
   description:
     '2D Ising model E = -J sum_<ij> s_i s_j - h sum_i s_i on an Lx x Ly cylinder (open x, periodic y), torus or open lattice',
   parameterSchema: isingParameterSchema,
+  // learning recipes start at a fifth of the target's beta, where local chains mix fast
+  annealing: { parameter: 'beta', start: (target) => 0.2 * target.beta },
   create,
 };

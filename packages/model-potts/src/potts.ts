@@ -227,5 +227,7 @@ export const pottsModel: LatticeModel<PottsParameters> = {
   description:
     'q-state Potts model E = -J sum_<ij> delta(x_i, x_j) - h sum_i delta(x_i, 0) on an Lx x Ly cylinder (open x, periodic y), torus or open lattice; beta defaults to the critical point ln(1 + sqrt q)',
   parameterSchema: pottsParameterSchema,
+  // learning recipes start at a fifth of the target's beta, where local chains mix fast
+  annealing: { parameter: 'beta', start: (target) => 0.2 * target.beta },
   create,
 };

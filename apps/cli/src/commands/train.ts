@@ -1014,11 +1014,15 @@ export const trainCommand: Command = {
       recipe === 'physics'
         ? undefined
         : defaultAnnealing(
+            model,
             target,
             values['anneal-from'] === undefined ? undefined : Number(values['anneal-from']),
           );
     if (values['anneal-from'] !== undefined && !anneal) {
-      usage(`--anneal-from: model ${model.id} has no parameter beta or c to anneal`, hint);
+      usage(
+        `--anneal-from: model ${model.id} declares no annealed parameter (its \`annealing\`), so it trains at the target`,
+        hint,
+      );
     }
     if (anneal) {
       // every point of the path must be a valid parameter point (checked before any work,
