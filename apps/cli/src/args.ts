@@ -27,6 +27,11 @@ export interface FlagSpec {
   readonly required?: boolean;
   /** For model parameters: the schema entry (validation and help come from it). */
   readonly parameter?: { readonly name: string; readonly spec: ParameterSpec };
+  /**
+   * Old names still accepted for one release (non-boolean flags): the value is read under
+   * `name`, stderr says that the old name is deprecated, and giving both is refused.
+   */
+  readonly deprecatedAliases?: readonly string[];
 }
 
 /** Flags every command accepts. */
@@ -166,9 +171,23 @@ export type FlagValues = Record<string, string | number | boolean>;
  */
 export function readFlags(tokens: Tokens, specs: readonly FlagSpec[], hint: string): FlagValues {
   const byName = new Map(specs.map((s) => [s.name, s]));
+  for (const s of specs) for (const alias of s.deprecatedAliases ?? []) byName.set(alias, s);
   const out: FlagValues = {};
-  for (const [name, { text }] of tokens.flags) {
-    const spec = byName.get(name);
+  for (const [given, { text }] of tokens.flags) {
+    const spec = byName.get(given);
+    let name = given;
+    if (spec && spec.name !== given) {
+      if (tokens.flags.has(spec.name)) {
+        throw new UsageError(
+          `--${given} is the deprecated name of --${spec.name}: give --${spec.name} only`,
+          hint,
+        );
+      }
+      process.stderr.write(
+        `latticediff: --${given} is deprecated, use --${spec.name} (the old name goes in the next minor release)\n`,
+      );
+      name = spec.name;
+    }
     if (!spec) {
       const close = suggest(
         name,
@@ -215,6 +234,7 @@ export function flagHelp(specs: readonly FlagSpec[]): string[] {
       if (range !== 'an integer' && range !== 'a finite number') notes.push(range);
     } else if (s.parameter) notes.push(describeParameterSpec(s.parameter.spec));
     if (s.defaultText !== undefined) notes.push(`default ${s.defaultText}`);
+    for (const alias of s.deprecatedAliases ?? []) notes.push(`--${alias}: deprecated old name`);
     return [head, `${s.description}${notes.length > 0 ? ` (${notes.join('; ')})` : ''}`] as const;
   });
   const width = Math.min(28, Math.max(0, ...rows.map(([h]) => h.length)));

@@ -48,8 +48,27 @@ describe('help and listing', () => {
     const fredkin = run(['mc', 'fredkin', '-h']);
     expect(fredkin.stdout).toContain('--sites');
     expect(fredkin.stdout).toContain('--c ');
-    expect(run(['help', 'train']).stdout).toContain('--bond-dim');
+    const trainHelp = run(['help', 'train']).stdout;
+    expect(trainHelp).toContain('--max-bond-dim');
+    expect(trainHelp).toContain('--bond-dim: deprecated old name');
     expect(run(['--version']).stdout).toMatch(/^\d+\.\d+\.\d+/);
+  });
+
+  it('accepts --bond-dim, the deprecated name of --max-bond-dim, and says so', () => {
+    const dir = temporaryDirectory();
+    const args = ['train', 'ising', '--lx', '3', '--ly', '3', '--rounds', '1', '--chains', '4'];
+    const old = run([...args, '--steps', '4', '--bond-dim', '2', '--out', 'old.mps'], { cwd: dir });
+    expect(old.code, old.stderr).toBe(0);
+    expect(old.stderr).toContain('--bond-dim is deprecated, use --max-bond-dim');
+    const both = run([...args, '--bond-dim', '2', '--max-bond-dim', '2', '--out', 'x.mps'], {
+      cwd: dir,
+    });
+    expectUsageError(
+      both,
+      /--bond-dim is the deprecated name of --max-bond-dim: give --max-bond-dim only/,
+    );
+    // the refused run wrote nothing
+    expect(listing(dir).filter((f) => f.startsWith('x.mps'))).toEqual([]);
   });
 
   it('lists the built-in models with their parameters (text and JSON)', () => {

@@ -150,8 +150,8 @@ describe('train --proposal neural', () => {
       /--proposal neural trains by reverse KL .* fredkin has hard constraints/,
     );
     expectUsageError(
-      run([...TRAIN, '--bond-dim', '4', '--out', 'x.json'], { cwd: dir }),
-      /--bond-dim applies to MPS training, not to --proposal neural/,
+      run([...TRAIN, '--max-bond-dim', '4', '--out', 'x.json'], { cwd: dir }),
+      /--max-bond-dim applies to MPS training, not to --proposal neural/,
     );
     expectUsageError(
       run(['train', ...ISING, '--hidden', '8', '--out', 'x.json'], { cwd: dir }),

@@ -36,7 +36,7 @@ beforeAll(() => {
     [FREDKIN, 'fredkin.mps'],
   ] as const) {
     const r = run(
-      ['train', ...args, '--bond-dim', '8', '--rounds', '12', '--out', out, '--plots', 'plots'],
+      ['train', ...args, '--max-bond-dim', '8', '--rounds', '12', '--out', out, '--plots', 'plots'],
       {
         cwd: directory,
       },
@@ -71,7 +71,7 @@ describe('train', () => {
     expect(svg).toContain('exact entropy S');
     expect(svg).toContain('KL(pi || P) estimated');
     const again = run(
-      ['train', ...ISING, '--bond-dim', '8', '--rounds', '12', '--out', 'ising.mps'],
+      ['train', ...ISING, '--max-bond-dim', '8', '--rounds', '12', '--out', 'ising.mps'],
       {
         cwd: directory,
       },
@@ -89,7 +89,7 @@ describe('train', () => {
       '12',
       '--c',
       '0.6',
-      '--bond-dim',
+      '--max-bond-dim',
       '6',
       '--rounds',
       '250',

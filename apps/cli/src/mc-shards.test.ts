@@ -148,7 +148,7 @@ describe('mc --shard and merge', () => {
       ['2', 'b.mps'],
     ]) {
       const r = run(
-        [...train, '--bond-dim', '4', '--workers', '1', '--seed', seed!, '--out', out!],
+        [...train, '--max-bond-dim', '4', '--workers', '1', '--seed', seed!, '--out', out!],
         { cwd: dir },
       );
       expect(r.code, r.stderr).toBe(0);

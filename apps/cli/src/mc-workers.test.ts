@@ -120,7 +120,7 @@ describe('mc local and wolff on worker threads', () => {
   it('runs the model of a checkpoint (--checkpoint, no model named) on workers', () => {
     const directory = temporaryDirectory();
     const trained = run(
-      ['train', 'ising', '--lx', '2', '--ly', '3', '--rounds', '2', '--bond-dim', '2'].concat([
+      ['train', 'ising', '--lx', '2', '--ly', '3', '--rounds', '2', '--max-bond-dim', '2'].concat([
         '--out',
         'ising.mps',
       ]),

@@ -23,7 +23,7 @@ interface TrainJson {
 }
 
 const FREDKIN = ['fredkin', '--sites', '8', '--c', '0.6'];
-const SMALL = ['--chains', '16', '--steps', '8', '--bond-dim', '4', '--workers', '1'];
+const SMALL = ['--chains', '16', '--steps', '8', '--max-bond-dim', '4', '--workers', '1'];
 
 function checksum(path: string): string {
   const match = /"checksum": "([0-9a-f]+)"/.exec(readFileSync(path, 'utf8'));
@@ -360,7 +360,7 @@ describe('train learning flags', () => {
 });
 
 describe('train --recipe physics (the default for models with local factors)', () => {
-  const ISING = ['ising', '--lx', '4', '--ly', '4', '--bond-dim', '16'];
+  const ISING = ['ising', '--lx', '4', '--ly', '4', '--max-bond-dim', '16'];
   it('starts from the physics-built Born MPS (exact at chi 16 for Ly = 4: every proposal accepted)', () => {
     const dir = temporaryDirectory();
     const out = runJson<TrainJson & { final: { acceptanceRate: number } }>(
@@ -432,7 +432,7 @@ describe('sample reports the allowed mass and can keep only allowed samples', ()
           '16',
           '--c',
           '0.55',
-          '--bond-dim',
+          '--max-bond-dim',
           '2',
           ...SMALL.slice(0, 4),
           '--workers',

@@ -129,7 +129,7 @@ export const demoCommand: Command = {
     WORKERS_FLAG,
   ],
   details: [
-    'The same as: latticediff train ising --lx 8 --ly 8 --bond-dim 32 --out DIR/ising-8x8.mps',
+    'The same as: latticediff train ising --lx 8 --ly 8 --max-bond-dim 32 --out DIR/ising-8x8.mps',
     '--rounds 2 --plots DIR (the default --recipe physics), then latticediff mc --checkpoint',
     'DIR/ising-8x8.mps --scheme connected --noise-time 0.5 --local-sweeps 1 --steps 2000 --plots DIR.',
   ],
@@ -144,7 +144,7 @@ export const demoCommand: Command = {
       ...createInstance(model, { lx: 8, ly: 8, beta: CRITICAL_BETA, boundary: 'cylinder' })
         .parameters,
     } as ParameterValues;
-    // the run record of `train ising --lx 8 --ly 8 --bond-dim 32` (the physics recipe)
+    // the run record of `train ising --lx 8 --ly 8 --max-bond-dim 32` (the physics recipe)
     const run: TrainingRun = {
       model: model.id,
       parameters: target,

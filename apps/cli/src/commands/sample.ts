@@ -159,7 +159,7 @@ export const sampleCommand: Command = {
         if (allowedOnly && drawnTotal >= MAX_DRAWS_PER_KEPT * count) {
           usage(
             `--allowed-only: only ${done} of ${drawnTotal} draws satisfied the constraints of ${instance.modelId} (allowed mass ${num(done / drawnTotal, 3)}); stopped after ${MAX_DRAWS_PER_KEPT} draws per requested sample`,
-            'train the model longer or with a larger --bond-dim, or drop --allowed-only',
+            'train the model longer or with a larger --max-bond-dim, or drop --allowed-only',
           );
         }
         const size = Math.min(CHUNK, count - done);

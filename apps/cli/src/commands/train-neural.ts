@@ -52,7 +52,7 @@ const EXACT_MAX_SITES = 128;
 export const NEURAL_ONLY_FLAGS = ['hidden', 'batch', 'beta-anneal', 'z2', 'backend'] as const;
 /** Flags of the MPS training that a neural run refuses. */
 export const MPS_ONLY_FLAGS = [
-  'bond-dim',
+  'max-bond-dim',
   'rounds',
   'chains',
   'epochs',

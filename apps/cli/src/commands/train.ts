@@ -754,10 +754,10 @@ export const trainCommand: Command = {
   summary:
     'learn an MPS for a model by Monte Carlo with annealing, or a neural (MADE) proposal by reverse KL (resumable)',
   usage: [
-    'train <model> [model parameters] [--bond-dim N] [--rounds N] [--seed S] --out FILE [--plots DIR] [--json]',
+    'train <model> [model parameters] [--max-bond-dim N] [--rounds N] [--seed S] --out FILE [--plots DIR] [--json]',
     'train <model> [model parameters] --kind born [--training sweeps] [--restart] [--sweeps N] [--replay N] [--local-sweeps N] [--scheme connected|disconnected] [--validation-fraction X] [--path linear|thermodynamic] [--kappa X] --out FILE',
     'train <model> [model parameters] --recipe restart [--chains N] [--steps N] --out FILE',
-    'train <model> [model parameters] --recipe physics|anneal [--bond-dim N] --out FILE',
+    'train <model> [model parameters] --recipe physics|anneal [--max-bond-dim N] --out FILE',
     'train <model> [model parameters] --proposal neural [--hidden N] [--batch N] [--steps N] [--learning-rate X] [--beta-anneal A] [--z2] [--backend wasm|cpu] [--seed S] --out FILE [--plots DIR] [--json]',
   ],
   model: 'required',
@@ -771,10 +771,11 @@ export const trainCommand: Command = {
       required: true,
     },
     {
-      name: 'bond-dim',
+      name: 'max-bond-dim',
+      deprecatedAliases: ['bond-dim'],
       type: 'integer',
       valueName: 'N',
-      description: 'bond dimension of the MPS',
+      description: 'largest bond dimension of the MPS (ITensor maxdim)',
       minimum: 1,
       maximum: 512,
       defaultText: '16',
@@ -1047,7 +1048,7 @@ export const trainCommand: Command = {
     const run: TrainingRun = {
       model: model.id,
       parameters: target,
-      bondDim: Number(values['bond-dim'] ?? 16),
+      bondDim: Number(values['max-bond-dim'] ?? 16),
       rounds,
       seed: Number(values.seed ?? 1),
       chains,
