@@ -237,6 +237,12 @@ describe('closing the pool and failing workers settle every request (they used t
       ),
     );
     expect(laterConditional.name).toBe('LatticeDiffPoolClosedError');
+    const laterEvaluation = rejection(
+      await settleWithin(p.sampleLogProbabilities(big, { data: new Int32Array(128), count: 1 })),
+    );
+    expect(laterEvaluation.message).toBe(
+      '`SamplerPool.sampleLogProbabilities`: the sampler pool is closed',
+    );
   });
 
   it('two concurrent close calls share one termination', async () => {
