@@ -14,7 +14,12 @@
  *   `energy` returns +Infinity for configurations that are not allowed, so exp(-beta E) = 0 there.
  * - Every returned number is float64.
  */
-import type { ConstraintAutomaton, MPS, RandomGenerator } from '@latticediff/tensor-network';
+import type {
+  ConstraintAutomaton,
+  MPS,
+  RandomGenerator,
+  ConfigurationBatch as TensorNetworkBatch,
+} from '@latticediff/tensor-network';
 
 /** The version of this contract. Models declare it; consumers check it. */
 export type SpecificationVersion = 'v1';
@@ -22,13 +27,12 @@ export type SpecificationVersion = 'v1';
 /** One configuration: N digits in the model's site order. */
 export type Configuration = Uint8Array | Int32Array;
 
-/** B configurations stored row after row in one flat array of B * N digits. */
-export interface ConfigurationBatch {
-  /** Digits, row-major: configuration b is `data.subarray(b * sites, (b + 1) * sites)`. */
-  readonly data: Uint8Array | Int32Array;
-  /** Number of configurations B. `data.length` must be at least B * N. */
-  readonly count: number;
-}
+/**
+ * B configurations stored row after row in one flat array of B * N digits (row b is
+ * `data.subarray(b * sites, (b + 1) * sites)`; `data.length` must be at least B * N): the batch
+ * type of tensor-network with typed-array digits.
+ */
+export type ConfigurationBatch = TensorNetworkBatch<Uint8Array | Int32Array>;
 
 /** An integer parameter (sizes). */
 export interface IntegerParameterSpec {

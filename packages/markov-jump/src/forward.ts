@@ -6,6 +6,7 @@
  */
 import {
   applyProductOperator,
+  type ConfigurationBatch,
   type ConfigurationsInput,
   MPS,
   type SeedOrGenerator,
@@ -15,13 +16,9 @@ import { readStates } from './states';
 import { assertMPS, assertOptions, assertTime, invalidArgument, toRandom } from './validate';
 
 /** A batch of configurations (digits row-major, `count` rows of `length`). */
-export interface StateBatch {
-  /** Digits, row-major: configuration b, site i at `b * length + i`. */
-  data: Int32Array;
-  /** Number of configurations. */
-  count: number;
+export interface StateBatch extends ConfigurationBatch<Int32Array> {
   /** Number of sites N. */
-  length: number;
+  readonly length: number;
 }
 
 /** Options of {@link addNoise}. */

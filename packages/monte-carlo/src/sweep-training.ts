@@ -43,6 +43,7 @@
  */
 import {
   accumulateSampleOuterProducts,
+  type ConfigurationBatch,
   canonicalize,
   logProbabilities,
   MPS,
@@ -63,11 +64,12 @@ import {
   optionKeys,
 } from '@latticediff/tensor-network/internal';
 
-/** Training data: `count` configurations of N digits, row-major. */
-export interface SweepTrainingData {
-  data: Int32Array | Uint8Array;
-  count: number;
-}
+/**
+ * Training data: `count` configurations of N digits, row-major (tensor-network's batch type).
+ * @deprecated Use `ConfigurationBatch<Int32Array | Uint8Array>` from tensor-network; this alias
+ * goes in the next minor release.
+ */
+export type SweepTrainingData = ConfigurationBatch<Int32Array | Uint8Array>;
 
 /** Progress report after each sweep. */
 export interface SweepInfo {

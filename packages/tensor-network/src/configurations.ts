@@ -2,10 +2,14 @@
 import { invalidArgument } from './errors';
 import type { MPS } from './mps';
 
-/** A batch of configurations as flat row-major digits (`count` rows of `mps.length` digits). */
-export interface ConfigurationBatch {
+/**
+ * A batch of configurations as flat row-major digits (`count` rows of N digits): the one batch
+ * type of latticediff. `Data` narrows the digit storage where a package needs typed arrays (the
+ * lattice contract's batches are `ConfigurationBatch<Uint8Array | Int32Array>`).
+ */
+export interface ConfigurationBatch<Data extends ArrayLike<number> = ArrayLike<number>> {
   /** Digits, row-major: configuration b, site i at `b * length + i`. */
-  readonly data: ArrayLike<number>;
+  readonly data: Data;
   /** Number of configurations. */
   readonly count: number;
 }
