@@ -200,17 +200,19 @@ describe('learnByMonteCarlo with Born sweep training', () => {
     await expect(learnByMonteCarlo({ ...options, restart: true })).rejects.toThrow(/`restart`/);
   });
 
+  /** Few samples per round (16 chains x 16 steps) and room to overfit them, from scratch each round. */
+  const overfitting = {
+    ...born,
+    bondDim: 16,
+    chains: 16,
+    stepsPerRound: 16,
+    replayRounds: 1,
+    restart: true,
+  };
+
   it('holds out chains for early stopping: less overfitting, reported, resumable', async () => {
     // few samples per round and room to overfit (bond dimension 16 = exact for 8 sites, 12 sweeps)
-    const overfit = {
-      ...born,
-      bondDim: 16,
-      chains: 16,
-      stepsPerRound: 16,
-      replayRounds: 1,
-      sweepsPerRound: 12,
-      restart: true,
-    };
+    const overfit = { ...overfitting, sweepsPerRound: 12 };
     const plain = await learnByMonteCarlo(overfit);
     const stopped = await learnByMonteCarlo({ ...overfit, validationFraction: 0.25, patience: 2 });
     for (const r of stopped.reports) {
@@ -244,15 +246,7 @@ describe('learnByMonteCarlo with Born sweep training', () => {
 
   it('trains on symmetry images of the data: more data per sample, resumable, refused without symmetries', async () => {
     // few samples per round and room to overfit, as above
-    const overfit = {
-      ...born,
-      bondDim: 16,
-      chains: 16,
-      stepsPerRound: 16,
-      replayRounds: 1,
-      sweepsPerRound: 6,
-      restart: true,
-    };
+    const overfit = { ...overfitting, sweepsPerRound: 6 };
     const plain = await learnByMonteCarlo(overfit);
     const one = await learnByMonteCarlo({ ...overfit, symmetryImages: 1 });
     const eight = await learnByMonteCarlo({ ...overfit, symmetryImages: 8 });
