@@ -18,7 +18,7 @@
  * product. Environments are row-major: `count` rows of l (left) or r (right) entries.
  */
 import { assertInteger, invalidArgument } from './errors';
-import { groupRowsByDigit, workspace } from './workspace';
+import { groupRowsByDigit, type Workspace, workspace } from './workspace';
 
 /** A site tensor (or a block of sites) of shape [leftDim, physicalDim, rightDim], row-major. */
 export interface SiteTensorView {
@@ -79,6 +79,35 @@ function checkRows(fn: string, name: string, x: Float64Array, count: number, len
 }
 
 /**
+ * y[b] = x[b] @ M_{digits[b]} for every row b, the rows grouped by digit (a counting sort into the
+ * int32 list at `list`): one gathered matrix product per digit. Slice s of M starts at
+ * m + s * sliceOffset with row stride `mStride` (inner x outer).
+ */
+function rowsTimesSlices(
+  ws: Workspace,
+  digits: Int32Array,
+  d: number,
+  list: number,
+  x: number,
+  y: number,
+  m: number,
+  sliceOffset: number,
+  mStride: number,
+  inner: number,
+  outer: number,
+): void {
+  const offsets = new Int32Array(d + 1);
+  groupRowsByDigit(ws, digits, 1, 0, digits.length, d, list, offsets);
+  for (let s = 0; s < d; s++) {
+    const start = offsets[s]!;
+    const rows = offsets[s + 1]! - start;
+    if (rows > 0) {
+      ws.gatheredGemm(x, y, list + start, rows, m + s * sliceOffset, mStride, inner, outer, -1);
+    }
+  }
+}
+
+/**
  * One transfer step of per-sample environments through a site tensor: for direction `"right"`,
  * out_b = L_b T[:, x_b, :] (rows of leftDim in, rightDim out); for `"left"`,
  * out_b = T[:, x_b, :] R_b (rows of rightDim in, leftDim out). Returns a new array.
@@ -128,16 +157,8 @@ export function transferSampleEnvironments(
       }
     }
   }
-  const offsets = new Int32Array(d + 1);
-  groupRowsByDigit(ws, digits, 1, 0, count, d, list, offsets);
-  for (let s = 0; s < d; s++) {
-    const start = offsets[s]!;
-    const rows = offsets[s + 1]! - start;
-    if (rows === 0) continue;
-    if (direction === 'right')
-      ws.gatheredGemm(x, y, list + start, rows, t + s * r, d * r, l, r, -1);
-    else ws.gatheredGemm(x, y, list + start, rows, t + s * r * l, l, r, l, -1);
-  }
+  if (direction === 'right') rowsTimesSlices(ws, digits, d, list, x, y, t, r, d * r, l, r);
+  else rowsTimesSlices(ws, digits, d, list, x, y, t, r * l, l, r, l);
   if (rescale) ws.rescaleRows(y, count, outer, maxOut);
   f = ws.f64;
   const out = f.slice(y, y + count * outer);
@@ -171,13 +192,7 @@ export function sampleAmplitudes(
   f.set(left, x);
   f.set(right, rr);
   f.set(tensor.data, t);
-  const offsets = new Int32Array(d + 1);
-  groupRowsByDigit(ws, digits, 1, 0, count, d, list, offsets);
-  for (let s = 0; s < d; s++) {
-    const start = offsets[s]!;
-    const rows = offsets[s + 1]! - start;
-    if (rows > 0) ws.gatheredGemm(x, y, list + start, rows, t + s * r, d * r, l, r, -1);
-  }
+  rowsTimesSlices(ws, digits, d, list, x, y, t, r, d * r, l, r);
   ws.rowDots(y, rr, dots, count, 1, r);
   f = ws.f64;
   return f.slice(dots, dots + count);
