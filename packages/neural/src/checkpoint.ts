@@ -21,7 +21,7 @@ export const MADE_FILE_SUPPORTED_VERSIONS: readonly number[] = Object.freeze([1]
 export const WEIGHT_NAMES = ['w0', 'w1', 'b1', 'w2', 'b2'] as const;
 export type WeightName = (typeof WEIGHT_NAMES)[number];
 
-const DTYPE = 'float32-le';
+export const DTYPE = 'float32-le';
 const TOP_LEVEL_FIELDS = [
   'format',
   'version',
@@ -47,6 +47,27 @@ const TRAINING_FIELDS = [
 ];
 const ADAM_FIELDS = ['beta1', 'beta2', 'epsilon', 'iterations', 'accBeta1', 'accBeta2', 'm', 'v'];
 
+/** The `training` object of a checkpoint, with the moments of tensors named `Name`. */
+export interface CheckpointTraining<Name extends string> {
+  method: 'reverse-kl';
+  seed: number;
+  batch: number;
+  learningRate: number;
+  betaAnneal: number;
+  step: number;
+  randomWords: number;
+  adam: {
+    beta1: number;
+    beta2: number;
+    epsilon: number;
+    iterations: number;
+    accBeta1: number;
+    accBeta2: number;
+    m: Record<Name, string>;
+    v: Record<Name, string>;
+  };
+}
+
 /** The JSON object of a MADE checkpoint (what `MADE.toJSON` returns). */
 export interface MADECheckpoint {
   format: typeof MADE_FILE_FORMAT;
@@ -58,25 +79,7 @@ export interface MADECheckpoint {
   dtype: typeof DTYPE;
   checksum: string;
   weights: Record<WeightName, string>;
-  training?: {
-    method: 'reverse-kl';
-    seed: number;
-    batch: number;
-    learningRate: number;
-    betaAnneal: number;
-    step: number;
-    randomWords: number;
-    adam: {
-      beta1: number;
-      beta2: number;
-      epsilon: number;
-      iterations: number;
-      accBeta1: number;
-      accBeta2: number;
-      m: Record<WeightName, string>;
-      v: Record<WeightName, string>;
-    };
-  };
+  training?: CheckpointTraining<WeightName>;
   metadata?: Record<string, unknown>;
 }
 
@@ -115,14 +118,14 @@ function header(c: { sites: number; localDimension: number; hidden: number; z2: 
   return `${MADE_FILE_FORMAT}\nversion=${MADE_FILE_VERSION}\nsites=${c.sites}\nlocalDimension=${c.localDimension}\nhidden=${c.hidden}\nz2=${c.z2}\ndtype=${DTYPE}\n`;
 }
 
-function bytesOf(values: Float32Array): Uint8Array {
+export function bytesOf(values: Float32Array): Uint8Array {
   const bytes = new Uint8Array(values.length * 4);
   const view = new DataView(bytes.buffer);
   for (let k = 0; k < values.length; k++) view.setFloat32(4 * k, values[k]!, true);
   return bytes;
 }
 
-function valuesOf(bytes: Uint8Array): Float32Array {
+export function valuesOf(bytes: Uint8Array): Float32Array {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const out = new Float32Array(bytes.length / 4);
   for (let k = 0; k < out.length; k++) out[k] = view.getFloat32(4 * k, true);
@@ -143,31 +146,7 @@ export function encodeCheckpoint(decoded: DecodedCheckpoint): MADECheckpoint {
     return out;
   };
   const weights = record(decoded.weights);
-  const t = decoded.training;
-  let training: MADECheckpoint['training'];
-  if (t) {
-    const m = record(t.adam.m);
-    const v = record(t.adam.v);
-    training = {
-      method: 'reverse-kl',
-      seed: t.seed,
-      batch: t.batch,
-      learningRate: t.learningRate,
-      betaAnneal: t.betaAnneal,
-      step: t.step,
-      randomWords: t.randomWords,
-      adam: {
-        beta1: t.adam.beta1,
-        beta2: t.adam.beta2,
-        epsilon: t.adam.epsilon,
-        iterations: t.adam.iterations,
-        accBeta1: t.adam.accBeta1,
-        accBeta2: t.adam.accBeta2,
-        m,
-        v,
-      },
-    };
-  }
+  const training = decoded.training ? encodeTraining(decoded.training, record) : undefined;
   return {
     format: MADE_FILE_FORMAT,
     version: MADE_FILE_VERSION,
@@ -183,17 +162,52 @@ export function encodeCheckpoint(decoded: DecodedCheckpoint): MADECheckpoint {
   };
 }
 
-const isObject = (v: unknown): v is Record<string, unknown> =>
+/**
+ * The `training` object of a checkpoint (shared by the MADE and PixelCNN formats): `record`
+ * encodes the moments of the network's tensors (and adds their bytes to the checksum), m first.
+ */
+export function encodeTraining<Name extends string>(
+  t: ReverseKLTrainingState,
+  record: (arrays: readonly Float32Array[]) => Record<Name, string>,
+): CheckpointTraining<Name> {
+  const m = record(t.adam.m);
+  const v = record(t.adam.v);
+  return {
+    method: 'reverse-kl',
+    seed: t.seed,
+    batch: t.batch,
+    learningRate: t.learningRate,
+    betaAnneal: t.betaAnneal,
+    step: t.step,
+    randomWords: t.randomWords,
+    adam: {
+      beta1: t.adam.beta1,
+      beta2: t.adam.beta2,
+      epsilon: t.adam.epsilon,
+      iterations: t.adam.iterations,
+      accBeta1: t.adam.accBeta1,
+      accBeta2: t.adam.accBeta2,
+      m,
+      v,
+    },
+  };
+}
+
+export const isObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
 
-function describe(v: unknown): string {
+export function describe(v: unknown): string {
   if (v === null) return 'null';
   if (Array.isArray(v)) return 'an array';
   if (typeof v === 'string') return JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}...` : v);
   return typeof v === 'object' ? 'an object' : String(v);
 }
 
-function onlyFields(field: string, object: Record<string, unknown>, known: readonly string[]) {
+export function onlyFields(
+  field: string,
+  object: Record<string, unknown>,
+  known: readonly string[],
+) {
   for (const key of Object.keys(object)) {
     if (!known.includes(key)) {
       throw new FormatError(field === '' ? key : `${field}.${key}`, 'unknown field');
@@ -201,14 +215,24 @@ function onlyFields(field: string, object: Record<string, unknown>, known: reado
   }
 }
 
-function integer(field: string, v: unknown, min: number, max = Number.MAX_SAFE_INTEGER): number {
+export function integer(
+  field: string,
+  v: unknown,
+  min: number,
+  max = Number.MAX_SAFE_INTEGER,
+): number {
   if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
     throw new FormatError(field, `expected an integer in [${min}, ${max}], got ${describe(v)}`);
   }
   return v;
 }
 
-function finite(field: string, v: unknown, check: (x: number) => boolean, what: string): number {
+export function finite(
+  field: string,
+  v: unknown,
+  check: (x: number) => boolean,
+  what: string,
+): number {
   if (typeof v !== 'number' || !Number.isFinite(v) || !check(v)) {
     throw new FormatError(field, `expected ${what}, got ${describe(v)}`);
   }
@@ -280,52 +304,7 @@ export function decodeCheckpoint(json: unknown): DecodedCheckpoint {
     });
   };
   const weights = tensors('weights', d.weights);
-  let training: ReverseKLTrainingState | undefined;
-  if (d.training !== undefined) {
-    const t = d.training;
-    if (!isObject(t)) throw new FormatError('training', 'expected an object');
-    onlyFields('training', t, TRAINING_FIELDS);
-    if (t.method !== 'reverse-kl') {
-      throw new FormatError('training.method', `expected "reverse-kl", got ${describe(t.method)}`);
-    }
-    const a = t.adam;
-    if (!isObject(a)) throw new FormatError('training.adam', 'expected an object');
-    onlyFields('training.adam', a, ADAM_FIELDS);
-    const step = integer('training.step', t.step, 0);
-    const m = tensors('training.adam.m', a.m);
-    const v = tensors('training.adam.v', a.v);
-    const unit = (x: number) => x > 0 && x < 1;
-    const learningRate = finite(
-      'training.learningRate',
-      t.learningRate,
-      unit,
-      'a number in (0, 1)',
-    );
-    training = {
-      seed: integer('training.seed', t.seed, 0),
-      batch: integer('training.batch', t.batch, 2),
-      learningRate,
-      betaAnneal: finite(
-        'training.betaAnneal',
-        t.betaAnneal,
-        (x) => x >= 0 && x < 1,
-        'a number in [0, 1)',
-      ),
-      step,
-      randomWords: integer('training.randomWords', t.randomWords, 0),
-      adam: {
-        learningRate,
-        beta1: finite('training.adam.beta1', a.beta1, unit, 'a number in (0, 1)'),
-        beta2: finite('training.adam.beta2', a.beta2, unit, 'a number in (0, 1)'),
-        epsilon: finite('training.adam.epsilon', a.epsilon, (x) => x > 0, 'a positive number'),
-        iterations: integer('training.adam.iterations', a.iterations, 0),
-        accBeta1: finite('training.adam.accBeta1', a.accBeta1, (x) => x >= 0 && x < 1, '[0, 1)'),
-        accBeta2: finite('training.adam.accBeta2', a.accBeta2, (x) => x >= 0 && x < 1, '[0, 1)'),
-        m,
-        v,
-      },
-    };
-  }
+  const training = d.training !== undefined ? decodeTraining(d.training, tensors) : undefined;
   const actual = crc32Final(crc).toString(16).padStart(8, '0');
   if (actual !== d.checksum) {
     throw new FormatError(
@@ -362,6 +341,53 @@ export function decodeCheckpoint(json: unknown): DecodedCheckpoint {
   };
 }
 
+/**
+ * Reads and checks the `training` object of a checkpoint (shared by the MADE and PixelCNN
+ * formats); `tensors` decodes an object of base64 moments (adding their bytes to the checksum).
+ */
+export function decodeTraining(
+  t: unknown,
+  tensors: (field: string, value: unknown) => Float32Array[],
+): ReverseKLTrainingState {
+  if (!isObject(t)) throw new FormatError('training', 'expected an object');
+  onlyFields('training', t, TRAINING_FIELDS);
+  if (t.method !== 'reverse-kl') {
+    throw new FormatError('training.method', `expected "reverse-kl", got ${describe(t.method)}`);
+  }
+  const a = t.adam;
+  if (!isObject(a)) throw new FormatError('training.adam', 'expected an object');
+  onlyFields('training.adam', a, ADAM_FIELDS);
+  const step = integer('training.step', t.step, 0);
+  const m = tensors('training.adam.m', a.m);
+  const v = tensors('training.adam.v', a.v);
+  const unit = (x: number) => x > 0 && x < 1;
+  const learningRate = finite('training.learningRate', t.learningRate, unit, 'a number in (0, 1)');
+  return {
+    seed: integer('training.seed', t.seed, 0),
+    batch: integer('training.batch', t.batch, 2),
+    learningRate,
+    betaAnneal: finite(
+      'training.betaAnneal',
+      t.betaAnneal,
+      (x) => x >= 0 && x < 1,
+      'a number in [0, 1)',
+    ),
+    step,
+    randomWords: integer('training.randomWords', t.randomWords, 0),
+    adam: {
+      learningRate,
+      beta1: finite('training.adam.beta1', a.beta1, unit, 'a number in (0, 1)'),
+      beta2: finite('training.adam.beta2', a.beta2, unit, 'a number in (0, 1)'),
+      epsilon: finite('training.adam.epsilon', a.epsilon, (x) => x > 0, 'a positive number'),
+      iterations: integer('training.adam.iterations', a.iterations, 0),
+      accBeta1: finite('training.adam.accBeta1', a.accBeta1, (x) => x >= 0 && x < 1, '[0, 1)'),
+      accBeta2: finite('training.adam.accBeta2', a.accBeta2, (x) => x >= 0 && x < 1, '[0, 1)'),
+      m,
+      v,
+    },
+  };
+}
+
 /** Checks that metadata given to the writer is plain JSON data (kept as is by JSON). */
 export function checkMetadata(fn: string, metadata: unknown): Record<string, unknown> {
   if (metadata === undefined) return {};
@@ -387,10 +413,10 @@ export function checkMetadata(fn: string, metadata: unknown): Record<string, unk
 // ---------------------------------------------------------------------------------------------
 // CRC-32 (IEEE 802.3, as zlib.crc32) and base64 (RFC 4648, standard alphabet, padded)
 
-const CRC32_INIT = 0xffffffff;
+export const CRC32_INIT = 0xffffffff;
 let crcTable: Uint32Array | undefined;
 
-function crc32Update(crc: number, bytes: Uint8Array): number {
+export function crc32Update(crc: number, bytes: Uint8Array): number {
   if (crcTable === undefined) {
     crcTable = new Uint32Array(256);
     for (let n = 0; n < 256; n++) {
@@ -405,7 +431,7 @@ function crc32Update(crc: number, bytes: Uint8Array): number {
   return c >>> 0;
 }
 
-function crc32Final(crc: number): number {
+export function crc32Final(crc: number): number {
   return (crc ^ 0xffffffff) >>> 0;
 }
 
@@ -413,7 +439,7 @@ const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789
 const DECODE = new Int16Array(128).fill(-1);
 for (let i = 0; i < 64; i++) DECODE[ALPHABET.charCodeAt(i)] = i;
 
-function base64Encode(bytes: Uint8Array): string {
+export function base64Encode(bytes: Uint8Array): string {
   let out = '';
   const chunk: string[] = [];
   let i = 0;
@@ -442,7 +468,7 @@ function base64Encode(bytes: Uint8Array): string {
   return out;
 }
 
-function base64Decode(text: string, field: string): Uint8Array {
+export function base64Decode(text: string, field: string): Uint8Array {
   if (text.length % 4 !== 0) {
     throw new FormatError(field, `invalid base64: length ${text.length} is not a multiple of 4`);
   }

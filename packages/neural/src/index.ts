@@ -8,6 +8,14 @@ export {
   type ReverseKLTrainingState,
 } from './checkpoint';
 export { type DigitBatch, MADE, type MADEOptions, type NeuralSampleResult } from './made';
+export type { AutoregressiveNetwork } from './network';
+export { PixelCNN, type PixelCNNGeometry, type PixelCNNOptions } from './pixelcnn';
+export {
+  PIXELCNN_FILE_FORMAT,
+  PIXELCNN_FILE_SUPPORTED_VERSIONS,
+  PIXELCNN_FILE_VERSION,
+  type PixelCNNCheckpoint,
+} from './pixelcnn-checkpoint';
 export {
   type FreeEnergyBound,
   freeEnergyBound,

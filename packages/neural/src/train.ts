@@ -19,7 +19,10 @@ import {
 import { Adam } from './adam';
 import { tf } from './backend';
 import { decodeCheckpoint, type MADECheckpoint, type ReverseKLTrainingState } from './checkpoint';
-import type { DigitBatch, MADE } from './made';
+import { MADE } from './made';
+import type { AutoregressiveNetwork, DigitBatch } from './network';
+import { PixelCNN } from './pixelcnn';
+import { decodePixelCNNCheckpoint, type PixelCNNCheckpoint } from './pixelcnn-checkpoint';
 
 /**
  * What training needs of the target: any `LatticeModelInstance` of @latticediff/lattice (a
@@ -64,7 +67,10 @@ export interface ReverseKLOptions {
 }
 
 /** Trains the network by minimising the variational free energy; returns one entry per step. */
-export function trainReverseKL(made: MADE, options: ReverseKLOptions): ReverseKLStep[] {
+export function trainReverseKL(
+  made: AutoregressiveNetwork,
+  options: ReverseKLOptions,
+): ReverseKLStep[] {
   const fn = 'trainReverseKL';
   if (typeof options !== 'object' || options === null) {
     invalidArgument(fn, 'options', options, 'an options object { model, steps, seed, ... }');
@@ -99,7 +105,8 @@ export type ReverseKLTrainerOptions = Omit<ReverseKLOptions, 'steps' | 'onStep'>
  * K steps in one go. {@link trainReverseKL} is one `run` of a fresh trainer.
  */
 export class ReverseKLTrainer {
-  readonly made: MADE;
+  /** The network trained (a {@link MADE} or a {@link PixelCNN}). */
+  readonly made: AutoregressiveNetwork;
   readonly model: TrainingTarget;
   readonly batch: number;
   readonly learningRate: number;
@@ -111,7 +118,7 @@ export class ReverseKLTrainer {
   private done = 0;
 
   constructor(
-    made: MADE,
+    made: AutoregressiveNetwork,
     options: ReverseKLTrainerOptions,
     fn = 'ReverseKLTrainer',
     state?: ReverseKLTrainingState,
@@ -153,33 +160,58 @@ export class ReverseKLTrainer {
    * result (seed, batch, learning rate, annealing) come from the checkpoint.
    */
   static fromJSON(
-    made: MADE,
-    json: string | MADECheckpoint | Record<string, unknown>,
+    made: AutoregressiveNetwork,
+    json: string | MADECheckpoint | PixelCNNCheckpoint | Record<string, unknown>,
     options: { model: TrainingTarget },
   ): ReverseKLTrainer {
     const fn = 'ReverseKLTrainer.fromJSON';
-    const decoded = decodeCheckpoint(json);
-    const state = decoded.training;
-    if (!state) {
-      invalidArgument(
-        fn,
-        'json',
-        'a checkpoint without training state',
-        'a checkpoint saved with made.toJSON({ trainer })',
-      );
-    }
-    if (
-      decoded.sites !== made.sites ||
-      decoded.localDimension !== made.localDimension ||
-      decoded.hidden !== made.hidden ||
-      decoded.z2 !== made.z2
-    ) {
-      invalidArgument(
-        fn,
-        'made',
-        `a network of ${made.sites} sites and ${made.hidden} hidden units`,
-        `the checkpoint's network (${decoded.sites} sites, ${decoded.hidden} hidden units)`,
-      );
+    let state: ReverseKLTrainingState | undefined;
+    if (made instanceof PixelCNN) {
+      const decoded = decodePixelCNNCheckpoint(json);
+      state = decoded.training;
+      if (!state) {
+        invalidArgument(
+          fn,
+          'json',
+          'a checkpoint without training state',
+          'a checkpoint saved with network.toJSON({ trainer })',
+        );
+      }
+      if (!made.sameArchitecture(decoded)) {
+        invalidArgument(
+          fn,
+          'made',
+          `a PixelCNN of ${made.sites} sites, kernel ${made.kernelSize}, ${made.channels} channels, depth ${made.depth}`,
+          `the checkpoint's network (${decoded.sites} sites, kernel ${decoded.kernelSize}, ${decoded.channels} channels, depth ${decoded.depth}, the same site order and padding)`,
+        );
+      }
+    } else {
+      if (!(made instanceof MADE)) {
+        invalidArgument(fn, 'made', made, 'a MADE or PixelCNN network');
+      }
+      const decoded = decodeCheckpoint(json);
+      state = decoded.training;
+      if (!state) {
+        invalidArgument(
+          fn,
+          'json',
+          'a checkpoint without training state',
+          'a checkpoint saved with made.toJSON({ trainer })',
+        );
+      }
+      if (
+        decoded.sites !== made.sites ||
+        decoded.localDimension !== made.localDimension ||
+        decoded.hidden !== made.hidden ||
+        decoded.z2 !== made.z2
+      ) {
+        invalidArgument(
+          fn,
+          'made',
+          `a network of ${made.sites} sites and ${made.hidden} hidden units`,
+          `the checkpoint's network (${decoded.sites} sites, ${decoded.hidden} hidden units)`,
+        );
+      }
     }
     return new ReverseKLTrainer(
       made,
@@ -284,7 +316,11 @@ export interface NLLOptions {
  * Trains the network on samples (forward KL: minimises the mean negative log-likelihood) with
  * mini-batch Adam; returns the mean float32 NLL of each epoch (nats per configuration).
  */
-export function trainNLL(made: MADE, data: DigitBatch, options: NLLOptions): number[] {
+export function trainNLL(
+  made: AutoregressiveNetwork,
+  data: DigitBatch,
+  options: NLLOptions,
+): number[] {
   const fn = 'trainNLL';
   if (typeof options !== 'object' || options === null) {
     invalidArgument(fn, 'options', options, 'an options object { epochs, seed, ... }');
@@ -355,7 +391,7 @@ export interface FreeEnergyBound {
  * ln Z - bound.
  */
 export function freeEnergyBound(
-  made: MADE,
+  made: AutoregressiveNetwork,
   model: TrainingTarget,
   options: { count: number; seed: number },
 ): FreeEnergyBound {
@@ -384,7 +420,7 @@ export function freeEnergyBound(
   };
 }
 
-function checkModel(fn: string, made: MADE, model: TrainingTarget): void {
+function checkModel(fn: string, made: AutoregressiveNetwork, model: TrainingTarget): void {
   if (typeof model !== 'object' || model === null || typeof model.energy !== 'function') {
     invalidArgument(fn, 'model', model, 'a lattice model instance (model.create(...))');
   }

@@ -1,0 +1,282 @@
+/**
+ * The `latticediff.pixelcnn` checkpoint format (version 1): a PixelCNN network's layout (the
+ * lattice's extent, the grid cell of each site, the periodic axes), its sizes and its float32
+ * weights exactly, a CRC-32 checksum, and optionally the reverse-KL training state, encoded as
+ * in the `latticediff.made` format (FORMAT.md of this package is the specification).
+ */
+import { FormatError } from '@latticediff/tensor-network';
+import {
+  base64Decode,
+  base64Encode,
+  bytesOf,
+  type CheckpointTraining,
+  CRC32_INIT,
+  crc32Final,
+  crc32Update,
+  DTYPE,
+  decodeTraining,
+  describe,
+  encodeTraining,
+  integer,
+  isObject,
+  onlyFields,
+  type ReverseKLTrainingState,
+  valuesOf,
+} from './checkpoint';
+
+/** Value of the `format` field of every PixelCNN checkpoint. */
+export const PIXELCNN_FILE_FORMAT = 'latticediff.pixelcnn';
+/** Version written by `PixelCNN.toJSON`. */
+export const PIXELCNN_FILE_VERSION = 1;
+/** Versions `PixelCNN.fromJSON` reads. */
+export const PIXELCNN_FILE_SUPPORTED_VERSIONS: readonly number[] = Object.freeze([1]);
+
+const TOP_LEVEL_FIELDS = [
+  'format',
+  'version',
+  'sites',
+  'localDimension',
+  'lx',
+  'ly',
+  'cells',
+  'periodic',
+  'kernelSize',
+  'channels',
+  'depth',
+  'dtype',
+  'checksum',
+  'weights',
+  'training',
+  'metadata',
+];
+
+/** The architecture of a PixelCNN network (what fixes the shapes and the masks). */
+export interface PixelCNNArchitecture {
+  sites: number;
+  localDimension: number;
+  lx: number;
+  ly: number;
+  /** Grid cell ix * ly + iy of each site, in site order (a permutation of 0..N-1). */
+  cells: readonly number[];
+  /** Periodic padding along x and y. */
+  periodic: readonly [boolean, boolean];
+  kernelSize: number;
+  channels: number;
+  depth: number;
+}
+
+/** A decoded PixelCNN checkpoint. */
+export interface DecodedPixelCNNCheckpoint extends PixelCNNArchitecture {
+  /** In {@link pixelCNNWeightNames} order. */
+  weights: Float32Array[];
+  training?: ReverseKLTrainingState;
+  metadata: Record<string, unknown>;
+}
+
+/** The JSON object of a PixelCNN checkpoint (what `PixelCNN.toJSON` returns). */
+export interface PixelCNNCheckpoint {
+  format: typeof PIXELCNN_FILE_FORMAT;
+  version: number;
+  sites: number;
+  localDimension: number;
+  lx: number;
+  ly: number;
+  cells: number[];
+  periodic: [boolean, boolean];
+  kernelSize: number;
+  channels: number;
+  depth: number;
+  dtype: typeof DTYPE;
+  checksum: string;
+  weights: Record<string, string>;
+  training?: CheckpointTraining<string>;
+  metadata?: Record<string, unknown>;
+}
+
+/** Names of the tensors, in the order of the checksum and of `PixelCNN.variables`. */
+export function pixelCNNWeightNames(depth: number): string[] {
+  const names: string[] = [];
+  for (let l = 1; l <= depth; l++) names.push(`w${l}`, `b${l}`);
+  names.push('wOut', 'bOut', 'bFirst');
+  return names;
+}
+
+/** Shapes of the tensors, in {@link pixelCNNWeightNames} order. */
+export function pixelCNNWeightShapes(a: {
+  localDimension: number;
+  kernelSize: number;
+  channels: number;
+  depth: number;
+}): number[][] {
+  const { localDimension: d, kernelSize: k, channels: c, depth } = a;
+  const shapes: number[][] = [];
+  for (let l = 1; l <= depth; l++) shapes.push([k * k * (l === 1 ? d : c), c], [c]);
+  shapes.push([c, d], [d], [d]);
+  return shapes;
+}
+
+function header(a: PixelCNNArchitecture): string {
+  return (
+    `${PIXELCNN_FILE_FORMAT}\nversion=${PIXELCNN_FILE_VERSION}\nsites=${a.sites}\n` +
+    `localDimension=${a.localDimension}\nlx=${a.lx}\nly=${a.ly}\ncells=${a.cells.join(',')}\n` +
+    `periodic=${a.periodic.join(',')}\nkernelSize=${a.kernelSize}\nchannels=${a.channels}\n` +
+    `depth=${a.depth}\ndtype=${DTYPE}\n`
+  );
+}
+
+/** The checkpoint object of a decoded checkpoint (the writer). */
+export function encodePixelCNNCheckpoint(decoded: DecodedPixelCNNCheckpoint): PixelCNNCheckpoint {
+  const names = pixelCNNWeightNames(decoded.depth);
+  let crc = crc32Update(CRC32_INIT, new TextEncoder().encode(header(decoded)));
+  const record = (arrays: readonly Float32Array[]) => {
+    const out: Record<string, string> = {};
+    names.forEach((name, i) => {
+      const bytes = bytesOf(arrays[i]!);
+      crc = crc32Update(crc, bytes);
+      out[name] = base64Encode(bytes);
+    });
+    return out;
+  };
+  const weights = record(decoded.weights);
+  const training = decoded.training ? encodeTraining(decoded.training, record) : undefined;
+  return {
+    format: PIXELCNN_FILE_FORMAT,
+    version: PIXELCNN_FILE_VERSION,
+    sites: decoded.sites,
+    localDimension: decoded.localDimension,
+    lx: decoded.lx,
+    ly: decoded.ly,
+    cells: [...decoded.cells],
+    periodic: [decoded.periodic[0], decoded.periodic[1]],
+    kernelSize: decoded.kernelSize,
+    channels: decoded.channels,
+    depth: decoded.depth,
+    dtype: DTYPE,
+    checksum: crc32Final(crc).toString(16).padStart(8, '0'),
+    weights,
+    ...(training ? { training } : {}),
+    ...(Object.keys(decoded.metadata).length > 0 ? { metadata: decoded.metadata } : {}),
+  };
+}
+
+/**
+ * Reads and checks a PixelCNN checkpoint (its JSON text or the parsed object); throws a
+ * `FormatError` naming the offending field.
+ */
+export function decodePixelCNNCheckpoint(json: unknown): DecodedPixelCNNCheckpoint {
+  let document = json;
+  if (typeof json === 'string') {
+    try {
+      document = JSON.parse(json.charCodeAt(0) === 0xfeff ? json.slice(1) : json);
+    } catch (error) {
+      throw new FormatError('document', `not JSON (${(error as Error).message})`);
+    }
+  }
+  if (!isObject(document)) {
+    throw new FormatError('document', `expected a JSON object, got ${describe(document)}`);
+  }
+  const d = document;
+  if (d.format !== PIXELCNN_FILE_FORMAT) {
+    throw new FormatError(
+      'format',
+      `expected "${PIXELCNN_FILE_FORMAT}", got ${describe(d.format)}`,
+    );
+  }
+  if (!PIXELCNN_FILE_SUPPORTED_VERSIONS.includes(d.version as number)) {
+    throw new FormatError(
+      'version',
+      `version ${describe(d.version)} is not supported (this reader knows ${PIXELCNN_FILE_SUPPORTED_VERSIONS.join(', ')})`,
+    );
+  }
+  onlyFields('', d, TOP_LEVEL_FIELDS);
+  const sites = integer('sites', d.sites, 1, 4096);
+  const localDimension = integer('localDimension', d.localDimension, 2, 64);
+  const lx = integer('lx', d.lx, 1, 4096);
+  const ly = integer('ly', d.ly, 1, 4096);
+  if (lx * ly !== sites)
+    throw new FormatError('ly', `lx * ly = ${lx * ly} is not sites = ${sites}`);
+  if (!Array.isArray(d.cells) || d.cells.length !== sites) {
+    throw new FormatError('cells', `expected an array of ${sites} grid cells`);
+  }
+  const seen = new Uint8Array(sites);
+  const cells = d.cells.map((c, i) => {
+    const cell = integer(`cells[${i}]`, c, 0, sites - 1);
+    if (seen[cell]) throw new FormatError(`cells[${i}]`, `cell ${cell} appears twice`);
+    seen[cell] = 1;
+    return cell;
+  });
+  const p = d.periodic;
+  if (!Array.isArray(p) || p.length !== 2 || p.some((v) => typeof v !== 'boolean')) {
+    throw new FormatError('periodic', 'expected two booleans [x, y]');
+  }
+  const kernelSize = integer('kernelSize', d.kernelSize, 1, 63);
+  if (kernelSize % 2 !== 1) throw new FormatError('kernelSize', 'expected an odd integer');
+  const channels = integer('channels', d.channels, 1, 4096);
+  const depth = integer('depth', d.depth, 1, 64);
+  if (d.dtype !== DTYPE) {
+    throw new FormatError('dtype', `expected "${DTYPE}", got ${describe(d.dtype)}`);
+  }
+  if (typeof d.checksum !== 'string' || !/^[0-9a-f]{8}$/.test(d.checksum)) {
+    throw new FormatError('checksum', 'expected 8 lowercase hexadecimal digits');
+  }
+  const architecture: PixelCNNArchitecture = {
+    sites,
+    localDimension,
+    lx,
+    ly,
+    cells,
+    periodic: [p[0] as boolean, p[1] as boolean],
+    kernelSize,
+    channels,
+    depth,
+  };
+  const names = pixelCNNWeightNames(depth);
+  const sizes = pixelCNNWeightShapes(architecture).map((s) => s.reduce((a, b) => a * b));
+  let crc = crc32Update(CRC32_INIT, new TextEncoder().encode(header(architecture)));
+  const tensors = (field: string, value: unknown): Float32Array[] => {
+    if (!isObject(value)) throw new FormatError(field, 'expected an object of base64 tensors');
+    onlyFields(field, value, names);
+    return names.map((name, i) => {
+      const f = `${field}.${name}`;
+      const text = value[name];
+      if (typeof text !== 'string') throw new FormatError(f, 'expected a base64 string');
+      const bytes = base64Decode(text, f);
+      if (bytes.length !== 4 * sizes[i]!) {
+        throw new FormatError(
+          f,
+          `expected ${sizes[i]} float32 values (${4 * sizes[i]!} bytes), got ${bytes.length} bytes`,
+        );
+      }
+      crc = crc32Update(crc, bytes);
+      return valuesOf(bytes);
+    });
+  };
+  const weights = tensors('weights', d.weights);
+  const training = d.training !== undefined ? decodeTraining(d.training, tensors) : undefined;
+  const actual = crc32Final(crc).toString(16).padStart(8, '0');
+  if (actual !== d.checksum) {
+    throw new FormatError(
+      'checksum',
+      `checksum mismatch (file says ${d.checksum}, the contents give ${actual}): the file is corrupted`,
+    );
+  }
+  const check = (field: string, arrays: Float32Array[]) =>
+    arrays.forEach((values, i) => {
+      for (let k = 0; k < values.length; k++) {
+        if (!Number.isFinite(values[k]!)) {
+          throw new FormatError(`${field}.${names[i]}`, `entry ${k} is not finite`);
+        }
+      }
+    });
+  check('weights', weights);
+  if (training) {
+    check('training.adam.m', training.adam.m);
+    check('training.adam.v', training.adam.v);
+  }
+  let metadata: Record<string, unknown> = {};
+  if (d.metadata !== undefined) {
+    if (!isObject(d.metadata)) throw new FormatError('metadata', 'expected a JSON object');
+    metadata = d.metadata;
+  }
+  return { ...architecture, weights, ...(training ? { training } : {}), metadata };
+}
