@@ -5,6 +5,7 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, platform, release } from 'node:os';
+import { Worker } from 'node:worker_threads';
 import { kernelEngine } from '@latticediff/tensor-network';
 
 /** CPU, cores, OS, Node and kernel engine. */
@@ -58,3 +59,45 @@ export function threadCpuSeconds(): { main: number; other: number } | undefined 
 
 /** USER_HZ, 100 on every Linux architecture Node runs on. */
 const CLOCK_TICKS = 100;
+
+/** A fixed amount of integer work on a worker thread, as a module in a data: URL. */
+const SPIN = new URL(
+  `data:text/javascript,${encodeURIComponent(
+    "import { parentPort } from 'node:worker_threads'; let s = 0; for (let i = 0; i < 6e7; i++) s = (s + i * 7) | 0; parentPort.postMessage(s);",
+  )}`,
+);
+
+async function spinSeconds(threads: number): Promise<number> {
+  const start = performance.now();
+  await Promise.all(
+    Array.from(
+      { length: threads },
+      () =>
+        new Promise<void>((resolve, reject) => {
+          const worker = new Worker(SPIN);
+          worker.once('message', () => {
+            void worker.terminate();
+            resolve();
+          });
+          worker.once('error', reject);
+        }),
+    ),
+  );
+  return (performance.now() - start) / 1000;
+}
+
+/**
+ * How much work `threads` threads get done per second now, relative to one thread (the same
+ * fixed work on each): about `threads` on idle cores, about 1 when other processes leave this
+ * one no more than one core's worth of time. About half a second on idle cores.
+ */
+export async function parallelCapacity(threads = 2): Promise<number> {
+  // alternately, three times each, so that a change of load meanwhile hits both
+  let one = 0;
+  let many = 0;
+  for (let k = 0; k < 3; k++) {
+    one += await spinSeconds(1);
+    many += await spinSeconds(threads);
+  }
+  return (threads * one) / many;
+}

@@ -11,13 +11,21 @@
  * the pool's main-thread share of CPU time and the "2-core ceiling": one thread's CPU time over
  * max(the pool's main-thread CPU time, half its total CPU time), the speed-up two idle cores
  * would give with perfect scheduling; unlike wall time it hardly moves with other processes' load.
+ * Before and after each case it measures the parallel capacity the machine offers at that
+ * moment (two spinning threads' throughput over one's): a wall-time ratio cannot exceed it.
  * Run: pnpm --filter @latticediff/monte-carlo bench -- --case=pool [--quick] [--repeats=N]
  */
 import { physicsBornMPS } from '@latticediff/lattice';
 import { CRITICAL_BETA, isingModel } from '@latticediff/model-ising';
 import { createSamplerPool, type MPS, type SamplerPool } from '@latticediff/tensor-network';
 import { learnByMonteCarlo, type ProposalScheme, runChains } from '../src/index';
-import { busyMachineWarning, loadAverage, machineLine, threadCpuSeconds } from './machine';
+import {
+  busyMachineWarning,
+  loadAverage,
+  machineLine,
+  parallelCapacity,
+  threadCpuSeconds,
+} from './machine';
 
 interface Outcome {
   /** Seconds of the measured work (per unit). */
@@ -138,6 +146,7 @@ export async function poolBench(options: { quick: boolean; repeats: number }): P
   const summary: string[] = [];
   for (const c of cases) {
     console.log(`\n## ${c.name} (${c.unit})`);
+    const capacityBefore = await parallelCapacity(2);
     console.log(
       '| repeat | one thread | load | pool of 2 | load | one / pool | pool: main-thread CPU share | 2-core ceiling |',
     );
@@ -193,7 +202,11 @@ export async function poolBench(options: { quick: boolean; repeats: number }): P
     }
     const range = (v: number[], digits = 2) =>
       `${median(v).toFixed(digits)} (${Math.min(...v).toFixed(digits)}-${Math.max(...v).toFixed(digits)})`;
-    const line = `${c.name}: one thread ${range(ones)}, pool of 2 ${range(pools)} ${c.unit}; one / pool ${range(ratios)}x${ceilings.length > 0 ? `; 2-core ceiling from CPU times ${range(ceilings)}x` : ''}; load ${Math.min(...loads).toFixed(2)}-${Math.max(...loads).toFixed(2)}; identical results`;
+    const capacity = [capacityBefore, await parallelCapacity(2)];
+    console.log(
+      `parallel capacity before and after the runs (2 spinning threads' throughput over one's; 2.0 on two idle cores): ${capacity.map((v) => v.toFixed(2)).join(', ')}`,
+    );
+    const line = `${c.name}: one thread ${range(ones)}, pool of 2 ${range(pools)} ${c.unit}; one / pool ${range(ratios)}x${ceilings.length > 0 ? `; 2-core ceiling from CPU times ${range(ceilings)}x` : ''}; load ${Math.min(...loads).toFixed(2)}-${Math.max(...loads).toFixed(2)}; parallel capacity ${Math.min(...capacity).toFixed(2)}-${Math.max(...capacity).toFixed(2)}; identical results`;
     console.log(`\n${line}`);
     if (c.run === learningRound && samplingShare.length > 0) {
       console.log(
