@@ -84,6 +84,12 @@ export interface PixelCNNOptions {
   seed: number;
 }
 
+/**
+ * Largest k^2 N^2 (entries of one layer's selection matrix, float32): 128 MB, e.g. a 43 x 43
+ * lattice with kernel 3 or 25 x 25 with kernel 5.
+ */
+const MAX_SELECTION_ENTRIES = 2 ** 25;
+
 const OPTION_KEYS = [
   'geometry',
   'lx',
@@ -307,6 +313,14 @@ export class PixelCNN implements AutoregressiveNetwork {
     const r = (k - 1) / 2;
     if ((periodic[0] && r > lx) || (periodic[1] && r > ly)) {
       invalidArgument(fn, 'kernelSize', k, 'at most 2 L + 1 along a periodic axis of length L');
+    }
+    if (k * k * lx * ly * lx * ly > MAX_SELECTION_ENTRIES) {
+      invalidArgument(
+        fn,
+        'kernelSize',
+        k,
+        `k^2 N^2 <= 2^25 for N = ${lx * ly} sites (the dense selection matrices of the convolutions)`,
+      );
     }
     assertInteger(fn, 'seed', options.seed, 0);
     return new PixelCNN(
