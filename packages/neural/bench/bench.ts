@@ -1,5 +1,5 @@
 /**
- * Neural (MADE) proposals next to the MPS proposals and the local and Wolff baselines, on one
+ * Neural (MADE and PixelCNN) proposals next to the MPS proposals and the local and Wolff baselines, on one
  * footing: the same model, the same `runChains`, one thread each, in one run. Prints the machine,
  * the training cost, KL(q || pi) from the variational bound against the exact ln Z, and per
  * scheme the acceptance, tau_int and ESS per second of the energy and |m|.
@@ -10,7 +10,7 @@ import { physicsBornMPS } from '@latticediff/lattice';
 import { isingModel } from '@latticediff/model-ising';
 import { type ProposalScheme, runChains, summarize } from '@latticediff/monte-carlo';
 import type { MPS } from '@latticediff/tensor-network';
-import { freeEnergyBound, initBackend, MADE, trainReverseKL } from '../dist/index.js';
+import { freeEnergyBound, initBackend, MADE, PixelCNN, trainReverseKL } from '../dist/index.js';
 
 const quick = process.argv.includes('--quick');
 const backend = await initBackend('wasm');
@@ -38,6 +38,21 @@ console.log(
   `MADE (hidden ${made.hidden}): ${trainingSteps} reverse-KL steps of batch 256 in ${madeSeconds.toFixed(1)} s; KL(q || pi) = ${(exact.logPartitionFunction - bound.logPartitionBound).toFixed(3)} ± ${bound.stdErr.toFixed(3)}`,
 );
 start = performance.now();
+const pixel = PixelCNN.create({
+  geometry: model.geometry,
+  periodic: model.geometry.periodic,
+  kernelSize: 3,
+  channels: 16,
+  depth: 3,
+  seed: 1,
+});
+trainReverseKL(pixel, { model, steps: trainingSteps, batch: 256, learningRate: 3e-3, seed: 2 });
+const pixelSeconds = (performance.now() - start) / 1000;
+const pixelBound = freeEnergyBound(pixel, model, { count: 2000, seed: 3 });
+console.log(
+  `PixelCNN (kernel 3, 16 channels, depth 3, periodic along y): ${trainingSteps} reverse-KL steps of batch 256 in ${pixelSeconds.toFixed(1)} s; KL(q || pi) = ${(exact.logPartitionFunction - pixelBound.logPartitionBound).toFixed(3)} ± ${pixelBound.stdErr.toFixed(3)}`,
+);
+start = performance.now();
 const mps: MPS = physicsBornMPS(model, { maxBondDim: 32 }).mps;
 console.log(
   `MPS: physics-built Born MPS, chi 32, in ${((performance.now() - start) / 1000).toFixed(1)} s`,
@@ -46,6 +61,7 @@ console.log(
 const rows: string[][] = [];
 const cases: [string, ProposalScheme, unknown, number][] = [
   ['MADE, disconnected', { kind: 'disconnected' }, made.proposal(), ddmSteps],
+  ['PixelCNN, disconnected', { kind: 'disconnected' }, pixel.proposal(), ddmSteps],
   ['MPS chi 32, disconnected', { kind: 'disconnected' }, mps, ddmSteps],
   ['local Metropolis (sweeps)', { kind: 'local' }, undefined, localSteps],
   ['Wolff', { kind: 'wolff' }, undefined, localSteps],
@@ -89,3 +105,4 @@ console.log(
   'tau in steps of each scheme (a DDM proposal, a sweep, a cluster flip); (>=): window not converged',
 );
 made.dispose();
+pixel.dispose();
