@@ -25,9 +25,7 @@ import {
   uniformNoise,
 } from '@latticediff/markov-jump';
 import {
-  assertKnownOptions,
   createRandom,
-  invalidArgument,
   logProbabilities,
   MPS,
   type RandomGenerator,
@@ -37,6 +35,7 @@ import {
   sampleLogProbabilities,
   toRandom,
 } from '@latticediff/tensor-network';
+import { assertKnownOptions, invalidArgument } from '@latticediff/tensor-network/internal';
 
 /** A proposal scheme. */
 export type ProposalScheme =

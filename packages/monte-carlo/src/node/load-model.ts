@@ -5,7 +5,7 @@
 import { isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { LatticeModel } from '@latticediff/lattice';
-import { invalidArgument } from '@latticediff/tensor-network';
+import { invalidArgument } from '@latticediff/tensor-network/internal';
 
 function isLatticeModel(value: unknown): value is LatticeModel {
   return (

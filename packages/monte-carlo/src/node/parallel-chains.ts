@@ -9,12 +9,12 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { ConfigurationBatch, ParameterValues } from '@latticediff/lattice';
+import { LatticeDiffError } from '@latticediff/tensor-network';
 import {
   assertInteger,
   assertKnownOptions,
   invalidArgument,
-  LatticeDiffError,
-} from '@latticediff/tensor-network';
+} from '@latticediff/tensor-network/internal';
 import { type RunChainsResult, runChainsFrom } from '../chains';
 import type { ChainsWorkerJob } from './chains-worker';
 import { loadModel, moduleSpecifier } from './load-model';
