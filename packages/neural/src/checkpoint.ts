@@ -280,18 +280,46 @@ export function decodeCheckpoint(json: unknown): DecodedCheckpoint {
     throw new FormatError('checksum', `expected 8 lowercase hexadecimal digits`);
   }
   const sizes = weightShapes(sites, localDimension, hidden).map((s) => s.reduce((a, b) => a * b));
-  const encoder = new TextEncoder();
-  let crc = crc32Update(
-    CRC32_INIT,
-    encoder.encode(header({ sites, localDimension, hidden, z2: d.z2 })),
+  const { weights, training, metadata } = decodeBody(
+    d,
+    WEIGHT_NAMES,
+    sizes,
+    header({ sites, localDimension, hidden, z2: d.z2 }),
   );
+  return {
+    sites,
+    localDimension,
+    hidden,
+    z2: d.z2,
+    weights,
+    ...(training ? { training } : {}),
+    metadata,
+  };
+}
+
+/**
+ * The weights, training state and metadata of a checkpoint document (shared by the MADE and
+ * PixelCNN formats): tensors `names` of `sizes` float32 values, decoded from base64, checked
+ * against the CRC-32 over `headerText` and the tensors' bytes, and checked finite.
+ */
+export function decodeBody(
+  d: Record<string, unknown>,
+  names: readonly string[],
+  sizes: readonly number[],
+  headerText: string,
+): {
+  weights: Float32Array[];
+  training: ReturnType<typeof decodeTraining> | undefined;
+  metadata: Record<string, unknown>;
+} {
+  let crc = crc32Update(CRC32_INIT, new TextEncoder().encode(headerText));
   const tensors = (field: string, value: unknown): Float32Array[] => {
-    if (!isObject(value)) throw new FormatError(field, `expected an object of base64 tensors`);
-    onlyFields(field, value, WEIGHT_NAMES);
-    return WEIGHT_NAMES.map((name, i) => {
+    if (!isObject(value)) throw new FormatError(field, 'expected an object of base64 tensors');
+    onlyFields(field, value, names);
+    return names.map((name, i) => {
       const f = `${field}.${name}`;
       const text = value[name];
-      if (typeof text !== 'string') throw new FormatError(f, `expected a base64 string`);
+      if (typeof text !== 'string') throw new FormatError(f, 'expected a base64 string');
       const bytes = base64Decode(text, f);
       if (bytes.length !== 4 * sizes[i]!) {
         throw new FormatError(
@@ -316,7 +344,7 @@ export function decodeCheckpoint(json: unknown): DecodedCheckpoint {
     arrays.forEach((values, i) => {
       for (let k = 0; k < values.length; k++) {
         if (!Number.isFinite(values[k]!)) {
-          throw new FormatError(`${field}.${WEIGHT_NAMES[i]}`, `entry ${k} is not finite`);
+          throw new FormatError(`${field}.${names[i]}`, `entry ${k} is not finite`);
         }
       }
     });
@@ -330,15 +358,7 @@ export function decodeCheckpoint(json: unknown): DecodedCheckpoint {
     if (!isObject(d.metadata)) throw new FormatError('metadata', 'expected a JSON object');
     metadata = d.metadata;
   }
-  return {
-    sites,
-    localDimension,
-    hidden,
-    z2: d.z2,
-    weights,
-    ...(training ? { training } : {}),
-    metadata,
-  };
+  return { weights, training, metadata };
 }
 
 /**

@@ -6,7 +6,6 @@
  */
 import { FormatError } from '@latticediff/tensor-network';
 import {
-  base64Decode,
   base64Encode,
   bytesOf,
   type CheckpointTraining,
@@ -14,14 +13,13 @@ import {
   crc32Final,
   crc32Update,
   DTYPE,
-  decodeTraining,
+  decodeBody,
   describe,
   encodeTraining,
   integer,
   isObject,
   onlyFields,
   type ReverseKLTrainingState,
-  valuesOf,
 } from './checkpoint';
 
 /** Value of the `format` field of every PixelCNN checkpoint. */
@@ -232,51 +230,6 @@ export function decodePixelCNNCheckpoint(json: unknown): DecodedPixelCNNCheckpoi
   };
   const names = pixelCNNWeightNames(depth);
   const sizes = pixelCNNWeightShapes(architecture).map((s) => s.reduce((a, b) => a * b));
-  let crc = crc32Update(CRC32_INIT, new TextEncoder().encode(header(architecture)));
-  const tensors = (field: string, value: unknown): Float32Array[] => {
-    if (!isObject(value)) throw new FormatError(field, 'expected an object of base64 tensors');
-    onlyFields(field, value, names);
-    return names.map((name, i) => {
-      const f = `${field}.${name}`;
-      const text = value[name];
-      if (typeof text !== 'string') throw new FormatError(f, 'expected a base64 string');
-      const bytes = base64Decode(text, f);
-      if (bytes.length !== 4 * sizes[i]!) {
-        throw new FormatError(
-          f,
-          `expected ${sizes[i]} float32 values (${4 * sizes[i]!} bytes), got ${bytes.length} bytes`,
-        );
-      }
-      crc = crc32Update(crc, bytes);
-      return valuesOf(bytes);
-    });
-  };
-  const weights = tensors('weights', d.weights);
-  const training = d.training !== undefined ? decodeTraining(d.training, tensors) : undefined;
-  const actual = crc32Final(crc).toString(16).padStart(8, '0');
-  if (actual !== d.checksum) {
-    throw new FormatError(
-      'checksum',
-      `checksum mismatch (file says ${d.checksum}, the contents give ${actual}): the file is corrupted`,
-    );
-  }
-  const check = (field: string, arrays: Float32Array[]) =>
-    arrays.forEach((values, i) => {
-      for (let k = 0; k < values.length; k++) {
-        if (!Number.isFinite(values[k]!)) {
-          throw new FormatError(`${field}.${names[i]}`, `entry ${k} is not finite`);
-        }
-      }
-    });
-  check('weights', weights);
-  if (training) {
-    check('training.adam.m', training.adam.m);
-    check('training.adam.v', training.adam.v);
-  }
-  let metadata: Record<string, unknown> = {};
-  if (d.metadata !== undefined) {
-    if (!isObject(d.metadata)) throw new FormatError('metadata', 'expected a JSON object');
-    metadata = d.metadata;
-  }
+  const { weights, training, metadata } = decodeBody(d, names, sizes, header(architecture));
   return { ...architecture, weights, ...(training ? { training } : {}), metadata };
 }
