@@ -2,7 +2,7 @@
  * Pieces shared by the commands: model parameter flags, model instances, checkpoint files,
  * worker pools.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import type {
   ExactObservables,
   LatticeModel,
@@ -313,4 +313,33 @@ export function defaultAnnealing(
   const annealing = model.annealing;
   if (annealing === undefined) return undefined;
   return { parameter: annealing.parameter, from: from ?? annealing.start(target) };
+}
+
+/**
+ * On Ctrl-C or a termination signal, stop at once and say how to resume: the state of the last
+ * finished step is already on disk (written atomically) at `statePath`, shown as `shownState`;
+ * `nothingYet` is said when no state has been saved. Returns the function that removes the
+ * handlers (call it when the run ends).
+ */
+export function exitOnInterrupt(
+  progress: { finish(): void },
+  statePath: string,
+  shownState: string,
+  nothingYet: string,
+): () => void {
+  const interrupted = (signal: NodeJS.Signals) => {
+    progress.finish();
+    process.stderr.write(
+      `latticediff: interrupted (${signal}); ${
+        existsSync(statePath) ? `rerun the same command to resume from ${shownState}` : nothingYet
+      }\n`,
+    );
+    process.exit(signal === 'SIGINT' ? 130 : 143);
+  };
+  process.once('SIGINT', interrupted);
+  process.once('SIGTERM', interrupted);
+  return () => {
+    process.off('SIGINT', interrupted);
+    process.off('SIGTERM', interrupted);
+  };
 }

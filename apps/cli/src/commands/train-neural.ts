@@ -17,6 +17,7 @@ import {
   LatticeDiffError,
 } from '@latticediff/tensor-network';
 import type { FlagSpec, FlagValues } from '../args';
+import { exitOnInterrupt } from '../common';
 import { oneLine, quote, UsageError, usage } from '../errors';
 import {
   AtomicFileWriter,
@@ -340,19 +341,12 @@ export async function trainNeuralToFile(options: {
     });
   }
   const progress = createProgress('training', run.steps, options.showProgress);
-  const interrupted = (signal: NodeJS.Signals) => {
-    progress.finish();
-    process.stderr.write(
-      `latticediff: interrupted (${signal}); ${
-        existsSync(statePath)
-          ? `rerun the same command to resume from ${shownState}`
-          : 'no training state had been saved yet'
-      }\n`,
-    );
-    process.exit(signal === 'SIGINT' ? 130 : 143);
-  };
-  process.once('SIGINT', interrupted);
-  process.once('SIGTERM', interrupted);
+  const stopInterruptHandler = exitOnInterrupt(
+    progress,
+    statePath,
+    shownState,
+    'no training state had been saved yet',
+  );
   try {
     while (trainer.step < run.steps) {
       const chunk = Math.min(SAVE_EVERY, run.steps - trainer.step);
@@ -374,8 +368,7 @@ export async function trainNeuralToFile(options: {
     }
   } finally {
     progress.finish();
-    process.off('SIGINT', interrupted);
-    process.off('SIGTERM', interrupted);
+    stopInterruptHandler();
   }
   const estimate = neural.freeEnergyBound(made, instance, {
     count: BOUND_DRAWS,

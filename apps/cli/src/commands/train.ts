@@ -31,6 +31,7 @@ import type { FlagSpec, FlagValues } from '../args';
 import {
   createInstance,
   defaultAnnealing,
+  exitOnInterrupt,
   JSON_FLAG,
   SEED_FLAG,
   WORKERS_FLAG,
@@ -306,19 +307,12 @@ export async function trainToFile(options: {
   const progress = createProgress('training', run.rounds, options.showProgress);
   // Ctrl-C or a termination signal: the state of the last finished round is already on disk
   // (written atomically), so say how to resume and stop at once
-  const interrupted = (signal: NodeJS.Signals) => {
-    progress.finish();
-    process.stderr.write(
-      `latticediff: interrupted (${signal}); ${
-        existsSync(statePath)
-          ? `rerun the same command to resume from ${shownState}`
-          : 'no round had finished yet'
-      }\n`,
-    );
-    process.exit(signal === 'SIGINT' ? 130 : 143);
-  };
-  process.once('SIGINT', interrupted);
-  process.once('SIGTERM', interrupted);
+  const stopInterruptHandler = exitOnInterrupt(
+    progress,
+    statePath,
+    shownState,
+    'no round had finished yet',
+  );
   const result = await withPool(options.workers, async (pool) => {
     try {
       return await learnByMonteCarlo({
@@ -379,8 +373,7 @@ export async function trainToFile(options: {
       throw error;
     } finally {
       progress.finish();
-      process.off('SIGINT', interrupted);
-      process.off('SIGTERM', interrupted);
+      stopInterruptHandler();
     }
   });
   announce();
