@@ -33,7 +33,12 @@ import {
   weightShapes,
 } from './checkpoint';
 import { tanh } from './float64';
-import type { AutoregressiveNetwork, DigitBatch, NeuralSampleResult } from './network';
+import {
+  type AutoregressiveNetwork,
+  type DigitBatch,
+  type NeuralSampleResult,
+  readDigitBatch,
+} from './network';
 
 /** Options of {@link MADE.create}. */
 export interface MADEOptions {
@@ -282,27 +287,7 @@ export class MADE implements AutoregressiveNetwork {
   /** log q of each configuration by the sampler's own passes (equal to a draw's value). */
   logProbabilities(batch: DigitBatch): Float64Array {
     const fn = 'MADE.logProbabilities';
-    if (typeof batch !== 'object' || batch === null) {
-      invalidArgument(fn, 'batch', batch, 'a batch { data, count } of configurations');
-    }
-    assertInteger(fn, 'batch.count', batch.count, 0);
-    const { sites: n, localDimension: d } = this;
-    if (batch.data == null || batch.data.length < batch.count * n) {
-      invalidArgument(
-        fn,
-        'batch.data',
-        batch.data?.length,
-        `at least count * N = ${batch.count * n} digits`,
-      );
-    }
-    const digits = new Int32Array(batch.count * n);
-    for (let k = 0; k < digits.length; k++) {
-      const v = batch.data[k] as number;
-      if (!Number.isInteger(v) || v < 0 || v >= d) {
-        invalidArgument(fn, 'batch.data', v, `digits in [0, ${d - 1}] (entry ${k})`);
-      }
-      digits[k] = v;
-    }
+    const digits = readDigitBatch(fn, batch, this.sites, this.localDimension);
     const direct = this.sequential(batch.count, 0, digits).logProbabilities;
     if (!this.z2) return direct;
     const mirror = this.sequential(

@@ -3,6 +3,7 @@
  * {@link PixelCNN} implement it, so `trainReverseKL`, `ReverseKLTrainer`, `trainNLL` and
  * `freeEnergyBound` take either.
  */
+import { assertInteger, invalidArgument } from '@latticediff/tensor-network/internal';
 import type { tf } from './backend';
 
 /** Draws of the network with the float64 log q of the process that drew them. */
@@ -32,4 +33,33 @@ export interface AutoregressiveNetwork {
   oneHot(batch: DigitBatch): Float32Array;
   /** Differentiable float32 log q of encoded inputs [B, N d] (for training). */
   logProbabilityTensor(oneHot: tf.Tensor2D): tf.Tensor1D;
+}
+
+/**
+ * The digits of a batch `{ data, count }` of N-digit configurations as a fresh Int32Array, each
+ * checked to be an integer in [0, d - 1]; bad input is refused naming `batch`, `batch.count` or
+ * `batch.data` of function `fn`.
+ */
+export function readDigitBatch(fn: string, batch: DigitBatch, n: number, d: number): Int32Array {
+  if (typeof batch !== 'object' || batch === null) {
+    invalidArgument(fn, 'batch', batch, 'a batch { data, count } of configurations');
+  }
+  assertInteger(fn, 'batch.count', batch.count, 0);
+  if (batch.data == null || batch.data.length < batch.count * n) {
+    invalidArgument(
+      fn,
+      'batch.data',
+      batch.data?.length,
+      `at least count * N = ${batch.count * n} digits`,
+    );
+  }
+  const digits = new Int32Array(batch.count * n);
+  for (let k = 0; k < digits.length; k++) {
+    const v = batch.data[k] as number;
+    if (!Number.isInteger(v) || v < 0 || v >= d) {
+      invalidArgument(fn, 'batch.data', v, `digits in [0, ${d - 1}] (entry ${k})`);
+    }
+    digits[k] = v;
+  }
+  return digits;
 }

@@ -38,7 +38,12 @@ import {
 import { tf } from './backend';
 import { checkMetadata, type ReverseKLTrainingState } from './checkpoint';
 import { tanh } from './float64';
-import type { AutoregressiveNetwork, DigitBatch, NeuralSampleResult } from './network';
+import {
+  type AutoregressiveNetwork,
+  type DigitBatch,
+  type NeuralSampleResult,
+  readDigitBatch,
+} from './network';
 import {
   decodePixelCNNCheckpoint,
   encodePixelCNNCheckpoint,
@@ -486,27 +491,7 @@ export class PixelCNN implements AutoregressiveNetwork {
   /** log q of each configuration by the sampler's own passes (equal to a draw's value). */
   logProbabilities(batch: DigitBatch): Float64Array {
     const fn = 'PixelCNN.logProbabilities';
-    if (typeof batch !== 'object' || batch === null) {
-      invalidArgument(fn, 'batch', batch, 'a batch { data, count } of configurations');
-    }
-    assertInteger(fn, 'batch.count', batch.count, 0);
-    const { sites: n, localDimension: d } = this;
-    if (batch.data == null || batch.data.length < batch.count * n) {
-      invalidArgument(
-        fn,
-        'batch.data',
-        batch.data?.length,
-        `at least count * N = ${batch.count * n} digits`,
-      );
-    }
-    const digits = new Int32Array(batch.count * n);
-    for (let q = 0; q < digits.length; q++) {
-      const v = batch.data[q] as number;
-      if (!Number.isInteger(v) || v < 0 || v >= d) {
-        invalidArgument(fn, 'batch.data', v, `digits in [0, ${d - 1}] (entry ${q})`);
-      }
-      digits[q] = v;
-    }
+    const digits = readDigitBatch(fn, batch, this.sites, this.localDimension);
     return this.sequential(batch.count, 0, digits).logProbabilities;
   }
 
