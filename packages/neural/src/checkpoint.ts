@@ -134,19 +134,12 @@ export function valuesOf(bytes: Uint8Array): Float32Array {
 
 /** The checkpoint object of a decoded checkpoint (the writer). */
 export function encodeCheckpoint(decoded: DecodedCheckpoint): MADECheckpoint {
-  const encoder = new TextEncoder();
-  let crc = crc32Update(CRC32_INIT, encoder.encode(header(decoded)));
-  const record = (arrays: readonly Float32Array[]) => {
-    const out = {} as Record<WeightName, string>;
-    WEIGHT_NAMES.forEach((name, i) => {
-      const bytes = bytesOf(arrays[i]!);
-      crc = crc32Update(crc, bytes);
-      out[name] = base64Encode(bytes);
-    });
-    return out;
-  };
-  const weights = record(decoded.weights);
-  const training = decoded.training ? encodeTraining(decoded.training, record) : undefined;
+  const { weights, training, checksum } = encodeBody(
+    header(decoded),
+    WEIGHT_NAMES,
+    decoded.weights,
+    decoded.training,
+  );
   return {
     format: MADE_FILE_FORMAT,
     version: MADE_FILE_VERSION,
@@ -155,7 +148,7 @@ export function encodeCheckpoint(decoded: DecodedCheckpoint): MADECheckpoint {
     hidden: decoded.hidden,
     z2: decoded.z2,
     dtype: DTYPE,
-    checksum: crc32Final(crc).toString(16).padStart(8, '0'),
+    checksum,
     weights,
     ...(training ? { training } : {}),
     ...(Object.keys(decoded.metadata).length > 0 ? { metadata: decoded.metadata } : {}),
@@ -295,6 +288,35 @@ export function decodeCheckpoint(json: unknown): DecodedCheckpoint {
     ...(training ? { training } : {}),
     metadata,
   };
+}
+
+/**
+ * The base64 tensors (weights and, when given, the training state's Adam moments) of a checkpoint
+ * (shared by the MADE and PixelCNN formats) and the CRC-32 over `headerText` and their bytes.
+ */
+export function encodeBody<Name extends string>(
+  headerText: string,
+  names: readonly Name[],
+  weightArrays: readonly Float32Array[],
+  trainingState: ReverseKLTrainingState | undefined,
+): {
+  weights: Record<Name, string>;
+  training: CheckpointTraining<Name> | undefined;
+  checksum: string;
+} {
+  let crc = crc32Update(CRC32_INIT, new TextEncoder().encode(headerText));
+  const record = (arrays: readonly Float32Array[]) => {
+    const out = {} as Record<Name, string>;
+    names.forEach((name, i) => {
+      const bytes = bytesOf(arrays[i]!);
+      crc = crc32Update(crc, bytes);
+      out[name] = base64Encode(bytes);
+    });
+    return out;
+  };
+  const weights = record(weightArrays);
+  const training = trainingState ? encodeTraining(trainingState, record) : undefined;
+  return { weights, training, checksum: crc32Final(crc).toString(16).padStart(8, '0') };
 }
 
 /**

@@ -16,3 +16,35 @@ export function tanh(x: number): number {
   }
   return Math.tanh(x);
 }
+
+/**
+ * weights[s] = exp(weights[s] - max) for s < d, in place (logits to unnormalised conditional
+ * probabilities); returns their sum, accumulated in order.
+ */
+export function exponentiate(weights: Float64Array, d: number, max: number): number {
+  let total = 0;
+  for (let s = 0; s < d; s++) {
+    weights[s] = Math.exp(weights[s]! - max);
+    total += weights[s]!;
+  }
+  return total;
+}
+
+/**
+ * The digit whose cumulative weight first exceeds `target` (a uniform draw times the total):
+ * the inverse-CDF draw of both networks' exact samplers.
+ */
+export function drawDigit(weights: Float64Array, d: number, target: number): number {
+  let rest = target;
+  let s = d - 1;
+  for (let t = 0; t < d - 1; t++) {
+    if (rest < weights[t]!) {
+      s = t;
+      break;
+    }
+    rest -= weights[t]!;
+  }
+  // rounding can leave the target past the last positive weight
+  while (s > 0 && !(weights[s]! > 0)) s--;
+  return s;
+}

@@ -6,16 +6,11 @@
  */
 import { FormatError } from '@latticediff/tensor-network';
 import {
-  base64Encode,
-  bytesOf,
   type CheckpointTraining,
-  CRC32_INIT,
-  crc32Final,
-  crc32Update,
   DTYPE,
   decodeBody,
   describe,
-  encodeTraining,
+  encodeBody,
   integer,
   isObject,
   onlyFields,
@@ -125,18 +120,12 @@ function header(a: PixelCNNArchitecture): string {
 /** The checkpoint object of a decoded checkpoint (the writer). */
 export function encodePixelCNNCheckpoint(decoded: DecodedPixelCNNCheckpoint): PixelCNNCheckpoint {
   const names = pixelCNNWeightNames(decoded.depth);
-  let crc = crc32Update(CRC32_INIT, new TextEncoder().encode(header(decoded)));
-  const record = (arrays: readonly Float32Array[]) => {
-    const out: Record<string, string> = {};
-    names.forEach((name, i) => {
-      const bytes = bytesOf(arrays[i]!);
-      crc = crc32Update(crc, bytes);
-      out[name] = base64Encode(bytes);
-    });
-    return out;
-  };
-  const weights = record(decoded.weights);
-  const training = decoded.training ? encodeTraining(decoded.training, record) : undefined;
+  const { weights, training, checksum } = encodeBody(
+    header(decoded),
+    names,
+    decoded.weights,
+    decoded.training,
+  );
   return {
     format: PIXELCNN_FILE_FORMAT,
     version: PIXELCNN_FILE_VERSION,
@@ -150,7 +139,7 @@ export function encodePixelCNNCheckpoint(decoded: DecodedPixelCNNCheckpoint): Pi
     channels: decoded.channels,
     depth: decoded.depth,
     dtype: DTYPE,
-    checksum: crc32Final(crc).toString(16).padStart(8, '0'),
+    checksum,
     weights,
     ...(training ? { training } : {}),
     ...(Object.keys(decoded.metadata).length > 0 ? { metadata: decoded.metadata } : {}),

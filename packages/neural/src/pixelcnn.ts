@@ -37,7 +37,7 @@ import {
 } from '@latticediff/tensor-network/internal';
 import { tf } from './backend';
 import { checkMetadata, type ReverseKLTrainingState } from './checkpoint';
-import { tanh } from './float64';
+import { drawDigit, exponentiate, tanh } from './float64';
 import {
   type AutoregressiveNetwork,
   type DigitBatch,
@@ -585,25 +585,9 @@ export class PixelCNN implements AutoregressiveNetwork {
           weights[s] = logit;
           if (logit > max) max = logit;
         }
-        let total = 0;
-        for (let s = 0; s < d; s++) {
-          weights[s] = Math.exp(weights[s]! - max);
-          total += weights[s]!;
-        }
-        let s: number;
-        if (forced === null) {
-          let target = rng!.float64() * total;
-          s = d - 1;
-          for (let t = 0; t < d - 1; t++) {
-            if (target < weights[t]!) {
-              s = t;
-              break;
-            }
-            target -= weights[t]!;
-          }
-          // rounding can leave the target past the last positive weight
-          while (s > 0 && !(weights[s]! > 0)) s--;
-        } else s = forced[b * n + i]!;
+        const total = exponentiate(weights, d, max);
+        const s =
+          forced === null ? drawDigit(weights, d, rng!.float64() * total) : forced[b * n + i]!;
         x[i] = s;
         logQ += Math.log(weights[s]! / total);
       }
