@@ -4,7 +4,7 @@
  * turbo bench task does first). Prints the machine it ran on. Flop counts are the useful
  * multiply-adds of the algorithm (2 per multiply-add), not of any padded implementation.
  */
-import { availableParallelism, cpus, platform, release, totalmem } from 'node:os';
+import { availableParallelism, cpus, loadavg, platform, release, totalmem } from 'node:os';
 import {
   createSamplerPool,
   kernelEngine,
@@ -19,37 +19,51 @@ const batch = 1000;
 const sizes = quick ? [64] : [64, 256];
 const bonds = quick ? [16] : [16, 32, 64];
 
-function timeIt(run: () => unknown, minSeconds = quick ? 0.2 : 1): number {
+/** Seconds per call in each of `REPEATS` timed blocks (after a warm-up call). */
+const REPEATS = quick ? 3 : 5;
+const BLOCK_SECONDS = quick ? 0.1 : 0.4;
+
+function timeIt(run: () => unknown): number[] {
   run(); // warm-up
-  let reps = 0;
-  const start = performance.now();
-  do {
-    run();
-    reps++;
-  } while (performance.now() - start < minSeconds * 1000);
-  return (performance.now() - start) / 1000 / reps;
+  return Array.from({ length: REPEATS }, () => {
+    let reps = 0;
+    const start = performance.now();
+    do {
+      run();
+      reps++;
+    } while (performance.now() - start < BLOCK_SECONDS * 1000);
+    return (performance.now() - start) / 1000 / reps;
+  });
 }
 
-async function timeAsync(
-  run: () => Promise<unknown>,
-  minSeconds = quick ? 0.2 : 1,
-): Promise<number> {
+async function timeAsync(run: () => Promise<unknown>): Promise<number[]> {
   await run();
-  let reps = 0;
-  const start = performance.now();
-  do {
-    await run();
-    reps++;
-  } while (performance.now() - start < minSeconds * 1000);
-  return (performance.now() - start) / 1000 / reps;
+  const blocks: number[] = [];
+  for (let k = 0; k < REPEATS; k++) {
+    let reps = 0;
+    const start = performance.now();
+    do {
+      await run();
+      reps++;
+    } while (performance.now() - start < BLOCK_SECONDS * 1000);
+    blocks.push((performance.now() - start) / 1000 / reps);
+  }
+  return blocks;
 }
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
 
 console.log('# @latticediff/tensor-network benchmark');
 console.log(
   `machine: ${cpus()[0]?.model ?? 'unknown cpu'}, ${availableParallelism()} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, ${platform()} ${release()}, node ${process.version}`,
 );
 console.log(
-  `kernels: ${kernelEngine()} (float64); batch ${batch}; d = 2; linear MPS (Born: the same shape, kind born)`,
+  `kernels: ${kernelEngine()} (float64); batch ${batch}; d = 2; linear MPS (Born: the same shape, kind born); median of ${REPEATS} blocks of ${BLOCK_SECONDS} s, GF/s spread over the blocks in parentheses; load average ${loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ')}`,
 );
 console.log('');
 // the pool's worker is the built one (the bench task depends on build)
@@ -88,14 +102,18 @@ for (const n of sizes) {
     const tPoolConditional = await timeAsync(() =>
       pool.sampleConditional(mps, { weights, count: batch, seed: seed++ }),
     );
-    const fmt = (t: number, flops: number) =>
-      `${(batch / t).toFixed(0).padStart(7)} /s ${((batch * flops) / t / 1e9).toFixed(1).padStart(5)} GF/s`;
+    // median of the blocks, and the spread of GFLOP/s over them
+    const fmt = (ts: number[], flops: number) => {
+      const gf = (t: number) => (batch * flops) / t / 1e9;
+      const t = median(ts);
+      return `${(batch / t).toFixed(0).padStart(7)} /s ${gf(t).toFixed(1).padStart(5)} GF/s (${gf(Math.max(...ts)).toFixed(1)}-${gf(Math.min(...ts)).toFixed(1)})`;
+    };
     rows.push([
       `N=${n} chi=${chi}`,
       fmt(tSample, flopsSample),
       fmt(tConditional, flopsConditional),
       fmt(tLogProb, flopsSample),
-      `${(batch / tBorn).toFixed(0).padStart(7)} /s ${(tBorn / tSample).toFixed(2)}x`,
+      `${(batch / median(tBorn)).toFixed(0).padStart(7)} /s ${(median(tBorn) / median(tSample)).toFixed(2)}x`,
       `${pool.size} workers`,
       fmt(tPoolSample, flopsSample),
       fmt(tPoolConditional, flopsConditional),

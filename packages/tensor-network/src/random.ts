@@ -82,6 +82,11 @@ class Xoshiro128 implements RandomGenerator {
     return out;
   }
 
+  /** The four state words (internal: the WebAssembly sampler advances a copy). */
+  stateWords(): [number, number, number, number] {
+    return [this.a, this.b, this.c, this.d];
+  }
+
   split(stream: number): RandomGenerator {
     if (!Number.isSafeInteger(stream) || stream < 0) {
       invalidArgument('split', 'stream', stream, 'a non-negative safe integer');
@@ -92,6 +97,14 @@ class Xoshiro128 implements RandomGenerator {
 
 function rotl(x: number, k: number): number {
   return (x << k) | (x >>> (32 - k));
+}
+
+/**
+ * The state words of a latticediff generator (xoshiro128**), or null for any other
+ * RandomGenerator. Internal: lets a kernel draw the generator's exact sequence from a copy.
+ */
+export function xoshiroStateWords(g: RandomGenerator): [number, number, number, number] | null {
+  return g instanceof Xoshiro128 ? g.stateWords() : null;
 }
 
 /** Creates a seeded generator. The seed must be a non-negative safe integer. */

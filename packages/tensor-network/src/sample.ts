@@ -2,9 +2,12 @@
  * Exact autoregressive sampling in float64, batched: right environments once, then one left to
  * right sweep over all samples together. Each left vector is kept normalised against the right
  * environment of the next site (l . r = 1 for linear, l R l^T = 1 for Born), which keeps it in
- * range without extra bookkeeping; the log-probability of each draw is the sum of the logs of the
- * conditional probabilities actually used, so it equals the float64 evaluation of the same
- * configuration to rounding.
+ * range without extra bookkeeping. Unconditional sampling and its evaluation run one fused
+ * WebAssembly kernel per site (weights, digit, log q and the next left vectors of every row, with
+ * the uniforms drawn in the same module); the log-probability of each draw is the log of the
+ * product of the conditional probabilities actually used (kept as a running product that moves
+ * into the log before it leaves the normal range), so it equals the float64 evaluation of the
+ * same configuration to rounding.
  *
  * A Born MPS is sampled from its right-canonical form (computed once per MPS object), whose right
  * environments are the identity: the weight of digit s is ||l A_s||^2, with no per-sample
@@ -24,8 +27,14 @@ import {
 } from './errors';
 import { rightEnvironments } from './evaluate';
 import { assertBatchSize, assertMPS, type MPS } from './mps';
-import { createRandom, type RandomGenerator, type SeedOrGenerator, toRandom } from './random';
-import { groupRowsByDigit, type Workspace, workspace } from './workspace';
+import {
+  createRandom,
+  type RandomGenerator,
+  type SeedOrGenerator,
+  toRandom,
+  xoshiroStateWords,
+} from './random';
+import { type Workspace, workspace } from './workspace';
 
 /** Samples with their exact log-probabilities. Usable directly as a configuration batch. */
 export interface SampleResult {
@@ -90,11 +99,7 @@ export function sampleChunks(
 ): SampleResult {
   const uniforms = new ChunkedUniforms(root, count, firstChunk);
   const ws = workspace();
-  if (mps.kind === 'born') {
-    return sweepBorn(ws, samplingForm(mps), count, IDENTITY, { kind: 'draw', uniforms });
-  }
-  const shared = rightEnvironments(mps).map((e) => e.values);
-  return sweepLinear(ws, mps, count, { kind: 'shared', right: shared }, { kind: 'draw', uniforms });
+  return sweepFused(ws, mps, count, { kind: 'draw', uniforms });
 }
 
 /**
@@ -115,14 +120,111 @@ export function sampleLogProbabilities(
   const fn = 'sampleLogProbabilities';
   assertMPS(fn, mps);
   const { data, count } = readConfigurations(fn, 'configurations', mps, configurations);
-  const ws = workspace();
-  if (mps.kind === 'born') {
-    const read = { kind: 'read', data } as const;
-    return sweepBorn(ws, samplingForm(mps), count, IDENTITY, read).logProbabilities;
+  return sweepFused(workspace(), mps, count, { kind: 'read', data }).logProbabilities;
+}
+
+/**
+ * The sweep of {@link sample} and {@link sampleLogProbabilities}: a linear MPS with its shared
+ * right environments, a Born MPS through its right-canonical form (identity environments), one
+ * fused kernel call per site (weights, digit, log q and the next left vectors, row by row).
+ */
+function sweepFused(ws: Workspace, mps: MPS, count: number, digits: SweepDigits): SampleResult {
+  const born = mps.kind === 'born';
+  const form = born ? samplingForm(mps) : mps;
+  const shared = born ? null : rightEnvironments(mps).map((e) => e.values);
+  const n = form.length;
+  const maxChi = form.maxBondDim;
+  const maxD = Math.max(...form.physicalDims);
+  const c1 = Math.max(count, 1);
+  let cur = ws.alloc(c1 * maxChi);
+  let nxt = ws.alloc(c1 * maxChi);
+  const tOff = ws.alloc(maxTensorSize(form));
+  const pOff = ws.alloc(maxChi * maxD);
+  const vOff = ws.alloc(born ? c1 * maxD * maxChi : 0);
+  const wOff = ws.alloc(maxD);
+  const statusOff = ws.alloc(1);
+  const uOff = ws.alloc(c1);
+  const logqOff = ws.alloc(c1);
+  const prodOff = ws.alloc(c1);
+  const digitsOff = ws.alloc(Math.ceil((c1 * n) / 2)) * 2;
+  const draw = digits.kind === 'draw' ? digits.uniforms : null;
+  const statesOff = draw === null ? 0 : ws.alloc(2 * draw.chunks);
+  const kernelUniforms = draw?.copyStates(ws, statesOff) === true;
+  let f = ws.f64;
+  f.fill(0, logqOff, logqOff + c1);
+  f.fill(1, prodOff, prodOff + c1);
+  for (let b = 0; b < count; b++) f[cur + b] = 1;
+  if (digits.kind === 'read') ws.i32.set(digits.data.subarray(0, count * n), digitsOff);
+  for (let i = 0; i < n; i++) {
+    const [l, d, r] = form.siteShape(i);
+    copyTensor(ws, form, i, tOff);
+    f = ws.f64;
+    if (kernelUniforms) ws.uniforms(statesOff, count, CHUNK_SIZE, uOff);
+    else if (draw !== null) draw.fill(f.subarray(uOff, uOff + count));
+    const u = draw === null ? -1 : uOff;
+    if (shared === null) {
+      ws.bornSampleSite(
+        cur,
+        nxt,
+        tOff,
+        u,
+        digitsOff + i,
+        n,
+        logqOff,
+        prodOff,
+        count,
+        l,
+        d,
+        r,
+        vOff,
+        wOff,
+        statusOff,
+      );
+    } else {
+      // P[a, s] = sum_b T[a, s, b] r[b], the weights' vector per left index and digit
+      const t = form.tensors[i]!;
+      const renv = shared[i + 1]!;
+      for (let a = 0; a < l; a++) {
+        for (let s = 0; s < d; s++) {
+          const base = (a * d + s) * r;
+          let acc = 0;
+          for (let k = 0; k < r; k++) acc += t[base + k]! * renv[k]!;
+          f[pOff + a * d + s] = acc;
+        }
+      }
+      ws.linearSampleSite(
+        cur,
+        nxt,
+        tOff,
+        pOff,
+        u,
+        digitsOff + i,
+        n,
+        logqOff,
+        prodOff,
+        count,
+        l,
+        d,
+        r,
+        wOff,
+        statusOff,
+      );
+    }
+    f = ws.f64;
+    const status = f[statusOff]!;
+    if (status >= 0) zeroTotal(null, status);
+    const swap = cur;
+    cur = nxt;
+    nxt = swap;
   }
-  const shared = rightEnvironments(mps).map((e) => e.values);
-  const environments = { kind: 'shared', right: shared } as const;
-  return sweepLinear(ws, mps, count, environments, { kind: 'read', data }).logProbabilities;
+  const logProbabilities = ws.f64.slice(logqOff, logqOff + count);
+  for (let b = 0; b < count; b++) logProbabilities[b]! += Math.log(f[prodOff + b]!);
+  return {
+    data: ws.i32.slice(digitsOff, digitsOff + count * n),
+    count,
+    length: n,
+    logProbabilities,
+  };
 }
 
 /**
@@ -217,12 +319,11 @@ export function sampleConditionalChunks(
   const uniforms = new ChunkedUniforms(root, count, firstChunk);
   const ws = workspace();
   const { offsets, logScales } = batchedRightEnvironments(ws, mps, w, count);
-  const environments = { kind: 'perSample', offsets, weights: w } as const;
-  const digits = { kind: 'draw', uniforms } as const;
+  const environments = { offsets, weights: w };
   const result =
     mps.kind === 'linear'
-      ? sweepLinear(ws, mps, count, environments, digits)
-      : sweepBorn(ws, mps, count, environments, digits);
+      ? sweepLinear(ws, mps, count, environments, uniforms)
+      : sweepBorn(ws, mps, count, environments, uniforms);
   const logZ = rightEnvironments(mps)[0]!;
   const logZvalue = logZ.logScale + Math.log(logZ.values[0]!);
   const logWeightNormalizations = new Float64Array(count);
@@ -258,7 +359,7 @@ function streamRoot(fn: string, seed: SeedOrGenerator): RandomGenerator {
 /** Per-site uniforms: sample b of chunk c draws, site after site, from stream c. */
 class ChunkedUniforms {
   private readonly streams: RandomGenerator[] = [];
-  private readonly count: number;
+  readonly count: number;
 
   constructor(root: RandomGenerator, count: number, firstChunk: number) {
     this.count = count;
@@ -266,8 +367,30 @@ class ChunkedUniforms {
     for (let c = 0; c < chunks; c++) this.streams.push(root.split(firstChunk + c));
   }
 
+  /**
+   * Copies the streams' states into the workspace at `offset` (4 uint32 words per chunk, 2 float64
+   * units) for the `uniforms` kernel, which then draws the same numbers as {@link fill}; false
+   * (nothing written) when a stream is not a latticediff generator.
+   */
+  copyStates(ws: Workspace, offset: number): boolean {
+    const words = this.streams.map(xoshiroStateWords);
+    if (words.some((w) => w === null)) return false;
+    const u32 = new Uint32Array(ws.f64.buffer, ws.f64.byteOffset + offset * 8, words.length * 4);
+    for (let c = 0; c < words.length; c++) u32.set(words[c]!, 4 * c);
+    return true;
+  }
+
+  /** The number of chunk streams. */
+  get chunks(): number {
+    return this.streams.length;
+  }
+
   fill(u: Float64Array): void {
-    for (let b = 0; b < this.count; b++) u[b] = this.streams[(b / CHUNK_SIZE) | 0]!.float64();
+    for (let c = 0; c < this.streams.length; c++) {
+      const stream = this.streams[c]!;
+      const end = Math.min(this.count, (c + 1) * CHUNK_SIZE);
+      for (let b = c * CHUNK_SIZE; b < end; b++) u[b] = stream.float64();
+    }
   }
 }
 
@@ -302,56 +425,29 @@ function maxTensorSize(mps: MPS): number {
   return m;
 }
 
-/**
- * The right environments of a sweep: shared by every row (`right[i]`, the rescaled environment
- * of sites i..N-1), per row with site weights (`offsets[i]`, the workspace offset of count x chi_i
- * environments), or the identity (a right-canonical Born MPS, see {@link samplingForm}).
- */
-type SweepEnvironments =
-  | { readonly kind: 'shared'; readonly right: Float64Array[] }
-  | { readonly kind: 'perSample'; readonly offsets: number[]; readonly weights: Float64Array }
-  | { readonly kind: 'identity' };
-
-/** The digits of a sweep: drawn from the uniforms, or read from `data` (evaluating log q). */
+/** The digits of a fused sweep: drawn from the uniforms, or read from `data` (evaluating log q). */
 type SweepDigits =
   | { readonly kind: 'draw'; readonly uniforms: ChunkedUniforms }
   | { readonly kind: 'read'; readonly data: Int32Array };
 
-const IDENTITY: SweepEnvironments = { kind: 'identity' };
-
-/** The sweeps' working view of a mode (null where a mode does not use the field). */
-function sweepMode(
-  environments: SweepEnvironments,
-  digits: SweepDigits,
-): {
-  rng: ChunkedUniforms | null;
-  shared: Float64Array[] | null;
-  perSample: number[] | null;
-  weights: Float64Array | null;
-  forced: Int32Array | null;
-} {
-  return {
-    rng: digits.kind === 'draw' ? digits.uniforms : null,
-    forced: digits.kind === 'read' ? digits.data : null,
-    shared: environments.kind === 'shared' ? environments.right : null,
-    perSample: environments.kind === 'perSample' ? environments.offsets : null,
-    weights: environments.kind === 'perSample' ? environments.weights : null,
-  };
+/**
+ * Per-sample right environments of a conditional sweep: `offsets[i]` is the workspace offset of
+ * count rows of chi_i (linear) or chi_i^2 (Born) entries, `weights` the per-sample site weights.
+ */
+interface PerSampleEnvironments {
+  readonly offsets: number[];
+  readonly weights: Float64Array;
 }
 
-/**
- * Linear sweep. Without weights, `shared[i]` is the (rescaled) right environment of sites
- * i..N-1. With weights, `perSample[i]` is the workspace offset of count x chi_i per-sample right
- * environments.
- */
+/** Linear conditional sweep: the weight of s is w_s (V_s . r_b) with V = L @ T. */
 function sweepLinear(
   ws: Workspace,
   mps: MPS,
   count: number,
-  environments: SweepEnvironments,
-  digits: SweepDigits,
+  environments: PerSampleEnvironments,
+  rng: ChunkedUniforms,
 ): SampleResult {
-  const { rng, shared, perSample, weights, forced } = sweepMode(environments, digits);
+  const { offsets: perSample, weights } = environments;
   const n = mps.length;
   const maxChi = mps.maxBondDim;
   const maxD = Math.max(...mps.physicalDims);
@@ -361,98 +457,37 @@ function sweepLinear(
   let cur = ws.alloc(c1 * maxChi);
   let nxt = ws.alloc(c1 * maxChi);
   const tOff = ws.alloc(maxTensorSize(mps));
-  const pOff = ws.alloc(maxChi * maxD);
-  const wOff = ws.alloc(c1 * maxD * (weights === null ? 1 : maxChi));
-  const listOff = ws.alloc(Math.ceil(c1 / 2)) * 2;
-  const scaleOff = ws.alloc(c1);
+  const wOff = ws.alloc(c1 * maxD * maxChi);
   const dotOff = ws.alloc(c1 * maxD);
-  const offsets = new Int32Array(maxD + 1);
   const probs = new Float64Array(maxD);
   const u = new Float64Array(count);
-  // evaluation of forced digits: a configuration of probability 0 is dead from there on
-  const dead = forced === null ? null : new Uint8Array(count);
   let f = ws.f64;
   for (let b = 0; b < count; b++) f[cur + b] = 1;
   for (let i = 0; i < n; i++) {
     const [l, d, r] = mps.siteShape(i);
-    const t = mps.tensors[i]!;
     copyTensor(ws, mps, i, tOff);
+    rng.fill(u);
+    // V = L @ T as (l) x (d r); weight of s: w_s * (V_s . r_b); l' = V_s / (V_s . r_b)
+    const renv = perSample[i + 1]!;
+    const dr = d * r;
+    ws.gemm(cur, tOff, dr, wOff, count, l, dr);
+    ws.rowDots(wOff, renv, dotOff, count * d, d, r);
     f = ws.f64;
-    rng?.fill(u);
-    if (weights === null) {
-      const renv = shared![i + 1]!;
-      // P[a, s] = sum_b T[a, s, b] r[b]; W = L @ P (count x d)
-      for (let a = 0; a < l; a++) {
-        for (let s = 0; s < d; s++) {
-          const base = (a * d + s) * r;
-          let acc = 0;
-          for (let k = 0; k < r; k++) acc += t[base + k]! * renv[k]!;
-          f[pOff + a * d + s] = acc;
-        }
-      }
-      ws.gemm(cur, pOff, d, wOff, count, l, d);
-      for (let b = 0; b < count; b++) {
-        let total = 0;
-        for (let s = 0; s < d; s++) {
-          const v = f[wOff + b * d + s]!;
-          probs[s] = v;
-          total += v;
-        }
-        if (
-          dead !== null &&
-          (dead[b] === 1 || !(total > 0) || !(probs[forced![b * n + i]!]! > 0))
-        ) {
-          // q(x) = 0: -Infinity, and the row is carried as a harmless 1 (never used again)
-          dead[b] = 1;
-          data[b * n + i] = forced![b * n + i]!;
-          f[scaleOff + b] = 0;
-          logProbabilities[b] = Number.NEGATIVE_INFINITY;
-          continue;
-        }
-        if (!(total > 0)) zeroTotal(null, b);
-        const s = forced === null ? draw(u[b]!, probs, d, total) : forced[b * n + i]!;
-        data[b * n + i] = s;
-        f[scaleOff + b] = 1 / probs[s]!;
-        logProbabilities[b]! += Math.log(probs[s]! / total);
-      }
-      groupRowsByDigit(ws, data, n, i, count, d, listOff, offsets);
+    for (let b = 0; b < count; b++) {
+      let total = 0;
+      const wo = (b * n + i) * d;
       for (let s = 0; s < d; s++) {
-        const start = offsets[s]!;
-        ws.gatheredGemm(
-          cur,
-          nxt,
-          listOff + start,
-          offsets[s + 1]! - start,
-          tOff + s * r,
-          d * r,
-          l,
-          r,
-          scaleOff,
-        );
+        probs[s] = f[dotOff + b * d + s]! * weights[wo + s]!;
+        total += probs[s]!;
       }
-    } else {
-      // V = L @ T as (l) x (d r); weight of s: w_s * (V_s . r_b); l' = V_s / (V_s . r_b)
-      const renv = perSample![i + 1]!;
-      const dr = d * r;
-      ws.gemm(cur, tOff, dr, wOff, count, l, dr);
-      ws.rowDots(wOff, renv, dotOff, count * d, d, r);
-      f = ws.f64;
-      for (let b = 0; b < count; b++) {
-        let total = 0;
-        const wo = (b * n + i) * d;
-        for (let s = 0; s < d; s++) {
-          probs[s] = f[dotOff + b * d + s]! * weights[wo + s]!;
-          total += probs[s]!;
-        }
-        if (!(total > 0)) zeroTotal(weights, b);
-        const s = draw(u[b]!, probs, d, total);
-        data[b * n + i] = s;
-        logProbabilities[b]! += Math.log(probs[s]! / total);
-        const inv = weights[wo + s]! / probs[s]!;
-        const so = wOff + b * dr + s * r;
-        const no = nxt + b * r;
-        for (let k = 0; k < r; k++) f[no + k] = f[so + k]! * inv;
-      }
+      if (!(total > 0)) zeroTotal(weights, b);
+      const s = draw(u[b]!, probs, d, total);
+      data[b * n + i] = s;
+      logProbabilities[b]! += Math.log(probs[s]! / total);
+      const inv = weights[wo + s]! / probs[s]!;
+      const so = wOff + b * dr + s * r;
+      const no = nxt + b * r;
+      for (let k = 0; k < r; k++) f[no + k] = f[so + k]! * inv;
     }
     const swap = cur;
     cur = nxt;
@@ -461,19 +496,15 @@ function sweepLinear(
   return { data, count, length: n, logProbabilities };
 }
 
-/**
- * Born sweep: weight of s is (l T_s) R (l T_s)^T, with R per sample (weights), shared, or the
- * identity (the MPS is right-canonical, see {@link samplingForm}). With digits of kind `read`,
- * the digits are read instead of drawn (evaluation of log q, the same operations row by row).
- */
+/** Born conditional sweep: the weight of s is w_s (l T_s) R_b (l T_s)^T. */
 function sweepBorn(
   ws: Workspace,
   mps: MPS,
   count: number,
-  environments: SweepEnvironments,
-  digits: SweepDigits,
+  environments: PerSampleEnvironments,
+  rng: ChunkedUniforms,
 ): SampleResult {
-  const { rng, shared, perSample, weights, forced } = sweepMode(environments, digits);
+  const { offsets: perSample, weights } = environments;
   const n = mps.length;
   const maxChi = mps.maxBondDim;
   const maxD = Math.max(...mps.physicalDims);
@@ -483,36 +514,23 @@ function sweepBorn(
   let cur = ws.alloc(c1 * maxChi);
   let nxt = ws.alloc(c1 * maxChi);
   const tOff = ws.alloc(maxTensorSize(mps));
-  const rOff = ws.alloc(maxChi * maxChi);
   const vOff = ws.alloc(c1 * maxD * maxChi);
   const vrOff = ws.alloc(c1 * maxD * maxChi);
   const dotOff = ws.alloc(c1 * maxD);
   const probs = new Float64Array(maxD);
   const u = new Float64Array(count);
-  const dead = forced === null ? null : new Uint8Array(count);
-  const identity = weights === null && shared === null;
   let f = ws.f64;
   for (let b = 0; b < count; b++) f[cur + b] = 1;
   for (let i = 0; i < n; i++) {
     const [l, d, r] = mps.siteShape(i);
     copyTensor(ws, mps, i, tOff);
-    f = ws.f64;
-    rng?.fill(u);
+    rng.fill(u);
     const dr = d * r;
     ws.gemm(cur, tOff, dr, vOff, count, l, dr);
-    if (identity) {
-      ws.rowDots(vOff, vOff, dotOff, count * d, 1, r);
-    } else {
-      if (weights === null) {
-        f.set(shared![i + 1]!, rOff);
-        ws.gemm(vOff, rOff, r, vrOff, count * d, r, r);
-      } else {
-        const renv = perSample![i + 1]!;
-        for (let b = 0; b < count; b++)
-          ws.gemm(vOff + b * dr, renv + b * r * r, r, vrOff + b * dr, d, r, r);
-      }
-      ws.rowDots(vOff, vrOff, dotOff, count * d, 1, r);
-    }
+    const renv = perSample[i + 1]!;
+    for (let b = 0; b < count; b++)
+      ws.gemm(vOff + b * dr, renv + b * r * r, r, vrOff + b * dr, d, r, r);
+    ws.rowDots(vOff, vrOff, dotOff, count * d, 1, r);
     f = ws.f64;
     for (let b = 0; b < count; b++) {
       let total = 0;
@@ -520,24 +538,14 @@ function sweepBorn(
       for (let s = 0; s < d; s++) {
         let acc = f[dotOff + b * d + s]!;
         if (acc < 0) acc = 0; // rounding in a positive semi-definite form
-        probs[s] = weights === null ? acc : acc * weights[wo + s]!;
+        probs[s] = acc * weights[wo + s]!;
         total += probs[s]!;
       }
-      if (dead !== null && (dead[b] === 1 || !(total > 0) || !(probs[forced![b * n + i]!]! > 0))) {
-        // q(x) = 0: -Infinity; the row's left vector becomes 0 (its weights stay 0)
-        dead[b] = 1;
-        data[b * n + i] = forced![b * n + i]!;
-        logProbabilities[b] = Number.NEGATIVE_INFINITY;
-        const no = nxt + b * r;
-        for (let k = 0; k < r; k++) f[no + k] = 0;
-        continue;
-      }
       if (!(total > 0)) zeroTotal(weights, b);
-      const s = forced === null ? draw(u[b]!, probs, d, total) : forced[b * n + i]!;
+      const s = draw(u[b]!, probs, d, total);
       data[b * n + i] = s;
       logProbabilities[b]! += Math.log(probs[s]! / total);
-      const norm = weights === null ? probs[s]! : probs[s]! / weights[wo + s]!;
-      const inv = 1 / Math.sqrt(norm);
+      const inv = 1 / Math.sqrt(probs[s]! / weights[wo + s]!);
       const o = vOff + b * dr + s * r;
       const no = nxt + b * r;
       for (let k = 0; k < r; k++) f[no + k] = f[o + k]! * inv;

@@ -79,6 +79,62 @@ interface KernelSignatures {
     y: number,
     z: number,
   ];
+  /**
+   * Uniforms of xoshiro128** streams, exactly as the generator's float64(): stream c (four
+   * uint32 words at `states + 2 c`, as float64 units; advanced in place) fills out[b] for the
+   * rows b of chunk floor(b / chunk).
+   */
+  uniforms: [states: number, count: number, chunk: number, out: number];
+  /**
+   * One site of linear sampling with a shared right environment, row by row for b < count:
+   * w_s = x_b . p[:, s] (p = T contracted with the right environment, l x d; summed as four
+   * partial sums over a mod 4, then (p0 + p1) + (p2 + p3)); the digit is drawn
+   * with u[b] (or read from the digits when u < 0); the conditional w_s / sum w is multiplied
+   * into prod[b], which moves into logq[b] by its log whenever it falls below 1e-150 (so that
+   * log q = logq + log(prod) after the last site, one log per few hundred sites instead of one
+   * per site); y_b = (x_b @ T_s) / w_s. Digits are int32 at `digits + b * stride`. `w` is d scratch
+   * doubles; `status` receives the first row whose weights sum to zero while drawing, else -1.
+   * A read digit of zero weight gives logq = -Infinity and y_b = 0.
+   */
+  linearSampleSite: [
+    x: number,
+    y: number,
+    t: number,
+    p: number,
+    u: number,
+    digits: number,
+    stride: number,
+    logq: number,
+    prod: number,
+    count: number,
+    l: number,
+    d: number,
+    r: number,
+    w: number,
+    status: number,
+  ];
+  /**
+   * One site of Born sampling from a right-canonical MPS (identity right environments), row by
+   * row: v_b = x_b @ T into row b of the scratch `v` (count x d r doubles), w_s = ||v_s||^2 (summed in two lanes,
+   * then the lanes added), digit, logq and status as in linearSampleSite, y_b = v_s / sqrt(w_s).
+   */
+  bornSampleSite: [
+    x: number,
+    y: number,
+    t: number,
+    u: number,
+    digits: number,
+    stride: number,
+    logq: number,
+    prod: number,
+    count: number,
+    l: number,
+    d: number,
+    r: number,
+    v: number,
+    w: number,
+    status: number,
+  ];
 }
 
 type Kernels = { [K in keyof KernelSignatures]: (...args: KernelSignatures[K]) => void };
@@ -104,6 +160,41 @@ const WASM_ARGUMENTS: {
   weightedSum: ['f64', 'f64', 'n', 'f64', 'n', 'n', 'n'],
   rescaleRows: ['f64', 'n', 'n', 'f64'],
   bornEnvironmentStep: ['f64', 'f64', 'f64', 'f64', 'f64', 'n', 'n', 'n', 'n', 'n', 'f64', 'f64'],
+  uniforms: ['f64', 'n', 'n', 'f64'],
+  linearSampleSite: [
+    'f64',
+    'f64',
+    'f64',
+    'f64',
+    'f64?',
+    'i32',
+    'n',
+    'f64',
+    'f64',
+    'n',
+    'n',
+    'n',
+    'n',
+    'f64',
+    'f64',
+  ],
+  bornSampleSite: [
+    'f64',
+    'f64',
+    'f64',
+    'f64?',
+    'i32',
+    'n',
+    'f64',
+    'f64',
+    'n',
+    'n',
+    'n',
+    'n',
+    'f64',
+    'f64',
+    'f64',
+  ],
 };
 
 export interface Workspace extends Kernels {
@@ -175,6 +266,9 @@ class WasmWorkspace implements Workspace {
   readonly weightedSum: Kernels['weightedSum'];
   readonly rescaleRows: Kernels['rescaleRows'];
   readonly bornEnvironmentStep: Kernels['bornEnvironmentStep'];
+  readonly uniforms: Kernels['uniforms'];
+  readonly linearSampleSite: Kernels['linearSampleSite'];
+  readonly bornSampleSite: Kernels['bornSampleSite'];
 
   constructor(exports: KernelExports) {
     this.exports = exports;
@@ -186,6 +280,9 @@ class WasmWorkspace implements Workspace {
     this.weightedSum = bindKernel(exports, 'weightedSum');
     this.rescaleRows = bindKernel(exports, 'rescaleRows');
     this.bornEnvironmentStep = bindKernel(exports, 'bornEnvironmentStep');
+    this.uniforms = bindKernel(exports, 'uniforms');
+    this.linearSampleSite = bindKernel(exports, 'linearSampleSite');
+    this.bornSampleSite = bindKernel(exports, 'bornSampleSite');
   }
 
   reset(): void {
@@ -357,6 +454,229 @@ class JavaScriptWorkspace implements Workspace {
       }
     }
   }
+
+  uniforms(states: number, count: number, chunk: number, out: number): void {
+    const f = this.f64;
+    const w = new Uint32Array(f.buffer, f.byteOffset, f.length * 2);
+    for (let b = 0, c = 0; b < count; c++) {
+      const o = 2 * states + 4 * c;
+      let sa = w[o]!;
+      let sb = w[o + 1]!;
+      let sc = w[o + 2]!;
+      let sd = w[o + 3]!;
+      const end = Math.min(count, b + chunk);
+      for (; b < end; b++) {
+        const hi = Math.imul(rotl32(Math.imul(sb, 5), 7), 9) >>> 5;
+        let t = sb << 9;
+        sc ^= sa;
+        sd ^= sb;
+        sb ^= sc;
+        sa ^= sd;
+        sc ^= t;
+        sd = rotl32(sd, 11);
+        const lo = Math.imul(rotl32(Math.imul(sb, 5), 7), 9) >>> 6;
+        t = sb << 9;
+        sc ^= sa;
+        sd ^= sb;
+        sb ^= sc;
+        sa ^= sd;
+        sc ^= t;
+        sd = rotl32(sd, 11);
+        f[out + b] = (hi * 67108864 + lo) / 9007199254740992;
+      }
+      w[o] = sa;
+      w[o + 1] = sb;
+      w[o + 2] = sc;
+      w[o + 3] = sd;
+    }
+  }
+
+  linearSampleSite(
+    x: number,
+    y: number,
+    t: number,
+    p: number,
+    u: number,
+    digits: number,
+    stride: number,
+    logq: number,
+    prod: number,
+    count: number,
+    l: number,
+    d: number,
+    r: number,
+    w: number,
+    status: number,
+  ): void {
+    const f = this.f64;
+    const i32 = this.i32;
+    f[status] = -1;
+    for (let b = 0; b < count; b++) {
+      const xb = x + b * l;
+      const yb = y + b * r;
+      const dp = digits + b * stride;
+      for (let s = 0; s < d; s++) {
+        // four partial sums over a mod 4, each in order, then (p0 + p1) + (p2 + p3), as the kernel
+        let p0 = 0;
+        let p1 = 0;
+        let p2 = 0;
+        let p3 = 0;
+        for (let a = 0; a < l; a++) {
+          const term = f[xb + a]! * f[p + a * d + s]!;
+          if ((a & 3) === 0) p0 += term;
+          else if ((a & 3) === 1) p1 += term;
+          else if ((a & 3) === 2) p2 += term;
+          else p3 += term;
+        }
+        f[w + s] = p0 + p1 + (p2 + p3);
+      }
+      const total = sumWeights(f, w, d);
+      let s: number;
+      if (u >= 0) {
+        if (!(total > 0)) {
+          f[status] = b;
+          return;
+        }
+        s = chooseDigit(f, w, d, total, f[u + b]!);
+        i32[dp] = s;
+      } else {
+        s = i32[dp]!;
+        if (!(total > 0) || !(f[w + s]! > 0)) {
+          f[logq + b] = Number.NEGATIVE_INFINITY;
+          for (let k = 0; k < r; k++) f[yb + k] = 0;
+          continue;
+        }
+      }
+      const ws = f[w + s]!;
+      accumulateConditional(f, logq + b, prod + b, ws / total);
+      rowTimes(f, xb, yb, 1 / ws, t + s * r, d * r, l, r);
+    }
+  }
+
+  bornSampleSite(
+    x: number,
+    y: number,
+    t: number,
+    u: number,
+    digits: number,
+    stride: number,
+    logq: number,
+    prod: number,
+    count: number,
+    l: number,
+    d: number,
+    r: number,
+    v: number,
+    w: number,
+    status: number,
+  ): void {
+    const f = this.f64;
+    const i32 = this.i32;
+    f[status] = -1;
+    const pairs = r & ~1;
+    for (let b = 0; b < count; b++) {
+      const xb = x + b * l;
+      const yb = y + b * r;
+      const dp = digits + b * stride;
+      const vb = v + b * d * r;
+      rowTimes(f, xb, vb, 1, t, d * r, l, d * r);
+      for (let s = 0; s < d; s++) {
+        // two lanes (even and odd entries), then their sum and the odd tail, as the SIMD kernel
+        const vs = vb + s * r;
+        let even = 0;
+        let odd = 0;
+        for (let k = 0; k < pairs; k += 2) {
+          even += f[vs + k]! * f[vs + k]!;
+          odd += f[vs + k + 1]! * f[vs + k + 1]!;
+        }
+        let sum = even + odd;
+        if (pairs < r) sum += f[vs + pairs]! * f[vs + pairs]!;
+        f[w + s] = sum;
+      }
+      const total = sumWeights(f, w, d);
+      let s: number;
+      if (u >= 0) {
+        if (!(total > 0)) {
+          f[status] = b;
+          return;
+        }
+        s = chooseDigit(f, w, d, total, f[u + b]!);
+        i32[dp] = s;
+      } else {
+        s = i32[dp]!;
+        if (!(total > 0) || !(f[w + s]! > 0)) {
+          f[logq + b] = Number.NEGATIVE_INFINITY;
+          for (let k = 0; k < r; k++) f[yb + k] = 0;
+          continue;
+        }
+      }
+      const ws = f[w + s]!;
+      accumulateConditional(f, logq + b, prod + b, ws / total);
+      const inv = 1 / Math.sqrt(ws);
+      const vs = vb + s * r;
+      for (let k = 0; k < r; k++) f[yb + k] = f[vs + k]! * inv;
+    }
+  }
+}
+
+/** y[0..outer) = s * (x[0..inner) @ m), m of row stride ms; each output summed over a in order. */
+function rowTimes(
+  f: Float64Array,
+  x: number,
+  y: number,
+  s: number,
+  m: number,
+  ms: number,
+  inner: number,
+  outer: number,
+): void {
+  for (let j = 0; j < outer; j++) {
+    let acc = 0;
+    for (let a = 0; a < inner; a++) acc += f[x + a]! * f[m + a * ms + j]!;
+    f[y + j] = acc * s;
+  }
+}
+
+function rotl32(x: number, k: number): number {
+  return (x << k) | (x >>> (32 - k));
+}
+
+/**
+ * A conditional probability c into a row's running product, or into its log when small, as the
+ * sampling kernels of kernels.wat do (see linearSampleSite).
+ */
+function accumulateConditional(f: Float64Array, logq: number, prod: number, c: number): void {
+  if (c < 1e-150) {
+    f[logq]! += Math.log(c);
+    return;
+  }
+  let p = f[prod]! * c;
+  if (p < 1e-150) {
+    f[logq]! += Math.log(p);
+    p = 1;
+  }
+  f[prod] = p;
+}
+
+function sumWeights(f: Float64Array, w: number, d: number): number {
+  let total = 0;
+  for (let s = 0; s < d; s++) total += f[w + s]!;
+  return total;
+}
+
+/**
+ * The first digit whose cumulative weight exceeds u * total (the last positive weight when
+ * rounding leaves none), as the WebAssembly kernels choose.
+ */
+function chooseDigit(f: Float64Array, w: number, d: number, total: number, u: number): number {
+  let target = u * total;
+  for (let s = 0; s < d - 1; s++) {
+    const p = f[w + s]!;
+    if (target < p) return s;
+    target -= p;
+  }
+  for (let s = d - 1; s >= 0; s--) if (f[w + s]! > 0) return s;
+  return d - 1;
 }
 
 let wasmExports: KernelExports | null | undefined;
@@ -369,7 +689,7 @@ function loadWasm(): KernelExports | null {
     if (typeof WebAssembly !== 'object') throw new Error('no WebAssembly');
     const bytes = decodeBase64(kernelsWasmBase64);
     const module = new WebAssembly.Module(bytes);
-    const instance = new WebAssembly.Instance(module, {});
+    const instance = new WebAssembly.Instance(module, { env: { log: Math.log } });
     wasmExports = instance.exports as unknown as KernelExports;
   } catch {
     wasmExports = null;

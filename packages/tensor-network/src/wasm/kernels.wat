@@ -3,6 +3,8 @@
 ;; match this source. All pointers are byte offsets into the exported memory; matrices are
 ;; row-major float64.
 (module
+  ;; Math.log of the host, so that a sample's log-probability is the same float64 in both engines
+  (import "env" "log" (func $log (param f64) (result f64)))
   (memory (export "memory") 1)
 
   ;; y_k[0..outer) = s_k * (x_k[0..inner) @ m) for four rows k = 0..3 at once.
@@ -203,6 +205,594 @@
       (f64.store (local.get $p) (f64.mul (f64.load (local.get $p)) (local.get $s0)))
       (local.set $j (i32.add (local.get $j) (i32.const 8)))
       (br $sl)))
+  )
+
+  ;; y[0..outer) = s * (x[0..inner) @ m) for one row, m of row stride ms bytes, accumulated in
+  ;; registers: columns in blocks of eight, then pairs, then one odd column. Each output sums over
+  ;; the inner index in order from zero, as $tile4x4 and $rows4 do.
+  (func $rowTimes
+    (param $x i32) (param $y i32) (param $s f64) (param $m i32) (param $ms i32)
+    (param $inner i32) (param $outer i32)
+    (local $j i32) (local $a i32) (local $ib i32) (local $ob i32) (local $b8 i32) (local $b2 i32)
+    (local $mp i32) (local $c v128) (local $sv v128)
+    (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128) (local $acc f64)
+    (local.set $ib (i32.shl (local.get $inner) (i32.const 3)))
+    (local.set $ob (i32.shl (local.get $outer) (i32.const 3)))
+    (local.set $b8 (i32.and (local.get $ob) (i32.const -64)))
+    (local.set $b2 (i32.and (local.get $ob) (i32.const -16)))
+    (local.set $sv (f64x2.splat (local.get $s)))
+    (block $d8 (loop $l8
+      (br_if $d8 (i32.ge_u (local.get $j) (local.get $b8)))
+      (local.set $a0 (v128.const i64x2 0 0))
+      (local.set $a1 (v128.const i64x2 0 0))
+      (local.set $a2 (v128.const i64x2 0 0))
+      (local.set $a3 (v128.const i64x2 0 0))
+      (local.set $mp (i32.add (local.get $m) (local.get $j)))
+      (local.set $a (i32.const 0))
+      (block $ad (loop $al
+        (br_if $ad (i32.ge_u (local.get $a) (local.get $ib)))
+        (local.set $c (v128.load64_splat (i32.add (local.get $x) (local.get $a))))
+        (local.set $a0 (f64x2.add (local.get $a0) (f64x2.mul (local.get $c) (v128.load (local.get $mp)))))
+        (local.set $a1 (f64x2.add (local.get $a1) (f64x2.mul (local.get $c) (v128.load offset=16 (local.get $mp)))))
+        (local.set $a2 (f64x2.add (local.get $a2) (f64x2.mul (local.get $c) (v128.load offset=32 (local.get $mp)))))
+        (local.set $a3 (f64x2.add (local.get $a3) (f64x2.mul (local.get $c) (v128.load offset=48 (local.get $mp)))))
+        (local.set $mp (i32.add (local.get $mp) (local.get $ms)))
+        (local.set $a (i32.add (local.get $a) (i32.const 8)))
+        (br $al)))
+      (local.set $mp (i32.add (local.get $y) (local.get $j)))
+      (v128.store (local.get $mp) (f64x2.mul (local.get $a0) (local.get $sv)))
+      (v128.store offset=16 (local.get $mp) (f64x2.mul (local.get $a1) (local.get $sv)))
+      (v128.store offset=32 (local.get $mp) (f64x2.mul (local.get $a2) (local.get $sv)))
+      (v128.store offset=48 (local.get $mp) (f64x2.mul (local.get $a3) (local.get $sv)))
+      (local.set $j (i32.add (local.get $j) (i32.const 64)))
+      (br $l8)))
+    (block $d2 (loop $l2
+      (br_if $d2 (i32.ge_u (local.get $j) (local.get $b2)))
+      (local.set $a0 (v128.const i64x2 0 0))
+      (local.set $mp (i32.add (local.get $m) (local.get $j)))
+      (local.set $a (i32.const 0))
+      (block $ad2 (loop $al2
+        (br_if $ad2 (i32.ge_u (local.get $a) (local.get $ib)))
+        (local.set $a0 (f64x2.add (local.get $a0)
+          (f64x2.mul (v128.load64_splat (i32.add (local.get $x) (local.get $a))) (v128.load (local.get $mp)))))
+        (local.set $mp (i32.add (local.get $mp) (local.get $ms)))
+        (local.set $a (i32.add (local.get $a) (i32.const 8)))
+        (br $al2)))
+      (v128.store (i32.add (local.get $y) (local.get $j)) (f64x2.mul (local.get $a0) (local.get $sv)))
+      (local.set $j (i32.add (local.get $j) (i32.const 16)))
+      (br $l2)))
+    (if (i32.lt_u (local.get $j) (local.get $ob))
+      (then
+        (local.set $acc (f64.const 0))
+        (local.set $mp (i32.add (local.get $m) (local.get $j)))
+        (local.set $a (i32.const 0))
+        (block $ad1 (loop $al1
+          (br_if $ad1 (i32.ge_u (local.get $a) (local.get $ib)))
+          (local.set $acc (f64.add (local.get $acc)
+            (f64.mul (f64.load (i32.add (local.get $x) (local.get $a))) (f64.load (local.get $mp)))))
+          (local.set $mp (i32.add (local.get $mp) (local.get $ms)))
+          (local.set $a (i32.add (local.get $a) (i32.const 8)))
+          (br $al1)))
+        (f64.store (i32.add (local.get $y) (local.get $j)) (f64.mul (local.get $acc) (local.get $s)))))
+  )
+
+  ;; $rowTimes for two rows that share m: y0 = s0 (x0 @ m), y1 = s1 (x1 @ m), every output summed
+  ;; exactly as $rowTimes sums it (so a row's result does not depend on whether it was paired);
+  ;; each load of m serves both rows.
+  (func $rowTimes2
+    (param $x0 i32) (param $x1 i32) (param $y0 i32) (param $y1 i32) (param $s0 f64) (param $s1 f64)
+    (param $m i32) (param $ms i32) (param $inner i32) (param $outer i32)
+    (local $j i32) (local $a i32) (local $ib i32) (local $ob i32) (local $b8 i32) (local $b2 i32)
+    (local $mp i32) (local $c v128) (local $e v128) (local $v v128) (local $sv v128) (local $tv v128)
+    (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128)
+    (local $b0 v128) (local $b1 v128) (local $b2v v128) (local $b3 v128) (local $acc f64) (local $bcc f64)
+    (local.set $ib (i32.shl (local.get $inner) (i32.const 3)))
+    (local.set $ob (i32.shl (local.get $outer) (i32.const 3)))
+    (local.set $b8 (i32.and (local.get $ob) (i32.const -64)))
+    (local.set $b2 (i32.and (local.get $ob) (i32.const -16)))
+    (local.set $sv (f64x2.splat (local.get $s0)))
+    (local.set $tv (f64x2.splat (local.get $s1)))
+    (block $d8 (loop $l8
+      (br_if $d8 (i32.ge_u (local.get $j) (local.get $b8)))
+      (local.set $a0 (v128.const i64x2 0 0))
+      (local.set $a1 (v128.const i64x2 0 0))
+      (local.set $a2 (v128.const i64x2 0 0))
+      (local.set $a3 (v128.const i64x2 0 0))
+      (local.set $b0 (v128.const i64x2 0 0))
+      (local.set $b1 (v128.const i64x2 0 0))
+      (local.set $b2v (v128.const i64x2 0 0))
+      (local.set $b3 (v128.const i64x2 0 0))
+      (local.set $mp (i32.add (local.get $m) (local.get $j)))
+      (local.set $a (i32.const 0))
+      (block $ad (loop $al
+        (br_if $ad (i32.ge_u (local.get $a) (local.get $ib)))
+        (local.set $c (v128.load64_splat (i32.add (local.get $x0) (local.get $a))))
+        (local.set $e (v128.load64_splat (i32.add (local.get $x1) (local.get $a))))
+        (local.set $v (v128.load (local.get $mp)))
+        (local.set $a0 (f64x2.add (local.get $a0) (f64x2.mul (local.get $c) (local.get $v))))
+        (local.set $b0 (f64x2.add (local.get $b0) (f64x2.mul (local.get $e) (local.get $v))))
+        (local.set $v (v128.load offset=16 (local.get $mp)))
+        (local.set $a1 (f64x2.add (local.get $a1) (f64x2.mul (local.get $c) (local.get $v))))
+        (local.set $b1 (f64x2.add (local.get $b1) (f64x2.mul (local.get $e) (local.get $v))))
+        (local.set $v (v128.load offset=32 (local.get $mp)))
+        (local.set $a2 (f64x2.add (local.get $a2) (f64x2.mul (local.get $c) (local.get $v))))
+        (local.set $b2v (f64x2.add (local.get $b2v) (f64x2.mul (local.get $e) (local.get $v))))
+        (local.set $v (v128.load offset=48 (local.get $mp)))
+        (local.set $a3 (f64x2.add (local.get $a3) (f64x2.mul (local.get $c) (local.get $v))))
+        (local.set $b3 (f64x2.add (local.get $b3) (f64x2.mul (local.get $e) (local.get $v))))
+        (local.set $mp (i32.add (local.get $mp) (local.get $ms)))
+        (local.set $a (i32.add (local.get $a) (i32.const 8)))
+        (br $al)))
+      (local.set $mp (i32.add (local.get $y0) (local.get $j)))
+      (v128.store (local.get $mp) (f64x2.mul (local.get $a0) (local.get $sv)))
+      (v128.store offset=16 (local.get $mp) (f64x2.mul (local.get $a1) (local.get $sv)))
+      (v128.store offset=32 (local.get $mp) (f64x2.mul (local.get $a2) (local.get $sv)))
+      (v128.store offset=48 (local.get $mp) (f64x2.mul (local.get $a3) (local.get $sv)))
+      (local.set $mp (i32.add (local.get $y1) (local.get $j)))
+      (v128.store (local.get $mp) (f64x2.mul (local.get $b0) (local.get $tv)))
+      (v128.store offset=16 (local.get $mp) (f64x2.mul (local.get $b1) (local.get $tv)))
+      (v128.store offset=32 (local.get $mp) (f64x2.mul (local.get $b2v) (local.get $tv)))
+      (v128.store offset=48 (local.get $mp) (f64x2.mul (local.get $b3) (local.get $tv)))
+      (local.set $j (i32.add (local.get $j) (i32.const 64)))
+      (br $l8)))
+    (block $d2 (loop $l2
+      (br_if $d2 (i32.ge_u (local.get $j) (local.get $b2)))
+      (local.set $a0 (v128.const i64x2 0 0))
+      (local.set $b0 (v128.const i64x2 0 0))
+      (local.set $mp (i32.add (local.get $m) (local.get $j)))
+      (local.set $a (i32.const 0))
+      (block $ad2 (loop $al2
+        (br_if $ad2 (i32.ge_u (local.get $a) (local.get $ib)))
+        (local.set $v (v128.load (local.get $mp)))
+        (local.set $a0 (f64x2.add (local.get $a0)
+          (f64x2.mul (v128.load64_splat (i32.add (local.get $x0) (local.get $a))) (local.get $v))))
+        (local.set $b0 (f64x2.add (local.get $b0)
+          (f64x2.mul (v128.load64_splat (i32.add (local.get $x1) (local.get $a))) (local.get $v))))
+        (local.set $mp (i32.add (local.get $mp) (local.get $ms)))
+        (local.set $a (i32.add (local.get $a) (i32.const 8)))
+        (br $al2)))
+      (v128.store (i32.add (local.get $y0) (local.get $j)) (f64x2.mul (local.get $a0) (local.get $sv)))
+      (v128.store (i32.add (local.get $y1) (local.get $j)) (f64x2.mul (local.get $b0) (local.get $tv)))
+      (local.set $j (i32.add (local.get $j) (i32.const 16)))
+      (br $l2)))
+    (if (i32.lt_u (local.get $j) (local.get $ob))
+      (then
+        (local.set $acc (f64.const 0))
+        (local.set $bcc (f64.const 0))
+        (local.set $mp (i32.add (local.get $m) (local.get $j)))
+        (local.set $a (i32.const 0))
+        (block $ad1 (loop $al1
+          (br_if $ad1 (i32.ge_u (local.get $a) (local.get $ib)))
+          (local.set $acc (f64.add (local.get $acc)
+            (f64.mul (f64.load (i32.add (local.get $x0) (local.get $a))) (f64.load (local.get $mp)))))
+          (local.set $bcc (f64.add (local.get $bcc)
+            (f64.mul (f64.load (i32.add (local.get $x1) (local.get $a))) (f64.load (local.get $mp)))))
+          (local.set $mp (i32.add (local.get $mp) (local.get $ms)))
+          (local.set $a (i32.add (local.get $a) (i32.const 8)))
+          (br $al1)))
+        (f64.store (i32.add (local.get $y0) (local.get $j)) (f64.mul (local.get $acc) (local.get $s0)))
+        (f64.store (i32.add (local.get $y1) (local.get $j)) (f64.mul (local.get $bcc) (local.get $s1)))))
+  )
+
+  ;; w[0..2) = x[0..l) . p[:, 0..2) (p of row stride ps bytes; lb = 8 l): four partial sums over
+  ;; a = 0, 1, 2, 3 (mod 4), each in order of a, combined as (p0 + p1) + (p2 + p3).
+  (func $weights2 (param $x i32) (param $p i32) (param $ps i32) (param $lb i32) (param $w i32)
+    (local $a i32) (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128) (local $end i32)
+    (local.set $end (i32.and (local.get $lb) (i32.const -32)))
+    (block $d4 (loop $l4
+      (br_if $d4 (i32.ge_u (local.get $a) (local.get $end)))
+      (local.set $a0 (f64x2.add (local.get $a0) (f64x2.mul
+        (v128.load64_splat (i32.add (local.get $x) (local.get $a))) (v128.load (local.get $p)))))
+      (local.set $p (i32.add (local.get $p) (local.get $ps)))
+      (local.set $a1 (f64x2.add (local.get $a1) (f64x2.mul
+        (v128.load64_splat offset=8 (i32.add (local.get $x) (local.get $a))) (v128.load (local.get $p)))))
+      (local.set $p (i32.add (local.get $p) (local.get $ps)))
+      (local.set $a2 (f64x2.add (local.get $a2) (f64x2.mul
+        (v128.load64_splat offset=16 (i32.add (local.get $x) (local.get $a))) (v128.load (local.get $p)))))
+      (local.set $p (i32.add (local.get $p) (local.get $ps)))
+      (local.set $a3 (f64x2.add (local.get $a3) (f64x2.mul
+        (v128.load64_splat offset=24 (i32.add (local.get $x) (local.get $a))) (v128.load (local.get $p)))))
+      (local.set $p (i32.add (local.get $p) (local.get $ps)))
+      (local.set $a (i32.add (local.get $a) (i32.const 32)))
+      (br $l4)))
+    ;; the last l mod 4 terms go to p0, p1, p2 in turn
+    (if (i32.lt_u (local.get $a) (local.get $lb))
+      (then
+        (local.set $a0 (f64x2.add (local.get $a0) (f64x2.mul
+          (v128.load64_splat (i32.add (local.get $x) (local.get $a))) (v128.load (local.get $p)))))
+        (local.set $p (i32.add (local.get $p) (local.get $ps)))
+        (local.set $a (i32.add (local.get $a) (i32.const 8)))))
+    (if (i32.lt_u (local.get $a) (local.get $lb))
+      (then
+        (local.set $a1 (f64x2.add (local.get $a1) (f64x2.mul
+          (v128.load64_splat (i32.add (local.get $x) (local.get $a))) (v128.load (local.get $p)))))
+        (local.set $p (i32.add (local.get $p) (local.get $ps)))
+        (local.set $a (i32.add (local.get $a) (i32.const 8)))))
+    (if (i32.lt_u (local.get $a) (local.get $lb))
+      (then
+        (local.set $a2 (f64x2.add (local.get $a2) (f64x2.mul
+          (v128.load64_splat (i32.add (local.get $x) (local.get $a))) (v128.load (local.get $p)))))))
+    (v128.store (local.get $w)
+      (f64x2.add (f64x2.add (local.get $a0) (local.get $a1)) (f64x2.add (local.get $a2) (local.get $a3))))
+  )
+
+  ;; One site of linear sampling with a shared right environment, fused row by row. For b < count:
+  ;; w_s = x_b . p[:, s] (p = T contracted with the right environment, l x d row-major); the digit
+  ;; is drawn with u[b] (u >= 0) or read from the digits (u = -1); w_s / sum w is accumulated
+  ;; into (logq[b], prod[b]) by $accumulate;
+  ;; y_b = (x_b @ T_s) / w_s with T_s the (l x r) slice s of T ([l][d][r]). Digits are int32 at byte
+  ;; offset digits + 4 stride b. w: d scratch doubles. status: set to the first row whose weights
+  ;; sum to zero while drawing (the caller's error), else -1. A read digit of zero weight gives
+  ;; logq = -inf and y_b = 0 (so the row stays at -inf).
+  (func (export "linearSampleSite")
+    (param $x i32) (param $y i32) (param $t i32) (param $p i32) (param $u i32)
+    (param $digits i32) (param $stride i32) (param $logq i32) (param $prod i32) (param $count i32)
+    (param $l i32) (param $d i32) (param $r i32) (param $w i32) (param $status i32)
+    (local $b i32) (local $a i32) (local $s i32) (local $xb i32) (local $yb i32) (local $dp i32)
+    (local $lb i32) (local $rb i32) (local $db i32) (local $ps i32) (local $pp i32) (local $pairs i32)
+    (local $acc v128) (local $acc2 v128) (local $k i32)
+    (local $sc f64) (local $total f64) (local $ws f64) (local $ub f64) (local $qp i32)
+    (local $target f64) (local $pv f64) (local $c f64) (local $pp2 i32)
+    (local.set $lb (i32.shl (local.get $l) (i32.const 3)))
+    (local.set $rb (i32.shl (local.get $r) (i32.const 3)))
+    (local.set $db (i32.shl (local.get $d) (i32.const 3)))
+    (local.set $pairs (i32.and (local.get $d) (i32.const -2)))
+    (local.set $ub (f64.const -1))
+    (f64.store (local.get $status) (f64.const -1))
+    (block $bd (loop $bl
+      (br_if $bd (i32.ge_u (local.get $b) (local.get $count)))
+      (local.set $xb (i32.add (local.get $x) (i32.mul (local.get $b) (local.get $lb))))
+      (local.set $yb (i32.add (local.get $y) (i32.mul (local.get $b) (local.get $rb))))
+      (local.set $dp (i32.add (local.get $digits) (i32.shl (i32.mul (local.get $b) (local.get $stride)) (i32.const 2))))
+      ;; the weights, two digits at a time: four partial sums over a = 0, 1, 2, 3 (mod 4), each in
+      ;; order, then (p0 + p1) + (p2 + p3), which keeps four independent chains of additions
+      (local.set $s (i32.const 0))
+      (block $sd (loop $sl
+        (br_if $sd (i32.ge_u (local.get $s) (local.get $pairs)))
+        (call $weights2 (local.get $xb) (i32.add (local.get $p) (i32.shl (local.get $s) (i32.const 3)))
+          (local.get $db) (local.get $lb) (i32.add (local.get $w) (i32.shl (local.get $s) (i32.const 3))))
+        (local.set $s (i32.add (local.get $s) (i32.const 2)))
+        (br $sl)))
+      (if (i32.lt_u (local.get $pairs) (local.get $d))
+        (then
+          ;; the odd last digit: the same partial sums, scalar
+          (local.set $pp (i32.add (local.get $p) (i32.shl (local.get $pairs) (i32.const 3))))
+          (local.set $acc (v128.const i64x2 0 0))
+          (local.set $acc2 (v128.const i64x2 0 0))
+          (local.set $a (i32.const 0))
+          (block $od (loop $ol
+            (br_if $od (i32.ge_u (local.get $a) (local.get $lb)))
+            ;; lanes of acc: a = 0, 1 (mod 4); of acc2: a = 2, 3 (mod 4)
+            (local.set $sc (f64.mul (f64.load (i32.add (local.get $xb) (local.get $a))) (f64.load (local.get $pp))))
+            (local.set $k (i32.and (local.get $a) (i32.const 24)))
+            (if (i32.eq (local.get $k) (i32.const 0))
+              (then (local.set $acc (f64x2.replace_lane 0 (local.get $acc) (f64.add (f64x2.extract_lane 0 (local.get $acc)) (local.get $sc))))))
+            (if (i32.eq (local.get $k) (i32.const 8))
+              (then (local.set $acc (f64x2.replace_lane 1 (local.get $acc) (f64.add (f64x2.extract_lane 1 (local.get $acc)) (local.get $sc))))))
+            (if (i32.eq (local.get $k) (i32.const 16))
+              (then (local.set $acc2 (f64x2.replace_lane 0 (local.get $acc2) (f64.add (f64x2.extract_lane 0 (local.get $acc2)) (local.get $sc))))))
+            (if (i32.eq (local.get $k) (i32.const 24))
+              (then (local.set $acc2 (f64x2.replace_lane 1 (local.get $acc2) (f64.add (f64x2.extract_lane 1 (local.get $acc2)) (local.get $sc))))))
+            (local.set $pp (i32.add (local.get $pp) (local.get $db)))
+            (local.set $a (i32.add (local.get $a) (i32.const 8)))
+            (br $ol)))
+          (f64.store (i32.add (local.get $w) (i32.shl (local.get $pairs) (i32.const 3)))
+            (f64.add
+              (f64.add (f64x2.extract_lane 0 (local.get $acc)) (f64x2.extract_lane 1 (local.get $acc)))
+              (f64.add (f64x2.extract_lane 0 (local.get $acc2)) (f64x2.extract_lane 1 (local.get $acc2)))))))
+      (local.set $total (f64.const 0))
+      (local.set $s (i32.const 0))
+      (block $td (loop $tl
+        (br_if $td (i32.ge_u (local.get $s) (local.get $d)))
+        (local.set $total (f64.add (local.get $total) (f64.load (i32.add (local.get $w) (i32.shl (local.get $s) (i32.const 3))))))
+        (local.set $s (i32.add (local.get $s) (i32.const 1)))
+        (br $tl)))
+      (local.set $qp (i32.add (local.get $logq) (i32.shl (local.get $b) (i32.const 3))))
+      (block $row
+        (if (i32.ge_s (local.get $u) (i32.const 0))
+          (then
+            (if (i32.eqz (f64.gt (local.get $total) (f64.const 0)))
+              (then
+                (f64.store (local.get $status) (f64.convert_i32_u (local.get $b)))
+                (return)))
+            (local.set $ub (f64.load (i32.add (local.get $u) (i32.shl (local.get $b) (i32.const 3))))))
+          (else
+            (local.set $s (i32.load (local.get $dp)))
+            (if (i32.or
+                  (i32.eqz (f64.gt (local.get $total) (f64.const 0)))
+                  (i32.eqz (f64.gt (f64.load (i32.add (local.get $w) (i32.shl (local.get $s) (i32.const 3)))) (f64.const 0))))
+              (then
+                ;; q(x) = 0: -inf, and a zero row (whose later weights are all zero)
+                (f64.store (local.get $qp) (f64.const -inf))
+                (f64.store (local.get $yb) (f64.const 0))
+                (br $row)))))
+        (if (f64.ge (local.get $ub) (f64.const 0))
+          (then
+            ;; the first digit whose cumulative weight exceeds u total; the last positive weight
+            ;; if rounding leaves none
+            (local.set $target (f64.mul (local.get $ub) (local.get $total)))
+            (block $chosen
+              ;; d = 2 without a data-dependent branch: 0 if target < w_0, else 1 when w_1 > 0
+              (if (i32.eq (local.get $d) (i32.const 2))
+                (then
+                  (local.set $s (f64.ge (local.get $target) (f64.load (local.get $w))))
+                  (br_if $chosen (i32.or (i32.eqz (local.get $s)) (f64.gt (f64.load offset=8 (local.get $w)) (f64.const 0))))))
+              (local.set $s (i32.const 0))
+              (block $cd (loop $cl
+                (br_if $cd (i32.ge_s (local.get $s) (i32.sub (local.get $d) (i32.const 1))))
+                (local.set $pv (f64.load (i32.add (local.get $w) (i32.shl (local.get $s) (i32.const 3)))))
+                (br_if $chosen (f64.lt (local.get $target) (local.get $pv)))
+                (local.set $target (f64.sub (local.get $target) (local.get $pv)))
+                (local.set $s (i32.add (local.get $s) (i32.const 1)))
+                (br $cl)))
+              (local.set $s (i32.sub (local.get $d) (i32.const 1)))
+              (block $fd (loop $fl
+                (br_if $fd (i32.lt_s (local.get $s) (i32.const 0)))
+                (br_if $chosen (f64.gt (f64.load (i32.add (local.get $w) (i32.shl (local.get $s) (i32.const 3)))) (f64.const 0)))
+                (local.set $s (i32.sub (local.get $s) (i32.const 1)))
+                (br $fl)))
+              (local.set $s (i32.sub (local.get $d) (i32.const 1))))
+            (i32.store (local.get $dp) (local.get $s))))
+        (local.set $ws (f64.load (i32.add (local.get $w) (i32.shl (local.get $s) (i32.const 3)))))
+        (local.set $c (f64.div (local.get $ws) (local.get $total)))
+        (local.set $pp2 (i32.add (local.get $prod) (i32.shl (local.get $b) (i32.const 3))))
+        (if (f64.lt (local.get $c) (f64.const 1e-150))
+          (then (f64.store (local.get $qp) (f64.add (f64.load (local.get $qp)) (call $log (local.get $c)))))
+          (else
+            (local.set $pv (f64.mul (f64.load (local.get $pp2)) (local.get $c)))
+            (if (f64.lt (local.get $pv) (f64.const 1e-150))
+              (then
+                (f64.store (local.get $qp) (f64.add (f64.load (local.get $qp)) (call $log (local.get $pv))))
+                (local.set $pv (f64.const 1))))
+            (f64.store (local.get $pp2) (local.get $pv))))
+        (f64.store (local.get $yb) (f64.div (f64.const 1) (local.get $ws))))
+      (local.set $b (i32.add (local.get $b) (i32.const 1)))
+      (br $bl)))
+    ;; pass 2: y_b = scale_b (x_b @ T_s), the scale parked in y_b[0] by pass 1 (0 for a row of
+    ;; probability zero), rows of one digit in pairs (each load of T_s serves two rows); w holds
+    ;; the unpaired row of each digit (int32, -1 for none). Two passes keep the weights-to-digit
+    ;; chain of one row from stalling the products of the next: the rows of each pass are
+    ;; independent, and a row's result does not depend on its pairing.
+    (local.set $s (i32.const 0))
+    (block $id (loop $il
+      (br_if $id (i32.ge_u (local.get $s) (local.get $d)))
+      (i32.store (i32.add (local.get $w) (i32.shl (local.get $s) (i32.const 2))) (i32.const -1))
+      (local.set $s (i32.add (local.get $s) (i32.const 1)))
+      (br $il)))
+    (local.set $b (i32.const 0))
+    (block $pd (loop $pl
+      (br_if $pd (i32.ge_u (local.get $b) (local.get $count)))
+      (local.set $s (i32.load (i32.add (local.get $digits) (i32.shl (i32.mul (local.get $b) (local.get $stride)) (i32.const 2)))))
+      (local.set $pp (i32.add (local.get $w) (i32.shl (local.get $s) (i32.const 2))))
+      (local.set $k (i32.load (local.get $pp)))
+      (if (i32.lt_s (local.get $k) (i32.const 0))
+        (then (i32.store (local.get $pp) (local.get $b)))
+        (else
+          (i32.store (local.get $pp) (i32.const -1))
+          (local.set $xb (i32.add (local.get $y) (i32.mul (local.get $k) (local.get $rb))))
+          (local.set $yb (i32.add (local.get $y) (i32.mul (local.get $b) (local.get $rb))))
+          (call $rowTimes2
+            (i32.add (local.get $x) (i32.mul (local.get $k) (local.get $lb)))
+            (i32.add (local.get $x) (i32.mul (local.get $b) (local.get $lb)))
+            (local.get $xb) (local.get $yb) (f64.load (local.get $xb)) (f64.load (local.get $yb))
+            (i32.add (local.get $t) (i32.mul (local.get $s) (local.get $rb)))
+            (i32.mul (local.get $d) (local.get $rb)) (local.get $l) (local.get $r))))
+      (local.set $b (i32.add (local.get $b) (i32.const 1)))
+      (br $pl)))
+    (local.set $s (i32.const 0))
+    (block $ud (loop $ul
+      (br_if $ud (i32.ge_u (local.get $s) (local.get $d)))
+      (local.set $k (i32.load (i32.add (local.get $w) (i32.shl (local.get $s) (i32.const 2)))))
+      (if (i32.ge_s (local.get $k) (i32.const 0))
+        (then
+          (local.set $yb (i32.add (local.get $y) (i32.mul (local.get $k) (local.get $rb))))
+          (call $rowTimes (i32.add (local.get $x) (i32.mul (local.get $k) (local.get $lb))) (local.get $yb)
+            (f64.load (local.get $yb))
+            (i32.add (local.get $t) (i32.mul (local.get $s) (local.get $rb)))
+            (i32.mul (local.get $d) (local.get $rb)) (local.get $l) (local.get $r))))
+      (local.set $s (i32.add (local.get $s) (i32.const 1)))
+      (br $ul)))
+  )
+
+  ;; One site of Born sampling from a right-canonical MPS (identity right environments), in two
+  ;; passes over the rows. For b < count: v_b = x_b @ T (l x d r, into row b of the scratch v,
+  ;; count x d r); w_s = ||v_s||^2 (two lanes
+  ;; then their sum, as rowDots); the digit drawn with u[b] or read (u = -1); w_s / sum w
+  ;; accumulated as in linearSampleSite; y_b = v_s / sqrt(w_s). Digits, w, status and a read digit of zero weight as
+  ;; in linearSampleSite.
+  (func (export "bornSampleSite")
+    (param $x i32) (param $y i32) (param $t i32) (param $u i32)
+    (param $digits i32) (param $stride i32) (param $logq i32) (param $prod i32) (param $count i32)
+    (param $l i32) (param $d i32) (param $r i32) (param $v i32) (param $w i32) (param $status i32)
+    (local $b i32) (local $s i32) (local $k i32) (local $xb i32) (local $yb i32) (local $dp i32)
+    (local $lb i32) (local $rb i32) (local $vb i32) (local $vp i32) (local $qp i32)
+    (local $acc v128) (local $sv v128) (local $sum f64) (local $total f64) (local $ws f64) (local $ub f64)
+    (local $inv f64) (local $drb i32) (local $vs i32) (local $target f64) (local $pv f64) (local $c f64) (local $pp2 i32)
+    (local.set $lb (i32.shl (local.get $l) (i32.const 3)))
+    (local.set $rb (i32.shl (local.get $r) (i32.const 3)))
+    (local.set $vb (i32.and (local.get $rb) (i32.const -16)))
+    (local.set $ub (f64.const -1))
+    (f64.store (local.get $status) (f64.const -1))
+    (local.set $drb (i32.mul (local.get $d) (local.get $rb)))
+    (local.set $vs (local.get $v))
+    ;; pass 1: v_b = x_b @ T for every row, two rows per load of T (independent rows)
+    (block $vd (loop $vl
+      (br_if $vd (i32.gt_u (i32.add (local.get $b) (i32.const 2)) (local.get $count)))
+      (call $rowTimes2
+        (i32.add (local.get $x) (i32.mul (local.get $b) (local.get $lb)))
+        (i32.add (local.get $x) (i32.mul (i32.add (local.get $b) (i32.const 1)) (local.get $lb)))
+        (i32.add (local.get $vs) (i32.mul (local.get $b) (local.get $drb)))
+        (i32.add (local.get $vs) (i32.mul (i32.add (local.get $b) (i32.const 1)) (local.get $drb)))
+        (f64.const 1) (f64.const 1)
+        (local.get $t) (local.get $drb) (local.get $l) (i32.mul (local.get $d) (local.get $r)))
+      (local.set $b (i32.add (local.get $b) (i32.const 2)))
+      (br $vl)))
+    (if (i32.lt_u (local.get $b) (local.get $count))
+      (then
+        (call $rowTimes (i32.add (local.get $x) (i32.mul (local.get $b) (local.get $lb)))
+          (i32.add (local.get $vs) (i32.mul (local.get $b) (local.get $drb))) (f64.const 1)
+          (local.get $t) (local.get $drb) (local.get $l) (i32.mul (local.get $d) (local.get $r)))))
+    ;; pass 2: the weights, digit, log q and next left vector of each row
+    (local.set $b (i32.const 0))
+    (block $bd (loop $bl
+      (br_if $bd (i32.ge_u (local.get $b) (local.get $count)))
+      (local.set $xb (i32.add (local.get $x) (i32.mul (local.get $b) (local.get $lb))))
+      (local.set $yb (i32.add (local.get $y) (i32.mul (local.get $b) (local.get $rb))))
+      (local.set $dp (i32.add (local.get $digits) (i32.shl (i32.mul (local.get $b) (local.get $stride)) (i32.const 2))))
+      (local.set $v (i32.add (local.get $vs) (i32.mul (local.get $b) (local.get $drb))))
+      ;; w_s = ||v_s||^2
+      (local.set $s (i32.const 0))
+      (block $sd (loop $sl
+        (br_if $sd (i32.ge_u (local.get $s) (local.get $d)))
+        (local.set $vp (i32.add (local.get $v) (i32.mul (local.get $s) (local.get $rb))))
+        (local.set $acc (v128.const i64x2 0 0))
+        (local.set $k (i32.const 0))
+        (block $kd (loop $kl
+          (br_if $kd (i32.ge_u (local.get $k) (local.get $vb)))
+          (local.set $sv (v128.load (i32.add (local.get $vp) (local.get $k))))
+          (local.set $acc (f64x2.add (local.get $acc) (f64x2.mul (local.get $sv) (local.get $sv))))
+          (local.set $k (i32.add (local.get $k) (i32.const 16)))
+          (br $kl)))
+        (local.set $sum (f64.add (f64x2.extract_lane 0 (local.get $acc)) (f64x2.extract_lane 1 (local.get $acc))))
+        (if (i32.lt_u (local.get $vb) (local.get $rb))
+          (then
+            (local.set $ws (f64.load (i32.add (local.get $vp) (local.get $vb))))
+            (local.set $sum (f64.add (local.get $sum) (f64.mul (local.get $ws) (local.get $ws))))))
+        (f64.store (i32.add (local.get $w) (i32.shl (local.get $s) (i32.const 3))) (local.get $sum))
+        (local.set $s (i32.add (local.get $s) (i32.const 1)))
+        (br $sl)))
+      (local.set $total (f64.const 0))
+      (local.set $s (i32.const 0))
+      (block $td (loop $tl
+        (br_if $td (i32.ge_u (local.get $s) (local.get $d)))
+        (local.set $total (f64.add (local.get $total) (f64.load (i32.add (local.get $w) (i32.shl (local.get $s) (i32.const 3))))))
+        (local.set $s (i32.add (local.get $s) (i32.const 1)))
+        (br $tl)))
+      (local.set $qp (i32.add (local.get $logq) (i32.shl (local.get $b) (i32.const 3))))
+      (block $row
+        (if (i32.ge_s (local.get $u) (i32.const 0))
+          (then
+            (if (i32.eqz (f64.gt (local.get $total) (f64.const 0)))
+              (then
+                (f64.store (local.get $status) (f64.convert_i32_u (local.get $b)))
+                (return)))
+            (local.set $ub (f64.load (i32.add (local.get $u) (i32.shl (local.get $b) (i32.const 3))))))
+          (else
+            (local.set $s (i32.load (local.get $dp)))
+            (if (i32.or
+                  (i32.eqz (f64.gt (local.get $total) (f64.const 0)))
+                  (i32.eqz (f64.gt (f64.load (i32.add (local.get $w) (i32.shl (local.get $s) (i32.const 3)))) (f64.const 0))))
+              (then
+                (f64.store (local.get $qp) (f64.const -inf))
+                (call $rowTimes (local.get $xb) (local.get $yb) (f64.const 0)
+                  (local.get $t) (local.get $rb) (i32.const 0) (local.get $r))
+                (br $row)))))
+        (if (f64.ge (local.get $ub) (f64.const 0))
+          (then
+            ;; the first digit whose cumulative weight exceeds u total; the last positive weight
+            ;; if rounding leaves none
+            (local.set $target (f64.mul (local.get $ub) (local.get $total)))
+            (block $chosen
+              ;; d = 2 without a data-dependent branch: 0 if target < w_0, else 1 when w_1 > 0
+              (if (i32.eq (local.get $d) (i32.const 2))
+                (then
+                  (local.set $s (f64.ge (local.get $target) (f64.load (local.get $w))))
+                  (br_if $chosen (i32.or (i32.eqz (local.get $s)) (f64.gt (f64.load offset=8 (local.get $w)) (f64.const 0))))))
+              (local.set $s (i32.const 0))
+              (block $cd (loop $cl
+                (br_if $cd (i32.ge_s (local.get $s) (i32.sub (local.get $d) (i32.const 1))))
+                (local.set $pv (f64.load (i32.add (local.get $w) (i32.shl (local.get $s) (i32.const 3)))))
+                (br_if $chosen (f64.lt (local.get $target) (local.get $pv)))
+                (local.set $target (f64.sub (local.get $target) (local.get $pv)))
+                (local.set $s (i32.add (local.get $s) (i32.const 1)))
+                (br $cl)))
+              (local.set $s (i32.sub (local.get $d) (i32.const 1)))
+              (block $fd (loop $fl
+                (br_if $fd (i32.lt_s (local.get $s) (i32.const 0)))
+                (br_if $chosen (f64.gt (f64.load (i32.add (local.get $w) (i32.shl (local.get $s) (i32.const 3)))) (f64.const 0)))
+                (local.set $s (i32.sub (local.get $s) (i32.const 1)))
+                (br $fl)))
+              (local.set $s (i32.sub (local.get $d) (i32.const 1))))
+            (i32.store (local.get $dp) (local.get $s))))
+        (local.set $ws (f64.load (i32.add (local.get $w) (i32.shl (local.get $s) (i32.const 3)))))
+        (local.set $c (f64.div (local.get $ws) (local.get $total)))
+        (local.set $pp2 (i32.add (local.get $prod) (i32.shl (local.get $b) (i32.const 3))))
+        (if (f64.lt (local.get $c) (f64.const 1e-150))
+          (then (f64.store (local.get $qp) (f64.add (f64.load (local.get $qp)) (call $log (local.get $c)))))
+          (else
+            (local.set $pv (f64.mul (f64.load (local.get $pp2)) (local.get $c)))
+            (if (f64.lt (local.get $pv) (f64.const 1e-150))
+              (then
+                (f64.store (local.get $qp) (f64.add (f64.load (local.get $qp)) (call $log (local.get $pv))))
+                (local.set $pv (f64.const 1))))
+            (f64.store (local.get $pp2) (local.get $pv))))
+        (local.set $inv (f64.div (f64.const 1) (f64.sqrt (local.get $ws))))
+        (local.set $sv (f64x2.splat (local.get $inv)))
+        (local.set $vp (i32.add (local.get $v) (i32.mul (local.get $s) (local.get $rb))))
+        (local.set $k (i32.const 0))
+        (block $cd (loop $cl
+          (br_if $cd (i32.ge_u (local.get $k) (local.get $vb)))
+          (v128.store (i32.add (local.get $yb) (local.get $k))
+            (f64x2.mul (v128.load (i32.add (local.get $vp) (local.get $k))) (local.get $sv)))
+          (local.set $k (i32.add (local.get $k) (i32.const 16)))
+          (br $cl)))
+        (if (i32.lt_u (local.get $vb) (local.get $rb))
+          (then
+            (f64.store (i32.add (local.get $yb) (local.get $vb))
+              (f64.mul (f64.load (i32.add (local.get $vp) (local.get $vb))) (local.get $inv))))))
+      (local.set $b (i32.add (local.get $b) (i32.const 1)))
+      (br $bl)))
+  )
+
+  ;; Uniforms of xoshiro128** streams, as the JavaScript generator's float64() gives them: stream c
+  ;; (four uint32 words a, b, c, d at states + 16 c, advanced in place) fills out[b] for the rows
+  ;; b of chunk c = floor(b / chunk), each from two outputs: ((o1 >>> 5) 2^26 + (o2 >>> 6)) / 2^53.
+  (func (export "uniforms") (param $states i32) (param $count i32) (param $chunk i32) (param $out i32)
+    (local $b i32) (local $end i32) (local $sp i32)
+    (local $sa i32) (local $sb i32) (local $sc i32) (local $sd i32) (local $t i32) (local $hi i32)
+    (local.set $sp (local.get $states))
+    (block $cd (loop $cl
+      (br_if $cd (i32.ge_u (local.get $b) (local.get $count)))
+      (local.set $end (i32.add (local.get $b) (local.get $chunk)))
+      (if (i32.gt_u (local.get $end) (local.get $count)) (then (local.set $end (local.get $count))))
+      (local.set $sa (i32.load (local.get $sp)))
+      (local.set $sb (i32.load offset=4 (local.get $sp)))
+      (local.set $sc (i32.load offset=8 (local.get $sp)))
+      (local.set $sd (i32.load offset=12 (local.get $sp)))
+      (block $rd (loop $rl
+        (br_if $rd (i32.ge_u (local.get $b) (local.get $end)))
+        ;; first output
+        (local.set $hi (i32.mul (i32.rotl (i32.mul (local.get $sb) (i32.const 5)) (i32.const 7)) (i32.const 9)))
+        (local.set $t (i32.shl (local.get $sb) (i32.const 9)))
+        (local.set $sc (i32.xor (local.get $sc) (local.get $sa)))
+        (local.set $sd (i32.xor (local.get $sd) (local.get $sb)))
+        (local.set $sb (i32.xor (local.get $sb) (local.get $sc)))
+        (local.set $sa (i32.xor (local.get $sa) (local.get $sd)))
+        (local.set $sc (i32.xor (local.get $sc) (local.get $t)))
+        (local.set $sd (i32.rotl (local.get $sd) (i32.const 11)))
+        ;; second output (in $t), then the draw
+        (local.set $t (i32.mul (i32.rotl (i32.mul (local.get $sb) (i32.const 5)) (i32.const 7)) (i32.const 9)))
+        (f64.store (i32.add (local.get $out) (i32.shl (local.get $b) (i32.const 3)))
+          (f64.mul
+            (f64.convert_i64_u (i64.or
+              (i64.shl (i64.extend_i32_u (i32.shr_u (local.get $hi) (i32.const 5))) (i64.const 26))
+              (i64.extend_i32_u (i32.shr_u (local.get $t) (i32.const 6)))))
+            (f64.const 0x1p-53)))
+        (local.set $t (i32.shl (local.get $sb) (i32.const 9)))
+        (local.set $sc (i32.xor (local.get $sc) (local.get $sa)))
+        (local.set $sd (i32.xor (local.get $sd) (local.get $sb)))
+        (local.set $sb (i32.xor (local.get $sb) (local.get $sc)))
+        (local.set $sa (i32.xor (local.get $sa) (local.get $sd)))
+        (local.set $sc (i32.xor (local.get $sc) (local.get $t)))
+        (local.set $sd (i32.rotl (local.get $sd) (i32.const 11)))
+        (local.set $b (i32.add (local.get $b) (i32.const 1)))
+        (br $rl)))
+      (i32.store (local.get $sp) (local.get $sa))
+      (i32.store offset=4 (local.get $sp) (local.get $sb))
+      (i32.store offset=8 (local.get $sp) (local.get $sc))
+      (i32.store offset=12 (local.get $sp) (local.get $sd))
+      (local.set $sp (i32.add (local.get $sp) (i32.const 16)))
+      (br $cl)))
   )
 
   ;; y[rows x outer] = x[rows x inner] @ m[inner x outer]; x, y contiguous; m row stride ms bytes.

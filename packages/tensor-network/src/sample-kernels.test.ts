@@ -1,0 +1,281 @@
+/**
+ * The fused sampling kernels (linearSampleSite, bornSampleSite, uniforms): both engines give the
+ * same bits, and those bits are the mathematics to rounding (weights, inverse-CDF digit, log q,
+ * next left vectors), for shapes that exercise every code path (eight-column blocks, pairs, an
+ * odd column, an odd digit, rows paired by digit and a row left unpaired).
+ * The running product that carries log q (one log per few hundred sites) is checked where it
+ * matters: conditionals below its threshold and products that cross it.
+ */
+import { afterAll, describe, expect, it } from 'vitest';
+import { logProbabilities } from './evaluate';
+import { productState, randomMPS } from './mps';
+import { createRandom } from './random';
+import { sample, sampleLogProbabilities } from './sample';
+import { type KernelEngine, setKernelEngine, workspace } from './workspace';
+
+afterAll(() => {
+  setKernelEngine('auto');
+});
+
+const ENGINES: KernelEngine[] = ['wasm-simd', 'javascript'];
+
+interface SiteRun {
+  digits: Int32Array;
+  logq: Float64Array;
+  prod: Float64Array;
+  y: Float64Array;
+  status: number;
+}
+
+interface SiteInput {
+  kind: 'linear' | 'born';
+  count: number;
+  l: number;
+  d: number;
+  r: number;
+  x: Float64Array;
+  t: Float64Array;
+  p: Float64Array;
+  u: Float64Array | null;
+  forced: Int32Array;
+  logq: Float64Array;
+  prod: Float64Array;
+}
+
+function runSite(engine: KernelEngine, input: SiteInput): SiteRun {
+  setKernelEngine(engine);
+  const ws = workspace();
+  const { count, l, d, r } = input;
+  const stride = 3; // digits of other sites sit between a row's digits
+  const xo = ws.alloc(count * l);
+  const yo = ws.alloc(count * r + 1);
+  const to = ws.alloc(input.t.length);
+  const po = ws.alloc(input.p.length);
+  const uo = ws.alloc(count);
+  const qo = ws.alloc(count);
+  const pro = ws.alloc(count);
+  const vo = ws.alloc(count * d * r);
+  const wo = ws.alloc(d);
+  const so = ws.alloc(1);
+  const dio = ws.alloc(Math.ceil((count * stride) / 2)) * 2;
+  const f = ws.f64;
+  f.set(input.x, xo);
+  f.set(input.t, to);
+  f.set(input.p, po);
+  if (input.u !== null) f.set(input.u, uo);
+  f.set(input.logq, qo);
+  f.set(input.prod, pro);
+  f[yo + count * r] = 4242; // guard
+  for (let b = 0; b < count; b++) ws.i32[dio + b * stride] = input.forced[b]!;
+  const u = input.u === null ? -1 : uo;
+  if (input.kind === 'linear') {
+    ws.linearSampleSite(xo, yo, to, po, u, dio, stride, qo, pro, count, l, d, r, wo, so);
+  } else {
+    ws.bornSampleSite(xo, yo, to, u, dio, stride, qo, pro, count, l, d, r, vo, wo, so);
+  }
+  const g = ws.f64;
+  expect(g[yo + count * r]).toBe(4242);
+  return {
+    digits: Int32Array.from({ length: count }, (_, b) => ws.i32[dio + b * stride]!),
+    logq: g.slice(qo, qo + count),
+    prod: g.slice(pro, pro + count),
+    y: g.slice(yo, yo + count * r),
+    status: g[so]!,
+  };
+}
+
+function randomInput(
+  kind: 'linear' | 'born',
+  count: number,
+  l: number,
+  d: number,
+  r: number,
+  seed: number,
+): SiteInput {
+  const rng = createRandom(seed);
+  const x = new Float64Array(count * l).map(() => rng.float64() + 0.05);
+  const t = new Float64Array(l * d * r).map(() => rng.float64() + 0.05);
+  const renv = new Float64Array(r).map(() => rng.float64() + 0.05);
+  const p = new Float64Array(l * d);
+  for (let a = 0; a < l; a++)
+    for (let s = 0; s < d; s++) {
+      let acc = 0;
+      for (let k = 0; k < r; k++) acc += t[(a * d + s) * r + k]! * renv[k]!;
+      p[a * d + s] = acc;
+    }
+  return {
+    kind,
+    count,
+    l,
+    d,
+    r,
+    x,
+    t,
+    p: kind === 'linear' ? p : new Float64Array(0),
+    u: new Float64Array(count).map(() => rng.float64()),
+    forced: new Int32Array(count),
+    logq: new Float64Array(count).map(() => -rng.float64()),
+    prod: new Float64Array(count).map(() => 0.5 + rng.float64() / 2),
+  };
+}
+
+/** The row's digit weights by definition (plain sums). */
+function exactWeights(input: SiteInput, b: number): number[] {
+  const { l, d, r, x, t, p } = input;
+  return Array.from({ length: d }, (_, s) => {
+    let acc = 0;
+    if (input.kind === 'linear') {
+      for (let a = 0; a < l; a++) acc += x[b * l + a]! * p[a * d + s]!;
+    } else {
+      for (let k = 0; k < r; k++) {
+        let v = 0;
+        for (let a = 0; a < l; a++) v += x[b * l + a]! * t[(a * d + s) * r + k]!;
+        acc += v * v;
+      }
+    }
+    return acc;
+  });
+}
+
+const SHAPES: [number, number, number][] = [
+  [1, 2, 1],
+  [16, 2, 16],
+  [5, 2, 17],
+  [7, 3, 10],
+  [16, 4, 9],
+  [9, 2, 24],
+];
+
+describe.each(['linear', 'born'] as const)('%s sampling kernel', (kind) => {
+  it.each(SHAPES)(
+    'l %i, d %i, r %i: both engines agree bit for bit, and equal the definition to rounding',
+    (l, d, r) => {
+      const count = 37;
+      const input = randomInput(kind, count, l, d, r, 100 + l * 31 + d * 7 + r);
+      const [wasm, js] = ENGINES.map((e) => runSite(e, input));
+      expect(wasm!.status).toBe(-1);
+      expect(Array.from(wasm!.digits)).toEqual(Array.from(js!.digits));
+      expect(Array.from(wasm!.logq)).toEqual(Array.from(js!.logq));
+      expect(Array.from(wasm!.prod)).toEqual(Array.from(js!.prod));
+      expect(Array.from(wasm!.y)).toEqual(Array.from(js!.y));
+      for (let b = 0; b < count; b++) {
+        const w = exactWeights(input, b);
+        const total = w.reduce((a, c) => a + c, 0);
+        // inverse CDF of the uniform (no uniform lies within rounding of a boundary here)
+        let s = 0;
+        let acc = w[0]!;
+        while (s < d - 1 && input.u![b]! * total >= acc) acc += w[++s]!;
+        expect(wasm!.digits[b]).toBe(s);
+        // log q gains log(w_s / total): the running product or the log moved the factor in
+        const before = input.logq[b]! + Math.log(input.prod[b]!);
+        const after = wasm!.logq[b]! + Math.log(wasm!.prod[b]!);
+        expect(after - before).toBeCloseTo(Math.log(w[s]! / total), 12);
+        // the next left vector: x_b T_s / w_s (linear) or / sqrt(w_s) (Born)
+        for (let k = 0; k < r; k++) {
+          let v = 0;
+          for (let a = 0; a < l; a++) v += input.x[b * l + a]! * input.t[(a * d + s) * r + k]!;
+          const expected = kind === 'linear' ? v / w[s]! : v / Math.sqrt(w[s]!);
+          expect(Math.abs(wasm!.y[b * r + k]! - expected)).toBeLessThan(1e-12 * Math.abs(expected));
+        }
+      }
+    },
+  );
+
+  it('reads digits: a digit of zero weight gives -Infinity and a zero row; others are evaluated', () => {
+    const input = randomInput(kind, 9, 4, 3, 5, 7);
+    input.u = null;
+    input.forced = Int32Array.from([0, 1, 2, 2, 1, 0, 1, 2, 0]);
+    // digit 1 gets weight only through a = 2, 3, where row 4 of x is zero: row 4 reads a digit of
+    // weight 0, the other rows that read 1 keep a positive weight
+    for (let a = 0; a < 2; a++) {
+      for (let k = 0; k < 5; k++) input.t[(a * 3 + 1) * 5 + k] = 0;
+      if (kind === 'linear') input.p[a * 3 + 1] = 0;
+    }
+    input.x[4 * 4 + 2] = 0;
+    input.x[4 * 4 + 3] = 0;
+    const [wasm, js] = ENGINES.map((e) => runSite(e, input));
+    for (const run of [wasm!, js!]) {
+      expect(Array.from(run.digits)).toEqual(Array.from(input.forced));
+      expect(run.logq[4]).toBe(Number.NEGATIVE_INFINITY);
+      for (let k = 0; k < 5; k++) expect(run.y[4 * 5 + k]).toBe(0);
+      for (const b of [0, 1, 2, 3, 5, 6, 7, 8]) expect(Number.isFinite(run.logq[b]!)).toBe(true);
+    }
+    expect(Array.from(wasm!.logq)).toEqual(Array.from(js!.logq));
+    expect(Array.from(wasm!.y)).toEqual(Array.from(js!.y));
+  });
+
+  it('reports the first row whose weights sum to zero while drawing', () => {
+    const input = randomInput(kind, 6, 3, 2, 4, 9);
+    input.x.fill(0, 3 * 3, 4 * 3); // row 3 is zero: every weight 0
+    input.x.fill(0, 5 * 3, 6 * 3); // and row 5
+    for (const engine of ENGINES) expect(runSite(engine, input).status).toBe(3);
+  });
+});
+
+describe('uniforms kernel', () => {
+  it.each(ENGINES)('%s: the streams float64() sequence bit for bit, chunk by chunk', (engine) => {
+    setKernelEngine(engine);
+    const root = createRandom(2024);
+    const count = 300;
+    const chunk = 128;
+    const chunks = Math.ceil(count / chunk);
+    const streams = Array.from({ length: chunks }, (_, c) => root.split(c));
+    const reference = Array.from({ length: chunks }, (_, c) => root.split(c));
+    const ws = workspace();
+    ws.alloc(6); // the states at a non-zero offset
+    const so = ws.alloc(2 * chunks);
+    const uo = ws.alloc(count);
+    const u32 = new Uint32Array(ws.f64.buffer, ws.f64.byteOffset + so * 8, 4 * chunks);
+    streams.forEach((g, c) => {
+      u32.set((g as unknown as { stateWords(): number[] }).stateWords(), 4 * c);
+    });
+    for (let site = 0; site < 3; site++) {
+      ws.uniforms(so, count, chunk, uo);
+      for (let b = 0; b < count; b++) {
+        expect(ws.f64[uo + b]).toBe(reference[Math.floor(b / chunk)]!.float64());
+      }
+    }
+  });
+});
+
+describe('log q through the running product', () => {
+  // a product-state linear MPS: site i gives digit 1 probability p_i
+  const productMPS = (ps: number[]) => productState(ps.map((p) => [1 - p, p]));
+
+  it.each(ENGINES)(
+    '%s: conditionals below 1e-150 and products that underflow stay exact',
+    (engine) => {
+      setKernelEngine(engine);
+      const ps = [
+        ...Array.from({ length: 40 }, () => 1e-200), // each below the 1e-150 threshold
+        ...Array.from({ length: 40 }, () => 1e-40), // products that cross it every four sites
+        ...Array.from({ length: 40 }, () => 0.5),
+      ];
+      const mps = productMPS(ps);
+      const ones = { data: new Int32Array(ps.length).fill(1), count: 1 };
+      const expected = ps.reduce((acc, p) => acc + Math.log(p), 0);
+      const got = sampleLogProbabilities(mps, ones)[0]!;
+      expect(Math.abs(got - expected)).toBeLessThan(1e-12 * Math.abs(expected));
+      expect(Math.abs(logProbabilities(mps, ones)[0]! - expected)).toBeLessThan(
+        1e-12 * Math.abs(expected),
+      );
+    },
+  );
+
+  it.each(['linear', 'born'] as const)(
+    '%s: a draw and its evaluation agree bit for bit in both engines, and the engines agree',
+    (kind) => {
+      const mps = randomMPS({ length: 40, bondDim: 7, seed: 2, kind });
+      const runs = ENGINES.map((engine) => {
+        setKernelEngine(engine);
+        const draws = sample(mps, { count: 300, seed: 3 });
+        expect(Array.from(sampleLogProbabilities(mps, draws))).toEqual(
+          Array.from(draws.logProbabilities),
+        );
+        return draws;
+      });
+      expect(Array.from(runs[0]!.data)).toEqual(Array.from(runs[1]!.data));
+      expect(Array.from(runs[0]!.logProbabilities)).toEqual(Array.from(runs[1]!.logProbabilities));
+    },
+  );
+});
