@@ -374,49 +374,7 @@
         (f64.store (i32.add (local.get $y1) (local.get $j)) (f64.mul (local.get $bcc) (local.get $s1)))))
   )
 
-  ;; w[0..2) = x[0..l) . p[:, 0..2) (p of row stride ps bytes; lb = 8 l): four partial sums over
-  ;; a = 0, 1, 2, 3 (mod 4), each in order of a, combined as (p0 + p1) + (p2 + p3).
-  (func $weights2 (param $x i32) (param $p i32) (param $ps i32) (param $lb i32) (param $w i32)
-    (local $a i32) (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128) (local $end i32)
-    (local.set $end (i32.and (local.get $lb) (i32.const -32)))
-    (block $d4 (loop $l4
-      (br_if $d4 (i32.ge_u (local.get $a) (local.get $end)))
-      (local.set $a0 (f64x2.add (local.get $a0) (f64x2.mul
-        (v128.load64_splat (i32.add (local.get $x) (local.get $a))) (v128.load (local.get $p)))))
-      (local.set $p (i32.add (local.get $p) (local.get $ps)))
-      (local.set $a1 (f64x2.add (local.get $a1) (f64x2.mul
-        (v128.load64_splat offset=8 (i32.add (local.get $x) (local.get $a))) (v128.load (local.get $p)))))
-      (local.set $p (i32.add (local.get $p) (local.get $ps)))
-      (local.set $a2 (f64x2.add (local.get $a2) (f64x2.mul
-        (v128.load64_splat offset=16 (i32.add (local.get $x) (local.get $a))) (v128.load (local.get $p)))))
-      (local.set $p (i32.add (local.get $p) (local.get $ps)))
-      (local.set $a3 (f64x2.add (local.get $a3) (f64x2.mul
-        (v128.load64_splat offset=24 (i32.add (local.get $x) (local.get $a))) (v128.load (local.get $p)))))
-      (local.set $p (i32.add (local.get $p) (local.get $ps)))
-      (local.set $a (i32.add (local.get $a) (i32.const 32)))
-      (br $l4)))
-    ;; the last l mod 4 terms go to p0, p1, p2 in turn
-    (if (i32.lt_u (local.get $a) (local.get $lb))
-      (then
-        (local.set $a0 (f64x2.add (local.get $a0) (f64x2.mul
-          (v128.load64_splat (i32.add (local.get $x) (local.get $a))) (v128.load (local.get $p)))))
-        (local.set $p (i32.add (local.get $p) (local.get $ps)))
-        (local.set $a (i32.add (local.get $a) (i32.const 8)))))
-    (if (i32.lt_u (local.get $a) (local.get $lb))
-      (then
-        (local.set $a1 (f64x2.add (local.get $a1) (f64x2.mul
-          (v128.load64_splat (i32.add (local.get $x) (local.get $a))) (v128.load (local.get $p)))))
-        (local.set $p (i32.add (local.get $p) (local.get $ps)))
-        (local.set $a (i32.add (local.get $a) (i32.const 8)))))
-    (if (i32.lt_u (local.get $a) (local.get $lb))
-      (then
-        (local.set $a2 (f64x2.add (local.get $a2) (f64x2.mul
-          (v128.load64_splat (i32.add (local.get $x) (local.get $a))) (v128.load (local.get $p)))))))
-    (v128.store (local.get $w)
-      (f64x2.add (f64x2.add (local.get $a0) (local.get $a1)) (f64x2.add (local.get $a2) (local.get $a3))))
-  )
-
-  ;; One site of linear sampling with a shared right environment, fused row by row. For b < count:
+    ;; One site of linear sampling with a shared right environment, fused row by row. For b < count:
   ;; w_s = x_b . p[:, s] (p = T contracted with the right environment, l x d row-major); the digit
   ;; is drawn with u[b] (u >= 0) or read from the digits (u = -1); w_s / sum w is accumulated
   ;; into (logq[b], prod[b]) by $accumulate;
@@ -433,6 +391,7 @@
     (local $acc v128) (local $acc2 v128) (local $k i32)
     (local $sc f64) (local $total f64) (local $ws f64) (local $ub f64) (local $qp i32)
     (local $target f64) (local $pv f64) (local $c f64) (local $pp2 i32)
+    (local $q0 v128) (local $q1 v128) (local $q2 v128) (local $q3 v128) (local $end4 i32) (local $wq i32)
     (local.set $lb (i32.shl (local.get $l) (i32.const 3)))
     (local.set $rb (i32.shl (local.get $r) (i32.const 3)))
     (local.set $db (i32.shl (local.get $d) (i32.const 3)))
@@ -449,8 +408,52 @@
       (local.set $s (i32.const 0))
       (block $sd (loop $sl
         (br_if $sd (i32.ge_u (local.get $s) (local.get $pairs)))
-        (call $weights2 (local.get $xb) (i32.add (local.get $p) (i32.shl (local.get $s) (i32.const 3)))
-          (local.get $db) (local.get $lb) (i32.add (local.get $w) (i32.shl (local.get $s) (i32.const 3))))
+        ;; w_s, w_s+1 = x_b . p[:, s..s+2): four partial sums over a = 0, 1, 2, 3 (mod 4),
+        ;; each in order of a, combined as (p0 + p1) + (p2 + p3); inline, since a call per row
+        ;; cost as much as its arithmetic at small l
+        (local.set $pp (i32.add (local.get $p) (i32.shl (local.get $s) (i32.const 3))))
+        (local.set $wq (i32.add (local.get $w) (i32.shl (local.get $s) (i32.const 3))))
+        (local.set $a (i32.const 0))
+        (local.set $q0 (v128.const i64x2 0 0))
+        (local.set $q1 (v128.const i64x2 0 0))
+        (local.set $q2 (v128.const i64x2 0 0))
+        (local.set $q3 (v128.const i64x2 0 0))
+        (local.set $end4 (i32.and (local.get $lb) (i32.const -32)))
+        (block $w4d (loop $w4l
+          (br_if $w4d (i32.ge_u (local.get $a) (local.get $end4)))
+          (local.set $q0 (f64x2.add (local.get $q0) (f64x2.mul
+            (v128.load64_splat (i32.add (local.get $xb) (local.get $a))) (v128.load (local.get $pp)))))
+          (local.set $pp (i32.add (local.get $pp) (local.get $db)))
+          (local.set $q1 (f64x2.add (local.get $q1) (f64x2.mul
+            (v128.load64_splat offset=8 (i32.add (local.get $xb) (local.get $a))) (v128.load (local.get $pp)))))
+          (local.set $pp (i32.add (local.get $pp) (local.get $db)))
+          (local.set $q2 (f64x2.add (local.get $q2) (f64x2.mul
+            (v128.load64_splat offset=16 (i32.add (local.get $xb) (local.get $a))) (v128.load (local.get $pp)))))
+          (local.set $pp (i32.add (local.get $pp) (local.get $db)))
+          (local.set $q3 (f64x2.add (local.get $q3) (f64x2.mul
+            (v128.load64_splat offset=24 (i32.add (local.get $xb) (local.get $a))) (v128.load (local.get $pp)))))
+          (local.set $pp (i32.add (local.get $pp) (local.get $db)))
+          (local.set $a (i32.add (local.get $a) (i32.const 32)))
+          (br $w4l)))
+        ;; the last l mod 4 terms go to p0, p1, p2 in turn
+        (if (i32.lt_u (local.get $a) (local.get $lb))
+          (then
+            (local.set $q0 (f64x2.add (local.get $q0) (f64x2.mul
+              (v128.load64_splat (i32.add (local.get $xb) (local.get $a))) (v128.load (local.get $pp)))))
+            (local.set $pp (i32.add (local.get $pp) (local.get $db)))
+            (local.set $a (i32.add (local.get $a) (i32.const 8)))))
+        (if (i32.lt_u (local.get $a) (local.get $lb))
+          (then
+            (local.set $q1 (f64x2.add (local.get $q1) (f64x2.mul
+              (v128.load64_splat (i32.add (local.get $xb) (local.get $a))) (v128.load (local.get $pp)))))
+            (local.set $pp (i32.add (local.get $pp) (local.get $db)))
+            (local.set $a (i32.add (local.get $a) (i32.const 8)))))
+        (if (i32.lt_u (local.get $a) (local.get $lb))
+          (then
+            (local.set $q2 (f64x2.add (local.get $q2) (f64x2.mul
+              (v128.load64_splat (i32.add (local.get $xb) (local.get $a))) (v128.load (local.get $pp)))))))
+        (v128.store (local.get $wq)
+          (f64x2.add (f64x2.add (local.get $q0) (local.get $q1)) (f64x2.add (local.get $q2) (local.get $q3))))
         (local.set $s (i32.add (local.get $s) (i32.const 2)))
         (br $sl)))
       (if (i32.lt_u (local.get $pairs) (local.get $d))
