@@ -347,7 +347,7 @@ async function learnedProposal(c: Case, pool: SamplerPool): Promise<MPS> {
     rounds = Number(restored.metadata.rounds ?? c.rounds);
   } else {
     const trainStart = performance.now();
-    const schedule = c.thermodynamic
+    const path = c.thermodynamic
       ? (
           await thermodynamicPath({
             model: c.model,
@@ -360,11 +360,11 @@ async function learnedProposal(c: Case, pool: SamplerPool): Promise<MPS> {
           })
         ).path
       : annealingPath(c.target, { ...c.anneal, rounds: c.rounds, hold: Math.floor(c.rounds / 3) });
-    rounds = schedule.length;
+    rounds = path.length;
     const learned = await learnByMonteCarlo({
       model: c.model,
-      schedule,
-      bondDim: c.bondDim,
+      path,
+      maxBondDim: c.bondDim,
       kind: 'born',
       training: 'sweeps',
       ...c.learning,

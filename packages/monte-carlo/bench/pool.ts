@@ -90,7 +90,7 @@ export async function poolBench(options: { quick: boolean; repeats: number }): P
     const start = performance.now();
     const learned = await learnByMonteCarlo({
       model: isingModel,
-      schedule: [{ lx: 8, ly: 8, beta: CRITICAL_BETA }],
+      path: [{ lx: 8, ly: 8, beta: CRITICAL_BETA }],
       initialMPS: mps as MPS,
       bondDim: 16,
       kind: 'born',

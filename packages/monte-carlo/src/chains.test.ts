@@ -222,7 +222,7 @@ describe('runChains and learnByMonteCarlo options', () => {
     await expect(
       learnByMonteCarlo({
         model: isingModel,
-        schedule: [{ lx: 2, ly: 2 }],
+        path: [{ lx: 2, ly: 2 }],
         seed: 1,
         stepPerRound: 4,
       } as never),

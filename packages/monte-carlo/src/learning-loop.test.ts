@@ -25,7 +25,7 @@ function kl(mps: MPS): number {
 
 const options = {
   model: isingModel,
-  schedule: annealingPath(target, { parameter: 'beta', from: 0.05, rounds: 8, hold: 3 }),
+  path: annealingPath(target, { parameter: 'beta', from: 0.05, rounds: 8, hold: 3 }),
   bondDim: 4,
   chains: 32,
   stepsPerRound: 32,
@@ -93,11 +93,9 @@ describe('learnByMonteCarlo', () => {
   });
 
   it('rejects bad options', async () => {
-    await expect(learnByMonteCarlo({ ...options, schedule: [] })).rejects.toThrow(/`schedule`/);
+    await expect(learnByMonteCarlo({ ...options, path: [] })).rejects.toThrow(/`path`/);
     await expect(learnByMonteCarlo({ ...options, bondDim: 0 })).rejects.toThrow(/`bondDim`/);
-    await expect(learnByMonteCarlo({ ...options, schedule: [{ lx: 2, ly: 1 }] })).rejects.toThrow(
-      /ly/,
-    );
+    await expect(learnByMonteCarlo({ ...options, path: [{ lx: 2, ly: 1 }] })).rejects.toThrow(/ly/);
     expect(() => annealingPath(target, { parameter: 'nope', from: 0, rounds: 2 })).toThrow(
       /`parameter`/,
     );
@@ -127,7 +125,7 @@ describe('learnByMonteCarlo with Born sweep training', () => {
     });
   });
 
-  it('takes a per-round learning-rate schedule (round r trains with rate(r))', async () => {
+  it('takes a per-round learning-rate function (round r trains with rate(r))', async () => {
     const calls: number[] = [];
     const constant = await learnByMonteCarlo({
       ...born,
@@ -141,7 +139,7 @@ describe('learnByMonteCarlo with Born sweep training', () => {
     constant.mps.tensors.forEach((t, i) => {
       expect(Array.from(t)).toEqual(Array.from(plain.mps.tensors[i]!));
     });
-    // a schedule that changes only the last round: the same model after 7 rounds, another after 8
+    // a rate function that changes only the last round: the same model after 7 rounds, another after 8
     const lastDiffers = (r: number) => (r === 7 ? 0.2 : 0.05);
     const seven = await learnByMonteCarlo({
       ...born,
@@ -158,7 +156,7 @@ describe('learnByMonteCarlo with Born sweep training', () => {
     );
   });
 
-  it('rejects a bad learning-rate schedule by round, and a schedule for Adam training', async () => {
+  it('rejects a bad learning-rate function by round, and a rate function for Adam training', async () => {
     await expect(
       learnByMonteCarlo({ ...born, learningRate: (r) => (r === 3 ? 0 : 0.05) }),
     ).rejects.toThrow(/`learningRate\(3\)`/);
@@ -282,7 +280,7 @@ describe('learnByMonteCarlo with Born sweep training', () => {
 
   it('takes maxBondDim, with bondDim as its deprecated alias (same run, same checkpoint)', async () => {
     const { bondDim, ...rest } = { ...born, sweepsPerRound: 1 };
-    const short = { ...rest, schedule: rest.schedule.slice(0, 2) };
+    const short = { ...rest, path: rest.path!.slice(0, 2) };
     const store = memoryStore();
     const old = await learnByMonteCarlo({
       ...short,
@@ -301,6 +299,31 @@ describe('learnByMonteCarlo with Born sweep training', () => {
       /`bondDim`.*deprecated/,
     );
     await expect(learnByMonteCarlo({ ...short, maxBondDim: 0 })).rejects.toThrow(/`maxBondDim`/);
+  });
+
+  it('takes path, with schedule as its deprecated alias (same run, same checkpoint)', async () => {
+    const { path, ...rest } = { ...born, sweepsPerRound: 1 };
+    const points = path!.slice(0, 2);
+    const store = memoryStore();
+    const old = await learnByMonteCarlo({
+      ...rest,
+      schedule: points,
+      checkpoint: store,
+      maxRoundsThisCall: 1,
+    });
+    expect(old.roundsCompleted).toBe(1);
+    // a checkpoint written under the old name resumes under the new one
+    const resumed = await learnByMonteCarlo({ ...rest, path: points, checkpoint: store });
+    const fresh = await learnByMonteCarlo({ ...rest, path: points });
+    fresh.mps.tensors.forEach((t, i) => {
+      expect(Array.from(resumed.mps.tensors[i]!)).toEqual(Array.from(t));
+    });
+    await expect(learnByMonteCarlo({ ...rest, path: points, schedule: points })).rejects.toThrow(
+      /`schedule`.*deprecated/,
+    );
+    // errors name the argument the caller used
+    await expect(learnByMonteCarlo({ ...rest, schedule: [] })).rejects.toThrow(/`schedule`/);
+    await expect(learnByMonteCarlo({ ...rest })).rejects.toThrow(/`path`/);
   });
 
   it('rejects a bad validationFraction or patience, naming it', async () => {
@@ -335,7 +358,7 @@ describe('learnByMonteCarlo checkpoint option', () => {
   it('refuses an object that is not a CheckpointStore by name (was a TypeError)', async () => {
     const options = {
       model: isingModel,
-      schedule: [{ lx: 2, ly: 2 }],
+      path: [{ lx: 2, ly: 2 }],
       bondDim: 2,
       scheme: { kind: 'connected', noiseTime: 0.5 } as const,
       chains: 4,
@@ -355,7 +378,7 @@ describe('learnByMonteCarlo checkpoint option', () => {
 describe('learnByMonteCarlo warm start (initialMPS)', () => {
   const born = {
     ...options,
-    schedule: [target, target],
+    path: [target, target],
     kind: 'born' as const,
     scheme: { kind: 'disconnected' as const },
     validationFraction: 0.25,

@@ -50,10 +50,16 @@ export interface LearningLoopOptions {
   /** The lattice model (the contract object, e.g. `isingModel`). */
   model: LatticeModel;
   /**
-   * Parameter points, one per round (see {@link annealingPath}); the last is the target. A single
-   * point repeated is plain training at fixed parameters.
+   * Parameter points, one per round (see {@link annealingPath} and {@link thermodynamicPath});
+   * the last is the target. A single point repeated is plain training at fixed parameters.
+   * Required (under this name or its deprecated old name `schedule`).
    */
-  schedule: readonly ParameterValues[];
+  path?: readonly ParameterValues[];
+  /**
+   * @deprecated The old name of {@link path}, accepted for one release ("schedule" now means
+   * noise times only, as in markov-jump).
+   */
+  schedule?: readonly ParameterValues[];
   /**
    * Largest bond dimension of the learned MPS (default 8; ITensor's `maxdim`, the name used
    * wherever tensor-network truncates).
@@ -91,7 +97,7 @@ export interface LearningLoopOptions {
   /**
    * Train on the samples of the last `replayRounds` rounds (default 1: the current round only).
    * More data per round fits better and overfits less; older rounds come from earlier points of
-   * the schedule. The buffer is part of the checkpoint.
+   * the path. The buffer is part of the checkpoint.
    */
   replayRounds?: number;
   /** Two-site sweeps per round for `training: 'sweeps'` (default 1). */
@@ -133,8 +139,8 @@ export interface LearningLoopOptions {
   batchSize?: number;
   /**
    * Learning rate: Adam's (default 0.02) or the sweep step size (default 0.05). For `training:
-   * 'sweeps'` also a schedule: a function of the round index (from 0) returning the step size of
-   * that round, e.g. to decay the step once the schedule holds at the target (the normalised
+   * 'sweeps'` also a function of the round index (from 0) returning the step size of that
+   * round, e.g. to decay the step once the path holds at the target (the normalised
    * sweep step has a fixed size, so with a constant rate the model keeps moving by about that
    * fraction per round and the fit stops improving at a noise floor set by the rate).
    */
@@ -190,7 +196,7 @@ export interface LearningResult {
   reports: RoundReport[];
   /** Rounds completed in total (including those of earlier, interrupted calls). */
   roundsCompleted: number;
-  /** True when every round of the schedule is done. */
+  /** True when every round of the path is done. */
   finished: boolean;
   /** The Adam trainer (to continue training or save its state); absent for sweep training. */
   trainer?: MPSTrainer;
@@ -333,6 +339,7 @@ export async function learnByMonteCarlo(options: LearningLoopOptions): Promise<L
     options,
     optionKeys<LearningLoopOptions>()([
       'model',
+      'path',
       'schedule',
       'maxBondDim',
       'bondDim',
@@ -361,11 +368,24 @@ export async function learnByMonteCarlo(options: LearningLoopOptions): Promise<L
       'maxRoundsThisCall',
     ]),
   );
-  const { model, schedule } = options;
+  const { model } = options;
   if (!model || typeof model.create !== 'function')
     invalidArgument(fn, 'model', model, 'a lattice model (e.g. isingModel)');
+  if (options.path !== undefined && options.schedule !== undefined) {
+    invalidArgument(
+      fn,
+      'schedule',
+      'given',
+      'absent when path is given (schedule is its deprecated old name)',
+    );
+  }
+  // the name the caller used, for errors; the value keeps its old name inside (and in the resume
+  // fingerprint, so that checkpoints of earlier releases still resume)
+  const pathName =
+    options.path === undefined && options.schedule !== undefined ? 'schedule' : 'path';
+  const schedule = options.path ?? options.schedule;
   if (!Array.isArray(schedule) || schedule.length < 1)
-    invalidArgument(fn, 'schedule', schedule, 'a non-empty array of parameter points');
+    invalidArgument(fn, pathName, schedule, 'a non-empty array of parameter points');
   const instances = schedule.map((p) => model.create(p));
   const first = instances[0]!;
   const n = first.sites;
@@ -373,7 +393,7 @@ export async function learnByMonteCarlo(options: LearningLoopOptions): Promise<L
   if (instances.some((m) => m.sites !== n || m.localDimension !== d)) {
     invalidArgument(
       fn,
-      'schedule',
+      pathName,
       'points with different sizes',
       'parameter points of one lattice size',
     );
@@ -415,7 +435,7 @@ export async function learnByMonteCarlo(options: LearningLoopOptions): Promise<L
       fn,
       'learningRate',
       learningRate,
-      'a number for training "adam" (a per-round schedule needs training "sweeps")',
+      'a number for training "adam" (a per-round rate function needs training "sweeps")',
     );
   }
   const restart = options.restart ?? false;
@@ -460,7 +480,7 @@ export async function learnByMonteCarlo(options: LearningLoopOptions): Promise<L
           fn,
           'symmetryImages',
           true,
-          `false for a model that declares no symmetries (model "${model.id}" at schedule[${r}] has no symmetries())`,
+          `false for a model that declares no symmetries (model "${model.id}" at ${pathName}[${r}] has no symmetries())`,
         );
       }
       symmetries.forEach((g, k) => {
@@ -482,7 +502,7 @@ export async function learnByMonteCarlo(options: LearningLoopOptions): Promise<L
   restarts.forEach((value, r) => {
     if (typeof value !== 'boolean') invalidArgument(fn, `restart(${r})`, value, 'a boolean');
   });
-  // one rate per round, validated up front (a schedule is evaluated once for every round)
+  // one rate per round, validated up front (a rate function is evaluated once for every round)
   const learningRates = schedule.map((_, r) => {
     const rate = typeof learningRate === 'function' ? learningRate(r) : learningRate;
     assertFinite(
@@ -594,7 +614,7 @@ export async function learnByMonteCarlo(options: LearningLoopOptions): Promise<L
         fn,
         'checkpoint',
         'a checkpoint of a different run',
-        'the checkpoint of a run with the same model, schedule and options',
+        'the checkpoint of a run with the same model, path and options',
       );
     }
     learner =

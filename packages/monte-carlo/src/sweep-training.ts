@@ -31,7 +31,7 @@
  * scale, so no log scales are needed and nothing under- or overflows whatever N is. Repeated
  * configurations are merged (with multiplicities) before training.
  *
- * Defaults: learningRate 0.05 (Han et al.'s normalised step; a schedule function of the sweep
+ * Defaults: learningRate 0.05 (Han et al.'s normalised step; a function of the sweep
  * number is accepted too), stepsPerBlock 1, cutoff 1e-4. The cutoff must stay well below
  * learningRate^2: a new bond direction created by one step carries a relative weight of about
  * learningRate^2, and a larger cutoff discards it, so the bond dimension never grows. With a
@@ -97,7 +97,7 @@ export interface SweepTrainingOptions {
   maxBondDim: number;
   /**
    * Step size of the normalised gradient step on the block, relative to ||B|| (default 0.05),
-   * or a schedule: a function of the sweep number (from 1) returning the step size.
+   * or a function of the sweep number (from 1) returning the step size.
    */
   learningRate?: number | ((sweep: number) => number);
   /**
@@ -279,13 +279,13 @@ export function trainBornSweeps(
   const physicalDims = [...mps.physicalDims];
   const batch = validateData(fn, data, physicalDims);
   const { sweeps, maxBondDim, onSweep } = options;
-  const schedule = options.learningRate ?? DEFAULT_LEARNING_RATE;
+  const rate = options.learningRate ?? DEFAULT_LEARNING_RATE;
   const cutoff = options.cutoff ?? DEFAULT_CUTOFF;
   const stepsPerBlock = options.stepsPerBlock ?? DEFAULT_STEPS_PER_BLOCK;
   assertInteger(fn, 'sweeps', sweeps, 0);
   assertInteger(fn, 'maxBondDim', maxBondDim, 1);
-  if (typeof schedule !== 'function') assertFinite(fn, 'learningRate', schedule, Number.MIN_VALUE);
-  let learningRate = typeof schedule === 'function' ? 0 : schedule;
+  if (typeof rate !== 'function') assertFinite(fn, 'learningRate', rate, Number.MIN_VALUE);
+  let learningRate = typeof rate === 'function' ? 0 : rate;
   assertFinite(fn, 'cutoff', cutoff, 0, 1);
   assertInteger(fn, 'stepsPerBlock', stepsPerBlock, 1);
   if (onSweep !== undefined && typeof onSweep !== 'function') {
@@ -428,8 +428,8 @@ export function trainBornSweeps(
   let bestValidation =
     validation === undefined ? Number.POSITIVE_INFINITY : meanNll(canonical, validation);
   for (let sweep = 1; sweep <= sweeps; sweep++) {
-    if (typeof schedule === 'function') {
-      learningRate = schedule(sweep);
+    if (typeof rate === 'function') {
+      learningRate = rate(sweep);
       assertFinite(fn, `learningRate(${sweep})`, learningRate, Number.MIN_VALUE);
     }
     for (let i = 0; i <= n - 2; i++) updateBlock(i, true);

@@ -1,5 +1,5 @@
 /**
- * An annealing schedule in equal steps of thermodynamic length. Along a path p of one numeric
+ * An annealing path in equal steps of thermodynamic length. Along a path p of one numeric
  * model parameter the distributions pi_p(x) ∝ exp(-beta E_p(x)) have the Fisher information
  * F(p) = Var_pi_p(d(beta E)/dp), and neighbouring points p, p + dp differ by
  * KL(pi_p || pi_{p+dp}) = F(p) dp^2 / 2 to second order. Points at equal steps of the
@@ -89,7 +89,7 @@ const MAX_PATH_POINTS = 1_000_000;
 
 /**
  * Points from `from` to the target's value of `parameter` in equal steps of thermodynamic length
- * (KL `kappa` between neighbours), then `hold` points at the target: a schedule for
+ * (KL `kappa` between neighbours), then `hold` points at the target: a path for
  * `learnByMonteCarlo`. With a pilot its cost is `chains * (burnIn + steps)` local sweeps at each
  * of the |target - from| / gridStep + 1 grid points, and it keeps the pilot's configurations of
  * one grid point in memory (chains * steps * sites digits).
