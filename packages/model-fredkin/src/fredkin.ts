@@ -184,22 +184,42 @@ function create(
       }
       const out = new Float64Array(batch.count * spec.size);
       const { data } = batch;
-      for (let b = 0; b < batch.count; b++) {
-        const offset = b * n;
-        let h = 0;
-        let sum = 0;
-        let allowed = true;
-        if (name === 'heightProfile') out[b * (n + 1)] = 0;
-        for (let i = 0; i < n; i++) {
-          h += (data[offset + i] as number) === 1 ? 1 : -1;
-          if (h < 0) allowed = false;
-          sum += h;
-          if (name === 'heightProfile') out[b * (n + 1) + i + 1] = h;
-          else if (name === 'midHeight' && i === n / 2 - 1) out[b] = h;
+      // one tight loop per observable (runChains calls observe for every step of every chain)
+      if (name === 'heightProfile') {
+        for (let b = 0; b < batch.count; b++) {
+          const offset = b * n;
+          const o = b * (n + 1);
+          let h = 0;
+          out[o] = 0;
+          for (let i = 0; i < n; i++) {
+            h += 2 * (data[offset + i] as number) - 1;
+            out[o + i + 1] = h;
+          }
         }
-        if (name === 'meanHeight') out[b] = sum / n;
-        else if (name === 'energyPerSite') {
-          out[b] = allowed && h === 0 ? (-0.5 * logQ * sum) / n : Number.POSITIVE_INFINITY;
+      } else if (name === 'midHeight') {
+        const half = n / 2;
+        for (let b = 0; b < batch.count; b++) {
+          const offset = b * n;
+          let h = 0;
+          for (let i = 0; i < half; i++) h += 2 * (data[offset + i] as number) - 1;
+          out[b] = h;
+        }
+      } else {
+        const energy = name === 'energyPerSite';
+        for (let b = 0; b < batch.count; b++) {
+          const offset = b * n;
+          let h = 0;
+          let sum = 0;
+          let lowest = 0;
+          for (let i = 0; i < n; i++) {
+            h += 2 * (data[offset + i] as number) - 1;
+            if (h < lowest) lowest = h;
+            sum += h;
+          }
+          if (!energy) out[b] = sum / n;
+          else {
+            out[b] = lowest >= 0 && h === 0 ? (-0.5 * logQ * sum) / n : Number.POSITIVE_INFINITY;
+          }
         }
       }
       return out;
