@@ -115,8 +115,8 @@ interface KernelSignatures {
   ];
   /**
    * One site of Born sampling from a right-canonical MPS (identity right environments), row by
-   * row: v_b = x_b @ T into row b of the scratch `v` (count x d r doubles), w_s = ||v_s||^2 (summed in two lanes,
-   * then the lanes added), digit, logq and status as in linearSampleSite, y_b = v_s / sqrt(w_s).
+   * row: v_b = x_b @ T into row b of the scratch `v` (count x d r doubles), w_s = ||v_s||^2 (summed
+   * in four lanes by entry mod 4, then (e0 + e1) + (e2 + e3)), digit, logq and status as in linearSampleSite, y_b = v_s / sqrt(w_s).
    */
   bornSampleSite: [
     x: number,
@@ -581,15 +581,25 @@ class JavaScriptWorkspace implements Workspace {
       const vb = v + b * d * r;
       rowTimes(f, xb, vb, 1, t, d * r, l, d * r);
       for (let s = 0; s < d; s++) {
-        // two lanes (even and odd entries), then their sum and the odd tail, as the SIMD kernel
+        // four lanes (entries k mod 4; a last pair into lanes 0 and 1), then
+        // (e0 + e1) + (e2 + e3) and the odd entry, as the SIMD kernel
         const vs = vb + s * r;
-        let even = 0;
-        let odd = 0;
-        for (let k = 0; k < pairs; k += 2) {
-          even += f[vs + k]! * f[vs + k]!;
-          odd += f[vs + k + 1]! * f[vs + k + 1]!;
+        const quads = r & ~3;
+        let e0 = 0;
+        let e1 = 0;
+        let e2 = 0;
+        let e3 = 0;
+        for (let k = 0; k < quads; k += 4) {
+          e0 += f[vs + k]! * f[vs + k]!;
+          e1 += f[vs + k + 1]! * f[vs + k + 1]!;
+          e2 += f[vs + k + 2]! * f[vs + k + 2]!;
+          e3 += f[vs + k + 3]! * f[vs + k + 3]!;
         }
-        let sum = even + odd;
+        if (quads < pairs) {
+          e0 += f[vs + quads]! * f[vs + quads]!;
+          e1 += f[vs + quads + 1]! * f[vs + quads + 1]!;
+        }
+        let sum = e0 + e1 + (e2 + e3);
         if (pairs < r) sum += f[vs + pairs]! * f[vs + pairs]!;
         f[w + s] = sum;
       }

@@ -610,10 +610,11 @@
     (local $b i32) (local $s i32) (local $k i32) (local $xb i32) (local $yb i32) (local $dp i32)
     (local $lb i32) (local $rb i32) (local $vb i32) (local $vp i32) (local $qp i32)
     (local $acc v128) (local $sv v128) (local $sum f64) (local $total f64) (local $ws f64) (local $ub f64)
-    (local $inv f64) (local $drb i32) (local $vs i32) (local $target f64) (local $pv f64) (local $c f64) (local $pp2 i32)
+    (local $acc2 v128) (local $vb4 i32) (local $inv f64) (local $drb i32) (local $vs i32) (local $target f64) (local $pv f64) (local $c f64) (local $pp2 i32)
     (local.set $lb (i32.shl (local.get $l) (i32.const 3)))
     (local.set $rb (i32.shl (local.get $r) (i32.const 3)))
     (local.set $vb (i32.and (local.get $rb) (i32.const -16)))
+    (local.set $vb4 (i32.and (local.get $rb) (i32.const -32)))
     (local.set $ub (f64.const -1))
     (f64.store (local.get $status) (f64.const -1))
     (local.set $drb (i32.mul (local.get $d) (local.get $rb)))
@@ -648,15 +649,26 @@
       (block $sd (loop $sl
         (br_if $sd (i32.ge_u (local.get $s) (local.get $d)))
         (local.set $vp (i32.add (local.get $v) (i32.mul (local.get $s) (local.get $rb))))
+        ;; two accumulators: entries k = 0, 1 (mod 4) and k = 2, 3 (mod 4), a last pair into the
+        ;; first, then (a0 + a1) + (a2 + a3) and the odd entry: two independent chains of additions
         (local.set $acc (v128.const i64x2 0 0))
+        (local.set $acc2 (v128.const i64x2 0 0))
         (local.set $k (i32.const 0))
         (block $kd (loop $kl
-          (br_if $kd (i32.ge_u (local.get $k) (local.get $vb)))
+          (br_if $kd (i32.ge_u (local.get $k) (local.get $vb4)))
           (local.set $sv (v128.load (i32.add (local.get $vp) (local.get $k))))
           (local.set $acc (f64x2.add (local.get $acc) (f64x2.mul (local.get $sv) (local.get $sv))))
-          (local.set $k (i32.add (local.get $k) (i32.const 16)))
+          (local.set $sv (v128.load offset=16 (i32.add (local.get $vp) (local.get $k))))
+          (local.set $acc2 (f64x2.add (local.get $acc2) (f64x2.mul (local.get $sv) (local.get $sv))))
+          (local.set $k (i32.add (local.get $k) (i32.const 32)))
           (br $kl)))
-        (local.set $sum (f64.add (f64x2.extract_lane 0 (local.get $acc)) (f64x2.extract_lane 1 (local.get $acc))))
+        (if (i32.lt_u (local.get $k) (local.get $vb))
+          (then
+            (local.set $sv (v128.load (i32.add (local.get $vp) (local.get $k))))
+            (local.set $acc (f64x2.add (local.get $acc) (f64x2.mul (local.get $sv) (local.get $sv))))))
+        (local.set $sum (f64.add
+          (f64.add (f64x2.extract_lane 0 (local.get $acc)) (f64x2.extract_lane 1 (local.get $acc)))
+          (f64.add (f64x2.extract_lane 0 (local.get $acc2)) (f64x2.extract_lane 1 (local.get $acc2)))))
         (if (i32.lt_u (local.get $vb) (local.get $rb))
           (then
             (local.set $ws (f64.load (i32.add (local.get $vp) (local.get $vb))))
