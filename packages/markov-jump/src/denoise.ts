@@ -16,7 +16,7 @@ import {
   sample,
   sampleConditional,
 } from '@latticediff/tensor-network';
-import { environmentPass, noisedModel, passScratch } from './environments';
+import { environmentPasses, noisedModel } from './environments';
 import { addNoise, assertDataMPS, inferLength, noisedTensors, type StateBatch } from './forward';
 import { assertNoise, type NoiseProcess, propagator } from './noise';
 import { readStates } from './states';
@@ -183,12 +183,10 @@ function denoiseBridge(
     out[j] = z;
     logKernel[Math.floor(j / n)]! += Math.log(kts[yj * D + z]!);
   }
-  const model = noisedModel(mps, noise, target);
-  const scratch = passScratch(model);
+  const logPs = environmentPasses(noisedModel(mps, noise, target), out, count, null);
   const logProbabilities = new Float64Array(count);
   for (let b = 0; b < count; b++) {
-    const logPs = environmentPass(model, out, b * n, null, scratch);
-    logProbabilities[b] = logKernel[b]! + logPs - clean.noisyLogProbabilities[b]!;
+    logProbabilities[b] = logKernel[b]! + logPs[b]! - clean.noisyLogProbabilities[b]!;
   }
   return {
     data: out,
@@ -364,12 +362,11 @@ export function denoiseAncestral(
   const s = times[times.length - 1]!;
   const D = noise.stateDim;
   const k = propagator(noise, T - s);
-  const model = noisedModel(mps, noise, s);
-  const scratch = passScratch(model);
   const { n, count, y } = p0;
+  const logPs = environmentPasses(noisedModel(mps, noise, s), final.data, count, null);
   const logProbabilities = new Float64Array(count);
   for (let b = 0; b < count; b++) {
-    let acc = environmentPass(model, final.data, b * n, null, scratch) - noisyLog![b]!;
+    let acc = logPs[b]! - noisyLog![b]!;
     for (let i = 0; i < n; i++) acc += Math.log(k[y[b * n + i]! * D + final.data[b * n + i]!]!);
     logProbabilities[b] = acc;
   }

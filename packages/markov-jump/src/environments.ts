@@ -11,7 +11,13 @@
  * (positive semi-definite); the weight of digit y at site i is
  * sum_s k(y|s) <A_i[s], L_i A_i[s] R_{i+1}>_F.
  */
-import { logNormalization, type MPS } from '@latticediff/tensor-network';
+import {
+  logNormalization,
+  logProbabilities,
+  MPS,
+  sampleAmplitudes,
+  transferSampleEnvironments,
+} from '@latticediff/tensor-network';
 import { noisedTensors } from './forward';
 import type { NoiseProcess } from './noise';
 import { propagator } from './noise';
@@ -26,6 +32,8 @@ export interface NoisedModel {
   readonly kernel: Float64Array;
   /** Linear: noised site tensors [l, D, r]; Born: the original tensors [l, d, r]. */
   readonly tensors: readonly Float64Array[];
+  /** Linear: P_t as an MPS of those tensors (physical dimension D); Born: null. */
+  readonly noised: MPS | null;
   /** log of the normaliser (the same for every t: the kernel is stochastic). */
   readonly logZ: number;
 }
@@ -39,14 +47,89 @@ export function noisedModel(
 ): NoisedModel {
   const kernel = propagator(noise, time);
   const D = noise.stateDim;
-  return {
-    mps,
-    time,
-    stateDim: D,
-    kernel,
-    tensors: mps.kind === 'linear' ? noisedTensors(mps, kernel, D) : mps.tensors,
-    logZ: logZ ?? logNormalization(mps),
-  };
+  const tensors = mps.kind === 'linear' ? noisedTensors(mps, kernel, D) : mps.tensors;
+  const noised =
+    mps.kind === 'linear'
+      ? MPS.fromTensors(
+          tensors.map((data, i) => ({
+            shape: [mps.siteShape(i)[0], D, mps.siteShape(i)[2]] as const,
+            data,
+          })),
+          { kind: 'linear' },
+        )
+      : null;
+  return { mps, time, stateDim: D, kernel, tensors, noised, logZ: logZ ?? logNormalization(mps) };
+}
+
+/**
+ * log P_t(x_b) of the `count` configurations in `data` (rows of N digits over the D noisy
+ * states) and, when `ratios` is given (count N D entries), every single-site ratio
+ * ratios[(b N + i) D + y] = P_t(x_b^{i->y}) / P_t(x_b) (1 at y = x_bi; NaN where P_t(x_b) = 0).
+ * A linear P_0 runs on tensor-network's batched kernels: `logProbabilities` of the noised MPS,
+ * and for the ratios per-sample left and right environments (`transferSampleEnvironments`,
+ * rescaled) with one `sampleAmplitudes` per site and noisy state. A Born P_0 (a double-layer
+ * network) runs one environment pass per configuration.
+ */
+export function environmentPasses(
+  model: NoisedModel,
+  data: Int32Array,
+  count: number,
+  ratios: Float64Array | null,
+): Float64Array {
+  const n = model.mps.length;
+  const D = model.stateDim;
+  const noised = model.noised;
+  if (noised === null) {
+    const scratch = passScratch(model);
+    const out = new Float64Array(count);
+    const row = ratios === null ? null : new Float64Array(n * D);
+    for (let b = 0; b < count; b++) {
+      out[b] = environmentPass(model, data, b * n, row, scratch);
+      if (row !== null) ratios!.set(row, b * n * D);
+    }
+    return out;
+  }
+  const logP = logProbabilities(noised, { data: data.subarray(0, count * n), count });
+  if (ratios === null || count === 0) return logP;
+  const views = model.tensors.map((t, i) => {
+    const [l, , r] = noised.siteShape(i);
+    return { data: t, leftDim: l, physicalDim: D, rightDim: r };
+  });
+  const digits = Array.from({ length: n }, (_, i) => {
+    const column = new Int32Array(count);
+    for (let b = 0; b < count; b++) column[b] = data[b * n + i]!;
+    return column;
+  });
+  // left[i]: rows of L_b = B_0[x_b0] ... B_{i-1}[x_b,i-1]; right[i]: rows of
+  // B_i[x_bi] ... B_{N-1}[x_b,N-1]; each rescaled to max |entry| 1 (the ratios do not depend on
+  // the scales)
+  const left: Float64Array[] = [new Float64Array(count).fill(1)];
+  for (let i = 0; i < n - 1; i++) {
+    const view = views[i]!;
+    left.push(transferSampleEnvironments(view, digits[i]!, left[i]!, 'right', { rescale: true }));
+  }
+  const right: Float64Array[] = new Array(n + 1);
+  right[n] = new Float64Array(count).fill(1);
+  for (let i = n - 1; i >= 1; i--) {
+    const view = views[i]!;
+    right[i] = transferSampleEnvironments(view, digits[i]!, right[i + 1]!, 'left', {
+      rescale: true,
+    });
+  }
+  const fixed = new Int32Array(count);
+  for (let i = 0; i < n; i++) {
+    const own = sampleAmplitudes(views[i]!, digits[i]!, left[i]!, right[i + 1]!);
+    for (let y = 0; y < D; y++) {
+      fixed.fill(y);
+      const amplitude = sampleAmplitudes(views[i]!, fixed, left[i]!, right[i + 1]!);
+      for (let b = 0; b < count; b++) {
+        const o = (b * n + i) * D + y;
+        if (logP[b] === Number.NEGATIVE_INFINITY) ratios[o] = Number.NaN;
+        else ratios[o] = y === digits[i]![b] ? 1 : amplitude[b]! / own[b]!;
+      }
+    }
+  }
+  return logP;
 }
 
 function rescaleInPlace(v: Float64Array, offset: number, size: number): number {

@@ -4,7 +4,7 @@
  * ratios of one configuration come from one left/right environment pass of P_t.
  */
 import { type ConfigurationsInput, type MPS, NumericalError } from '@latticediff/tensor-network';
-import { environmentPass, noisedModel, passScratch } from './environments';
+import { environmentPasses, noisedModel } from './environments';
 import { assertDataMPS, inferLength } from './forward';
 import { assertNoise, type NoiseProcess } from './noise';
 import { readStates } from './states';
@@ -58,18 +58,13 @@ export function noisedLogProbabilities(
 ): Float64Array {
   const fn = 'noisedLogProbabilities';
   const { data, count } = readInputs(fn, mps, noise, options);
-  const model = noisedModel(mps, noise, options.time);
-  const scratch = passScratch(model);
-  const out = new Float64Array(count);
-  for (let b = 0; b < count; b++)
-    out[b] = environmentPass(model, data, b * mps.length, null, scratch);
-  return out;
+  return environmentPasses(noisedModel(mps, noise, options.time), data, count, null);
 }
 
 /**
  * All single-site probability ratios P_t(x^{i->y}) / P_t(x) of each configuration, with
- * log P_t(x), from one environment pass per configuration: O(N D chi^2) (linear) or
- * O(N d (D + chi) chi^2) (Born).
+ * log P_t(x), from one environment pass per configuration: O(N D chi^2) (linear, batched on
+ * tensor-network's kernels) or O(N d (D + chi) chi^2) (Born).
  */
 export function probabilityRatios(
   mps: MPS,
@@ -81,14 +76,8 @@ export function probabilityRatios(
   const n = mps.length;
   const D = noise.stateDim;
   const model = noisedModel(mps, noise, options.time);
-  const scratch = passScratch(model);
   const ratios = new Float64Array(count * n * D);
-  const logProbabilities = new Float64Array(count);
-  const row = new Float64Array(n * D);
-  for (let b = 0; b < count; b++) {
-    logProbabilities[b] = environmentPass(model, data, b * n, row, scratch);
-    ratios.set(row, b * n * D);
-  }
+  const logProbabilities = environmentPasses(model, data, count, ratios);
   return { ratios, logProbabilities, count, length: n, stateDim: D };
 }
 
@@ -152,19 +141,17 @@ export function reverseRates(
   const n = mps.length;
   const D = noise.stateDim;
   const model = noisedModel(mps, noise, options.time);
-  const scratch = passScratch(model);
   const rates = new Float64Array(count * n * D);
   const totalRates = new Float64Array(count);
-  const logProbabilities = new Float64Array(count);
-  const row = new Float64Array(n * D);
+  const ratios = new Float64Array(count * n * D);
+  const logProbabilities = environmentPasses(model, data, count, ratios);
   for (let b = 0; b < count; b++) {
-    const lp = environmentPass(model, data, b * n, row, scratch);
-    if (!Number.isFinite(lp)) {
+    if (!Number.isFinite(logProbabilities[b]!)) {
       throw new NumericalError(
         `\`reverseRates\`: configuration ${b} has P_t(x) = 0 at time ${options.time}; its reverse rates are undefined`,
       );
     }
-    logProbabilities[b] = lp;
+    const row = ratios.subarray(b * n * D, (b + 1) * n * D);
     totalRates[b] = ratesFromRatios(noise.rateMatrix, D, data, b * n, n, row, rates, b * n * D);
   }
   return { rates, totalRates, logProbabilities, count, length: n, stateDim: D };
