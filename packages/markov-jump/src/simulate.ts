@@ -10,7 +10,13 @@ import {
   NumericalError,
   type SeedOrGenerator,
 } from '@latticediff/tensor-network';
-import { environmentPass, type NoisedModel, noisedModel, passScratch } from './environments';
+import {
+  environmentPass,
+  environmentPasses,
+  type NoisedModel,
+  noisedModel,
+  passScratch,
+} from './environments';
 import { assertDataMPS, inferLength, type StateBatch } from './forward';
 import { assertNoise, type NoiseProcess } from './noise';
 import { ratesFromRatios } from './reverse-rates';
@@ -238,17 +244,18 @@ export function tauLeaping(mps: MPS, noise: NoiseProcess, options: TauLeapingOpt
   const q = noise.rateMatrix;
   const logZ = logNormalization(mps);
   const out = Int32Array.from(data);
-  const ratios = new Float64Array(n * D);
+  const allRatios = new Float64Array(count * n * D);
   const rates = new Float64Array(n * D);
   const u = new Float64Array(2 * n);
   for (let k = 1; k < times.length; k++) {
     const t = times[k - 1]!;
     const h = t - times[k]!;
-    const model = noisedModel(mps, noise, t, logZ);
-    const scratch = passScratch(model);
+    // every sample's ratios at time t in one batched pass
+    const logPs = environmentPasses(noisedModel(mps, noise, t, logZ), out, count, allRatios);
     for (let b = 0; b < count; b++) {
       const off = b * n;
-      const logP = environmentPass(model, out, off, ratios, scratch);
+      const logP = logPs[b]!;
+      const ratios = allRatios.subarray(b * n * D, (b + 1) * n * D);
       if (!Number.isFinite(logP)) {
         throw new NumericalError(
           `\`tauLeaping\`: sample ${b} left the support of P_t at time ${t} (an artefact of the approximation)`,

@@ -3,8 +3,10 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { truncationRank } from './canonical';
 import {
   accumulateSampleOuterProducts,
+  bornSiteWeights,
   type SiteTensorView,
   sampleAmplitudes,
+  transferBornEnvironments,
   transferSampleEnvironments,
 } from './environments';
 import { logProbabilities } from './evaluate';
@@ -141,6 +143,103 @@ describe.each(['wasm-simd', 'javascript'] as KernelEngine[])('%s engine', (engin
       expect(Math.log(psi[b]! ** 2 / psi[0]! ** 2)).toBeCloseTo(lp[b]! - lp[0]!, 10);
     }
   });
+
+  it('transfers double-layer environments with per-sample digit weights as the naive sums', () => {
+    setKernelEngine(engine);
+    const rng = createRandom(21);
+    for (const [l, d, r, count] of shapes) {
+      const t = randomTensor(rng, l, d, r);
+      const w = randomArray(rng, count * d);
+      const left = randomArray(rng, count * l * l);
+      const right = randomArray(rng, count * r * r);
+      const scales = new Float64Array(count);
+      const toRight = transferBornEnvironments(t, w, left, 'right');
+      const toLeft = transferBornEnvironments(t, w, right, 'left');
+      const rescaled = transferBornEnvironments(t, w, right, 'left', { rescale: true, scales });
+      const g = bornSiteWeights(t, left, right);
+      for (let b = 0; b < count; b++) {
+        // right: sum_s w_s T_s^T L T_s (r x r)
+        for (let c = 0; c < r; c++) {
+          for (let e = 0; e < r; e++) {
+            let acc = 0;
+            for (let s = 0; s < d; s++)
+              for (let a = 0; a < l; a++)
+                for (let a2 = 0; a2 < l; a2++)
+                  acc +=
+                    w[b * d + s]! *
+                    at(t, a, s, c) *
+                    left[b * l * l + a * l + a2]! *
+                    at(t, a2, s, e);
+            expect(toRight[b * r * r + c * r + e]).toBeCloseTo(acc, 11);
+          }
+        }
+        // left: sum_s w_s T_s R T_s^T (l x l), and its rescaled copy
+        let largest = 0;
+        for (let a = 0; a < l; a++) {
+          for (let a2 = 0; a2 < l; a2++) {
+            let acc = 0;
+            for (let s = 0; s < d; s++)
+              for (let c = 0; c < r; c++)
+                for (let e = 0; e < r; e++)
+                  acc +=
+                    w[b * d + s]! *
+                    at(t, a, s, c) *
+                    right[b * r * r + c * r + e]! *
+                    at(t, a2, s, e);
+            expect(toLeft[b * l * l + a * l + a2]).toBeCloseTo(acc, 11);
+            largest = Math.max(largest, Math.abs(acc));
+          }
+        }
+        expect(scales[b]).toBeCloseTo(largest, 11);
+        for (let k = 0; k < l * l; k++)
+          expect(rescaled[b * l * l + k]! * scales[b]!).toBeCloseTo(toLeft[b * l * l + k]!, 11);
+        // site weights: <T_s, L T_s R>_F
+        for (let s = 0; s < d; s++) {
+          let acc = 0;
+          for (let a = 0; a < l; a++)
+            for (let a2 = 0; a2 < l; a2++)
+              for (let c = 0; c < r; c++)
+                for (let e = 0; e < r; e++)
+                  acc +=
+                    at(t, a, s, c) *
+                    left[b * l * l + a * l + a2]! *
+                    at(t, a2, s, e) *
+                    right[b * r * r + e * r + c]!;
+          expect(g[b * d + s]).toBeCloseTo(acc, 10);
+        }
+      }
+    }
+  });
+
+  it('chains double-layer transfers into the Born probabilities of whole configurations', () => {
+    setKernelEngine(engine);
+    const mps = randomMPS({ length: 6, physicalDim: 3, bondDim: 4, kind: 'born', seed: 12 });
+    const rng = createRandom(13);
+    const count = 30;
+    const configs = new Int32Array(count * 6);
+    for (let k = 0; k < configs.length; k++) configs[k] = Math.floor(rng.float64() * 3);
+    const view = (i: number): SiteTensorView => {
+      const [l, d, r] = mps.siteShape(i);
+      return { data: mps.tensors[i]!, leftDim: l, physicalDim: d, rightDim: r };
+    };
+    const oneHot = (i: number) => {
+      const w = new Float64Array(count * 3);
+      for (let b = 0; b < count; b++) w[b * 3 + configs[b * 6 + i]!] = 1;
+      return w;
+    };
+    // |psi(x)|^2 = L R at any bond; the site weight of the configuration's own digit too
+    let left: Float64Array = new Float64Array(count).fill(1);
+    for (let i = 0; i < 3; i++) left = transferBornEnvironments(view(i), oneHot(i), left, 'right');
+    let right: Float64Array = new Float64Array(count).fill(1);
+    for (let i = 5; i >= 4; i--)
+      right = transferBornEnvironments(view(i), oneHot(i), right, 'left');
+    const g = bornSiteWeights(view(3), left, right);
+    const lp = logProbabilities(mps, { data: configs, count });
+    const own = (b: number) => g[b * 3 + configs[b * 6 + 3]!]!;
+    for (let b = 1; b < count; b++) {
+      expect(Math.log(own(b) / own(0))).toBeCloseTo(lp[b]! - lp[0]!, 10);
+    }
+  });
 });
 
 it('refuses bad input naming the argument', () => {
@@ -185,6 +284,16 @@ it('refuses bad input naming the argument', () => {
       }),
     ),
   ).toBe('options.scales');
+  expect(
+    argument(() => transferBornEnvironments(t, new Float64Array(3), new Float64Array(8), 'right')),
+  ).toBe('weights');
+  expect(
+    argument(() => transferBornEnvironments(t, new Float64Array(4), new Float64Array(9), 'right')),
+  ).toBe('environments');
+  expect(argument(() => bornSiteWeights(t, new Float64Array(8), new Float64Array(17)))).toBe(
+    'right',
+  );
+  expect(argument(() => bornSiteWeights(t, new Float64Array(7), new Float64Array(9)))).toBe('left');
 });
 
 describe('truncationRank', () => {

@@ -256,3 +256,146 @@ export function accumulateSampleOuterProducts(
     }
   }
 }
+
+/**
+ * Per-sample weights of a double-layer step: `count` rows of physicalDim weights w_b[s]
+ * (count = weights.length / physicalDim).
+ */
+function weightRows(fn: string, weights: Float64Array, d: number): number {
+  if (!(weights instanceof Float64Array) || weights.length % d !== 0) {
+    invalidArgument(
+      fn,
+      'weights',
+      weights instanceof Float64Array ? `an array of length ${weights.length}` : weights,
+      `a Float64Array of count rows of physicalDim = ${d} weights`,
+    );
+  }
+  for (let k = 0; k < weights.length; k++) {
+    if (!Number.isFinite(weights[k]!)) invalidArgument(fn, 'weights', weights[k], 'finite weights');
+  }
+  return weights.length / d;
+}
+
+/**
+ * One transfer step of per-sample double-layer (Born) environments, with per-sample weights of
+ * the digits: for direction `"right"`, out_b = sum_s w_b[s] T_s^T L_b T_s (L_b leftDim x leftDim
+ * in, rightDim x rightDim out); for `"left"`, out_b = sum_s w_b[s] T_s R_b T_s^T (R_b rightDim x
+ * rightDim in, leftDim x leftDim out); T_s = T[:, s, :]. `weights` holds count rows of
+ * physicalDim entries (one digit x_b per sample: w_b[s] = 1 if s = x_b, else 0; a noise kernel:
+ * w_b[s] = k(y_b | s)). Environments are row-major, one matrix per sample. Returns a new array.
+ * These are the environments of a Born MPS reweighted per site, as in exact denoising and the
+ * noised distribution of a Born MPS (TeNPy's and quimb's two-layer environments, batched).
+ */
+export function transferBornEnvironments(
+  tensor: SiteTensorView,
+  weights: Float64Array,
+  environments: Float64Array,
+  direction: 'right' | 'left',
+  options: TransferOptions = {},
+): Float64Array {
+  const fn = 'transferBornEnvironments';
+  checkTensor(fn, tensor);
+  const { leftDim: l, physicalDim: d, rightDim: r } = tensor;
+  const count = weightRows(fn, weights, d);
+  if (direction !== 'right' && direction !== 'left') {
+    invalidArgument(fn, 'direction', direction, '"right" or "left"');
+  }
+  const inner = direction === 'right' ? l : r;
+  const outer = direction === 'right' ? r : l;
+  checkRows(fn, 'environments', environments, count, inner * inner);
+  const rescale = options.rescale ?? false;
+  if (options.scales !== undefined) {
+    if (!rescale) invalidArgument(fn, 'options.scales', 'given', 'absent unless rescale is true');
+    checkRows(fn, 'options.scales', options.scales, count, 1);
+  }
+  const c1 = Math.max(count, 1);
+  const m = Math.max(l, r);
+  const ws = workspace();
+  const slices = ws.alloc(l * d * r);
+  const transposed = ws.alloc(l * d * r);
+  const prev = ws.alloc(c1 * inner * inner);
+  const out = ws.alloc(c1 * outer * outer);
+  const w = ws.alloc(c1 * d);
+  const y = ws.alloc(m * m);
+  const z = ws.alloc(m * m);
+  const maxOut = ws.alloc(c1);
+  let f = ws.f64;
+  // T_s (l x r) at slices + s l r, T_s^T (r x l) at transposed + s r l
+  const src = tensor.data;
+  for (let s = 0; s < d; s++) {
+    for (let a = 0; a < l; a++) {
+      for (let c = 0; c < r; c++) {
+        const v = src[(a * d + s) * r + c]!;
+        f[slices + s * l * r + a * r + c] = v;
+        f[transposed + s * r * l + c * l + a] = v;
+      }
+    }
+  }
+  f.set(environments, prev);
+  f.set(weights, w);
+  // the kernel computes out_b = sum_s w_b[s] X_s E_b X_s^T with X_s of outer x inner: T_s for
+  // "left", T_s^T for "right"
+  if (direction === 'left') {
+    ws.bornEnvironmentStep(slices, transposed, prev, out, w, d, count, l, r, d, y, z);
+  } else {
+    ws.bornEnvironmentStep(transposed, slices, prev, out, w, d, count, r, l, d, y, z);
+  }
+  if (rescale) ws.rescaleRows(out, count, outer * outer, maxOut);
+  f = ws.f64;
+  const result = f.slice(out, out + count * outer * outer);
+  if (options.scales !== undefined) options.scales.set(f.subarray(maxOut, maxOut + count));
+  return result;
+}
+
+/**
+ * g_b[s] = <T_s, L_b T_s R_b>_F for every sample b and digit s (count x physicalDim, row-major):
+ * the weight of digit s at this site of a Born MPS between per-sample double-layer environments
+ * L_b (leftDim x leftDim) and R_b (rightDim x rightDim), e.g. from
+ * {@link transferBornEnvironments}.
+ */
+export function bornSiteWeights(
+  tensor: SiteTensorView,
+  left: Float64Array,
+  right: Float64Array,
+): Float64Array {
+  const fn = 'bornSiteWeights';
+  checkTensor(fn, tensor);
+  const { leftDim: l, physicalDim: d, rightDim: r } = tensor;
+  if (!(left instanceof Float64Array) || left.length % (l * l) !== 0) {
+    invalidArgument(
+      fn,
+      'left',
+      left instanceof Float64Array ? `an array of length ${left.length}` : left,
+      `a Float64Array of count matrices of leftDim^2 = ${l * l} entries`,
+    );
+  }
+  const count = left.length / (l * l);
+  checkRows(fn, 'right', right, count, r * r);
+  const c1 = Math.max(count, 1);
+  const ws = workspace();
+  const slices = ws.alloc(l * d * r);
+  const lo = ws.alloc(c1 * l * l);
+  const ro = ws.alloc(c1 * r * r);
+  const tr = ws.alloc(l * r);
+  const ltr = ws.alloc(l * r);
+  const dot = ws.alloc(1);
+  const out = new Float64Array(count * d);
+  let f = ws.f64;
+  const src = tensor.data;
+  for (let s = 0; s < d; s++)
+    for (let a = 0; a < l; a++)
+      for (let c = 0; c < r; c++) f[slices + s * l * r + a * r + c] = src[(a * d + s) * r + c]!;
+  f.set(left, lo);
+  f.set(right, ro);
+  for (let b = 0; b < count; b++) {
+    for (let s = 0; s < d; s++) {
+      const ts = slices + s * l * r;
+      ws.gemm(ts, ro + b * r * r, r, tr, l, r, r); // T_s R_b (l x r)
+      ws.gemm(lo + b * l * l, tr, r, ltr, l, l, r); // L_b T_s R_b (l x r)
+      ws.rowDots(ltr, ts, dot, 1, 1, l * r);
+      f = ws.f64;
+      out[b * d + s] = f[dot]!;
+    }
+  }
+  return out;
+}

@@ -13,9 +13,11 @@ export type { ConfigurationBatch, ConfigurationsInput } from './configurations';
 export { fromDense, toDense } from './dense';
 export {
   accumulateSampleOuterProducts,
+  bornSiteWeights,
   type SiteTensorView,
   sampleAmplitudes,
   type TransferOptions,
+  transferBornEnvironments,
   transferSampleEnvironments,
 } from './environments';
 export {
