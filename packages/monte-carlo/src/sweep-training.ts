@@ -60,6 +60,7 @@ import {
   assertInteger,
   assertKnownOptions,
   assertMPS,
+  frobenius,
   invalidArgument,
   optionKeys,
 } from '@latticediff/tensor-network/internal';
@@ -223,18 +224,6 @@ function deduplicate(
   return { configs, weights };
 }
 
-function norm2(a: Float64Array): number {
-  let scale = 0;
-  for (let k = 0; k < a.length; k++) scale = Math.max(scale, Math.abs(a[k]!));
-  if (scale === 0) return 0;
-  let ss = 0;
-  for (let k = 0; k < a.length; k++) {
-    const v = a[k]! / scale;
-    ss += v * v;
-  }
-  return scale * Math.sqrt(ss);
-}
-
 /**
  * Trains a Born MPS on samples by two-site sweeps (see the module comment). The input MPS is
  * the starting point (any bond dimensions; it is canonicalised first, and bonds above
@@ -359,7 +348,7 @@ export function trainBornSweeps(
     let b = block;
     const grad = new Float64Array(b.length);
     for (let step = 0; step < stepsPerBlock; step++) {
-      const nb = norm2(b);
+      const nb = frobenius(b);
       const invZ = 1 / (nb * nb);
       const shape = { leftDim: l, physicalDim: d1 * d2, rightDim: r };
       // grad = 2 B / Z - 2 sum_m w_m Psi'_m / psi_m
@@ -371,12 +360,12 @@ export function trainBornSweeps(
       }
       for (let k = 0; k < b.length; k++) grad[k] = 2 * b[k]! * invZ;
       accumulateSampleOuterProducts({ data: grad, ...shape }, pairs, left, right, coef);
-      const ng = norm2(grad);
+      const ng = frobenius(grad);
       if (!(ng > 0) || !Number.isFinite(ng)) break;
       const next = new Float64Array(b.length);
       const f = (learningRate * nb) / ng;
       for (let k = 0; k < b.length; k++) next[k] = b[k]! - f * grad[k]!;
-      const nn = norm2(next);
+      const nn = frobenius(next);
       for (let k = 0; k < next.length; k++) next[k]! /= nn;
       b = next;
     }
@@ -393,7 +382,7 @@ export function trainBornSweeps(
     const rows = l * d1;
     const cols = d2 * r;
     let block = matmul(tensors[i]!, tensors[i + 1]!, rows, mid, cols);
-    const nb = norm2(block);
+    const nb = frobenius(block);
     if (!(nb > 0)) invalidArgument(fn, 'mps', 'psi = 0', 'a Born MPS with non-zero amplitudes');
     for (let k = 0; k < block.length; k++) block[k]! /= nb;
     block = optimiseBlock(i, block);

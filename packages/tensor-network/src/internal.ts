@@ -1,10 +1,12 @@
 /**
  * Helpers that latticediff's own packages share: argument checks whose errors name the
- * function, the argument and the value. Import them from `@latticediff/tensor-network/internal`.
+ * function, the argument and the value, and the overflow-safe Frobenius norm. Import them from `@latticediff/tensor-network/internal`.
  * This entry point is NOT part of the semver surface: it may change in any release, so code
  * outside the latticediff packages should not depend on it (the error classes, which users
  * catch, stay in the main entry point).
  */
+
+export { frobenius } from './canonical';
 export {
   assertFinite,
   assertInteger,
