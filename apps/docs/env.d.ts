@@ -5,3 +5,9 @@ declare module '*.vue' {
   const component: DefineComponent;
   export default component;
 }
+
+// Vite's `?url` imports (an emitted asset's URL), used for the tfjs wasm binaries.
+declare module '*.wasm?url' {
+  const url: string;
+  export default url;
+}

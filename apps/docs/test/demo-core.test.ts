@@ -12,6 +12,10 @@ import {
   runFredkinLocal,
 } from '../.vitepress/theme/demos/fredkin-core';
 import { type IsingEvent, runIsingDemo } from '../.vitepress/theme/demos/ising-core';
+import {
+  type IsingNeuralEvent,
+  runIsingNeuralDemo,
+} from '../.vitepress/theme/demos/ising-neural-core';
 
 const CRITICAL_BETA = Math.log(1 + Math.SQRT2) / 2;
 
@@ -49,6 +53,60 @@ describe('ising demo core', () => {
     ]);
     expect(events[events.length - 1]!.type).toBe('done');
   });
+});
+
+describe('ising demo core, neural proposal', () => {
+  // a tiny network and run: the worker's logic on both tfjs backends, not the quality of training
+  for (const backend of ['wasm', 'cpu'] as const) {
+    it(`trains a MADE on the ${backend} backend and runs exact disconnected chains`, async () => {
+      const { tf } = await import('@latticediff/neural');
+      const events: IsingNeuralEvent[] = [];
+      const run = () =>
+        runIsingNeuralDemo(
+          {
+            size: 4,
+            beta: 0.3,
+            hidden: 16,
+            trainingSteps: 20,
+            batch: 32,
+            learningRate: 5e-3,
+            betaAnneal: 0.9,
+            chains: 4,
+            steps: 40,
+            seed: 11,
+            backend,
+          },
+          (e) => events.push(e),
+        );
+      await run();
+      expect(events[0]).toEqual({ type: 'backend', backend, requested: backend, fallback: false });
+      expect(tf.getBackend()).toBe(backend);
+      // the tensors of a run are freed (the second run starts with the backend already set)
+      const tensors = tf.memory().numTensors;
+      await run();
+      expect(tf.memory().numTensors).toBe(tensors);
+
+      const training = events.filter((e) => e.type === 'training');
+      expect(training.map((e) => e.step)).toEqual([10, 20, 10, 20]);
+      for (const e of training) expect(Number.isFinite(e.freeEnergy), 'free energy').toBe(true);
+      const trained = events.find((e) => e.type === 'trained');
+      expect(trained?.type === 'trained' && Number.isFinite(trained.kl)).toBe(true);
+      // KL(q || pi) >= 0 up to the bound's error bar
+      if (trained?.type === 'trained') {
+        expect(trained.kl).toBeGreaterThan(-5 * trained.stdErr);
+      }
+      const samples = events.filter((e) => e.type === 'samples');
+      const last = samples[samples.length - 1]!;
+      expect(last.step).toBe(40);
+      expect(last.states).toHaveLength(4 * 16);
+      expect(last.acceptance).toBeGreaterThan(0);
+      expect(last.acceptance).toBeLessThanOrEqual(1);
+      for (const e of last.estimates) {
+        expect(Number.isFinite(e.mean) && Number.isFinite(e.stdErr), e.name).toBe(true);
+      }
+      expect(events[events.length - 1]!.type).toBe('done');
+    });
+  }
 });
 
 describe('fredkin demo core', () => {

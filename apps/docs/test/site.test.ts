@@ -186,6 +186,48 @@ describe('demos run the real code in the browser', () => {
     await page.close();
   });
 
+  it('ising, neural proposal: a MADE on the tfjs wasm backend, served by the site', async () => {
+    const { page, errors } = await open('/demos/ising?quick=1&proposal=neural');
+    // every request of the page and its workers, from here on
+    const requests: string[] = [];
+    const record = (request: { url(): string }) => requests.push(request.url());
+    browser!.on('request', record);
+    await page.locator('[data-testid=run]').click();
+    await page.waitForSelector('.ld-demo[data-phase=done], .ld-demo[data-phase=error]', {
+      timeout: 90_000,
+    });
+    const status = (await page.locator('[data-testid=status]').textContent()) ?? '';
+    const demo = page.locator('.ld-demo');
+    expect(await demo.getAttribute('data-phase'), status).toBe('done');
+    expect(await demo.getAttribute('data-proposal')).toBe('neural');
+    // the network ran on WebAssembly, not the cpu fallback, and the page says which
+    expect(await demo.getAttribute('data-backend'), status).toBe('wasm');
+    expect(status).toContain('tfjs WebAssembly backend');
+    expect(await page.locator('[data-testid=fallback]').count()).toBe(0);
+    // the binary came from this site (non-threaded SIMD: the page is not cross-origin isolated)
+    const wasm = requests.filter((u) => u.endsWith('.wasm'));
+    expect(
+      wasm.some((u) => /\/assets\/tfjs-backend-wasm-simd-[\w-]{8}\.wasm$/.test(u)),
+      wasm.join(', '),
+    ).toBe(true);
+    expect(requests.filter((u) => !u.startsWith(base) && !/^(blob|data):/.test(u))).toEqual([]);
+    browser!.off('request', record);
+    expect(await page.locator('[data-testid=samples] canvas').count()).toBe(16);
+    expect(await page.locator('[data-testid=bound]').textContent()).toMatch(/KL\(q ‖ π\) = -?\d/);
+    const values = await estimates(page);
+    expect(values).toHaveLength(2);
+    for (const v of values) expect(v).toMatch(/^-?\d+\.\d{4} ± \d+\.\d{4}$/);
+    // the acceptance of the independence proposals, in (0, 1]
+    const acceptance = Number(/acceptance (\d\.\d+)/.exec(status)?.[1]);
+    expect(acceptance, status).toBeGreaterThan(0);
+    expect(acceptance, status).toBeLessThanOrEqual(1);
+    await page.screenshot({ path: join(screenshots, 'demo-ising-neural.png'), fullPage: true });
+    await page.setViewportSize(PHONE);
+    await expectNoSidewaysOverflow(page, 'the Ising demo (neural) at 390 px');
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
   it('fredkin: exact diffusion samples beside the local dynamics', async () => {
     const { page, errors } = await open('/demos/fredkin?quick=1');
     await runDemo(page);

@@ -202,7 +202,11 @@ export async function runIsingDemo(
   });
 }
 
-function estimates(series: Record<string, number[][]>, exact: Record<string, number>): Estimate[] {
+/** Running estimates over all chains (means, error bars, tau_int) against the exact values. */
+export function estimates(
+  series: Record<string, number[][]>,
+  exact: Record<string, number>,
+): Estimate[] {
   return ISING_OBSERVABLES.map((name) => {
     const chains = series[name]!.map((c) => Float64Array.from(c));
     const length = chains[0]?.length ?? 0;
