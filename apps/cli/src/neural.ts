@@ -1,9 +1,10 @@
 /**
- * Neural (MADE) proposals in the command: @latticediff/neural is an optional peer dependency,
- * imported only when a neural proposal is asked for (`train --proposal neural`, a neural
- * checkpoint given to `mc` or `sample`), so that users of the MPS proposals never install tfjs.
- * Also: reading neural checkpoints (the `latticediff.made` format) and the hard-constraint test
- * that decides whether reverse KL can train a network for a model.
+ * Neural (MADE and PixelCNN) proposals in the command: @latticediff/neural is an optional peer
+ * dependency, imported only when a neural proposal is asked for (`train --proposal neural`, a
+ * neural checkpoint given to `mc` or `sample`), so that users of the MPS proposals never install
+ * tfjs. Also: reading neural checkpoints (the `latticediff.made` and `latticediff.pixelcnn`
+ * formats, told apart by their `format` field) and the hard-constraint test that decides whether
+ * reverse KL can train a network for a model.
  */
 import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 import type { LatticeModelInstance, ParameterValues } from '@latticediff/lattice';
@@ -13,6 +14,10 @@ import { oneLine, quote, UsageError, usage } from './errors';
 
 export type Neural = typeof NeuralPackage;
 export type MADENetwork = NeuralPackage.MADE;
+/** Either network of the package (both train, draw, evaluate and save the same way). */
+export type NeuralNetwork = NeuralPackage.MADE | NeuralPackage.PixelCNN;
+/** The networks `train --network` offers, by the name of the flag's value. */
+export type NetworkKind = 'made' | 'pixelcnn';
 
 /** The package and the peers it brings, as an install hint names them. */
 export const NEURAL_PACKAGE = '@latticediff/neural';
@@ -77,6 +82,31 @@ export async function loadNeural(why: string): Promise<Neural> {
   return neural;
 }
 
+/** The checkpoint format version of `latticediff.pixelcnn` this command writes and reads. */
+const NEEDED_PIXELCNN_FORMAT_VERSION = 1;
+
+/**
+ * The class of a network kind, with a usage error when the installed package predates the
+ * PixelCNN (`why` says what asked for it).
+ */
+export function networkClass(
+  neural: Neural,
+  kind: NetworkKind,
+  why: string,
+): Neural['MADE'] | Neural['PixelCNN'] {
+  if (kind === 'made') return neural.MADE;
+  if (
+    typeof neural.PixelCNN?.fromJSON !== 'function' ||
+    !neural.PIXELCNN_FILE_SUPPORTED_VERSIONS?.includes(NEEDED_PIXELCNN_FORMAT_VERSION)
+  ) {
+    usage(
+      `${why}: the installed ${NEURAL_PACKAGE} is too old for this CLI (it has no PixelCNN with checkpoint format version ${NEEDED_PIXELCNN_FORMAT_VERSION})`,
+      `update it: "npm install ${NEURAL_PACKAGE}@latest"`,
+    );
+  }
+  return neural.PixelCNN;
+}
+
 /**
  * Starts the tfjs backend: `wasm` unless `cpu` is asked for; without an explicit choice a wasm
  * backend that cannot start falls back to cpu with a note on stderr (unless `quiet`).
@@ -122,16 +152,28 @@ export function isNeuralCheckpointFile(path: string): boolean {
   }
 }
 
-/** True when `text` (a file's contents) is a neural checkpoint (format latticediff.made). */
-export function isNeuralCheckpointText(text: string): boolean {
+/**
+ * The network kind of a neural checkpoint's text (format latticediff.made or
+ * latticediff.pixelcnn), or undefined for anything else (an MPS, a foreign file).
+ */
+export function neuralCheckpointKind(text: string): NetworkKind | undefined {
   // the format field is near the start; parsing the whole file would cost as much as reading it
-  return /^\s*\{\s*"format"\s*:\s*"latticediff\.made"/.test(text.slice(0, 200));
+  const format = /^\s*\{\s*"format"\s*:\s*"latticediff\.(made|pixelcnn)"/.exec(text.slice(0, 200));
+  return format?.[1] as NetworkKind | undefined;
+}
+
+/** True when `text` (a file's contents) is a neural checkpoint (MADE or PixelCNN). */
+export function isNeuralCheckpointText(text: string): boolean {
+  return neuralCheckpointKind(text) !== undefined;
 }
 
 /** A neural checkpoint read from a file, with the model it was trained for. */
 export interface NeuralCheckpoint {
   readonly path: string;
-  readonly made: MADENetwork;
+  /** Which network the file holds. */
+  readonly kind: NetworkKind;
+  /** The network (a MADE or a PixelCNN: the field's name is older than the PixelCNN). */
+  readonly made: NeuralNetwork;
   readonly metadata: Record<string, unknown>;
   readonly modelId: string;
   readonly parameters: ParameterValues;
@@ -149,11 +191,13 @@ export function readNeuralCheckpoint(
   text?: string,
 ): NeuralCheckpoint {
   const contents = text ?? readFileSync(path, 'utf8');
-  let made: MADENetwork;
+  const kind = neuralCheckpointKind(contents) ?? 'made';
+  const network = networkClass(neural, kind, `checkpoint ${quote(path)} (a ${kind} network)`);
+  let made: NeuralNetwork;
   let metadata: Record<string, unknown>;
   try {
-    metadata = neural.MADE.readMetadata(contents);
-    made = neural.MADE.fromJSON(contents);
+    metadata = network.readMetadata(contents);
+    made = network.fromJSON(contents);
   } catch (error) {
     if (LatticeDiffError.isInstance(error)) {
       usage(
@@ -186,6 +230,7 @@ export function readNeuralCheckpoint(
   }
   return {
     path,
+    kind,
     made,
     metadata,
     modelId: model,

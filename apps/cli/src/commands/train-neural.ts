@@ -1,10 +1,11 @@
 /**
- * `latticediff train <model> --proposal neural`: a MADE network (@latticediff/neural, loaded on
- * demand) trained by reverse KL, the variational free energy of variational autoregressive
- * networks, with beta annealing. The complete training state (weights, Adam moments, the
- * position of the training's random stream) is saved atomically to FILE.state every
- * {@link SAVE_EVERY} steps; after a kill the same command resumes from it and ends bit for bit
- * where an uninterrupted run ends. At the end FILE is written atomically (a `latticediff.made`
+ * `latticediff train <model> --proposal neural`: a MADE network, or with `--network pixelcnn` a
+ * masked-convolution PixelCNN for square lattices (@latticediff/neural, loaded on demand),
+ * trained by reverse KL, the variational free energy of variational autoregressive networks,
+ * with beta annealing. The complete training state (weights, Adam moments, the position of the
+ * training's random stream) is saved atomically to FILE.state every {@link SAVE_EVERY} steps;
+ * after a kill the same command resumes from it and ends bit for bit where an uninterrupted run
+ * ends. At the end FILE is written atomically (a `latticediff.made` or `latticediff.pixelcnn`
  * checkpoint with the model, parameters and run record in its metadata) and FILE.state removed.
  */
 import { existsSync, readFileSync, rmSync } from 'node:fs';
@@ -33,10 +34,12 @@ import {
 import {
   hardConstraintsError,
   hasHardConstraints,
-  isNeuralCheckpointText,
   loadNeural,
-  type MADENetwork,
+  type NetworkKind,
   type Neural,
+  type NeuralNetwork,
+  networkClass,
+  neuralCheckpointKind,
   startBackend,
 } from '../neural';
 import { chartsSvg, modelCaption } from '../svg';
@@ -50,7 +53,23 @@ export const BOUND_DRAWS = 4096;
 const EXACT_MAX_SITES = 128;
 
 /** Flags only neural training uses. */
-export const NEURAL_ONLY_FLAGS = ['hidden', 'batch', 'beta-anneal', 'z2', 'backend'] as const;
+export const NEURAL_ONLY_FLAGS = [
+  'network',
+  'hidden',
+  'kernel-size',
+  'channels',
+  'depth',
+  'batch',
+  'beta-anneal',
+  'z2',
+  'backend',
+] as const;
+/** Flags of the MADE network that a PixelCNN run refuses. */
+export const MADE_ONLY_FLAGS = ['hidden', 'z2'] as const;
+/** Flags of the PixelCNN network that a MADE run refuses. */
+export const PIXELCNN_ONLY_FLAGS = ['kernel-size', 'channels', 'depth'] as const;
+/** Defaults of the PixelCNN flags (those of the package's PixelCNN.create). */
+export const PIXELCNN_DEFAULTS = { kernelSize: 3, channels: 16, depth: 3 } as const;
 /** Flags of the MPS training that a neural run refuses. */
 export const MPS_ONLY_FLAGS = [
   'max-bond-dim',
@@ -79,18 +98,55 @@ export const NEURAL_FLAGS: readonly FlagSpec[] = [
     type: 'choice',
     choices: ['mps', 'neural'],
     description:
-      'what to train: an MPS (tensor-network DDM proposal), or a neural MADE network (needs the optional package @latticediff/neural)',
+      'what to train: an MPS (tensor-network DDM proposal), or a neural network, MADE or PixelCNN (needs the optional package @latticediff/neural)',
     defaultText: 'mps',
+  },
+  {
+    name: 'network',
+    type: 'choice',
+    choices: ['made', 'pixelcnn'],
+    description:
+      'which network: a dense MADE (any model), or a masked-convolution PixelCNN (2D square lattices only, padded periodically along the periodic axes of the model) (--proposal neural)',
+    defaultText: 'made',
   },
   {
     name: 'hidden',
     type: 'integer',
     valueName: 'N',
     description:
-      'hidden units of the MADE network (one hidden layer; there is no --depth) (--proposal neural)',
+      "hidden units of the MADE network (one hidden layer; --depth is the PixelCNN's) (--network made)",
     minimum: 1,
     maximum: 65536,
     defaultText: 'max(8, 4 x sites)',
+  },
+  {
+    name: 'kernel-size',
+    type: 'integer',
+    valueName: 'K',
+    description:
+      "odd size K of the K x K masked convolutions of the PixelCNN (kernelSize; VAN's half-kernel size is (K - 1) / 2) (--network pixelcnn)",
+    minimum: 1,
+    maximum: 63,
+    defaultText: String(PIXELCNN_DEFAULTS.kernelSize),
+  },
+  {
+    name: 'channels',
+    type: 'integer',
+    valueName: 'N',
+    description: "channels of the hidden layers of the PixelCNN (VAN's width) (--network pixelcnn)",
+    minimum: 1,
+    maximum: 4096,
+    defaultText: String(PIXELCNN_DEFAULTS.channels),
+  },
+  {
+    name: 'depth',
+    type: 'integer',
+    valueName: 'N',
+    description:
+      'masked convolution layers of the PixelCNN: one that excludes the centre site, N - 1 that include it (--network pixelcnn)',
+    minimum: 1,
+    maximum: 64,
+    defaultText: String(PIXELCNN_DEFAULTS.depth),
   },
   {
     name: 'batch',
@@ -114,7 +170,7 @@ export const NEURAL_FLAGS: readonly FlagSpec[] = [
     name: 'z2',
     type: 'boolean',
     description:
-      'symmetrise the network under flipping every digit, q(x) = (q(x) + q(1 - x)) / 2, for targets with that symmetry (Ising without field) (--proposal neural)',
+      'symmetrise the MADE network under flipping every digit, q(x) = (q(x) + q(1 - x)) / 2, for targets with that symmetry (Ising without field) (--network made)',
   },
   {
     name: 'backend',
@@ -126,19 +182,72 @@ export const NEURAL_FLAGS: readonly FlagSpec[] = [
   },
 ];
 
-/** Everything that decides the result of a neural training run (a resumed run must match it). */
-export interface NeuralRun {
+/**
+ * Everything that decides the result of a neural training run (a resumed run must match it). A
+ * MADE run has no `network` field (its record is the one written before the PixelCNN existed,
+ * so that older checkpoints and states still match); a PixelCNN run has `network: 'pixelcnn'`.
+ */
+export type NeuralRun = MADERun | PixelCNNRun;
+
+interface CommonRun {
   model: string;
   parameters: ParameterValues;
   proposal: 'neural';
-  hidden: number;
-  z2: boolean;
   steps: number;
   batch: number;
   learningRate: number;
   betaAnneal: number;
   seed: number;
   backend: 'wasm' | 'cpu';
+}
+
+/** A MADE run. */
+export interface MADERun extends CommonRun {
+  hidden: number;
+  z2: boolean;
+}
+
+/** A PixelCNN run: the convolution's sizes and its padding (from the model's boundary). */
+export interface PixelCNNRun extends CommonRun {
+  network: 'pixelcnn';
+  kernelSize: number;
+  channels: number;
+  depth: number;
+  periodic: [boolean, boolean];
+}
+
+/** The network kind of a run. */
+export function runKind(run: NeuralRun): NetworkKind {
+  return 'network' in run ? run.network : 'made';
+}
+
+/** The record of a run in the order of its fields (the resume fingerprint). */
+function canonicalRun(run: NeuralRun): NeuralRun {
+  const common = {
+    model: run.model,
+    parameters: run.parameters,
+    proposal: run.proposal,
+  };
+  const training = {
+    steps: run.steps,
+    batch: run.batch,
+    learningRate: run.learningRate,
+    betaAnneal: run.betaAnneal,
+    seed: run.seed,
+    backend: run.backend,
+  };
+  if ('network' in run) {
+    return {
+      ...common,
+      network: run.network,
+      kernelSize: run.kernelSize,
+      channels: run.channels,
+      depth: run.depth,
+      periodic: run.periodic,
+      ...training,
+    };
+  }
+  return { ...common, hidden: run.hidden, z2: run.z2, ...training };
 }
 
 interface StepRecord {
@@ -167,16 +276,34 @@ function seeds(seed: number) {
   };
 }
 
-/** Refuses flags that do not apply to the chosen proposal, naming them. */
+/** Refuses flags that do not apply to the chosen proposal or network, naming them. */
 export function checkProposalFlags(values: FlagValues, hint: string): 'mps' | 'neural' {
   const proposal = (values.proposal ?? 'mps') as 'mps' | 'neural';
   if (proposal === 'neural') {
     const other = MPS_ONLY_FLAGS.find((name) => values[name] !== undefined);
     if (other !== undefined) {
       usage(
-        `--${other} applies to MPS training, not to --proposal neural (a MADE network trained by reverse KL: --hidden, --batch, --steps, --learning-rate, --beta-anneal, --z2, --backend, --seed)`,
+        `--${other} applies to MPS training, not to --proposal neural (a MADE or PixelCNN network trained by reverse KL: --network, --hidden, --kernel-size, --channels, --depth, --batch, --steps, --learning-rate, --beta-anneal, --z2, --backend, --seed)`,
         hint,
       );
+    }
+    const network = (values.network ?? 'made') as NetworkKind;
+    if (network === 'made') {
+      const pixel = PIXELCNN_ONLY_FLAGS.find((name) => values[name] !== undefined);
+      if (pixel !== undefined) {
+        usage(
+          `--${pixel} applies to --network pixelcnn, not to the MADE network (${values.network === undefined ? 'the default' : '--network made'}; its size is --hidden)`,
+          hint,
+        );
+      }
+    } else {
+      const made = MADE_ONLY_FLAGS.find((name) => values[name] !== undefined);
+      if (made !== undefined) {
+        usage(
+          `--${made} applies to the MADE network (--network made), not to --network pixelcnn${made === 'hidden' ? ' (its sizes are --kernel-size, --channels and --depth)' : ' (the PixelCNN has no z2 symmetrisation yet)'}`,
+          hint,
+        );
+      }
     }
   } else {
     const other = NEURAL_ONLY_FLAGS.find((name) => values[name] !== undefined);
@@ -186,13 +313,13 @@ export function checkProposalFlags(values: FlagValues, hint: string): 'mps' | 'n
 }
 
 function stableJson(run: NeuralRun): string {
-  return JSON.stringify(run);
+  return JSON.stringify(canonicalRun(run));
 }
 
 /** Saves the network with its training state and the run record (atomically). */
 function saveState(
   path: string,
-  made: MADENetwork,
+  made: NeuralNetwork,
   trainer: InstanceType<Neural['ReverseKLTrainer']>,
   run: NeuralRun,
   history: StepRecord[],
@@ -262,12 +389,16 @@ export async function trainNeuralToFile(options: {
   const shownState = `${options.displayName}.state`;
   removeStaleTemporaries(out);
   removeStaleTemporaries(statePath);
+  const kind = runKind(run);
+  const why = `--network ${kind}`;
+  const network = networkClass(neural, kind, why);
   if (existsSync(out)) {
     const text = readFileSync(out, 'utf8');
-    if (isNeuralCheckpointText(text)) {
+    const found = neuralCheckpointKind(text);
+    if (found !== undefined) {
       let metadata: Record<string, unknown> | undefined;
       try {
-        metadata = neural.MADE.readMetadata(text);
+        metadata = networkClass(neural, found, why).readMetadata(text);
       } catch (error) {
         if (!LatticeDiffError.isInstance(error)) throw error;
       }
@@ -296,7 +427,7 @@ export async function trainNeuralToFile(options: {
   }
   const start = performance.now();
   const streams = seeds(run.seed);
-  let made: MADENetwork;
+  let made: NeuralNetwork;
   let trainer: InstanceType<Neural['ReverseKLTrainer']>;
   let history: StepRecord[] = [];
   let resumedFromStep = 0;
@@ -304,14 +435,16 @@ export async function trainNeuralToFile(options: {
     const text = readFileSync(statePath, 'utf8');
     let metadata: Record<string, unknown>;
     try {
-      metadata = neural.MADE.readMetadata(text);
+      // a state of the other network is a different run; a foreign file fails to decode
+      const found = neuralCheckpointKind(text) ?? kind;
+      metadata = networkClass(neural, found, why).readMetadata(text);
       if (JSON.stringify(metadata.run) !== stableJson(run)) {
         throw new UsageError(
           `cannot resume from ${quote(shownState)}: it holds the training state of a different run (model, parameters or options differ)`,
           'rerun the command that created it, or delete the file to start afresh',
         );
       }
-      made = neural.MADE.fromJSON(text);
+      made = network.fromJSON(text);
       trainer = neural.ReverseKLTrainer.fromJSON(made, text, { model: instance });
     } catch (error) {
       if (error instanceof UsageError) throw error;
@@ -325,13 +458,7 @@ export async function trainNeuralToFile(options: {
     resumedFromStep = trainer.step;
     options.log?.(`resumed from ${shownState} after step ${resumedFromStep} of ${run.steps}`);
   } else {
-    made = neural.MADE.create({
-      sites: instance.sites,
-      localDimension: instance.localDimension,
-      hidden: run.hidden,
-      seed: streams.network,
-      z2: run.z2,
-    });
+    made = createNetwork(neural, instance, run, streams.network);
     trainer = new neural.ReverseKLTrainer(made, {
       model: instance,
       batch: run.batch,
@@ -409,6 +536,68 @@ export async function trainNeuralToFile(options: {
   };
 }
 
+/**
+ * The fresh network of a run, seeded. The PixelCNN follows the model's site order and periodic
+ * axes (its `geometry`); a kernel the package refuses for this lattice is a usage error naming
+ * --kernel-size.
+ */
+function createNetwork(
+  neural: Neural,
+  instance: LatticeModelInstance,
+  run: NeuralRun,
+  seed: number,
+): NeuralNetwork {
+  if (!('network' in run)) {
+    return neural.MADE.create({
+      sites: instance.sites,
+      localDimension: instance.localDimension,
+      hidden: run.hidden,
+      seed,
+      z2: run.z2,
+    });
+  }
+  try {
+    return neural.PixelCNN.create({
+      geometry: instance.geometry,
+      localDimension: instance.localDimension,
+      kernelSize: run.kernelSize,
+      channels: run.channels,
+      depth: run.depth,
+      periodic: run.periodic,
+      seed,
+    });
+  } catch (error) {
+    if (InvalidArgumentError.isInstance(error) && error.argument === 'kernelSize') {
+      const expected = /must be (.*) \(got /.exec(error.message)?.[1] ?? 'a smaller kernel';
+      usage(
+        `invalid value for --kernel-size: ${run.kernelSize} (expected ${expected} on the ${instance.geometry.shape.join(' x ')} lattice of ${instance.modelId})`,
+        'choose a smaller --kernel-size',
+      );
+    }
+    throw error;
+  }
+}
+
+/** A one-line description of the run's network. */
+function networkText(run: NeuralRun): string {
+  return 'network' in run
+    ? `PixelCNN with ${run.depth} masked ${run.kernelSize} x ${run.kernelSize} convolution layers of ${run.channels} channels${run.periodic.some((p) => p) ? ` (periodic along ${run.periodic[0] ? (run.periodic[1] ? 'x and y' : 'x') : 'y'})` : ''}`
+    : `MADE with ${run.hidden} hidden units${run.z2 ? ', z2-symmetrised' : ''}`;
+}
+
+/** The network of the run as the JSON report gives it. */
+function networkJson(run: NeuralRun): Record<string, unknown> {
+  return 'network' in run
+    ? {
+        kind: 'PixelCNN',
+        kernelSize: run.kernelSize,
+        channels: run.channels,
+        depth: run.depth,
+        periodic: run.periodic,
+      }
+    : { kind: 'MADE', hidden: run.hidden, z2: run.z2 };
+}
+
 /** Rows of the step table for long runs (first, evenly spaced, last). */
 const TABLE_ROWS = 12;
 
@@ -477,6 +666,20 @@ export async function trainNeuralCommand(context: {
   if (betaAnneal >= 1) {
     usage(`invalid value for --beta-anneal: ${betaAnneal} (expected a number >= 0 and < 1)`, hint);
   }
+  const kind = (values.network ?? 'made') as NetworkKind;
+  if (kind === 'pixelcnn' && instance.geometry.kind !== 'square') {
+    usage(
+      `--network pixelcnn needs a 2D square (or rectangular) lattice, and ${model.id} is a ${instance.geometry.kind} of ${instance.sites} sites (${instance.geometry.dimension}D)`,
+      'use --network made (the default), which takes any model',
+    );
+  }
+  const kernelSize = Number(values['kernel-size'] ?? PIXELCNN_DEFAULTS.kernelSize);
+  if (kernelSize % 2 !== 1) {
+    usage(
+      `invalid value for --kernel-size: ${kernelSize} (expected an odd integer: a K x K kernel centred on the site)`,
+      hint,
+    );
+  }
   const z2 = values.z2 === true;
   if (z2 && instance.localDimension !== 2) {
     usage(
@@ -490,12 +693,7 @@ export async function trainNeuralCommand(context: {
   const neural = await loadNeural('--proposal neural');
   const requested = values.backend === undefined ? undefined : (String(values.backend) as 'wasm');
   const backend = await startBackend(neural, requested, json);
-  const run: NeuralRun = {
-    model: model.id,
-    parameters: target,
-    proposal: 'neural',
-    hidden: Number(values.hidden ?? Math.max(8, 4 * instance.sites)),
-    z2,
+  const training = {
     steps: Number(values.steps ?? 500),
     batch: Number(values.batch ?? 256),
     learningRate,
@@ -503,6 +701,25 @@ export async function trainNeuralCommand(context: {
     seed: Number(values.seed ?? 1),
     backend,
   };
+  const common = { model: model.id, parameters: target, proposal: 'neural' as const };
+  const periodic = instance.geometry.periodic;
+  const run: NeuralRun =
+    kind === 'pixelcnn'
+      ? {
+          ...common,
+          network: 'pixelcnn',
+          kernelSize,
+          channels: Number(values.channels ?? PIXELCNN_DEFAULTS.channels),
+          depth: Number(values.depth ?? PIXELCNN_DEFAULTS.depth),
+          periodic: [periodic[0] === true, periodic[1] === true],
+          ...training,
+        }
+      : {
+          ...common,
+          hidden: Number(values.hidden ?? Math.max(8, 4 * instance.sites)),
+          z2,
+          ...training,
+        };
   const result = await trainNeuralToFile({
     neural,
     instance,
@@ -530,7 +747,7 @@ export async function trainNeuralCommand(context: {
       parameters: target,
       out: String(values.out),
       proposal: 'neural',
-      network: { kind: 'MADE', hidden: run.hidden, z2: run.z2 },
+      network: networkJson(run),
       steps: run.steps,
       batch: run.batch,
       learningRate: run.learningRate,
@@ -549,7 +766,7 @@ export async function trainNeuralCommand(context: {
   }
   const header = result.alreadyComplete
     ? `${String(values.out)} already holds this finished run (nothing to do)`
-    : `trained a neural proposal for ${model.id} (${parametersText(target)}): MADE with ${run.hidden} hidden units${run.z2 ? ', z2-symmetrised' : ''}, ${run.steps} reverse-KL steps of batch ${run.batch}, learning rate ${run.learningRate}, tfjs ${run.backend} backend, ${formatSeconds(result.seconds)}${
+    : `trained a neural proposal for ${model.id} (${parametersText(target)}): ${networkText(run)}, ${run.steps} reverse-KL steps of batch ${run.batch}, learning rate ${run.learningRate}, tfjs ${run.backend} backend, ${formatSeconds(result.seconds)}${
         result.resumedFromStep > 0 ? ` (resumed after step ${result.resumedFromStep})` : ''
       }`;
   const lines = [

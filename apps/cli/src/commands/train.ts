@@ -745,13 +745,14 @@ function trainingOptions(
 export const trainCommand: Command = {
   name: 'train',
   summary:
-    'learn an MPS for a model by Monte Carlo with annealing, or a neural (MADE) proposal by reverse KL (resumable)',
+    'learn an MPS for a model by Monte Carlo with annealing, or a neural (MADE or PixelCNN) proposal by reverse KL (resumable)',
   usage: [
     'train <model> [model parameters] [--max-bond-dim N] [--rounds N] [--seed S] --out FILE [--plots DIR] [--json]',
     'train <model> [model parameters] --kind born [--training sweeps] [--restart] [--sweeps N] [--replay N] [--local-sweeps N] [--scheme connected|disconnected] [--validation-fraction X] [--path linear|thermodynamic] [--kappa X] --out FILE',
     'train <model> [model parameters] --recipe restart [--chains N] [--steps N] --out FILE',
     'train <model> [model parameters] --recipe physics|anneal [--max-bond-dim N] --out FILE',
-    'train <model> [model parameters] --proposal neural [--hidden N] [--batch N] [--steps N] [--learning-rate X] [--beta-anneal A] [--z2] [--backend wasm|cpu] [--seed S] --out FILE [--plots DIR] [--json]',
+    'train <model> [model parameters] --proposal neural [--network made] [--hidden N] [--z2] [--batch N] [--steps N] [--learning-rate X] [--beta-anneal A] [--backend wasm|cpu] [--seed S] --out FILE [--plots DIR] [--json]',
+    'train <model> [model parameters] --proposal neural --network pixelcnn [--kernel-size K] [--channels N] [--depth N] [--batch N] [--steps N] [--learning-rate X] [--beta-anneal A] [--backend wasm|cpu] [--seed S] --out FILE',
   ],
   model: 'required',
   flags: [
@@ -760,7 +761,7 @@ export const trainCommand: Command = {
       type: 'string',
       valueName: 'FILE',
       description:
-        'the trained model (latticediff.mps format, or latticediff.made with --proposal neural, with the model in its metadata)',
+        'the trained model (latticediff.mps format, or with --proposal neural latticediff.made or latticediff.pixelcnn, with the model in its metadata)',
       required: true,
     },
     {
@@ -961,6 +962,13 @@ export const trainCommand: Command = {
     'FILE.state; rerun the same command to resume bit for bit. The report gives the variational',
     'bound ln Z >= -E_q[ln q + beta E] with its error bar, and KL(q || pi) where ln Z is known.',
     'Use the network with "latticediff mc --checkpoint FILE --scheme disconnected".',
+    '',
+    "--network pixelcnn trains a masked-convolution PixelCNN instead (VAN's network for square",
+    'lattices; 2D square or rectangular lattices only): --depth masked K x K convolutions',
+    '(--kernel-size K, odd; the first excludes the centre site) of --channels channels, tanh,',
+    "and a 1 x 1 convolution to the logits, in the model's site order and padded periodically",
+    "along the model's periodic axes. No residual connections and no --z2 yet. Its checkpoint",
+    "is a latticediff.pixelcnn file, resumable and read by mc and sample like a MADE's.",
   ],
   async run({ values, choice, parameters, hint, json }) {
     const model = choice!.model;
