@@ -246,6 +246,22 @@ describe('train learning flags', () => {
       /--validation-fraction 0\.1 applies to --training sweeps only/,
     ],
     [
+      '--learning-rate-decay with Adam',
+      ['--learning-rate-decay', '0.9'],
+      /--learning-rate-decay 0\.9 applies to --training sweeps only/,
+    ],
+    [
+      'the learn recipe with Adam',
+      ['--recipe', 'learn', '--training', 'adam', '--kind', 'linear'],
+      /--sweeps 2 \(from --recipe learn\) applies to --training sweeps only/,
+    ],
+    [
+      'a learning-rate decay above 1',
+      ['--kind', 'born', '--learning-rate-decay', '1.5'],
+      /invalid value for --learning-rate-decay: 1\.5/,
+    ],
+    ['a cutoff of 1', ['--kind', 'born', '--cutoff', '1'], /invalid value for --cutoff: 1/],
+    [
       '--epochs with sweeps',
       ['--kind', 'born', '--epochs', '3'],
       /--epochs applies to --training adam only/,
@@ -574,7 +590,28 @@ describe('train, a model without local factors', () => {
     const three = ['train', 'chain', '--sites', '8', '--three', '0.5'];
     const result = run([...three, ...SMALL, '--rounds', '1', '--out', 'c.mps'], { cwd: dir });
     expect(result.code, result.stderr).toBe(0);
-    expect(metadataRun(join(dir, 'c.mps')).initial).toBeUndefined();
+    // the default is --recipe learn: the flags it stands for, except those given
+    const record = metadataRun(join(dir, 'c.mps')) as Record<string, unknown>;
+    expect(record.initial).toBeUndefined();
+    expect(record).toMatchObject({
+      kind: 'born',
+      sweepsPerRound: 2,
+      replayRounds: 4,
+      scheme: 'disconnected',
+      validationFraction: 0.25,
+      learningRateDecay: 0.88,
+      cutoff: 1e-8,
+      chains: 16,
+      steps: 8,
+      rounds: 1,
+    });
+    // and the same run as --recipe learn given explicitly (the state of one resumes the other)
+    const explicit = run(
+      [...three, ...SMALL, '--rounds', '1', '--recipe', 'learn', '--out', 'e.mps'],
+      { cwd: dir },
+    );
+    expect(explicit.code, explicit.stderr).toBe(0);
+    expect(metadataRun(join(dir, 'e.mps'))).toEqual(record);
     expectUsageError(
       run([...three, '--recipe', 'physics', '--out', 'p.mps'], { cwd: dir }),
       /--recipe physics: model chain does not expose its energy as local factors \(localFactors\), and its energy is not a sum of site and pair terms/,
