@@ -87,7 +87,7 @@ export async function runIsingDemo(
 
   // 1. learn P_theta by Monte Carlo, annealing beta from 0.2 beta to beta
   const rounds = options.rounds;
-  const schedule = annealingPath(target, {
+  const path = annealingPath(target, {
     parameter: 'beta',
     from: 0.2 * beta,
     rounds,
@@ -96,8 +96,8 @@ export async function runIsingDemo(
   const trainStart = performance.now();
   const learned = await learnByMonteCarlo({
     model: isingModel,
-    schedule,
-    bondDim: options.bondDim,
+    path,
+    maxBondDim: options.bondDim,
     kind: 'born',
     training: 'sweeps',
     scheme: { kind: 'connected', noiseTime: 0.5 },
