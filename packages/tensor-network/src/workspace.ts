@@ -530,25 +530,16 @@ class JavaScriptWorkspace implements Workspace {
         }
         f[w + s] = p0 + p1 + (p2 + p3);
       }
-      const total = sumWeights(f, w, d);
-      let s: number;
-      if (u >= 0) {
-        if (!(total > 0)) {
-          f[status] = b;
-          return;
-        }
-        s = chooseDigit(f, w, d, total, f[u + b]!);
-        i32[dp] = s;
-      } else {
-        s = i32[dp]!;
-        if (!(total > 0) || !(f[w + s]! > 0)) {
-          f[logq + b] = Number.NEGATIVE_INFINITY;
-          for (let k = 0; k < r; k++) f[yb + k] = 0;
-          continue;
-        }
+      const s = rowDigit(f, i32, w, d, u < 0 ? -1 : f[u + b]!, dp, logq + b, prod + b);
+      if (s === ZERO_TOTAL) {
+        f[status] = b;
+        return;
+      }
+      if (s === ZERO_WEIGHT) {
+        for (let k = 0; k < r; k++) f[yb + k] = 0;
+        continue;
       }
       const ws = f[w + s]!;
-      accumulateConditional(f, logq + b, prod + b, ws / total);
       rowTimes(f, xb, yb, 1 / ws, t + s * r, d * r, l, r);
     }
   }
@@ -603,25 +594,16 @@ class JavaScriptWorkspace implements Workspace {
         if (pairs < r) sum += f[vs + pairs]! * f[vs + pairs]!;
         f[w + s] = sum;
       }
-      const total = sumWeights(f, w, d);
-      let s: number;
-      if (u >= 0) {
-        if (!(total > 0)) {
-          f[status] = b;
-          return;
-        }
-        s = chooseDigit(f, w, d, total, f[u + b]!);
-        i32[dp] = s;
-      } else {
-        s = i32[dp]!;
-        if (!(total > 0) || !(f[w + s]! > 0)) {
-          f[logq + b] = Number.NEGATIVE_INFINITY;
-          for (let k = 0; k < r; k++) f[yb + k] = 0;
-          continue;
-        }
+      const s = rowDigit(f, i32, w, d, u < 0 ? -1 : f[u + b]!, dp, logq + b, prod + b);
+      if (s === ZERO_TOTAL) {
+        f[status] = b;
+        return;
+      }
+      if (s === ZERO_WEIGHT) {
+        for (let k = 0; k < r; k++) f[yb + k] = 0;
+        continue;
       }
       const ws = f[w + s]!;
-      accumulateConditional(f, logq + b, prod + b, ws / total);
       const inv = 1 / Math.sqrt(ws);
       const vs = vb + s * r;
       for (let k = 0; k < r; k++) f[yb + k] = f[vs + k]! * inv;
@@ -666,6 +648,44 @@ function accumulateConditional(f: Float64Array, logq: number, prod: number, c: n
     p = 1;
   }
   f[prod] = p;
+}
+
+/** {@link rowDigit}: a drawing row whose weights sum to zero (the caller reports it). */
+const ZERO_TOTAL = -1;
+/** {@link rowDigit}: a read digit of zero weight (log q set to -Infinity; the row becomes 0). */
+const ZERO_WEIGHT = -2;
+
+/**
+ * The digit of one row from its d weights at w, as the sampling kernels choose it: drawn with
+ * the uniform u >= 0 (written to i32[dp]) or read from i32[dp] (u < 0); the conditional
+ * w_s / sum w multiplied into the row's (logq, prod). Returns ZERO_TOTAL or ZERO_WEIGHT instead
+ * where there is no conditional.
+ */
+function rowDigit(
+  f: Float64Array,
+  i32: Int32Array,
+  w: number,
+  d: number,
+  u: number,
+  dp: number,
+  logq: number,
+  prod: number,
+): number {
+  const total = sumWeights(f, w, d);
+  let s: number;
+  if (u >= 0) {
+    if (!(total > 0)) return ZERO_TOTAL;
+    s = chooseDigit(f, w, d, total, u);
+    i32[dp] = s;
+  } else {
+    s = i32[dp]!;
+    if (!(total > 0) || !(f[w + s]! > 0)) {
+      f[logq] = Number.NEGATIVE_INFINITY;
+      return ZERO_WEIGHT;
+    }
+  }
+  accumulateConditional(f, logq, prod, f[w + s]! / total);
+  return s;
 }
 
 function sumWeights(f: Float64Array, w: number, d: number): number {

@@ -127,11 +127,8 @@ export async function runIsingDemo(
   const segments = Math.min(10, steps);
   const segmentSteps = Math.ceil(steps / segments);
   const root = createRandom(seed + 1);
-  const series: Record<string, number[][]> = {};
-  for (const name of ISING_OBSERVABLES) series[name] = Array.from({ length: chains }, () => []);
+  const tally = new ChainTally(chains);
   let state: { data: Int32Array; count: number } | undefined;
-  let accepted = 0;
-  let proposed = 0;
   let done = 0;
   for (let segment = 0; done < steps; segment++) {
     const length = Math.min(segmentSteps, steps - done);
@@ -149,24 +146,15 @@ export async function runIsingDemo(
     });
     state = run.final;
     done += length;
-    for (let c = 0; c < chains; c++) {
-      accepted += run.accepted[c]!;
-      proposed += run.proposed[c]!;
-    }
-    for (const name of ISING_OBSERVABLES) {
-      const values = run.series[name]!;
-      for (let c = 0; c < chains; c++) {
-        for (let s = 0; s < length; s++) series[name]![c]!.push(values[c * length + s]!);
-      }
-    }
+    tally.add(run, length);
     emit({
       type: 'samples',
       step: done,
       steps,
       states: Int32Array.from(state.data),
       count: chains,
-      acceptance: proposed > 0 ? accepted / proposed : 0,
-      estimates: estimates(series, exact.means as Record<string, number>),
+      acceptance: tally.acceptance,
+      estimates: estimates(tally.series, exact.means as Record<string, number>),
     });
   }
   const samplingSeconds = (performance.now() - sampleStart) / 1000;
@@ -200,6 +188,48 @@ export async function runIsingDemo(
       total: (performance.now() - start) / 1000,
     },
   });
+}
+
+/**
+ * What the demos keep of their chain segments: every chain's observable series and the
+ * acceptance counts, added segment by segment.
+ */
+export class ChainTally {
+  readonly series: Record<string, number[][]> = {};
+  private accepted = 0;
+  private proposed = 0;
+
+  constructor(readonly chains: number) {
+    for (const name of ISING_OBSERVABLES) {
+      this.series[name] = Array.from({ length: chains }, () => []);
+    }
+  }
+
+  /** Adds a `runChains` segment of `length` recorded steps per chain. */
+  add(
+    run: {
+      accepted: ArrayLike<number>;
+      proposed: ArrayLike<number>;
+      series: Record<string, ArrayLike<number>>;
+    },
+    length: number,
+  ): void {
+    for (let c = 0; c < this.chains; c++) {
+      this.accepted += run.accepted[c]!;
+      this.proposed += run.proposed[c]!;
+    }
+    for (const name of ISING_OBSERVABLES) {
+      const values = run.series[name]!;
+      for (let c = 0; c < this.chains; c++) {
+        for (let s = 0; s < length; s++) this.series[name]![c]!.push(values[c * length + s]!);
+      }
+    }
+  }
+
+  /** Accepted over proposed moves so far (0 before any). */
+  get acceptance(): number {
+    return this.proposed > 0 ? this.accepted / this.proposed : 0;
+  }
 }
 
 /** Running estimates over all chains (means, error bars, tau_int) against the exact values. */

@@ -23,7 +23,7 @@ import {
   ReverseKLTrainer,
 } from '@latticediff/neural';
 import { createRandom, kernelEngine } from '@latticediff/tensor-network';
-import { type Estimate, estimates, ISING_OBSERVABLES } from './ising-core';
+import { ChainTally, type Estimate, estimates, ISING_OBSERVABLES } from './ising-core';
 import { PROGRESS_EVERY } from './ising-neural-presets';
 
 export interface IsingNeuralDemoOptions {
@@ -175,11 +175,8 @@ export async function runIsingNeuralDemo(
     const segmentSteps = Math.ceil(steps / segments);
     const root = streams.split(3);
     const proposal = made.proposal();
-    const series: Record<string, number[][]> = {};
-    for (const name of ISING_OBSERVABLES) series[name] = Array.from({ length: chains }, () => []);
+    const tally = new ChainTally(chains);
     let state: { data: Int32Array; count: number } | undefined;
-    let accepted = 0;
-    let proposed = 0;
     let done = 0;
     for (let segment = 0; done < steps; segment++) {
       const length = Math.min(segmentSteps, steps - done);
@@ -196,24 +193,15 @@ export async function runIsingNeuralDemo(
       });
       state = run.final;
       done += length;
-      for (let c = 0; c < chains; c++) {
-        accepted += run.accepted[c]!;
-        proposed += run.proposed[c]!;
-      }
-      for (const name of ISING_OBSERVABLES) {
-        const values = run.series[name]!;
-        for (let c = 0; c < chains; c++) {
-          for (let s = 0; s < length; s++) series[name]![c]!.push(values[c * length + s]!);
-        }
-      }
+      tally.add(run, length);
       emit({
         type: 'samples',
         step: done,
         steps,
         states: Int32Array.from(state.data),
         count: chains,
-        acceptance: proposed > 0 ? accepted / proposed : 0,
-        estimates: estimates(series, means),
+        acceptance: tally.acceptance,
+        estimates: estimates(tally.series, means),
       });
       await new Promise((resolve) => setTimeout(resolve, 0));
     }
