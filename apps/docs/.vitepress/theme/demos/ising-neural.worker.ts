@@ -8,8 +8,6 @@
  * `setWasmPaths` points the backend at them, before the backend is started. Nothing is fetched
  * from anywhere else.
  */
-import { configurationToGrid } from '@latticediff/lattice';
-import { isingModel } from '@latticediff/model-ising';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
 import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
@@ -19,6 +17,7 @@ import {
   type IsingNeuralEvent,
   runIsingNeuralDemo,
 } from './ising-neural-core';
+import { isingPictures } from './ising-pictures';
 
 export type IsingNeuralWorkerMessage =
   | Exclude<IsingNeuralEvent, { type: 'samples' }>
@@ -42,20 +41,13 @@ const scope = self as unknown as {
 
 scope.onmessage = async (event: MessageEvent<IsingNeuralDemoOptions>) => {
   const options = event.data;
-  const geometry = isingModel.create({ lx: options.size, ly: options.size }).geometry;
-  const n = geometry.sites;
-  const picture = (x: ArrayLike<number>): Uint8Array =>
-    Uint8Array.from(configurationToGrid(geometry, x).flat());
+  const { pictures } = isingPictures(options.size);
   const post = (message: IsingNeuralWorkerMessage) => scope.postMessage(message);
   try {
     await runIsingNeuralDemo(options, (e) => {
       if (e.type === 'samples') {
         const { states, ...rest } = e;
-        const pictures = new Uint8Array(e.count * n);
-        for (let c = 0; c < e.count; c++) {
-          pictures.set(picture(states.subarray(c * n, (c + 1) * n)), c * n);
-        }
-        post({ ...rest, pictures });
+        post({ ...rest, pictures: pictures(states, e.count) });
       } else {
         post(e);
       }

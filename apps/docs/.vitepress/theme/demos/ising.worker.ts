@@ -2,9 +2,8 @@
  * Module worker of the Ising demo: runs the real library code off the main thread and posts
  * progress events. Configurations are posted as L x L pictures (row-major, 0/1).
  */
-import { configurationToGrid } from '@latticediff/lattice';
-import { isingModel } from '@latticediff/model-ising';
 import { type IsingDemoOptions, type IsingEvent, runIsingDemo } from './ising-core';
+import { isingPictures } from './ising-pictures';
 
 export type IsingWorkerMessage =
   | Exclude<IsingEvent, { type: 'samples' } | { type: 'denoising' }>
@@ -20,20 +19,13 @@ const scope = self as unknown as {
 
 scope.onmessage = async (event: MessageEvent<IsingDemoOptions>) => {
   const options = event.data;
-  const geometry = isingModel.create({ lx: options.size, ly: options.size }).geometry;
-  const n = geometry.sites;
-  const picture = (x: ArrayLike<number>): Uint8Array =>
-    Uint8Array.from(configurationToGrid(geometry, x).flat());
+  const { picture, pictures } = isingPictures(options.size);
   const post = (message: IsingWorkerMessage) => scope.postMessage(message);
   try {
     await runIsingDemo(options, (e) => {
       if (e.type === 'samples') {
         const { states, ...rest } = e;
-        const pictures = new Uint8Array(e.count * n);
-        for (let c = 0; c < e.count; c++) {
-          pictures.set(picture(states.subarray(c * n, (c + 1) * n)), c * n);
-        }
-        post({ ...rest, pictures });
+        post({ ...rest, pictures: pictures(states, e.count) });
       } else if (e.type === 'denoising') {
         post({
           type: 'denoising',
