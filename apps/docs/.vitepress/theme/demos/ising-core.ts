@@ -13,8 +13,19 @@ import {
   uniformNoise,
 } from '@latticediff/markov-jump';
 import { isingModel } from '@latticediff/model-ising';
-import { annealingPath, learnByMonteCarlo, runChains, summarize } from '@latticediff/monte-carlo';
-import { createRandom, kernelEngine, sample } from '@latticediff/tensor-network';
+import {
+  annealingPath,
+  learnByMonteCarlo,
+  type RunChainsOptions,
+  runChains,
+  summarize,
+} from '@latticediff/monte-carlo';
+import {
+  createRandom,
+  kernelEngine,
+  type RandomGenerator,
+  sample,
+} from '@latticediff/tensor-network';
 
 export interface IsingDemoOptions {
   /** Linear size L (Lx = Ly = L). */
@@ -124,39 +135,16 @@ export async function runIsingDemo(
   // 2. sample pi by connected DDM Monte Carlo in segments, reporting states and running estimates
   const sampleStart = performance.now();
   const { chains, steps } = options;
-  const segments = Math.min(10, steps);
-  const segmentSteps = Math.ceil(steps / segments);
-  const root = createRandom(seed + 1);
-  const tally = new ChainTally(chains);
-  let state: { data: Int32Array; count: number } | undefined;
-  let done = 0;
-  for (let segment = 0; done < steps; segment++) {
-    const length = Math.min(segmentSteps, steps - done);
-    const run = await runChains({
+  await sampleInSegments(
+    {
       model: instance,
       scheme: { kind: 'connected', noiseTime: 0.5 },
       proposal: mps,
-      chains,
-      steps: length,
-      burnIn: segment === 0 ? 10 : 0,
-      seed: root.split(segment),
-      observables: [...ISING_OBSERVABLES],
       localSweeps: 1,
-      ...(state ? { initial: state } : {}),
-    });
-    state = run.final;
-    done += length;
-    tally.add(run, length);
-    emit({
-      type: 'samples',
-      step: done,
-      steps,
-      states: Int32Array.from(state.data),
-      count: chains,
-      acceptance: tally.acceptance,
-      estimates: estimates(tally.series, exact.means as Record<string, number>),
-    });
-  }
+    },
+    { chains, steps, root: createRandom(seed + 1), means: exact.means as Record<string, number> },
+    emit,
+  );
   const samplingSeconds = (performance.now() - sampleStart) / 1000;
 
   // 3. one sample of P_theta, noised to T = 2 (nearly uniform noise), denoised exactly step by step
@@ -190,45 +178,64 @@ export async function runIsingDemo(
   });
 }
 
+/** The 'samples' event of the demos. */
+export type SamplesEvent = Extract<IsingEvent, { type: 'samples' }>;
+
 /**
- * What the demos keep of their chain segments: every chain's observable series and the
- * acceptance counts, added segment by segment.
+ * Runs `steps` Metropolis-Hastings steps of `chains` chains in at most ten segments (10 burn-in
+ * steps before the first), emitting after each segment the states, the acceptance so far and the
+ * running estimates against `means`, and yielding to the event loop between segments. Segment k
+ * draws its randomness from stream k of `root`. Shared by the MPS and the neural demos.
  */
-export class ChainTally {
-  readonly series: Record<string, number[][]> = {};
-  private accepted = 0;
-  private proposed = 0;
-
-  constructor(readonly chains: number) {
-    for (const name of ISING_OBSERVABLES) {
-      this.series[name] = Array.from({ length: chains }, () => []);
+export async function sampleInSegments(
+  chainOptions: Omit<
+    RunChainsOptions,
+    'chains' | 'steps' | 'burnIn' | 'seed' | 'observables' | 'initial'
+  >,
+  run: { chains: number; steps: number; root: RandomGenerator; means: Record<string, number> },
+  emit: (event: SamplesEvent) => void,
+): Promise<void> {
+  const { chains, steps, root, means } = run;
+  const segmentSteps = Math.ceil(steps / Math.min(10, steps));
+  const series: Record<string, number[][]> = {};
+  for (const name of ISING_OBSERVABLES) series[name] = Array.from({ length: chains }, () => []);
+  let state: { data: Int32Array; count: number } | undefined;
+  let accepted = 0;
+  let proposed = 0;
+  let done = 0;
+  for (let segment = 0; done < steps; segment++) {
+    const length = Math.min(segmentSteps, steps - done);
+    const result = await runChains({
+      ...chainOptions,
+      chains,
+      steps: length,
+      burnIn: segment === 0 ? 10 : 0,
+      seed: root.split(segment),
+      observables: [...ISING_OBSERVABLES],
+      ...(state ? { initial: state } : {}),
+    });
+    state = result.final;
+    done += length;
+    for (let c = 0; c < chains; c++) {
+      accepted += result.accepted[c]!;
+      proposed += result.proposed[c]!;
     }
-  }
-
-  /** Adds a `runChains` segment of `length` recorded steps per chain. */
-  add(
-    run: {
-      accepted: ArrayLike<number>;
-      proposed: ArrayLike<number>;
-      series: Record<string, ArrayLike<number>>;
-    },
-    length: number,
-  ): void {
-    for (let c = 0; c < this.chains; c++) {
-      this.accepted += run.accepted[c]!;
-      this.proposed += run.proposed[c]!;
-    }
     for (const name of ISING_OBSERVABLES) {
-      const values = run.series[name]!;
-      for (let c = 0; c < this.chains; c++) {
-        for (let s = 0; s < length; s++) this.series[name]![c]!.push(values[c * length + s]!);
+      const values = result.series[name]!;
+      for (let c = 0; c < chains; c++) {
+        for (let s = 0; s < length; s++) series[name]![c]!.push(values[c * length + s]!);
       }
     }
-  }
-
-  /** Accepted over proposed moves so far (0 before any). */
-  get acceptance(): number {
-    return this.proposed > 0 ? this.accepted / this.proposed : 0;
+    emit({
+      type: 'samples',
+      step: done,
+      steps,
+      states: Int32Array.from(state.data),
+      count: chains,
+      acceptance: proposed > 0 ? accepted / proposed : 0,
+      estimates: estimates(series, means),
+    });
+    await new Promise((resolve) => setTimeout(resolve, 0));
   }
 }
 

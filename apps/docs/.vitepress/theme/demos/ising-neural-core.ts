@@ -14,7 +14,6 @@
  */
 
 import { isingModel } from '@latticediff/model-ising';
-import { runChains } from '@latticediff/monte-carlo';
 import {
   freeEnergyBound,
   initBackend,
@@ -23,7 +22,7 @@ import {
   ReverseKLTrainer,
 } from '@latticediff/neural';
 import { createRandom, kernelEngine } from '@latticediff/tensor-network';
-import { ChainTally, type Estimate, estimates, ISING_OBSERVABLES } from './ising-core';
+import { type Estimate, sampleInSegments } from './ising-core';
 import { PROGRESS_EVERY } from './ising-neural-presets';
 
 export interface IsingNeuralDemoOptions {
@@ -171,40 +170,11 @@ export async function runIsingNeuralDemo(
     // 2. exact disconnected Metropolis-Hastings: every proposal a fresh draw of the network
     const sampleStart = performance.now();
     const { chains, steps } = options;
-    const segments = Math.min(10, steps);
-    const segmentSteps = Math.ceil(steps / segments);
-    const root = streams.split(3);
-    const proposal = made.proposal();
-    const tally = new ChainTally(chains);
-    let state: { data: Int32Array; count: number } | undefined;
-    let done = 0;
-    for (let segment = 0; done < steps; segment++) {
-      const length = Math.min(segmentSteps, steps - done);
-      const run = await runChains({
-        model: instance,
-        scheme: { kind: 'disconnected' },
-        proposal,
-        chains,
-        steps: length,
-        burnIn: segment === 0 ? 10 : 0,
-        seed: root.split(segment),
-        observables: [...ISING_OBSERVABLES],
-        ...(state ? { initial: state } : {}),
-      });
-      state = run.final;
-      done += length;
-      tally.add(run, length);
-      emit({
-        type: 'samples',
-        step: done,
-        steps,
-        states: Int32Array.from(state.data),
-        count: chains,
-        acceptance: tally.acceptance,
-        estimates: estimates(tally.series, means),
-      });
-      await new Promise((resolve) => setTimeout(resolve, 0));
-    }
+    await sampleInSegments(
+      { model: instance, scheme: { kind: 'disconnected' }, proposal: made.proposal() },
+      { chains, steps, root: streams.split(3), means },
+      emit,
+    );
     emit({
       type: 'done',
       seconds: {
