@@ -63,17 +63,9 @@ export type IsingEvent =
       acceptance: number;
       bondDims: number[];
     }
-  | {
-      type: 'samples';
-      step: number;
-      steps: number;
-      states: Int32Array;
-      count: number;
-      acceptance: number;
-      estimates: Estimate[];
-    }
+  | SamplesEvent
   | { type: 'denoising'; frames: { time: number; state: Int32Array }[] }
-  | { type: 'done'; seconds: { training: number; sampling: number; total: number } };
+  | DoneEvent;
 
 /** Runs the demo, reporting through `emit`; `grid(state)` maps a configuration to a picture. */
 export async function runIsingDemo(
@@ -178,8 +170,22 @@ export async function runIsingDemo(
   });
 }
 
-/** The 'samples' event of the demos. */
-export type SamplesEvent = Extract<IsingEvent, { type: 'samples' }>;
+/** The 'samples' event of the demos: states, acceptance so far and running estimates. */
+export interface SamplesEvent {
+  type: 'samples';
+  step: number;
+  steps: number;
+  states: Int32Array;
+  count: number;
+  acceptance: number;
+  estimates: Estimate[];
+}
+
+/** The last event of the demos: how long each part took. */
+export interface DoneEvent {
+  type: 'done';
+  seconds: { training: number; sampling: number; total: number };
+}
 
 /**
  * Runs `steps` Metropolis-Hastings steps of `chains` chains in at most ten segments (10 burn-in

@@ -22,7 +22,7 @@ import {
   ReverseKLTrainer,
 } from '@latticediff/neural';
 import { createRandom, kernelEngine } from '@latticediff/tensor-network';
-import { type Estimate, sampleInSegments } from './ising-core';
+import { type DoneEvent, type SamplesEvent, sampleInSegments } from './ising-core';
 import { PROGRESS_EVERY } from './ising-neural-presets';
 
 export interface IsingNeuralDemoOptions {
@@ -82,16 +82,8 @@ export type IsingNeuralEvent =
       kl: number;
       seconds: number;
     }
-  | {
-      type: 'samples';
-      step: number;
-      steps: number;
-      states: Int32Array;
-      count: number;
-      acceptance: number;
-      estimates: Estimate[];
-    }
-  | { type: 'done'; seconds: { training: number; sampling: number; total: number } };
+  | SamplesEvent
+  | DoneEvent;
 
 /** Exact draws behind the variational bound reported after training. */
 const BOUND_DRAWS = 1024;
