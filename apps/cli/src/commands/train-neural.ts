@@ -221,14 +221,9 @@ export function runKind(run: NeuralRun): NetworkKind {
   return 'network' in run ? run.network : 'made';
 }
 
-/** The record of a run in the order of its fields (the resume fingerprint). */
-function canonicalRun(run: NeuralRun): NeuralRun {
-  const common = {
-    model: run.model,
-    parameters: run.parameters,
-    proposal: run.proposal,
-  };
-  const training = {
+/** The training fields of a run, in their order (in the record and in the JSON output). */
+function trainingFields(run: NeuralRun) {
+  return {
     steps: run.steps,
     batch: run.batch,
     learningRate: run.learningRate,
@@ -236,6 +231,16 @@ function canonicalRun(run: NeuralRun): NeuralRun {
     seed: run.seed,
     backend: run.backend,
   };
+}
+
+/** The record of a run in the order of its fields (the resume fingerprint). */
+function canonicalRun(run: NeuralRun): NeuralRun {
+  const common = {
+    model: run.model,
+    parameters: run.parameters,
+    proposal: run.proposal,
+  };
+  const training = trainingFields(run);
   if ('network' in run) {
     return {
       ...common,
@@ -748,12 +753,7 @@ export async function trainNeuralCommand(context: {
       out: String(values.out),
       proposal: 'neural',
       network: networkJson(run),
-      steps: run.steps,
-      batch: run.batch,
-      learningRate: run.learningRate,
-      betaAnneal: run.betaAnneal,
-      seed: run.seed,
-      backend: run.backend,
+      ...trainingFields(run),
       resumedFromStep: result.resumedFromStep,
       alreadyComplete: result.alreadyComplete,
       seconds: result.seconds,
