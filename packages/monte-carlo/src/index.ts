@@ -51,6 +51,7 @@ export {
   summarizeChains,
 } from './diagnostics-summary';
 export type { AutocorrelationMethod, Chains, Series } from './diagnostics-validate';
+export { CheckpointMismatchError } from './errors';
 export { MPSTrainer, type Parametrization, type StepReport, type TrainerOptions } from './learn';
 export {
   annealingPath,
@@ -60,6 +61,13 @@ export {
   learnByMonteCarlo,
   type RoundReport,
 } from './learning-loop';
+export {
+  LEARNING_STATE_FORMAT,
+  LEARNING_STATE_VERSION,
+  LearningState,
+  type LearningStateFields,
+  type LearningStateJSON,
+} from './learning-state';
 export { type ProposalQuality, proposalQuality } from './proposal-quality';
 export type { DoubleDoubleArray } from './stats-exact';
 export {
@@ -76,3 +84,15 @@ export {
   type ThermodynamicPathResult,
   thermodynamicPath,
 } from './thermodynamic-path';
+export {
+  checkTrainingRecipe,
+  PILOT_GRID_STEP,
+  PILOT_MAX_GRID_POINTS,
+  type RunOrResumeOptions,
+  type RunOrResumeResult,
+  recipeLearningOptions,
+  recipePath,
+  runOrResume,
+  type TrainingRecipe,
+  trainingMethod,
+} from './training-recipe';

@@ -406,7 +406,7 @@ describe('learnByMonteCarlo warm start (initialMPS)', () => {
       maxRoundsThisCall: 1,
     });
     await expect(learnByMonteCarlo({ ...born, checkpoint: store })).rejects.toThrow(
-      'a checkpoint of a different run',
+      /holds the state of a different run/,
     );
     await expect(
       learnByMonteCarlo({

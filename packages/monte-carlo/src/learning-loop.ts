@@ -10,12 +10,16 @@
 import {
   checkSymmetry,
   type LatticeModel,
+  type LatticeModelInstance,
+  type LatticeSymmetry,
   type ParameterValues,
   randomSymmetryImages,
 } from '@latticediff/lattice';
 import {
   createRandom,
   deserializeMPS,
+  FormatError,
+  LatticeDiffError,
   logProbabilities,
   type MPS,
   type MPSKind,
@@ -35,7 +39,9 @@ import {
 } from '@latticediff/tensor-network/internal';
 import { runChains } from './chains';
 import { summarize } from './diagnostics-summary';
+import { CheckpointMismatchError } from './errors';
 import { MPSTrainer } from './learn';
+import { LEARNING_STATE_FORMAT, LEARNING_STATE_VERSION, LearningState } from './learning-state';
 import { type ProposalQuality, proposalQuality } from './proposal-quality';
 import { initialBornMPS, trainBornSweeps } from './sweep-training';
 
@@ -204,10 +210,8 @@ export interface LearningResult {
   chainStates: Int32Array;
 }
 
-const FORMAT = 'latticediff.learning';
-
 /** What a round's training step needs: the current MPS, a training step, and exact state. */
-interface Learner {
+export interface Learner {
   readonly mps: MPS;
   train(
     data: { data: Int32Array; count: number },
@@ -297,22 +301,6 @@ export function annealingPath(
   });
 }
 
-/** Digits (each < 256) as base64 of one byte per digit. */
-function encodeDigits(a: Int32Array): string {
-  let text = '';
-  for (let k = 0; k < a.length; k += 8192) {
-    text += String.fromCharCode(...Array.from(a.subarray(k, k + 8192)));
-  }
-  return btoa(text);
-}
-
-function decodeDigits(text: string): Int32Array {
-  const binary = atob(text);
-  const out = new Int32Array(binary.length);
-  for (let k = 0; k < binary.length; k++) out[k] = binary.charCodeAt(k);
-  return out;
-}
-
 function concatenate(parts: Int32Array[], n: number): { data: Int32Array; count: number } {
   let total = 0;
   for (const p of parts) total += p.length;
@@ -325,13 +313,136 @@ function concatenate(parts: Int32Array[], n: number): { data: Int32Array; count:
   return { data, count: total / n };
 }
 
-function encodeInts(a: Int32Array): string {
-  return Array.from(a).join(',');
+/**
+ * A learning run with every option checked and its defaults filled in (the first of the loop's
+ * three parts: resolve, state, round). `fingerprint` is the canonical text of the options that
+ * decide the result.
+ */
+export interface ResolvedLearning {
+  readonly fn: string;
+  readonly model: LatticeModel;
+  readonly schedule: readonly ParameterValues[];
+  readonly instances: readonly LatticeModelInstance[];
+  readonly n: number;
+  readonly d: number;
+  readonly bondDim: number;
+  readonly kind: MPSKind;
+  readonly training: 'adam' | 'sweeps';
+  readonly scheme: { kind: 'disconnected' } | { kind: 'connected'; noiseTime: number };
+  readonly chains: number;
+  readonly steps: number;
+  readonly burnIn: number;
+  readonly epochs: number;
+  readonly batchSize: number;
+  readonly sweepsPerRound: number;
+  readonly replayRounds: number;
+  readonly cutoff: number;
+  readonly learningRates: readonly number[];
+  readonly restarts: readonly boolean[];
+  readonly patience: number;
+  readonly heldOutChains: number;
+  readonly symmetryImages: number;
+  readonly symmetriesOf: readonly (readonly LatticeSymmetry[])[];
+  readonly localSweeps: number;
+  readonly initialMPS: MPS | undefined;
+  readonly root: RandomGenerator;
+  readonly pool: SamplerPool | undefined;
+  readonly fingerprint: string;
+}
+
+/** The live state of a run between rounds (the second part; saved as a {@link LearningState}). */
+export interface LiveLearning {
+  learner: Learner;
+  chainStates: Int32Array;
+  roundsCompleted: number;
+  reports: RoundReport[];
+  replay: Int32Array[];
 }
 
 /** Runs (or resumes) the learning loop. */
 export async function learnByMonteCarlo(options: LearningLoopOptions): Promise<LearningResult> {
-  const fn = 'learnByMonteCarlo';
+  const resolved = resolveLearning(options);
+  const { fn } = resolved;
+  if (
+    options.checkpoint !== undefined &&
+    (typeof options.checkpoint !== 'object' ||
+      options.checkpoint === null ||
+      typeof options.checkpoint.load !== 'function' ||
+      typeof options.checkpoint.save !== 'function')
+  ) {
+    invalidArgument(
+      fn,
+      'checkpoint',
+      options.checkpoint,
+      'a CheckpointStore { load(): Promise<string | undefined>, save(text): Promise<void> } (e.g. fileCheckpoint(path))',
+    );
+  }
+  const saved = options.checkpoint ? await options.checkpoint.load() : undefined;
+  let live: LiveLearning;
+  if (saved !== undefined) {
+    const state = readLearningState(fn, saved);
+    if (state.fingerprint !== resolved.fingerprint) {
+      throw new CheckpointMismatchError(
+        fn,
+        'the checkpoint of a run with the same model, path and options',
+      );
+    }
+    live = restoreLearning(resolved, state);
+  } else {
+    live = startLearning(resolved);
+  }
+  return await continueLearning(resolved, live, {
+    ...(options.checkpoint ? { save: (text: string) => options.checkpoint!.save(text) } : {}),
+    ...(options.onRound ? { onRound: options.onRound } : {}),
+    ...(options.maxRoundsThisCall === undefined
+      ? {}
+      : { maxRoundsThisCall: options.maxRoundsThisCall }),
+  });
+}
+
+/**
+ * Reads a saved state for `fn`: a {@link LearningState}, or an InvalidArgumentError naming the
+ * `checkpoint` argument (with the format error as its cause).
+ */
+export function readLearningState(fn: string, saved: string): LearningState {
+  try {
+    return LearningState.fromJSON(saved);
+  } catch (error) {
+    if (!FormatError.isInstance(error)) throw error;
+    if (error.field === 'state') {
+      throw invalidArgumentWithCause(
+        fn,
+        'checkpoint',
+        'unreadable text',
+        `a checkpoint written by ${fn}`,
+        error,
+      );
+    }
+    if (error.field === 'format' || error.field === 'version') {
+      const parsed = JSON.parse(saved) as Record<string, unknown>;
+      throw invalidArgumentWithCause(
+        fn,
+        'checkpoint',
+        parsed.format,
+        `a "${LEARNING_STATE_FORMAT}" version ${LEARNING_STATE_VERSION} checkpoint`,
+        error,
+      );
+    }
+    throw invalidArgumentWithCause(
+      fn,
+      'checkpoint',
+      `a state with an invalid field ${error.field}`,
+      `a checkpoint written by ${fn}`,
+      error,
+    );
+  }
+}
+
+/** Checks the options of {@link learnByMonteCarlo} and fills in the defaults. */
+export function resolveLearning(
+  options: LearningLoopOptions,
+  fn = 'learnByMonteCarlo',
+): ResolvedLearning {
   if (typeof options !== 'object' || options === null)
     invalidArgument(fn, 'options', options, 'an options object');
   assertKnownOptions(
@@ -563,223 +674,288 @@ export async function learnByMonteCarlo(options: LearningLoopOptions): Promise<L
     ...(symmetryImages > 0 ? { symmetryImages } : {}),
     ...(initialMPS === undefined ? {} : { initialMPS: textDigest(serializeMPS(initialMPS)) }),
   });
+  return {
+    fn,
+    model,
+    schedule,
+    instances,
+    n,
+    d,
+    bondDim,
+    kind,
+    training,
+    scheme,
+    chains,
+    steps,
+    burnIn,
+    epochs,
+    batchSize,
+    sweepsPerRound,
+    replayRounds,
+    cutoff,
+    learningRates,
+    restarts,
+    patience,
+    heldOutChains,
+    symmetryImages,
+    symmetriesOf,
+    localSweeps,
+    initialMPS,
+    root,
+    pool: options.pool,
+    fingerprint,
+  };
+}
 
-  const newSweepLearner = (mps: MPS) =>
-    sweepLearner(mps, {
-      sweeps: sweepsPerRound,
-      bondDim,
-      learningRates,
-      cutoff,
-      restarts,
-      patience,
-    });
-  // state: fresh, or from the checkpoint
-  let learner: Learner;
-  let chainStates: Int32Array;
-  let roundsCompleted = 0;
-  let reports: RoundReport[] = [];
-  let replay: Int32Array[] = [];
-  if (
-    options.checkpoint !== undefined &&
-    (typeof options.checkpoint !== 'object' ||
-      options.checkpoint === null ||
-      typeof options.checkpoint.load !== 'function' ||
-      typeof options.checkpoint.save !== 'function')
-  ) {
-    invalidArgument(
-      fn,
-      'checkpoint',
-      options.checkpoint,
-      'a CheckpointStore { load(): Promise<string | undefined>, save(text): Promise<void> } (e.g. fileCheckpoint(path))',
+function newLearner(resolved: ResolvedLearning, mps: MPS, trainer?: MPSTrainer): Learner {
+  if (resolved.training === 'adam') {
+    return adamLearner(
+      trainer ?? new MPSTrainer(mps, { learningRate: resolved.learningRates[0]! }),
+      resolved.epochs,
+      resolved.batchSize,
     );
   }
-  const saved = options.checkpoint ? await options.checkpoint.load() : undefined;
-  if (saved !== undefined) {
-    let state: Record<string, unknown>;
-    try {
-      state = JSON.parse(saved) as Record<string, unknown>;
-    } catch (cause) {
-      throw invalidArgumentWithCause(
-        fn,
-        'checkpoint',
-        'unreadable text',
-        `a checkpoint written by ${fn}`,
-        cause,
-      );
-    }
-    if (state.format !== FORMAT || state.version !== 1)
-      invalidArgument(fn, 'checkpoint', state.format, `a "${FORMAT}" version 1 checkpoint`);
-    if (state.fingerprint !== fingerprint) {
-      invalidArgument(
-        fn,
-        'checkpoint',
-        'a checkpoint of a different run',
-        'the checkpoint of a run with the same model, path and options',
-      );
-    }
-    learner =
-      training === 'adam'
-        ? adamLearner(MPSTrainer.restore(String(state.trainer)), epochs, batchSize)
-        : newSweepLearner(deserializeMPS(String(state.trainer)).mps);
-    chainStates = Int32Array.from(String(state.chainStates).split(','), Number);
-    if (chainStates.length !== chains * n || chainStates.some((v) => !(v >= 0 && v < d))) {
-      invalidArgument(
-        fn,
-        'checkpoint',
-        'chain states of the wrong size or range',
-        `${chains} chains of ${n} digits in [0, ${d - 1}]`,
-      );
-    }
-    roundsCompleted = Number(state.roundsCompleted);
-    replay = ((state.replay as string[] | undefined) ?? []).map((text) => decodeDigits(text));
-    reports = state.reports as RoundReport[];
-  } else {
-    // the warm start, or a random MPS (adam) / the uniform state plus noise (sweeps)
-    const initial =
-      initialMPS ??
-      (training === 'adam'
-        ? randomMPS({
-            length: n,
-            physicalDim: d,
-            bondDim,
-            kind,
-            seed: root.split(1_000_000),
-            spread: 0.05,
-          })
-        : initialBornMPS({ length: n, physicalDim: d, seed: root.split(1_000_000) }));
-    learner =
-      training === 'adam'
-        ? adamLearner(
-            new MPSTrainer(initial, { learningRate: learningRates[0]! }),
-            epochs,
-            batchSize,
-          )
-        : newSweepLearner(initial);
-    chainStates = new Int32Array(chains * n);
-    const x0 = first.initialConfiguration();
-    for (let c = 0; c < chains; c++) chainStates.set(x0, c * n);
-    if (initialMPS !== undefined) {
-      // start where the proposal puts its mass: allowed draws of the warm start
-      const draws = sample(initialMPS, { count: chains, seed: root.split(1_000_001) });
-      const energies = first.energy(draws);
-      for (let c = 0; c < chains; c++) {
-        if (Number.isFinite(energies[c]!)) {
-          chainStates.set(draws.data.subarray(c * n, (c + 1) * n), c * n);
-        }
+  return sweepLearner(mps, {
+    sweeps: resolved.sweepsPerRound,
+    bondDim: resolved.bondDim,
+    learningRates: resolved.learningRates,
+    cutoff: resolved.cutoff,
+    restarts: resolved.restarts,
+    patience: resolved.patience,
+  });
+}
+
+/** A fresh run: the warm start, or a random MPS (adam) / the uniform state plus noise (sweeps). */
+export function startLearning(resolved: ResolvedLearning): LiveLearning {
+  const { n, d, chains, root, initialMPS } = resolved;
+  const initial =
+    initialMPS ??
+    (resolved.training === 'adam'
+      ? randomMPS({
+          length: n,
+          physicalDim: d,
+          bondDim: resolved.bondDim,
+          kind: resolved.kind,
+          seed: root.split(1_000_000),
+          spread: 0.05,
+        })
+      : initialBornMPS({ length: n, physicalDim: d, seed: root.split(1_000_000) }));
+  const first = resolved.instances[0]!;
+  const chainStates = new Int32Array(chains * n);
+  const x0 = first.initialConfiguration();
+  for (let c = 0; c < chains; c++) chainStates.set(x0, c * n);
+  if (initialMPS !== undefined) {
+    // start where the proposal puts its mass: allowed draws of the warm start
+    const draws = sample(initialMPS, { count: chains, seed: root.split(1_000_001) });
+    const energies = first.energy(draws);
+    for (let c = 0; c < chains; c++) {
+      if (Number.isFinite(energies[c]!)) {
+        chainStates.set(draws.data.subarray(c * n, (c + 1) * n), c * n);
       }
     }
   }
+  return {
+    learner: newLearner(resolved, initial),
+    chainStates,
+    roundsCompleted: 0,
+    reports: [],
+    replay: [],
+  };
+}
 
+/**
+ * A run continued from a saved state of the same run (the caller has checked that it is: by
+ * fingerprint or by recipe). Refuses chain states that do not fit the model and a state with
+ * more rounds than the path.
+ */
+export function restoreLearning(resolved: ResolvedLearning, state: LearningState): LiveLearning {
+  const { fn, chains, n, d } = resolved;
+  let learner: Learner;
+  try {
+    learner =
+      resolved.training === 'adam'
+        ? newLearner(resolved, undefined as unknown as MPS, MPSTrainer.restore(state.trainer))
+        : newLearner(resolved, deserializeMPS(state.trainer).mps);
+  } catch (error) {
+    if (!LatticeDiffError.isInstance(error)) throw error;
+    throw invalidArgumentWithCause(
+      fn,
+      'checkpoint',
+      'a state whose trainer cannot be read',
+      `a checkpoint written by ${fn}`,
+      error,
+    );
+  }
+  const { chainStates } = state;
+  if (chainStates.length !== chains * n || chainStates.some((v) => !(v >= 0 && v < d))) {
+    invalidArgument(
+      fn,
+      'checkpoint',
+      'chain states of the wrong size or range',
+      `${chains} chains of ${n} digits in [0, ${d - 1}]`,
+    );
+  }
+  if (state.roundsCompleted > resolved.schedule.length) {
+    invalidArgument(
+      fn,
+      'checkpoint',
+      `a state after round ${state.roundsCompleted}`,
+      `a state of at most ${resolved.schedule.length} rounds (the path's)`,
+    );
+  }
+  return {
+    learner,
+    chainStates,
+    roundsCompleted: state.roundsCompleted,
+    reports: state.reports,
+    replay: state.replay,
+  };
+}
+
+/** The saved form of a live run (with the recipe record of `runOrResume`, when given). */
+export function saveLearning(
+  resolved: ResolvedLearning,
+  live: LiveLearning,
+  recipe?: unknown,
+): LearningState {
+  return new LearningState({
+    fingerprint: resolved.fingerprint,
+    roundsCompleted: live.roundsCompleted,
+    trainer: live.learner.save(),
+    chainStates: live.chainStates,
+    replay: live.replay,
+    reports: live.reports,
+    ...(recipe === undefined ? {} : { recipe }),
+  });
+}
+
+/**
+ * Runs rounds from `live` to the end of the path (or `maxRoundsThisCall` rounds), saving the
+ * state after each, and returns the loop's result.
+ */
+export async function continueLearning(
+  resolved: ResolvedLearning,
+  live: LiveLearning,
+  options: {
+    save?: (text: string) => void | Promise<void>;
+    recipe?: unknown;
+    onRound?: (report: RoundReport) => void;
+    maxRoundsThisCall?: number;
+  },
+): Promise<LearningResult> {
   const limit = options.maxRoundsThisCall ?? Number.POSITIVE_INFINITY;
   let doneThisCall = 0;
-  while (roundsCompleted < schedule.length && doneThisCall < limit) {
-    const r = roundsCompleted;
-    const instance = instances[r]!;
-    const stream = root.split(r);
-    // chains continue from the previous round's states where they are still allowed
-    const energies = instance.energy({ data: chainStates, count: chains });
-    const x0 = instance.initialConfiguration();
-    for (let c = 0; c < chains; c++) if (!Number.isFinite(energies[c]!)) chainStates.set(x0, c * n);
-    const run = await runChains({
-      model: instance,
-      proposal: learner.mps,
-      scheme,
-      chains,
-      steps,
-      burnIn,
-      seed: stream.split(0),
-      initial: { data: chainStates, count: chains },
-      keepConfigurations: true,
-      // the energy series comes from the kept configurations: the contract does not require
-      // an `energyPerSite` observable of a model
-      observables: [],
-      localSweeps,
-      ...(options.pool ? { pool: options.pool } : {}),
-    });
-    chainStates = run.final.data;
-    replay = [...replay, run.configurations!].slice(-replayRounds);
-    // the last heldOutChains chains of this round validate; everything else trains
-    const trainingChains = chains - heldOutChains;
-    const current = run.configurations!;
-    let data = concatenate(
-      [...replay.slice(0, -1), current.subarray(0, trainingChains * steps * n)],
-      n,
-    );
-    if (symmetryImages > 0) {
-      const random = root.split(AUGMENTATION_STREAM + r);
-      const images = Array.from(
-        { length: symmetryImages },
-        () => randomSymmetryImages(symmetriesOf[r]!, data, n, random).data,
-      );
-      data = concatenate(images, n);
-    }
-    const validation =
-      heldOutChains > 0
-        ? { data: current.slice(trainingChains * steps * n), count: heldOutChains * steps }
-        : undefined;
-    const chainEnergies = instance.energy({ data: current, count: chains * steps });
-    const energyChains = Array.from({ length: chains }, (_, c) =>
-      chainEnergies.subarray(c * steps, (c + 1) * steps),
-    );
-    let tauInt = Number.NaN;
-    let essPerSecond = Number.NaN;
-    try {
-      const s = summarize(energyChains, { elapsedSeconds: run.seconds });
-      tauInt = s.tauInt;
-      essPerSecond = s.essPerSecond ?? Number.NaN;
-    } catch {
-      // a constant energy series (e.g. all chains stuck) has no autocorrelation time
-    }
-    const trainStart = performance.now();
-    const nllBefore = meanNll(learner.mps, data);
-    learner.train(data, stream, r, validation);
-    const nllAfter = meanNll(learner.mps, data);
-    const validationNll = validation ? meanNll(learner.mps, validation) : undefined;
-    const trainingSeconds = (performance.now() - trainStart) / 1000;
-    const quality = proposalQuality(instance, learner.mps, {
-      count: QUALITY_DRAWS,
-      seed: root.split(QUALITY_STREAM + r),
-    });
-    const report: RoundReport = {
-      round: r,
-      parameters: { ...schedule[r]! },
-      nllBefore,
-      nllAfter,
-      ...(validationNll === undefined ? {} : { validationNll }),
-      acceptanceRate: run.acceptanceRate,
-      essPerSecond,
-      tauInt,
-      samplingSeconds: run.seconds,
-      trainingSeconds,
-      quality,
-    };
-    reports = [...reports, report];
-    roundsCompleted++;
+  while (live.roundsCompleted < resolved.schedule.length && doneThisCall < limit) {
+    const report = await learningRound(resolved, live);
     doneThisCall++;
-    if (options.checkpoint) {
-      await options.checkpoint.save(
-        JSON.stringify({
-          format: FORMAT,
-          version: 1,
-          fingerprint,
-          roundsCompleted,
-          trainer: learner.save(),
-          chainStates: encodeInts(chainStates),
-          replay: replay.map(encodeDigits),
-          reports,
-        }),
-      );
+    if (options.save) {
+      await options.save(JSON.stringify(saveLearning(resolved, live, options.recipe)));
     }
     options.onRound?.(report);
   }
+  const { learner } = live;
   return {
     mps: learner.mps,
-    reports,
-    roundsCompleted,
-    finished: roundsCompleted === schedule.length,
+    reports: live.reports,
+    roundsCompleted: live.roundsCompleted,
+    finished: live.roundsCompleted === resolved.schedule.length,
     ...(learner.trainer ? { trainer: learner.trainer } : {}),
-    chainStates,
+    chainStates: live.chainStates,
   };
+}
+
+/** One round (the third part): sample with the current proposal, train, report; updates `live`. */
+export async function learningRound(
+  resolved: ResolvedLearning,
+  live: LiveLearning,
+): Promise<RoundReport> {
+  const { n, chains, steps, root, heldOutChains, symmetryImages } = resolved;
+  const { learner } = live;
+  const r = live.roundsCompleted;
+  const instance = resolved.instances[r]!;
+  const stream = root.split(r);
+  // chains continue from the previous round's states where they are still allowed
+  const chainStates = live.chainStates;
+  const energies = instance.energy({ data: chainStates, count: chains });
+  const x0 = instance.initialConfiguration();
+  for (let c = 0; c < chains; c++) if (!Number.isFinite(energies[c]!)) chainStates.set(x0, c * n);
+  const run = await runChains({
+    model: instance,
+    proposal: learner.mps,
+    scheme: resolved.scheme,
+    chains,
+    steps,
+    burnIn: resolved.burnIn,
+    seed: stream.split(0),
+    initial: { data: chainStates, count: chains },
+    keepConfigurations: true,
+    // the energy series comes from the kept configurations: the contract does not require
+    // an `energyPerSite` observable of a model
+    observables: [],
+    localSweeps: resolved.localSweeps,
+    ...(resolved.pool ? { pool: resolved.pool } : {}),
+  });
+  const replay = [...live.replay, run.configurations!].slice(-resolved.replayRounds);
+  // the last heldOutChains chains of this round validate; everything else trains
+  const trainingChains = chains - heldOutChains;
+  const current = run.configurations!;
+  let data = concatenate(
+    [...replay.slice(0, -1), current.subarray(0, trainingChains * steps * n)],
+    n,
+  );
+  if (symmetryImages > 0) {
+    const random = root.split(AUGMENTATION_STREAM + r);
+    const images = Array.from(
+      { length: symmetryImages },
+      () => randomSymmetryImages(resolved.symmetriesOf[r]!, data, n, random).data,
+    );
+    data = concatenate(images, n);
+  }
+  const validation =
+    heldOutChains > 0
+      ? { data: current.slice(trainingChains * steps * n), count: heldOutChains * steps }
+      : undefined;
+  const chainEnergies = instance.energy({ data: current, count: chains * steps });
+  const energyChains = Array.from({ length: chains }, (_, c) =>
+    chainEnergies.subarray(c * steps, (c + 1) * steps),
+  );
+  let tauInt = Number.NaN;
+  let essPerSecond = Number.NaN;
+  try {
+    const s = summarize(energyChains, { elapsedSeconds: run.seconds });
+    tauInt = s.tauInt;
+    essPerSecond = s.essPerSecond ?? Number.NaN;
+  } catch {
+    // a constant energy series (e.g. all chains stuck) has no autocorrelation time
+  }
+  const trainStart = performance.now();
+  const nllBefore = meanNll(learner.mps, data);
+  learner.train(data, stream, r, validation);
+  const nllAfter = meanNll(learner.mps, data);
+  const validationNll = validation ? meanNll(learner.mps, validation) : undefined;
+  const trainingSeconds = (performance.now() - trainStart) / 1000;
+  const quality = proposalQuality(instance, learner.mps, {
+    count: QUALITY_DRAWS,
+    seed: root.split(QUALITY_STREAM + r),
+  });
+  const report: RoundReport = {
+    round: r,
+    parameters: { ...resolved.schedule[r]! },
+    nllBefore,
+    nllAfter,
+    ...(validationNll === undefined ? {} : { validationNll }),
+    acceptanceRate: run.acceptanceRate,
+    essPerSecond,
+    tauInt,
+    samplingSeconds: run.seconds,
+    trainingSeconds,
+    quality,
+  };
+  live.chainStates = run.final.data;
+  live.replay = replay;
+  live.reports = [...live.reports, report];
+  live.roundsCompleted = r + 1;
+  return report;
 }
 
 function meanNll(mps: MPS, data: { data: Int32Array; count: number }): number {

@@ -5,19 +5,19 @@ import {
   type LatticeModelInstance,
   type LocalFactors,
   type ParameterValues,
-  physicsBornMPS,
   probeLocalFactors,
 } from '@latticediff/lattice';
 import {
-  annealingPath,
-  type CheckpointStore,
-  learnByMonteCarlo,
+  CheckpointMismatchError,
+  checkTrainingRecipe,
+  PILOT_GRID_STEP,
+  PILOT_MAX_GRID_POINTS,
   type RoundReport,
-  thermodynamicPath,
+  runOrResume,
+  type TrainingRecipe,
 } from '@latticediff/monte-carlo';
 import { fileCheckpoint, writeFileAtomic } from '@latticediff/monte-carlo/node';
 import {
-  createRandom,
   deserializeMPS,
   InvalidArgumentError,
   LatticeDiffError,
@@ -44,6 +44,7 @@ import {
   ensureDirectory,
   formatSeconds,
   num,
+  type Progress,
   printJson,
   progressEnabled,
   removeStaleTemporaries,
@@ -61,117 +62,10 @@ export const PLOTS_FLAG: FlagSpec = {
 };
 
 /**
- * Everything that decides the result of a training run (a resumed run must match it). The
- * optional fields are present only when they differ from their defaults, so that a run without
- * the newer flags has the record (and the checkpoints) it always had.
+ * The run record of `train`: the library's training recipe (its canonical form, with the fields
+ * that equal their defaults absent, is what checkpoints and output metadata store).
  */
-export interface TrainingRun {
-  model: string;
-  parameters: ParameterValues;
-  bondDim: number;
-  rounds: number;
-  seed: number;
-  chains: number;
-  steps: number;
-  epochs: number;
-  learningRate: number;
-  /** Noise time of connected proposals (unused with `scheme: 'disconnected'`). */
-  noiseTime: number;
-  anneal: { parameter: string; from: number } | null;
-  /** MPS parametrisation (absent: linear). */
-  kind?: 'born';
-  /** How rounds train, when not the kind's default (Adam for linear, sweeps for Born). */
-  training?: 'adam' | 'sweeps';
-  /** Every round refits a fresh MPS (sweep training only; absent: false). */
-  restart?: true;
-  /** Train on the samples of the last N rounds (absent: 1). */
-  replayRounds?: number;
-  /** Two-site sweeps per round (sweep training only; absent: 1). */
-  sweepsPerRound?: number;
-  /** Local Metropolis sweeps after every DDM step while learning (absent: 1). */
-  localSweeps?: number;
-  /** Proposal while learning (absent: connected with `noiseTime`). */
-  scheme?: 'disconnected';
-  /** Fraction of each round's chains held out for early stopping (sweeps only; absent: 0). */
-  validationFraction?: number;
-  /** Annealing path (absent: linear, the last third of the rounds at the target). */
-  path?: { kind: 'thermodynamic'; kappa: number };
-  /** Round r trains with learningRate * learningRateDecay^r (sweeps only; absent: 1). */
-  learningRateDecay?: number;
-  /** Discarded weight of the sweeps' SVD truncation (sweeps only; absent: the library's). */
-  cutoff?: number;
-  /**
-   * Where training starts (absent: a random MPS): `physics`, the Born MPS built from the model's
-   * local factors at the target with bond dimension `bondDim` (`physicsBornMPS`).
-   */
-  initial?: 'physics';
-}
-
-/** The kind and training method of a run (its defaults filled in). */
-export function trainingMethod(run: TrainingRun): {
-  kind: 'linear' | 'born';
-  training: 'adam' | 'sweeps';
-} {
-  const kind = run.kind ?? 'linear';
-  return { kind, training: run.training ?? (kind === 'born' ? 'sweeps' : 'adam') };
-}
-
-/** Stream of the run's seed that the thermodynamic-path pilot uses (rounds use streams 0, 1, ...). */
-const PILOT_STREAM = 2_000_000;
-/** Grid spacing of the thermodynamic-path pilot, in units of the annealed parameter. */
-const PILOT_GRID_STEP = 0.01;
-/** Most grid points of the pilot (thermodynamicPath refuses more). */
-const PILOT_MAX_GRID_POINTS = 100_000;
-
-/**
- * The parameter points of the rounds. Linear: `annealingPath` with the last third at the target.
- * Thermodynamic: at most rounds - floor(rounds / 3) points in equal steps of thermodynamic length
- * (KL kappa between neighbours, measured by a local Metropolis pilot seeded from the run's seed,
- * so a resumed run recomputes the same path), then the target for the remaining rounds.
- */
-export async function trainingSchedule(
-  model: LatticeModel,
-  run: TrainingRun,
-  onPilot?: (done: number, total: number) => void,
-): Promise<ParameterValues[]> {
-  if (!run.anneal) return Array.from({ length: run.rounds }, () => ({ ...run.parameters }));
-  if (run.path?.kind !== 'thermodynamic') {
-    return annealingPath(run.parameters, {
-      parameter: run.anneal.parameter,
-      from: run.anneal.from,
-      rounds: run.rounds,
-      hold: Math.floor(run.rounds / 3),
-    });
-  }
-  const { path } = await thermodynamicPath({
-    model,
-    target: run.parameters,
-    parameter: run.anneal.parameter,
-    from: run.anneal.from,
-    kappa: run.path.kappa,
-    maxRounds: run.rounds - Math.floor(run.rounds / 3),
-    gridStep: PILOT_GRID_STEP,
-    seed: createRandom(run.seed).split(PILOT_STREAM),
-    ...(onPilot ? { onGridPoint: (k: number, count: number) => onPilot(k + 1, count) } : {}),
-  });
-  while (path.length < run.rounds) path.push({ ...run.parameters });
-  return path;
-}
-
-/**
- * The learning loop's checkpoint in FILE.state, with the run record in front: a state of a run
- * with other options is refused before any work (the pilot included), whatever the learning
- * loop's own fingerprint covers.
- */
-function runCheckpoint(path: string, run: TrainingRun): CheckpointStore {
-  const file = fileCheckpoint(path);
-  const record = JSON.stringify(sanitize(run));
-  return {
-    save: (text) =>
-      file.save(text.startsWith('{') ? `{"trainingRun":${record},${text.slice(1)}` : text),
-    load: () => file.load(),
-  };
-}
+export type TrainingRun = TrainingRecipe;
 
 export interface TrainResult {
   mps: MPS;
@@ -213,7 +107,9 @@ export async function trainToFile(options: {
   /** The output path as the user wrote it (for messages; default `out`). */
   displayName?: string;
 }): Promise<TrainResult> {
-  const { model, run, out } = options;
+  const { model, out } = options;
+  // the canonical record: the one a finished --out and a resume state are compared with
+  const run = checkTrainingRecipe(options.run);
   const statePath = `${out}.state`;
   const shownOut = options.displayName ?? out;
   const shownState = `${shownOut}.state`;
@@ -248,67 +144,21 @@ export async function trainToFile(options: {
       };
     }
   }
-  let resumedFromRound = 0;
   const differentRun = () =>
     new UsageError(
       `cannot resume from ${quote(shownState)}: it holds the training state of a different run (model, parameters or options differ)`,
       'rerun the command that created it, or delete the file to start afresh',
     );
-  if (existsSync(statePath)) {
-    let state: { roundsCompleted?: unknown; trainingRun?: unknown } | undefined;
-    try {
-      state = JSON.parse(readFileSync(statePath, 'utf8')) as typeof state;
-    } catch {
-      // the learning loop reports an unreadable state below
-    }
-    if (typeof state?.roundsCompleted === 'number') resumedFromRound = state.roundsCompleted;
-    // states written before the run record was stored are checked by the learning loop alone
-    if (
-      state?.trainingRun !== undefined &&
-      JSON.stringify(state.trainingRun) !== JSON.stringify(sanitize(run))
-    ) {
-      throw differentRun();
-    }
-  }
-  let announced = false;
-  const announce = () => {
-    // only once the learning loop has accepted the state as this run's
-    if (!announced && resumedFromRound > 0) {
-      options.log?.(`resumed from ${shownState} after round ${resumedFromRound} of ${run.rounds}`);
-    }
-    announced = true;
-  };
   // the seconds of a run include the pilot of a thermodynamic path
   const start = performance.now();
-  const pilot: { progress?: ReturnType<typeof createProgress> } = {};
-  const schedule = await trainingSchedule(model, run, (done, total) => {
-    pilot.progress ??= createProgress('path pilot', total, options.showProgress);
-    pilot.progress.update(done, `${run.anneal!.parameter} grid`);
-  });
-  pilot.progress?.finish();
-  const { kind, training } = trainingMethod(run);
-  // the warm start of --recipe physics (deterministic: rebuilt identically on resume)
-  let initialMPS: MPS | undefined;
-  if (run.initial === 'physics') {
-    // minutes on large lattices (16x16 at bond dimension 128: about 4 min): show progress
-    let building: ReturnType<typeof createProgress> | undefined;
-    const instance = model.create(run.parameters);
-    // a model without local factors had them found by probing its energy when the run was
-    // set up (deterministic, so a resumed run probes the same factors)
-    const factors =
-      typeof instance.localFactors === 'function' ? undefined : probedFactors(instance);
-    if (typeof factors === 'string') throw new UsageError(`--recipe physics: ${factors}`);
-    initialMPS = physicsBornMPS(instance, {
-      maxBondDim: run.bondDim,
-      ...(factors === undefined ? {} : { factors }),
-      onProgress: (done, total) => {
-        building ??= createProgress('building MPS', total, options.showProgress);
-        building.update(done, 'pair groups');
-      },
-    }).mps;
-    building?.finish();
-  }
-  const progress = createProgress('training', run.rounds, options.showProgress);
+  const bars: { pilot?: Progress; building?: Progress; training?: Progress } = {};
+  const progress: Progress = {
+    update: (done, note) => {
+      bars.training ??= createProgress('training', run.rounds, options.showProgress);
+      bars.training.update(done, note);
+    },
+    finish: () => bars.training?.finish(),
+  };
   // Ctrl-C or a termination signal: the state of the last finished round is already on disk
   // (written atomically), so say how to resume and stop at once
   const stopInterruptHandler = exitOnInterrupt(
@@ -317,42 +167,38 @@ export async function trainToFile(options: {
     shownState,
     'no round had finished yet',
   );
+  // a model without local factors had them found by probing its energy when the run was set up
+  // (deterministic, so a resumed run probes the same factors)
+  const factors =
+    run.initial === 'physics' && typeof model.create(run.parameters).localFactors !== 'function'
+      ? probedFactors(model.create(run.parameters))
+      : undefined;
+  if (typeof factors === 'string') throw new UsageError(`--recipe physics: ${factors}`);
   const result = await withPool(options.workers, async (pool) => {
     try {
-      return await learnByMonteCarlo({
+      return await runOrResume({
         model,
-        path: schedule,
-        maxBondDim: run.bondDim,
-        kind,
-        training,
-        ...(initialMPS === undefined ? {} : { initialMPS }),
-        scheme:
-          run.scheme === 'disconnected'
-            ? { kind: 'disconnected' }
-            : { kind: 'connected', noiseTime: run.noiseTime },
-        chains: run.chains,
-        stepsPerRound: run.steps,
-        burnIn: Math.max(1, Math.floor(run.steps / 4)),
-        localSweeps: run.localSweeps ?? 1,
-        replayRounds: run.replayRounds ?? 1,
-        epochsPerRound: run.epochs,
-        ...(training === 'sweeps'
-          ? {
-              sweepsPerRound: run.sweepsPerRound ?? 1,
-              ...(run.restart ? { restart: true } : {}),
-              ...(run.validationFraction ? { validationFraction: run.validationFraction } : {}),
-            }
-          : {}),
-        learningRate:
-          run.learningRateDecay === undefined
-            ? run.learningRate
-            : (round: number) => run.learningRate * run.learningRateDecay! ** round,
-        ...(run.cutoff === undefined ? {} : { cutoff: run.cutoff }),
-        seed: run.seed,
-        checkpoint: runCheckpoint(statePath, run),
+        recipe: run,
+        checkpoint: fileCheckpoint(statePath),
+        ...(factors === undefined ? {} : { factors }),
         ...(pool ? { pool } : {}),
+        onPilot: (done, total) => {
+          bars.pilot ??= createProgress('path pilot', total, options.showProgress);
+          bars.pilot.update(done, `${run.anneal!.parameter} grid`);
+          if (done === total) bars.pilot.finish();
+        },
+        // minutes on large lattices (16x16 at bond dimension 128: about 4 min): show progress
+        onBuild: (done, total) => {
+          bars.building ??= createProgress('building MPS', total, options.showProgress);
+          bars.building.update(done, 'pair groups');
+          if (done === total) bars.building.finish();
+        },
+        onResume: (rounds) => {
+          if (rounds > 0) {
+            options.log?.(`resumed from ${shownState} after round ${rounds} of ${run.rounds}`);
+          }
+        },
         onRound: (r) => {
-          announce();
           progress.update(
             r.round + 1,
             `NLL ${num(r.nllAfter, 2)} acceptance ${num(r.acceptanceRate, 3)}`,
@@ -360,12 +206,12 @@ export async function trainToFile(options: {
         },
       });
     } catch (error) {
+      if (CheckpointMismatchError.isInstance(error)) throw differentRun();
       if (
         InvalidArgumentError.isInstance(error) &&
-        error.functionName === 'learnByMonteCarlo' &&
+        error.functionName === 'runOrResume' &&
         error.argument === 'checkpoint'
       ) {
-        if (error.value === 'a checkpoint of a different run') throw differentRun();
         const why = `it is not a usable training state (${oneLine(error.message)})`;
         throw new UsageError(
           `cannot resume from ${quote(shownState)}: ${why}`,
@@ -380,11 +226,12 @@ export async function trainToFile(options: {
       }
       throw error;
     } finally {
+      bars.pilot?.finish();
+      bars.building?.finish();
       progress.finish();
       stopInterruptHandler();
     }
   });
-  announce();
   const seconds = (performance.now() - start) / 1000;
   const metadata: MPSMetadata = {
     model: run.model,
@@ -402,7 +249,7 @@ export async function trainToFile(options: {
   return {
     mps: result.mps,
     reports: result.reports,
-    resumedFromRound,
+    resumedFromRound: result.resumedFromRound,
     alreadyComplete: false,
     seconds,
   };
@@ -731,19 +578,6 @@ function trainingOptions(
     fail(`--noise-time applies to --scheme connected only (this run uses ${shown('scheme')})`);
   }
   const validationFraction = get('validation-fraction') as number | undefined;
-  if (validationFraction !== undefined) {
-    if (validationFraction >= 1) {
-      fail(
-        `invalid value for --validation-fraction: ${validationFraction} (expected a finite number > 0 and < 1)`,
-      );
-    }
-    const heldOut = Math.max(1, Math.round(validationFraction * context.chains));
-    if (heldOut >= context.chains) {
-      fail(
-        `--validation-fraction ${validationFraction} holds out ${heldOut} of the ${context.chains} chains (--chains), leaving none to train on`,
-      );
-    }
-  }
   const path = (get('path') ?? 'linear') as 'linear' | 'thermodynamic';
   if (path === 'thermodynamic') {
     const { anneal } = context;
@@ -773,14 +607,9 @@ function trainingOptions(
   const replay = Number(get('replay') ?? 1);
   const sweeps = Number(get('sweeps') ?? 1);
   const localSweeps = Number(get('local-sweeps') ?? 1);
+  // (their values are checked with the whole record, by checkTrainingRecipe: see checkRun)
   const decay = Number(get('learning-rate-decay') ?? 1);
-  if (!(decay > 0 && decay <= 1)) {
-    fail(`invalid value for --learning-rate-decay: ${decay} (expected a number > 0 and <= 1)`);
-  }
   const cutoff = get('cutoff') as number | undefined;
-  if (cutoff !== undefined && !(cutoff >= 0 && cutoff < 1)) {
-    fail(`invalid value for --cutoff: ${cutoff} (expected a number >= 0 and < 1)`);
-  }
   const record: Partial<TrainingRun> = {
     ...(kind === 'born' ? { kind } : {}),
     ...(training !== (kind === 'born' ? 'sweeps' : 'adam') ? { training } : {}),
@@ -798,6 +627,54 @@ function trainingOptions(
     ...(recipeName === 'physics' ? { initial: 'physics' as const } : {}),
   };
   return { kind, training, record };
+}
+
+/** The flag behind each field of the run record (for the refusals of checkTrainingRecipe). */
+const RECORD_FLAGS: Readonly<Partial<Record<keyof TrainingRun, string>>> = {
+  bondDim: 'max-bond-dim',
+  rounds: 'rounds',
+  seed: 'seed',
+  chains: 'chains',
+  steps: 'steps',
+  epochs: 'epochs',
+  learningRate: 'learning-rate',
+  noiseTime: 'noise-time',
+  anneal: 'anneal-from',
+  kind: 'kind',
+  training: 'training',
+  restart: 'restart',
+  replayRounds: 'replay',
+  sweepsPerRound: 'sweeps',
+  localSweeps: 'local-sweeps',
+  scheme: 'scheme',
+  validationFraction: 'validation-fraction',
+  path: 'path',
+  learningRateDecay: 'learning-rate-decay',
+  cutoff: 'cutoff',
+  initial: 'recipe',
+};
+
+/**
+ * The run record checked once, by the library's `checkTrainingRecipe`: a refusal names the flag
+ * that set the field and its value (exit 2), and the record returned is the canonical one.
+ */
+function checkRun(run: TrainingRun, values: FlagValues, hint: string): TrainingRun {
+  try {
+    return checkTrainingRecipe(run);
+  } catch (error) {
+    if (!InvalidArgumentError.isInstance(error) || !error.argument.startsWith('recipe.')) {
+      throw error;
+    }
+    const field = error.argument.slice('recipe.'.length) as keyof TrainingRun;
+    const flag = RECORD_FLAGS[field];
+    if (flag === undefined) throw error;
+    const expected = /must be (.*) \(got /.exec(error.message)?.[1] ?? 'another value';
+    const given = values[flag] ?? (typeof error.value === 'object' ? undefined : error.value);
+    return usage(
+      `invalid value for --${flag}${given === undefined ? '' : `: ${given}`} (expected ${expected})`,
+      hint,
+    );
+  }
 }
 
 export const trainCommand: Command = {
@@ -1130,23 +1007,29 @@ export const trainCommand: Command = {
     const rounds = Number(values.rounds ?? flagsOfRecipe.rounds ?? 30);
     const chains = Number(values.chains ?? flagsOfRecipe.chains ?? 64);
     const method = trainingOptions(values, { rounds, chains, anneal, target, recipe }, hint);
+    const run = checkRun(
+      {
+        model: model.id,
+        parameters: target,
+        bondDim: Number(values['max-bond-dim'] ?? 16),
+        rounds,
+        seed: Number(values.seed ?? 1),
+        chains,
+        steps: Number(values.steps ?? flagsOfRecipe.steps ?? 32),
+        epochs: Number(values.epochs ?? 4),
+        learningRate: Number(
+          values['learning-rate'] ?? (method.training === 'sweeps' ? 0.05 : 0.03),
+        ),
+        noiseTime: Number(values['noise-time'] ?? 0.5),
+        anneal: anneal ?? null,
+        ...method.record,
+      },
+      values,
+      hint,
+    );
     // checked (and created) before any training, so that a bad --plots loses no work
     const plots =
       values.plots === undefined ? undefined : ensureDirectory('--plots', String(values.plots));
-    const run: TrainingRun = {
-      model: model.id,
-      parameters: target,
-      bondDim: Number(values['max-bond-dim'] ?? 16),
-      rounds,
-      seed: Number(values.seed ?? 1),
-      chains,
-      steps: Number(values.steps ?? flagsOfRecipe.steps ?? 32),
-      epochs: Number(values.epochs ?? 4),
-      learningRate: Number(values['learning-rate'] ?? (method.training === 'sweeps' ? 0.05 : 0.03)),
-      noiseTime: Number(values['noise-time'] ?? 0.5),
-      anneal: anneal ?? null,
-      ...method.record,
-    };
     const result = await trainToFile({
       model,
       run,

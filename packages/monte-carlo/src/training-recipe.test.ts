@@ -1,0 +1,257 @@
+import { isingModel } from '@latticediff/model-ising';
+import { FormatError, InvalidArgumentError, serializeMPS } from '@latticediff/tensor-network';
+import { describe, expect, it } from 'vitest';
+import { CheckpointMismatchError } from './errors';
+import { type CheckpointStore, learnByMonteCarlo, type RoundReport } from './learning-loop';
+import { LearningState } from './learning-state';
+import {
+  checkTrainingRecipe,
+  recipeLearningOptions,
+  recipePath,
+  runOrResume,
+  type TrainingRecipe,
+} from './training-recipe';
+
+const target = { lx: 2, ly: 4, beta: 0.35 };
+
+/** A small Born sweep recipe (the shape `latticediff train --recipe learn` records). */
+const recipe: TrainingRecipe = {
+  model: 'ising',
+  parameters: { ...isingModel.create(target).parameters },
+  bondDim: 4,
+  rounds: 5,
+  seed: 3,
+  chains: 16,
+  steps: 8,
+  epochs: 4,
+  learningRate: 0.05,
+  noiseTime: 0.5,
+  anneal: { parameter: 'beta', from: 0.1 },
+  kind: 'born',
+  replayRounds: 2,
+  scheme: 'disconnected',
+  validationFraction: 0.25,
+  learningRateDecay: 0.9,
+  cutoff: 1e-8,
+};
+
+function memoryStore(): CheckpointStore & { text?: string } {
+  const store: CheckpointStore & { text?: string } = {
+    save: (t) => {
+      store.text = t;
+    },
+    load: () => store.text,
+  };
+  return store;
+}
+
+/** The reports without their timings (which differ between runs). */
+function untimed(reports: readonly RoundReport[]) {
+  return reports.map(({ samplingSeconds, trainingSeconds, essPerSecond, ...rest }) => rest);
+}
+
+function invalidArgumentOf(f: () => unknown): InvalidArgumentError {
+  try {
+    f();
+  } catch (error) {
+    if (InvalidArgumentError.isInstance(error)) return error;
+    throw error;
+  }
+  throw new Error('expected an InvalidArgumentError');
+}
+
+describe('checkTrainingRecipe', () => {
+  it('returns the canonical record: the fields in order, defaults dropped', () => {
+    const spelled = {
+      anneal: null,
+      noiseTime: 0.5,
+      learningRate: 0.03,
+      epochs: 4,
+      steps: 32,
+      chains: 64,
+      seed: 1,
+      rounds: 3,
+      bondDim: 8,
+      parameters: recipe.parameters,
+      model: 'ising',
+      kind: 'linear',
+      training: 'adam',
+      replayRounds: 1,
+      localSweeps: 1,
+      scheme: 'connected',
+    } as unknown as TrainingRecipe;
+    const record = checkTrainingRecipe(spelled);
+    expect(Object.keys(record)).toEqual([
+      'model',
+      'parameters',
+      'bondDim',
+      'rounds',
+      'seed',
+      'chains',
+      'steps',
+      'epochs',
+      'learningRate',
+      'noiseTime',
+      'anneal',
+    ]);
+    // a canonical record is its own canonical form
+    expect(JSON.stringify(checkTrainingRecipe(recipe))).toBe(JSON.stringify(recipe));
+    expect(checkTrainingRecipe({ ...recipe, training: 'sweeps' })).toEqual(recipe);
+  });
+
+  it('refuses every bad field, naming recipe.<field> and the value', () => {
+    const cases: [Partial<Record<keyof TrainingRecipe | 'extra', unknown>>, string][] = [
+      [{ bondDim: 0 }, 'recipe.bondDim'],
+      [{ rounds: 1.5 }, 'recipe.rounds'],
+      [{ seed: -1 }, 'recipe.seed'],
+      [{ learningRate: 0 }, 'recipe.learningRate'],
+      [{ learningRateDecay: 1.5 }, 'recipe.learningRateDecay'],
+      [{ cutoff: 1 }, 'recipe.cutoff'],
+      [{ validationFraction: 1 }, 'recipe.validationFraction'],
+      // 16 chains: a fraction of 0.97 holds out all of them
+      [{ validationFraction: 0.97 }, 'recipe.validationFraction'],
+      [{ anneal: { parameter: 'gamma', from: 0.1 } }, 'recipe.anneal'],
+      [{ kind: 'mps' }, 'recipe.kind'],
+      [{ kind: undefined, training: 'sweeps' }, 'recipe.training'],
+      [{ kind: undefined, cutoff: undefined }, 'recipe.validationFraction'],
+      [{ path: { kind: 'thermodynamic', kappa: 0.3 }, anneal: null }, 'recipe.path'],
+      [{ path: { kind: 'thermodynamic', kappa: 0.3 }, rounds: 1 }, 'recipe.path'],
+      [
+        { path: { kind: 'thermodynamic', kappa: 0.3 }, anneal: { parameter: 'beta', from: 2000 } },
+        'recipe.path',
+      ],
+      [{ initial: 'random' }, 'recipe.initial'],
+      [{ extra: 1 }, 'recipe.extra'],
+    ];
+    for (const [change, argument] of cases) {
+      const error = invalidArgumentOf(() =>
+        checkTrainingRecipe({ ...recipe, ...change } as TrainingRecipe),
+      );
+      expect(error.argument, JSON.stringify(change)).toBe(argument);
+      expect(error.functionName).toBe('checkTrainingRecipe');
+    }
+  });
+});
+
+describe('LearningState', () => {
+  it('round-trips through its JSON text and refuses broken fields by name', async () => {
+    const store = memoryStore();
+    await runOrResume({ model: isingModel, recipe, checkpoint: store, maxRoundsThisCall: 2 });
+    const state = LearningState.fromJSON(store.text!);
+    expect(state.roundsCompleted).toBe(2);
+    expect(state.replay).toHaveLength(2);
+    expect(state.recipe).toEqual(recipe);
+    // the text is JSON.stringify of the state, the recipe record first
+    expect(JSON.stringify(state)).toBe(store.text);
+    expect(Object.keys(JSON.parse(store.text!))[0]).toBe('trainingRun');
+    const object = JSON.parse(store.text!) as Record<string, unknown>;
+    for (const [field, value] of [
+      ['format', 'latticediff.mps'],
+      ['version', 2],
+      ['roundsCompleted', -1],
+      ['chainStates', '0,1,x'],
+      ['replay', [3]],
+      ['trainer', 5],
+      ['reports', {}],
+    ] as const) {
+      let caught: unknown;
+      try {
+        LearningState.fromJSON({ ...object, [field]: value });
+      } catch (error) {
+        caught = error;
+      }
+      expect(FormatError.isInstance(caught), field).toBe(true);
+      expect((caught as FormatError).field).toBe(field);
+    }
+    expect(() => LearningState.fromJSON('{"format":')).toThrow(/state: not JSON text/);
+  });
+});
+
+describe('runOrResume', () => {
+  it('resumes after an interruption bit for bit and reports where it resumed', async () => {
+    const whole = await runOrResume({ model: isingModel, recipe });
+    expect(whole.finished).toBe(true);
+    expect(whole.resumedFromRound).toBe(0);
+    expect(whole.reports.map((r) => r.parameters.beta)).toEqual(
+      (await recipePath(isingModel, recipe)).map((p) => p.beta),
+    );
+    const store = memoryStore();
+    const part = await runOrResume({
+      model: isingModel,
+      recipe,
+      checkpoint: store,
+      maxRoundsThisCall: 2,
+    });
+    expect(part.finished).toBe(false);
+    const resumedAt: number[] = [];
+    const resumed = await runOrResume({
+      model: isingModel,
+      recipe,
+      checkpoint: store,
+      onResume: (k) => resumedAt.push(k),
+    });
+    expect(resumedAt).toEqual([2]);
+    expect(resumed.resumedFromRound).toBe(2);
+    expect(serializeMPS(resumed.mps)).toBe(serializeMPS(whole.mps));
+    expect(untimed(resumed.reports)).toEqual(untimed(whole.reports));
+    expect(Array.from(resumed.chainStates)).toEqual(Array.from(whole.chainStates));
+  });
+
+  it('refuses the state of another recipe with a CheckpointMismatchError before any work', async () => {
+    const store = memoryStore();
+    await runOrResume({ model: isingModel, recipe, checkpoint: store, maxRoundsThisCall: 1 });
+    const before = store.text;
+    let built = 0;
+    let caught: unknown;
+    try {
+      await runOrResume({
+        model: isingModel,
+        // a physics-built start: refused before it is built
+        recipe: { ...recipe, anneal: null, initial: 'physics' },
+        checkpoint: store,
+        onBuild: () => built++,
+      });
+    } catch (error) {
+      caught = error;
+    }
+    expect(CheckpointMismatchError.isInstance(caught)).toBe(true);
+    expect((caught as Error).message).toMatch(/`checkpoint` passed to `runOrResume`/);
+    expect(built).toBe(0);
+    expect(store.text).toBe(before);
+  });
+
+  it("resumes a learning loop's own state (no recipe record) by the loop's fingerprint", async () => {
+    const path = await recipePath(isingModel, recipe);
+    const store = memoryStore();
+    await learnByMonteCarlo({
+      ...recipeLearningOptions(isingModel, recipe, path),
+      checkpoint: store,
+      maxRoundsThisCall: 2,
+    });
+    const resumed = await runOrResume({ model: isingModel, recipe, checkpoint: store });
+    const whole = await runOrResume({ model: isingModel, recipe });
+    expect(resumed.resumedFromRound).toBe(2);
+    expect(serializeMPS(resumed.mps)).toBe(serializeMPS(whole.mps));
+    // ... and refuses one of other options
+    const other = memoryStore();
+    await learnByMonteCarlo({
+      ...recipeLearningOptions(isingModel, { ...recipe, seed: 4 }, path),
+      checkpoint: other,
+      maxRoundsThisCall: 1,
+    });
+    await expect(runOrResume({ model: isingModel, recipe, checkpoint: other })).rejects.toThrow(
+      /holds the state of a different run/,
+    );
+  });
+
+  it('refuses a recipe of another model, and an unreadable state naming checkpoint', async () => {
+    await expect(
+      runOrResume({ model: isingModel, recipe: { ...recipe, model: 'potts' } }),
+    ).rejects.toThrow(/`recipe\.model` passed to `runOrResume`/);
+    const broken = memoryStore();
+    broken.text = '{"format":"latticediff.learning"';
+    await expect(runOrResume({ model: isingModel, recipe, checkpoint: broken })).rejects.toThrow(
+      /`checkpoint` passed to `runOrResume`/,
+    );
+  });
+});
