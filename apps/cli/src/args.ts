@@ -18,7 +18,15 @@ export interface FlagSpec {
   readonly description: string;
   /** Placeholder in help texts (`N`, `FILE`, ...). */
   readonly valueName?: string;
-  /** Default shown in help (the command applies it). */
+  /**
+   * The value used when the flag is not given, read with {@link flagValue} (the one place it is
+   * written: help shows it, and a test checks it against the flag's type and range).
+   */
+  readonly default?: string | number | boolean;
+  /**
+   * Help text of a default that depends on other flags or the model (the command applies it);
+   * with `default`, a longer description of it.
+   */
   readonly defaultText?: string;
   readonly minimum?: number;
   readonly maximum?: number;
@@ -165,6 +173,50 @@ function parseValue(spec: FlagSpec, text: string): string | number {
 /** Parsed flag values by flag name. */
 export type FlagValues = Record<string, string | number | boolean>;
 
+/** The TypeScript type of a flag's value. */
+export type FlagValueOf<S extends FlagSpec> = S['type'] extends 'integer' | 'number'
+  ? number
+  : S['type'] extends 'boolean'
+    ? boolean
+    : string;
+
+/** A flag with a fixed default. */
+export type DefaultedFlag = FlagSpec & { readonly default: string | number | boolean };
+
+/** The flag's value: given, or its `default` (undefined for a flag without one, not given). */
+export function flagValue<S extends DefaultedFlag>(values: FlagValues, spec: S): FlagValueOf<S>;
+export function flagValue<S extends FlagSpec>(
+  values: FlagValues,
+  spec: S,
+): FlagValueOf<S> | undefined;
+export function flagValue(
+  values: FlagValues,
+  spec: FlagSpec,
+): string | number | boolean | undefined {
+  return values[spec.name] ?? spec.default;
+}
+
+/**
+ * Why a flag's `default` is not a value the flag accepts (its type, range or choices), or
+ * undefined when it is (checked by a test over every command's flags).
+ */
+export function defaultProblem(spec: FlagSpec): string | undefined {
+  if (spec.default === undefined) return undefined;
+  if (spec.type === 'boolean') {
+    return typeof spec.default === 'boolean' ? undefined : 'not a boolean';
+  }
+  if ((spec.type === 'integer' || spec.type === 'number') !== (typeof spec.default === 'number')) {
+    return `a ${typeof spec.default} for a flag of type ${spec.type}`;
+  }
+  try {
+    const parsed = parseValue(spec, String(spec.default));
+    return parsed === spec.default ? undefined : `reads back as ${parsed}`;
+  } catch (error) {
+    if (error instanceof UsageError) return error.message;
+    throw error;
+  }
+}
+
 /**
  * Checks the tokens' flags against `specs`: unknown flags (with a suggestion), missing values,
  * types and ranges, required flags. `hint` is added to every message.
@@ -233,7 +285,8 @@ export function flagHelp(specs: readonly FlagSpec[]): string[] {
       const range = describeRange(s);
       if (range !== 'an integer' && range !== 'a finite number') notes.push(range);
     } else if (s.parameter) notes.push(describeParameterSpec(s.parameter.spec));
-    if (s.defaultText !== undefined) notes.push(`default ${s.defaultText}`);
+    const shownDefault = s.defaultText ?? (s.default === undefined ? undefined : String(s.default));
+    if (shownDefault !== undefined) notes.push(`default ${shownDefault}`);
     for (const alias of s.deprecatedAliases ?? []) notes.push(`--${alias}: deprecated old name`);
     return [head, `${s.description}${notes.length > 0 ? ` (${notes.join('; ')})` : ''}`] as const;
   });

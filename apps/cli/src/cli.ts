@@ -5,29 +5,12 @@
 import { readFileSync } from 'node:fs';
 import { LatticeDiffError, NumericalError } from '@latticediff/tensor-network';
 import { type FlagSpec, flagHelp, HELP_FLAG, readFlags, tokenize } from './args';
-import { benchCommand } from './commands/bench';
-import { demoCommand } from './commands/demo';
-import { exactCommand } from './commands/exact';
-import { mcCommand } from './commands/mc';
-import { mergeCommand } from './commands/merge';
-import { DISCOVERY_HELP, modelsCommand } from './commands/models';
-import { sampleCommand } from './commands/sample';
-import { trainCommand } from './commands/train';
+import { COMMANDS } from './commands/index';
+import { DISCOVERY_HELP } from './commands/models';
 import type { Command } from './commands/types';
 import { givenParameters, type ModelChoice, modelParameterFlags } from './common';
 import { EXIT_INTERNAL, EXIT_USAGE, oneLine, quote, suggest, UsageError, usage } from './errors';
 import { discoverModels, loadModel } from './registry';
-
-const COMMANDS: readonly Command[] = [
-  modelsCommand,
-  exactCommand,
-  trainCommand,
-  sampleCommand,
-  mcCommand,
-  mergeCommand,
-  benchCommand,
-  demoCommand,
-];
 
 function version(): string {
   try {

@@ -29,31 +29,31 @@ export interface ModelChoice {
   readonly flags: readonly FlagSpec[];
 }
 
-export const JSON_FLAG: FlagSpec = {
+export const JSON_FLAG = {
   name: 'json',
   type: 'boolean',
   description: 'print one JSON object on stdout instead of text',
-};
+} as const satisfies FlagSpec;
 
-export const SEED_FLAG: FlagSpec = {
+export const SEED_FLAG = {
   name: 'seed',
   type: 'integer',
   valueName: 'S',
   description: 'random seed; the same seed gives the same result',
   minimum: 0,
   maximum: Number.MAX_SAFE_INTEGER,
-  defaultText: '1',
-};
+  default: 1,
+} as const satisfies FlagSpec;
 
-export const WORKERS_FLAG: FlagSpec = {
+export const WORKERS_FLAG = {
   name: 'workers',
   type: 'integer',
   valueName: 'N',
   description: 'worker threads for the tensor-network proposals (1: no workers)',
   minimum: 1,
   maximum: 64,
-  defaultText: '2',
-};
+  default: 2,
+} as const satisfies FlagSpec;
 
 /** Flags `--<name>` for the model's parameters (`--model-<name>` if a command flag has the name). */
 export function modelParameterFlags(

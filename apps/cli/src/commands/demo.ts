@@ -1,6 +1,7 @@
 import { join, relative } from 'node:path';
 import type { ParameterValues } from '@latticediff/lattice';
 import { writeFileAtomic } from '@latticediff/monte-carlo/node';
+import { type FlagSpec, flagValue } from '../args';
 import { createInstance, SEED_FLAG, WORKERS_FLAG, withPool } from '../common';
 import {
   checkWritablePath,
@@ -93,41 +94,41 @@ export function wrapLine(line: string, width: number): string[] {
   return lines;
 }
 
+const OUT_DIR_FLAG = {
+  name: 'out-dir',
+  type: 'string',
+  valueName: 'DIR',
+  description: 'where the trained model and the pictures go',
+  default: 'latticediff-demo',
+} as const satisfies FlagSpec;
+
+const ROUNDS_FLAG = {
+  name: 'rounds',
+  type: 'integer',
+  valueName: 'N',
+  description: 'refinement rounds after the physics-built start',
+  minimum: 1,
+  maximum: 10000,
+  default: 2,
+} as const satisfies FlagSpec;
+
+const STEPS_FLAG = {
+  name: 'steps',
+  type: 'integer',
+  valueName: 'N',
+  description: 'Monte Carlo steps per chain',
+  minimum: 10,
+  maximum: 10000000,
+  default: 2000,
+} as const satisfies FlagSpec;
+
 export const demoCommand: Command = {
   name: 'demo',
   summary:
     'build an MPS of the 8x8 Ising cylinder at beta_c from its energy, refine it, sample it by connected DDM Monte Carlo, compare with exact values, draw pictures',
   usage: ['demo [--out-dir DIR] [--rounds N] [--steps N] [--seed S] [--workers N]'],
   model: 'none',
-  flags: [
-    {
-      name: 'out-dir',
-      type: 'string',
-      valueName: 'DIR',
-      description: 'where the trained model and the pictures go',
-      defaultText: './latticediff-demo',
-    },
-    {
-      name: 'rounds',
-      type: 'integer',
-      valueName: 'N',
-      description: 'refinement rounds after the physics-built start',
-      minimum: 1,
-      maximum: 10000,
-      defaultText: '2',
-    },
-    {
-      name: 'steps',
-      type: 'integer',
-      valueName: 'N',
-      description: 'Monte Carlo steps per chain',
-      minimum: 10,
-      maximum: 10000000,
-      defaultText: '2000',
-    },
-    SEED_FLAG,
-    WORKERS_FLAG,
-  ],
+  flags: [OUT_DIR_FLAG, ROUNDS_FLAG, STEPS_FLAG, SEED_FLAG, WORKERS_FLAG],
   details: [
     'The same as: latticediff train ising --lx 8 --ly 8 --max-bond-dim 32 --out DIR/ising-8x8.mps',
     '--rounds 2 --plots DIR (the default --recipe physics), then latticediff mc --checkpoint',
@@ -135,10 +136,10 @@ export const demoCommand: Command = {
   ],
   async run({ values }) {
     const start = performance.now();
-    const directory = ensureDirectory('--out-dir', String(values['out-dir'] ?? 'latticediff-demo'));
+    const directory = ensureDirectory('--out-dir', flagValue(values, OUT_DIR_FLAG));
     const out = checkWritablePath('--out-dir', join(directory, 'ising-8x8.mps'));
-    const seed = Number(values.seed ?? 1);
-    const workers = Number(values.workers ?? 2);
+    const seed = flagValue(values, SEED_FLAG);
+    const workers = flagValue(values, WORKERS_FLAG);
     const { model } = await loadModel('ising');
     const target = {
       ...createInstance(model, { lx: 8, ly: 8, beta: CRITICAL_BETA, boundary: 'cylinder' })
@@ -149,7 +150,7 @@ export const demoCommand: Command = {
       model: model.id,
       parameters: target,
       bondDim: 32,
-      rounds: Number(values.rounds ?? 2),
+      rounds: flagValue(values, ROUNDS_FLAG),
       seed,
       chains: 64,
       steps: 32,
@@ -193,7 +194,7 @@ export const demoCommand: Command = {
         .join('\n'),
     );
     const instance = createInstance(model, target);
-    const steps = Number(values.steps ?? 2000);
+    const steps = flagValue(values, STEPS_FLAG);
     say();
     say(
       `2. sample pi(x) ∝ exp(-beta E(x)) by connected DDM Monte Carlo: noise the state for T = 0.5, denoise it exactly with the MPS, accept with min{1, pi(x') P(x) / (pi(x) P(x'))}; one local Metropolis sweep after each step; 32 chains x ${steps} steps`,

@@ -17,7 +17,7 @@ import {
 } from '@latticediff/monte-carlo';
 import { runChainsOnWorkers, writeFileAtomic } from '@latticediff/monte-carlo/node';
 import { createRandom, type MPS, type SamplerPool } from '@latticediff/tensor-network';
-import type { FlagSpec } from '../args';
+import { type FlagSpec, flagValue } from '../args';
 import {
   type Checkpoint,
   checkpointModel,
@@ -676,6 +676,46 @@ const CHECKPOINT_FLAG: FlagSpec = {
     'a model trained by "latticediff train": the proposal of the DDM schemes (and the model, if none is named)',
 };
 
+const NOISE_TIME_FLAG = {
+  name: 'noise-time',
+  type: 'number',
+  valueName: 'T',
+  description: 'noise time of the connected scheme',
+  exclusiveMinimum: 0,
+  default: 0.5,
+} as const satisfies FlagSpec;
+
+const STEPS_FLAG = {
+  name: 'steps',
+  type: 'integer',
+  valueName: 'N',
+  description: 'recorded steps per chain (plus 10% burn-in)',
+  minimum: 2,
+  maximum: 100000000,
+  default: 2000,
+} as const satisfies FlagSpec;
+
+const CHAINS_FLAG = {
+  name: 'chains',
+  type: 'integer',
+  valueName: 'N',
+  description: 'independent chains',
+  minimum: 1,
+  maximum: 1000000,
+  default: 32,
+} as const satisfies FlagSpec;
+
+const LOCAL_SWEEPS_FLAG = {
+  name: 'local-sweeps',
+  type: 'integer',
+  valueName: 'N',
+  description:
+    'local Metropolis sweeps after every DDM step (connected, disconnected); helps chains leave states the model under-weights',
+  minimum: 0,
+  maximum: 1000,
+  default: 0,
+} as const satisfies FlagSpec;
+
 export const mcCommand: Command = {
   name: 'mc',
   summary: 'Monte Carlo estimates with DDM (learned MPS) or local/cluster proposals',
@@ -693,42 +733,10 @@ export const mcCommand: Command = {
         'proposal: connected (noise for T, denoise exactly), disconnected (fresh MPS samples), local (sweeps of local moves), wolff (cluster moves)',
       required: true,
     },
-    {
-      name: 'noise-time',
-      type: 'number',
-      valueName: 'T',
-      description: 'noise time of the connected scheme',
-      exclusiveMinimum: 0,
-      defaultText: '0.5',
-    },
-    {
-      name: 'steps',
-      type: 'integer',
-      valueName: 'N',
-      description: 'recorded steps per chain (plus 10% burn-in)',
-      minimum: 2,
-      maximum: 100000000,
-      defaultText: '2000',
-    },
-    {
-      name: 'chains',
-      type: 'integer',
-      valueName: 'N',
-      description: 'independent chains',
-      minimum: 1,
-      maximum: 1000000,
-      defaultText: '32',
-    },
-    {
-      name: 'local-sweeps',
-      type: 'integer',
-      valueName: 'N',
-      description:
-        'local Metropolis sweeps after every DDM step (connected, disconnected); helps chains leave states the model under-weights',
-      minimum: 0,
-      maximum: 1000,
-      defaultText: '0',
-    },
+    NOISE_TIME_FLAG,
+    STEPS_FLAG,
+    CHAINS_FLAG,
+    LOCAL_SWEEPS_FLAG,
     {
       name: 'exact',
       type: 'boolean',
@@ -866,11 +874,11 @@ export const mcCommand: Command = {
         `latticediff: note: skipping the exact reference of ${instance.modelId} (${parametersText(instance.parameters)}): ${skipReason}; give --exact to compute it anyway, --no-exact to skip it without this note\n`,
       );
     }
-    const workers = Number(values.workers ?? 2);
-    const seed = Number(values.seed ?? 1);
-    const noiseTime = Number(values['noise-time'] ?? 0.5);
-    const chains = Number(values.chains ?? 32);
-    const steps = Number(values.steps ?? 2000);
+    const workers = flagValue(values, WORKERS_FLAG);
+    const seed = flagValue(values, SEED_FLAG);
+    const noiseTime = flagValue(values, NOISE_TIME_FLAG);
+    const chains = flagValue(values, CHAINS_FLAG);
+    const steps = flagValue(values, STEPS_FLAG);
     if (chains * steps > MAX_RECORDED_VALUES) {
       usage(
         `--chains ${chains} x --steps ${steps} = ${chains * steps} recorded values per observable is more than ${MAX_RECORDED_VALUES}`,
@@ -900,7 +908,7 @@ export const mcCommand: Command = {
         parameters: { ...instance.parameters },
         scheme,
         noiseTime: scheme === 'connected' ? noiseTime : null,
-        localSweeps: ddm ? Number(values['local-sweeps'] ?? 0) : 0,
+        localSweeps: ddm ? flagValue(values, LOCAL_SWEEPS_FLAG) : 0,
         chains,
         steps,
         burnIn: Math.floor(steps / 10),
@@ -930,7 +938,7 @@ export const mcCommand: Command = {
         ...(shard !== undefined && !ddm ? { firstChain: shard.index * chains } : {}),
         pool,
         showProgress: progressEnabled(json),
-        localSweeps: Number(values['local-sweeps'] ?? 0),
+        localSweeps: flagValue(values, LOCAL_SWEEPS_FLAG),
         workers,
         modelModule,
         exact: computeExactReference,

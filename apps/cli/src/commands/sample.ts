@@ -2,6 +2,7 @@ import { extname } from 'node:path';
 import type { LatticeModelInstance } from '@latticediff/lattice';
 import { generate, uniformNoise } from '@latticediff/markov-jump';
 import { createRandom, sample } from '@latticediff/tensor-network';
+import { type FlagSpec, flagValue } from '../args';
 import { type Checkpoint, checkpointModel, readCheckpoint, SEED_FLAG } from '../common';
 import { quote, usage } from '../errors';
 import {
@@ -30,6 +31,14 @@ async function writeStdout(text: string): Promise<void> {
     await new Promise<void>((resolve) => process.stdout.once('drain', resolve));
   }
 }
+
+const FORMAT_FLAG = {
+  name: 'format',
+  type: 'choice',
+  choices: ['csv', 'jsonl'],
+  description: 'format on stdout (or must match the --out extension)',
+  default: 'csv',
+} as const satisfies FlagSpec;
 
 export const sampleCommand: Command = {
   name: 'sample',
@@ -77,13 +86,7 @@ export const sampleCommand: Command = {
       valueName: 'FILE',
       description: 'output file; .csv or .jsonl decides the format (default: CSV on stdout)',
     },
-    {
-      name: 'format',
-      type: 'choice',
-      choices: ['csv', 'jsonl'],
-      description: 'format on stdout (or must match the --out extension)',
-      defaultText: 'csv',
-    },
+    FORMAT_FLAG,
   ],
   details: [
     'CSV: a header line of site indices 0,1,...,N-1, then one configuration per line (digits in',
@@ -117,7 +120,7 @@ export const sampleCommand: Command = {
       ({ instance } = await checkpointModel(checkpoint, undefined, {}));
     }
     const count = Number(values.count);
-    const seed = Number(values.seed ?? 1);
+    const seed = flagValue(values, SEED_FLAG);
     const outArg = values.out === undefined ? undefined : String(values.out);
     let format = values.format === undefined ? undefined : String(values.format);
     let out: string | undefined;

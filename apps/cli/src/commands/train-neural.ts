@@ -17,8 +17,8 @@ import {
   InvalidArgumentError,
   LatticeDiffError,
 } from '@latticediff/tensor-network';
-import type { FlagSpec, FlagValues } from '../args';
-import { exitOnInterrupt } from '../common';
+import { type FlagSpec, type FlagValues, flagValue } from '../args';
+import { exitOnInterrupt, SEED_FLAG } from '../common';
 import { oneLine, quote, UsageError, usage } from '../errors';
 import {
   AtomicFileWriter,
@@ -92,23 +92,82 @@ export const MPS_ONLY_FLAGS = [
   'workers',
 ] as const;
 
+const PROPOSAL_FLAG = {
+  name: 'proposal',
+  type: 'choice',
+  choices: ['mps', 'neural'],
+  description:
+    'what to train: an MPS (tensor-network DDM proposal), or a neural network, MADE or PixelCNN (needs the optional package @latticediff/neural)',
+  default: 'mps',
+} as const satisfies FlagSpec;
+
+const NETWORK_FLAG = {
+  name: 'network',
+  type: 'choice',
+  choices: ['made', 'pixelcnn'],
+  description:
+    'which network: a dense MADE (any model), or a masked-convolution PixelCNN (2D square lattices only, padded periodically along the periodic axes of the model) (--proposal neural)',
+  default: 'made',
+} as const satisfies FlagSpec;
+
+const KERNEL_SIZE_FLAG = {
+  name: 'kernel-size',
+  type: 'integer',
+  valueName: 'K',
+  description:
+    "odd size K of the K x K masked convolutions of the PixelCNN (kernelSize; VAN's half-kernel size is (K - 1) / 2) (--network pixelcnn)",
+  minimum: 1,
+  maximum: 63,
+  default: PIXELCNN_DEFAULTS.kernelSize,
+} as const satisfies FlagSpec;
+
+const CHANNELS_FLAG = {
+  name: 'channels',
+  type: 'integer',
+  valueName: 'N',
+  description: "channels of the hidden layers of the PixelCNN (VAN's width) (--network pixelcnn)",
+  minimum: 1,
+  maximum: 4096,
+  default: PIXELCNN_DEFAULTS.channels,
+} as const satisfies FlagSpec;
+
+const DEPTH_FLAG = {
+  name: 'depth',
+  type: 'integer',
+  valueName: 'N',
+  description:
+    'masked convolution layers of the PixelCNN: one that excludes the centre site, N - 1 that include it (--network pixelcnn)',
+  minimum: 1,
+  maximum: 64,
+  default: PIXELCNN_DEFAULTS.depth,
+} as const satisfies FlagSpec;
+
+const BATCH_FLAG = {
+  name: 'batch',
+  type: 'integer',
+  valueName: 'N',
+  description: 'exact draws of the network per reverse-KL step (--proposal neural)',
+  minimum: 2,
+  maximum: 1000000,
+  default: 256,
+} as const satisfies FlagSpec;
+
+const BETA_ANNEAL_FLAG = {
+  name: 'beta-anneal',
+  type: 'number',
+  valueName: 'A',
+  description:
+    'beta annealing of the reverse-KL steps, beta_t = beta (1 - A^t), in [0, 1); 0: none (--proposal neural)',
+  minimum: 0,
+  default: 0.98,
+} as const satisfies FlagSpec;
+
+/** Reverse-KL steps of a neural training run when --steps is not given. */
+export const NEURAL_STEPS = 500;
+
 export const NEURAL_FLAGS: readonly FlagSpec[] = [
-  {
-    name: 'proposal',
-    type: 'choice',
-    choices: ['mps', 'neural'],
-    description:
-      'what to train: an MPS (tensor-network DDM proposal), or a neural network, MADE or PixelCNN (needs the optional package @latticediff/neural)',
-    defaultText: 'mps',
-  },
-  {
-    name: 'network',
-    type: 'choice',
-    choices: ['made', 'pixelcnn'],
-    description:
-      'which network: a dense MADE (any model), or a masked-convolution PixelCNN (2D square lattices only, padded periodically along the periodic axes of the model) (--proposal neural)',
-    defaultText: 'made',
-  },
+  PROPOSAL_FLAG,
+  NETWORK_FLAG,
   {
     name: 'hidden',
     type: 'integer',
@@ -119,53 +178,11 @@ export const NEURAL_FLAGS: readonly FlagSpec[] = [
     maximum: 65536,
     defaultText: 'max(8, 4 x sites)',
   },
-  {
-    name: 'kernel-size',
-    type: 'integer',
-    valueName: 'K',
-    description:
-      "odd size K of the K x K masked convolutions of the PixelCNN (kernelSize; VAN's half-kernel size is (K - 1) / 2) (--network pixelcnn)",
-    minimum: 1,
-    maximum: 63,
-    defaultText: String(PIXELCNN_DEFAULTS.kernelSize),
-  },
-  {
-    name: 'channels',
-    type: 'integer',
-    valueName: 'N',
-    description: "channels of the hidden layers of the PixelCNN (VAN's width) (--network pixelcnn)",
-    minimum: 1,
-    maximum: 4096,
-    defaultText: String(PIXELCNN_DEFAULTS.channels),
-  },
-  {
-    name: 'depth',
-    type: 'integer',
-    valueName: 'N',
-    description:
-      'masked convolution layers of the PixelCNN: one that excludes the centre site, N - 1 that include it (--network pixelcnn)',
-    minimum: 1,
-    maximum: 64,
-    defaultText: String(PIXELCNN_DEFAULTS.depth),
-  },
-  {
-    name: 'batch',
-    type: 'integer',
-    valueName: 'N',
-    description: 'exact draws of the network per reverse-KL step (--proposal neural)',
-    minimum: 2,
-    maximum: 1000000,
-    defaultText: '256',
-  },
-  {
-    name: 'beta-anneal',
-    type: 'number',
-    valueName: 'A',
-    description:
-      'beta annealing of the reverse-KL steps, beta_t = beta (1 - A^t), in [0, 1); 0: none (--proposal neural)',
-    minimum: 0,
-    defaultText: '0.98',
-  },
+  KERNEL_SIZE_FLAG,
+  CHANNELS_FLAG,
+  DEPTH_FLAG,
+  BATCH_FLAG,
+  BETA_ANNEAL_FLAG,
   {
     name: 'z2',
     type: 'boolean',
@@ -283,7 +300,7 @@ function seeds(seed: number) {
 
 /** Refuses flags that do not apply to the chosen proposal or network, naming them. */
 export function checkProposalFlags(values: FlagValues, hint: string): 'mps' | 'neural' {
-  const proposal = (values.proposal ?? 'mps') as 'mps' | 'neural';
+  const proposal = flagValue(values, PROPOSAL_FLAG) as 'mps' | 'neural';
   if (proposal === 'neural') {
     const other = MPS_ONLY_FLAGS.find((name) => values[name] !== undefined);
     if (other !== undefined) {
@@ -292,7 +309,7 @@ export function checkProposalFlags(values: FlagValues, hint: string): 'mps' | 'n
         hint,
       );
     }
-    const network = (values.network ?? 'made') as NetworkKind;
+    const network = flagValue(values, NETWORK_FLAG) as NetworkKind;
     if (network === 'made') {
       const pixel = PIXELCNN_ONLY_FLAGS.find((name) => values[name] !== undefined);
       if (pixel !== undefined) {
@@ -667,18 +684,18 @@ export async function trainNeuralCommand(context: {
       hint,
     );
   }
-  const betaAnneal = Number(values['beta-anneal'] ?? 0.98);
+  const betaAnneal = flagValue(values, BETA_ANNEAL_FLAG);
   if (betaAnneal >= 1) {
     usage(`invalid value for --beta-anneal: ${betaAnneal} (expected a number >= 0 and < 1)`, hint);
   }
-  const kind = (values.network ?? 'made') as NetworkKind;
+  const kind = flagValue(values, NETWORK_FLAG) as NetworkKind;
   if (kind === 'pixelcnn' && instance.geometry.kind !== 'square') {
     usage(
       `--network pixelcnn needs a 2D square (or rectangular) lattice, and ${model.id} is a ${instance.geometry.kind} of ${instance.sites} sites (${instance.geometry.dimension}D)`,
       'use --network made (the default), which takes any model',
     );
   }
-  const kernelSize = Number(values['kernel-size'] ?? PIXELCNN_DEFAULTS.kernelSize);
+  const kernelSize = flagValue(values, KERNEL_SIZE_FLAG);
   if (kernelSize % 2 !== 1) {
     usage(
       `invalid value for --kernel-size: ${kernelSize} (expected an odd integer: a K x K kernel centred on the site)`,
@@ -699,11 +716,11 @@ export async function trainNeuralCommand(context: {
   const requested = values.backend === undefined ? undefined : (String(values.backend) as 'wasm');
   const backend = await startBackend(neural, requested, json);
   const training = {
-    steps: Number(values.steps ?? 500),
-    batch: Number(values.batch ?? 256),
+    steps: Number(values.steps ?? NEURAL_STEPS),
+    batch: flagValue(values, BATCH_FLAG),
     learningRate,
     betaAnneal,
-    seed: Number(values.seed ?? 1),
+    seed: flagValue(values, SEED_FLAG),
     backend,
   };
   const common = { model: model.id, parameters: target, proposal: 'neural' as const };
@@ -714,8 +731,8 @@ export async function trainNeuralCommand(context: {
           ...common,
           network: 'pixelcnn',
           kernelSize,
-          channels: Number(values.channels ?? PIXELCNN_DEFAULTS.channels),
-          depth: Number(values.depth ?? PIXELCNN_DEFAULTS.depth),
+          channels: flagValue(values, CHANNELS_FLAG),
+          depth: flagValue(values, DEPTH_FLAG),
           periodic: [periodic[0] === true, periodic[1] === true],
           ...training,
         }

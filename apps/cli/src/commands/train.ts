@@ -27,7 +27,7 @@ import {
   NumericalError,
   serializeMPS,
 } from '@latticediff/tensor-network';
-import type { FlagSpec, FlagValues } from '../args';
+import { type DefaultedFlag, type FlagSpec, type FlagValues, flagValue } from '../args';
 import {
   createInstance,
   defaultAnnealing,
@@ -51,7 +51,7 @@ import {
   table,
 } from '../io';
 import { chartsSvg, modelCaption } from '../svg';
-import { checkProposalFlags, NEURAL_FLAGS, trainNeuralCommand } from './train-neural';
+import { checkProposalFlags, NEURAL_FLAGS, NEURAL_STEPS, trainNeuralCommand } from './train-neural';
 import type { Command } from './types';
 
 export const PLOTS_FLAG: FlagSpec = {
@@ -552,7 +552,7 @@ function trainingOptions(
       : text;
   };
   const fail = (message: string): never => usage(message, hint);
-  const kind = (get('kind') ?? 'linear') as 'linear' | 'born';
+  const kind = (get('kind') ?? KIND_FLAG.default) as 'linear' | 'born';
   const training = (get('training') ?? (kind === 'born' ? 'sweeps' : 'adam')) as 'adam' | 'sweeps';
   if (training === 'sweeps' && kind !== 'born') {
     fail(`${shown('training')} needs --kind born (two-site sweeps train a Born MPS)`);
@@ -573,12 +573,12 @@ function trainingOptions(
       }
     }
   }
-  const scheme = (get('scheme') ?? 'connected') as 'connected' | 'disconnected';
+  const scheme = (get('scheme') ?? SCHEME_FLAG.default) as 'connected' | 'disconnected';
   if (scheme === 'disconnected' && values['noise-time'] !== undefined) {
     fail(`--noise-time applies to --scheme connected only (this run uses ${shown('scheme')})`);
   }
   const validationFraction = get('validation-fraction') as number | undefined;
-  const path = (get('path') ?? 'linear') as 'linear' | 'thermodynamic';
+  const path = (get('path') ?? PATH_FLAG.default) as 'linear' | 'thermodynamic';
   if (path === 'thermodynamic') {
     const { anneal } = context;
     if (!anneal) fail(`${shown('path')}: the model has no parameter beta or c to anneal`);
@@ -604,11 +604,11 @@ function trainingOptions(
   } else if (values.kappa !== undefined) {
     fail('--kappa applies to --path thermodynamic only (this run uses --path linear)');
   }
-  const replay = Number(get('replay') ?? 1);
-  const sweeps = Number(get('sweeps') ?? 1);
-  const localSweeps = Number(get('local-sweeps') ?? 1);
+  const replay = Number(get('replay') ?? REPLAY_FLAG.default);
+  const sweeps = Number(get('sweeps') ?? SWEEPS_FLAG.default);
+  const localSweeps = Number(get('local-sweeps') ?? LOCAL_SWEEPS_FLAG.default);
   // (their values are checked with the whole record, by checkTrainingRecipe: see checkRun)
-  const decay = Number(get('learning-rate-decay') ?? 1);
+  const decay = Number(get('learning-rate-decay') ?? LEARNING_RATE_DECAY_FLAG.default);
   const cutoff = get('cutoff') as number | undefined;
   const record: Partial<TrainingRun> = {
     ...(kind === 'born' ? { kind } : {}),
@@ -620,7 +620,7 @@ function trainingOptions(
     ...(scheme === 'disconnected' ? { scheme } : {}),
     ...(validationFraction !== undefined ? { validationFraction } : {}),
     ...(path === 'thermodynamic'
-      ? { path: { kind: path, kappa: Number(values.kappa ?? 0.3) } }
+      ? { path: { kind: path, kappa: flagValue(values, KAPPA_FLAG) } }
       : {}),
     ...(decay !== 1 ? { learningRateDecay: decay } : {}),
     ...(cutoff !== undefined ? { cutoff } : {}),
@@ -677,6 +677,165 @@ function checkRun(run: TrainingRun, values: FlagValues, hint: string): TrainingR
   }
 }
 
+const MAX_BOND_DIM_FLAG = {
+  name: 'max-bond-dim',
+  deprecatedAliases: ['bond-dim'],
+  type: 'integer',
+  valueName: 'N',
+  description: 'largest bond dimension of the MPS (ITensor maxdim)',
+  minimum: 1,
+  maximum: 512,
+  default: 16,
+} as const satisfies FlagSpec;
+
+const EPOCHS_FLAG = {
+  name: 'epochs',
+  type: 'integer',
+  valueName: 'N',
+  description: "Adam epochs over each round's samples (--training adam)",
+  minimum: 0,
+  maximum: 10000,
+  default: 4,
+} as const satisfies FlagSpec;
+
+const NOISE_TIME_FLAG = {
+  name: 'noise-time',
+  type: 'number',
+  valueName: 'T',
+  description: 'noise time of the connected proposals used while training',
+  exclusiveMinimum: 0,
+  default: 0.5,
+} as const satisfies FlagSpec;
+
+const KIND_FLAG = {
+  name: 'kind',
+  type: 'choice',
+  choices: ['linear', 'born'],
+  description: 'MPS parametrisation: non-negative (linear) or Born (P = psi^2 / Z)',
+  default: 'linear',
+} as const satisfies FlagSpec;
+
+const SWEEPS_FLAG = {
+  name: 'sweeps',
+  type: 'integer',
+  valueName: 'N',
+  description: 'two-site sweeps per round (--training sweeps)',
+  minimum: 1,
+  maximum: 1000,
+  default: 1,
+} as const satisfies FlagSpec;
+
+const REPLAY_FLAG = {
+  name: 'replay',
+  type: 'integer',
+  valueName: 'N',
+  description: 'train on the samples of the last N rounds',
+  minimum: 1,
+  maximum: 1000,
+  default: 1,
+} as const satisfies FlagSpec;
+
+const LOCAL_SWEEPS_FLAG = {
+  name: 'local-sweeps',
+  type: 'integer',
+  valueName: 'N',
+  description: 'local Metropolis sweeps after every DDM step while training',
+  minimum: 0,
+  maximum: 10000,
+  default: 1,
+} as const satisfies FlagSpec;
+
+const SCHEME_FLAG = {
+  name: 'scheme',
+  type: 'choice',
+  choices: ['connected', 'disconnected'],
+  description: 'DDM proposal of the chains while training',
+  default: 'connected',
+} as const satisfies FlagSpec;
+
+const LEARNING_RATE_DECAY_FLAG = {
+  name: 'learning-rate-decay',
+  type: 'number',
+  valueName: 'X',
+  description:
+    'round r trains with the learning rate times X^r, to settle once the path holds at the target (--training sweeps; 0 < X <= 1)',
+  exclusiveMinimum: 0,
+  default: 1,
+} as const satisfies FlagSpec;
+
+const PATH_FLAG = {
+  name: 'path',
+  type: 'choice',
+  choices: ['linear', 'thermodynamic'],
+  description:
+    'annealing path: linear, or equal steps of thermodynamic length measured by a local Metropolis pilot before training',
+  default: 'linear',
+} as const satisfies FlagSpec;
+
+const KAPPA_FLAG = {
+  name: 'kappa',
+  type: 'number',
+  valueName: 'X',
+  description: 'KL divergence between neighbouring rounds of --path thermodynamic',
+  exclusiveMinimum: 0,
+  default: 0.3,
+} as const satisfies FlagSpec;
+
+/**
+ * The help text of a default that recipes set ("2 with --recipe physics, 22 with --recipe learn,
+ * else 30"), from the recipe tables and the flag's own default, so that neither is written twice.
+ */
+function recipeSetFlag<S extends DefaultedFlag & { readonly default: number }>(
+  spec: S,
+  also = '',
+): S & { readonly defaultText: string } {
+  return { ...spec, defaultText: `${recipeDefaultText(spec.name, spec.default)}${also}` };
+}
+
+function recipeDefaultText(flag: string, otherwise: number): string {
+  const set = (['physics', 'learn', 'restart'] as const).filter(
+    (name) => recipeFlags(name)[flag] !== undefined,
+  );
+  return [
+    ...set.map((name) => `${recipeFlags(name)[flag]} with --recipe ${name}`),
+    `else ${otherwise}`,
+  ].join(', ');
+}
+
+const ROUNDS_FLAG = recipeSetFlag({
+  name: 'rounds',
+  type: 'integer',
+  valueName: 'N',
+  description: 'rounds of sampling and training',
+  minimum: 1,
+  maximum: 100000,
+  default: 30,
+} as const);
+
+const CHAINS_FLAG = recipeSetFlag({
+  name: 'chains',
+  type: 'integer',
+  valueName: 'N',
+  description: 'Markov chains per round',
+  minimum: 1,
+  maximum: 100000,
+  default: 64,
+} as const);
+
+const STEPS_FLAG = recipeSetFlag(
+  {
+    name: 'steps',
+    type: 'integer',
+    valueName: 'N',
+    description:
+      'recorded Monte Carlo steps per chain and round; with --proposal neural, reverse-KL (Adam) steps',
+    minimum: 1,
+    maximum: 1000000,
+    default: 32,
+  } as const,
+  `; ${NEURAL_STEPS} with --proposal neural`,
+);
+
 export const trainCommand: Command = {
   name: 'train',
   summary:
@@ -699,54 +858,12 @@ export const trainCommand: Command = {
         'the trained model (latticediff.mps format, or with --proposal neural latticediff.made or latticediff.pixelcnn, with the model in its metadata)',
       required: true,
     },
-    {
-      name: 'max-bond-dim',
-      deprecatedAliases: ['bond-dim'],
-      type: 'integer',
-      valueName: 'N',
-      description: 'largest bond dimension of the MPS (ITensor maxdim)',
-      minimum: 1,
-      maximum: 512,
-      defaultText: '16',
-    },
-    {
-      name: 'rounds',
-      type: 'integer',
-      valueName: 'N',
-      description: 'rounds of sampling and training',
-      minimum: 1,
-      maximum: 100000,
-      defaultText: '2 with --recipe physics, 22 with --recipe learn, else 30',
-    },
+    MAX_BOND_DIM_FLAG,
+    ROUNDS_FLAG,
     SEED_FLAG,
-    {
-      name: 'chains',
-      type: 'integer',
-      valueName: 'N',
-      description: 'Markov chains per round',
-      minimum: 1,
-      maximum: 100000,
-      defaultText: '512 with --recipe learn, else 64',
-    },
-    {
-      name: 'steps',
-      type: 'integer',
-      valueName: 'N',
-      description:
-        'recorded Monte Carlo steps per chain and round; with --proposal neural, reverse-KL (Adam) steps',
-      minimum: 1,
-      maximum: 1000000,
-      defaultText: '128 with --recipe learn, else 32; 500 with --proposal neural',
-    },
-    {
-      name: 'epochs',
-      type: 'integer',
-      valueName: 'N',
-      description: "Adam epochs over each round's samples (--training adam)",
-      minimum: 0,
-      maximum: 10000,
-      defaultText: '4',
-    },
+    CHAINS_FLAG,
+    STEPS_FLAG,
+    EPOCHS_FLAG,
     {
       name: 'learning-rate',
       type: 'number',
@@ -755,21 +872,8 @@ export const trainCommand: Command = {
       exclusiveMinimum: 0,
       defaultText: '0.03 for adam, 0.05 for sweeps, 0.003 with --proposal neural',
     },
-    {
-      name: 'noise-time',
-      type: 'number',
-      valueName: 'T',
-      description: 'noise time of the connected proposals used while training',
-      exclusiveMinimum: 0,
-      defaultText: '0.5',
-    },
-    {
-      name: 'kind',
-      type: 'choice',
-      choices: ['linear', 'born'],
-      description: 'MPS parametrisation: non-negative (linear) or Born (P = psi^2 / Z)',
-      defaultText: 'linear',
-    },
+    NOISE_TIME_FLAG,
+    KIND_FLAG,
     {
       name: 'training',
       type: 'choice',
@@ -784,40 +888,10 @@ export const trainCommand: Command = {
       description:
         "refit every round from a fresh MPS instead of the previous round's (--training sweeps); follows a fast-moving target, e.g. across a transition",
     },
-    {
-      name: 'sweeps',
-      type: 'integer',
-      valueName: 'N',
-      description: 'two-site sweeps per round (--training sweeps)',
-      minimum: 1,
-      maximum: 1000,
-      defaultText: '1',
-    },
-    {
-      name: 'replay',
-      type: 'integer',
-      valueName: 'N',
-      description: 'train on the samples of the last N rounds',
-      minimum: 1,
-      maximum: 1000,
-      defaultText: '1',
-    },
-    {
-      name: 'local-sweeps',
-      type: 'integer',
-      valueName: 'N',
-      description: 'local Metropolis sweeps after every DDM step while training',
-      minimum: 0,
-      maximum: 10000,
-      defaultText: '1',
-    },
-    {
-      name: 'scheme',
-      type: 'choice',
-      choices: ['connected', 'disconnected'],
-      description: 'DDM proposal of the chains while training',
-      defaultText: 'connected',
-    },
+    SWEEPS_FLAG,
+    REPLAY_FLAG,
+    LOCAL_SWEEPS_FLAG,
+    SCHEME_FLAG,
     {
       name: 'validation-fraction',
       type: 'number',
@@ -826,15 +900,7 @@ export const trainCommand: Command = {
         "fraction (< 1) of each round's chains held out; each round keeps the sweep with the lowest held-out NLL (--training sweeps)",
       exclusiveMinimum: 0,
     },
-    {
-      name: 'learning-rate-decay',
-      type: 'number',
-      valueName: 'X',
-      description:
-        'round r trains with the learning rate times X^r, to settle once the path holds at the target (--training sweeps; 0 < X <= 1)',
-      exclusiveMinimum: 0,
-      defaultText: '1',
-    },
+    LEARNING_RATE_DECAY_FLAG,
     {
       name: 'cutoff',
       type: 'number',
@@ -844,22 +910,8 @@ export const trainCommand: Command = {
       minimum: 0,
       defaultText: "the learning loop's",
     },
-    {
-      name: 'path',
-      type: 'choice',
-      choices: ['linear', 'thermodynamic'],
-      description:
-        'annealing path: linear, or equal steps of thermodynamic length measured by a local Metropolis pilot before training',
-      defaultText: 'linear',
-    },
-    {
-      name: 'kappa',
-      type: 'number',
-      valueName: 'X',
-      description: 'KL divergence between neighbouring rounds of --path thermodynamic',
-      exclusiveMinimum: 0,
-      defaultText: '0.3',
-    },
+    PATH_FLAG,
+    KAPPA_FLAG,
     {
       name: 'recipe',
       type: 'choice',
@@ -1004,23 +1056,23 @@ export const trainCommand: Command = {
       }
     }
     const flagsOfRecipe = recipeFlags(recipe);
-    const rounds = Number(values.rounds ?? flagsOfRecipe.rounds ?? 30);
-    const chains = Number(values.chains ?? flagsOfRecipe.chains ?? 64);
+    const rounds = Number(values.rounds ?? flagsOfRecipe.rounds ?? ROUNDS_FLAG.default);
+    const chains = Number(values.chains ?? flagsOfRecipe.chains ?? CHAINS_FLAG.default);
     const method = trainingOptions(values, { rounds, chains, anneal, target, recipe }, hint);
     const run = checkRun(
       {
         model: model.id,
         parameters: target,
-        bondDim: Number(values['max-bond-dim'] ?? 16),
+        bondDim: flagValue(values, MAX_BOND_DIM_FLAG),
         rounds,
-        seed: Number(values.seed ?? 1),
+        seed: flagValue(values, SEED_FLAG),
         chains,
-        steps: Number(values.steps ?? flagsOfRecipe.steps ?? 32),
-        epochs: Number(values.epochs ?? 4),
+        steps: Number(values.steps ?? flagsOfRecipe.steps ?? STEPS_FLAG.default),
+        epochs: flagValue(values, EPOCHS_FLAG),
         learningRate: Number(
           values['learning-rate'] ?? (method.training === 'sweeps' ? 0.05 : 0.03),
         ),
-        noiseTime: Number(values['noise-time'] ?? 0.5),
+        noiseTime: flagValue(values, NOISE_TIME_FLAG),
         anneal: anneal ?? null,
         ...method.record,
       },
@@ -1034,7 +1086,7 @@ export const trainCommand: Command = {
       model,
       run,
       out,
-      workers: Number(values.workers ?? 2),
+      workers: flagValue(values, WORKERS_FLAG),
       showProgress: progressEnabled(json),
       log: json ? undefined : (line) => process.stderr.write(`${line}\n`),
       displayName: String(values.out),
