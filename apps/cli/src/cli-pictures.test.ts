@@ -9,7 +9,7 @@ import type { RoundReport } from '@latticediff/monte-carlo';
 import { uniformMPS } from '@latticediff/tensor-network';
 import { describe, expect, it } from 'vitest';
 import { configurationsPicture, denoisingPathSvg } from './commands/mc';
-import { reportTable, trainingSvg } from './commands/train';
+import { reportTable, trainingSvg } from './commands/train-render';
 import { modelCaption } from './svg';
 
 describe('the training table', () => {

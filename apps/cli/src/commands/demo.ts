@@ -19,7 +19,8 @@ import {
   runMonteCarlo,
   writeMonteCarloPlots,
 } from './mc';
-import { exactEntropy, reportTable, type TrainingRun, trainingSvg, trainToFile } from './train';
+import { type TrainingRun, trainToFile } from './train';
+import { exactEntropy, reportTable, trainingSvg } from './train-render';
 import type { Command } from './types';
 
 const CRITICAL_BETA = Math.log(1 + Math.SQRT2) / 2;

@@ -67,7 +67,8 @@ import {
   modelCaption,
   timeLabel,
 } from '../svg';
-import { PLOTS_FLAG, parametersText } from './train';
+import { PLOTS_FLAG } from './train-flags';
+import { parametersText } from './train-render';
 import type { Command } from './types';
 
 export const SCHEMES = ['connected', 'disconnected', 'local', 'wolff'] as const;

@@ -14,7 +14,7 @@ import {
   reliabilityWarnings,
   type SchemeName,
 } from './mc';
-import { parametersText } from './train';
+import { parametersText } from './train-render';
 import type { Command } from './types';
 
 export const mergeCommand: Command = {

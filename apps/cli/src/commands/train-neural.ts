@@ -43,7 +43,7 @@ import {
   startBackend,
 } from '../neural';
 import { chartsSvg, modelCaption } from '../svg';
-import { parametersText } from './train';
+import { parametersText } from './train-render';
 
 /** Steps between two saves of FILE.state. */
 export const SAVE_EVERY = 10;
