@@ -4,7 +4,7 @@
  * neural checkpoint given to `mc` or `sample`), so that users of the MPS proposals never install
  * tfjs. Also: reading neural checkpoints (the `latticediff.made` and `latticediff.pixelcnn`
  * formats, told apart by their `format` field) and the hard-constraint test that decides whether
- * reverse KL can train a network for a model.
+ * reverse KL can train a network for a model (`--objective nll` can train one for any model).
  */
 import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 import type { LatticeModelInstance, ParameterValues } from '@latticediff/lattice';
@@ -264,7 +264,7 @@ export function hasHardConstraints(instance: LatticeModelInstance): boolean {
 /** The usage error for reverse KL on a model with hard constraints. */
 export function hardConstraintsError(modelId: string): UsageError {
   return new UsageError(
-    `--proposal neural trains by reverse KL (the variational free energy E_q[ln q + beta E]), which is infinite for a network that puts any weight off the allowed set, and ${modelId} has hard constraints (E = +Infinity off it)`,
-    `train an MPS proposal instead ("latticediff train ${modelId} ... --out FILE" builds one from the constraints), or train a network by NLL on Monte Carlo samples with trainNLL of ${NEURAL_PACKAGE}`,
+    `--proposal neural trains by reverse KL by default (the variational free energy E_q[ln q + beta E]), which is infinite for a network that puts any weight off the allowed set, and ${modelId} has hard constraints (E = +Infinity off it)`,
+    `add --objective nll to train the network by NLL on Monte Carlo samples, which takes hard constraints, or train an MPS proposal ("latticediff train ${modelId} ... --out FILE" builds one from the constraints)`,
   );
 }

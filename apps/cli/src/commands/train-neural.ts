@@ -7,18 +7,25 @@
  * after a kill the same command resumes from it and ends bit for bit where an uninterrupted run
  * ends. At the end FILE is written atomically (a `latticediff.made` or `latticediff.pixelcnn`
  * checkpoint with the model, parameters and run record in its metadata) and FILE.state removed.
+ *
+ * With `--objective nll` the network learns instead by forward NLL on Monte Carlo samples, in a
+ * learning loop like the MPS's (see {@link trainNeuralNLLToFile}): no energy of the network's own
+ * draws enters the loss, so models with hard constraints (fredkin) can have a neural proposal.
  */
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LatticeModel, LatticeModelInstance, ParameterValues } from '@latticediff/lattice';
+import { annealingPath, runChains } from '@latticediff/monte-carlo';
+import { writeFileAtomic } from '@latticediff/monte-carlo/node';
 import {
   createRandom,
   deserializeMPS,
   InvalidArgumentError,
   LatticeDiffError,
+  NumericalError,
 } from '@latticediff/tensor-network';
 import { type FlagSpec, type FlagValues, flagValue } from '../args';
-import { exitOnInterrupt, SEED_FLAG } from '../common';
+import { createInstance, defaultAnnealing, exitOnInterrupt, SEED_FLAG } from '../common';
 import { oneLine, quote, UsageError, usage } from '../errors';
 import {
   AtomicFileWriter,
@@ -43,7 +50,7 @@ import {
   startBackend,
 } from '../neural';
 import { chartsSvg, modelCaption } from '../svg';
-import { parametersText } from './train-render';
+import { exactEntropy, parametersText } from './train-render';
 
 /** Steps between two saves of FILE.state. */
 export const SAVE_EVERY = 10;
@@ -63,6 +70,7 @@ export const NEURAL_ONLY_FLAGS = [
   'beta-anneal',
   'z2',
   'backend',
+  'objective',
 ] as const;
 /** Flags of the MADE network that a PixelCNN run refuses. */
 export const MADE_ONLY_FLAGS = ['hidden', 'z2'] as const;
@@ -70,27 +78,35 @@ export const MADE_ONLY_FLAGS = ['hidden', 'z2'] as const;
 export const PIXELCNN_ONLY_FLAGS = ['kernel-size', 'channels', 'depth'] as const;
 /** Defaults of the PixelCNN flags (those of the package's PixelCNN.create). */
 export const PIXELCNN_DEFAULTS = { kernelSize: 3, channels: 16, depth: 3 } as const;
-/** Flags of the MPS training that a neural run refuses. */
+/** Flags of the MPS training that every neural run refuses. */
 export const MPS_ONLY_FLAGS = [
   'max-bond-dim',
-  'rounds',
-  'chains',
-  'epochs',
   'noise-time',
   'kind',
   'training',
   'restart',
   'sweeps',
-  'replay',
-  'local-sweeps',
   'scheme',
   'validation-fraction',
   'path',
   'kappa',
   'recipe',
-  'anneal-from',
   'workers',
 ] as const;
+/**
+ * Flags of the Monte Carlo learning loop (defined with the MPS training) that a neural run takes
+ * with `--objective nll` and refuses with reverse KL.
+ */
+export const NLL_LOOP_FLAGS = [
+  'rounds',
+  'chains',
+  'epochs',
+  'local-sweeps',
+  'replay',
+  'anneal-from',
+] as const;
+/** Flags of the reverse-KL training that `--objective nll` refuses. */
+export const REVERSE_KL_ONLY_FLAGS = ['beta-anneal'] as const;
 
 const PROPOSAL_FLAG = {
   name: 'proposal',
@@ -146,7 +162,8 @@ const BATCH_FLAG = {
   name: 'batch',
   type: 'integer',
   valueName: 'N',
-  description: 'exact draws of the network per reverse-KL step (--proposal neural)',
+  description:
+    'exact draws of the network per reverse-KL step, or with --objective nll the mini-batch of the NLL epochs (--proposal neural)',
   minimum: 2,
   maximum: 1000000,
   default: 256,
@@ -162,8 +179,35 @@ const BETA_ANNEAL_FLAG = {
   default: 0.98,
 } as const satisfies FlagSpec;
 
+const OBJECTIVE_FLAG = {
+  name: 'objective',
+  type: 'choice',
+  choices: ['reverse-kl', 'nll'],
+  description:
+    'how the network learns: reverse KL (the variational free energy, from the energy alone), or forward NLL on Monte Carlo samples in a learning loop (--rounds, --chains, --steps, --local-sweeps, --epochs, --replay, --anneal-from), which also trains models with hard constraints (fredkin) (--proposal neural)',
+  default: 'reverse-kl',
+} as const satisfies FlagSpec;
+
 /** Reverse-KL steps of a neural training run when --steps is not given. */
 export const NEURAL_STEPS = 500;
+
+/**
+ * The learning loop of `--objective nll` when its flags are not given (the flags are those of
+ * the MPS training, whose help gives the MPS defaults). Measured on fredkin (see the docs).
+ */
+export const NLL_DEFAULTS = {
+  rounds: 10,
+  chains: 64,
+  steps: 32,
+  localSweeps: 2,
+  epochs: 8,
+  replay: 3,
+  learningRate: 3e-3,
+} as const;
+/** Largest chains x steps x sites of one round of `--objective nll` (the samples it keeps). */
+const MAX_ROUND_DIGITS = 2 ** 26;
+/** Exact draws of the network per round behind the allowed fraction of its mass. */
+export const ALLOWED_DRAWS = 1024;
 
 export const NEURAL_FLAGS: readonly FlagSpec[] = [
   PROPOSAL_FLAG,
@@ -183,6 +227,7 @@ export const NEURAL_FLAGS: readonly FlagSpec[] = [
   DEPTH_FLAG,
   BATCH_FLAG,
   BETA_ANNEAL_FLAG,
+  OBJECTIVE_FLAG,
   {
     name: 'z2',
     type: 'boolean',
@@ -203,6 +248,8 @@ export const NEURAL_FLAGS: readonly FlagSpec[] = [
  * Everything that decides the result of a neural training run (a resumed run must match it). A
  * MADE run has no `network` field (its record is the one written before the PixelCNN existed,
  * so that older checkpoints and states still match); a PixelCNN run has `network: 'pixelcnn'`.
+ * Likewise a reverse-KL run has no `objective` field (its record is the one written before NLL
+ * training existed); an NLL run has `objective: 'nll'` and the fields of its learning loop.
  */
 export type NeuralRun = MADERun | PixelCNNRun;
 
@@ -210,6 +257,10 @@ interface CommonRun {
   model: string;
   parameters: ParameterValues;
   proposal: 'neural';
+}
+
+/** The training of a reverse-KL run (the default objective). */
+export interface ReverseKLTraining {
   steps: number;
   batch: number;
   learningRate: number;
@@ -218,14 +269,36 @@ interface CommonRun {
   backend: 'wasm' | 'cpu';
 }
 
-/** A MADE run. */
-export interface MADERun extends CommonRun {
+/**
+ * The training of an NLL run: `rounds` rounds of `chains` chains x `steps` recorded steps with
+ * the network as independence proposal and `localSweeps` local sweeps after every step, then
+ * `epochs` epochs of Adam (mini-batch `batch`) on the samples of the last `replay` rounds;
+ * `anneal`: the model's annealed parameter from `from` to the target (the last third of the
+ * rounds at the target), or null to sample at the target throughout.
+ */
+export interface NLLTraining {
+  objective: 'nll';
+  rounds: number;
+  chains: number;
+  steps: number;
+  localSweeps: number;
+  epochs: number;
+  replay: number;
+  batch: number;
+  learningRate: number;
+  anneal: { parameter: string; from: number } | null;
+  seed: number;
+  backend: 'wasm' | 'cpu';
+}
+
+/** The network fields of a MADE run. */
+interface MADEFields {
   hidden: number;
   z2: boolean;
 }
 
-/** A PixelCNN run: the convolution's sizes and its padding (from the model's boundary). */
-export interface PixelCNNRun extends CommonRun {
+/** The network fields of a PixelCNN run: the convolution's sizes and its padding. */
+interface PixelCNNFields {
   network: 'pixelcnn';
   kernelSize: number;
   channels: number;
@@ -233,20 +306,54 @@ export interface PixelCNNRun extends CommonRun {
   periodic: [boolean, boolean];
 }
 
+/** A run of the default objective, reverse KL. */
+export type ReverseKLRun = NeuralRun & ReverseKLTraining;
+/** A run of `--objective nll`. */
+export type NLLRun = NeuralRun & NLLTraining;
+
+/** A MADE run. */
+export type MADERun = CommonRun & MADEFields & (ReverseKLTraining | NLLTraining);
+
+/** A PixelCNN run (the padding follows the model's boundary). */
+export type PixelCNNRun = CommonRun & PixelCNNFields & (ReverseKLTraining | NLLTraining);
+
 /** The network kind of a run. */
 export function runKind(run: NeuralRun): NetworkKind {
   return 'network' in run ? run.network : 'made';
 }
 
+/** True for a run of `--objective nll`. */
+export function isNLLRun(run: NeuralRun): run is NLLRun {
+  return 'objective' in run && run.objective === 'nll';
+}
+
 /** The training fields of a run, in their order (in the record and in the JSON output). */
-function trainingFields(run: NeuralRun) {
+function trainingFields(run: NeuralRun): ReverseKLTraining | NLLTraining {
+  if (isNLLRun(run)) {
+    return {
+      objective: run.objective,
+      rounds: run.rounds,
+      chains: run.chains,
+      steps: run.steps,
+      localSweeps: run.localSweeps,
+      epochs: run.epochs,
+      replay: run.replay,
+      batch: run.batch,
+      learningRate: run.learningRate,
+      anneal:
+        run.anneal === null ? null : { parameter: run.anneal.parameter, from: run.anneal.from },
+      seed: run.seed,
+      backend: run.backend,
+    };
+  }
+  const r = run as CommonRun & ReverseKLTraining;
   return {
-    steps: run.steps,
-    batch: run.batch,
-    learningRate: run.learningRate,
-    betaAnneal: run.betaAnneal,
-    seed: run.seed,
-    backend: run.backend,
+    steps: r.steps,
+    batch: r.batch,
+    learningRate: r.learningRate,
+    betaAnneal: r.betaAnneal,
+    seed: r.seed,
+    backend: r.backend,
   };
 }
 
@@ -288,26 +395,51 @@ export interface NeuralBound {
   kl?: number;
 }
 
-/** The network's seeds from the run's seed: its initial weights, training, and bound streams. */
+/**
+ * The network's seeds from the run's seed: its initial weights, reverse-KL training, and bound
+ * streams, and the stream of the NLL rounds (round r draws from its substream r: the chains from
+ * substream 0 of that, the NLL epochs from 1, the draws of the allowed fraction from 2).
+ */
 function seeds(seed: number) {
   const root = createRandom(seed);
   return {
     network: root.split(0).uint32(),
     training: root.split(1).uint32(),
     bound: root.split(2).uint32(),
+    rounds: root.split(3),
   };
 }
 
-/** Refuses flags that do not apply to the chosen proposal or network, naming them. */
+/** Refuses flags that do not apply to the chosen proposal, objective or network, naming them. */
 export function checkProposalFlags(values: FlagValues, hint: string): 'mps' | 'neural' {
   const proposal = flagValue(values, PROPOSAL_FLAG) as 'mps' | 'neural';
   if (proposal === 'neural') {
+    const objective = flagValue(values, OBJECTIVE_FLAG) as 'reverse-kl' | 'nll';
     const other = MPS_ONLY_FLAGS.find((name) => values[name] !== undefined);
     if (other !== undefined) {
       usage(
-        `--${other} applies to MPS training, not to --proposal neural (a MADE or PixelCNN network trained by reverse KL: --network, --hidden, --kernel-size, --channels, --depth, --batch, --steps, --learning-rate, --beta-anneal, --z2, --backend, --seed)`,
+        objective === 'nll'
+          ? `--${other} applies to MPS training, not to --proposal neural (a MADE or PixelCNN network trained by NLL on Monte Carlo samples: --rounds, --chains, --steps, --local-sweeps, --epochs, --replay, --anneal-from, --batch, --learning-rate and the network's flags)`
+          : `--${other} applies to MPS training, not to --proposal neural (a MADE or PixelCNN network trained by reverse KL: --network, --hidden, --kernel-size, --channels, --depth, --batch, --steps, --learning-rate, --beta-anneal, --z2, --backend, --seed)`,
         hint,
       );
+    }
+    if (objective === 'nll') {
+      const reverse = REVERSE_KL_ONLY_FLAGS.find((name) => values[name] !== undefined);
+      if (reverse !== undefined) {
+        usage(
+          `--${reverse} ${values[reverse]} applies to --objective reverse-kl, not to --objective nll (which anneals the model's parameter along its rounds: --anneal-from)`,
+          hint,
+        );
+      }
+    } else {
+      const loop = NLL_LOOP_FLAGS.find((name) => values[name] !== undefined);
+      if (loop !== undefined) {
+        usage(
+          `--${loop} ${values[loop]} applies to MPS training and to --objective nll (a Monte Carlo learning loop), not to reverse-KL training of --proposal neural (${values.objective === undefined ? 'the default' : '--objective reverse-kl'})`,
+          'add --objective nll to train the network on Monte Carlo samples',
+        );
+      }
     }
     const network = flagValue(values, NETWORK_FLAG) as NetworkKind;
     if (network === 'made') {
@@ -371,6 +503,78 @@ function writeText(path: string, text: string): void {
   }
 }
 
+/**
+ * The metadata of `out` when it already holds this finished run (undefined when it holds
+ * something else that may be overwritten: another neural or MPS checkpoint); refuses to
+ * overwrite a file that is not a latticediff checkpoint.
+ */
+function finishedMetadata(
+  neural: Neural,
+  run: NeuralRun,
+  out: string,
+  displayName: string,
+): Record<string, unknown> | undefined {
+  if (!existsSync(out)) return undefined;
+  const text = readFileSync(out, 'utf8');
+  const found = neuralCheckpointKind(text);
+  if (found !== undefined) {
+    let metadata: Record<string, unknown> | undefined;
+    try {
+      metadata = networkClass(neural, found, `--network ${runKind(run)}`).readMetadata(text);
+    } catch (error) {
+      if (!LatticeDiffError.isInstance(error)) throw error;
+    }
+    return metadata?.complete === true && JSON.stringify(metadata.run) === stableJson(run)
+      ? metadata
+      : undefined;
+  }
+  try {
+    deserializeMPS(text);
+  } catch (error) {
+    if (!LatticeDiffError.isInstance(error)) throw error;
+    usage(
+      `--out ${quote(displayName)} exists and is not a latticediff checkpoint; refusing to overwrite it`,
+      'choose another file or delete it',
+    );
+  }
+  return undefined;
+}
+
+/**
+ * Reads the saved state of this run: its metadata, after `restore(text, metadata)` has rebuilt
+ * the network and whatever else the run keeps (returned as `restored`). A state of a different run, or a file that is
+ * not a usable state (a library error while reading or restoring it), is a one-line usage error.
+ */
+function readState<T>(
+  neural: Neural,
+  run: NeuralRun,
+  statePath: string,
+  shownState: string,
+  restore: (text: string, metadata: Record<string, unknown>) => T,
+): { metadata: Record<string, unknown>; restored: T } {
+  const text = readFileSync(statePath, 'utf8');
+  const kind = runKind(run);
+  try {
+    // a state of the other network is a different run; a foreign file fails to decode
+    const found = neuralCheckpointKind(text) ?? kind;
+    const metadata = networkClass(neural, found, `--network ${kind}`).readMetadata(text);
+    if (JSON.stringify(metadata.run) !== stableJson(run)) {
+      throw new UsageError(
+        `cannot resume from ${quote(shownState)}: it holds the training state of a different run (model, parameters or options differ)`,
+        'rerun the command that created it, or delete the file to start afresh',
+      );
+    }
+    return { metadata, restored: restore(text, metadata) };
+  } catch (error) {
+    if (error instanceof UsageError) throw error;
+    if (!LatticeDiffError.isInstance(error)) throw error;
+    throw new UsageError(
+      `cannot resume from ${quote(shownState)}: it is not a usable training state (${oneLine(error.message)})`,
+      'rerun the command that created it, or delete the file to start afresh',
+    );
+  }
+}
+
 /** The exact ln Z of the target where the model has it at these sizes. */
 function exactLogZ(instance: LatticeModelInstance): number | undefined {
   if (instance.sites > EXACT_MAX_SITES || typeof instance.exactObservables !== 'function') {
@@ -400,7 +604,7 @@ export interface NeuralTrainResult {
 export async function trainNeuralToFile(options: {
   neural: Neural;
   instance: LatticeModelInstance;
-  run: NeuralRun;
+  run: ReverseKLRun;
   out: string;
   displayName: string;
   showProgress: boolean;
@@ -414,38 +618,17 @@ export async function trainNeuralToFile(options: {
   const kind = runKind(run);
   const why = `--network ${kind}`;
   const network = networkClass(neural, kind, why);
-  if (existsSync(out)) {
-    const text = readFileSync(out, 'utf8');
-    const found = neuralCheckpointKind(text);
-    if (found !== undefined) {
-      let metadata: Record<string, unknown> | undefined;
-      try {
-        metadata = networkClass(neural, found, why).readMetadata(text);
-      } catch (error) {
-        if (!LatticeDiffError.isInstance(error)) throw error;
-      }
-      if (metadata?.complete === true && JSON.stringify(metadata.run) === stableJson(run)) {
-        rmSync(statePath, { force: true });
-        return {
-          run,
-          history: (metadata.history ?? []) as StepRecord[],
-          bound: metadata.bound as NeuralBound,
-          resumedFromStep: run.steps,
-          alreadyComplete: true,
-          seconds: 0,
-        };
-      }
-    } else {
-      try {
-        deserializeMPS(text);
-      } catch (error) {
-        if (!LatticeDiffError.isInstance(error)) throw error;
-        usage(
-          `--out ${quote(options.displayName)} exists and is not a latticediff checkpoint; refusing to overwrite it`,
-          'choose another file or delete it',
-        );
-      }
-    }
+  const finished = finishedMetadata(neural, run, out, options.displayName);
+  if (finished !== undefined) {
+    rmSync(statePath, { force: true });
+    return {
+      run,
+      history: (finished.history ?? []) as StepRecord[],
+      bound: finished.bound as NeuralBound,
+      resumedFromStep: run.steps,
+      alreadyComplete: true,
+      seconds: 0,
+    };
   }
   const start = performance.now();
   const streams = seeds(run.seed);
@@ -454,29 +637,15 @@ export async function trainNeuralToFile(options: {
   let history: StepRecord[] = [];
   let resumedFromStep = 0;
   if (existsSync(statePath)) {
-    const text = readFileSync(statePath, 'utf8');
-    let metadata: Record<string, unknown>;
-    try {
-      // a state of the other network is a different run; a foreign file fails to decode
-      const found = neuralCheckpointKind(text) ?? kind;
-      metadata = networkClass(neural, found, why).readMetadata(text);
-      if (JSON.stringify(metadata.run) !== stableJson(run)) {
-        throw new UsageError(
-          `cannot resume from ${quote(shownState)}: it holds the training state of a different run (model, parameters or options differ)`,
-          'rerun the command that created it, or delete the file to start afresh',
-        );
-      }
-      made = network.fromJSON(text);
-      trainer = neural.ReverseKLTrainer.fromJSON(made, text, { model: instance });
-    } catch (error) {
-      if (error instanceof UsageError) throw error;
-      if (!LatticeDiffError.isInstance(error)) throw error;
-      throw new UsageError(
-        `cannot resume from ${quote(shownState)}: it is not a usable training state (${oneLine(error.message)})`,
-        'rerun the command that created it, or delete the file to start afresh',
-      );
-    }
-    history = (metadata.history ?? []) as StepRecord[];
+    const state = readState(neural, run, statePath, shownState, (text) => {
+      const restored = network.fromJSON(text);
+      return {
+        made: restored,
+        trainer: neural.ReverseKLTrainer.fromJSON(restored, text, { model: instance }),
+      };
+    });
+    ({ made, trainer } = state.restored);
+    history = (state.metadata.history ?? []) as StepRecord[];
     resumedFromStep = trainer.step;
     options.log?.(`resumed from ${shownState} after step ${resumedFromStep} of ${run.steps}`);
   } else {
@@ -556,6 +725,305 @@ export async function trainNeuralToFile(options: {
     alreadyComplete: false,
     seconds: (performance.now() - start) / 1000,
   };
+}
+
+/** One round of an NLL run, as the state, the checkpoint and the JSON report record it. */
+export interface NLLRoundReport {
+  round: number;
+  /** The parameter point of this round's chains (annealed, or the target). */
+  parameters: ParameterValues;
+  /** Acceptance of the network's independence proposals (the local sweeps not counted). */
+  acceptanceRate: number;
+  /** Mean NLL of the training samples (the replay buffer) before this round's epochs (nats). */
+  nllBefore: number;
+  /** The same after them. */
+  nllAfter: number;
+  /** Fraction of {@link ALLOWED_DRAWS} exact draws of the trained network the model allows. */
+  allowedFraction: number;
+  /** Configurations trained on (chains x steps x the rounds in the replay buffer). */
+  samples: number;
+}
+
+export interface NLLTrainResult {
+  run: NLLRun;
+  reports: NLLRoundReport[];
+  resumedFromRound: number;
+  alreadyComplete: boolean;
+  seconds: number;
+}
+
+/** Digits (0..255) as base64 of their bytes, for the chain states and samples in a state file. */
+function encodeDigits(digits: Int32Array): string {
+  return Buffer.from(Uint8Array.from(digits)).toString('base64');
+}
+
+/** The digits of {@link encodeDigits}, checked: `length` of them, each below `d`, or undefined. */
+function decodeDigits(text: unknown, length: number, d: number): Int32Array | undefined {
+  if (typeof text !== 'string') return undefined;
+  const bytes = Buffer.from(text, 'base64');
+  if (bytes.length !== length || bytes.toString('base64') !== text) return undefined;
+  const digits = Int32Array.from(bytes);
+  return digits.every((v) => v < d) ? digits : undefined;
+}
+
+/** The parameter points of the rounds: annealed, with the last third at the target, or fixed. */
+function nllPath(run: NLLRun): ParameterValues[] {
+  if (run.anneal === null) return Array.from({ length: run.rounds }, () => ({ ...run.parameters }));
+  return annealingPath(run.parameters, {
+    parameter: run.anneal.parameter,
+    from: run.anneal.from,
+    rounds: run.rounds,
+    hold: Math.floor(run.rounds / 3),
+  });
+}
+
+function meanNLL(network: NeuralNetwork, data: { data: Int32Array; count: number }): number {
+  const logQ = network.logProbabilities(data);
+  let total = 0;
+  for (let b = 0; b < logQ.length; b++) total -= logQ[b]!;
+  return total / logQ.length;
+}
+
+/** The live state of an NLL run between rounds. */
+interface NLLLive {
+  made: NeuralNetwork;
+  chainStates: Int32Array;
+  replay: Int32Array[];
+  reports: NLLRoundReport[];
+}
+
+/** Saves the network with the chains, replay buffer and reports of the run (atomically). */
+async function saveNLLState(path: string, run: NLLRun, live: NLLLive): Promise<void> {
+  const json = live.made.toJSON({
+    metadata: {
+      model: run.model,
+      parameters: run.parameters,
+      run: JSON.parse(stableJson(run)),
+      complete: false,
+      roundsCompleted: live.reports.length,
+      chainStates: encodeDigits(live.chainStates),
+      replay: live.replay.map(encodeDigits),
+      reports: live.reports,
+      createdBy: 'latticediff train --proposal neural --objective nll',
+    },
+  });
+  await writeFileAtomic(path, `${JSON.stringify(json, null, 1)}\n`);
+}
+
+/** The chains, replay buffer and reports of a saved NLL state, checked against the run. */
+function restoreNLL(
+  run: NLLRun,
+  instance: LatticeModelInstance,
+  metadata: Record<string, unknown>,
+  shownState: string,
+): Omit<NLLLive, 'made'> {
+  const { sites: n, localDimension: d } = instance;
+  const unusable = (what: string) =>
+    new UsageError(
+      `cannot resume from ${quote(shownState)}: it is not a usable training state (${what})`,
+      'rerun the command that created it, or delete the file to start afresh',
+    );
+  const rounds = metadata.roundsCompleted;
+  const reports = metadata.reports;
+  if (
+    typeof rounds !== 'number' ||
+    !Number.isInteger(rounds) ||
+    rounds < 1 ||
+    rounds > run.rounds ||
+    !Array.isArray(reports) ||
+    reports.length !== rounds
+  ) {
+    throw unusable('roundsCompleted and reports do not agree with the run');
+  }
+  const chainStates = decodeDigits(metadata.chainStates, run.chains * n, d);
+  if (chainStates === undefined)
+    throw unusable(`chainStates: expected ${run.chains} chains of ${n} digits`);
+  const saved = metadata.replay;
+  const per = run.chains * run.steps * n;
+  const replay = Array.isArray(saved)
+    ? saved.map((text) => decodeDigits(text, per, d))
+    : [undefined];
+  if (replay.length === 0 || replay.length > run.replay || replay.some((r) => r === undefined)) {
+    throw unusable(`replay: expected up to ${run.replay} rounds of ${per} digits`);
+  }
+  return {
+    chainStates,
+    replay: replay as Int32Array[],
+    reports: reports as NLLRoundReport[],
+  };
+}
+
+/**
+ * Trains (or resumes, or finds finished) a network by forward NLL on Monte Carlo samples and
+ * writes `out` atomically. Round r samples with `chains` Metropolis-Hastings chains at the r-th
+ * point of the path (the network as disconnected independence proposal, with float64 log q of
+ * its draws, and local sweeps after every step so that the chains move while the network is
+ * still poor; chains continue from the previous round, starting at the model's initial
+ * configuration), then trains the network by `trainNLL` (fresh Adam) on the samples of the last
+ * `replay` rounds. The state (weights, chains, replay buffer, reports) is saved atomically to
+ * `out + '.state'` after every round; a rerun resumes from it and ends bit for bit where an
+ * uninterrupted run ends.
+ */
+export async function trainNeuralNLLToFile(options: {
+  neural: Neural;
+  model: LatticeModel;
+  instance: LatticeModelInstance;
+  run: NLLRun;
+  out: string;
+  displayName: string;
+  showProgress: boolean;
+  log?: (line: string) => void;
+}): Promise<NLLTrainResult> {
+  const { neural, model, instance, run, out } = options;
+  const statePath = `${out}.state`;
+  const shownState = `${options.displayName}.state`;
+  removeStaleTemporaries(out);
+  removeStaleTemporaries(statePath);
+  const kind = runKind(run);
+  const network = networkClass(neural, kind, `--network ${kind}`);
+  const finished = finishedMetadata(neural, run, out, options.displayName);
+  if (finished !== undefined) {
+    rmSync(statePath, { force: true });
+    return {
+      run,
+      reports: (finished.reports ?? []) as NLLRoundReport[],
+      resumedFromRound: run.rounds,
+      alreadyComplete: true,
+      seconds: 0,
+    };
+  }
+  const start = performance.now();
+  const streams = seeds(run.seed);
+  const path = nllPath(run);
+  const n = instance.sites;
+  let live: NLLLive;
+  if (existsSync(statePath)) {
+    const state = readState(neural, run, statePath, shownState, (text) => network.fromJSON(text));
+    try {
+      live = { made: state.restored, ...restoreNLL(run, instance, state.metadata, shownState) };
+    } catch (error) {
+      state.restored.dispose();
+      throw error;
+    }
+    options.log?.(`resumed from ${shownState} after round ${live.reports.length} of ${run.rounds}`);
+  } else {
+    const first = createInstance(model, path[0]!);
+    const chainStates = new Int32Array(run.chains * n);
+    const x0 = first.initialConfiguration();
+    for (let c = 0; c < run.chains; c++) chainStates.set(x0, c * n);
+    live = {
+      made: createNetwork(neural, instance, run, streams.network),
+      chainStates,
+      replay: [],
+      reports: [],
+    };
+  }
+  const resumedFromRound = live.reports.length;
+  const progress = createProgress('training', run.rounds, options.showProgress);
+  const stopInterruptHandler = exitOnInterrupt(
+    progress,
+    statePath,
+    shownState,
+    'no round had finished yet',
+  );
+  try {
+    for (let r = live.reports.length; r < run.rounds; r++) {
+      const point = createInstance(model, path[r]!);
+      const stream = streams.rounds.split(r);
+      // chains continue from the previous round where they are still allowed
+      const { chainStates } = live;
+      const energies = point.energy({ data: chainStates, count: run.chains });
+      const x0 = point.initialConfiguration();
+      for (let c = 0; c < run.chains; c++) {
+        if (!Number.isFinite(energies[c]!)) chainStates.set(x0, c * n);
+      }
+      const sampled = await runChains({
+        model: point,
+        proposal: live.made.proposal(),
+        scheme: { kind: 'disconnected' },
+        chains: run.chains,
+        steps: run.steps,
+        seed: stream.split(0),
+        initial: { data: chainStates, count: run.chains },
+        keepConfigurations: true,
+        observables: [],
+        localSweeps: run.localSweeps,
+      });
+      const replay = [...live.replay, sampled.configurations!].slice(-run.replay);
+      const data = concatenate(replay, n);
+      const nllBefore = meanNLL(live.made, data);
+      neural.trainNLL(live.made, data, {
+        epochs: run.epochs,
+        batch: run.batch,
+        learningRate: run.learningRate,
+        seed: stream.split(1).uint32(),
+      });
+      const nllAfter = meanNLL(live.made, data);
+      if (!Number.isFinite(nllAfter)) {
+        throw new NumericalError(
+          `training failed in round ${r}: the NLL of the samples is ${nllAfter}; a smaller --learning-rate usually helps`,
+        );
+      }
+      const draws = live.made.sample(ALLOWED_DRAWS, stream.split(2).uint32());
+      const drawEnergies = point.energy(draws);
+      let allowed = 0;
+      for (let b = 0; b < draws.count; b++) if (Number.isFinite(drawEnergies[b]!)) allowed++;
+      const report: NLLRoundReport = {
+        round: r,
+        parameters: { ...path[r]! },
+        acceptanceRate: sampled.acceptanceRate,
+        nllBefore,
+        nllAfter,
+        allowedFraction: allowed / draws.count,
+        samples: data.count,
+      };
+      live.chainStates = sampled.final.data;
+      live.replay = replay;
+      live.reports = [...live.reports, report];
+      if (r + 1 < run.rounds) await saveNLLState(statePath, run, live);
+      progress.update(
+        r + 1,
+        `NLL ${num(nllAfter, 2)} acceptance ${num(report.acceptanceRate, 3)} allowed ${num(report.allowedFraction, 3)}`,
+      );
+      // let a signal handler run between rounds
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+  } finally {
+    progress.finish();
+    stopInterruptHandler();
+  }
+  const json = live.made.toJSON({
+    metadata: {
+      model: run.model,
+      parameters: run.parameters,
+      run: JSON.parse(stableJson(run)),
+      complete: true,
+      reports: live.reports,
+      createdBy: 'latticediff train --proposal neural --objective nll',
+    },
+  });
+  await writeFileAtomic(out, `${JSON.stringify(json, null, 1)}\n`);
+  rmSync(statePath, { force: true });
+  live.made.dispose();
+  return {
+    run,
+    reports: live.reports,
+    resumedFromRound,
+    alreadyComplete: false,
+    seconds: (performance.now() - start) / 1000,
+  };
+}
+
+function concatenate(parts: readonly Int32Array[], n: number): { data: Int32Array; count: number } {
+  let total = 0;
+  for (const p of parts) total += p.length;
+  const data = new Int32Array(total);
+  let offset = 0;
+  for (const p of parts) {
+    data.set(p, offset);
+    offset += p.length;
+  }
+  return { data, count: total / n };
 }
 
 /**
@@ -677,7 +1145,10 @@ export async function trainNeuralCommand(context: {
   json: boolean;
 }): Promise<void> {
   const { values, model, instance, target, out, hint, json } = context;
-  const learningRate = Number(values['learning-rate'] ?? 3e-3);
+  const objective = flagValue(values, OBJECTIVE_FLAG) as 'reverse-kl' | 'nll';
+  const learningRate = Number(
+    values['learning-rate'] ?? (objective === 'nll' ? NLL_DEFAULTS.learningRate : 3e-3),
+  );
   if (learningRate >= 1) {
     usage(
       `invalid value for --learning-rate: ${learningRate} (expected a number > 0 and < 1 with --proposal neural)`,
@@ -709,20 +1180,28 @@ export async function trainNeuralCommand(context: {
       hint,
     );
   }
-  if (hasHardConstraints(instance)) throw hardConstraintsError(model.id);
+  const loop = objective === 'nll' ? nllLoopFields(values, model, target, hint) : undefined;
+  if (objective === 'reverse-kl' && hasHardConstraints(instance)) {
+    throw hardConstraintsError(model.id);
+  }
   const plots =
     values.plots === undefined ? undefined : ensureDirectory('--plots', String(values.plots));
   const neural = await loadNeural('--proposal neural');
   const requested = values.backend === undefined ? undefined : (String(values.backend) as 'wasm');
   const backend = await startBackend(neural, requested, json);
-  const training = {
-    steps: Number(values.steps ?? NEURAL_STEPS),
-    batch: flagValue(values, BATCH_FLAG),
-    learningRate,
-    betaAnneal,
-    seed: flagValue(values, SEED_FLAG),
-    backend,
-  };
+  const seed = flagValue(values, SEED_FLAG);
+  const batch = flagValue(values, BATCH_FLAG);
+  const training: ReverseKLTraining | NLLTraining =
+    loop === undefined
+      ? {
+          steps: Number(values.steps ?? NEURAL_STEPS),
+          batch,
+          learningRate,
+          betaAnneal,
+          seed,
+          backend,
+        }
+      : { objective: 'nll', ...loop, batch, learningRate, seed, backend };
   const common = { model: model.id, parameters: target, proposal: 'neural' as const };
   const periodic = instance.geometry.periodic;
   const run: NeuralRun =
@@ -742,16 +1221,97 @@ export async function trainNeuralCommand(context: {
           z2,
           ...training,
         };
-  const result = await trainNeuralToFile({
+  const shared = {
     neural,
     instance,
-    run,
     out,
     displayName: String(values.out),
     showProgress: progressEnabled(json),
-    log: json ? undefined : (line) => process.stderr.write(`${line}\n`),
-  });
-  const { bound } = result;
+    log: json ? undefined : (line: string) => process.stderr.write(`${line}\n`),
+  };
+  const render = { model, target, out: String(values.out), plots, json };
+  if (isNLLRun(run)) {
+    const result = await trainNeuralNLLToFile({ ...shared, model, run });
+    await renderNLL(result, instance, render);
+  } else {
+    const result = await trainNeuralToFile({ ...shared, run: run as ReverseKLRun });
+    renderReverseKL(result, render);
+  }
+}
+
+/**
+ * The learning-loop fields of an `--objective nll` run from the flags (the loop's own defaults
+ * where not given), each checked with a one-line error naming the flag and its value; the path
+ * anneals the model's declared parameter (`annealing`) from its start or `--anneal-from`.
+ */
+function nllLoopFields(
+  values: FlagValues,
+  model: LatticeModel,
+  target: ParameterValues,
+  hint: string,
+): Omit<NLLTraining, 'objective' | 'batch' | 'learningRate' | 'seed' | 'backend'> {
+  const given = (name: string, fallback: number) =>
+    values[name] === undefined ? fallback : Number(values[name]);
+  const epochs = given('epochs', NLL_DEFAULTS.epochs);
+  if (epochs < 1) {
+    usage(
+      `invalid value for --epochs: ${epochs} (expected an integer >= 1 with --objective nll)`,
+      hint,
+    );
+  }
+  const from = values['anneal-from'] === undefined ? undefined : Number(values['anneal-from']);
+  const annealing = defaultAnnealing(model, target, from);
+  if (from !== undefined && annealing === undefined) {
+    usage(
+      `--anneal-from ${from}: model ${model.id} declares no annealed parameter (its \`annealing\`), so it trains at the target`,
+      hint,
+    );
+  }
+  if (annealing !== undefined) {
+    // every point of the path must be a valid parameter point (checked before any work)
+    try {
+      createInstance(model, { ...target, [annealing.parameter]: annealing.from });
+    } catch (error) {
+      if (!(error instanceof UsageError)) throw error;
+      throw new UsageError(
+        `${from !== undefined ? `invalid value for --anneal-from: ${from}` : `the default start of the annealing path (${annealing.parameter} = ${annealing.from}) is invalid`}: ${error.message}`,
+        hint,
+      );
+    }
+  }
+  const chains = given('chains', NLL_DEFAULTS.chains);
+  const steps = given('steps', NLL_DEFAULTS.steps);
+  const sites = createInstance(model, target).sites;
+  if (chains * steps * sites > MAX_ROUND_DIGITS) {
+    usage(
+      `--chains ${chains} x --steps ${steps} x ${sites} sites = ${chains * steps * sites} sampled digits per round is more than ${MAX_ROUND_DIGITS} (--objective nll keeps every sample of the last --replay rounds)`,
+      'use fewer chains or steps',
+    );
+  }
+  return {
+    rounds: given('rounds', NLL_DEFAULTS.rounds),
+    chains,
+    steps,
+    localSweeps: given('local-sweeps', NLL_DEFAULTS.localSweeps),
+    epochs,
+    replay: given('replay', NLL_DEFAULTS.replay),
+    anneal:
+      annealing === undefined ? null : { parameter: annealing.parameter, from: annealing.from },
+  };
+}
+
+interface RenderContext {
+  model: LatticeModel;
+  target: ParameterValues;
+  out: string;
+  plots: string | undefined;
+  json: boolean;
+}
+
+/** The report of a reverse-KL run: the step table and the variational bound. */
+function renderReverseKL(result: NeuralTrainResult, context: RenderContext): void {
+  const { model, target, plots, json } = context;
+  const { bound, run } = result;
   const plotFiles: string[] = [];
   if (plots !== undefined) {
     const file = join(plots, 'training.svg');
@@ -767,7 +1327,7 @@ export async function trainNeuralCommand(context: {
     printJson({
       model: model.id,
       parameters: target,
-      out: String(values.out),
+      out: context.out,
       proposal: 'neural',
       network: networkJson(run),
       ...trainingFields(run),
@@ -782,7 +1342,7 @@ export async function trainNeuralCommand(context: {
     return;
   }
   const header = result.alreadyComplete
-    ? `${String(values.out)} already holds this finished run (nothing to do)`
+    ? `${context.out} already holds this finished run (nothing to do)`
     : `trained a neural proposal for ${model.id} (${parametersText(target)}): ${networkText(run)}, ${run.steps} reverse-KL steps of batch ${run.batch}, learning rate ${run.learningRate}, tfjs ${run.backend} backend, ${formatSeconds(result.seconds)}${
         result.resumedFromStep > 0 ? ` (resumed after step ${result.resumedFromStep})` : ''
       }`;
@@ -796,7 +1356,135 @@ export async function trainNeuralCommand(context: {
       ? 'exact ln Z: not available for this model at these sizes'
       : `exact ln Z = ${num(bound.exactLogPartitionFunction, 4)}: KL(q || pi) = ln Z - bound = ${num(bound.kl!, 4)} ± ${num(bound.stdErr, 4)}`,
     '',
-    `wrote ${String(values.out)}`,
+    `wrote ${context.out}`,
+    ...plotFiles.map((f) => `wrote ${f}`),
+  ];
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+/** Up to this many rounds the NLL table shows every round (else first, evenly spaced, last). */
+const NLL_TABLE_ALL_ROUNDS = 40;
+
+function nllTable(reports: readonly NLLRoundReport[], anneal: string | undefined): string {
+  const n = reports.length;
+  const shown = Math.min(n, n <= NLL_TABLE_ALL_ROUNDS ? n : TABLE_ROWS);
+  const pick = new Set<number>();
+  for (let k = 0; k < shown; k++) pick.add(Math.round((k * (n - 1)) / Math.max(1, shown - 1)));
+  const text = table(
+    ['round', ...(anneal ? [anneal] : []), 'NLL before', 'NLL after', 'acceptance', 'allowed'],
+    [...pick]
+      .sort((a, b) => a - b)
+      .map((i) => {
+        const r = reports[i]!;
+        const value = anneal ? r.parameters[anneal] : undefined;
+        return [
+          String(r.round),
+          ...(anneal ? [typeof value === 'number' ? num(value, 4) : String(value)] : []),
+          num(r.nllBefore, 3),
+          num(r.nllAfter, 3),
+          num(r.acceptanceRate, 3),
+          num(r.allowedFraction, 3),
+        ];
+      }),
+  );
+  return pick.size < n
+    ? `${text}\n(${pick.size} of ${n} rounds shown: the first, the last and evenly spaced ones between; --json and --plots have every round)`
+    : text;
+}
+
+/** NLL (with the exact entropy where known), acceptance and allowed fraction per round, as SVG. */
+function nllTrainingSvg(
+  reports: readonly NLLRoundReport[],
+  caption: string,
+  entropy: number | undefined,
+): string {
+  const rounds = reports.map((r) => r.round);
+  return chartsSvg(
+    [
+      {
+        title: "negative log-likelihood of each round's samples under the network",
+        xLabel: 'round',
+        yLabel: 'NLL (nats per configuration)',
+        series: [
+          { name: 'before training', x: rounds, y: reports.map((r) => r.nllBefore) },
+          { name: 'after training', x: rounds, y: reports.map((r) => r.nllAfter) },
+          ...(entropy === undefined
+            ? []
+            : [{ name: 'exact entropy S of the target', x: rounds, y: rounds.map(() => entropy) }]),
+        ],
+      },
+      {
+        title: "acceptance of the network's proposals, and the allowed fraction of its draws",
+        xLabel: 'round',
+        yLabel: 'fraction',
+        series: [
+          { name: 'acceptance', x: rounds, y: reports.map((r) => r.acceptanceRate) },
+          { name: 'allowed draws', x: rounds, y: reports.map((r) => r.allowedFraction) },
+        ],
+        referenceLines: [0, 1],
+      },
+    ],
+    { caption },
+  );
+}
+
+/** The report of an NLL run: the round table, the exact entropy where known, the files. */
+async function renderNLL(
+  result: NLLTrainResult,
+  instance: LatticeModelInstance,
+  context: RenderContext,
+): Promise<void> {
+  const { model, target, plots, json } = context;
+  const { run, reports } = result;
+  const entropy = exactEntropy(instance);
+  const plotFiles: string[] = [];
+  if (plots !== undefined) {
+    const file = join(plots, 'training.svg');
+    const svg = nllTrainingSvg(
+      reports,
+      `neural NLL training ${modelCaption(model.id, target)}`,
+      entropy,
+    );
+    await writeFileAtomic(file, `${svg.trimEnd()}\n`);
+    plotFiles.push(file);
+  }
+  const last = reports[reports.length - 1];
+  if (json) {
+    printJson({
+      model: model.id,
+      parameters: target,
+      out: context.out,
+      proposal: 'neural',
+      network: networkJson(run),
+      ...trainingFields(run),
+      resumedFromRound: result.resumedFromRound,
+      alreadyComplete: result.alreadyComplete,
+      seconds: result.seconds,
+      ...(entropy === undefined ? {} : { exactEntropy: entropy }),
+      final: last ?? null,
+      plots: plotFiles,
+      reports,
+    });
+    return;
+  }
+  const anneal = run.anneal;
+  const header = result.alreadyComplete
+    ? `${context.out} already holds this finished run (nothing to do)`
+    : `trained a neural proposal for ${model.id} (${parametersText(target)}) by NLL on Monte Carlo samples: ${networkText(run)}, ${run.rounds} rounds of ${run.chains} chains x ${run.steps} steps (${run.localSweeps} local sweep(s) per step${anneal ? `, ${anneal.parameter} annealed from ${Number(anneal.from.toPrecision(6))}` : ''}), ${run.epochs} epochs of batch ${run.batch} on the last ${run.replay} round(s), learning rate ${run.learningRate}, tfjs ${run.backend} backend, ${formatSeconds(result.seconds)}${
+        result.resumedFromRound > 0 ? ` (resumed after round ${result.resumedFromRound})` : ''
+      }`;
+  const lines = [
+    header,
+    '',
+    nllTable(reports, anneal?.parameter),
+    `acceptance: of the network's independence proposals (the local sweeps not counted); allowed: the fraction of ${ALLOWED_DRAWS} exact draws of the network that the model allows`,
+    ...(entropy === undefined
+      ? []
+      : [
+          `exact entropy of the target: S = ln Z + beta <E> = ${num(entropy, 4)} nats (the NLL of samples of pi is S + KL(pi||q))`,
+        ]),
+    '',
+    `wrote ${context.out}`,
     ...plotFiles.map((f) => `wrote ${f}`),
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
