@@ -42,6 +42,32 @@ export function checkBatch(
   sites: number,
   localDimension: number,
 ): void {
+  checkBatchShape(functionName, batch, sites);
+  const size = batch.count * sites;
+  const data = batch.data;
+  for (let k = 0; k < size; k++) {
+    const v = data[k] as number;
+    if (v < 0 || v >= localDimension) {
+      invalidArgument(
+        functionName,
+        'batch.data',
+        v,
+        `digits in 0..${localDimension - 1} (entry ${k} is not)`,
+      );
+    }
+  }
+}
+
+/**
+ * Validates the shape of a batch (a Uint8Array or Int32Array, a non-negative integer count,
+ * enough data) but not its digits: for a model whose own pass over the digits checks them, at
+ * no extra cost (call {@link checkBatch} when that pass finds a bad digit, for the same error).
+ */
+export function checkBatchShape(
+  functionName: string,
+  batch: ConfigurationBatch,
+  sites: number,
+): void {
   if (typeof batch !== 'object' || batch === null || !ArrayBuffer.isView(batch.data)) {
     invalidArgument(
       functionName,
@@ -62,18 +88,6 @@ export function checkBatch(
       batch.data.length,
       `an array of at least count * sites = ${batch.count} * ${sites} = ${size} digits`,
     );
-  }
-  const data = batch.data;
-  for (let k = 0; k < size; k++) {
-    const v = data[k] as number;
-    if (v < 0 || v >= localDimension) {
-      invalidArgument(
-        functionName,
-        'batch.data',
-        v,
-        `digits in 0..${localDimension - 1} (entry ${k} is not)`,
-      );
-    }
   }
 }
 

@@ -3,6 +3,7 @@ export {
   batchFromRows,
   batchRow,
   checkBatch,
+  checkBatchShape,
   checkConfiguration,
   createBatch,
 } from './configurations';

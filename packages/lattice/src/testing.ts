@@ -627,6 +627,39 @@ export function describeLatticeModel<P extends ParameterValues>(
           }
         });
 
+        it('refuses digits outside 0..d-1 in energy, allowed and observe, naming batch.data', () => {
+          // a digit d or -1 at the first and at the last site of the last row of a batch of 3
+          // (a model that checks digits inside its own pass over them must not stop early)
+          const x0 = instance.initialConfiguration();
+          for (const bad of [d, -1]) {
+            for (const site of [0, sites - 1]) {
+              const data = new Int32Array(3 * sites);
+              for (let b = 0; b < 3; b++) data.set(x0, b * sites);
+              data[2 * sites + site] = bad;
+              const batch = { data, count: 3 };
+              const calls: [string, () => unknown][] = [
+                ['energy', () => instance.energy(batch)],
+                ['allowed', () => instance.allowed(batch)],
+                ...instance.observables.map((spec): [string, () => unknown] => [
+                  `observe ${spec.name}`,
+                  () => instance.observe(spec.name, batch),
+                ]),
+              ];
+              for (const [what, call] of calls) {
+                let caught: unknown;
+                try {
+                  call();
+                } catch (error) {
+                  caught = error;
+                }
+                const where = `${what} with digit ${bad} at site ${site}`;
+                assert(InvalidArgumentError.isInstance(caught), () => `${where}: refused`);
+                expect((caught as InvalidArgumentError).argument, where).toBe('batch.data');
+              }
+            }
+          }
+        });
+
         if (instance.clusterMove) {
           it('has cluster moves that keep x allowed and report the energy change', () => {
             const random = createRandom(seed + 2);

@@ -10,6 +10,7 @@ import {
   type ConfigurationBatch,
   chain,
   checkBatch,
+  checkBatchShape,
   invalidArgument,
   type LatticeModel,
   type LatticeModelInstance,
@@ -104,17 +105,30 @@ function create(
   const logQ = Math.log(c) - Math.log1p(-c);
   const observables = OBSERVABLES(n);
   const check = (fn: string, batch: ConfigurationBatch) => checkBatch(fn, batch, n, 2);
+  // energy and observe check the digits in their own pass over them (runChains calls them for
+  // every step of every chain, and a separate checking pass cost as much as the work): the OR of
+  // digits in {0, 1} is 0 or 1, anything else makes it another value (negative ones included),
+  // and then checkBatch reports the first bad digit with the usual error
+  const checkShape = (fn: string, batch: ConfigurationBatch) => checkBatchShape(fn, batch, n);
+  const checkDigits = (fn: string, batch: ConfigurationBatch, bits: number) => {
+    if (bits >>> 0 > 1) check(fn, batch);
+  };
 
-  /** Area A of row b, or -1 when the row is not a Dyck path. */
-  const area = (data: ArrayLike<number>, offset: number): number => {
+  /** Area A of row b, or -1 when the row is not a Dyck path; `bits.or` collects the digits. */
+  const area = (data: ArrayLike<number>, offset: number, bits: { or: number }): number => {
     let h = 0;
     let sum = 0;
+    let lowest = 0;
+    let or = 0;
     for (let i = 0; i < n; i++) {
-      h += (data[offset + i] as number) === 1 ? 1 : -1;
-      if (h < 0) return -1;
+      const v = data[offset + i] as number;
+      or |= v;
+      h += 2 * v - 1;
+      if (h < lowest) lowest = h;
       sum += h;
     }
-    return h === 0 ? sum : -1;
+    bits.or |= or;
+    return lowest >= 0 && h === 0 ? sum : -1;
   };
 
   const instance: LatticeModelInstance<FredkinParameters> = {
@@ -126,18 +140,24 @@ function create(
     beta: 1,
     geometry: chain(n),
     energy(batch) {
-      check('fredkin.energy', batch);
+      const fn = 'fredkin.energy';
+      checkShape(fn, batch);
       const out = new Float64Array(batch.count);
+      const bits = { or: 0 };
       for (let b = 0; b < batch.count; b++) {
-        const a = area(batch.data, b * n);
+        const a = area(batch.data, b * n, bits);
         out[b] = a < 0 ? Number.POSITIVE_INFINITY : -0.5 * logQ * a;
       }
+      checkDigits(fn, batch, bits.or);
       return out;
     },
     allowed(batch) {
-      check('fredkin.allowed', batch);
+      const fn = 'fredkin.allowed';
+      checkShape(fn, batch);
       const out = new Uint8Array(batch.count);
-      for (let b = 0; b < batch.count; b++) out[b] = area(batch.data, b * n) < 0 ? 0 : 1;
+      const bits = { or: 0 };
+      for (let b = 0; b < batch.count; b++) out[b] = area(batch.data, b * n, bits) < 0 ? 0 : 1;
+      checkDigits(fn, batch, bits.or);
       return out;
     },
     initialConfiguration() {
@@ -172,7 +192,7 @@ function create(
     observables,
     observe(name, batch) {
       const fn = 'fredkin.observe';
-      check(fn, batch);
+      checkShape(fn, batch);
       const spec = observables.find((o) => o.name === name);
       if (!spec) {
         invalidArgument(
@@ -185,6 +205,7 @@ function create(
       const out = new Float64Array(batch.count * spec.size);
       const { data } = batch;
       // one tight loop per observable (runChains calls observe for every step of every chain)
+      let bits = 0;
       if (name === 'heightProfile') {
         for (let b = 0; b < batch.count; b++) {
           const offset = b * n;
@@ -192,7 +213,9 @@ function create(
           let h = 0;
           out[o] = 0;
           for (let i = 0; i < n; i++) {
-            h += 2 * (data[offset + i] as number) - 1;
+            const v = data[offset + i] as number;
+            bits |= v;
+            h += 2 * v - 1;
             out[o + i + 1] = h;
           }
         }
@@ -201,27 +224,37 @@ function create(
         for (let b = 0; b < batch.count; b++) {
           const offset = b * n;
           let h = 0;
-          for (let i = 0; i < half; i++) h += 2 * (data[offset + i] as number) - 1;
+          for (let i = 0; i < half; i++) {
+            const v = data[offset + i] as number;
+            bits |= v;
+            h += 2 * v - 1;
+          }
+          for (let i = half; i < n; i++) bits |= data[offset + i] as number;
           out[b] = h;
         }
       } else {
         const energy = name === 'energyPerSite';
+        const shared = { or: 0 };
         for (let b = 0; b < batch.count; b++) {
           const offset = b * n;
-          let h = 0;
-          let sum = 0;
-          let lowest = 0;
-          for (let i = 0; i < n; i++) {
-            h += 2 * (data[offset + i] as number) - 1;
-            if (h < lowest) lowest = h;
-            sum += h;
-          }
-          if (!energy) out[b] = sum / n;
-          else {
-            out[b] = lowest >= 0 && h === 0 ? (-0.5 * logQ * sum) / n : Number.POSITIVE_INFINITY;
+          if (energy) {
+            const a = area(data, offset, shared);
+            out[b] = a < 0 ? Number.POSITIVE_INFINITY : (-0.5 * logQ * a) / n;
+          } else {
+            let h = 0;
+            let sum = 0;
+            for (let i = 0; i < n; i++) {
+              const v = data[offset + i] as number;
+              bits |= v;
+              h += 2 * v - 1;
+              sum += h;
+            }
+            out[b] = sum / n;
           }
         }
+        bits |= shared.or;
       }
+      checkDigits(fn, batch, bits);
       return out;
     },
     symmetries() {
