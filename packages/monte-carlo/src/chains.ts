@@ -548,14 +548,24 @@ export async function runChainsFrom(
           pendingLogQ = null;
         }
         acceptStream.fill(u);
-        for (let c = 0; c < chains; c++) {
-          proposed[c]!++;
-          const logA = logAcceptance(beta, energy[c]!, eNew[c]!, logQ[c]!, logQNew[c]!);
-          if (logA === 0 || Math.log(u[c]!) < logA) {
+        // accepted chains' states are copied in runs of neighbouring chains (one copy per run
+        // instead of one per chain: with acceptance near 1, one copy per step)
+        let run = 0;
+        for (let c = 0; c <= chains; c++) {
+          let accept = false;
+          if (c < chains) {
+            proposed[c]!++;
+            const logA = logAcceptance(beta, energy[c]!, eNew[c]!, logQ[c]!, logQNew[c]!);
+            accept = logA === 0 || Math.log(u[c]!) < logA;
+          }
+          if (accept) {
             accepted[c]!++;
-            state.set(proposalData.subarray(c * n, (c + 1) * n), c * n);
             energy[c] = eNew[c]!;
             logQ[c] = logQNew[c]!;
+            run++;
+          } else if (run > 0) {
+            state.set(proposalData.subarray((c - run) * n, c * n), (c - run) * n);
+            run = 0;
           }
         }
         if (localSweeps > 0) {
