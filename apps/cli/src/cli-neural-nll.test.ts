@@ -85,26 +85,29 @@ describe('train --proposal neural --objective nll', () => {
     expect(trained.proposal).toBe('neural');
     expect(trained.objective).toBe('nll');
     expect(trained.network).toEqual({ kind: 'MADE', hidden: 64, z2: false });
-    expect(trained).toMatchObject({ rounds: 6, chains: 64, steps: 32, epochs: 4, replay: 3 });
-    // the model's declared annealing: c from 0.3 to the target in 4 rounds, then held there for
-    // the last third of the rounds
-    expect(trained.anneal).toEqual({ parameter: 'c', from: 0.3 });
-    const path = [0.3, 0.3 + 0.25 / 3, 0.3 + 0.5 / 3, 0.55, 0.55, 0.55];
-    trained.reports.forEach((r, k) => {
-      expect(r.parameters.c).toBeCloseTo(path[k]!, 12);
+    expect(trained).toMatchObject({
+      rounds: 6,
+      chains: 64,
+      steps: 32,
+      localSweeps: 100,
+      epochs: 4,
+      replay: 3,
     });
+    // no annealing unless --anneal-from is given: every round samples at the target
+    expect(trained.anneal).toBeNull();
     expect(trained.reports).toHaveLength(6);
     for (const r of trained.reports) {
+      expect(r.parameters).toEqual({ sites: 16, c: 0.55 });
       expect(r.nllAfter, `round ${r.round}`).toBeLessThan(r.nllBefore);
       expect(r.samples).toBe(Math.min(r.round + 1, 3) * 64 * 32);
     }
-    // Measured with seeds 1, 2, 3 (wasm backend): 6-9% of an untrained network's draws are
-    // Dyck paths (round 0), 88.6-90.4% after the six rounds, acceptance 0.50-0.54, and the
-    // final NLL of the samples 6.95-7.04 nats against the exact entropy 6.672. A run is
+    // Measured with seeds 1, 2, 3 (wasm backend): 13-14% of the draws of the network after
+    // round 0 are Dyck paths, 89.9-90.8% after the six rounds, acceptance 0.70-0.72, and the
+    // final NLL of the samples 6.80-6.82 nats against the exact entropy 6.672. A run is
     // deterministic, so the margins below only cover another backend's float32 rounding.
-    expect(trained.reports[0]!.allowedFraction).toBeLessThan(0.3);
+    expect(trained.reports[0]!.allowedFraction).toBeLessThan(0.4);
     expect(trained.final.allowedFraction).toBeGreaterThan(0.75);
-    expect(trained.final.acceptanceRate).toBeGreaterThan(0.3);
+    expect(trained.final.acceptanceRate).toBeGreaterThan(0.5);
     expect(trained.exactEntropy).toBeCloseTo(6.6719, 3);
     expect(trained.final.nllAfter).toBeGreaterThan(trained.exactEntropy - 0.5);
     expect(trained.final.nllAfter).toBeLessThan(trained.exactEntropy + 1);
@@ -192,6 +195,8 @@ describe('train --proposal neural --objective nll', () => {
       '16',
       '--epochs',
       '2',
+      '--anneal-from',
+      '0.3',
       '--out',
       'resumed.made.json',
     ];
@@ -205,11 +210,17 @@ describe('train --proposal neural --objective nll', () => {
     expect(existsSync(join(dir, 'resumed.made.json'))).toBe(false);
     const saved = JSON.parse(readFileSync(state, 'utf8')) as {
       format: string;
-      metadata: { roundsCompleted: number; complete: boolean; reports: unknown[] };
+      metadata: {
+        roundsCompleted: number;
+        complete: boolean;
+        reports: { parameters: { c: number } }[];
+      };
     };
     expect(saved.format).toBe('latticediff.made');
     expect(saved.metadata.complete).toBe(false);
     expect(saved.metadata.reports).toHaveLength(saved.metadata.roundsCompleted);
+    // --anneal-from: c from 0.3 to the target in 4 rounds, the last held there
+    expect(saved.metadata.reports[0]!.parameters.c).toBe(0.3);
 
     // a state of this run is refused by a run with other options
     copyFileSync(state, join(dir, 'other.made.json.state'));
