@@ -34,6 +34,7 @@ import {
   assertInteger,
   assertKnownOptions,
   assertMPS,
+  concatenateBatches,
   invalidArgument,
   optionKeys,
 } from '@latticediff/tensor-network/internal';
@@ -299,18 +300,6 @@ export function annealingPath(
     const fraction = moving <= 1 ? 1 : Math.min(1, r / (moving - 1));
     return { ...target, [options.parameter]: options.from + fraction * (end - options.from) };
   });
-}
-
-function concatenate(parts: Int32Array[], n: number): { data: Int32Array; count: number } {
-  let total = 0;
-  for (const p of parts) total += p.length;
-  const data = new Int32Array(total);
-  let offset = 0;
-  for (const p of parts) {
-    data.set(p, offset);
-    offset += p.length;
-  }
-  return { data, count: total / n };
 }
 
 /**
@@ -899,7 +888,7 @@ export async function learningRound(
   // the last heldOutChains chains of this round validate; everything else trains
   const trainingChains = chains - heldOutChains;
   const current = run.configurations!;
-  let data = concatenate(
+  let data = concatenateBatches(
     [...replay.slice(0, -1), current.subarray(0, trainingChains * steps * n)],
     n,
   );
@@ -909,7 +898,7 @@ export async function learningRound(
       { length: symmetryImages },
       () => randomSymmetryImages(resolved.symmetriesOf[r]!, data, n, random).data,
     );
-    data = concatenate(images, n);
+    data = concatenateBatches(images, n);
   }
   const validation =
     heldOutChains > 0

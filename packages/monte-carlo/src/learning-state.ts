@@ -6,6 +6,7 @@
  * refuses anything else with a {@link FormatError} naming the field.
  */
 import { FormatError, LatticeDiffError } from '@latticediff/tensor-network';
+import { decodeDigits, encodeDigits } from '@latticediff/tensor-network/internal';
 import type { RoundReport } from './learning-loop';
 
 export const LEARNING_STATE_FORMAT = 'latticediff.learning';
@@ -76,7 +77,7 @@ export class LearningState implements LearningStateFields {
       roundsCompleted: this.roundsCompleted,
       trainer: this.trainer,
       chainStates: Array.from(this.chainStates).join(','),
-      replay: this.replay.map(encodeDigits),
+      replay: this.replay.map((digits) => encodeDigits(digits)),
       reports: this.reports,
     };
   }
@@ -131,7 +132,7 @@ export class LearningState implements LearningStateFields {
     }
     let replay: Int32Array[];
     try {
-      replay = (replayValue as string[]).map(decodeDigits);
+      replay = (replayValue as string[]).map((text) => decodeDigits(text));
     } catch (cause) {
       if (LatticeDiffError.isInstance(cause)) throw cause;
       throw new FormatError('replay', 'expected an array of base64 strings', { cause });
@@ -147,20 +148,4 @@ export class LearningState implements LearningStateFields {
       ...(o.trainingRun === undefined ? {} : { recipe: o.trainingRun }),
     });
   }
-}
-
-/** Digits (each < 256) as base64 of one byte per digit. */
-function encodeDigits(a: Int32Array): string {
-  let text = '';
-  for (let k = 0; k < a.length; k += 8192) {
-    text += String.fromCharCode(...Array.from(a.subarray(k, k + 8192)));
-  }
-  return btoa(text);
-}
-
-function decodeDigits(text: string): Int32Array {
-  const binary = atob(text);
-  const out = new Int32Array(binary.length);
-  for (let k = 0; k < binary.length; k++) out[k] = binary.charCodeAt(k);
-  return out;
 }

@@ -83,3 +83,42 @@ export function readConfigurations(
   }
   return { data, count };
 }
+
+/**
+ * Digits (each in 0..255) as base64 text of one byte per digit: the compact form in which
+ * checkpoints store chain states and replay buffers.
+ */
+export function encodeDigits(digits: ArrayLike<number>): string {
+  let text = '';
+  for (let k = 0; k < digits.length; k += 8192) {
+    const end = Math.min(digits.length, k + 8192);
+    const codes = new Array<number>(end - k);
+    for (let j = k; j < end; j++) codes[j - k] = digits[j] as number;
+    text += String.fromCharCode(...codes);
+  }
+  return btoa(text);
+}
+
+/** The digits of {@link encodeDigits}'s text; throws a DOMException for text that is not base64. */
+export function decodeDigits(text: string): Int32Array {
+  const binary = atob(text);
+  const out = new Int32Array(binary.length);
+  for (let k = 0; k < binary.length; k++) out[k] = binary.charCodeAt(k);
+  return out;
+}
+
+/** Row-major batches of `length` sites joined in order into one batch. */
+export function concatenateBatches(
+  parts: readonly ArrayLike<number>[],
+  length: number,
+): { data: Int32Array; count: number } {
+  let total = 0;
+  for (const p of parts) total += p.length;
+  const data = new Int32Array(total);
+  let offset = 0;
+  for (const p of parts) {
+    data.set(p, offset);
+    offset += p.length;
+  }
+  return { data, count: total / length };
+}
