@@ -6,6 +6,7 @@ export {
   type RunChainsResult,
   runChains,
 } from './chains';
+export { type RunChainsInSegmentsOptions, runChainsInSegments } from './chains-segments';
 export type { AcceptanceAccumulator } from './diagnostics-acceptance';
 export {
   type AcceptanceCounts,

@@ -13,6 +13,7 @@ import {
   type ObservableSummary,
   type ProposalScheme,
   runChains,
+  runChainsInSegments,
   summarize,
 } from '@latticediff/monte-carlo';
 import { runChainsOnWorkers, writeFileAtomic } from '@latticediff/monte-carlo/node';
@@ -168,7 +169,6 @@ export async function runMonteCarlo(options: {
   const names = scalarObservables(instance);
   const burnIn = Math.floor(steps / 10);
   const segmentSteps = Math.max(1, Math.ceil(steps / 20));
-  const root = createRandom(options.seed);
   const series: Record<string, Float64Array> = {};
   let accepted = 0;
   let proposed = 0;
@@ -238,40 +238,30 @@ export async function runMonteCarlo(options: {
       }
       for (const name of names) series[name] = run.series[name]!;
     } else {
-      for (const name of names) series[name] = new Float64Array(chains * steps);
-      for (let offset = 0, segment = 0; offset < steps; offset += segmentSteps, segment++) {
-        const length = Math.min(segmentSteps, steps - offset);
-        const run = await runChains({
-          model: instance,
-          scheme,
-          ...(options.mps ? { proposal: options.mps } : {}),
-          chains,
-          steps: length,
-          burnIn: segment === 0 ? burnIn : 0,
-          seed: root.split(segment),
-          ...(state ? { initial: state } : {}),
-          observables: names,
-          ...(options.pool ? { pool: options.pool } : {}),
-          ...(options.localSweeps ? { localSweeps: options.localSweeps } : {}),
-        });
-        state = run.final;
-        seconds += run.seconds;
-        for (let c = 0; c < chains; c++) {
-          accepted += run.accepted[c]!;
-          proposed += run.proposed[c]!;
-          acceptedPerChain[c]! += run.accepted[c]!;
-          proposedPerChain[c]! += run.proposed[c]!;
-        }
-        for (const name of names) {
-          const from = run.series[name]!;
-          const to = series[name]!;
-          for (let c = 0; c < chains; c++) {
-            to.set(from.subarray(c * length, (c + 1) * length), c * steps + offset);
-          }
-        }
-        const rate = proposed > 0 ? accepted / proposed : 0;
-        progress.update(offset + length, `acceptance ${num(rate, 3)}`);
+      // segments of steps (stream k of the seed for segment k), so that the bar moves
+      const run = await runChainsInSegments({
+        model: instance,
+        scheme,
+        ...(options.mps ? { proposal: options.mps } : {}),
+        chains,
+        steps,
+        burnIn,
+        seed: options.seed,
+        observables: names,
+        ...(options.pool ? { pool: options.pool } : {}),
+        ...(options.localSweeps ? { localSweeps: options.localSweeps } : {}),
+        segmentSteps,
+        onSegment: (p) => progress.update(p.stepsDone, `acceptance ${num(p.acceptanceRate, 3)}`),
+      });
+      state = run.final;
+      seconds = run.seconds;
+      for (let c = 0; c < chains; c++) {
+        accepted += run.accepted[c]!;
+        proposed += run.proposed[c]!;
+        acceptedPerChain[c] = run.accepted[c]!;
+        proposedPerChain[c] = run.proposed[c]!;
       }
+      for (const name of names) series[name] = run.series[name]!;
     }
   } finally {
     progress.finish();
