@@ -8,7 +8,7 @@ import { isingModel } from '@latticediff/model-ising';
 import type { RoundReport } from '@latticediff/monte-carlo';
 import { uniformMPS } from '@latticediff/tensor-network';
 import { describe, expect, it } from 'vitest';
-import { configurationsPicture, denoisingPathSvg } from './commands/mc';
+import { configurationsPicture, denoisingPathSvg } from './commands/mc-render';
 import { reportTable, trainingSvg } from './commands/train-render';
 import { modelCaption } from './svg';
 

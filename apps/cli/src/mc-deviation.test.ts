@@ -1,11 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  deviationFromExact,
-  estimatesTable,
-  type MonteCarloResult,
-  type ObservableEstimate,
-  reliabilityWarnings,
-} from './commands/mc';
+import { deviationFromExact, estimatesTable, reliabilityWarnings } from './commands/mc-render';
+import type { MonteCarloResult, ObservableEstimate } from './commands/mc-run';
 import { run, runJson } from './test-helpers';
 
 describe('deviationFromExact', () => {

@@ -10,7 +10,7 @@ import {
 import { createInstance, JSON_FLAG } from '../common';
 import { createProgress, num, printJson, progressEnabled, table } from '../io';
 import { loadModel } from '../registry';
-import { runMonteCarlo, type SchemeName } from './mc';
+import { runMonteCarlo, type SchemeName } from './mc-run';
 import type { Command } from './types';
 
 /** Timed repeats of each throughput figure: the table shows their median, minimum and maximum. */

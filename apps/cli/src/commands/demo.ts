@@ -13,12 +13,8 @@ import {
 } from '../io';
 import { loadModel } from '../registry';
 import { modelCaption } from '../svg';
-import {
-  type MonteCarloResult,
-  reliabilityWarnings,
-  runMonteCarlo,
-  writeMonteCarloPlots,
-} from './mc';
+import { reliabilityWarnings, writeMonteCarloPlots } from './mc-render';
+import { type MonteCarloResult, runMonteCarlo } from './mc-run';
 import { type TrainingRun, trainToFile } from './train';
 import { exactEntropy, reportTable, trainingSvg } from './train-render';
 import type { Command } from './types';

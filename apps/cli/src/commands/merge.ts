@@ -6,14 +6,8 @@ import { computeExact, exactSkipReason } from '../exact-reference';
 import { formatSeconds, num, printJson, progressEnabled } from '../io';
 import { loadModel } from '../registry';
 import { checkShardSet, readShardFile } from '../shards';
-import {
-  estimates,
-  estimatesTable,
-  type MonteCarloResult,
-  monteCarloJson,
-  reliabilityWarnings,
-  type SchemeName,
-} from './mc';
+import { estimates, estimatesTable, monteCarloJson, reliabilityWarnings } from './mc-render';
+import type { MonteCarloResult, SchemeName } from './mc-run';
 import { parametersText } from './train-render';
 import type { Command } from './types';
 

@@ -1,0 +1,247 @@
+import type { ExactObservables, LatticeModelInstance } from '@latticediff/lattice';
+import {
+  type IndependenceProposal,
+  type ObservableSummary,
+  type ProposalScheme,
+  runChains,
+  runChainsInSegments,
+  summarize,
+} from '@latticediff/monte-carlo';
+import { runChainsOnWorkers } from '@latticediff/monte-carlo/node';
+import type { MPS, SamplerPool } from '@latticediff/tensor-network';
+import { scalarObservables } from '../common';
+import { computeExact } from '../exact-reference';
+import { createActivity, createProgress, num } from '../io';
+import { estimates } from './mc-render';
+
+export const SCHEMES = ['connected', 'disconnected', 'local', 'wolff'] as const;
+
+/** Largest chains * steps of `mc` (each scalar observable keeps that many float64 values). */
+export const MAX_RECORDED_VALUES = 2 ** 26;
+export type SchemeName = (typeof SCHEMES)[number];
+
+/** Per-observable result of a run. */
+export interface ObservableEstimate {
+  mean: number;
+  stdErr: number;
+  tauInt: number;
+  ess: number;
+  essPerSecond: number;
+  windowConverged: boolean;
+  /** Variance of the recorded values (0: the observable never changed). */
+  variance: number;
+  /** The series never changed (e.g. the Fredkin energy at c = 1/2): no error bar exists. */
+  constant: boolean;
+  exact?: number;
+  /** (mean - exact) / stdErr */
+  deviation?: number;
+  autocorrelation: Float64Array;
+}
+
+export interface MonteCarloResult {
+  scheme: SchemeName;
+  noiseTime: number | undefined;
+  localSweeps: number;
+  chains: number;
+  steps: number;
+  burnIn: number;
+  acceptanceRate: number;
+  seconds: number;
+  effectiveSampleSize: number;
+  essPerSecond: number;
+  observables: Record<string, ObservableEstimate>;
+  finalStates: Int32Array;
+  /** Why there are no exact values although they were asked for (the model's refusal). */
+  exactUnavailable?: string;
+  /** The recorded series ([chain][step] per observable) and per-chain acceptance counts. */
+  chainData?: {
+    series: Record<string, Float64Array>;
+    accepted: number[];
+    proposed: number[];
+  };
+}
+
+/** Where a worker thread imports the model from (a registry entry's moduleUrl and export). */
+export interface ModelModule {
+  url: string;
+  exportName: string;
+}
+
+/**
+ * Runs the chains and summarises every scalar observable. The DDM schemes run in segments (so
+ * that progress can be shown; each segment continues from the previous one's states with its own
+ * random stream) with `pool` sampling the proposals. Local and Wolff chains run in one call of
+ * runChains with `seed` (burn-in 10% of the steps), on `workers` threads when more than one
+ * (runChainsOnWorkers, which needs `modelModule`): the result does not depend on the number of
+ * threads.
+ */
+export async function runMonteCarlo(options: {
+  instance: LatticeModelInstance;
+  /** The DDM proposal: an MPS, or (disconnected only) an independence proposal such as a network. */
+  mps: MPS | IndependenceProposal | undefined;
+  scheme: SchemeName;
+  noiseTime: number;
+  chains: number;
+  steps: number;
+  seed: number;
+  pool: SamplerPool | undefined;
+  showProgress: boolean;
+  /** Local Metropolis sweeps after every DDM step (default 0). */
+  localSweeps?: number;
+  /** Threads of the local and Wolff chains (default 1). */
+  workers?: number;
+  /**
+   * The model's module, for the threads of the local and Wolff chains (also used on one thread
+   * while progress is shown, so that the progress line keeps moving) and of the exact reference.
+   */
+  modelModule?: ModelModule;
+  /** Compare with the model's exact reference where it has one (default true). */
+  exact?: boolean;
+  /**
+   * This run's chains are chains firstChain.. of a larger run (local and Wolff: their moves come
+   * from those chains' streams; a shard of a job array). Runs the chains on threads.
+   */
+  firstChain?: number;
+}): Promise<MonteCarloResult> {
+  const { instance, chains, steps } = options;
+  const scheme: ProposalScheme =
+    options.scheme === 'connected'
+      ? { kind: 'connected', noiseTime: options.noiseTime }
+      : { kind: options.scheme };
+  const names = scalarObservables(instance);
+  const burnIn = Math.floor(steps / 10);
+  const segmentSteps = Math.max(1, Math.ceil(steps / 20));
+  const series: Record<string, Float64Array> = {};
+  let accepted = 0;
+  let proposed = 0;
+  const acceptedPerChain = new Array<number>(chains).fill(0);
+  const proposedPerChain = new Array<number>(chains).fill(0);
+  let seconds = 0;
+  let state: { data: Int32Array; count: number } | undefined;
+  const chainMoves: { kind: 'local' } | { kind: 'wolff' } | undefined =
+    options.scheme === 'local' || options.scheme === 'wolff' ? { kind: options.scheme } : undefined;
+  // a bar for the DDM segments; the local and Wolff chains show an activity line instead
+  const progress = createProgress(
+    `mc ${options.scheme}`,
+    steps,
+    options.showProgress && chainMoves === undefined,
+  );
+  try {
+    if (chainMoves !== undefined) {
+      // one call (the per-chain streams of the seed do not depend on how chains are split); the
+      // threads report no progress, so the line shows the elapsed time instead of a bar; while
+      // it is shown, one chain group runs on a thread too, so that the line keeps moving
+      const threads = Math.min(options.workers ?? 1, chains);
+      const onThreads =
+        options.modelModule !== undefined &&
+        (threads > 1 || options.showProgress || options.firstChain !== undefined);
+      if (threads > 1 && !options.modelModule) {
+        throw new Error('runMonteCarlo: workers > 1 needs modelModule');
+      }
+      const activity = createActivity(
+        `mc ${options.scheme}:`,
+        options.showProgress,
+        `${chains} chains x ${steps + burnIn} steps on ${threads} thread${threads > 1 ? 's' : ''} (threads report no per-step progress)`,
+      );
+      const common = {
+        scheme: chainMoves,
+        chains,
+        steps,
+        burnIn,
+        seed: options.seed,
+        observables: names,
+      };
+      let run: Awaited<ReturnType<typeof runChains>>;
+      try {
+        if (onThreads) {
+          run = await runChainsOnWorkers({
+            model: {
+              module: options.modelModule!.url,
+              exportName: options.modelModule!.exportName,
+              parameters: { ...instance.parameters },
+            },
+            ...common,
+            workers: threads,
+            ...(options.firstChain !== undefined ? { firstChain: options.firstChain } : {}),
+          });
+        } else {
+          run = await runChains({ model: instance, ...common });
+        }
+      } finally {
+        activity.finish();
+      }
+      state = run.final;
+      seconds = run.seconds;
+      for (let c = 0; c < chains; c++) {
+        accepted += run.accepted[c]!;
+        proposed += run.proposed[c]!;
+        acceptedPerChain[c] = run.accepted[c]!;
+        proposedPerChain[c] = run.proposed[c]!;
+      }
+      for (const name of names) series[name] = run.series[name]!;
+    } else {
+      // segments of steps (stream k of the seed for segment k), so that the bar moves
+      const run = await runChainsInSegments({
+        model: instance,
+        scheme,
+        ...(options.mps ? { proposal: options.mps } : {}),
+        chains,
+        steps,
+        burnIn,
+        seed: options.seed,
+        observables: names,
+        ...(options.pool ? { pool: options.pool } : {}),
+        ...(options.localSweeps ? { localSweeps: options.localSweeps } : {}),
+        segmentSteps,
+        onSegment: (p) => progress.update(p.stepsDone, `acceptance ${num(p.acceptanceRate, 3)}`),
+      });
+      state = run.final;
+      seconds = run.seconds;
+      for (let c = 0; c < chains; c++) {
+        accepted += run.accepted[c]!;
+        proposed += run.proposed[c]!;
+        acceptedPerChain[c] = run.accepted[c]!;
+        proposedPerChain[c] = run.proposed[c]!;
+      }
+      for (const name of names) series[name] = run.series[name]!;
+    }
+  } finally {
+    progress.finish();
+  }
+  let exact: ExactObservables | undefined;
+  let exactUnavailable: string | undefined;
+  if (options.exact !== false && typeof instance.exactObservables === 'function') {
+    const outcome = await computeExact(instance, {
+      showProgress: options.showProgress,
+      model: options.modelModule,
+      label: `exact reference of ${instance.modelId}:`,
+    });
+    // a size beyond the model's limits: no exact values
+    if (outcome.ok) exact = outcome.exact;
+    else exactUnavailable = outcome.message;
+  }
+  const summaries: Record<string, ObservableSummary> = {};
+  for (const name of names) {
+    const perChain = Array.from({ length: chains }, (_, c) =>
+      series[name]!.subarray(c * steps, (c + 1) * steps),
+    );
+    summaries[name] = summarize(perChain, { elapsedSeconds: seconds > 0 ? seconds : 1e-9 });
+  }
+  const { observables, effectiveSampleSize } = estimates(names, summaries, exact);
+  return {
+    scheme: options.scheme,
+    noiseTime: options.scheme === 'connected' ? options.noiseTime : undefined,
+    localSweeps: options.localSweeps ?? 0,
+    chains,
+    steps,
+    burnIn,
+    acceptanceRate: proposed > 0 ? accepted / proposed : 0,
+    seconds,
+    effectiveSampleSize,
+    essPerSecond: effectiveSampleSize / seconds,
+    observables,
+    finalStates: state!.data,
+    ...(exactUnavailable !== undefined ? { exactUnavailable } : {}),
+    chainData: { series, accepted: acceptedPerChain, proposed: proposedPerChain },
+  };
+}
