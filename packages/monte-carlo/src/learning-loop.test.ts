@@ -6,6 +6,7 @@ import { isingModel } from '@latticediff/model-ising';
 import { logProbabilities, type MPS } from '@latticediff/tensor-network';
 import { describe, expect, it } from 'vitest';
 import { annealingPath, type CheckpointStore, learnByMonteCarlo } from './learning-loop';
+import { memoryStore } from './memory-store.test-helper';
 import { fileCheckpoint } from './node/file-checkpoint';
 
 const target = { lx: 2, ly: 4, beta: 0.35 };
@@ -33,16 +34,6 @@ const options = {
   learningRate: 0.05,
   seed: 11,
 };
-
-function memoryStore(): CheckpointStore & { text?: string } {
-  const store: CheckpointStore & { text?: string } = {
-    save: (t) => {
-      store.text = t;
-    },
-    load: () => store.text,
-  };
-  return store;
-}
 
 describe('learnByMonteCarlo', () => {
   it('anneals to the target and reduces the exact KL divergence to it', async () => {

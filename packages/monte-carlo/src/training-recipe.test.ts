@@ -2,8 +2,9 @@ import { isingModel } from '@latticediff/model-ising';
 import { FormatError, InvalidArgumentError, serializeMPS } from '@latticediff/tensor-network';
 import { describe, expect, it } from 'vitest';
 import { CheckpointMismatchError } from './errors';
-import { type CheckpointStore, learnByMonteCarlo, type RoundReport } from './learning-loop';
+import { learnByMonteCarlo, type RoundReport } from './learning-loop';
 import { LearningState } from './learning-state';
+import { memoryStore } from './memory-store.test-helper';
 import {
   checkTrainingRecipe,
   recipeLearningOptions,
@@ -34,16 +35,6 @@ const recipe: TrainingRecipe = {
   learningRateDecay: 0.9,
   cutoff: 1e-8,
 };
-
-function memoryStore(): CheckpointStore & { text?: string } {
-  const store: CheckpointStore & { text?: string } = {
-    save: (t) => {
-      store.text = t;
-    },
-    load: () => store.text,
-  };
-  return store;
-}
 
 /** The reports without their timings (which differ between runs). */
 function untimed(reports: readonly RoundReport[]) {

@@ -1,8 +1,13 @@
+/**
+ * The run of `latticediff mc`: chains of one scheme recording the model's scalar observables,
+ * their summaries, and the exact reference where the model has one.
+ */
 import type { ExactObservables, LatticeModelInstance } from '@latticediff/lattice';
 import {
   type IndependenceProposal,
   type ObservableSummary,
   type ProposalScheme,
+  type RunChainsResult,
   runChains,
   runChainsInSegments,
   summarize,
@@ -111,13 +116,6 @@ export async function runMonteCarlo(options: {
   const names = scalarObservables(instance);
   const burnIn = Math.floor(steps / 10);
   const segmentSteps = Math.max(1, Math.ceil(steps / 20));
-  const series: Record<string, Float64Array> = {};
-  let accepted = 0;
-  let proposed = 0;
-  const acceptedPerChain = new Array<number>(chains).fill(0);
-  const proposedPerChain = new Array<number>(chains).fill(0);
-  let seconds = 0;
-  let state: { data: Int32Array; count: number } | undefined;
   const chainMoves: { kind: 'local' } | { kind: 'wolff' } | undefined =
     options.scheme === 'local' || options.scheme === 'wolff' ? { kind: options.scheme } : undefined;
   // a bar for the DDM segments; the local and Wolff chains show an activity line instead
@@ -126,6 +124,7 @@ export async function runMonteCarlo(options: {
     steps,
     options.showProgress && chainMoves === undefined,
   );
+  let run: RunChainsResult;
   try {
     if (chainMoves !== undefined) {
       // one call (the per-chain streams of the seed do not depend on how chains are split); the
@@ -151,7 +150,6 @@ export async function runMonteCarlo(options: {
         seed: options.seed,
         observables: names,
       };
-      let run: Awaited<ReturnType<typeof runChains>>;
       try {
         if (onThreads) {
           run = await runChainsOnWorkers({
@@ -170,18 +168,9 @@ export async function runMonteCarlo(options: {
       } finally {
         activity.finish();
       }
-      state = run.final;
-      seconds = run.seconds;
-      for (let c = 0; c < chains; c++) {
-        accepted += run.accepted[c]!;
-        proposed += run.proposed[c]!;
-        acceptedPerChain[c] = run.accepted[c]!;
-        proposedPerChain[c] = run.proposed[c]!;
-      }
-      for (const name of names) series[name] = run.series[name]!;
     } else {
       // segments of steps (stream k of the seed for segment k), so that the bar moves
-      const run = await runChainsInSegments({
+      run = await runChainsInSegments({
         model: instance,
         scheme,
         ...(options.mps ? { proposal: options.mps } : {}),
@@ -195,18 +184,16 @@ export async function runMonteCarlo(options: {
         segmentSteps,
         onSegment: (p) => progress.update(p.stepsDone, `acceptance ${num(p.acceptanceRate, 3)}`),
       });
-      state = run.final;
-      seconds = run.seconds;
-      for (let c = 0; c < chains; c++) {
-        accepted += run.accepted[c]!;
-        proposed += run.proposed[c]!;
-        acceptedPerChain[c] = run.accepted[c]!;
-        proposedPerChain[c] = run.proposed[c]!;
-      }
-      for (const name of names) series[name] = run.series[name]!;
     }
   } finally {
     progress.finish();
+  }
+  const { series, seconds } = run;
+  let accepted = 0;
+  let proposed = 0;
+  for (let c = 0; c < chains; c++) {
+    accepted += run.accepted[c]!;
+    proposed += run.proposed[c]!;
   }
   let exact: ExactObservables | undefined;
   let exactUnavailable: string | undefined;
@@ -240,8 +227,8 @@ export async function runMonteCarlo(options: {
     effectiveSampleSize,
     essPerSecond: effectiveSampleSize / seconds,
     observables,
-    finalStates: state!.data,
+    finalStates: run.final.data,
     ...(exactUnavailable !== undefined ? { exactUnavailable } : {}),
-    chainData: { series, accepted: acceptedPerChain, proposed: proposedPerChain },
+    chainData: { series, accepted: Array.from(run.accepted), proposed: Array.from(run.proposed) },
   };
 }
