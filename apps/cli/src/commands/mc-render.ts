@@ -1,3 +1,7 @@
+/**
+ * What `latticediff mc` (and `merge`) show of a run: the estimates table and JSON, the
+ * reliability warnings, and the SVG pictures.
+ */
 import { join } from 'node:path';
 import type { ExactObservables, LatticeModelInstance } from '@latticediff/lattice';
 import {
