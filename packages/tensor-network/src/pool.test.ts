@@ -61,6 +61,37 @@ describe('sampler pool', () => {
     },
   );
 
+  it('gives the single-threaded samples when busy too (batches queued: each goes whole to one worker)', async () => {
+    const mps = randomMPS({ length: 10, bondDim: 4, kind: 'born', seed: 3 });
+    const counts = [300, 129, 0, 256, 1, 700, 256, 128];
+    // all requested at once: the first is split over the idle workers, the others are queued
+    // whole on the worker with the least queued rows
+    const results = await Promise.all(
+      counts.flatMap((count, k) => [
+        pool.sample(mps, { count, seed: 50 + k }),
+        pool.sampleConditional(mps, {
+          count,
+          seed: 80 + k,
+          weights: new Float64Array(count * 10 * 2).fill(0.5),
+        }),
+      ]),
+    );
+    counts.forEach((count, k) => {
+      const ref = sample(mps, { count, seed: 50 + k });
+      const got = results[2 * k]!;
+      expect(Array.from(got.data), `sample ${k}`).toEqual(Array.from(ref.data));
+      expect(Array.from(got.logProbabilities)).toEqual(Array.from(ref.logProbabilities));
+      const refConditional = sampleConditional(mps, {
+        count,
+        seed: 80 + k,
+        weights: new Float64Array(count * 10 * 2).fill(0.5),
+      });
+      expect(Array.from(results[2 * k + 1]!.data), `conditional ${k}`).toEqual(
+        Array.from(refConditional.data),
+      );
+    });
+  });
+
   it('gives exactly the single-threaded conditional samples', async () => {
     const mps = randomMPS({ length: 10, bondDim: 4, physicalDim: 3, seed: 4 });
     const count = 300;

@@ -195,6 +195,8 @@ export async function createSamplerPool(options: SamplerPoolOptions = {}): Promi
     ),
   );
   const loaded = channels.map(() => new Set<number>());
+  /** Sample rows sent to each worker and not yet answered. */
+  const queuedRows = channels.map(() => 0);
   let nextRequest = 1;
   let closing: Promise<void> | null = null;
 
@@ -247,15 +249,17 @@ export async function createSamplerPool(options: SamplerPoolOptions = {}): Promi
     });
   };
 
-  /** Awaits the replies of workers 0..jobs.length-1, keeping them referenced meanwhile. */
-  const gather = async (jobs: Promise<WorkerReply>[]): Promise<WorkerReply[]> => {
-    const used = jobs.length;
-    for (let w = 0; w < used; w++) channels[w]!.hold(true);
+  /** Awaits the replies of the given workers' jobs, keeping those workers referenced meanwhile. */
+  const gather = async (
+    jobs: Promise<WorkerReply>[],
+    workers: readonly number[] = jobs.map((_, w) => w),
+  ): Promise<WorkerReply[]> => {
+    for (const w of workers) channels[w]!.hold(true);
     let replies: WorkerReply[];
     try {
       replies = await Promise.all(jobs);
     } finally {
-      for (let w = 0; w < used; w++) channels[w]!.hold(false);
+      for (const w of workers) channels[w]!.hold(false);
     }
     for (const reply of replies) {
       if (reply.type === 'error') {
@@ -284,35 +288,62 @@ export async function createSamplerPool(options: SamplerPoolOptions = {}): Promi
     const n = mps.length;
     const d = mps.physicalDims[0]!;
     const chunks = Math.ceil(count / CHUNK_SIZE);
-    const perWorker = Math.ceil(chunks / size);
+    // An idle pool splits the batch over its workers (the shortest wait for this batch). A busy
+    // one, which already has batches queued (e.g. the next steps' proposals that runChains
+    // requests ahead), gives the whole batch to the worker with the least queued work: every
+    // worker stays busy, and each draws larger batches, whose cost per sample is lower (the
+    // per-site kernel calls are shared by more rows: at N = 128 and bond dimension 16, 128 rows
+    // cost 7.7 us each, 256 rows 5.3 us). Either way chunk c draws from stream c of the seed, so
+    // the draws do not depend on the assignment.
+    const idle = queuedRows.every((rows) => rows === 0);
+    const parts: { worker: number; firstChunk: number; chunkCount: number }[] = [];
+    if (idle) {
+      const perWorker = Math.ceil(chunks / size);
+      for (let w = 0; w < size && w * perWorker < chunks; w++) {
+        parts.push({
+          worker: w,
+          firstChunk: w * perWorker,
+          chunkCount: Math.min(perWorker, chunks - w * perWorker),
+        });
+      }
+    } else {
+      let least = 0;
+      for (let w = 1; w < size; w++) if (queuedRows[w]! < queuedRows[least]!) least = w;
+      parts.push({ worker: least, firstChunk: 0, chunkCount: chunks });
+    }
     const jobs: Promise<WorkerReply>[] = [];
     const starts: number[] = [];
-    for (let w = 0; w < size; w++) {
-      const firstChunk = w * perWorker;
+    const workers: number[] = [];
+    for (const { worker: w, firstChunk, chunkCount } of parts) {
       const start = firstChunk * CHUNK_SIZE;
-      const end = Math.min(count, (firstChunk + perWorker) * CHUNK_SIZE);
-      if (start >= end) break;
+      const end = Math.min(count, (firstChunk + chunkCount) * CHUNK_SIZE);
+      if (start >= end) continue;
       const mpsId = ensureLoaded(w, mps);
       const part = weights === null ? null : weights.slice(start * n * d, end * n * d);
-      starts.push(start);
-      jobs.push(
-        request(
-          w,
-          fnName,
-          (requestId) => ({
-            type: 'sample',
-            requestId,
-            mpsId,
-            count: end - start,
-            firstChunk,
-            rootSeed: root,
-            weights: part,
-          }),
-          part === null ? [] : [part.buffer as ArrayBuffer],
-        ),
+      const job = request(
+        w,
+        fnName,
+        (requestId) => ({
+          type: 'sample',
+          requestId,
+          mpsId,
+          count: end - start,
+          firstChunk,
+          rootSeed: root,
+          weights: part,
+        }),
+        part === null ? [] : [part.buffer as ArrayBuffer],
       );
+      queuedRows[w]! += end - start;
+      const release = () => {
+        queuedRows[w]! -= end - start;
+      };
+      job.then(release, release);
+      starts.push(start);
+      jobs.push(job);
+      workers.push(w);
     }
-    const replies = await gather(jobs);
+    const replies = await gather(jobs, workers);
     const data = new Int32Array(count * n);
     const logProbabilities = new Float64Array(count);
     const logWeightNormalizations = new Float64Array(count);
