@@ -10,12 +10,11 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   expectUsageError,
+  interruptRun,
   listing,
   run,
   runJson,
-  start,
   temporaryDirectory,
-  waitForFile,
 } from './test-helpers';
 
 const FREDKIN = ['fredkin', '--sites', '16', '--c', '0.55'];
@@ -200,14 +199,8 @@ describe('train --proposal neural --objective nll', () => {
       '--out',
       'resumed.made.json',
     ];
-    const child = start(args, { cwd: dir });
-    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
     const state = join(dir, 'resumed.made.json.state');
-    await waitForFile(state);
-    child.kill('SIGKILL');
-    await exited;
-    expect(existsSync(state)).toBe(true);
-    expect(existsSync(join(dir, 'resumed.made.json'))).toBe(false);
+    await interruptRun(args, { cwd: dir, state, out: join(dir, 'resumed.made.json') });
     const saved = JSON.parse(readFileSync(state, 'utf8')) as {
       format: string;
       metadata: {

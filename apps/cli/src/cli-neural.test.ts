@@ -11,12 +11,11 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { neuralImportError } from './neural';
 import {
   expectUsageError,
+  interruptRun,
   listing,
   run,
   runJson,
-  start,
   temporaryDirectory,
-  waitForFile,
 } from './test-helpers';
 
 const ISING = ['ising', '--lx', '3', '--ly', '3', '--beta', '0.4'];
@@ -108,14 +107,8 @@ describe('train --proposal neural', () => {
       '--out',
       'resumed.made.json',
     ];
-    const child = start(args, { cwd: dir });
-    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
     const state = join(dir, 'resumed.made.json.state');
-    await waitForFile(state);
-    child.kill('SIGKILL');
-    await exited;
-    expect(existsSync(state)).toBe(true);
-    expect(existsSync(join(dir, 'resumed.made.json'))).toBe(false);
+    await interruptRun(args, { cwd: dir, state, out: join(dir, 'resumed.made.json') });
 
     // a state of this run is refused by a run with other options
     copyFileSync(state, join(dir, 'other.made.json.state'));
@@ -296,14 +289,8 @@ describe('train --proposal neural --network pixelcnn', () => {
     pixelDirectory = temporaryDirectory();
     const dir = pixelDirectory;
     const args = [...PIXEL, '--out', 'resumed.pixelcnn.json'];
-    const child = start(args, { cwd: dir });
-    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
     const state = join(dir, 'resumed.pixelcnn.json.state');
-    await waitForFile(state);
-    child.kill('SIGKILL');
-    await exited;
-    expect(existsSync(state)).toBe(true);
-    expect(existsSync(join(dir, 'resumed.pixelcnn.json'))).toBe(false);
+    await interruptRun(args, { cwd: dir, state, out: join(dir, 'resumed.pixelcnn.json') });
     expect(readFileSync(state, 'utf8')).toMatch(/^\{\s*"format": "latticediff\.pixelcnn"/);
 
     // the state of a PixelCNN run is refused by a MADE run and by one of other channels

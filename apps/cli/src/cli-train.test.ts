@@ -5,12 +5,11 @@ import { isingModel } from '@latticediff/model-ising';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   expectUsageError,
+  interruptRun,
   listing,
   run,
   runJson,
-  start,
   temporaryDirectory,
-  waitForFile,
 } from './test-helpers';
 
 interface McJson {
@@ -104,14 +103,8 @@ describe('train', () => {
       '--out',
       'resumed.mps',
     ];
-    const child = start(args, { cwd: dir });
-    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
     const state = join(dir, 'resumed.mps.state');
-    await waitForFile(state);
-    child.kill('SIGKILL');
-    await exited;
-    expect(existsSync(state)).toBe(true);
-    expect(existsSync(join(dir, 'resumed.mps'))).toBe(false);
+    await interruptRun(args, { cwd: dir, state, out: join(dir, 'resumed.mps') });
 
     // a state file of this run is refused by a different run
     copyFileSync(state, join(dir, 'other.mps.state'));

@@ -63,6 +63,32 @@ export async function waitForFile(path: string, timeoutMs = 30_000): Promise<boo
   return existsSync(path);
 }
 
+/**
+ * Starts `latticediff ...args`, waits until the resume state `state` exists (or the run has ended
+ * on its own: no time limit, so a slow machine is not a failure), kills the run with SIGKILL and
+ * checks that it left its state and no output `out`: an interrupted run to resume.
+ */
+export async function interruptRun(
+  args: readonly string[],
+  options: { cwd: string; state: string; out: string },
+): Promise<void> {
+  const child = start(args, { cwd: options.cwd });
+  let ended = false;
+  const exited = new Promise<void>((resolve) =>
+    child.once('exit', () => {
+      ended = true;
+      resolve();
+    }),
+  );
+  while (!existsSync(options.state) && !ended) {
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  child.kill('SIGKILL');
+  await exited;
+  expect(existsSync(options.state), `${options.state} after the kill`).toBe(true);
+  expect(existsSync(options.out), `${options.out} after the kill`).toBe(false);
+}
+
 /** Runs and parses the JSON on stdout (exit code 0 expected). */
 export function runJson<T = Record<string, unknown>>(
   args: readonly string[],

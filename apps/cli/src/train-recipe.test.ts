@@ -6,12 +6,11 @@ import { createRandom } from '@latticediff/tensor-network';
 import { describe, expect, it } from 'vitest';
 import {
   expectUsageError,
+  interruptRun,
   listing,
   run,
   runJson,
-  start,
   temporaryDirectory,
-  waitForFile,
 } from './test-helpers';
 
 interface TrainJson {
@@ -128,14 +127,8 @@ describe('train --recipe restart', () => {
       '--out',
       'resumed.mps',
     ];
-    const child = start(args, { cwd: dir });
-    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
     const state = join(dir, 'resumed.mps.state');
-    await waitForFile(state);
-    child.kill('SIGKILL');
-    await exited;
-    expect(existsSync(state)).toBe(true);
-    expect(existsSync(join(dir, 'resumed.mps'))).toBe(false);
+    await interruptRun(args, { cwd: dir, state, out: join(dir, 'resumed.mps') });
 
     // the same command with one learning option changed is another run: its state is refused
     // (--local-sweeps is not part of the learning loop's own fingerprint; --kappa is refused

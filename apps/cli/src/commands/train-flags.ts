@@ -20,7 +20,7 @@ import { type DefaultedFlag, type FlagSpec, type FlagValues, flagValue } from '.
 import { createInstance, defaultAnnealing, JSON_FLAG, SEED_FLAG, WORKERS_FLAG } from '../common';
 import { UsageError, usage } from '../errors';
 import type { TrainingRun } from './train';
-import { NEURAL_FLAGS, NEURAL_STEPS } from './train-neural';
+import { NEURAL_FLAGS, NEURAL_STEPS, NLL_DEFAULTS } from './train-neural';
 
 export const PLOTS_FLAG: FlagSpec = {
   name: 'plots',
@@ -277,10 +277,11 @@ export const EPOCHS_FLAG = {
   name: 'epochs',
   type: 'integer',
   valueName: 'N',
-  description: "Adam epochs over each round's samples (--training adam)",
+  description: "epochs over each round's samples (--training adam, or --objective nll)",
   minimum: 0,
   maximum: 10000,
   default: 4,
+  defaultText: `4; ${NLL_DEFAULTS.epochs} with --objective nll`,
 } as const satisfies FlagSpec;
 
 export const NOISE_TIME_FLAG = {
@@ -318,6 +319,7 @@ export const REPLAY_FLAG = {
   minimum: 1,
   maximum: 1000,
   default: 1,
+  defaultText: `1; ${NLL_DEFAULTS.replay} with --objective nll`,
 } as const satisfies FlagSpec;
 
 export const LOCAL_SWEEPS_FLAG = {
@@ -328,6 +330,7 @@ export const LOCAL_SWEEPS_FLAG = {
   minimum: 0,
   maximum: 10000,
   default: 1,
+  defaultText: `1; ${NLL_DEFAULTS.localSweeps} with --objective nll`,
 } as const satisfies FlagSpec;
 
 export const SCHEME_FLAG = {
@@ -387,25 +390,31 @@ function recipeDefaultText(flag: string, otherwise: number): string {
   ].join(', ');
 }
 
-export const ROUNDS_FLAG = recipeSetFlag({
-  name: 'rounds',
-  type: 'integer',
-  valueName: 'N',
-  description: 'rounds of sampling and training',
-  minimum: 1,
-  maximum: 100000,
-  default: 30,
-} as const);
+export const ROUNDS_FLAG = recipeSetFlag(
+  {
+    name: 'rounds',
+    type: 'integer',
+    valueName: 'N',
+    description: 'rounds of sampling and training',
+    minimum: 1,
+    maximum: 100000,
+    default: 30,
+  } as const,
+  `; ${NLL_DEFAULTS.rounds} with --objective nll`,
+);
 
-export const CHAINS_FLAG = recipeSetFlag({
-  name: 'chains',
-  type: 'integer',
-  valueName: 'N',
-  description: 'Markov chains per round',
-  minimum: 1,
-  maximum: 100000,
-  default: 64,
-} as const);
+export const CHAINS_FLAG = recipeSetFlag(
+  {
+    name: 'chains',
+    type: 'integer',
+    valueName: 'N',
+    description: 'Markov chains per round',
+    minimum: 1,
+    maximum: 100000,
+    default: 64,
+  } as const,
+  `; ${NLL_DEFAULTS.chains} with --objective nll`,
+);
 
 export const STEPS_FLAG = recipeSetFlag(
   {
@@ -413,12 +422,12 @@ export const STEPS_FLAG = recipeSetFlag(
     type: 'integer',
     valueName: 'N',
     description:
-      'recorded Monte Carlo steps per chain and round; with --proposal neural, reverse-KL (Adam) steps',
+      'recorded Monte Carlo steps per chain and round (also with --objective nll); with --proposal neural and reverse KL, Adam steps',
     minimum: 1,
     maximum: 1000000,
     default: 32,
   } as const,
-  `; ${NEURAL_STEPS} with --proposal neural`,
+  `; ${NEURAL_STEPS} reverse-KL steps with --proposal neural, ${NLL_DEFAULTS.steps} with --objective nll`,
 );
 
 /** Every flag of `latticediff train`, in the order of the help text. */

@@ -24,6 +24,11 @@ import {
   LatticeDiffError,
   NumericalError,
 } from '@latticediff/tensor-network';
+import {
+  concatenateBatches,
+  decodeDigits,
+  encodeDigits,
+} from '@latticediff/tensor-network/internal';
 import { type FlagSpec, type FlagValues, flagValue } from '../args';
 import { createInstance, defaultAnnealing, exitOnInterrupt, SEED_FLAG } from '../common';
 import { oneLine, quote, UsageError, usage } from '../errors';
@@ -50,7 +55,7 @@ import {
   startBackend,
 } from '../neural';
 import { chartsSvg, modelCaption } from '../svg';
-import { exactEntropy, parametersText } from './train-render';
+import { exactEntropy, parametersText, roundsTable } from './train-render';
 
 /** Steps between two saves of FILE.state. */
 export const SAVE_EVERY = 10;
@@ -753,17 +758,19 @@ export interface NLLTrainResult {
   seconds: number;
 }
 
-/** Digits (0..255) as base64 of their bytes, for the chain states and samples in a state file. */
-function encodeDigits(digits: Int32Array): string {
-  return Buffer.from(Uint8Array.from(digits)).toString('base64');
-}
-
-/** The digits of {@link encodeDigits}, checked: `length` of them, each below `d`, or undefined. */
-function decodeDigits(text: unknown, length: number, d: number): Int32Array | undefined {
+/**
+ * The digits of a state file's base64 text (`encodeDigits`), checked: `length` of them, each
+ * below `d`, or undefined.
+ */
+function readDigits(text: unknown, length: number, d: number): Int32Array | undefined {
   if (typeof text !== 'string') return undefined;
-  const bytes = Buffer.from(text, 'base64');
-  if (bytes.length !== length || bytes.toString('base64') !== text) return undefined;
-  const digits = Int32Array.from(bytes);
+  let digits: Int32Array;
+  try {
+    digits = decodeDigits(text);
+  } catch {
+    return undefined;
+  }
+  if (digits.length !== length || encodeDigits(digits) !== text) return undefined;
   return digits.every((v) => v < d) ? digits : undefined;
 }
 
@@ -803,7 +810,7 @@ async function saveNLLState(path: string, run: NLLRun, live: NLLLive): Promise<v
       complete: false,
       roundsCompleted: live.reports.length,
       chainStates: encodeDigits(live.chainStates),
-      replay: live.replay.map(encodeDigits),
+      replay: live.replay.map((digits) => encodeDigits(digits)),
       reports: live.reports,
       createdBy: 'latticediff train --proposal neural --objective nll',
     },
@@ -836,14 +843,12 @@ function restoreNLL(
   ) {
     throw unusable('roundsCompleted and reports do not agree with the run');
   }
-  const chainStates = decodeDigits(metadata.chainStates, run.chains * n, d);
+  const chainStates = readDigits(metadata.chainStates, run.chains * n, d);
   if (chainStates === undefined)
     throw unusable(`chainStates: expected ${run.chains} chains of ${n} digits`);
   const saved = metadata.replay;
   const per = run.chains * run.steps * n;
-  const replay = Array.isArray(saved)
-    ? saved.map((text) => decodeDigits(text, per, d))
-    : [undefined];
+  const replay = Array.isArray(saved) ? saved.map((text) => readDigits(text, per, d)) : [undefined];
   if (replay.length === 0 || replay.length > run.replay || replay.some((r) => r === undefined)) {
     throw unusable(`replay: expected up to ${run.replay} rounds of ${per} digits`);
   }
@@ -951,7 +956,7 @@ export async function trainNeuralNLLToFile(options: {
         localSweeps: run.localSweeps,
       });
       const replay = [...live.replay, sampled.configurations!].slice(-run.replay);
-      const data = concatenate(replay, n);
+      const data = concatenateBatches(replay, n);
       const nllBefore = meanNLL(live.made, data);
       neural.trainNLL(live.made, data, {
         epochs: run.epochs,
@@ -1013,18 +1018,6 @@ export async function trainNeuralNLLToFile(options: {
     alreadyComplete: false,
     seconds: (performance.now() - start) / 1000,
   };
-}
-
-function concatenate(parts: readonly Int32Array[], n: number): { data: Int32Array; count: number } {
-  let total = 0;
-  for (const p of parts) total += p.length;
-  const data = new Int32Array(total);
-  let offset = 0;
-  for (const p of parts) {
-    data.set(p, offset);
-    offset += p.length;
-  }
-  return { data, count: total / n };
 }
 
 /**
@@ -1365,34 +1358,24 @@ function renderReverseKL(result: NeuralTrainResult, context: RenderContext): voi
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 
-/** Up to this many rounds the NLL table shows every round (else first, evenly spaced, last). */
-const NLL_TABLE_ALL_ROUNDS = 40;
-
+/** The NLL rounds as a table (see roundsTable). */
 function nllTable(reports: readonly NLLRoundReport[], anneal: string | undefined): string {
-  const n = reports.length;
-  const shown = Math.min(n, n <= NLL_TABLE_ALL_ROUNDS ? n : TABLE_ROWS);
-  const pick = new Set<number>();
-  for (let k = 0; k < shown; k++) pick.add(Math.round((k * (n - 1)) / Math.max(1, shown - 1)));
-  const text = table(
+  return roundsTable(
+    reports.length,
     ['round', ...(anneal ? [anneal] : []), 'NLL before', 'NLL after', 'acceptance', 'allowed'],
-    [...pick]
-      .sort((a, b) => a - b)
-      .map((i) => {
-        const r = reports[i]!;
-        const value = anneal ? r.parameters[anneal] : undefined;
-        return [
-          String(r.round),
-          ...(anneal ? [typeof value === 'number' ? num(value, 4) : String(value)] : []),
-          num(r.nllBefore, 3),
-          num(r.nllAfter, 3),
-          num(r.acceptanceRate, 3),
-          num(r.allowedFraction, 3),
-        ];
-      }),
+    (i) => {
+      const r = reports[i]!;
+      const value = anneal ? r.parameters[anneal] : undefined;
+      return [
+        String(r.round),
+        ...(anneal ? [typeof value === 'number' ? num(value, 4) : String(value)] : []),
+        num(r.nllBefore, 3),
+        num(r.nllAfter, 3),
+        num(r.acceptanceRate, 3),
+        num(r.allowedFraction, 3),
+      ];
+    },
   );
-  return pick.size < n
-    ? `${text}\n(${pick.size} of ${n} rounds shown: the first, the last and evenly spaced ones between; --json and --plots have every round)`
-    : text;
 }
 
 /** NLL (with the exact entropy where known), acceptance and allowed fraction per round, as SVG. */

@@ -151,13 +151,17 @@ const TABLE_ROWS = 20;
 export function reportTable(reports: readonly RoundReport[], anneal: string | undefined): string {
   // runs recorded before the quality figures existed have none
   const withQuality = reports.some((r) => r.quality !== undefined);
-  const pick = new Set<number>();
-  const n = reports.length;
-  const shown = n <= TABLE_ALL_ROUNDS ? n : TABLE_ROWS;
-  for (let k = 0; k < shown; k++) pick.add(Math.round((k * (n - 1)) / Math.max(1, shown - 1)));
-  const rows = [...pick]
-    .sort((a, b) => a - b)
-    .map((i) => {
+  return roundsTable(
+    reports.length,
+    [
+      'round',
+      ...(anneal ? [anneal] : []),
+      'NLL before',
+      'NLL after',
+      'acceptance',
+      ...(withQuality ? ['KL(pi||P) ± err', 'allowed'] : []),
+    ],
+    (i) => {
       const r = reports[i]!;
       const value = anneal ? r.parameters?.[anneal] : undefined;
       const q = r.quality;
@@ -176,20 +180,27 @@ export function reportTable(reports: readonly RoundReport[], anneal: string | un
             ]
           : []),
       ];
-    });
-  const text = table(
-    [
-      'round',
-      ...(anneal ? [anneal] : []),
-      'NLL before',
-      'NLL after',
-      'acceptance',
-      ...(withQuality ? ['KL(pi||P) ± err', 'allowed'] : []),
-    ],
-    rows,
+    },
   );
-  return pick.size < n
-    ? `${text}\n(${pick.size} of ${n} rounds shown: the first, the last and evenly spaced ones between; --json and --plots have every round)`
+}
+
+/**
+ * A table of one row per round: every round up to TABLE_ALL_ROUNDS of them, else TABLE_ROWS
+ * (the first, the last and evenly spaced ones between), with a line saying so.
+ */
+export function roundsTable(
+  count: number,
+  headers: readonly string[],
+  row: (index: number) => string[],
+): string {
+  const pick = new Set<number>();
+  const shown = count <= TABLE_ALL_ROUNDS ? count : TABLE_ROWS;
+  for (let k = 0; k < shown; k++) {
+    pick.add(Math.round((k * (count - 1)) / Math.max(1, shown - 1)));
+  }
+  const text = table(headers, [...pick].sort((a, b) => a - b).map(row));
+  return pick.size < count
+    ? `${text}\n(${pick.size} of ${count} rounds shown: the first, the last and evenly spaced ones between; --json and --plots have every round)`
     : text;
 }
 
