@@ -1,3 +1,4 @@
+import { createSummary } from '@latticediff/monte-carlo';
 import { describe, expect, it } from 'vitest';
 import { deviationFromExact, estimatesTable, reliabilityWarnings } from './commands/mc-render';
 import type { MonteCarloResult, ObservableEstimate } from './commands/mc-run';
@@ -70,6 +71,7 @@ describe('mc says when its estimates cannot be trusted', () => {
     essPerSecond: 100,
     observables: { e: estimate({}) },
     finalStates: new Int32Array(0),
+    summary: createSummary({ observables: { e: [Float64Array.of(0, 1, 0, 1)] } }),
     ...over,
   });
 

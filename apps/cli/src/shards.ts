@@ -15,7 +15,7 @@
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { createSummary, type MergeableSummary } from '@latticediff/monte-carlo';
+import type { MergeableSummary } from '@latticediff/monte-carlo';
 import { createRandom } from '@latticediff/tensor-network';
 import { quote, UsageError, usage } from './errors';
 
@@ -131,30 +131,15 @@ function runFingerprint(run: ShardRun): string {
   return createHash('sha256').update(JSON.stringify(run)).digest('hex');
 }
 
-/** The shard file of a finished shard run. */
-export function shardFile(
-  shard: ShardSpec,
-  run: ShardRun,
-  chainData: { series: Record<string, Float64Array>; accepted: number[]; proposed: number[] },
-  seconds: number,
-): ShardFile {
-  const observables: Record<string, Float64Array[]> = {};
-  for (const [name, series] of Object.entries(chainData.series)) {
-    observables[name] = Array.from({ length: run.chains }, (_, c) =>
-      series.subarray(c * run.steps, (c + 1) * run.steps),
-    );
-  }
+/** The shard file of a finished shard run, with the run's mergeable summary. */
+export function shardFile(shard: ShardSpec, run: ShardRun, summary: MergeableSummary): ShardFile {
   return {
     format: SHARD_FORMAT,
     version: SHARD_VERSION,
     shard: { index: shard.index, count: shard.count },
     run,
     fingerprint: runFingerprint(run),
-    summary: createSummary({
-      observables,
-      elapsedSeconds: seconds > 0 ? seconds : 1e-9,
-      acceptance: { accepted: chainData.accepted, proposed: chainData.proposed },
-    }),
+    summary,
   };
 }
 

@@ -4,13 +4,14 @@
  */
 import type { ExactObservables, LatticeModelInstance } from '@latticediff/lattice';
 import {
+  createSummary,
+  finalizeSummary,
   type IndependenceProposal,
-  type ObservableSummary,
+  type MergeableSummary,
   type ProposalScheme,
   type RunChainsResult,
   runChains,
   runChainsInSegments,
-  summarize,
 } from '@latticediff/monte-carlo';
 import { runChainsOnWorkers } from '@latticediff/monte-carlo/node';
 import type { MPS, SamplerPool } from '@latticediff/tensor-network';
@@ -58,12 +59,11 @@ export interface MonteCarloResult {
   finalStates: Int32Array;
   /** Why there are no exact values although they were asked for (the model's refusal). */
   exactUnavailable?: string;
-  /** The recorded series ([chain][step] per observable) and per-chain acceptance counts. */
-  chainData?: {
-    series: Record<string, Float64Array>;
-    accepted: number[];
-    proposed: number[];
-  };
+  /**
+   * The run's mergeable summary (`createSummary`: every observable's chains and the per-chain
+   * acceptance counts): the estimates are its `finalizeSummary`, and a shard file stores it.
+   */
+  summary: MergeableSummary;
 }
 
 /** Where a worker thread imports the model from (a registry entry's moduleUrl and export). */
@@ -207,14 +207,25 @@ export async function runMonteCarlo(options: {
     if (outcome.ok) exact = outcome.exact;
     else exactUnavailable = outcome.message;
   }
-  const summaries: Record<string, ObservableSummary> = {};
-  for (const name of names) {
-    const perChain = Array.from({ length: chains }, (_, c) =>
-      series[name]!.subarray(c * steps, (c + 1) * steps),
-    );
-    summaries[name] = summarize(perChain, { elapsedSeconds: seconds > 0 ? seconds : 1e-9 });
-  }
-  const { observables, effectiveSampleSize } = estimates(names, summaries, exact);
+  // the summary API, as for shards and `merge`: one process and merged shards are read by the
+  // same finalizeSummary (its estimates equal summarize's bit for bit)
+  const summary = createSummary({
+    observables: Object.fromEntries(
+      names.map((name) => [
+        name,
+        Array.from({ length: chains }, (_, c) =>
+          series[name]!.subarray(c * steps, (c + 1) * steps),
+        ),
+      ]),
+    ),
+    elapsedSeconds: seconds > 0 ? seconds : 1e-9,
+    acceptance: { accepted: Array.from(run.accepted), proposed: Array.from(run.proposed) },
+  });
+  const { observables, effectiveSampleSize } = estimates(
+    names,
+    finalizeSummary(summary).observables,
+    exact,
+  );
   return {
     scheme: options.scheme,
     noiseTime: options.scheme === 'connected' ? options.noiseTime : undefined,
@@ -229,6 +240,6 @@ export async function runMonteCarlo(options: {
     observables,
     finalStates: run.final.data,
     ...(exactUnavailable !== undefined ? { exactUnavailable } : {}),
-    chainData: { series, accepted: Array.from(run.accepted), proposed: Array.from(run.proposed) },
+    summary,
   };
 }

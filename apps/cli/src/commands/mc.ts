@@ -347,7 +347,7 @@ export const mcCommand: Command = {
     if (shard !== undefined) {
       await writeFileAtomic(
         shardPath!,
-        `${JSON.stringify(shardFile(shard, shardRun!, result.chainData!, result.seconds))}\n`,
+        `${JSON.stringify(shardFile(shard, shardRun!, result.summary))}\n`,
       );
     }
     const shardInfo =

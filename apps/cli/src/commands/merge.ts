@@ -42,7 +42,8 @@ export const mergeCommand: Command = {
     }
     const shards = checkShardSet(files.map((path) => ({ path, file: readShardFile(path) })));
     const run = shards[0]!.run;
-    const merged = finalizeSummary(mergeSummaries(...shards.map((s) => s.summary)));
+    const summary = mergeSummaries(...shards.map((s) => s.summary));
+    const merged = finalizeSummary(summary);
     const { model } = await loadModel(run.model);
     let instance: ReturnType<typeof model.create>;
     try {
@@ -92,6 +93,7 @@ export const mergeCommand: Command = {
       essPerSecond: effectiveSampleSize / seconds,
       observables,
       finalStates: new Int32Array(0),
+      summary,
     };
     if (json) {
       printJson(
