@@ -696,15 +696,21 @@ export function resolveLearning(
   };
 }
 
-function newLearner(resolved: ResolvedLearning, mps: MPS, trainer?: MPSTrainer): Learner {
+/**
+ * The learner of a run, from its starting MPS, or for Adam from a restored trainer (parameters
+ * and moments).
+ */
+function newLearner(resolved: ResolvedLearning, start: MPS | MPSTrainer): Learner {
   if (resolved.training === 'adam') {
     return adamLearner(
-      trainer ?? new MPSTrainer(mps, { learningRate: resolved.learningRates[0]! }),
+      start instanceof MPSTrainer
+        ? start
+        : new MPSTrainer(start, { learningRate: resolved.learningRates[0]! }),
       resolved.epochs,
       resolved.batchSize,
     );
   }
-  return sweepLearner(mps, {
+  return sweepLearner(start as MPS, {
     sweeps: resolved.sweepsPerRound,
     bondDim: resolved.bondDim,
     learningRates: resolved.learningRates,
@@ -763,7 +769,7 @@ export function restoreLearning(resolved: ResolvedLearning, state: LearningState
   try {
     learner =
       resolved.training === 'adam'
-        ? newLearner(resolved, undefined as unknown as MPS, MPSTrainer.restore(state.trainer))
+        ? newLearner(resolved, MPSTrainer.restore(state.trainer))
         : newLearner(resolved, deserializeMPS(state.trainer).mps);
   } catch (error) {
     if (!LatticeDiffError.isInstance(error)) throw error;

@@ -326,7 +326,15 @@ export async function recipePath(
   recipe: TrainingRecipe,
   onPilot?: (done: number, total: number) => void,
 ): Promise<ParameterValues[]> {
-  const run = checkTrainingRecipe(recipe);
+  return pathOf(model, checkTrainingRecipe(recipe), onPilot);
+}
+
+/** {@link recipePath} of a checked record. */
+async function pathOf(
+  model: LatticeModel,
+  run: TrainingRecipe,
+  onPilot?: (done: number, total: number) => void,
+): Promise<ParameterValues[]> {
   if (!run.anneal) return Array.from({ length: run.rounds }, () => ({ ...run.parameters }));
   if (run.path?.kind !== 'thermodynamic') {
     return annealingPath(run.parameters, {
@@ -357,7 +365,15 @@ export function recipeLearningOptions(
   recipe: TrainingRecipe,
   path: readonly ParameterValues[],
 ): LearningLoopOptions {
-  const run = checkTrainingRecipe(recipe);
+  return optionsOf(model, checkTrainingRecipe(recipe), path);
+}
+
+/** {@link recipeLearningOptions} of a checked record. */
+function optionsOf(
+  model: LatticeModel,
+  run: TrainingRecipe,
+  path: readonly ParameterValues[],
+): LearningLoopOptions {
   const { kind, training } = trainingMethod(run);
   return {
     model,
@@ -467,7 +483,7 @@ export async function runOrResume(options: RunOrResumeOptions): Promise<RunOrRes
   if (state?.recipe !== undefined && JSON.stringify(state.recipe) !== record) {
     throw new CheckpointMismatchError(fn, 'the state of a run with the same recipe');
   }
-  const path = await recipePath(model, recipe, options.onPilot);
+  const path = await pathOf(model, recipe, options.onPilot);
   let initialMPS: MPS | undefined;
   if (recipe.initial === 'physics') {
     // deterministic: a resumed run rebuilds the same start (part of the loop's fingerprint)
@@ -479,7 +495,7 @@ export async function runOrResume(options: RunOrResumeOptions): Promise<RunOrRes
   }
   const resolved = resolveLearning(
     {
-      ...recipeLearningOptions(model, recipe, path),
+      ...optionsOf(model, recipe, path),
       ...(initialMPS === undefined ? {} : { initialMPS }),
       ...(options.pool ? { pool: options.pool } : {}),
     },
