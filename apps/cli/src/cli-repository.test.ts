@@ -4,6 +4,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { HANG_GUARD_MS } from '@latticediff/test-kit/vitest';
 import { describe, expect, it } from 'vitest';
 
 describe('the documented way to run it from the repository', () => {
@@ -14,7 +15,7 @@ describe('the documented way to run it from the repository', () => {
       encoding: 'utf8',
       env: { ...process.env, LATTICEDIFF_NO_PROGRESS: '1' },
       // a hang guard for a command of about a second, not a speed check
-      timeout: 120_000,
+      timeout: HANG_GUARD_MS - 10_000,
     });
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^ising +\(@latticediff\/model-ising/m);

@@ -7,6 +7,7 @@ import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { HANG_GUARD_MS } from '@latticediff/test-kit/vitest';
 import { expect } from 'vitest';
 
 export const CLI = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
@@ -37,7 +38,8 @@ export function run(
     cwd: options.cwd,
     env: { ...ENV, ...options.env },
     encoding: 'utf8',
-    timeout: 120_000,
+    // a hang guard only (spawnSync blocks the test's own timers): just inside vitest's
+    timeout: HANG_GUARD_MS - 10_000,
   });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
