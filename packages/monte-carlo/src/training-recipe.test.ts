@@ -239,6 +239,9 @@ describe('runOrResume', () => {
     await expect(
       runOrResume({ model: isingModel, recipe: { ...recipe, model: 'potts' } }),
     ).rejects.toThrow(/`recipe\.model` passed to `runOrResume`/);
+    await expect(
+      runOrResume({ model: isingModel, recipe, checkpoint: 'state.json' as never }),
+    ).rejects.toThrow(/`checkpoint` passed to `runOrResume` must be a CheckpointStore/);
     const broken = memoryStore();
     broken.text = '{"format":"latticediff.learning"';
     await expect(runOrResume({ model: isingModel, recipe, checkpoint: broken })).rejects.toThrow(

@@ -478,7 +478,22 @@ export async function runOrResume(options: RunOrResumeOptions): Promise<RunOrRes
     invalidArgument(fn, 'recipe.model', recipe.model, `the id of the model given ("${model.id}")`);
   }
   const record = JSON.stringify(recipe);
-  const saved = options.checkpoint ? await options.checkpoint.load() : undefined;
+  const store = options.checkpoint;
+  if (
+    store !== undefined &&
+    (typeof store !== 'object' ||
+      store === null ||
+      typeof store.load !== 'function' ||
+      typeof store.save !== 'function')
+  ) {
+    invalidArgument(
+      fn,
+      'checkpoint',
+      store,
+      'a CheckpointStore { load(), save(text) } (e.g. fileCheckpoint(path))',
+    );
+  }
+  const saved = store ? await store.load() : undefined;
   const state = saved === undefined ? undefined : readLearningState(fn, saved);
   if (state?.recipe !== undefined && JSON.stringify(state.recipe) !== record) {
     throw new CheckpointMismatchError(fn, 'the state of a run with the same recipe');
@@ -511,10 +526,9 @@ export async function runOrResume(options: RunOrResumeOptions): Promise<RunOrRes
   const live = state === undefined ? startLearning(resolved) : restoreLearning(resolved, state);
   const resumedFromRound = live.roundsCompleted;
   if (state !== undefined) options.onResume?.(resumedFromRound);
-  const checkpoint = options.checkpoint;
   const result = await continueLearning(resolved, live, {
     recipe,
-    ...(checkpoint ? { save: (text: string) => checkpoint.save(text) } : {}),
+    ...(store ? { save: (text: string) => store.save(text) } : {}),
     ...(options.onRound ? { onRound: options.onRound } : {}),
     ...(options.maxRoundsThisCall === undefined
       ? {}
