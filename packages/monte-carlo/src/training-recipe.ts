@@ -290,7 +290,7 @@ export function checkTrainingRecipe(recipe: TrainingRecipe): TrainingRecipe {
   }
   return {
     model: recipe.model,
-    parameters: recipe.parameters,
+    parameters: { ...recipe.parameters },
     bondDim,
     rounds,
     seed,
