@@ -588,7 +588,6 @@ export async function runChainsFrom(
           accepted[c]! += r.accepted;
           proposed[c]! += r.attempted;
         }
-        energy = model.energy({ data: state, count: chains });
       } else {
         for (let c = 0; c < chains; c++) {
           const x = state.subarray(c * n, (c + 1) * n);
@@ -596,7 +595,6 @@ export async function runChainsFrom(
           if (r.accepted) accepted[c]!++;
           proposed[c]!++;
         }
-        energy = model.energy({ data: state, count: chains });
       }
       if (step >= burnIn) {
         const s = step - burnIn;
