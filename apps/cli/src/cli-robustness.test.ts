@@ -228,7 +228,7 @@ describe('train', () => {
       stderr += chunk.toString();
     });
     const state = join(dir, 'interrupted.mps.state');
-    await waitForFile(state);
+    await waitForFile(state, child);
     child.kill('SIGINT');
     const code = await exited;
     expect(code).toBe(130);
