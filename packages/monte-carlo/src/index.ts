@@ -57,9 +57,16 @@ export { MPSTrainer, type Parametrization, type StepReport, type TrainerOptions 
 export {
   annealingPath,
   type CheckpointStore,
+  type ConfigurationRows,
+  type LearnerLoopOptions,
+  type LearnerLoopResult,
+  type LearnerTrainingContext,
   type LearningLoopOptions,
   type LearningResult,
   learnByMonteCarlo,
+  type MPSLearnerOption,
+  type ProposalLearner,
+  type ProposalLearnerFactory,
   type RoundReport,
 } from './learning-loop';
 export {
@@ -69,7 +76,11 @@ export {
   type LearningStateFields,
   type LearningStateJSON,
 } from './learning-state';
-export { type ProposalQuality, proposalQuality } from './proposal-quality';
+export {
+  type ProposalQuality,
+  type ProposalQualityOptions,
+  proposalQuality,
+} from './proposal-quality';
 export type { DoubleDoubleArray } from './stats-exact';
 export {
   type InitialBornMPSOptions,

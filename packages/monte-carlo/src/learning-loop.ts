@@ -6,6 +6,11 @@
  * checkpoint reaches exactly the result of an uninterrupted run, because round r draws all its
  * randomness from stream r of the seed and the checkpoint holds the complete state (MPS, Adam
  * moments, chain states).
+ *
+ * The learner is pluggable: the MPS learners (Adam, sweeps) are built in, and any other proposal
+ * that can be trained on samples (e.g. a neural network of @latticediff/neural) takes part
+ * through a {@link ProposalLearnerFactory} given as the `learner` option: same chains, replay
+ * buffer, streams, reports and checkpoints.
  */
 import {
   checkSymmetry,
@@ -19,9 +24,10 @@ import {
   createRandom,
   deserializeMPS,
   FormatError,
+  InvalidArgumentError,
   LatticeDiffError,
   logProbabilities,
-  type MPS,
+  MPS,
   type MPSKind,
   type RandomGenerator,
   randomMPS,
@@ -38,7 +44,7 @@ import {
   invalidArgument,
   optionKeys,
 } from '@latticediff/tensor-network/internal';
-import { runChains } from './chains';
+import { type IndependenceProposal, runChains } from './chains';
 import { summarize } from './diagnostics-summary';
 import { CheckpointMismatchError } from './errors';
 import { MPSTrainer } from './learn';
@@ -50,6 +56,129 @@ import { initialBornMPS, trainBornSweeps } from './sweep-training';
 export interface CheckpointStore {
   save(text: string): void | Promise<void>;
   load(): string | undefined | Promise<string | undefined>;
+}
+
+/** A batch of configurations: `count` rows of N digits, row after row. */
+export interface ConfigurationRows {
+  data: Int32Array;
+  count: number;
+}
+
+/** What a {@link ProposalLearner} is told when it trains (see {@link ProposalLearner.train}). */
+export interface LearnerTrainingContext {
+  /** The round (from 0). */
+  round: number;
+  /**
+   * The round's own random stream (stream 5 000 000 + round of the seed): all the randomness of
+   * training must come from it, so that a resumed run trains exactly as an uninterrupted one.
+   */
+  random: RandomGenerator;
+  /** The held-out chains of this round (with `validationFraction`), never trained on. */
+  validation?: ConfigurationRows;
+}
+
+/**
+ * A proposal that the learning loop samples with and trains, other than the built-in MPS
+ * learners: e.g. a MADE or PixelCNN network (`nllLearner` of @latticediff/neural). The loop
+ * proposes with {@link ProposalLearner.proposal} (an independence proposal serves the
+ * disconnected scheme only), trains it on the chains' samples after every round, and saves its
+ * state text in the checkpoint (the `trainer` field of the `latticediff.learning` state).
+ */
+export interface ProposalLearner {
+  /**
+   * The current proposal: an MPS, or an independence proposal of `runChains` (draws with the
+   * float64 log q of the process that drew them). Read again after every `train`.
+   */
+  readonly proposal: MPS | IndependenceProposal;
+  /** Float64 log q of each configuration (the NLL figures of the reports). */
+  logProbabilities(batch: ConfigurationRows): Float64Array | Promise<Float64Array>;
+  /**
+   * Trains on a round's samples (the replay buffer, augmented when asked). Deterministic given
+   * the data, the learner's state and `context.random`.
+   */
+  train(data: ConfigurationRows, context: LearnerTrainingContext): void | Promise<void>;
+  /**
+   * The complete trainable state as text: `restore` of its factory rebuilds a learner that trains
+   * and proposes exactly as this one does.
+   */
+  save(): string;
+  /** Frees what the learner holds (e.g. tfjs tensors); called by the loop when a run fails. */
+  dispose?(): void;
+}
+
+/** How the learning loop makes and restores a {@link ProposalLearner} (the `learner` option). */
+export interface ProposalLearnerFactory<L extends ProposalLearner = ProposalLearner> {
+  /**
+   * A JSON-able description of everything that decides the learner's results (architecture,
+   * training settings): part of the run's resume fingerprint, so that a checkpoint of other
+   * settings is refused.
+   */
+  readonly fingerprint: unknown;
+  /** A fresh learner for the model's sites; its random initialisation must come from `random`. */
+  create(context: {
+    sites: number;
+    localDimension: number;
+    random: RandomGenerator;
+  }): L | Promise<L>;
+  /** The learner whose `save()` gave `text`. */
+  restore(text: string, context: { sites: number; localDimension: number }): L | Promise<L>;
+}
+
+/** Options of {@link learnByMonteCarlo} that belong to the built-in MPS learners. */
+export type MPSLearnerOption =
+  | 'maxBondDim'
+  | 'bondDim'
+  | 'initialMPS'
+  | 'kind'
+  | 'training'
+  | 'sweepsPerRound'
+  | 'restart'
+  | 'cutoff'
+  | 'patience'
+  | 'epochsPerRound'
+  | 'batchSize'
+  | 'learningRate';
+
+const MPS_LEARNER_OPTIONS: readonly MPSLearnerOption[] = [
+  'maxBondDim',
+  'bondDim',
+  'initialMPS',
+  'kind',
+  'training',
+  'sweepsPerRound',
+  'restart',
+  'cutoff',
+  'patience',
+  'epochsPerRound',
+  'batchSize',
+  'learningRate',
+];
+
+/**
+ * Options of {@link learnByMonteCarlo} with a custom learner: those of the loop (path, chains,
+ * steps, scheme, replay, validation hold-out, symmetry images, seed, checkpoint, ...) and the
+ * learner's factory; the MPS learners' options are refused. The scheme defaults to
+ * `disconnected`.
+ */
+export type LearnerLoopOptions<L extends ProposalLearner = ProposalLearner> = Omit<
+  LearningLoopOptions,
+  MPSLearnerOption
+> & {
+  /** The learner's factory (its settings enter the resume fingerprint). */
+  learner: ProposalLearnerFactory<L>;
+};
+
+/** Result of {@link learnByMonteCarlo} with a custom learner. */
+export interface LearnerLoopResult<L extends ProposalLearner = ProposalLearner> {
+  /** The trained learner (the caller's to use and dispose). */
+  learner: L;
+  reports: RoundReport[];
+  /** Rounds completed in total (including those of earlier, interrupted calls). */
+  roundsCompleted: number;
+  /** True when every round of the path is done. */
+  finished: boolean;
+  /** Final chain states. */
+  chainStates: Int32Array;
 }
 
 /** Options of {@link learnByMonteCarlo}. */
@@ -125,7 +254,8 @@ export interface LearningLoopOptions {
    * last ones; at least one) as validation data and stop each round's sweeps early, keeping the
    * sweep with the lowest validation NLL (default 0: no hold-out, every sweep is kept). Sweeps
    * fit a replay buffer fast and then overfit once the bond dimension allows it; the held-out
-   * chains join the training data of later rounds through the replay buffer.
+   * chains join the training data of later rounds through the replay buffer. With a custom
+   * `learner` the held-out chains go to its `train` as `validation` and their NLL is reported.
    */
   validationFraction?: number;
   /**
@@ -196,6 +326,10 @@ const QUALITY_DRAWS = 2048;
 /** Stream QUALITY_STREAM + r of the seed draws round r's quality samples. */
 const QUALITY_STREAM = 3_000_000;
 const AUGMENTATION_STREAM = 4_000_000;
+/** Stream LEARNER_STREAM + r of the seed is a custom learner's `random` in round r. */
+const LEARNER_STREAM = 5_000_000;
+/** Stream INITIAL_STREAM of the seed initialises the learner (random MPS, or a custom learner). */
+const INITIAL_STREAM = 1_000_000;
 
 /** Result of {@link learnByMonteCarlo}. */
 export interface LearningResult {
@@ -211,27 +345,25 @@ export interface LearningResult {
   chainStates: Int32Array;
 }
 
-/** What a round's training step needs: the current MPS, a training step, and exact state. */
-export interface Learner {
-  readonly mps: MPS;
-  train(
-    data: { data: Int32Array; count: number },
-    stream: RandomGenerator,
-    round: number,
-    validation?: { data: Int32Array; count: number },
-  ): void;
-  save(): string;
-  readonly trainer?: MPSTrainer;
-}
+/**
+ * The learner of a run: a custom {@link ProposalLearner}, or one of the MPS learners (which also
+ * give their MPS and, for Adam, the trainer). The MPS learners are handed round r's stream
+ * itself as `random` (their draws keep the stream numbers of earlier releases).
+ */
+export type Learner = ProposalLearner & { readonly mps?: MPS; readonly trainer?: MPSTrainer };
 
 function adamLearner(trainer: MPSTrainer, epochs: number, batchSize: number): Learner {
   return {
     get mps() {
       return trainer.mps;
     },
-    train(data, stream) {
+    get proposal() {
+      return trainer.mps;
+    },
+    logProbabilities: (batch) => logProbabilities(trainer.mps, batch),
+    train(data, { random }) {
       for (let e = 0; e < epochs; e++)
-        trainer.epoch(data, { batchSize, seed: stream.split(1 + e) });
+        trainer.epoch(data, { batchSize, seed: random.split(1 + e) });
     },
     save: () => trainer.saveState(),
     trainer,
@@ -254,7 +386,11 @@ function sweepLearner(
     get mps() {
       return current;
     },
-    train(data, stream, round, validation) {
+    get proposal() {
+      return current;
+    },
+    logProbabilities: (batch) => logProbabilities(current, batch),
+    train(data, { random: stream, round, validation }) {
       const start = options.restarts[round]
         ? initialBornMPS({
             length: current.length,
@@ -334,6 +470,8 @@ export interface ResolvedLearning {
   readonly symmetriesOf: readonly (readonly LatticeSymmetry[])[];
   readonly localSweeps: number;
   readonly initialMPS: MPS | undefined;
+  /** The custom learner's factory (undefined: an MPS learner, `training`). */
+  readonly learner: ProposalLearnerFactory | undefined;
   readonly root: RandomGenerator;
   readonly pool: SamplerPool | undefined;
   readonly fingerprint: string;
@@ -348,8 +486,18 @@ export interface LiveLearning {
   replay: Int32Array[];
 }
 
-/** Runs (or resumes) the learning loop. */
-export async function learnByMonteCarlo(options: LearningLoopOptions): Promise<LearningResult> {
+/**
+ * Runs (or resumes) the learning loop: with the options of an MPS learner, or with a custom
+ * `learner` (see {@link ProposalLearnerFactory}), whose result holds the trained learner instead
+ * of an MPS.
+ */
+export function learnByMonteCarlo<L extends ProposalLearner>(
+  options: LearnerLoopOptions<L>,
+): Promise<LearnerLoopResult<L>>;
+export function learnByMonteCarlo(options: LearningLoopOptions): Promise<LearningResult>;
+export async function learnByMonteCarlo(
+  options: LearningLoopOptions | LearnerLoopOptions,
+): Promise<LearningResult | LearnerLoopResult> {
   const resolved = resolveLearning(options);
   const { fn } = resolved;
   if (
@@ -376,17 +524,53 @@ export async function learnByMonteCarlo(options: LearningLoopOptions): Promise<L
         'the checkpoint of a run with the same model, path and options',
       );
     }
-    live = restoreLearning(resolved, state);
+    live = await restoreLearning(resolved, state);
   } else {
-    live = startLearning(resolved);
+    live = await startLearning(resolved);
   }
-  return await continueLearning(resolved, live, {
-    ...(options.checkpoint ? { save: (text: string) => options.checkpoint!.save(text) } : {}),
-    ...(options.onRound ? { onRound: options.onRound } : {}),
-    ...(options.maxRoundsThisCall === undefined
-      ? {}
-      : { maxRoundsThisCall: options.maxRoundsThisCall }),
-  });
+  let outcome: LearningOutcome;
+  try {
+    outcome = await continueLearning(resolved, live, {
+      ...(options.checkpoint ? { save: (text: string) => options.checkpoint!.save(text) } : {}),
+      ...(options.onRound ? { onRound: options.onRound } : {}),
+      ...(options.maxRoundsThisCall === undefined
+        ? {}
+        : { maxRoundsThisCall: options.maxRoundsThisCall }),
+    });
+  } catch (error) {
+    if (resolved.learner !== undefined) live.learner.dispose?.();
+    throw error;
+  }
+  if (resolved.learner === undefined) return mpsResult(outcome);
+  return {
+    learner: outcome.learner,
+    reports: outcome.reports,
+    roundsCompleted: outcome.roundsCompleted,
+    finished: outcome.finished,
+    chainStates: outcome.chainStates,
+  };
+}
+
+/** The loop's state at the end of a call of {@link continueLearning}. */
+export interface LearningOutcome {
+  learner: Learner;
+  reports: RoundReport[];
+  roundsCompleted: number;
+  finished: boolean;
+  chainStates: Int32Array;
+}
+
+/** The result of an MPS learner's run (the loop's result since the first release). */
+export function mpsResult(outcome: LearningOutcome): LearningResult {
+  const { learner } = outcome;
+  return {
+    mps: learner.mps!,
+    reports: outcome.reports,
+    roundsCompleted: outcome.roundsCompleted,
+    finished: outcome.finished,
+    ...(learner.trainer ? { trainer: learner.trainer } : {}),
+    chainStates: outcome.chainStates,
+  };
 }
 
 /**
@@ -429,15 +613,16 @@ export function readLearningState(fn: string, saved: string): LearningState {
 
 /** Checks the options of {@link learnByMonteCarlo} and fills in the defaults. */
 export function resolveLearning(
-  options: LearningLoopOptions,
+  given: LearningLoopOptions | LearnerLoopOptions,
   fn = 'learnByMonteCarlo',
 ): ResolvedLearning {
-  if (typeof options !== 'object' || options === null)
-    invalidArgument(fn, 'options', options, 'an options object');
+  if (typeof given !== 'object' || given === null)
+    invalidArgument(fn, 'options', given, 'an options object');
+  const options = given as LearningLoopOptions & { learner?: ProposalLearnerFactory };
   assertKnownOptions(
     fn,
     options,
-    optionKeys<LearningLoopOptions>()([
+    optionKeys<LearningLoopOptions & { learner?: unknown }>()([
       'model',
       'path',
       'schedule',
@@ -466,8 +651,10 @@ export function resolveLearning(
       'pool',
       'onRound',
       'maxRoundsThisCall',
+      'learner',
     ]),
   );
+  const learner = resolveLearnerFactory(fn, options);
   const { model } = options;
   if (!model || typeof model.create !== 'function')
     invalidArgument(fn, 'model', model, 'a lattice model (e.g. isingModel)');
@@ -552,7 +739,7 @@ export function resolveLearning(
   ) {
     invalidArgument(fn, 'validationFraction', validationFraction, 'a number in [0, 1)');
   }
-  if (validationFraction > 0 && training !== 'sweeps') {
+  if (validationFraction > 0 && training !== 'sweeps' && learner === undefined) {
     invalidArgument(
       fn,
       'validationFraction',
@@ -613,7 +800,11 @@ export function resolveLearning(
     );
     return rate;
   });
-  const scheme = options.scheme ?? { kind: 'connected' as const, noiseTime: 0.5 };
+  const scheme =
+    options.scheme ??
+    (learner === undefined
+      ? { kind: 'connected' as const, noiseTime: 0.5 }
+      : { kind: 'disconnected' as const });
   assertInteger(fn, options.bondDim !== undefined ? 'bondDim' : 'maxBondDim', bondDim, 1);
   assertInteger(fn, 'chains', chains, 1);
   assertInteger(fn, 'stepsPerRound', steps, 1);
@@ -639,30 +830,48 @@ export function resolveLearning(
       );
     }
   }
-  const fingerprint = JSON.stringify({
-    model: model.id,
-    schedule,
-    bondDim,
-    kind,
-    scheme,
-    chains,
-    steps,
-    burnIn,
-    epochs,
-    batchSize,
-    seed: options.seed,
-    lr: typeof learningRate === 'function' ? learningRates : learningRate,
-    training,
-    sweepsPerRound,
-    cutoff,
-    replayRounds,
-    ...(restart === false ? {} : { restarts }),
-    ...(validationFraction > 0 ? { validationFraction, patience } : {}),
-    // (listed only when not the default, so that older checkpoints still resume)
-    ...(localSweeps !== 1 ? { localSweeps } : {}),
-    ...(symmetryImages > 0 ? { symmetryImages } : {}),
-    ...(initialMPS === undefined ? {} : { initialMPS: textDigest(serializeMPS(initialMPS)) }),
-  });
+  const fingerprint = learner
+    ? JSON.stringify({
+        model: model.id,
+        schedule,
+        learner: learner.fingerprint,
+        scheme,
+        chains,
+        steps,
+        burnIn,
+        seed: options.seed,
+        replayRounds,
+        localSweeps,
+        ...(validationFraction > 0 ? { validationFraction } : {}),
+        ...(symmetryImages > 0 ? { symmetryImages } : {}),
+      })
+    : mpsFingerprint();
+  function mpsFingerprint(): string {
+    return JSON.stringify({
+      model: model.id,
+      schedule,
+      bondDim,
+      kind,
+      scheme,
+      chains,
+      steps,
+      burnIn,
+      epochs,
+      batchSize,
+      seed: options.seed,
+      lr: typeof learningRate === 'function' ? learningRates : learningRate,
+      training,
+      sweepsPerRound,
+      cutoff,
+      replayRounds,
+      ...(restart === false ? {} : { restarts }),
+      ...(validationFraction > 0 ? { validationFraction, patience } : {}),
+      // (listed only when not the default, so that older checkpoints still resume)
+      ...(localSweeps !== 1 ? { localSweeps } : {}),
+      ...(symmetryImages > 0 ? { symmetryImages } : {}),
+      ...(initialMPS === undefined ? {} : { initialMPS: textDigest(serializeMPS(initialMPS)) }),
+    });
+  }
   return {
     fn,
     model,
@@ -690,10 +899,61 @@ export function resolveLearning(
     symmetriesOf,
     localSweeps,
     initialMPS,
+    learner,
     root,
     pool: options.pool,
     fingerprint,
   };
+}
+
+/**
+ * The `learner` option checked: a factory with a JSON-able fingerprint, and none of the MPS
+ * learners' options beside it (each refused by name).
+ */
+function resolveLearnerFactory(
+  fn: string,
+  options: LearningLoopOptions & { learner?: ProposalLearnerFactory },
+): ProposalLearnerFactory | undefined {
+  const factory = options.learner;
+  if (factory === undefined) return undefined;
+  if (
+    typeof factory !== 'object' ||
+    factory === null ||
+    typeof factory.create !== 'function' ||
+    typeof factory.restore !== 'function'
+  ) {
+    invalidArgument(
+      fn,
+      'learner',
+      factory,
+      'a ProposalLearnerFactory { fingerprint, create(context), restore(text, context) }',
+    );
+  }
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(factory.fingerprint);
+  } catch {
+    text = undefined;
+  }
+  if (typeof text !== 'string') {
+    invalidArgument(
+      fn,
+      'learner.fingerprint',
+      factory.fingerprint,
+      "a JSON-able description of the learner's settings",
+    );
+  }
+  for (const name of MPS_LEARNER_OPTIONS) {
+    if (options[name] !== undefined) {
+      invalidArgument(
+        fn,
+        name,
+        options[name],
+        'absent with a custom learner (an option of the MPS learners; the learner factory holds its own settings)',
+      );
+    }
+  }
+  return factory;
 }
 
 /**
@@ -720,21 +980,38 @@ function newLearner(resolved: ResolvedLearning, start: MPS | MPSTrainer): Learne
   });
 }
 
-/** A fresh run: the warm start, or a random MPS (adam) / the uniform state plus noise (sweeps). */
-export function startLearning(resolved: ResolvedLearning): LiveLearning {
+/**
+ * A fresh run: the warm start, or a random MPS (adam) / the uniform state plus noise (sweeps),
+ * or a custom learner's `create`.
+ */
+export async function startLearning(resolved: ResolvedLearning): Promise<LiveLearning> {
   const { n, d, chains, root, initialMPS } = resolved;
-  const initial =
-    initialMPS ??
-    (resolved.training === 'adam'
-      ? randomMPS({
-          length: n,
-          physicalDim: d,
-          bondDim: resolved.bondDim,
-          kind: resolved.kind,
-          seed: root.split(1_000_000),
-          spread: 0.05,
-        })
-      : initialBornMPS({ length: n, physicalDim: d, seed: root.split(1_000_000) }));
+  let learner: Learner;
+  if (resolved.learner !== undefined) {
+    learner = checkedLearner(
+      resolved,
+      await resolved.learner.create({
+        sites: n,
+        localDimension: d,
+        random: root.split(INITIAL_STREAM),
+      }),
+      'learner.create()',
+    );
+  } else {
+    const initial =
+      initialMPS ??
+      (resolved.training === 'adam'
+        ? randomMPS({
+            length: n,
+            physicalDim: d,
+            bondDim: resolved.bondDim,
+            kind: resolved.kind,
+            seed: root.split(INITIAL_STREAM),
+            spread: 0.05,
+          })
+        : initialBornMPS({ length: n, physicalDim: d, seed: root.split(INITIAL_STREAM) }));
+    learner = newLearner(resolved, initial);
+  }
   const first = resolved.instances[0]!;
   const chainStates = new Int32Array(chains * n);
   const x0 = first.initialConfiguration();
@@ -750,7 +1027,7 @@ export function startLearning(resolved: ResolvedLearning): LiveLearning {
     }
   }
   return {
-    learner: newLearner(resolved, initial),
+    learner,
     chainStates,
     roundsCompleted: 0,
     reports: [],
@@ -759,19 +1036,78 @@ export function startLearning(resolved: ResolvedLearning): LiveLearning {
 }
 
 /**
+ * A custom learner as the loop needs it: the methods of a {@link ProposalLearner}, a proposal
+ * over the model's sites, and an MPS where the scheme is connected (denoising needs one).
+ */
+function checkedLearner(resolved: ResolvedLearning, learner: unknown, source: string): Learner {
+  const { fn, n, d, scheme } = resolved;
+  const l = learner as ProposalLearner;
+  if (
+    typeof l !== 'object' ||
+    l === null ||
+    typeof l.train !== 'function' ||
+    typeof l.save !== 'function' ||
+    typeof l.logProbabilities !== 'function' ||
+    typeof l.proposal !== 'object' ||
+    l.proposal === null
+  ) {
+    invalidArgument(
+      fn,
+      'learner',
+      `a factory whose ${source} gave ${l === null ? 'null' : typeof l}`,
+      'a factory whose learners have proposal, logProbabilities(batch), train(data, context) and save()',
+    );
+  }
+  const proposal = l.proposal;
+  const isMPS = MPS.isMPS(proposal);
+  const sites = isMPS ? proposal.length : proposal.sites;
+  const dims = isMPS ? proposal.physicalDims : [proposal.localDimension];
+  if (sites !== n || dims.some((x) => x !== d)) {
+    invalidArgument(
+      fn,
+      'learner',
+      `a factory whose ${source} gave a proposal of ${sites} sites`,
+      `a proposal over the model's ${n} sites of dimension ${d}`,
+    );
+  }
+  if (scheme.kind === 'connected' && !isMPS) {
+    l.dispose?.();
+    invalidArgument(
+      fn,
+      'scheme',
+      'connected',
+      '"disconnected" (the default with a learner) for a learner whose proposal is not an MPS (denoising needs one)',
+    );
+  }
+  return l;
+}
+
+/**
  * A run continued from a saved state of the same run (the caller has checked that it is: by
  * fingerprint or by recipe). Refuses chain states that do not fit the model and a state with
  * more rounds than the path.
  */
-export function restoreLearning(resolved: ResolvedLearning, state: LearningState): LiveLearning {
+export async function restoreLearning(
+  resolved: ResolvedLearning,
+  state: LearningState,
+): Promise<LiveLearning> {
   const { fn, chains, n, d } = resolved;
   let learner: Learner;
   try {
-    learner =
-      resolved.training === 'adam'
-        ? newLearner(resolved, MPSTrainer.restore(state.trainer))
-        : newLearner(resolved, deserializeMPS(state.trainer).mps);
+    if (resolved.learner !== undefined) {
+      learner = checkedLearner(
+        resolved,
+        await resolved.learner.restore(state.trainer, { sites: n, localDimension: d }),
+        'learner.restore()',
+      );
+    } else {
+      learner =
+        resolved.training === 'adam'
+          ? newLearner(resolved, MPSTrainer.restore(state.trainer))
+          : newLearner(resolved, deserializeMPS(state.trainer).mps);
+    }
   } catch (error) {
+    if (InvalidArgumentError.isInstance(error) && error.functionName === fn) throw error;
     if (!LatticeDiffError.isInstance(error)) throw error;
     throw invalidArgumentWithCause(
       fn,
@@ -783,6 +1119,7 @@ export function restoreLearning(resolved: ResolvedLearning, state: LearningState
   }
   const { chainStates } = state;
   if (chainStates.length !== chains * n || chainStates.some((v) => !(v >= 0 && v < d))) {
+    if (resolved.learner !== undefined) learner.dispose?.();
     invalidArgument(
       fn,
       'checkpoint',
@@ -791,6 +1128,7 @@ export function restoreLearning(resolved: ResolvedLearning, state: LearningState
     );
   }
   if (state.roundsCompleted > resolved.schedule.length) {
+    if (resolved.learner !== undefined) learner.dispose?.();
     invalidArgument(
       fn,
       'checkpoint',
@@ -826,7 +1164,7 @@ export function saveLearning(
 
 /**
  * Runs rounds from `live` to the end of the path (or `maxRoundsThisCall` rounds), saving the
- * state after each, and returns the loop's result.
+ * state after each, and returns where the loop stands.
  */
 export async function continueLearning(
   resolved: ResolvedLearning,
@@ -837,7 +1175,7 @@ export async function continueLearning(
     onRound?: (report: RoundReport) => void;
     maxRoundsThisCall?: number;
   },
-): Promise<LearningResult> {
+): Promise<LearningOutcome> {
   const limit = options.maxRoundsThisCall ?? Number.POSITIVE_INFINITY;
   let doneThisCall = 0;
   while (live.roundsCompleted < resolved.schedule.length && doneThisCall < limit) {
@@ -848,13 +1186,11 @@ export async function continueLearning(
     }
     options.onRound?.(report);
   }
-  const { learner } = live;
   return {
-    mps: learner.mps,
+    learner: live.learner,
     reports: live.reports,
     roundsCompleted: live.roundsCompleted,
     finished: live.roundsCompleted === resolved.schedule.length,
-    ...(learner.trainer ? { trainer: learner.trainer } : {}),
     chainStates: live.chainStates,
   };
 }
@@ -876,7 +1212,7 @@ export async function learningRound(
   for (let c = 0; c < chains; c++) if (!Number.isFinite(energies[c]!)) chainStates.set(x0, c * n);
   const run = await runChains({
     model: instance,
-    proposal: learner.mps,
+    proposal: learner.proposal,
     scheme: resolved.scheme,
     chains,
     steps,
@@ -924,12 +1260,14 @@ export async function learningRound(
     // a constant energy series (e.g. all chains stuck) has no autocorrelation time
   }
   const trainStart = performance.now();
-  const nllBefore = meanNll(learner.mps, data);
-  learner.train(data, stream, r, validation);
-  const nllAfter = meanNll(learner.mps, data);
-  const validationNll = validation ? meanNll(learner.mps, validation) : undefined;
+  const nllBefore = await meanNll(learner, data);
+  // the MPS learners keep the stream numbers of earlier releases (round r's stream itself)
+  const random = resolved.learner === undefined ? stream : root.split(LEARNER_STREAM + r);
+  await learner.train(data, { round: r, random, ...(validation ? { validation } : {}) });
+  const nllAfter = await meanNll(learner, data);
+  const validationNll = validation ? await meanNll(learner, validation) : undefined;
   const trainingSeconds = (performance.now() - trainStart) / 1000;
-  const quality = proposalQuality(instance, learner.mps, {
+  const quality = await proposalQuality(instance, learner.proposal, {
     count: QUALITY_DRAWS,
     seed: root.split(QUALITY_STREAM + r),
   });
@@ -953,8 +1291,8 @@ export async function learningRound(
   return report;
 }
 
-function meanNll(mps: MPS, data: { data: Int32Array; count: number }): number {
-  const lp = logProbabilities(mps, data);
+async function meanNll(learner: Learner, data: ConfigurationRows): Promise<number> {
+  const lp = await learner.logProbabilities(data);
   let total = 0;
   for (let b = 0; b < lp.length; b++) total -= lp[b]!;
   return total / lp.length;

@@ -18,7 +18,10 @@ export interface LearningStateFields {
   fingerprint: string;
   /** Rounds done (the next round to run has this index). */
   roundsCompleted: number;
-  /** The learner: an `MPSTrainer` state (Adam) or a serialized MPS (sweep training). */
+  /**
+   * The learner: an `MPSTrainer` state (Adam), a serialized MPS (sweep training), or the
+   * `save()` text of a custom learner (the loop's `learner` option).
+   */
   trainer: string;
   /** The chains' current configurations, chain after chain. */
   chainStates: Int32Array;

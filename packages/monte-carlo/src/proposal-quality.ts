@@ -12,10 +12,15 @@
  * but biased for small effective sample sizes of the weights (`importanceEss`): when that is a
  * handful, the KL estimate is a lower bound in practice (heavy weights not yet drawn). Everything
  * is float64 and in log space, scaled by the largest weight.
+ *
+ * The proposal is an MPS (exact draws with their float64 log P) or any independence proposal of
+ * `runChains` (e.g. a neural network of @latticediff/neural, whose draws carry the float64 log q
+ * of the process that drew them); both feed the one estimator below.
  */
 import type { LatticeModelInstance } from '@latticediff/lattice';
-import { type MPS, type SeedOrGenerator, sample } from '@latticediff/tensor-network';
-import { assertInteger, assertMPS, invalidArgument } from '@latticediff/tensor-network/internal';
+import { MPS, type SeedOrGenerator, sample } from '@latticediff/tensor-network';
+import { assertInteger, invalidArgument } from '@latticediff/tensor-network/internal';
+import type { IndependenceProposal } from './chains';
 
 /** Result of {@link proposalQuality}. */
 export interface ProposalQuality {
@@ -33,42 +38,132 @@ export interface ProposalQuality {
   importanceEss: number;
 }
 
+/** Options of {@link proposalQuality}. */
+export interface ProposalQualityOptions {
+  /** Draws M (>= 2). */
+  count: number;
+  /**
+   * Seed or generator. An independence proposal draws from one integer seed: a generator gives
+   * it the next 53 random bits, as `runChains` does.
+   */
+  seed: SeedOrGenerator;
+}
+
 /**
- * Draws `count` exact samples of the proposal `mps` and estimates from their importance weights
- * the allowed mass, ln Z and KL(pi || P) with error bars (see the module comment). `seed` makes it
- * reproducible.
+ * Draws `count` exact samples of the proposal and estimates from their importance weights the
+ * allowed mass, ln Z and KL(pi || P) with error bars (see the module comment). `seed` makes it
+ * reproducible. For an MPS the result comes at once; an independence proposal may draw
+ * asynchronously (its `sample` may return a Promise), so its result is a Promise.
  */
 export function proposalQuality(
   instance: LatticeModelInstance,
-  mps: MPS,
-  options: { count: number; seed: SeedOrGenerator },
-): ProposalQuality {
+  proposal: MPS,
+  options: ProposalQualityOptions,
+): ProposalQuality;
+export function proposalQuality(
+  instance: LatticeModelInstance,
+  proposal: IndependenceProposal,
+  options: ProposalQualityOptions,
+): Promise<ProposalQuality>;
+export function proposalQuality(
+  instance: LatticeModelInstance,
+  proposal: MPS | IndependenceProposal,
+  options: ProposalQualityOptions,
+): ProposalQuality | Promise<ProposalQuality>;
+export function proposalQuality(
+  instance: LatticeModelInstance,
+  proposal: MPS | IndependenceProposal,
+  options: ProposalQualityOptions,
+): ProposalQuality | Promise<ProposalQuality> {
   const fn = 'proposalQuality';
   if (!instance || typeof instance.energy !== 'function') {
     invalidArgument(fn, 'instance', instance, 'a lattice model instance');
   }
-  assertMPS(fn, mps);
+  const { sites: n, localDimension: d } = instance;
+  if (MPS.isMPS(proposal)) {
+    if (proposal.length !== n || proposal.physicalDims.some((pd) => pd !== d)) {
+      invalidArgument(
+        fn,
+        'mps',
+        `an MPS of ${proposal.length} sites`,
+        `an MPS over the model's ${n} sites of dimension ${d}`,
+      );
+    }
+    assertInteger(fn, 'count', options?.count, 2);
+    const draws = sample(proposal, { count: options.count, seed: options.seed });
+    return qualityOfDraws(instance, draws.data, options.count, draws.logProbabilities);
+  }
+  return independenceQuality(fn, instance, proposal, options);
+}
+
+/** {@link proposalQuality} of an independence proposal (every refusal a rejected Promise). */
+async function independenceQuality(
+  fn: string,
+  instance: LatticeModelInstance,
+  proposal: IndependenceProposal,
+  options: ProposalQualityOptions,
+): Promise<ProposalQuality> {
+  const { sites: n, localDimension: d } = instance;
   if (
-    mps.length !== instance.sites ||
-    mps.physicalDims.some((d) => d !== instance.localDimension)
+    typeof proposal !== 'object' ||
+    proposal === null ||
+    typeof (proposal as IndependenceProposal).sample !== 'function'
   ) {
     invalidArgument(
       fn,
-      'mps',
-      `an MPS of ${mps.length} sites`,
-      `an MPS over the model's ${instance.sites} sites of dimension ${instance.localDimension}`,
+      'proposal',
+      proposal,
+      'an MPS or an independence proposal { sites, localDimension, sample(count, seed), logProbabilities(batch) }',
+    );
+  }
+  if (proposal.sites !== n || proposal.localDimension !== d) {
+    invalidArgument(
+      fn,
+      'proposal',
+      `a proposal of ${proposal.sites} sites of dimension ${proposal.localDimension}`,
+      `the model's ${n} sites of dimension ${d}`,
     );
   }
   assertInteger(fn, 'count', options?.count, 2);
   const count = options.count;
-  const draws = sample(mps, { count, seed: options.seed });
-  const energy = instance.energy(draws);
+  const { seed } = options;
+  let integerSeed: number;
+  if (typeof seed === 'number') {
+    assertInteger(fn, 'seed', seed, 0, Number.MAX_SAFE_INTEGER);
+    integerSeed = seed;
+  } else {
+    if (typeof seed?.uint32 !== 'function') {
+      invalidArgument(fn, 'seed', seed, 'a non-negative integer or a RandomGenerator');
+    }
+    // 53 bits of the stream, as runChains seeds an independence proposal
+    integerSeed = seed.uint32() * 2097152 + (seed.uint32() >>> 11);
+  }
+  const draws = await proposal.sample(count, integerSeed);
+  if (draws?.data?.length !== count * n || draws.logProbabilities?.length !== count) {
+    invalidArgument(
+      fn,
+      'proposal',
+      'a proposal whose sample(count, seed) returned the wrong number of draws',
+      `${count} draws of ${n} digits with ${count} log-probabilities`,
+    );
+  }
+  return qualityOfDraws(instance, draws.data, count, draws.logProbabilities);
+}
+
+/** The estimator of the module comment, from draws of the proposal with their float64 log P. */
+function qualityOfDraws(
+  instance: LatticeModelInstance,
+  data: Int32Array,
+  count: number,
+  logProbabilities: Float64Array,
+): ProposalQuality {
+  const energy = instance.energy({ data, count });
   const logWeight = new Float64Array(count);
   let allowed = 0;
   let max = Number.NEGATIVE_INFINITY;
   for (let i = 0; i < count; i++) {
     const e = energy[i]!;
-    const l = Number.isFinite(e) ? -instance.beta * e - draws.logProbabilities[i]! : -Infinity;
+    const l = Number.isFinite(e) ? -instance.beta * e - logProbabilities[i]! : -Infinity;
     logWeight[i] = l;
     if (Number.isFinite(e)) allowed++;
     if (l > max) max = l;

@@ -25,6 +25,7 @@ import {
   continueLearning,
   type LearningLoopOptions,
   type LearningResult,
+  mpsResult,
   type RoundReport,
   readLearningState,
   resolveLearning,
@@ -523,7 +524,8 @@ export async function runOrResume(options: RunOrResumeOptions): Promise<RunOrRes
   ) {
     throw new CheckpointMismatchError(fn, 'the state of a run with the same recipe');
   }
-  const live = state === undefined ? startLearning(resolved) : restoreLearning(resolved, state);
+  const live =
+    state === undefined ? await startLearning(resolved) : await restoreLearning(resolved, state);
   const resumedFromRound = live.roundsCompleted;
   if (state !== undefined) options.onResume?.(resumedFromRound);
   const result = await continueLearning(resolved, live, {
@@ -534,5 +536,5 @@ export async function runOrResume(options: RunOrResumeOptions): Promise<RunOrRes
       ? {}
       : { maxRoundsThisCall: options.maxRoundsThisCall }),
   });
-  return { ...result, recipe, resumedFromRound };
+  return { ...mpsResult(result), recipe, resumedFromRound };
 }
