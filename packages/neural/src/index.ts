@@ -7,6 +7,14 @@ export {
   type MADECheckpoint,
   type ReverseKLTrainingState,
 } from './checkpoint';
+export {
+  type NetworkLearner,
+  type NLLLearnerFactory,
+  type NLLLearnerFingerprint,
+  type NLLLearnerNetwork,
+  type NLLLearnerOptions,
+  nllLearner,
+} from './learner';
 export { type DigitBatch, MADE, type MADEOptions, type NeuralSampleResult } from './made';
 export type { AutoregressiveNetwork } from './network';
 export { PixelCNN, type PixelCNNGeometry, type PixelCNNOptions } from './pixelcnn';
