@@ -15,8 +15,14 @@
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LatticeModel, LatticeModelInstance, ParameterValues } from '@latticediff/lattice';
-import { annealingPath, runChains } from '@latticediff/monte-carlo';
-import { writeFileAtomic } from '@latticediff/monte-carlo/node';
+import {
+  annealingPath,
+  CheckpointMismatchError,
+  learnByMonteCarlo,
+  type ProposalQuality,
+  type RoundReport,
+} from '@latticediff/monte-carlo';
+import { fileCheckpoint, writeFileAtomic } from '@latticediff/monte-carlo/node';
 import {
   createRandom,
   deserializeMPS,
@@ -24,11 +30,6 @@ import {
   LatticeDiffError,
   NumericalError,
 } from '@latticediff/tensor-network';
-import {
-  concatenateBatches,
-  decodeDigits,
-  encodeDigits,
-} from '@latticediff/tensor-network/internal';
 import { type FlagSpec, type FlagValues, flagValue } from '../args';
 import { createInstance, defaultAnnealing, exitOnInterrupt, SEED_FLAG } from '../common';
 import { oneLine, quote, UsageError, usage } from '../errors';
@@ -47,6 +48,7 @@ import {
   hardConstraintsError,
   hasHardConstraints,
   loadNeural,
+  NEURAL_PACKAGE,
   type NetworkKind,
   type Neural,
   type NeuralNetwork,
@@ -211,8 +213,6 @@ export const NLL_DEFAULTS = {
 } as const;
 /** Largest chains x steps x sites of one round of `--objective nll` (the samples it keeps). */
 const MAX_ROUND_DIGITS = 2 ** 26;
-/** Exact draws of the network per round behind the allowed fraction of its mass. */
-export const ALLOWED_DRAWS = 1024;
 
 export const NEURAL_FLAGS: readonly FlagSpec[] = [
   PROPOSAL_FLAG,
@@ -402,9 +402,8 @@ export interface NeuralBound {
 }
 
 /**
- * The network's seeds from the run's seed: its initial weights, reverse-KL training, and bound
- * streams, and the stream of the NLL rounds (round r draws from its substream r: the chains from
- * substream 0 of that, the NLL epochs from 1, the draws of the allowed fraction from 2).
+ * The seeds of a reverse-KL run from its seed: the initial weights, the training and the bound
+ * (an NLL run's streams are those of the learning loop, learnByMonteCarlo).
  */
 function seeds(seed: number) {
   const root = createRandom(seed);
@@ -412,7 +411,6 @@ function seeds(seed: number) {
     network: root.split(0).uint32(),
     training: root.split(1).uint32(),
     bound: root.split(2).uint32(),
-    rounds: root.split(3),
   };
 }
 
@@ -733,7 +731,11 @@ export async function trainNeuralToFile(options: {
   };
 }
 
-/** One round of an NLL run, as the state, the checkpoint and the JSON report record it. */
+/**
+ * One round of an NLL run, as the checkpoint's metadata and the JSON report record it: the
+ * library's round report without its wall-clock fields (so that a resumed run writes the same
+ * file as an uninterrupted one), with the allowed fraction and the number of training samples.
+ */
 export interface NLLRoundReport {
   round: number;
   /** The parameter point of this round's chains (annealed, or the target). */
@@ -744,7 +746,14 @@ export interface NLLRoundReport {
   nllBefore: number;
   /** The same after them. */
   nllAfter: number;
-  /** Fraction of {@link ALLOWED_DRAWS} exact draws of the trained network the model allows. */
+  /** Integrated autocorrelation time of the energy in this round's chains (steps; null if none). */
+  tauInt: number | null;
+  /**
+   * The trained network judged from 2048 of its own exact draws at this round's parameters
+   * (`proposalQuality`): allowed fraction, ln Z and KL(pi || q) with error bars (null: none).
+   */
+  quality: ProposalQuality | null;
+  /** `quality.allowedFraction`: the fraction of those draws that the model allows. */
   allowedFraction: number;
   /** Configurations trained on (chains x steps x the rounds in the replay buffer). */
   samples: number;
@@ -758,22 +767,6 @@ export interface NLLTrainResult {
   seconds: number;
 }
 
-/**
- * The digits of a state file's base64 text (`encodeDigits`), checked: `length` of them, each
- * below `d`, or undefined.
- */
-function readDigits(text: unknown, length: number, d: number): Int32Array | undefined {
-  if (typeof text !== 'string') return undefined;
-  let digits: Int32Array;
-  try {
-    digits = decodeDigits(text);
-  } catch {
-    return undefined;
-  }
-  if (digits.length !== length || encodeDigits(digits) !== text) return undefined;
-  return digits.every((v) => v < d) ? digits : undefined;
-}
-
 /** The parameter points of the rounds: annealed, with the last third at the target, or fixed. */
 function nllPath(run: NLLRun): ParameterValues[] {
   if (run.anneal === null) return Array.from({ length: run.rounds }, () => ({ ...run.parameters }));
@@ -785,90 +778,65 @@ function nllPath(run: NLLRun): ParameterValues[] {
   });
 }
 
-function meanNLL(network: NeuralNetwork, data: { data: Int32Array; count: number }): number {
-  const logQ = network.logProbabilities(data);
-  let total = 0;
-  for (let b = 0; b < logQ.length; b++) total -= logQ[b]!;
-  return total / logQ.length;
-}
-
-/** The live state of an NLL run between rounds. */
-interface NLLLive {
-  made: NeuralNetwork;
-  chainStates: Int32Array;
-  replay: Int32Array[];
-  reports: NLLRoundReport[];
-}
-
-/** Saves the network with the chains, replay buffer and reports of the run (atomically). */
-async function saveNLLState(path: string, run: NLLRun, live: NLLLive): Promise<void> {
-  const json = live.made.toJSON({
-    metadata: {
-      model: run.model,
-      parameters: run.parameters,
-      run: JSON.parse(stableJson(run)),
-      complete: false,
-      roundsCompleted: live.reports.length,
-      chainStates: encodeDigits(live.chainStates),
-      replay: live.replay.map((digits) => encodeDigits(digits)),
-      reports: live.reports,
-      createdBy: 'latticediff train --proposal neural --objective nll',
-    },
-  });
-  await writeFileAtomic(path, `${JSON.stringify(json, null, 1)}\n`);
-}
-
-/** The chains, replay buffer and reports of a saved NLL state, checked against the run. */
-function restoreNLL(
-  run: NLLRun,
-  instance: LatticeModelInstance,
-  metadata: Record<string, unknown>,
-  shownState: string,
-): Omit<NLLLive, 'made'> {
-  const { sites: n, localDimension: d } = instance;
-  const unusable = (what: string) =>
-    new UsageError(
-      `cannot resume from ${quote(shownState)}: it is not a usable training state (${what})`,
-      'rerun the command that created it, or delete the file to start afresh',
-    );
-  const rounds = metadata.roundsCompleted;
-  const reports = metadata.reports;
-  if (
-    typeof rounds !== 'number' ||
-    !Number.isInteger(rounds) ||
-    rounds < 1 ||
-    rounds > run.rounds ||
-    !Array.isArray(reports) ||
-    reports.length !== rounds
-  ) {
-    throw unusable('roundsCompleted and reports do not agree with the run');
-  }
-  const chainStates = readDigits(metadata.chainStates, run.chains * n, d);
-  if (chainStates === undefined)
-    throw unusable(`chainStates: expected ${run.chains} chains of ${n} digits`);
-  const saved = metadata.replay;
-  const per = run.chains * run.steps * n;
-  const replay = Array.isArray(saved) ? saved.map((text) => readDigits(text, per, d)) : [undefined];
-  if (replay.length === 0 || replay.length > run.replay || replay.some((r) => r === undefined)) {
-    throw unusable(`replay: expected up to ${run.replay} rounds of ${per} digits`);
-  }
-  return {
-    chainStates,
-    replay: replay as Int32Array[],
-    reports: reports as NLLRoundReport[],
+/** A library round report as the CLI records it (plain JSON: a NaN becomes null). */
+function nllRoundReport(report: RoundReport, run: NLLRun): NLLRoundReport {
+  const shown: NLLRoundReport = {
+    round: report.round,
+    parameters: report.parameters,
+    acceptanceRate: report.acceptanceRate,
+    nllBefore: report.nllBefore,
+    nllAfter: report.nllAfter,
+    tauInt: report.tauInt,
+    quality: report.quality ?? null,
+    allowedFraction: report.quality?.allowedFraction ?? Number.NaN,
+    samples: run.chains * run.steps * Math.min(report.round + 1, run.replay),
   };
+  return JSON.parse(JSON.stringify(shown)) as NLLRoundReport;
+}
+
+/**
+ * The learner of a run: `nllLearner` of @latticediff/neural with the run's network and
+ * training, and the tfjs backend added to its fingerprint (the float32 results differ between
+ * backends in the last bits, so a state is resumed on the backend that wrote it).
+ */
+function runLearner(neural: Neural, instance: LatticeModelInstance, run: NLLRun) {
+  if (typeof neural.nllLearner !== 'function') {
+    usage(
+      `--objective nll: the installed ${NEURAL_PACKAGE} is too old for this CLI (it needs nllLearner)`,
+      `update it: "npm install ${NEURAL_PACKAGE}@latest"`,
+    );
+  }
+  const network =
+    'network' in run
+      ? {
+          kind: 'pixelcnn' as const,
+          geometry: instance.geometry,
+          kernelSize: run.kernelSize,
+          channels: run.channels,
+          depth: run.depth,
+          periodic: run.periodic,
+        }
+      : { kind: 'made' as const, hidden: run.hidden, z2: run.z2 };
+  const factory = neural.nllLearner({
+    network,
+    epochs: run.epochs,
+    batch: run.batch,
+    learningRate: run.learningRate,
+  });
+  return { ...factory, fingerprint: { ...factory.fingerprint, backend: run.backend } };
 }
 
 /**
  * Trains (or resumes, or finds finished) a network by forward NLL on Monte Carlo samples and
- * writes `out` atomically. Round r samples with `chains` Metropolis-Hastings chains at the r-th
- * point of the path (the network as disconnected independence proposal, with float64 log q of
- * its draws, and local sweeps after every step so that the chains move while the network is
- * still poor; chains continue from the previous round, starting at the model's initial
- * configuration), then trains the network by `trainNLL` (fresh Adam) on the samples of the last
- * `replay` rounds. The state (weights, chains, replay buffer, reports) is saved atomically to
- * `out + '.state'` after every round; a rerun resumes from it and ends bit for bit where an
- * uninterrupted run ends.
+ * writes `out` atomically: `learnByMonteCarlo` of @latticediff/monte-carlo with the network as
+ * its learner (`nllLearner`), the loop that trains the MPS. Round r samples with `chains`
+ * Metropolis-Hastings chains at the r-th point of the path (the network as disconnected
+ * independence proposal, with float64 log q of its draws, and local sweeps after every step so
+ * that the chains move while the network is still poor; chains continue from the previous round,
+ * starting at the model's initial configuration), then trains the network by `trainNLL` (fresh
+ * Adam) on the samples of the last `replay` rounds. The loop's state (network, chains, replay
+ * buffer, reports) is saved atomically to `out + '.state'` after every round; a rerun resumes
+ * from it and ends bit for bit where an uninterrupted run ends.
  */
 export async function trainNeuralNLLToFile(options: {
   neural: Neural;
@@ -885,8 +853,6 @@ export async function trainNeuralNLLToFile(options: {
   const shownState = `${options.displayName}.state`;
   removeStaleTemporaries(out);
   removeStaleTemporaries(statePath);
-  const kind = runKind(run);
-  const network = networkClass(neural, kind, `--network ${kind}`);
   const finished = finishedMetadata(neural, run, out, options.displayName);
   if (finished !== undefined) {
     rmSync(statePath, { force: true });
@@ -899,32 +865,6 @@ export async function trainNeuralNLLToFile(options: {
     };
   }
   const start = performance.now();
-  const streams = seeds(run.seed);
-  const path = nllPath(run);
-  const n = instance.sites;
-  let live: NLLLive;
-  if (existsSync(statePath)) {
-    const state = readState(neural, run, statePath, shownState, (text) => network.fromJSON(text));
-    try {
-      live = { made: state.restored, ...restoreNLL(run, instance, state.metadata, shownState) };
-    } catch (error) {
-      state.restored.dispose();
-      throw error;
-    }
-    options.log?.(`resumed from ${shownState} after round ${live.reports.length} of ${run.rounds}`);
-  } else {
-    const first = createInstance(model, path[0]!);
-    const chainStates = new Int32Array(run.chains * n);
-    const x0 = first.initialConfiguration();
-    for (let c = 0; c < run.chains; c++) chainStates.set(x0, c * n);
-    live = {
-      made: createNetwork(neural, instance, run, streams.network),
-      chainStates,
-      replay: [],
-      reports: [],
-    };
-  }
-  const resumedFromRound = live.reports.length;
   const progress = createProgress('training', run.rounds, options.showProgress);
   const stopInterruptHandler = exitOnInterrupt(
     progress,
@@ -932,92 +872,104 @@ export async function trainNeuralNLLToFile(options: {
     shownState,
     'no round had finished yet',
   );
+  const unusable = (why: string) =>
+    new UsageError(
+      `cannot resume from ${quote(shownState)}: ${why}`,
+      'rerun the command that created it, or delete the file to start afresh',
+    );
+  let roundsThisCall = 0;
+  let result: Awaited<ReturnType<typeof learnNLL>>;
   try {
-    for (let r = live.reports.length; r < run.rounds; r++) {
-      const point = createInstance(model, path[r]!);
-      const stream = streams.rounds.split(r);
-      // chains continue from the previous round where they are still allowed
-      const { chainStates } = live;
-      const energies = point.energy({ data: chainStates, count: run.chains });
-      const x0 = point.initialConfiguration();
-      for (let c = 0; c < run.chains; c++) {
-        if (!Number.isFinite(energies[c]!)) chainStates.set(x0, c * n);
+    result = await learnNLL(neural, model, instance, run, statePath, (report) => {
+      if (roundsThisCall === 0 && report.round > 0) {
+        options.log?.(`resumed from ${shownState} after round ${report.round} of ${run.rounds}`);
       }
-      const sampled = await runChains({
-        model: point,
-        proposal: live.made.proposal(),
-        scheme: { kind: 'disconnected' },
-        chains: run.chains,
-        steps: run.steps,
-        seed: stream.split(0),
-        initial: { data: chainStates, count: run.chains },
-        keepConfigurations: true,
-        observables: [],
-        localSweeps: run.localSweeps,
-      });
-      const replay = [...live.replay, sampled.configurations!].slice(-run.replay);
-      const data = concatenateBatches(replay, n);
-      const nllBefore = meanNLL(live.made, data);
-      neural.trainNLL(live.made, data, {
-        epochs: run.epochs,
-        batch: run.batch,
-        learningRate: run.learningRate,
-        seed: stream.split(1).uint32(),
-      });
-      const nllAfter = meanNLL(live.made, data);
-      if (!Number.isFinite(nllAfter)) {
-        throw new NumericalError(
-          `training failed in round ${r}: the NLL of the samples is ${nllAfter}; a smaller --learning-rate usually helps`,
-        );
-      }
-      const draws = live.made.sample(ALLOWED_DRAWS, stream.split(2).uint32());
-      const drawEnergies = point.energy(draws);
-      let allowed = 0;
-      for (let b = 0; b < draws.count; b++) if (Number.isFinite(drawEnergies[b]!)) allowed++;
-      const report: NLLRoundReport = {
-        round: r,
-        parameters: { ...path[r]! },
-        acceptanceRate: sampled.acceptanceRate,
-        nllBefore,
-        nllAfter,
-        allowedFraction: allowed / draws.count,
-        samples: data.count,
-      };
-      live.chainStates = sampled.final.data;
-      live.replay = replay;
-      live.reports = [...live.reports, report];
-      if (r + 1 < run.rounds) await saveNLLState(statePath, run, live);
+      roundsThisCall++;
       progress.update(
-        r + 1,
-        `NLL ${num(nllAfter, 2)} acceptance ${num(report.acceptanceRate, 3)} allowed ${num(report.allowedFraction, 3)}`,
+        report.round + 1,
+        `NLL ${num(report.nllAfter, 2)} acceptance ${num(report.acceptanceRate, 3)} allowed ${num(report.quality?.allowedFraction ?? Number.NaN, 3)}`,
       );
-      // let a signal handler run between rounds
-      await new Promise((resolve) => setImmediate(resolve));
+    });
+  } catch (error) {
+    if (CheckpointMismatchError.isInstance(error)) {
+      throw unusable(
+        'it holds the training state of a different run (model, parameters or options differ)',
+      );
     }
+    if (
+      InvalidArgumentError.isInstance(error) &&
+      error.functionName === 'learnByMonteCarlo' &&
+      error.argument === 'checkpoint'
+    ) {
+      throw unusable(`it is not a usable training state (${oneLine(error.message)})`);
+    }
+    kernelSizeUsage(error, run, instance);
+    if (NumericalError.isInstance(error)) {
+      throw new NumericalError(
+        `training failed: ${oneLine(error.message)}; a smaller --learning-rate usually helps`,
+        { cause: error },
+      );
+    }
+    throw error;
   } finally {
     progress.finish();
     stopInterruptHandler();
   }
-  const json = live.made.toJSON({
-    metadata: {
-      model: run.model,
-      parameters: run.parameters,
-      run: JSON.parse(stableJson(run)),
-      complete: true,
-      reports: live.reports,
-      createdBy: 'latticediff train --proposal neural --objective nll',
-    },
-  });
-  await writeFileAtomic(out, `${JSON.stringify(json, null, 1)}\n`);
+  const network = result.learner.network;
+  const resumedFromRound = result.roundsCompleted - roundsThisCall;
+  if (roundsThisCall === 0 && resumedFromRound > 0) {
+    options.log?.(`resumed from ${shownState} after round ${resumedFromRound} of ${run.rounds}`);
+  }
+  const reports = result.reports.map((r) => nllRoundReport(r, run));
+  try {
+    const json = network.toJSON({
+      metadata: {
+        model: run.model,
+        parameters: run.parameters,
+        run: JSON.parse(stableJson(run)),
+        complete: true,
+        reports,
+        createdBy: 'latticediff train --proposal neural --objective nll',
+      },
+    });
+    await writeFileAtomic(out, `${JSON.stringify(json, null, 1)}\n`);
+  } finally {
+    network.dispose();
+  }
   rmSync(statePath, { force: true });
-  live.made.dispose();
   return {
     run,
-    reports: live.reports,
+    reports,
     resumedFromRound,
     alreadyComplete: false,
     seconds: (performance.now() - start) / 1000,
   };
+}
+
+/** The learning loop of an NLL run, its state in `statePath` (the library's file checkpoint). */
+function learnNLL(
+  neural: Neural,
+  model: LatticeModel,
+  instance: LatticeModelInstance,
+  run: NLLRun,
+  statePath: string,
+  onRound: (report: RoundReport) => void,
+) {
+  return learnByMonteCarlo({
+    model,
+    path: nllPath(run),
+    scheme: { kind: 'disconnected' },
+    chains: run.chains,
+    stepsPerRound: run.steps,
+    // every recorded step trains (chains continue from round to round)
+    burnIn: 0,
+    localSweeps: run.localSweeps,
+    replayRounds: run.replay,
+    seed: run.seed,
+    learner: runLearner(neural, instance, run),
+    checkpoint: fileCheckpoint(statePath),
+    onRound,
+  });
 }
 
 /**
@@ -1051,14 +1003,23 @@ function createNetwork(
       seed,
     });
   } catch (error) {
-    if (InvalidArgumentError.isInstance(error) && error.argument === 'kernelSize') {
-      const expected = /must be (.*) \(got /.exec(error.message)?.[1] ?? 'a smaller kernel';
-      usage(
-        `invalid value for --kernel-size: ${run.kernelSize} (expected ${expected} on the ${instance.geometry.shape.join(' x ')} lattice of ${instance.modelId})`,
-        'choose a smaller --kernel-size',
-      );
-    }
+    kernelSizeUsage(error, run, instance);
     throw error;
+  }
+}
+
+/** A kernel the package refuses for this lattice, as a usage error naming --kernel-size. */
+function kernelSizeUsage(error: unknown, run: NeuralRun, instance: LatticeModelInstance): void {
+  if (
+    'network' in run &&
+    InvalidArgumentError.isInstance(error) &&
+    error.argument === 'kernelSize'
+  ) {
+    const expected = /must be (.*) \(got /.exec(error.message)?.[1] ?? 'a smaller kernel';
+    usage(
+      `invalid value for --kernel-size: ${run.kernelSize} (expected ${expected} on the ${instance.geometry.shape.join(' x ')} lattice of ${instance.modelId})`,
+      'choose a smaller --kernel-size',
+    );
   }
 }
 
@@ -1362,17 +1323,29 @@ function renderReverseKL(result: NeuralTrainResult, context: RenderContext): voi
 function nllTable(reports: readonly NLLRoundReport[], anneal: string | undefined): string {
   return roundsTable(
     reports.length,
-    ['round', ...(anneal ? [anneal] : []), 'NLL before', 'NLL after', 'acceptance', 'allowed'],
+    [
+      'round',
+      ...(anneal ? [anneal] : []),
+      'NLL before',
+      'NLL after',
+      'acceptance',
+      'KL(pi||q) ± err',
+      'allowed',
+    ],
     (i) => {
       const r = reports[i]!;
       const value = anneal ? r.parameters[anneal] : undefined;
+      const q = r.quality;
       return [
         String(r.round),
         ...(anneal ? [typeof value === 'number' ? num(value, 4) : String(value)] : []),
         num(r.nllBefore, 3),
         num(r.nllAfter, 3),
         num(r.acceptanceRate, 3),
-        num(r.allowedFraction, 3),
+        q === null || q === undefined || typeof q.kl !== 'number'
+          ? 'n/a'
+          : `${num(q.kl, 3)} ± ${num(q.klStdErr, 3)}`,
+        typeof r.allowedFraction === 'number' ? num(r.allowedFraction, 3) : 'n/a',
       ];
     },
   );
@@ -1405,9 +1378,31 @@ function nllTrainingSvg(
         yLabel: 'fraction',
         series: [
           { name: 'acceptance', x: rounds, y: reports.map((r) => r.acceptanceRate) },
-          { name: 'allowed draws', x: rounds, y: reports.map((r) => r.allowedFraction) },
+          {
+            name: 'allowed draws',
+            x: rounds,
+            y: reports.map((r) => r.allowedFraction ?? Number.NaN),
+          },
         ],
         referenceLines: [0, 1],
+      },
+      {
+        title: "KL(pi || q) estimated from the network's own draws (importance weights)",
+        xLabel: 'round',
+        yLabel: 'KL (nats)',
+        series: [
+          { name: 'estimate', x: rounds, y: reports.map((r) => r.quality?.kl ?? Number.NaN) },
+          {
+            name: 'estimate + 2 err',
+            x: rounds,
+            y: reports.map((r) =>
+              r.quality
+                ? (r.quality.kl ?? Number.NaN) + 2 * (r.quality.klStdErr ?? Number.NaN)
+                : Number.NaN,
+            ),
+          },
+        ],
+        referenceLines: [0],
       },
     ],
     { caption },
@@ -1463,7 +1458,9 @@ async function renderNLL(
     header,
     '',
     nllTable(reports, anneal?.parameter),
-    `acceptance: of the network's independence proposals (the local sweeps not counted); allowed: the fraction of ${ALLOWED_DRAWS} exact draws of the network that the model allows`,
+    "acceptance: of the network's independence proposals (the local sweeps not counted); KL(pi||q):",
+    "from 2048 exact draws of each round's trained network by their importance weights exp(-beta E) / q",
+    '(no exact reference needed); allowed: the fraction of those draws that the model allows.',
     ...(entropy === undefined
       ? []
       : [
