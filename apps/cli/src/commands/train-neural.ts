@@ -57,7 +57,7 @@ import {
   startBackend,
 } from '../neural';
 import { chartsSvg, modelCaption } from '../svg';
-import { exactEntropy, parametersText, roundsTable } from './train-render';
+import { exactEntropy, klPanel, parametersText, roundsTable } from './train-render';
 
 /** Steps between two saves of FILE.state. */
 export const SAVE_EVERY = 10;
@@ -1386,24 +1386,12 @@ function nllTrainingSvg(
         ],
         referenceLines: [0, 1],
       },
-      {
-        title: "KL(pi || q) estimated from the network's own draws (importance weights)",
-        xLabel: 'round',
-        yLabel: 'KL (nats)',
-        series: [
-          { name: 'estimate', x: rounds, y: reports.map((r) => r.quality?.kl ?? Number.NaN) },
-          {
-            name: 'estimate + 2 err',
-            x: rounds,
-            y: reports.map((r) =>
-              r.quality
-                ? (r.quality.kl ?? Number.NaN) + 2 * (r.quality.klStdErr ?? Number.NaN)
-                : Number.NaN,
-            ),
-          },
-        ],
-        referenceLines: [0],
-      },
+      klPanel(
+        "KL(pi || q) estimated from the network's own draws (importance weights)",
+        'round',
+        rounds,
+        reports,
+      ),
     ],
     { caption },
   );

@@ -73,27 +73,48 @@ export function trainingSvg(
       },
       ...(withQuality
         ? [
-            {
-              title: "KL(pi || P) estimated from the model's own samples (importance weights)",
-              xLabel: roundLabel,
-              yLabel: 'KL (nats)',
-              series: [
-                { name: 'estimate', x: rounds, y: reports.map((r) => r.quality?.kl ?? Number.NaN) },
-                {
-                  name: 'estimate + 2 err',
-                  x: rounds,
-                  y: reports.map((r) =>
-                    r.quality ? r.quality.kl + 2 * r.quality.klStdErr : Number.NaN,
-                  ),
-                },
-              ],
-              referenceLines: [0],
-            },
+            klPanel(
+              "KL(pi || P) estimated from the model's own samples (importance weights)",
+              roundLabel,
+              rounds,
+              reports,
+            ),
           ]
         : []),
     ],
     { caption },
   );
+}
+
+/**
+ * The chart of the rounds' KL(pi || proposal) estimates (`quality` of each report, NaN where a
+ * round has none) with the estimate plus two standard errors.
+ */
+export function klPanel(
+  title: string,
+  xLabel: string,
+  rounds: number[],
+  // (a report read back from JSON has null where the estimate was NaN)
+  reports: readonly { quality?: { kl: number | null; klStdErr: number | null } | null }[],
+) {
+  return {
+    title,
+    xLabel,
+    yLabel: 'KL (nats)',
+    series: [
+      { name: 'estimate', x: rounds, y: reports.map((r) => r.quality?.kl ?? Number.NaN) },
+      {
+        name: 'estimate + 2 err',
+        x: rounds,
+        y: reports.map((r) =>
+          r.quality
+            ? (r.quality.kl ?? Number.NaN) + 2 * (r.quality.klStdErr ?? Number.NaN)
+            : Number.NaN,
+        ),
+      },
+    ],
+    referenceLines: [0],
+  };
 }
 
 /** Sites up to which `train` asks the model for its exact entropy (exact references can be slow). */
