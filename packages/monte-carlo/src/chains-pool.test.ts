@@ -7,6 +7,7 @@ import { isingModel } from '@latticediff/model-ising';
 import { createSamplerPool, randomMPS, type SamplerPool } from '@latticediff/tensor-network';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunChainsResult, runChains } from './chains';
+import { learnByMonteCarlo } from './learning-loop';
 
 const plain = (r: RunChainsResult) => ({
   acceptanceRate: r.acceptanceRate,
@@ -88,5 +89,44 @@ describe('runChains with a pool', () => {
         plain(await runChains(options)),
       );
     }
+  });
+
+  it('trains the same MPS in learnByMonteCarlo for 1, 2 and 3 workers (sweeps on the pool)', async () => {
+    // 4x4 Ising at beta 0.2 then 0.3, 200 chains x 8 steps: 1,440 training rows in round 0 and
+    // 2,880 with replay in round 1, most of them distinct at this entropy (local chains at beta
+    // 0.2 give 1,467 distinct of 1,600), so the sweeps' gradients are sums over two or three
+    // shards of 1,024 rows; with a validation hold-out, replay and the quality draws
+    const options = {
+      model: isingModel,
+      path: [
+        { lx: 4, ly: 4, beta: 0.2 },
+        { lx: 4, ly: 4, beta: 0.3 },
+      ],
+      bondDim: 6,
+      kind: 'born' as const,
+      training: 'sweeps' as const,
+      scheme: { kind: 'disconnected' as const },
+      chains: 200,
+      stepsPerRound: 8,
+      burnIn: 1,
+      localSweeps: 1,
+      sweepsPerRound: 2,
+      replayRounds: 2,
+      validationFraction: 0.1,
+      seed: 41,
+    };
+    const summary = (r: Awaited<ReturnType<typeof learnByMonteCarlo>>) => ({
+      tensors: r.mps.tensors.map((t) => Array.from(t)),
+      chainStates: Array.from(r.chainStates),
+      reports: r.reports.map((report) => ({
+        ...report,
+        samplingSeconds: 0,
+        trainingSeconds: 0,
+        essPerSecond: 0,
+      })),
+    });
+    const reference = summary(await learnByMonteCarlo(options));
+    for (const pool of pools)
+      expect(summary(await learnByMonteCarlo({ ...options, pool }))).toEqual(reference);
   });
 });

@@ -379,9 +379,12 @@ function sweepLearner(
     cutoff: number;
     restarts: readonly boolean[];
     patience: number;
+    /** The run's pool: the sweeps' per-sample work and the NLLs run on its workers. */
+    pool: SamplerPool | undefined;
   },
 ): Learner {
   let current = initial;
+  const { pool } = options;
   return {
     get mps() {
       return current;
@@ -389,8 +392,12 @@ function sweepLearner(
     get proposal() {
       return current;
     },
-    logProbabilities: (batch) => logProbabilities(current, batch),
-    train(data, { random: stream, round, validation }) {
+    // (a pool of an earlier release, or another implementation, may only draw)
+    logProbabilities: (batch) =>
+      typeof pool?.logProbabilities === 'function'
+        ? pool.logProbabilities(current, batch)
+        : logProbabilities(current, batch),
+    async train(data, { random: stream, round, validation }) {
       const start = options.restarts[round]
         ? initialBornMPS({
             length: current.length,
@@ -398,13 +405,16 @@ function sweepLearner(
             seed: stream.split(2),
           })
         : current;
-      current = trainBornSweeps(start, data, {
-        sweeps: options.sweeps,
-        maxBondDim: options.bondDim,
-        learningRate: options.learningRates[round]!,
-        cutoff: options.cutoff,
-        ...(validation ? { validation, patience: options.patience } : {}),
-      }).mps;
+      current = (
+        await trainBornSweeps(start, data, {
+          sweeps: options.sweeps,
+          maxBondDim: options.bondDim,
+          learningRate: options.learningRates[round]!,
+          cutoff: options.cutoff,
+          ...(validation ? { validation, patience: options.patience } : {}),
+          pool,
+        })
+      ).mps;
     },
     save: () => serializeMPS(current),
   };
@@ -977,6 +987,7 @@ function newLearner(resolved: ResolvedLearning, start: MPS | MPSTrainer): Learne
     cutoff: resolved.cutoff,
     restarts: resolved.restarts,
     patience: resolved.patience,
+    pool: resolved.pool,
   });
 }
 
@@ -1267,9 +1278,11 @@ export async function learningRound(
   const nllAfter = await meanNll(learner, data);
   const validationNll = validation ? await meanNll(learner, validation) : undefined;
   const trainingSeconds = (performance.now() - trainStart) / 1000;
+  // an MPS proposal draws on the pool's workers (the same draws)
   const quality = await proposalQuality(instance, learner.proposal, {
     count: QUALITY_DRAWS,
     seed: root.split(QUALITY_STREAM + r),
+    ...(resolved.pool && MPS.isMPS(learner.proposal) ? { pool: resolved.pool } : {}),
   });
   const report: RoundReport = {
     round: r,

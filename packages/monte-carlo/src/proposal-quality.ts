@@ -18,7 +18,7 @@
  * of the process that drew them); both feed the one estimator below.
  */
 import type { LatticeModelInstance } from '@latticediff/lattice';
-import { MPS, type SeedOrGenerator, sample } from '@latticediff/tensor-network';
+import { MPS, type SamplerPool, type SeedOrGenerator, sample } from '@latticediff/tensor-network';
 import { assertInteger, invalidArgument } from '@latticediff/tensor-network/internal';
 import type { IndependenceProposal } from './chains';
 
@@ -47,18 +47,29 @@ export interface ProposalQualityOptions {
    * it the next 53 random bits, as `runChains` does.
    */
   seed: SeedOrGenerator;
+  /**
+   * For an MPS: draw on this pool's workers (the same draws as without it); the result is then
+   * a Promise.
+   */
+  pool?: SamplerPool;
 }
 
 /**
  * Draws `count` exact samples of the proposal and estimates from their importance weights the
  * allowed mass, ln Z and KL(pi || P) with error bars (see the module comment). `seed` makes it
- * reproducible. For an MPS the result comes at once; an independence proposal may draw
- * asynchronously (its `sample` may return a Promise), so its result is a Promise.
+ * reproducible. For an MPS the result comes at once (a Promise with `pool`); an independence
+ * proposal may draw asynchronously (its `sample` may return a Promise), so its result is a
+ * Promise.
  */
 export function proposalQuality(
   instance: LatticeModelInstance,
   proposal: MPS,
-  options: ProposalQualityOptions,
+  options: ProposalQualityOptions & { pool: SamplerPool },
+): Promise<ProposalQuality>;
+export function proposalQuality(
+  instance: LatticeModelInstance,
+  proposal: MPS,
+  options: ProposalQualityOptions & { pool?: undefined },
 ): ProposalQuality;
 export function proposalQuality(
   instance: LatticeModelInstance,
@@ -90,6 +101,17 @@ export function proposalQuality(
       );
     }
     assertInteger(fn, 'count', options?.count, 2);
+    const { pool } = options;
+    if (pool !== undefined) {
+      if (typeof pool !== 'object' || pool === null || typeof pool.sample !== 'function') {
+        invalidArgument(fn, 'pool', pool, 'a SamplerPool (createSamplerPool) or undefined');
+      }
+      return pool
+        .sample(proposal, { count: options.count, seed: options.seed })
+        .then((draws) =>
+          qualityOfDraws(instance, draws.data, options.count, draws.logProbabilities),
+        );
+    }
     const draws = sample(proposal, { count: options.count, seed: options.seed });
     return qualityOfDraws(instance, draws.data, options.count, draws.logProbabilities);
   }
@@ -125,6 +147,14 @@ async function independenceQuality(
     );
   }
   assertInteger(fn, 'count', options?.count, 2);
+  if (options.pool !== undefined) {
+    invalidArgument(
+      fn,
+      'pool',
+      options.pool,
+      'absent for an independence proposal (it draws by its own sample method)',
+    );
+  }
   const count = options.count;
   const { seed } = options;
   let integerSeed: number;

@@ -1,12 +1,15 @@
 import {
+  createSamplerPool,
   InvalidArgumentError,
   logProbabilities,
   type MPS,
   randomMPS,
+  type SamplerPool,
   sample,
   toDense,
 } from '@latticediff/tensor-network';
-import { describe, expect, it } from 'vitest';
+import { SHARD_ROWS } from '@latticediff/tensor-network/internal';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withSecondCopy } from './second-copy.test-helper';
 import { initialBornMPS, trainBornSweeps } from './sweep-training';
 
@@ -243,5 +246,78 @@ describe('trainBornSweeps and initialBornMPS: misspelt options and MPS from anot
       expect(a.history.map((h) => h.nll)).toEqual(b.history.map((h) => h.nll));
       expect(a.mps.tensors).toEqual(b.mps.tensors);
     });
+  });
+});
+
+describe('trainBornSweeps with a pool', () => {
+  const pools: SamplerPool[] = [];
+  beforeAll(async () => {
+    for (const workers of [1, 2, 3]) pools.push(await createSamplerPool({ workers }));
+  });
+  afterAll(async () => {
+    await Promise.all(pools.map((p) => p.close()));
+  });
+
+  // 24 sites, 2,500 training draws: more than two shards of distinct rows, so that the shards'
+  // partial gradients are summed across workers (1 worker: all three; 2: two and one; 3: one
+  // each)
+  const n = 24;
+  const wide = randomMPS({ length: n, bondDim: 3, kind: 'born', seed: 29, spread: 0.5 });
+  const draws = sample(wide, { count: 3000, seed: 31 });
+  const train = { data: draws.data.slice(0, 2500 * n), count: 2500 };
+  const validation = { data: draws.data.slice(2500 * n), count: 500 };
+  const start = initialBornMPS({ length: n, bondDim: 2, seed: 37 });
+  const options = {
+    sweeps: 3,
+    maxBondDim: 5,
+    cutoff: 1e-8,
+    stepsPerBlock: 2,
+    learningRate: (sweep: number) => 0.08 * 0.7 ** (sweep - 1),
+    validation,
+    patience: 2,
+  };
+  const plain = (r: { mps: MPS; initialNll: number; history: unknown[]; bestSweep: number }) => ({
+    tensors: r.mps.tensors.map((t) => Array.from(t)),
+    bondDims: [...r.mps.bondDims],
+    initialNll: r.initialNll,
+    history: r.history.map((h) => ({ ...(h as object), seconds: 0 })),
+    bestSweep: r.bestSweep,
+  });
+
+  it('gives the one-thread result bit for bit for 1, 2 and 3 workers', async () => {
+    const distinct = new Set<string>();
+    for (let b = 0; b < train.count; b++)
+      distinct.add(train.data.subarray(b * n, (b + 1) * n).join(''));
+    expect(distinct.size).toBeGreaterThan(2 * SHARD_ROWS);
+    const reference = plain(trainBornSweeps(start, train, options));
+    // it trained: the bond dimension grew and the NLL fell
+    expect(reference.bondDims.some((b) => b > 2)).toBe(true);
+    expect(reference.history.length).toBeGreaterThan(0);
+    for (const pool of pools) {
+      const result = trainBornSweeps(start, train, { ...options, pool });
+      expect(result).toBeInstanceOf(Promise);
+      expect(plain(await result)).toEqual(reference);
+    }
+  });
+
+  it('trains on this thread, with the same result, with a pool that only draws', async () => {
+    const real = pools[1]!;
+    const drawsOnly = {
+      size: real.size,
+      sample: real.sample.bind(real),
+      sampleConditional: real.sampleConditional.bind(real),
+      close: real.close.bind(real),
+    } as unknown as SamplerPool;
+    const small = { data: train.data.slice(0, 300 * n), count: 300 };
+    const reference = plain(trainBornSweeps(start, small, { sweeps: 2, maxBondDim: 4 }));
+    expect(
+      plain(await trainBornSweeps(start, small, { sweeps: 2, maxBondDim: 4, pool: drawsOnly })),
+    ).toEqual(reference);
+  });
+
+  it('refuses a pool that is not one, naming it', () => {
+    expect(() =>
+      trainBornSweeps(start, train, { sweeps: 1, maxBondDim: 4, pool: 3 as never }),
+    ).toThrow(/`pool`.*trainBornSweeps|trainBornSweeps.*`pool`/);
   });
 });

@@ -42,17 +42,15 @@
  * `logProbabilities` of the MPS at that point, on the training data given.
  */
 import {
-  accumulateSampleOuterProducts,
   type ConfigurationBatch,
   canonicalize,
   logProbabilities,
   MPS,
   matmul,
+  type SamplerPool,
   type SeedOrGenerator,
-  sampleAmplitudes,
   svd,
   toRandom,
-  transferSampleEnvironments,
   truncationRank,
 } from '@latticediff/tensor-network';
 import {
@@ -60,9 +58,14 @@ import {
   assertInteger,
   assertKnownOptions,
   assertMPS,
+  canHoldShards,
   frobenius,
   invalidArgument,
+  localShards,
+  openPoolShards,
   optionKeys,
+  type ShardMove,
+  type ShardSpec,
 } from '@latticediff/tensor-network/internal';
 
 /**
@@ -120,6 +123,12 @@ export interface SweepTrainingOptions {
   patience?: number;
   /** Called after every sweep. */
   onSweep?: (info: SweepInfo) => void;
+  /**
+   * Worker pool for the per-sample work (environments, amplitudes, block gradients, NLLs): the
+   * distinct configurations are split into shards of 1,024 rows held by the workers. The call
+   * then returns a Promise of the same result, bit for bit, whatever the pool's size.
+   */
+  pool?: SamplerPool;
 }
 
 /** Result of {@link trainBornSweeps}. */
@@ -147,11 +156,13 @@ const DEFAULT_LEARNING_RATE = 0.05;
 const DEFAULT_CUTOFF = 1e-4;
 const DEFAULT_STEPS_PER_BLOCK = 1;
 const DEFAULT_PATIENCE = 3;
-/** |psi| below this (relative to max |entry| = 1 environments and ||B|| = 1) is clamped. */
-const TINY = 1e-300;
 
 function meanNll(mps: MPS, data: SweepTrainingData): number {
-  const lp = logProbabilities(mps, data);
+  return meanOf(logProbabilities(mps, data));
+}
+
+/** Minus the mean of log-probabilities. */
+function meanOf(lp: Float64Array): number {
   let total = 0;
   for (let b = 0; b < lp.length; b++) total -= lp[b]!;
   return total / lp.length;
@@ -224,17 +235,114 @@ function deduplicate(
   return { configs, weights };
 }
 
+/** What the sweep loop needs from its driver: a block's gradient sum, or a mean NLL. */
+type SweepRequest =
+  | { kind: 'gradient'; site: number; block: Float64Array; moves: ShardMove[] }
+  | { kind: 'nll'; mps: MPS; data: SweepTrainingData };
+
 /**
  * Trains a Born MPS on samples by two-site sweeps (see the module comment). The input MPS is
  * the starting point (any bond dimensions; it is canonicalised first, and bonds above
  * `maxBondDim` are truncated at their first split). Deterministic: no randomness is used.
+ * With `pool`, the per-sample work (environments, amplitudes, gradients, NLLs) runs on its
+ * workers and the call returns a Promise of the same result, bit for bit.
  */
 export function trainBornSweeps(
   mps: MPS,
   data: SweepTrainingData,
+  options: SweepTrainingOptions & { pool: SamplerPool },
+): Promise<SweepTrainingResult>;
+export function trainBornSweeps(
+  mps: MPS,
+  data: SweepTrainingData,
+  options: SweepTrainingOptions & { pool?: undefined },
+): SweepTrainingResult;
+export function trainBornSweeps(
+  mps: MPS,
+  data: SweepTrainingData,
   options: SweepTrainingOptions,
-): SweepTrainingResult {
+): SweepTrainingResult | Promise<SweepTrainingResult>;
+export function trainBornSweeps(
+  mps: MPS,
+  data: SweepTrainingData,
+  options: SweepTrainingOptions,
+): SweepTrainingResult | Promise<SweepTrainingResult> {
   const fn = 'trainBornSweeps';
+  const prepared = prepare(fn, mps, data, options);
+  const { pool } = options;
+  if (pool === undefined) {
+    const shards = localShards(prepared.spec, prepared.configs, prepared.weights);
+    try {
+      const loop = sweepLoop(fn, prepared, options);
+      let step = loop.next();
+      while (!step.done) {
+        const need = step.value;
+        if (need.kind === 'gradient') for (const move of need.moves) shards.move(move);
+        step = loop.next(
+          need.kind === 'gradient'
+            ? shards.gradient(need.site, need.block)
+            : meanNll(need.mps, need.data),
+        );
+      }
+      return step.value;
+    } finally {
+      shards.close();
+    }
+  }
+  return (async () => {
+    // a pool of an earlier release (or another implementation of the interface) cannot hold
+    // shards: they stay on this thread, which gives the same result
+    const shards = canHoldShards(pool)
+      ? await openPoolShards(fn, pool, prepared.spec, prepared.configs, prepared.weights)
+      : localShards(prepared.spec, prepared.configs, prepared.weights);
+    const evaluates = typeof pool.logProbabilities === 'function';
+    try {
+      const loop = sweepLoop(fn, prepared, options);
+      let step = loop.next();
+      while (!step.done) {
+        const need = step.value;
+        if (need.kind === 'gradient') for (const move of need.moves) shards.move(move);
+        step = loop.next(
+          need.kind === 'gradient'
+            ? await shards.gradient(need.site, need.block)
+            : evaluates
+              ? meanOf(await pool.logProbabilities(need.mps, need.data))
+              : meanNll(need.mps, need.data),
+        );
+      }
+      return step.value;
+    } finally {
+      shards.close();
+    }
+  })();
+}
+
+interface PreparedSweeps {
+  n: number;
+  physicalDims: number[];
+  batch: SweepTrainingData;
+  validation: SweepTrainingData | undefined;
+  /** The MPS given (its NLL is the initial one) and its right-canonical form. */
+  initial: MPS;
+  canonical: MPS;
+  /** The distinct configurations (rows of N digits) and their relative frequencies. */
+  configs: Int32Array;
+  weights: Float64Array;
+  spec: ShardSpec;
+  rate: number | ((sweep: number) => number);
+  cutoff: number;
+  stepsPerBlock: number;
+  patience: number;
+  start: number;
+}
+
+/** Checks the arguments and sets up what the loop starts from. */
+function prepare(
+  fn: string,
+  mps: MPS,
+  data: SweepTrainingData,
+  options: SweepTrainingOptions,
+): PreparedSweeps {
   // an MPS of another installed copy of tensor-network is accepted (brand and structure are
   // checked): it is only read through its public fields, and canonicalize copies it
   assertMPS(fn, mps);
@@ -263,22 +371,28 @@ export function trainBornSweeps(
       'validation',
       'patience',
       'onSweep',
+      'pool',
     ]),
   );
   const physicalDims = [...mps.physicalDims];
   const batch = validateData(fn, data, physicalDims);
-  const { sweeps, maxBondDim, onSweep } = options;
+  const { sweeps, maxBondDim, onSweep, pool } = options;
   const rate = options.learningRate ?? DEFAULT_LEARNING_RATE;
   const cutoff = options.cutoff ?? DEFAULT_CUTOFF;
   const stepsPerBlock = options.stepsPerBlock ?? DEFAULT_STEPS_PER_BLOCK;
   assertInteger(fn, 'sweeps', sweeps, 0);
   assertInteger(fn, 'maxBondDim', maxBondDim, 1);
   if (typeof rate !== 'function') assertFinite(fn, 'learningRate', rate, Number.MIN_VALUE);
-  let learningRate = typeof rate === 'function' ? 0 : rate;
   assertFinite(fn, 'cutoff', cutoff, 0, 1);
   assertInteger(fn, 'stepsPerBlock', stepsPerBlock, 1);
   if (onSweep !== undefined && typeof onSweep !== 'function') {
     invalidArgument(fn, 'onSweep', onSweep, 'a function');
+  }
+  if (
+    pool !== undefined &&
+    (typeof pool !== 'object' || pool === null || typeof pool.sample !== 'function')
+  ) {
+    invalidArgument(fn, 'pool', pool, 'a SamplerPool (createSamplerPool) or undefined');
   }
   const validation =
     options.validation === undefined
@@ -286,80 +400,66 @@ export function trainBornSweeps(
       : validateData(fn, options.validation, physicalDims, 'validation');
   const patience = options.patience ?? DEFAULT_PATIENCE;
   assertInteger(fn, 'patience', patience, 1);
-
-  let start = performance.now();
-  const initialNll = meanNll(mps, batch);
+  const start = performance.now();
   const { configs, weights } = deduplicate(batch, n);
-  const u = weights.length;
-
   // Working chain, right-canonical: sites 1..N-1 right-orthonormal, centre at site 0.
   const canonical = canonicalize(mps, { center: 0 }).mps;
-  const tensors = canonical.tensors.map((t) => new Float64Array(t));
   const dims: number[] = [];
   for (let i = 0; i < n; i++) dims.push(canonical.leftDim(i));
   dims.push(1);
+  return {
+    n,
+    physicalDims,
+    batch,
+    validation,
+    initial: mps,
+    canonical,
+    configs,
+    weights,
+    spec: { physicalDims, dims, tensors: canonical.tensors },
+    rate,
+    cutoff,
+    stepsPerBlock,
+    patience,
+    start,
+  };
+}
 
-  // columns[i]: the digits of the distinct configurations at site i
-  const columns = physicalDims.map((_, i) =>
-    Int32Array.from({ length: u }, (_, m) => configs[m * n + i]!),
-  );
-  // env[k]: per-sample environment at bond position k (left of site k), u rows of dims[k].
-  const env: Float64Array[] = new Array(n + 1);
-  env[0] = new Float64Array(u).fill(1);
-  env[n] = new Float64Array(u).fill(1);
-  for (let k = n - 1; k >= 1; k--) env[k] = rightEnv(k, tensors[k]!, env[k + 1]!);
-
-  function rightEnv(site: number, t: Float64Array, right: Float64Array): Float64Array {
-    // R'_m = T[:, x_site, :] R_m, rescaled to max |entry| = 1
-    const view = {
-      data: t,
-      leftDim: dims[site]!,
-      physicalDim: physicalDims[site]!,
-      rightDim: dims[site + 1]!,
-    };
-    return transferSampleEnvironments(view, columns[site]!, right, 'left', { rescale: true });
-  }
-
-  function leftEnv(site: number, t: Float64Array, left: Float64Array): Float64Array {
-    // L'_m = L_m T[:, x_site, :], rescaled to max |entry| = 1
-    const view = {
-      data: t,
-      leftDim: dims[site]!,
-      physicalDim: physicalDims[site]!,
-      rightDim: dims[site + 1]!,
-    };
-    return transferSampleEnvironments(view, columns[site]!, left, 'right', { rescale: true });
-  }
+/**
+ * The sweeps themselves, one code path for every driver: yields what it needs computed over
+ * the per-sample shards (a block's gradient sum, or a mean NLL) and is resumed with the answer.
+ * A gradient request carries the splits made since the previous one, which the shards apply
+ * first.
+ */
+function* sweepLoop(
+  fn: string,
+  prepared: PreparedSweeps,
+  options: SweepTrainingOptions,
+): Generator<SweepRequest, SweepTrainingResult, Float64Array | number> {
+  const { n, physicalDims, batch, validation, canonical, rate, cutoff, stepsPerBlock, patience } =
+    prepared;
+  const { sweeps, maxBondDim, onSweep } = options;
+  let start = prepared.start;
+  let learningRate = typeof rate === 'function' ? 0 : rate;
+  const initialNll = (yield { kind: 'nll', mps: prepared.initial, data: batch }) as number;
+  const tensors = canonical.tensors.map((t) => new Float64Array(t));
+  const dims = [...prepared.spec.dims];
+  let moves: ShardMove[] = [];
 
   /** Gradient steps on the normalised block b ([l, d1, d2, r]); returns the updated block. */
-  function optimiseBlock(i: number, block: Float64Array): Float64Array {
-    const l = dims[i]!;
-    const d1 = physicalDims[i]!;
-    const d2 = physicalDims[i + 1]!;
-    const r = dims[i + 2]!;
-    const left = env[i]!;
-    const right = env[i + 2]!;
-    // the block as one tensor [l, d1 d2, r] indexed by the digit pair s1 d2 + s2
-    const pairs = new Int32Array(u);
-    const first = columns[i]!;
-    const second = columns[i + 1]!;
-    for (let m = 0; m < u; m++) pairs[m] = first[m]! * d2 + second[m]!;
-    const coef = new Float64Array(u);
+  function* optimiseBlock(
+    i: number,
+    block: Float64Array,
+  ): Generator<SweepRequest, Float64Array, Float64Array | number> {
     let b = block;
     const grad = new Float64Array(b.length);
     for (let step = 0; step < stepsPerBlock; step++) {
       const nb = frobenius(b);
       const invZ = 1 / (nb * nb);
-      const shape = { leftDim: l, physicalDim: d1 * d2, rightDim: r };
-      // grad = 2 B / Z - 2 sum_m w_m Psi'_m / psi_m
-      const psi = sampleAmplitudes({ data: b, ...shape }, pairs, left, right);
-      for (let m = 0; m < u; m++) {
-        let p = psi[m]!;
-        if (Math.abs(p) < TINY) p = p < 0 ? -TINY : TINY;
-        coef[m] = (-2 * weights[m]!) / p;
-      }
-      for (let k = 0; k < b.length; k++) grad[k] = 2 * b[k]! * invZ;
-      accumulateSampleOuterProducts({ data: grad, ...shape }, pairs, left, right, coef);
+      // grad = 2 B / Z - 2 sum_m w_m Psi'_m / psi_m (the second term summed over the shards)
+      const sum = (yield { kind: 'gradient', site: i, block: b, moves }) as Float64Array;
+      moves = [];
+      for (let k = 0; k < b.length; k++) grad[k] = 2 * b[k]! * invZ + sum[k]!;
       const ng = frobenius(grad);
       if (!(ng > 0) || !Number.isFinite(ng)) break;
       const next = new Float64Array(b.length);
@@ -373,7 +473,10 @@ export function trainBornSweeps(
   }
 
   /** Optimises block (i, i+1), splits it and moves the centre to site i+1 (right) or i (left). */
-  function updateBlock(i: number, toRight: boolean): void {
+  function* updateBlock(
+    i: number,
+    toRight: boolean,
+  ): Generator<SweepRequest, void, Float64Array | number> {
     const l = dims[i]!;
     const d1 = physicalDims[i]!;
     const d2 = physicalDims[i + 1]!;
@@ -385,7 +488,7 @@ export function trainBornSweeps(
     const nb = frobenius(block);
     if (!(nb > 0)) invalidArgument(fn, 'mps', 'psi = 0', 'a Born MPS with non-zero amplitudes');
     for (let k = 0; k < block.length; k++) block[k]! /= nb;
-    block = optimiseBlock(i, block);
+    block = yield* optimiseBlock(i, block);
     const { u: uu, s, vt } = svd(block, rows, cols);
     const full = s.length;
     const { keep } = truncationRank(s, { maxBondDim, cutoff });
@@ -406,7 +509,13 @@ export function trainBornSweeps(
     tensors[i] = left;
     tensors[i + 1] = right;
     dims[i + 1] = keep;
-    env[i + 1] = toRight ? leftEnv(i, left, env[i]!) : rightEnv(i + 1, right, env[i + 2]!);
+    // the shards extend the left environments by site i (centre now at i + 1) or the right
+    // ones by site i + 1 (centre now at i)
+    moves.push(
+      toRight
+        ? { site: i, tensor: left, leftDim: l, rightDim: keep, direction: 'right' }
+        : { site: i + 1, tensor: right, leftDim: keep, rightDim: r, direction: 'left' },
+    );
   }
 
   const snapshot = (): MPS => MPS.unsafeCreate('born', [...physicalDims], tensors.slice());
@@ -415,17 +524,22 @@ export function trainBornSweeps(
   let best = canonical;
   let bestSweep = 0;
   let bestValidation =
-    validation === undefined ? Number.POSITIVE_INFINITY : meanNll(canonical, validation);
+    validation === undefined
+      ? Number.POSITIVE_INFINITY
+      : ((yield { kind: 'nll', mps: canonical, data: validation }) as number);
   for (let sweep = 1; sweep <= sweeps; sweep++) {
     if (typeof rate === 'function') {
       learningRate = rate(sweep);
       assertFinite(fn, `learningRate(${sweep})`, learningRate, Number.MIN_VALUE);
     }
-    for (let i = 0; i <= n - 2; i++) updateBlock(i, true);
-    for (let i = n - 2; i >= 0; i--) updateBlock(i, false);
+    for (let i = 0; i <= n - 2; i++) yield* updateBlock(i, true);
+    for (let i = n - 2; i >= 0; i--) yield* updateBlock(i, false);
     current = snapshot();
-    const nll = meanNll(current, batch);
-    const validationNll = validation === undefined ? undefined : meanNll(current, validation);
+    const nll = (yield { kind: 'nll', mps: current, data: batch }) as number;
+    const validationNll =
+      validation === undefined
+        ? undefined
+        : ((yield { kind: 'nll', mps: current, data: validation }) as number);
     const seconds = (performance.now() - start) / 1000;
     history.push({
       sweep,

@@ -17,3 +17,12 @@ export {
   optionKeys,
 } from './errors';
 export { assertMPS } from './mps';
+export {
+  canHoldShards,
+  type EnvironmentShards,
+  localShards,
+  openPoolShards,
+  SHARD_ROWS,
+  type ShardMove,
+  type ShardSpec,
+} from './sweep-shards';

@@ -10,6 +10,15 @@ import { assertInteger, invalidArgument, LatticeDiffError, NumericalError } from
 import { assertBatchSize, assertMPS, type MPS } from './mps';
 import type { SeedOrGenerator } from './random';
 import { CHUNK_SIZE, type ConditionalSampleResult, rootSeed, type SampleResult } from './sample';
+import {
+  type EnvironmentShards,
+  OPEN_SHARDS,
+  type ShardMove,
+  type ShardPool,
+  type ShardSpec,
+  shardBounds,
+  sumPartials,
+} from './sweep-shards';
 import type { WorkerReply, WorkerRequest } from './worker';
 
 interface Channel {
@@ -122,6 +131,7 @@ interface BrowserWorkerLike {
 const MIN_EVALUATION_ROWS = 16;
 
 let nextMpsId = 1;
+let nextShardsId = 1;
 const mpsIds = new WeakMap<MPS, number>();
 
 /** Starts a pool of sampling workers. */
@@ -400,8 +410,102 @@ export async function createSamplerPool(options: SamplerPoolOptions = {}): Promi
     return out;
   };
 
-  return {
+  /**
+   * Sweep shards (sweep-shards.ts) on the workers: contiguous runs of shards, as even as
+   * possible, one run per worker; a gradient is one request per worker carrying the moves
+   * since the last one, and the partial sums come back in shard order.
+   */
+  const openShards = async (
+    fnName: string,
+    spec: ShardSpec,
+    rows: Int32Array,
+    weights: Float64Array,
+  ): Promise<EnvironmentShards<Promise<Float64Array>>> => {
+    assertOpen(fnName);
+    const n = spec.physicalDims.length;
+    const bounds = shardBounds(weights.length);
+    const shardCount = bounds.length - 1;
+    const used = Math.min(size, shardCount);
+    const runs: { worker: number; first: number; end: number }[] = [];
+    for (let w = 0; w < used; w++) {
+      runs.push({
+        worker: w,
+        first: Math.floor((w * shardCount) / used),
+        end: Math.floor(((w + 1) * shardCount) / used),
+      });
+    }
+    const workers = runs.map((run) => run.worker);
+    const shardsId = nextShardsId++;
+    await gather(
+      runs.map(({ worker, first, end }) => {
+        const part = rows.slice(bounds[first]! * n, bounds[end]! * n);
+        const partWeights = weights.slice(bounds[first]!, bounds[end]!);
+        return request(
+          worker,
+          fnName,
+          (requestId) => ({
+            type: 'shards-open',
+            requestId,
+            shardsId,
+            physicalDims: [...spec.physicalDims],
+            dims: [...spec.dims],
+            tensors: [...spec.tensors],
+            rows: part,
+            weights: partWeights,
+            bounds: bounds.slice(first, end + 1),
+          }),
+          [part.buffer as ArrayBuffer, partWeights.buffer as ArrayBuffer],
+        );
+      }),
+      workers,
+    );
+    let moves: ShardMove[] = [];
+    let open = true;
+    return {
+      count: shardCount,
+      async gradient(site, block) {
+        assertOpen(fnName);
+        const sent = moves;
+        moves = [];
+        const replies = await gather(
+          runs.map(({ worker }) =>
+            request(
+              worker,
+              fnName,
+              (requestId) => ({
+                type: 'shards-step',
+                requestId,
+                shardsId,
+                moves: sent,
+                site,
+                block,
+              }),
+              [],
+            ),
+          ),
+          workers,
+        );
+        const partials: Float64Array[] = [];
+        for (const reply of replies)
+          if (reply.type === 'partials') partials.push(...reply.partials);
+        return sumPartials(partials, block.length);
+      },
+      move(move) {
+        moves.push(move);
+      },
+      close() {
+        if (!open) return;
+        open = false;
+        if (closed || failure) return;
+        for (const worker of workers)
+          channels[worker]!.post({ type: 'shards-close', shardsId }, []);
+      },
+    };
+  };
+
+  const pool: SamplerPool & ShardPool = {
     size,
+    [OPEN_SHARDS]: openShards,
     async sample(mps, opts) {
       const f = 'SamplerPool.sample';
       assertMPS(f, mps);
@@ -467,4 +571,5 @@ export async function createSamplerPool(options: SamplerPoolOptions = {}): Promi
       return closing;
     },
   };
+  return pool;
 }

@@ -6,6 +6,13 @@ import { logProbabilities } from './evaluate';
 import { MPS, type MPSKind } from './mps';
 import { createRandom } from './random';
 import { sampleChunks, sampleConditionalChunks, sampleLogProbabilities } from './sample';
+import {
+  applyShardMove,
+  type EnvironmentShard,
+  openShard,
+  type ShardMove,
+  shardBlockGradient,
+} from './sweep-shards';
 
 /** A message to the worker. */
 export type WorkerRequest =
@@ -28,7 +35,29 @@ export type WorkerRequest =
       of: 'sample' | 'exact';
       count: number;
       data: Int32Array;
-    };
+    }
+  | {
+      /** Builds shards `bounds` (row ranges of `rows`, which starts at the first one's row). */
+      type: 'shards-open';
+      requestId: number;
+      shardsId: number;
+      physicalDims: number[];
+      dims: number[];
+      tensors: Float64Array[];
+      rows: Int32Array;
+      weights: Float64Array;
+      bounds: number[];
+    }
+  | {
+      /** Applies `moves`, then returns each shard's partial gradient of the block at `site`. */
+      type: 'shards-step';
+      requestId: number;
+      shardsId: number;
+      moves: ShardMove[];
+      site: number;
+      block: Float64Array;
+    }
+  | { type: 'shards-close'; shardsId: number };
 
 /** A reply from the worker. */
 export type WorkerReply =
@@ -40,9 +69,47 @@ export type WorkerReply =
       logWeightNormalizations: Float64Array | null;
     }
   | { type: 'values'; requestId: number; values: Float64Array }
+  | { type: 'opened'; requestId: number }
+  | { type: 'partials'; requestId: number; partials: Float64Array[] }
   | { type: 'error'; requestId: number; name: string; message: string };
 
 const models = new Map<number, MPS>();
+const shardSets = new Map<number, EnvironmentShard[]>();
+
+/** The sweep-shard requests (see sweep-shards.ts). */
+function handleShards(
+  request: Extract<WorkerRequest, { type: 'shards-open' | 'shards-step' }>,
+  reply: (message: WorkerReply, transfer: ArrayBuffer[]) => void,
+): void {
+  if (request.type === 'shards-open') {
+    const { physicalDims, dims, tensors, rows, weights, bounds } = request;
+    const n = physicalDims.length;
+    const first = bounds[0]!;
+    const shards: EnvironmentShard[] = [];
+    for (let k = 0; k + 1 < bounds.length; k++) {
+      const start = bounds[k]! - first;
+      const end = bounds[k + 1]! - first;
+      shards.push(
+        openShard(
+          { physicalDims, dims, tensors },
+          rows.subarray(start * n, end * n),
+          weights.subarray(start, end),
+        ),
+      );
+    }
+    shardSets.set(request.shardsId, shards);
+    reply({ type: 'opened', requestId: request.requestId }, []);
+    return;
+  }
+  const shards = shardSets.get(request.shardsId);
+  if (shards === undefined) throw new Error(`worker has no shards ${request.shardsId}`);
+  for (const move of request.moves) for (const s of shards) applyShardMove(s, move);
+  const partials = shards.map((s) => shardBlockGradient(s, request.site, request.block));
+  reply(
+    { type: 'partials', requestId: request.requestId, partials },
+    partials.map((p) => p.buffer as ArrayBuffer),
+  );
+}
 
 function handle(
   request: WorkerRequest,
@@ -59,7 +126,15 @@ function handle(
     models.delete(request.mpsId);
     return;
   }
+  if (request.type === 'shards-close') {
+    shardSets.delete(request.shardsId);
+    return;
+  }
   try {
+    if (request.type === 'shards-open' || request.type === 'shards-step') {
+      handleShards(request, reply);
+      return;
+    }
     const mps = models.get(request.mpsId);
     if (mps === undefined) throw new Error(`worker has no MPS ${request.mpsId}`);
     if (request.type === 'evaluate') {

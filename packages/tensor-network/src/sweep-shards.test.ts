@@ -1,0 +1,179 @@
+/**
+ * Sweep shards: the block gradient of a weighted batch, -2 sum_m w_m Psi'_m / psi_m, against a
+ * direct per-row contraction (before and after the centre has moved), and the same bits from a
+ * pool's workers as from this thread.
+ */
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { canonicalize } from './canonical';
+import { randomMPS } from './mps';
+import { createSamplerPool, type SamplerPool } from './pool';
+import { sample } from './sample';
+import {
+  localShards,
+  openPoolShards,
+  SHARD_ROWS,
+  type ShardMove,
+  type ShardSpec,
+} from './sweep-shards';
+
+const workerUrl = new URL('../dist/worker.js', import.meta.url);
+const n = 7;
+const d = 2;
+const mps = canonicalize(randomMPS({ length: n, bondDim: 3, kind: 'born', seed: 5 }), {
+  center: 0,
+}).mps;
+const count = SHARD_ROWS + 300; // two shards
+const rows = sample(mps, { count, seed: 9 }).data;
+const weights = Float64Array.from({ length: count }, (_, m) => (1 + (m % 7)) / (8 * count));
+
+/**
+ * The product of row m's site matrices over sites [from, to): a dims[from] x dims[to] matrix
+ * (the identity when from = to).
+ */
+function chainProduct(
+  tensors: readonly Float64Array[],
+  dims: number[],
+  m: number,
+  from: number,
+  to: number,
+) {
+  const height = dims[from]!;
+  let width = height;
+  let mat = new Float64Array(height * height);
+  for (let a = 0; a < height; a++) mat[a * height + a] = 1;
+  for (let i = from; i < to; i++) {
+    const r = dims[i + 1]!;
+    const s = rows[m * n + i]!;
+    const next = new Float64Array(height * r);
+    for (let a = 0; a < height; a++)
+      for (let b = 0; b < width; b++) {
+        const x = mat[a * width + b]!;
+        for (let c = 0; c < r; c++) next[a * r + c]! += x * tensors[i]![(b * d + s) * r + c]!;
+      }
+    mat = next;
+    width = r;
+  }
+  return mat;
+}
+
+/** -2 sum_m w_m Psi'_m / psi_m for the block at (i, i+1), row by row. */
+function directGradient(
+  tensors: readonly Float64Array[],
+  dims: number[],
+  i: number,
+  block: Float64Array,
+) {
+  const l = dims[i]!;
+  const r = dims[i + 2]!;
+  const out = new Float64Array(block.length);
+  for (let m = 0; m < count; m++) {
+    const left = chainProduct(tensors, dims, m, 0, i); // 1 x l
+    const right = chainProduct(tensors, dims, m, i + 2, n); // r x 1
+    const p = rows[m * n + i]! * d + rows[m * n + i + 1]!;
+    let psi = 0;
+    for (let a = 0; a < l; a++)
+      for (let c = 0; c < r; c++) psi += left[a]! * block[(a * d * d + p) * r + c]! * right[c]!;
+    for (let a = 0; a < l; a++)
+      for (let c = 0; c < r; c++)
+        out[(a * d * d + p) * r + c]! += (-2 * weights[m]! * left[a]! * right[c]!) / psi;
+  }
+  return out;
+}
+
+function close(actual: Float64Array, expected: Float64Array) {
+  let scale = 0;
+  for (const x of expected) scale = Math.max(scale, Math.abs(x));
+  for (let k = 0; k < expected.length; k++) {
+    expect(Math.abs(actual[k]! - expected[k]!)).toBeLessThanOrEqual(1e-12 * scale);
+  }
+}
+
+/** The block A_i A_{i+1} plus a deterministic perturbation (as a gradient step leaves it). */
+function blockAt(tensors: readonly Float64Array[], dims: number[], i: number): Float64Array {
+  const l = dims[i]!;
+  const mid = dims[i + 1]!;
+  const r = dims[i + 2]!;
+  const out = new Float64Array(l * d * d * r);
+  for (let a = 0; a < l * d; a++)
+    for (let k = 0; k < mid; k++)
+      for (let c = 0; c < d * r; c++)
+        out[a * d * r + c]! += tensors[i]![a * mid + k]! * tensors[i + 1]![k * d * r + c]!;
+  for (let k = 0; k < out.length; k++) out[k]! += 0.01 * Math.sin(k + 1);
+  return out;
+}
+
+describe('sweep shards', () => {
+  const pools: SamplerPool[] = [];
+  beforeAll(async () => {
+    if (!existsSync(fileURLToPath(workerUrl)))
+      throw new Error('run `pnpm build` before this test (dist/worker.js is missing)');
+    for (const workers of [1, 2]) pools.push(await createSamplerPool({ workers, workerUrl }));
+  });
+  afterAll(async () => {
+    await Promise.all(pools.map((p) => p.close()));
+  });
+
+  const dims = [1, ...Array.from({ length: n - 1 }, (_, i) => mps.rightDim(i)), 1];
+  const spec: ShardSpec = { physicalDims: [...mps.physicalDims], dims, tensors: mps.tensors };
+
+  it('gives the block gradient of a direct contraction, before and after the centre moves', async () => {
+    const local = localShards(spec, rows, weights);
+    expect(local.count).toBe(2);
+    const remote = await Promise.all(
+      pools.map((pool) => openPoolShards('test', pool, spec, rows, weights)),
+    );
+    // the centre moves right from block (0, 1) to block (3, 4), each site getting a new tensor
+    // (perturbed: the environments need not be orthonormal for the gradient to be checked)
+    const tensors = mps.tensors.map((t) => new Float64Array(t));
+    for (const site of [0, 1, 2, 3]) {
+      const block = blockAt(tensors, dims, site);
+      const expected = directGradient(tensors, dims, site, block);
+      const got = local.gradient(site, block);
+      close(got, expected);
+      for (const shards of remote)
+        expect(Array.from(await shards.gradient(site, block))).toEqual(Array.from(got));
+      // move on: a new (perturbed) tensor at `site`, the left environments follow
+      const next = tensors[site]!.map((x, k) => x * (1 + 0.1 * Math.cos(k)));
+      tensors[site] = next;
+      const move: ShardMove = {
+        site,
+        tensor: next,
+        leftDim: dims[site]!,
+        rightDim: dims[site + 1]!,
+        direction: 'right',
+      };
+      local.move(move);
+      for (const shards of remote) shards.move(move);
+    }
+    // and back left: new tensors at sites 4, 3, 2 from the right
+    for (const site of [4, 3, 2]) {
+      const next = tensors[site]!.map((x, k) => x * (1 - 0.05 * Math.sin(k)));
+      tensors[site] = next;
+      const move: ShardMove = {
+        site,
+        tensor: next,
+        leftDim: dims[site]!,
+        rightDim: dims[site + 1]!,
+        direction: 'left',
+      };
+      local.move(move);
+      for (const shards of remote) shards.move(move);
+      const block = blockAt(tensors, dims, site - 2);
+      const expected = directGradient(tensors, dims, site - 2, block);
+      const got = local.gradient(site - 2, block);
+      close(got, expected);
+      for (const shards of remote)
+        expect(Array.from(await shards.gradient(site - 2, block))).toEqual(Array.from(got));
+    }
+    local.close();
+    for (const shards of remote) shards.close();
+  });
+
+  it('refuses a pool that cannot hold shards, naming it', () => {
+    expect(() => openPoolShards('trainBornSweeps', { sample() {} }, spec, rows, weights)).toThrow(
+      /`pool`.*`trainBornSweeps`|`trainBornSweeps`.*`pool`/,
+    );
+  });
+});
