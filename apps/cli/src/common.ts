@@ -49,7 +49,8 @@ export const WORKERS_FLAG = {
   name: 'workers',
   type: 'integer',
   valueName: 'N',
-  description: 'worker threads for the tensor-network proposals (1: no workers)',
+  description:
+    'worker threads for the tensor-network work: proposals and training sweeps (1: no workers)',
   minimum: 1,
   maximum: 64,
   default: 2,

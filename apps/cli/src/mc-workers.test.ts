@@ -1,5 +1,5 @@
 /**
- * `latticediff mc --scheme local|wolff` on worker threads: the estimates do not depend on
+ * `latticediff mc --scheme local|wolff|disconnected` on worker threads: the estimates do not depend on
  * --workers and equal those of the library's runChains on one thread with the same seed; the
  * registry names the module and export a worker imports, for built-in and contributed models.
  */
@@ -146,6 +146,38 @@ describe('mc local and wolff on worker threads', () => {
     const { checkpoint, ...withoutCheckpoint } = timeless(two) as Record<string, unknown>;
     expect(checkpoint).toBe('ising.mps');
     expect(timeless(named)).toEqual(withoutCheckpoint);
+  });
+
+  it('gives the same disconnected estimates for --workers 1, 2 and 3 (chains on threads)', () => {
+    const directory = temporaryDirectory();
+    const trained = run(
+      ['train', 'ising', '--lx', '3', '--ly', '3', '--rounds', '2', '--max-bond-dim', '4'].concat([
+        '--out',
+        'ising.mps',
+      ]),
+      { cwd: directory },
+    );
+    expect(trained.code, trained.stderr).toBe(0);
+    // 300 chains: three chunks of proposals, split over the threads at chunk boundaries (2 and
+    // 3 threads); one local sweep per step; 40 steps in segments of 2
+    const args = ['--checkpoint', 'ising.mps', '--scheme', 'disconnected', '--steps', '40'].concat([
+      '--chains',
+      '300',
+      '--local-sweeps',
+      '1',
+      '--seed',
+      '4',
+    ]);
+    const one = mc(args, 1, directory);
+    const two = mc(args, 2, directory);
+    const three = mc(args, 3, directory);
+    expect(one.acceptanceRate).toBeGreaterThan(0);
+    expect(timeless(two)).toEqual(timeless(one));
+    expect(timeless(three)).toEqual(timeless(one));
+    // a real run: estimates within 4 error bars of the exact values
+    for (const o of Object.values(one.observables)) {
+      if (o.deviation !== undefined) expect(Math.abs(o.deviation)).toBeLessThanOrEqual(4);
+    }
   });
 
   it('refuses --workers 0 and --workers abc for the local scheme', () => {

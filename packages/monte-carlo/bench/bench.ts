@@ -272,18 +272,34 @@ async function measure(
   const steps = Math.max(200, Math.min(200_000, Math.floor(budget / perStep)));
   const run = baseline
     ? await onEveryCore(instance, scheme, allChains, steps, start.data, observables)
-    : await runChains({
-        model: instance,
-        proposal: mps,
-        scheme,
-        chains,
-        steps,
-        burnIn: Math.min(1000, Math.floor(steps / 10)),
-        seed: 2,
-        initial: probe.final,
-        pool,
-        observables,
-      });
+    : scheme.kind === 'disconnected'
+      ? // what `latticediff mc` runs: the chains on every core, each thread drawing its own
+        // chunks of the proposals (the same chains as runChains on one thread)
+        await runChainsOnWorkers({
+          model: { module: modelModules[instance.modelId]!, parameters: instance.parameters },
+          scheme: { kind: 'disconnected' },
+          proposal: mps,
+          chains,
+          steps,
+          burnIn: Math.min(1000, Math.floor(steps / 10)),
+          seed: 2,
+          initial: probe.final,
+          observables,
+          workers: threads,
+          workerUrl: new URL('../dist/chains-worker.js', import.meta.url),
+        })
+      : await runChains({
+          model: instance,
+          proposal: mps,
+          scheme,
+          chains,
+          steps,
+          burnIn: Math.min(1000, Math.floor(steps / 10)),
+          seed: 2,
+          initial: probe.final,
+          pool,
+          observables,
+        });
   const chainSteps = allChains * (steps + Math.min(1000, Math.floor(steps / 10)));
   const row: Record<string, string | number> = {
     scheme: scheme.kind === 'connected' ? `connected T=${scheme.noiseTime}` : scheme.kind,
@@ -332,7 +348,7 @@ if (only === 'pool') {
 console.log('# @latticediff/monte-carlo benchmark');
 console.log(machineLine());
 console.log(
-  `budget ${budgetSeconds} s per scheme, 256 chains for DDM schemes (proposals drawn by a pool of ${threads} workers) and 32 chains on each of ${threads} worker threads for local/wolff (every scheme uses every core), all started from equilibrium samples (exact where the model has an exact MPS); ESS/s from tau_int with Sokal windowing (n/c = window not converged: tau is then a lower bound and ESS/s an upper bound, shown as "bound")`,
+  `budget ${budgetSeconds} s per scheme, 256 chains for DDM schemes (disconnected: 128 chains on each of ${threads} worker threads, each drawing its chunks of the proposals; connected: proposals denoised by a pool of ${threads} workers) and 32 chains on each of ${threads} worker threads for local/wolff (every scheme uses every core), all started from equilibrium samples (exact where the model has an exact MPS); ESS/s from tau_int with Sokal windowing (n/c = window not converged: tau is then a lower bound and ESS/s an upper bound, shown as "bound")`,
 );
 /** The proposal learned from a random start by the learning loop (cached in bench-results/). */
 async function learnedProposal(c: Case, pool: SamplerPool): Promise<MPS> {

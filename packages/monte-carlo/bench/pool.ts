@@ -1,7 +1,8 @@
 /**
  * One thread against a 2-worker SamplerPool where users feel it: runChains steps with a
  * chi-16 physics-built Born proposal on the 8x8 Ising cylinder at beta_c (256 chains;
- * disconnected, disconnected with one local sweep per step, connected T = 0.2), and one round
+ * disconnected, disconnected with one local sweep per step, connected T = 0.2), the disconnected
+ * chains on 2 worker threads (runChainsOnWorkers, which the CLI's mc uses), and one round
  * of learnByMonteCarlo with the recipe of the ising-8x8 case (512 chains, 16 + 4 steps, 20
  * local sweeps per step, 4 training sweeps) warm-started from that proposal. The two are run
  * alternately (A B A B ...) so that a change of load hits both; every pair is checked to give
@@ -19,6 +20,7 @@ import { physicsBornMPS } from '@latticediff/lattice';
 import { CRITICAL_BETA, isingModel } from '@latticediff/model-ising';
 import { createSamplerPool, type MPS, type SamplerPool } from '@latticediff/tensor-network';
 import { learnByMonteCarlo, type ProposalScheme, runChains } from '../src/index';
+import { runChainsOnWorkers } from '../src/node/index';
 import {
   busyMachineWarning,
   loadAverage,
@@ -59,6 +61,7 @@ export async function poolBench(options: { quick: boolean; repeats: number }): P
   const busy = busyMachineWarning();
   if (busy) console.error(`warning: ${busy}`);
   const instance = isingModel.create({ lx: 8, ly: 8, beta: CRITICAL_BETA });
+  const isingModule = import.meta.resolve('@latticediff/model-ising');
   const { mps } = physicsBornMPS(instance, { maxBondDim: 16 });
   const pool = await createSamplerPool({ workers: 2 });
   const chains = 256;
@@ -81,6 +84,36 @@ export async function poolBench(options: { quick: boolean; repeats: number }): P
         observables,
         ...(p ? { pool: p } : {}),
       });
+      return {
+        seconds: r.seconds / (chains * steps),
+        fingerprint: digest(r.final.data, r.accepted, ...Object.values(r.series)),
+      };
+    };
+  // the same chains on 2 worker threads (runChainsOnWorkers: each thread runs its group of
+  // chains from start to end) against one thread; `seconds` is the slowest thread's time of the
+  // steps, as runChains reports it (starting the threads and importing the model, about 0.1-0.3 s
+  // a call, are not included: the figure of a long run)
+  const onThreadsCase =
+    (localSweeps: number, steps: number) =>
+    async (p: SamplerPool | undefined): Promise<Outcome> => {
+      const common = {
+        scheme: { kind: 'disconnected' as const },
+        proposal: mps,
+        chains,
+        steps,
+        seed: 11,
+        localSweeps,
+        observables,
+      };
+      const r = p
+        ? await runChainsOnWorkers({
+            ...common,
+            model: { module: isingModule, parameters: { ...instance.parameters } },
+            workers: 2,
+            // the built worker (bench runs from the sources; turbo builds first)
+            workerUrl: new URL('../dist/chains-worker.js', import.meta.url),
+          })
+        : await runChains({ ...common, model: instance });
       return {
         seconds: r.seconds / (chains * steps),
         fingerprint: digest(r.final.data, r.accepted, ...Object.values(r.series)),
@@ -135,6 +168,18 @@ export async function poolBench(options: { quick: boolean; repeats: number }): P
       unit: 'us per chain step',
       scale: 1e6,
       run: chainsCase({ kind: 'connected', noiseTime: 0.2 }, 0, quick ? 5 : 24),
+    },
+    {
+      name: 'runChainsOnWorkers disconnected, 2 threads',
+      unit: 'us per chain step',
+      scale: 1e6,
+      run: onThreadsCase(0, quick ? 100 : 400),
+    },
+    {
+      name: 'runChainsOnWorkers disconnected + 1 local sweep, 2 threads',
+      unit: 'us per chain step',
+      scale: 1e6,
+      run: onThreadsCase(1, quick ? 50 : 200),
     },
     {
       name: 'learnByMonteCarlo round (512 chains, 20 local sweeps per step, 4 training sweeps)',
@@ -210,7 +255,7 @@ export async function poolBench(options: { quick: boolean; repeats: number }): P
     console.log(`\n${line}`);
     if (c.run === learningRound && samplingShare.length > 0) {
       console.log(
-        `sampling (runChains) share of a round's time: ${range(samplingShare)}; the rest (training sweeps, proposal quality) runs on the main thread`,
+        `sampling (runChains) share of a round's time: ${range(samplingShare)}; with a pool the training sweeps' per-sample work, the NLLs and the quality draws run on its workers (the block splits and the local sweeps on the main thread)`,
       );
     }
     summary.push(line);

@@ -20,10 +20,19 @@ export interface RunChainsInSegmentsOptions extends RunChainsOptions {
  * Runs the chains segment by segment (see the module comment). The result depends on
  * `segmentSteps` (each segment draws from its own stream), not on the pool or its size.
  */
-export async function runChainsInSegments(
+export function runChainsInSegments(options: RunChainsInSegmentsOptions): Promise<RunChainsResult> {
+  return runInSegments('runChainsInSegments', options, runChains);
+}
+
+/**
+ * {@link runChainsInSegments} with another runner of one segment (internal: a worker of
+ * `runChainsOnWorkers` runs its group of chains segment by segment with the group's runner).
+ */
+export async function runInSegments(
+  fn: string,
   options: RunChainsInSegmentsOptions,
+  runSegment: (options: RunChainsOptions) => Promise<RunChainsResult>,
 ): Promise<RunChainsResult> {
-  const fn = 'runChainsInSegments';
   if (typeof options !== 'object' || options === null) {
     invalidArgument(fn, 'options', options, 'an options object');
   }
@@ -40,7 +49,7 @@ export async function runChainsInSegments(
   let proposed = 0;
   for (let offset = 0, segment = 0; offset < steps; offset += segmentSteps, segment++) {
     const length = Math.min(segmentSteps, steps - offset);
-    const run = await runChains({
+    const run = await runSegment({
       ...common,
       steps: length,
       burnIn: segment === 0 ? (common.burnIn ?? 0) : 0,

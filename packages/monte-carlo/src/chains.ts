@@ -35,7 +35,12 @@ import {
   sampleLogProbabilities,
   toRandom,
 } from '@latticediff/tensor-network';
-import { assertKnownOptions, invalidArgument } from '@latticediff/tensor-network/internal';
+import {
+  assertKnownOptions,
+  CHUNK_SIZE,
+  invalidArgument,
+  sampleChunks,
+} from '@latticediff/tensor-network/internal';
 
 /** A proposal scheme. */
 export type ProposalScheme =
@@ -175,14 +180,20 @@ export function runChains(options: RunChainsOptions): Promise<RunChainsResult> {
 /**
  * {@link runChains} for the chains `firstChain`, `firstChain + 1`, ... of a larger run: chain c
  * here draws its local and cluster moves from the stream of chain `firstChain + c`, so a run
- * split into contiguous groups gives the same chains as one call (DDM proposals are batched over
- * the call's chains and are not split this way). With `validateOnly` it checks the options and
- * returns before any step. Internal: the worker runner of the `./node` entry uses it.
+ * split into contiguous groups gives the same chains as one call. DDM proposals are batched over
+ * the chains: with `totalChains` (the disconnected scheme and an MPS proposal only) this call is
+ * the group [firstChain, firstChain + chains) of a run of `totalChains` chains, and it draws the
+ * proposals of the sampler's chunks that overlap the group (chunk k from stream k of the step's
+ * seed, with the row count it has in the whole batch) and keeps its own rows; its acceptance
+ * uniforms are its part of the whole run's. So the groups together give the chains of one call.
+ * With `validateOnly` it checks the options and returns before any step. Internal: the worker
+ * runner of the `./node` entry uses it.
  */
 export async function runChainsFrom(
   options: RunChainsOptions,
   firstChain: number,
   validateOnly: boolean,
+  totalChains?: number,
 ): Promise<RunChainsResult> {
   const fn = 'runChains';
   if (typeof options !== 'object' || options === null)
@@ -446,7 +457,10 @@ export async function runChainsFrom(
   const accepted = new Float64Array(chains);
   const proposed = new Float64Array(chains);
   const beta = model.beta;
-  const u = new Float64Array(chains);
+  // acceptance uniforms: one per chain of the whole run (a group uses its part)
+  const uniforms = new Float64Array(totalChains ?? chains);
+  const u =
+    totalChains === undefined ? uniforms : uniforms.subarray(firstChain, firstChain + chains);
   const start = performance.now();
 
   const nextSeed = () => proposalStream.uint32() * 2097152 + (proposalStream.uint32() >>> 11);
@@ -455,6 +469,18 @@ export async function runChainsFrom(
     | Promise<{ data: Int32Array; logProbabilities: Float64Array }> => {
     const seed = nextSeed();
     if (independence) return checkedDraws(independence.sample(chains, seed));
+    if (totalChains !== undefined) {
+      // this group's rows of the whole batch: its chunks, each with its count in the batch
+      const firstChunk = Math.floor(firstChain / CHUNK_SIZE);
+      const start = firstChunk * CHUNK_SIZE;
+      const end = Math.min(Math.ceil((firstChain + chains) / CHUNK_SIZE) * CHUNK_SIZE, totalChains);
+      const drawn = sampleChunks(mps!, end - start, createRandom(seed), firstChunk);
+      const from = firstChain - start;
+      return {
+        data: drawn.data.subarray(from * n, (from + chains) * n),
+        logProbabilities: drawn.logProbabilities.subarray(from, from + chains),
+      };
+    }
     if (!options.pool) return sample(mps!, { count: chains, seed });
     const pending = options.pool.sample(mps!, { count: chains, seed });
     // a prefetched batch that is never awaited (the loop threw) must not crash the process
@@ -547,7 +573,7 @@ export async function runChainsFrom(
           logQ = await pendingLogQ;
           pendingLogQ = null;
         }
-        acceptStream.fill(u);
+        acceptStream.fill(uniforms);
         // accepted chains' states are copied in runs of neighbouring chains (one copy per run
         // instead of one per chain: with acceptance near 1, one copy per step)
         let run = 0;

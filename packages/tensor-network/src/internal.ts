@@ -17,6 +17,7 @@ export {
   optionKeys,
 } from './errors';
 export { assertMPS } from './mps';
+export { CHUNK_SIZE, sampleChunks } from './sample';
 export {
   canHoldShards,
   type EnvironmentShards,

@@ -14,7 +14,7 @@ import {
   runChainsInSegments,
 } from '@latticediff/monte-carlo';
 import { runChainsOnWorkers } from '@latticediff/monte-carlo/node';
-import type { MPS, SamplerPool } from '@latticediff/tensor-network';
+import { MPS, type SamplerPool } from '@latticediff/tensor-network';
 import { scalarObservables } from '../common';
 import { computeExact } from '../exact-reference';
 import { createActivity, createProgress, num } from '../io';
@@ -75,7 +75,9 @@ export interface ModelModule {
 /**
  * Runs the chains and summarises every scalar observable. The DDM schemes run in segments (so
  * that progress can be shown; each segment continues from the previous one's states with its own
- * random stream) with `pool` sampling the proposals. Local and Wolff chains run in one call of
+ * random stream) with `pool` sampling the proposals; disconnected chains with an MPS proposal run
+ * on `workers` threads instead when more than one (runChainsOnWorkers with the same segments, so
+ * the same result). Local and Wolff chains run in one call of
  * runChains with `seed` (burn-in 10% of the steps), on `workers` threads when more than one
  * (runChainsOnWorkers, which needs `modelModule`): the result does not depend on the number of
  * threads.
@@ -165,6 +167,42 @@ export async function runMonteCarlo(options: {
         } else {
           run = await runChains({ model: instance, ...common });
         }
+      } finally {
+        activity.finish();
+      }
+    } else if (
+      options.scheme === 'disconnected' &&
+      MPS.isMPS(options.mps) &&
+      options.modelModule !== undefined &&
+      Math.min(options.workers ?? 1, chains) > 1
+    ) {
+      // disconnected chains on threads, each running its group of chains from start to end
+      // (proposals, acceptance, local sweeps, observables): the same segments and streams as
+      // below, so the same result as on one thread; threads report no per-step progress
+      const threads = Math.min(options.workers ?? 1, chains);
+      const activity = createActivity(
+        'mc disconnected:',
+        options.showProgress,
+        `${chains} chains x ${steps + burnIn} steps on ${threads} threads (threads report no per-step progress)`,
+      );
+      try {
+        run = await runChainsOnWorkers({
+          model: {
+            module: options.modelModule.url,
+            exportName: options.modelModule.exportName,
+            parameters: { ...instance.parameters },
+          },
+          scheme: { kind: 'disconnected' },
+          proposal: options.mps,
+          chains,
+          steps,
+          burnIn,
+          seed: options.seed,
+          observables: names,
+          ...(options.localSweeps ? { localSweeps: options.localSweeps } : {}),
+          segmentSteps,
+          workers: threads,
+        });
       } finally {
         activity.finish();
       }

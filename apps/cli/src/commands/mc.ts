@@ -62,7 +62,7 @@ import type { Command } from './types';
 const MC_WORKERS_FLAG: FlagSpec = {
   ...WORKERS_FLAG,
   description:
-    'worker threads (1: none): they run the local and Wolff chains (the same result for every N) or sample the DDM proposals',
+    'worker threads (1: none): they run the local, Wolff and disconnected chains or sample the connected proposals (the same result for every N)',
 };
 
 const CHECKPOINT_FLAG: FlagSpec = {
@@ -179,8 +179,8 @@ export const mcCommand: Command = {
     "parameters are the checkpoint's; naming the model lets flags override parameters of the same",
     "sizes. Error bars: stdErr = sqrt(2 tau_int var / N) with Sokal's automatic window;",
     'effectiveSampleSize is the smallest ESS over the scalar observables. --workers N threads',
-    'run the local and Wolff chains (split into N groups; every chain keeps its own random',
-    'stream, so the result is the same for every N) or sample the DDM proposals.',
+    'run the local, Wolff and disconnected chains (split into N groups; every chain keeps its own',
+    'random streams, so the result is the same for every N) or the connected denoising.',
     'Exact reference: where the model has one, the table and JSON compare the estimates with',
     'it. Its cost is estimated from the sizes (Ising: 2^Ly * (N + 1)^2 transfer-matrix updates,',
     'times 2^Ly on a torus; Fredkin: N^2); above 2^29 (about 5 s on one core) mc skips it and',
@@ -322,24 +322,28 @@ export const mcCommand: Command = {
       url: entry.moduleUrl,
       exportName: await entry.exportName(),
     };
-    const result = await withPool(ddm && network === undefined ? workers : 1, (pool) =>
-      runMonteCarlo({
-        instance,
-        mps,
-        scheme,
-        noiseTime,
-        chains,
-        steps,
-        // a shard: local/Wolff chains K*C.. of the whole run; DDM proposals from stream 2^30 + K
-        seed: shard !== undefined && ddm ? ddmShardSeed(seed, shard.index) : seed,
-        ...(shard !== undefined && !ddm ? { firstChain: shard.index * chains } : {}),
-        pool,
-        showProgress: progressEnabled(json),
-        localSweeps: flagValue(values, LOCAL_SWEEPS_FLAG),
-        workers,
-        modelModule,
-        exact: computeExactReference,
-      }),
+    // the connected scheme's proposals are sampled by a pool; disconnected chains with an MPS
+    // run whole on worker threads (runMonteCarlo)
+    const result = await withPool(
+      scheme === 'connected' && network === undefined ? workers : 1,
+      (pool) =>
+        runMonteCarlo({
+          instance,
+          mps,
+          scheme,
+          noiseTime,
+          chains,
+          steps,
+          // a shard: local/Wolff chains K*C.. of the whole run; DDM proposals from stream 2^30 + K
+          seed: shard !== undefined && ddm ? ddmShardSeed(seed, shard.index) : seed,
+          ...(shard !== undefined && !ddm ? { firstChain: shard.index * chains } : {}),
+          pool,
+          showProgress: progressEnabled(json),
+          localSweeps: flagValue(values, LOCAL_SWEEPS_FLAG),
+          workers,
+          modelModule,
+          exact: computeExactReference,
+        }),
     );
     const plotFiles = plots
       ? await writeMonteCarloPlots(plots, instance, result, checkpoint?.mps, seed)

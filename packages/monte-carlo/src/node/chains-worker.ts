@@ -1,10 +1,14 @@
 /**
  * Worker of {@link runChainsOnWorkers}: imports the model module, creates the instance and runs
- * its contiguous range of chains with the chains' global random streams. Internal.
+ * its contiguous range of chains with the chains' global random streams (and, for the
+ * disconnected scheme, its part of every step's batch of proposals), in one call or segment by
+ * segment. Internal.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { ParameterValues } from '@latticediff/lattice';
-import { runChainsFrom } from '../chains';
+import { MPS, type MPSKind } from '@latticediff/tensor-network';
+import { type RunChainsOptions, runChainsFrom } from '../chains';
+import { runInSegments } from '../chains-segments';
 import { loadModel } from './load-model';
 
 /** What the main thread sends (as workerData). */
@@ -12,7 +16,14 @@ export interface ChainsWorkerJob {
   module: string;
   exportName: string | null;
   parameters: ParameterValues;
-  scheme: { kind: 'local' } | { kind: 'wolff' };
+  scheme: { kind: 'local' } | { kind: 'wolff' } | { kind: 'disconnected' };
+  /** The proposal of the disconnected scheme (its tensors), or null. */
+  proposal: { kind: MPSKind; physicalDims: number[]; tensors: Float64Array[] } | null;
+  localSweeps: number;
+  /** Chains of the whole run (the disconnected scheme's batches of proposals span them). */
+  totalChains: number;
+  /** Recorded steps per segment (runChainsInSegments), or null for one call. */
+  segmentSteps: number | null;
   firstChain: number;
   chains: number;
   steps: number;
@@ -26,21 +37,38 @@ export interface ChainsWorkerJob {
 const job = workerData as ChainsWorkerJob;
 try {
   const model = (await loadModel(job.module, job.exportName)).create(job.parameters);
-  const run = await runChainsFrom(
-    {
-      model,
-      scheme: job.scheme,
-      chains: job.chains,
-      steps: job.steps,
-      burnIn: job.burnIn,
-      seed: job.seed,
-      observables: job.observables,
-      keepConfigurations: job.keepConfigurations,
-      ...(job.initial ? { initial: { data: job.initial, count: job.chains } } : {}),
-    },
-    job.firstChain,
-    false,
-  );
+  const options: RunChainsOptions = {
+    model,
+    scheme: job.scheme,
+    chains: job.chains,
+    steps: job.steps,
+    burnIn: job.burnIn,
+    seed: job.seed,
+    observables: job.observables,
+    keepConfigurations: job.keepConfigurations,
+    ...(job.initial ? { initial: { data: job.initial, count: job.chains } } : {}),
+    ...(job.proposal
+      ? {
+          proposal: MPS.unsafeCreate(
+            job.proposal.kind,
+            job.proposal.physicalDims,
+            job.proposal.tensors,
+          ),
+        }
+      : {}),
+    ...(job.localSweeps > 0 ? { localSweeps: job.localSweeps } : {}),
+  };
+  // a DDM group draws its part of every batch of the whole run's proposals
+  const total = job.scheme.kind === 'disconnected' ? job.totalChains : undefined;
+  const runGroup = (o: RunChainsOptions) => runChainsFrom(o, job.firstChain, false, total);
+  const run =
+    job.segmentSteps === null
+      ? await runGroup(options)
+      : await runInSegments(
+          'runChainsOnWorkers',
+          { ...options, segmentSteps: job.segmentSteps },
+          runGroup,
+        );
   const transfer: ArrayBuffer[] = [
     ...Object.values(run.series).map((s) => s.buffer as ArrayBuffer),
     run.final.data.buffer as ArrayBuffer,

@@ -6,8 +6,10 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { fredkinModel } from '@latticediff/model-fredkin';
 import { isingModel } from '@latticediff/model-ising';
+import { randomMPS } from '@latticediff/tensor-network';
 import { describe, expect, it } from 'vitest';
 import { type RunChainsResult, runChains } from '../chains';
+import { runChainsInSegments } from '../chains-segments';
 import { type ParallelChainsOptions, runChainsOnWorkers } from './parallel-chains';
 
 const workerUrl = new URL('../../dist/chains-worker.js', import.meta.url);
@@ -131,7 +133,34 @@ describe('runChainsOnWorkers', () => {
       Partial<Record<keyof ParallelChainsOptions, unknown>> | Record<string, unknown>,
       RegExp,
     ][] = [
-      [{ scheme: { kind: 'disconnected' } }, /`scheme`.*SamplerPool/],
+      [{ scheme: { kind: 'connected', noiseTime: 0.3 } }, /`scheme`.*SamplerPool/],
+      [{ scheme: { kind: 'disconnected' } }, /`proposal`.*MPS/],
+      [{ proposal: randomMPS({ length: 16, bondDim: 2, seed: 1 }) }, /`proposal`.*absent/],
+      [{ localSweeps: 2 }, /`localSweeps`.*absent/],
+      [
+        {
+          scheme: { kind: 'disconnected' },
+          proposal: randomMPS({ length: 16, bondDim: 2, seed: 1 }),
+          localSweeps: -1,
+        },
+        /`localSweeps`/,
+      ],
+      [
+        {
+          scheme: { kind: 'disconnected' },
+          proposal: randomMPS({ length: 16, bondDim: 2, seed: 1 }),
+          firstChain: 128,
+        },
+        /`firstChain`/,
+      ],
+      [
+        {
+          scheme: { kind: 'disconnected' },
+          proposal: randomMPS({ length: 9, bondDim: 2, seed: 1 }),
+        },
+        /`proposal`/,
+      ],
+      [{ segmentSteps: 0 }, /`segmentSteps`/],
       [{ model: { module: '@latticediff/no-such-model', parameters: ising } }, /`model.module`/],
       [
         { model: { module: '@latticediff/model-ising', exportName: 'nope', parameters: ising } },
@@ -166,5 +195,66 @@ describe('runChainsOnWorkers', () => {
         model: { module: '@latticediff/model-ising', parameters: { lx: -4 } },
       }),
     ).rejects.toThrow(/`lx`/);
+  });
+
+  describe('the disconnected scheme', () => {
+    const model = { module: '@latticediff/model-ising', parameters: ising };
+    const instance = isingModel.create(ising);
+    const proposal = randomMPS({ length: 16, bondDim: 4, kind: 'born', seed: 21 });
+    // 300 chains: three chunks of proposals (128, 128, 44); 2 workers take chunks {0} and {1, 2},
+    // 3 workers one chunk each, 4 workers (more than chunks) split the chains evenly, so that
+    // two groups share a chunk and both draw it
+    it.each([
+      [1, 0],
+      [2, 0],
+      [3, 2],
+      [4, 1],
+    ])(
+      'gives the chains of runChains on one thread (%i workers, %i local sweeps)',
+      async (workers, localSweeps) => {
+        const options = {
+          scheme: { kind: 'disconnected' },
+          proposal,
+          chains: 300,
+          steps: 6,
+          burnIn: 2,
+          seed: 33,
+          localSweeps,
+          keepConfigurations: true,
+        } as const;
+        const single = await runChains({ ...options, model: instance });
+        expect(single.acceptanceRate).toBeGreaterThan(0);
+        const parallel = await runChainsOnWorkers({ ...options, model, workers, workerUrl });
+        expectSameRun(parallel, single);
+      },
+    );
+
+    it('gives the chains of runChainsInSegments with segmentSteps, from given states', async () => {
+      const x0 = instance.initialConfiguration();
+      const initial = { data: new Int32Array(150 * 16), count: 150 };
+      for (let c = 0; c < 150; c++) initial.data.set(x0, c * 16);
+      const options = {
+        scheme: { kind: 'disconnected' },
+        proposal,
+        chains: 150,
+        steps: 7,
+        burnIn: 1,
+        seed: 8,
+        initial,
+        localSweeps: 1,
+      } as const;
+      const single = await runChainsInSegments({ ...options, model: instance, segmentSteps: 3 });
+      const parallel = await runChainsOnWorkers({
+        ...options,
+        model,
+        segmentSteps: 3,
+        workers: 2,
+        workerUrl,
+      });
+      expectSameRun(parallel, single);
+      // and segments are another run than one call (streams per segment)
+      const whole = await runChains({ ...options, model: instance });
+      expect(Array.from(whole.final.data)).not.toEqual(Array.from(single.final.data));
+    });
   });
 });

@@ -1,18 +1,25 @@
 /**
- * Local and cluster-move chains on worker threads (Node only): the chains are split into
- * contiguous groups, one per worker, and every chain draws from its own stream of the seed,
- * chain c from the same stream as in {@link runChains}. The result is therefore identical to
- * `runChains` with the same options on one thread, whatever the number of workers. The workers
- * import the model from its module, so the model is named by module, not passed as an object.
+ * Chains on worker threads (Node only): local, cluster-move and disconnected-DDM chains are
+ * split into contiguous groups, one per worker, and every chain draws from its own stream of the
+ * seed, chain c from the same stream as in {@link runChains}. The disconnected scheme's proposals
+ * are drawn in batches over all chains, chunk k of a batch from stream k of the step's seed: a
+ * group draws the chunks that overlap it (the groups follow chunk boundaries when there are at
+ * least as many chunks as workers) and keeps its rows, and its acceptance uniforms are its part
+ * of the whole run's. The result is therefore identical to `runChains` (or, with `segmentSteps`,
+ * to `runChainsInSegments`) with the same options on one thread, whatever the number of workers.
+ * Each worker runs its chains from start to end without the main thread: the proposals, the
+ * acceptance, the local sweeps and the observables all run beside each other. The workers import
+ * the model from its module, so the model is named by module, not passed as an object.
  * Entry `@latticediff/monte-carlo/node`.
  */
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { ConfigurationBatch, ParameterValues } from '@latticediff/lattice';
-import { LatticeDiffError } from '@latticediff/tensor-network';
+import { LatticeDiffError, MPS } from '@latticediff/tensor-network';
 import {
   assertInteger,
   assertKnownOptions,
+  CHUNK_SIZE,
   invalidArgument,
 } from '@latticediff/tensor-network/internal';
 import { type RunChainsResult, runChainsFrom } from '../chains';
@@ -29,8 +36,21 @@ export interface ParallelChainsOptions {
    * are passed to its `create`.
    */
   model: { module: string | URL; exportName?: string; parameters: ParameterValues };
-  /** `local` (Metropolis sweeps) or `wolff` (the model's cluster move). */
-  scheme: { kind: 'local' } | { kind: 'wolff' };
+  /**
+   * `local` (Metropolis sweeps), `wolff` (the model's cluster move) or `disconnected` (fresh
+   * draws of `proposal`, an MPS, as independence proposals).
+   */
+  scheme: { kind: 'local' } | { kind: 'wolff' } | { kind: 'disconnected' };
+  /** The MPS of the disconnected scheme (required there, refused otherwise). */
+  proposal?: MPS;
+  /** Local Metropolis sweeps after every disconnected step (default 0), as in runChains. */
+  localSweeps?: number;
+  /**
+   * Run as {@link runChainsInSegments} with segments of this many recorded steps (stream k of the
+   * seed for segment k): the same result as that function on one thread. Default: one call, as
+   * runChains.
+   */
+  segmentSteps?: number;
   /** Number of chains (default 16). */
   chains?: number;
   /** Recorded steps per chain. */
@@ -50,7 +70,8 @@ export interface ParallelChainsOptions {
   /**
    * Index of this run's first chain in a larger run (default 0): chain c draws its moves from
    * the stream of chain `firstChain + c` of the seed, so runs of contiguous chain ranges (the
-   * shards of a job array) together give exactly the chains of one run of all of them.
+   * shards of a job array) together give exactly the chains of one run of all of them. Local
+   * and Wolff chains only (a disconnected run's proposals are batches over all its chains).
    */
   firstChain?: number;
   /** Location of the worker module (default: chains-worker.js beside this module in dist). */
@@ -70,6 +91,9 @@ const KNOWN = [
   'workers',
   'workerUrl',
   'firstChain',
+  'proposal',
+  'localSweeps',
+  'segmentSteps',
 ];
 
 interface WorkerReply {
@@ -114,12 +138,39 @@ export async function runChainsOnWorkers(options: ParallelChainsOptions): Promis
   if (typeof named.parameters !== 'object' || named.parameters === null)
     invalidArgument(fn, 'model.parameters', named.parameters, 'an object of parameter values');
   const kind = (options.scheme as { kind?: unknown } | undefined)?.kind;
-  if (kind !== 'local' && kind !== 'wolff') {
+  if (kind !== 'local' && kind !== 'wolff' && kind !== 'disconnected') {
     invalidArgument(
       fn,
       'scheme',
       options.scheme,
-      '{ kind: "local" } or { kind: "wolff" } (DDM proposals are batched over all chains: use runChains with a SamplerPool for those)',
+      '{ kind: "local" }, { kind: "wolff" } or { kind: "disconnected" } (connected proposals denoise the batch of all chains: use runChains with a SamplerPool for those)',
+    );
+  }
+  const ddm = kind === 'disconnected';
+  if (ddm && !MPS.isMPS(options.proposal)) {
+    invalidArgument(
+      fn,
+      'proposal',
+      options.proposal,
+      'an MPS (the disconnected scheme on workers draws from an MPS; other proposals run with runChains)',
+    );
+  }
+  if (!ddm && options.proposal !== undefined) {
+    invalidArgument(fn, 'proposal', 'an MPS', `absent for the ${kind} scheme`);
+  }
+  const localSweeps = options.localSweeps ?? 0;
+  assertInteger(fn, 'localSweeps', localSweeps, 0);
+  if (!ddm && localSweeps > 0) {
+    invalidArgument(fn, 'localSweeps', localSweeps, `absent for the ${kind} scheme`);
+  }
+  if (options.segmentSteps !== undefined)
+    assertInteger(fn, 'segmentSteps', options.segmentSteps, 1);
+  if (ddm && options.firstChain !== undefined && options.firstChain !== 0) {
+    invalidArgument(
+      fn,
+      'firstChain',
+      options.firstChain,
+      "0 or absent for the disconnected scheme (its proposals are batches over all the run's chains)",
     );
   }
   assertInteger(fn, 'seed', options.seed, 0, Number.MAX_SAFE_INTEGER);
@@ -146,30 +197,42 @@ export async function runChainsOnWorkers(options: ParallelChainsOptions): Promis
   const observables =
     options.observables ?? instance.observables.filter((o) => o.size === 1).map((o) => o.name);
   const keepConfigurations = options.keepConfigurations ?? false;
-  const scheme = { kind } as { kind: 'local' } | { kind: 'wolff' };
+  const scheme = { kind } as { kind: 'local' } | { kind: 'wolff' } | { kind: 'disconnected' };
+  const mps = ddm ? (options.proposal as MPS) : undefined;
   // every option checked as runChains checks it, before any worker starts
-  await runChainsFrom(
-    {
-      model: instance,
-      scheme,
-      chains,
-      steps,
-      burnIn,
-      seed: options.seed,
-      observables,
-      keepConfigurations,
-      ...(options.initial ? { initial: options.initial } : {}),
-    },
-    0,
-    true,
-  );
+  const common = {
+    model: instance,
+    scheme,
+    chains,
+    steps,
+    burnIn,
+    seed: options.seed,
+    observables,
+    keepConfigurations,
+    ...(options.initial ? { initial: options.initial } : {}),
+    ...(mps ? { proposal: mps } : {}),
+    ...(localSweeps > 0 ? { localSweeps } : {}),
+  };
+  await runChainsFrom(common, 0, true);
   const n = instance.sites;
   const used = Math.min(workers, chains);
   const ranges: [number, number][] = [];
-  for (let w = 0, first = 0; w < used; w++) {
-    const size = Math.floor(chains / used) + (w < chains % used ? 1 : 0);
-    ranges.push([first, size]);
-    first += size;
+  const chunks = Math.ceil(chains / CHUNK_SIZE);
+  if (ddm && chunks >= used) {
+    // whole chunks of the proposal batches per worker: no chunk is drawn twice
+    for (let w = 0; w < used; w++) {
+      const first = Math.floor((w * chunks) / used) * CHUNK_SIZE;
+      const end = Math.min(chains, Math.floor(((w + 1) * chunks) / used) * CHUNK_SIZE);
+      ranges.push([first, end - first]);
+    }
+  } else {
+    // (disconnected with fewer chunks than workers: a chunk shared by two groups is drawn by
+    // both, each keeping its rows)
+    for (let w = 0, first = 0; w < used; w++) {
+      const size = Math.floor(chains / used) + (w < chains % used ? 1 : 0);
+      ranges.push([first, size]);
+      first += size;
+    }
   }
   const threads: Worker[] = [];
   let replies: WorkerReply[];
@@ -181,6 +244,16 @@ export async function runChainsOnWorkers(options: ParallelChainsOptions): Promis
           exportName,
           parameters: named.parameters,
           scheme,
+          proposal: mps
+            ? {
+                kind: mps.kind,
+                physicalDims: [...mps.physicalDims],
+                tensors: mps.tensors.map((t) => t.slice()),
+              }
+            : null,
+          localSweeps,
+          totalChains: chains,
+          segmentSteps: options.segmentSteps ?? null,
           firstChain: offset + first,
           chains: size,
           steps,
