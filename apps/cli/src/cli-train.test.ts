@@ -125,6 +125,41 @@ describe('train', () => {
     expect(checksum(join(dir, 'resumed.mps'))).toBe(checksum(join(dir, 'uninterrupted.mps')));
   });
 
+  it('trains the same model for --workers 1, 2 and 3 (disconnected chains on threads)', () => {
+    const dir = temporaryDirectory();
+    const args = (workers: number) => [
+      'train',
+      'ising',
+      '--lx',
+      '3',
+      '--ly',
+      '3',
+      '--rounds',
+      '2',
+      '--max-bond-dim',
+      '4',
+      '--scheme',
+      'disconnected',
+      // 150 chains: two chunks of proposals, split over the threads
+      '--chains',
+      '150',
+      '--steps',
+      '6',
+      '--local-sweeps',
+      '2',
+      '--workers',
+      String(workers),
+      '--out',
+      `w${workers}.mps`,
+    ];
+    for (const workers of [1, 2, 3]) {
+      const r = run(args(workers), { cwd: dir });
+      expect(r.code, r.stderr).toBe(0);
+    }
+    expect(checksum(join(dir, 'w2.mps'))).toBe(checksum(join(dir, 'w1.mps')));
+    expect(checksum(join(dir, 'w3.mps'))).toBe(checksum(join(dir, 'w1.mps')));
+  });
+
   it('refuses to overwrite a file that is not a checkpoint', () => {
     const dir = temporaryDirectory();
     writeFileSync(join(dir, 'notes.txt'), 'my notes\n');

@@ -172,6 +172,22 @@ export const MAX_STATE_ENTRIES = 2 ** 30;
 /** Streams START_STREAM + c draw the default starting state of DDM chain c (far above 2 + c). */
 const START_STREAM = 2 ** 40;
 
+/**
+ * Runs chains in place of {@link runChains}, with its options and its result for them (e.g. on
+ * worker threads: `chainsOnWorkers` of `@latticediff/monte-carlo/node`). `learnByMonteCarlo`
+ * takes one as `chainRunner`.
+ */
+export type ChainRunner = (options: RunChainsOptions) => Promise<RunChainsResult>;
+
+/**
+ * The seed of a run's root stream: 53 bits of the seed's generator (a number seeds a fresh one;
+ * a generator is advanced). Internal.
+ */
+export function chainsRootSeed(fn: string, seed: SeedOrGenerator): number {
+  const rng = toRandom(fn, seed);
+  return (rng.uint32() >>> 0) * 2097152 + (rng.uint32() >>> 11);
+}
+
 /** Runs `chains` Metropolis-Hastings chains for `burnIn + steps` steps. */
 export function runChains(options: RunChainsOptions): Promise<RunChainsResult> {
   return runChainsFrom(options, 0, false);
@@ -186,6 +202,8 @@ export function runChains(options: RunChainsOptions): Promise<RunChainsResult> {
  * proposals of the sampler's chunks that overlap the group (chunk k from stream k of the step's
  * seed, with the row count it has in the whole batch) and keeps its own rows; its acceptance
  * uniforms are its part of the whole run's. So the groups together give the chains of one call.
+ * `rootSeed` replaces the root that `options.seed` would give ({@link chainsRootSeed}; the seed is
+ * then not read), so that the threads of one run share a root drawn once from a generator.
  * With `validateOnly` it checks the options and returns before any step. Internal: the worker
  * runner of the `./node` entry uses it.
  */
@@ -194,6 +212,7 @@ export async function runChainsFrom(
   firstChain: number,
   validateOnly: boolean,
   totalChains?: number,
+  rootSeed?: number,
 ): Promise<RunChainsResult> {
   const fn = 'runChains';
   if (typeof options !== 'object' || options === null)
@@ -336,9 +355,8 @@ export async function runChainsFrom(
           .join(', ')})`,
       );
   }
-  const rng = toRandom(fn, options.seed);
   // independent streams: proposals, acceptance uniforms, and per-chain streams for local moves
-  const root = createRandom((rng.uint32() >>> 0) * 2097152 + (rng.uint32() >>> 11));
+  const root = createRandom(rootSeed ?? chainsRootSeed(fn, options.seed));
   const proposalStream = root.split(0);
   const acceptStream = root.split(1);
   const chainStreams: RandomGenerator[] = Array.from({ length: chains }, (_, c) =>

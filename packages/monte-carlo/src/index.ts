@@ -1,4 +1,5 @@
 export {
+  type ChainRunner,
   type IndependenceProposal,
   logAcceptance,
   type ProposalScheme,

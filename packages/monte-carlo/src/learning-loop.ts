@@ -44,7 +44,7 @@ import {
   invalidArgument,
   optionKeys,
 } from '@latticediff/tensor-network/internal';
-import { type IndependenceProposal, runChains } from './chains';
+import { type ChainRunner, type IndependenceProposal, runChains } from './chains';
 import { summarize } from './diagnostics-summary';
 import { CheckpointMismatchError } from './errors';
 import { MPSTrainer } from './learn';
@@ -286,8 +286,18 @@ export interface LearningLoopOptions {
   seed: number;
   /** Checkpoint store: saved after every round, loaded at the start to resume. */
   checkpoint?: CheckpointStore;
-  /** Worker pool for the proposals. */
+  /**
+   * Worker pool for the proposals, and (MPS sweeps) the training sweeps' per-sample work, the
+   * NLLs and the quality draws: the same results as without it.
+   */
   pool?: SamplerPool;
+  /**
+   * Runs each round's chains in place of `runChains` (default runChains): e.g.
+   * `chainsOnWorkers({ module })` of `@latticediff/monte-carlo/node`, which runs the disconnected
+   * chains, local sweeps included, on worker threads. It must give runChains's result for the
+   * same options, so it is not part of the run's fingerprint.
+   */
+  chainRunner?: ChainRunner;
   /** Called after every round. */
   onRound?: (report: RoundReport) => void;
   /** Stop after this many rounds in this call (to test interruption; default: all). */
@@ -484,6 +494,7 @@ export interface ResolvedLearning {
   readonly learner: ProposalLearnerFactory | undefined;
   readonly root: RandomGenerator;
   readonly pool: SamplerPool | undefined;
+  readonly chainRunner: ChainRunner;
   readonly fingerprint: string;
 }
 
@@ -659,6 +670,7 @@ export function resolveLearning(
       'seed',
       'checkpoint',
       'pool',
+      'chainRunner',
       'onRound',
       'maxRoundsThisCall',
       'learner',
@@ -882,6 +894,14 @@ export function resolveLearning(
       ...(initialMPS === undefined ? {} : { initialMPS: textDigest(serializeMPS(initialMPS)) }),
     });
   }
+  if (options.chainRunner !== undefined && typeof options.chainRunner !== 'function') {
+    invalidArgument(
+      fn,
+      'chainRunner',
+      options.chainRunner,
+      'a function (options) => Promise<RunChainsResult>, e.g. chainsOnWorkers({ module }) of @latticediff/monte-carlo/node',
+    );
+  }
   return {
     fn,
     model,
@@ -912,6 +932,7 @@ export function resolveLearning(
     learner,
     root,
     pool: options.pool,
+    chainRunner: options.chainRunner ?? runChains,
     fingerprint,
   };
 }
@@ -1221,7 +1242,7 @@ export async function learningRound(
   const energies = instance.energy({ data: chainStates, count: chains });
   const x0 = instance.initialConfiguration();
   for (let c = 0; c < chains; c++) if (!Number.isFinite(energies[c]!)) chainStates.set(x0, c * n);
-  const run = await runChains({
+  const run = await resolved.chainRunner({
     model: instance,
     proposal: learner.proposal,
     scheme: resolved.scheme,

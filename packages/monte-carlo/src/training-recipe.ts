@@ -18,6 +18,7 @@ import {
   invalidArgument,
   optionKeys,
 } from '@latticediff/tensor-network/internal';
+import type { ChainRunner } from './chains';
 import { CheckpointMismatchError } from './errors';
 import {
   annealingPath,
@@ -421,6 +422,8 @@ export interface RunOrResumeOptions {
    */
   factors?: LocalFactors;
   pool?: SamplerPool;
+  /** As learnByMonteCarlo's `chainRunner` (not part of the recipe: the same result). */
+  chainRunner?: ChainRunner;
   /** Progress of the thermodynamic path's pilot (grid points done of total). */
   onPilot?: (done: number, total: number) => void;
   /** Progress of the physics-built start (pair groups done of total). */
@@ -463,6 +466,7 @@ export async function runOrResume(options: RunOrResumeOptions): Promise<RunOrRes
       'checkpoint',
       'factors',
       'pool',
+      'chainRunner',
       'onPilot',
       'onBuild',
       'onResume',
@@ -514,6 +518,7 @@ export async function runOrResume(options: RunOrResumeOptions): Promise<RunOrRes
       ...optionsOf(model, recipe, path),
       ...(initialMPS === undefined ? {} : { initialMPS }),
       ...(options.pool ? { pool: options.pool } : {}),
+      ...(options.chainRunner ? { chainRunner: options.chainRunner } : {}),
     },
     fn,
   );

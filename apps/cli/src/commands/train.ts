@@ -9,7 +9,7 @@ import {
   type TrainingRecipe,
   trainingMethod,
 } from '@latticediff/monte-carlo';
-import { fileCheckpoint, writeFileAtomic } from '@latticediff/monte-carlo/node';
+import { chainsOnWorkers, fileCheckpoint, writeFileAtomic } from '@latticediff/monte-carlo/node';
 import {
   deserializeMPS,
   InvalidArgumentError,
@@ -86,6 +86,11 @@ export async function trainToFile(options: {
   run: TrainingRun;
   out: string;
   workers: number;
+  /**
+   * The model's module (a registry entry's): with `workers` > 1 the rounds' local and
+   * disconnected chains run on worker threads (chainsOnWorkers; the same result).
+   */
+  modelModule?: { url: string; exportName: string };
   showProgress: boolean;
   /** Reuse an --out file that already holds this finished run (default true). */
   reuse?: boolean;
@@ -168,6 +173,15 @@ export async function trainToFile(options: {
         checkpoint: fileCheckpoint(statePath),
         ...(factors === undefined ? {} : { factors }),
         ...(pool ? { pool } : {}),
+        ...(options.modelModule && options.workers > 1
+          ? {
+              chainRunner: chainsOnWorkers({
+                module: options.modelModule.url,
+                exportName: options.modelModule.exportName,
+                workers: options.workers,
+              }),
+            }
+          : {}),
         onPilot: (done, total) => {
           bars.pilot ??= createProgress('path pilot', total, options.showProgress);
           bars.pilot.update(done, `${run.anneal!.parameter} grid`);
@@ -340,6 +354,7 @@ export const trainCommand: Command = {
       run,
       out,
       workers: flagValue(values, WORKERS_FLAG),
+      modelModule: { url: choice!.entry.moduleUrl, exportName: await choice!.entry.exportName() },
       showProgress: progressEnabled(json),
       log: json ? undefined : (line) => process.stderr.write(`${line}\n`),
       displayName: String(values.out),

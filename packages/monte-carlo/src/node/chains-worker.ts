@@ -24,6 +24,8 @@ export interface ChainsWorkerJob {
   totalChains: number;
   /** Recorded steps per segment (runChainsInSegments), or null for one call. */
   segmentSteps: number | null;
+  /** The run's root seed drawn on the calling thread (one call), or null (segments: `seed`). */
+  rootSeed: number | null;
   firstChain: number;
   chains: number;
   steps: number;
@@ -63,7 +65,7 @@ try {
   const runGroup = (o: RunChainsOptions) => runChainsFrom(o, job.firstChain, false, total);
   const run =
     job.segmentSteps === null
-      ? await runGroup(options)
+      ? await runChainsFrom(options, job.firstChain, false, total, job.rootSeed ?? undefined)
       : await runInSegments(
           'runChainsOnWorkers',
           { ...options, segmentSteps: job.segmentSteps },

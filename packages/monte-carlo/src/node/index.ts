@@ -1,3 +1,8 @@
 export { AtomicFileWriter, removeStaleTemporaries, writeFileAtomic } from './atomic-file';
 export { fileCheckpoint } from './file-checkpoint';
-export { type ParallelChainsOptions, runChainsOnWorkers } from './parallel-chains';
+export {
+  type ChainsOnWorkersOptions,
+  chainsOnWorkers,
+  type ParallelChainsOptions,
+  runChainsOnWorkers,
+} from './parallel-chains';

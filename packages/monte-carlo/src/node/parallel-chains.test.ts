@@ -10,7 +10,8 @@ import { randomMPS } from '@latticediff/tensor-network';
 import { describe, expect, it } from 'vitest';
 import { type RunChainsResult, runChains } from '../chains';
 import { runChainsInSegments } from '../chains-segments';
-import { type ParallelChainsOptions, runChainsOnWorkers } from './parallel-chains';
+import { learnByMonteCarlo } from '../learning-loop';
+import { chainsOnWorkers, type ParallelChainsOptions, runChainsOnWorkers } from './parallel-chains';
 
 const workerUrl = new URL('../../dist/chains-worker.js', import.meta.url);
 if (!existsSync(fileURLToPath(workerUrl)))
@@ -255,6 +256,81 @@ describe('runChainsOnWorkers', () => {
       // and segments are another run than one call (streams per segment)
       const whole = await runChains({ ...options, model: instance });
       expect(Array.from(whole.final.data)).not.toEqual(Array.from(single.final.data));
+    });
+  });
+
+  describe('chainsOnWorkers, the chain runner of learnByMonteCarlo', () => {
+    const options = {
+      model: isingModel,
+      path: [
+        { lx: 4, ly: 4, beta: 0.2 },
+        { lx: 4, ly: 4, beta: 0.3 },
+      ],
+      bondDim: 4,
+      kind: 'born' as const,
+      training: 'sweeps' as const,
+      chains: 150,
+      stepsPerRound: 6,
+      burnIn: 1,
+      localSweeps: 2,
+      sweepsPerRound: 1,
+      seed: 17,
+    };
+    const summary = (r: Awaited<ReturnType<typeof learnByMonteCarlo>>) => ({
+      tensors: r.mps.tensors.map((t) => Array.from(t)),
+      chainStates: Array.from(r.chainStates),
+      reports: r.reports.map((report) => ({
+        ...report,
+        samplingSeconds: 0,
+        trainingSeconds: 0,
+        essPerSecond: 0,
+      })),
+    });
+
+    it('trains the same MPS as runChains on this thread (disconnected on threads, connected not)', async () => {
+      for (const scheme of [
+        { kind: 'disconnected' as const },
+        { kind: 'connected' as const, noiseTime: 0.3 },
+      ]) {
+        const reference = summary(await learnByMonteCarlo({ ...options, scheme }));
+        const calls: string[] = [];
+        const runner = chainsOnWorkers({
+          module: '@latticediff/model-ising',
+          workers: 2,
+          workerUrl,
+        });
+        const onThreads = summary(
+          await learnByMonteCarlo({
+            ...options,
+            scheme,
+            chainRunner: (o) => {
+              calls.push(o.scheme.kind);
+              return runner(o);
+            },
+          }),
+        );
+        expect(calls).toEqual([scheme.kind, scheme.kind]);
+        expect(onThreads).toEqual(reference);
+      }
+    });
+
+    it('refuses a module of another model and bad options, naming them', async () => {
+      const runner = chainsOnWorkers({ module: '@latticediff/model-fredkin', workerUrl });
+      await expect(
+        learnByMonteCarlo({ ...options, scheme: { kind: 'disconnected' }, chainRunner: runner }),
+      ).rejects.toThrow(/`module`.*chainsOnWorkers|chainsOnWorkers.*`module`/);
+      expect(() => chainsOnWorkers({ module: 3 } as never)).toThrow(/`module`/);
+      expect(() => chainsOnWorkers({ module: 'x', workers: 0 })).toThrow(/`workers`/);
+      expect(() => chainsOnWorkers({ module: 'x', worker: 2 } as never)).toThrow(
+        /`options.worker`/,
+      );
+      await expect(
+        learnByMonteCarlo({
+          ...options,
+          scheme: { kind: 'disconnected' },
+          chainRunner: 'threads' as never,
+        }),
+      ).rejects.toThrow(/`chainRunner`/);
     });
   });
 });

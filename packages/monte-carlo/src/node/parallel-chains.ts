@@ -15,14 +15,21 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { ConfigurationBatch, ParameterValues } from '@latticediff/lattice';
-import { LatticeDiffError, MPS } from '@latticediff/tensor-network';
+import { LatticeDiffError, MPS, type SeedOrGenerator } from '@latticediff/tensor-network';
 import {
   assertInteger,
   assertKnownOptions,
   CHUNK_SIZE,
   invalidArgument,
 } from '@latticediff/tensor-network/internal';
-import { type RunChainsResult, runChainsFrom } from '../chains';
+import {
+  type ChainRunner,
+  chainsRootSeed,
+  type RunChainsOptions,
+  type RunChainsResult,
+  runChains,
+  runChainsFrom,
+} from '../chains';
 import type { ChainsWorkerJob } from './chains-worker';
 import { loadModel, moduleSpecifier } from './load-model';
 
@@ -57,8 +64,11 @@ export interface ParallelChainsOptions {
   steps: number;
   /** Steps discarded before recording (default 0). */
   burnIn?: number;
-  /** Seed: a non-negative safe integer (the same as runChains's for identical results). */
-  seed: number;
+  /**
+   * Seed, as runChains's for identical results: a non-negative safe integer, or (without
+   * `segmentSteps`) a generator, of which the calling thread takes 53 bits as runChains does.
+   */
+  seed: SeedOrGenerator;
   /** Starting states (`chains` rows); default: the model's initial configuration. */
   initial?: ConfigurationBatch;
   /** Scalar observables to record (default: every observable of size 1). */
@@ -173,7 +183,8 @@ export async function runChainsOnWorkers(options: ParallelChainsOptions): Promis
       "0 or absent for the disconnected scheme (its proposals are batches over all the run's chains)",
     );
   }
-  assertInteger(fn, 'seed', options.seed, 0, Number.MAX_SAFE_INTEGER);
+  if (typeof options.seed === 'number' || options.segmentSteps !== undefined)
+    assertInteger(fn, 'seed', options.seed, 0, Number.MAX_SAFE_INTEGER);
   const chains = options.chains ?? 16;
   assertInteger(fn, 'chains', chains, 1);
   const workers = options.workers ?? Math.min(availableParallelism(), chains);
@@ -213,7 +224,10 @@ export async function runChainsOnWorkers(options: ParallelChainsOptions): Promis
     ...(mps ? { proposal: mps } : {}),
     ...(localSweeps > 0 ? { localSweeps } : {}),
   };
-  await runChainsFrom(common, 0, true);
+  // one root for every thread, drawn here (a generator seed is advanced once, as by runChains)
+  const rootSeed =
+    options.segmentSteps === undefined ? chainsRootSeed(fn, options.seed) : undefined;
+  await runChainsFrom(common, 0, true, undefined, rootSeed);
   const n = instance.sites;
   const used = Math.min(workers, chains);
   const ranges: [number, number][] = [];
@@ -254,11 +268,13 @@ export async function runChainsOnWorkers(options: ParallelChainsOptions): Promis
           localSweeps,
           totalChains: chains,
           segmentSteps: options.segmentSteps ?? null,
+          rootSeed: rootSeed ?? null,
           firstChain: offset + first,
           chains: size,
           steps,
           burnIn,
-          seed: options.seed,
+          // (segments: the seed itself, a number; one call: rootSeed replaces it)
+          seed: typeof options.seed === 'number' ? options.seed : 0,
           // (any array-like of digits, as runChains accepts)
           initial: options.initial
             ? Int32Array.from({ length: size * n }, (_, k) =>
@@ -328,5 +344,68 @@ export async function runChainsOnWorkers(options: ParallelChainsOptions): Promis
     final: { data: final, count: chains },
     ...(configurations ? { configurations } : {}),
     seconds,
+  };
+}
+
+/** Options of {@link chainsOnWorkers}. */
+export interface ChainsOnWorkersOptions {
+  /** The model's module, as `model.module` of {@link runChainsOnWorkers}. */
+  module: string | URL;
+  /** The LatticeModel export, when the module has several. */
+  exportName?: string;
+  /** Worker threads (default: the number of cores, at most the number of chains). */
+  workers?: number;
+  /** Location of the worker module (default: chains-worker.js beside this module in dist). */
+  workerUrl?: URL | string;
+}
+
+/**
+ * A {@link ChainRunner} (for `learnByMonteCarlo`'s `chainRunner`) that runs local, Wolff and
+ * disconnected chains with an MPS proposal on worker threads ({@link runChainsOnWorkers}: the
+ * model imported from `module` and created with the instance's parameters; the pool is not
+ * used) and anything else (connected chains, independence proposals) with `runChains` and its
+ * pool on this thread. Either way the result is runChains's for the same options. The module's
+ * model must be the instance's model: its id is checked at the first call.
+ */
+export function chainsOnWorkers(options: ChainsOnWorkersOptions): ChainRunner {
+  const fn = 'chainsOnWorkers';
+  if (typeof options !== 'object' || options === null)
+    invalidArgument(fn, 'options', options, 'an options object { module, exportName?, workers? }');
+  assertKnownOptions(fn, options, ['module', 'exportName', 'workers', 'workerUrl']);
+  if (typeof options.module !== 'string' && !(options.module instanceof URL))
+    invalidArgument(fn, 'module', options.module, 'a module name, path or URL');
+  if (options.exportName !== undefined && typeof options.exportName !== 'string')
+    invalidArgument(fn, 'exportName', options.exportName, 'a string');
+  if (options.workers !== undefined) assertInteger(fn, 'workers', options.workers, 1, 64);
+  const specifier = moduleSpecifier(options.module);
+  let modelId: Promise<string> | undefined;
+  return async (run: RunChainsOptions) => {
+    const kind = run?.scheme?.kind;
+    const onThreads =
+      kind === 'local' || kind === 'wolff' || (kind === 'disconnected' && MPS.isMPS(run.proposal));
+    if (!onThreads) return runChains(run);
+    modelId ??= loadModel(specifier, options.exportName ?? null, fn).then((m) => m.id);
+    const id = await modelId;
+    if (id !== run.model.modelId) {
+      invalidArgument(
+        fn,
+        'module',
+        String(options.module),
+        `the module of the chains' model ${run.model.modelId} (it holds ${id})`,
+      );
+    }
+    const { model, pool: _pool, proposal, ...rest } = run;
+    return runChainsOnWorkers({
+      ...rest,
+      scheme: run.scheme as { kind: 'local' } | { kind: 'wolff' } | { kind: 'disconnected' },
+      model: {
+        module: specifier,
+        ...(options.exportName !== undefined ? { exportName: options.exportName } : {}),
+        parameters: { ...model.parameters },
+      },
+      ...(kind === 'disconnected' ? { proposal: proposal as MPS } : {}),
+      ...(options.workers !== undefined ? { workers: options.workers } : {}),
+      ...(options.workerUrl !== undefined ? { workerUrl: options.workerUrl } : {}),
+    });
   };
 }
