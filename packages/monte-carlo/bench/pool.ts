@@ -4,7 +4,8 @@
  * disconnected, disconnected with one local sweep per step, connected T = 0.2), the disconnected
  * chains on 2 worker threads (runChainsOnWorkers, which the CLI's mc uses), and one round
  * of learnByMonteCarlo with the recipe of the ising-8x8 case (512 chains, 16 + 4 steps, 20
- * local sweeps per step, 4 training sweeps) warm-started from that proposal. The two are run
+ * local sweeps per step, 4 training sweeps) warm-started from that proposal, against the same
+ * round with the pool and its chains on 2 threads (chainsOnWorkers), as `train --workers 2`. The two are run
  * alternately (A B A B ...) so that a change of load hits both; every pair is checked to give
  * identical results. Prints per repeat the time per chain step (per round for the learning
  * loop) and the 1-minute load average, then the median and range of each and of the paired
@@ -20,7 +21,7 @@ import { physicsBornMPS } from '@latticediff/lattice';
 import { CRITICAL_BETA, isingModel } from '@latticediff/model-ising';
 import { createSamplerPool, type MPS, type SamplerPool } from '@latticediff/tensor-network';
 import { learnByMonteCarlo, type ProposalScheme, runChains } from '../src/index';
-import { runChainsOnWorkers } from '../src/node/index';
+import { chainsOnWorkers, runChainsOnWorkers } from '../src/node/index';
 import {
   busyMachineWarning,
   loadAverage,
@@ -138,7 +139,18 @@ export async function poolBench(options: { quick: boolean; repeats: number }): P
       learningRate: 0.05,
       cutoff: 1e-4,
       seed: 7,
-      ...(p ? { pool: p } : {}),
+      // what `latticediff train --workers 2` runs: the pool for the proposals' evaluations and
+      // the sweeps, the chains (local sweeps included) on 2 threads
+      ...(p
+        ? {
+            pool: p,
+            chainRunner: chainsOnWorkers({
+              module: isingModule,
+              workers: 2,
+              workerUrl: new URL('../dist/chains-worker.js', import.meta.url),
+            }),
+          }
+        : {}),
     });
     const seconds = (performance.now() - start) / 1000;
     const report = learned.reports[0]!;
@@ -255,7 +267,7 @@ export async function poolBench(options: { quick: boolean; repeats: number }): P
     console.log(`\n${line}`);
     if (c.run === learningRound && samplingShare.length > 0) {
       console.log(
-        `sampling (runChains) share of a round's time: ${range(samplingShare)}; with a pool the training sweeps' per-sample work, the NLLs and the quality draws run on its workers (the block splits and the local sweeps on the main thread)`,
+        `sampling share of a round's time: ${range(samplingShare)}; with 2 workers the chains run on 2 threads (chainsOnWorkers, not counting their start) and the training sweeps' per-sample work, the NLLs and the quality draws on the pool (the block splits, SVDs, stay on the main thread)`,
       );
     }
     summary.push(line);

@@ -165,6 +165,15 @@ export async function trainToFile(options: {
       ? probedFactors(model.create(run.parameters))
       : undefined;
   if (typeof factors === 'string') throw new UsageError(`--recipe physics: ${factors}`);
+  // the rounds' local and disconnected chains on threads kept from round to round
+  const chainRunner =
+    options.modelModule && options.workers > 1
+      ? chainsOnWorkers({
+          module: options.modelModule.url,
+          exportName: options.modelModule.exportName,
+          workers: options.workers,
+        })
+      : undefined;
   const result = await withPool(options.workers, async (pool) => {
     try {
       return await runOrResume({
@@ -173,15 +182,7 @@ export async function trainToFile(options: {
         checkpoint: fileCheckpoint(statePath),
         ...(factors === undefined ? {} : { factors }),
         ...(pool ? { pool } : {}),
-        ...(options.modelModule && options.workers > 1
-          ? {
-              chainRunner: chainsOnWorkers({
-                module: options.modelModule.url,
-                exportName: options.modelModule.exportName,
-                workers: options.workers,
-              }),
-            }
-          : {}),
+        ...(chainRunner ? { chainRunner } : {}),
         onPilot: (done, total) => {
           bars.pilot ??= createProgress('path pilot', total, options.showProgress);
           bars.pilot.update(done, `${run.anneal!.parameter} grid`);
@@ -230,6 +231,7 @@ export async function trainToFile(options: {
       bars.building?.finish();
       progress.finish();
       stopInterruptHandler();
+      await chainRunner?.close();
     }
   });
   const seconds = (performance.now() - start) / 1000;

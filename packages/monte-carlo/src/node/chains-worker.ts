@@ -36,63 +36,83 @@ export interface ChainsWorkerJob {
   keepConfigurations: boolean;
 }
 
-const job = workerData as ChainsWorkerJob;
-try {
-  const model = (await loadModel(job.module, job.exportName)).create(job.parameters);
-  const options: RunChainsOptions = {
-    model,
-    scheme: job.scheme,
-    chains: job.chains,
-    steps: job.steps,
-    burnIn: job.burnIn,
-    seed: job.seed,
-    observables: job.observables,
-    keepConfigurations: job.keepConfigurations,
-    ...(job.initial ? { initial: { data: job.initial, count: job.chains } } : {}),
-    ...(job.proposal
-      ? {
-          proposal: MPS.unsafeCreate(
-            job.proposal.kind,
-            job.proposal.physicalDims,
-            job.proposal.tensors,
-          ),
-        }
-      : {}),
-    ...(job.localSweeps > 0 ? { localSweeps: job.localSweeps } : {}),
-  };
-  // a DDM group draws its part of every batch of the whole run's proposals
-  const total = job.scheme.kind === 'disconnected' ? job.totalChains : undefined;
-  const runGroup = (o: RunChainsOptions) => runChainsFrom(o, job.firstChain, false, total);
-  const run =
-    job.segmentSteps === null
-      ? await runChainsFrom(options, job.firstChain, false, total, job.rootSeed ?? undefined)
-      : await runInSegments(
-          'runChainsOnWorkers',
-          { ...options, segmentSteps: job.segmentSteps },
-          runGroup,
-        );
-  const transfer: ArrayBuffer[] = [
-    ...Object.values(run.series).map((s) => s.buffer as ArrayBuffer),
-    run.final.data.buffer as ArrayBuffer,
-    ...(run.configurations ? [run.configurations.buffer as ArrayBuffer] : []),
-  ];
-  parentPort!.postMessage(
-    {
-      ok: true,
-      series: run.series,
-      accepted: run.accepted,
-      proposed: run.proposed,
-      final: run.final.data,
-      configurations: run.configurations ?? null,
-      seconds: run.seconds,
-    },
-    transfer,
-  );
-} catch (error) {
-  const e = error as Error;
-  parentPort!.postMessage({
-    ok: false,
-    name: e?.name ?? 'Error',
-    message: String(e?.message ?? e),
+/** What the worker posts back: the run's arrays, or the error of a job that failed. */
+interface Outcome {
+  message: Record<string, unknown>;
+  transfer: ArrayBuffer[];
+}
+
+async function runJob(job: ChainsWorkerJob): Promise<Outcome> {
+  try {
+    const model = (await loadModel(job.module, job.exportName)).create(job.parameters);
+    const options: RunChainsOptions = {
+      model,
+      scheme: job.scheme,
+      chains: job.chains,
+      steps: job.steps,
+      burnIn: job.burnIn,
+      seed: job.seed,
+      observables: job.observables,
+      keepConfigurations: job.keepConfigurations,
+      ...(job.initial ? { initial: { data: job.initial, count: job.chains } } : {}),
+      ...(job.proposal
+        ? {
+            proposal: MPS.unsafeCreate(
+              job.proposal.kind,
+              job.proposal.physicalDims,
+              job.proposal.tensors,
+            ),
+          }
+        : {}),
+      ...(job.localSweeps > 0 ? { localSweeps: job.localSweeps } : {}),
+    };
+    // a DDM group draws its part of every batch of the whole run's proposals
+    const total = job.scheme.kind === 'disconnected' ? job.totalChains : undefined;
+    const runGroup = (o: RunChainsOptions) => runChainsFrom(o, job.firstChain, false, total);
+    const run =
+      job.segmentSteps === null
+        ? await runChainsFrom(options, job.firstChain, false, total, job.rootSeed ?? undefined)
+        : await runInSegments(
+            'runChainsOnWorkers',
+            { ...options, segmentSteps: job.segmentSteps },
+            runGroup,
+          );
+    const transfer: ArrayBuffer[] = [
+      ...Object.values(run.series).map((s) => s.buffer as ArrayBuffer),
+      run.final.data.buffer as ArrayBuffer,
+      ...(run.configurations ? [run.configurations.buffer as ArrayBuffer] : []),
+    ];
+    return {
+      message: {
+        ok: true,
+        series: run.series,
+        accepted: run.accepted,
+        proposed: run.proposed,
+        final: run.final.data,
+        configurations: run.configurations ?? null,
+        seconds: run.seconds,
+      },
+      transfer,
+    };
+  } catch (error) {
+    const e = error as Error;
+    return {
+      message: { ok: false, name: e?.name ?? 'Error', message: String(e?.message ?? e) },
+      transfer: [],
+    };
+  }
+}
+
+// one job given at the start (a thread per call), or jobs by message, each answered with its id
+// (a thread kept between calls)
+const port = parentPort!;
+const given = workerData as ChainsWorkerJob | null;
+if (given) {
+  const { message, transfer } = await runJob(given);
+  port.postMessage(message, transfer);
+} else {
+  port.on('message', async (request: { id: number; job: ChainsWorkerJob }) => {
+    const { message, transfer } = await runJob(request.job);
+    port.postMessage({ ...message, id: request.id }, transfer);
   });
 }

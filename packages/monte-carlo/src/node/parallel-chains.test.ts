@@ -311,7 +311,27 @@ describe('runChainsOnWorkers', () => {
         );
         expect(calls).toEqual([scheme.kind, scheme.kind]);
         expect(onThreads).toEqual(reference);
+        await runner.close();
       }
+    });
+
+    it('keeps its threads between calls and starts them again after close', async () => {
+      const runner = chainsOnWorkers({ module: '@latticediff/model-ising', workers: 2, workerUrl });
+      const proposal = randomMPS({ length: 16, bondDim: 3, kind: 'born', seed: 4 });
+      const call = {
+        model: isingModel.create(ising),
+        scheme: { kind: 'disconnected' as const },
+        proposal,
+        chains: 256,
+        steps: 5,
+        seed: 3,
+        localSweeps: 1,
+      };
+      const reference = await runChains(call);
+      for (let k = 0; k < 2; k++) expectSameRun(await runner(call), reference);
+      await runner.close();
+      expectSameRun(await runner(call), reference);
+      await runner.close();
     });
 
     it('refuses a module of another model and bad options, naming them', async () => {
@@ -321,6 +341,7 @@ describe('runChainsOnWorkers', () => {
       ).rejects.toThrow(/`module`.*chainsOnWorkers|chainsOnWorkers.*`module`/);
       expect(() => chainsOnWorkers({ module: 3 } as never)).toThrow(/`module`/);
       expect(() => chainsOnWorkers({ module: 'x', workers: 0 })).toThrow(/`workers`/);
+      expect(() => chainsOnWorkers({ module: 'x', workerUrl: 'not a url' })).toThrow(/`workerUrl`/);
       expect(() => chainsOnWorkers({ module: 'x', worker: 2 } as never)).toThrow(
         /`options.worker`/,
       );

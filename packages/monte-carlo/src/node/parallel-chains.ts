@@ -106,6 +106,115 @@ const KNOWN = [
   'segmentSteps',
 ];
 
+/** Runs jobs on threads, job k on thread k, and returns their replies in order. */
+interface ChainThreads {
+  run(jobs: ChainsWorkerJob[], fn: string): Promise<WorkerReply[]>;
+}
+
+/** The error a worker reported for its job (a user error keeps its class name). */
+function replyError(fn: string, reply: WorkerReply): Error {
+  return new LatticeDiffError(reply.name ?? 'Error', `\`${fn}\`: ${reply.message}`);
+}
+
+/** A thread per job, started with the job and ended after the call. */
+function threadPerCall(url: URL): ChainThreads {
+  return {
+    async run(jobs, fn) {
+      const threads: Worker[] = [];
+      try {
+        return await Promise.all(
+          jobs.map((job) => {
+            const worker = new Worker(url, { workerData: job });
+            threads.push(worker);
+            return new Promise<WorkerReply>((resolve, reject) => {
+              worker.once('message', (reply: WorkerReply) =>
+                reply.ok ? resolve(reply) : reject(replyError(fn, reply)),
+              );
+              worker.once('error', reject);
+              worker.once('exit', (code) =>
+                reject(
+                  new LatticeDiffError(
+                    'LatticeDiffWorkerError',
+                    `\`${fn}\`: a worker exited (code ${code})`,
+                  ),
+                ),
+              );
+            });
+          }),
+        );
+      } finally {
+        await Promise.all(threads.map((t) => t.terminate()));
+      }
+    },
+  };
+}
+
+/**
+ * Threads kept from one call to the next (they have imported the model and compiled the kernels
+ * once): jobs go by message with an id. An idle thread does not keep the process alive; a thread
+ * that fails or exits is replaced at the next call.
+ */
+function keptThreads(url: URL): ChainThreads & { close(): Promise<void> } {
+  const threads: (Worker | undefined)[] = [];
+  const busy: number[] = [];
+  const pending = new Map<
+    number,
+    { thread: number; resolve: (r: WorkerReply) => void; reject: (e: Error) => void }
+  >();
+  let nextId = 1;
+  const start = (k: number): Worker => {
+    const worker = new Worker(url, { workerData: null });
+    worker.unref();
+    busy[k] = 0;
+    const fail = (error: Error) => {
+      if (threads[k] === worker) threads[k] = undefined;
+      for (const [id, entry] of pending) {
+        if (entry.thread !== k) continue;
+        pending.delete(id);
+        entry.reject(error);
+      }
+    };
+    worker.on('message', (reply: WorkerReply & { id: number }) => {
+      const entry = pending.get(reply.id);
+      if (!entry) return;
+      pending.delete(reply.id);
+      entry.resolve(reply);
+    });
+    worker.on('error', fail);
+    worker.on('exit', (code) =>
+      fail(new LatticeDiffError('LatticeDiffWorkerError', `a worker exited (code ${code})`)),
+    );
+    threads[k] = worker;
+    return worker;
+  };
+  return {
+    async run(jobs, fn) {
+      const used = jobs.map((job, k) => {
+        const worker = threads[k] ?? start(k);
+        if (busy[k]!++ === 0) worker.ref();
+        const id = nextId++;
+        const reply = new Promise<WorkerReply>((resolve, reject) =>
+          pending.set(id, { thread: k, resolve, reject }),
+        );
+        worker.postMessage({ id, job });
+        return { worker, k, reply };
+      });
+      try {
+        const replies = await Promise.all(used.map((u) => u.reply));
+        for (const reply of replies) if (!reply.ok) throw replyError(fn, reply);
+        return replies;
+      } finally {
+        for (const { worker, k } of used) if (--busy[k]! === 0) worker.unref();
+      }
+    },
+    async close() {
+      const all = threads.filter((t): t is Worker => t !== undefined);
+      threads.length = 0;
+      await Promise.all(all.map((t) => t.terminate()));
+    },
+  };
+}
+
 interface WorkerReply {
   ok: boolean;
   name?: string;
@@ -124,7 +233,15 @@ interface WorkerReply {
  * that of the slowest worker (starting the threads and importing the model, about 0.1-0.3 s, are
  * not included).
  */
-export async function runChainsOnWorkers(options: ParallelChainsOptions): Promise<RunChainsResult> {
+export function runChainsOnWorkers(options: ParallelChainsOptions): Promise<RunChainsResult> {
+  return runChainsOnThreads(options, undefined);
+}
+
+/** {@link runChainsOnWorkers} on the given threads (default: a thread per group, ended after). */
+async function runChainsOnThreads(
+  options: ParallelChainsOptions,
+  threads: ChainThreads | undefined,
+): Promise<RunChainsResult> {
   const fn = 'runChainsOnWorkers';
   if (typeof options !== 'object' || options === null)
     invalidArgument(fn, 'options', options, 'an options object');
@@ -248,65 +365,40 @@ export async function runChainsOnWorkers(options: ParallelChainsOptions): Promis
       first += size;
     }
   }
-  const threads: Worker[] = [];
-  let replies: WorkerReply[];
-  try {
-    replies = await Promise.all(
-      ranges.map(([first, size]) => {
-        const job: ChainsWorkerJob = {
-          module: specifier,
-          exportName,
-          parameters: named.parameters,
-          scheme,
-          proposal: mps
-            ? {
-                kind: mps.kind,
-                physicalDims: [...mps.physicalDims],
-                tensors: mps.tensors.map((t) => t.slice()),
-              }
-            : null,
-          localSweeps,
-          totalChains: chains,
-          segmentSteps: options.segmentSteps ?? null,
-          rootSeed: rootSeed ?? null,
-          firstChain: offset + first,
-          chains: size,
-          steps,
-          burnIn,
-          // (segments: the seed itself, a number; one call: rootSeed replaces it)
-          seed: typeof options.seed === 'number' ? options.seed : 0,
-          // (any array-like of digits, as runChains accepts)
-          initial: options.initial
-            ? Int32Array.from({ length: size * n }, (_, k) =>
-                Number((options.initial!.data as ArrayLike<number>)[first * n + k]),
-              )
-            : null,
-          observables: [...observables],
-          keepConfigurations,
-        };
-        const worker = new Worker(url, { workerData: job });
-        threads.push(worker);
-        return new Promise<WorkerReply>((resolve, reject) => {
-          worker.once('message', (reply: WorkerReply) =>
-            reply.ok
-              ? resolve(reply)
-              : reject(new LatticeDiffError(reply.name ?? 'Error', `\`${fn}\`: ${reply.message}`)),
-          );
-          worker.once('error', reject);
-          worker.once('exit', (code) =>
-            reject(
-              new LatticeDiffError(
-                'LatticeDiffWorkerError',
-                `\`${fn}\`: a worker exited (code ${code})`,
-              ),
-            ),
-          );
-        });
-      }),
-    );
-  } finally {
-    await Promise.all(threads.map((t) => t.terminate()));
-  }
+  const jobs = ranges.map(
+    ([first, size]): ChainsWorkerJob => ({
+      module: specifier,
+      exportName,
+      parameters: named.parameters,
+      scheme,
+      proposal: mps
+        ? {
+            kind: mps.kind,
+            physicalDims: [...mps.physicalDims],
+            tensors: mps.tensors.map((t) => t.slice()),
+          }
+        : null,
+      localSweeps,
+      totalChains: chains,
+      segmentSteps: options.segmentSteps ?? null,
+      rootSeed: rootSeed ?? null,
+      firstChain: offset + first,
+      chains: size,
+      steps,
+      burnIn,
+      // (segments: the seed itself, a number; one call: rootSeed replaces it)
+      seed: typeof options.seed === 'number' ? options.seed : 0,
+      // (any array-like of digits, as runChains accepts)
+      initial: options.initial
+        ? Int32Array.from({ length: size * n }, (_, k) =>
+            Number((options.initial!.data as ArrayLike<number>)[first * n + k]),
+          )
+        : null,
+      observables: [...observables],
+      keepConfigurations,
+    }),
+  );
+  const replies = await (threads ?? threadPerCall(url)).run(jobs, fn);
   // as in runChains: the time of the steps, here of the slowest worker (thread start-up and the
   // model's import are not counted)
   const seconds = Math.max(...replies.map((r) => r.seconds));
@@ -365,9 +457,14 @@ export interface ChainsOnWorkersOptions {
  * model imported from `module` and created with the instance's parameters; the pool is not
  * used) and anything else (connected chains, independence proposals) with `runChains` and its
  * pool on this thread. Either way the result is runChains's for the same options. The module's
- * model must be the instance's model: its id is checked at the first call.
+ * model must be the instance's model: its id is checked at the first call. The threads start at
+ * the first call and stay for the next ones (they import the model and compile the kernels once;
+ * starting them costs about 0.1-0.3 s); idle, they do not keep the process alive, and `close()`
+ * ends them.
  */
-export function chainsOnWorkers(options: ChainsOnWorkersOptions): ChainRunner {
+export function chainsOnWorkers(
+  options: ChainsOnWorkersOptions,
+): ChainRunner & { close(): Promise<void> } {
   const fn = 'chainsOnWorkers';
   if (typeof options !== 'object' || options === null)
     invalidArgument(fn, 'options', options, 'an options object { module, exportName?, workers? }');
@@ -378,8 +475,19 @@ export function chainsOnWorkers(options: ChainsOnWorkersOptions): ChainRunner {
     invalidArgument(fn, 'exportName', options.exportName, 'a string');
   if (options.workers !== undefined) assertInteger(fn, 'workers', options.workers, 1, 64);
   const specifier = moduleSpecifier(options.module);
+  let url: URL;
+  try {
+    url =
+      options.workerUrl === undefined
+        ? new URL('./chains-worker.js', import.meta.url)
+        : new URL(options.workerUrl);
+  } catch {
+    return invalidArgument(fn, 'workerUrl', options.workerUrl, 'a valid URL of the worker module');
+  }
+  // started at the first call, kept for the next ones (a learning run calls once per round)
+  let threads: ReturnType<typeof keptThreads> | undefined;
   let modelId: Promise<string> | undefined;
-  return async (run: RunChainsOptions) => {
+  const runner = async (run: RunChainsOptions) => {
     const kind = run?.scheme?.kind;
     const onThreads =
       kind === 'local' || kind === 'wolff' || (kind === 'disconnected' && MPS.isMPS(run.proposal));
@@ -395,17 +503,28 @@ export function chainsOnWorkers(options: ChainsOnWorkersOptions): ChainRunner {
       );
     }
     const { model, pool: _pool, proposal, ...rest } = run;
-    return runChainsOnWorkers({
-      ...rest,
-      scheme: run.scheme as { kind: 'local' } | { kind: 'wolff' } | { kind: 'disconnected' },
-      model: {
-        module: specifier,
-        ...(options.exportName !== undefined ? { exportName: options.exportName } : {}),
-        parameters: { ...model.parameters },
+    threads ??= keptThreads(url);
+    return runChainsOnThreads(
+      {
+        ...rest,
+        scheme: run.scheme as { kind: 'local' } | { kind: 'wolff' } | { kind: 'disconnected' },
+        model: {
+          module: specifier,
+          ...(options.exportName !== undefined ? { exportName: options.exportName } : {}),
+          parameters: { ...model.parameters },
+        },
+        ...(kind === 'disconnected' ? { proposal: proposal as MPS } : {}),
+        ...(options.workers !== undefined ? { workers: options.workers } : {}),
       },
-      ...(kind === 'disconnected' ? { proposal: proposal as MPS } : {}),
-      ...(options.workers !== undefined ? { workers: options.workers } : {}),
-      ...(options.workerUrl !== undefined ? { workerUrl: options.workerUrl } : {}),
-    });
+      threads,
+    );
   };
+  return Object.assign(runner, {
+    /** Ends the threads (they do not keep the process alive meanwhile). */
+    close: async () => {
+      const kept = threads;
+      threads = undefined;
+      await kept?.close();
+    },
+  });
 }
