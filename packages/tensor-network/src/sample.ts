@@ -97,7 +97,23 @@ export function sampleChunks(
   root: RandomGenerator,
   firstChunk: number,
 ): SampleResult {
-  const uniforms = new ChunkedUniforms(root, count, firstChunk);
+  const uniforms = ChunkedUniforms.of(root, count, firstChunk);
+  const ws = workspace();
+  return sweepFused(ws, mps, count, { kind: 'draw', uniforms });
+}
+
+/**
+ * Samples the chunks of several calls in one pass: chunk c (rows c * CHUNK_SIZE ..; every chunk
+ * full but the last) takes its uniforms from `streams[c]`, so its rows are those that the call
+ * owning that stream draws (each row's draw depends on its own uniforms alone). Internal: a
+ * thread of disconnected chains draws the chunks of several steps at once.
+ */
+export function sampleStreamChunks(
+  mps: MPS,
+  count: number,
+  streams: RandomGenerator[],
+): SampleResult {
+  const uniforms = new ChunkedUniforms(streams, count);
   const ws = workspace();
   return sweepFused(ws, mps, count, { kind: 'draw', uniforms });
 }
@@ -316,7 +332,7 @@ export function sampleConditionalChunks(
   root: RandomGenerator,
   firstChunk: number,
 ): ConditionalSampleResult {
-  const uniforms = new ChunkedUniforms(root, count, firstChunk);
+  const uniforms = ChunkedUniforms.of(root, count, firstChunk);
   const ws = workspace();
   const { offsets, logScales } = batchedRightEnvironments(ws, mps, w, count);
   const environments = { offsets, weights: w };
@@ -358,13 +374,22 @@ function streamRoot(fn: string, seed: SeedOrGenerator): RandomGenerator {
 
 /** Per-site uniforms: sample b of chunk c draws, site after site, from stream c. */
 class ChunkedUniforms {
-  private readonly streams: RandomGenerator[] = [];
+  private readonly streams: RandomGenerator[];
   readonly count: number;
 
-  constructor(root: RandomGenerator, count: number, firstChunk: number) {
+  /** Chunk c (rows c * CHUNK_SIZE ..) draws from streams[c]; only the last chunk may be short. */
+  constructor(streams: RandomGenerator[], count: number) {
     this.count = count;
+    this.streams = streams;
+  }
+
+  /** Chunk c from stream firstChunk + c of `root`. */
+  static of(root: RandomGenerator, count: number, firstChunk: number): ChunkedUniforms {
     const chunks = Math.ceil(count / CHUNK_SIZE);
-    for (let c = 0; c < chunks; c++) this.streams.push(root.split(firstChunk + c));
+    return new ChunkedUniforms(
+      Array.from({ length: chunks }, (_, c) => root.split(firstChunk + c)),
+      count,
+    );
   }
 
   /**

@@ -228,8 +228,9 @@ interface WorkerReply {
 }
 
 /**
- * Runs local or cluster-move chains on worker threads; same result as {@link runChains} with the
- * same options on one thread. `seconds` is, as for runChains, the time of the Monte Carlo steps:
+ * Runs local, cluster-move or disconnected chains on worker threads; same result as
+ * {@link runChains} (with `segmentSteps`, as `runChainsInSegments`) with the same options on one
+ * thread. `seconds` is, as for runChains, the time of the Monte Carlo steps:
  * that of the slowest worker (starting the threads and importing the model, about 0.1-0.3 s, are
  * not included).
  */
