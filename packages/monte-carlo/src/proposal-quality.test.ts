@@ -1,7 +1,13 @@
 import { enumerateConfigurations, physicsBornMPS } from '@latticediff/lattice';
 import { fredkinModel } from '@latticediff/model-fredkin';
 import { isingModel } from '@latticediff/model-ising';
-import { InvalidArgumentError, logProbabilities, randomMPS } from '@latticediff/tensor-network';
+import {
+  createSamplerPool,
+  InvalidArgumentError,
+  logProbabilities,
+  randomMPS,
+  sample,
+} from '@latticediff/tensor-network';
 import { describe, expect, it } from 'vitest';
 import { proposalQuality } from './proposal-quality';
 
@@ -76,5 +82,32 @@ describe('proposalQuality', () => {
       ),
     ).toBe('mps');
     expect(argumentOf(() => proposalQuality(instance, mps, { count: 1, seed: 1 }))).toBe('count');
+  });
+
+  it('gives the same figures with a pool (the same draws), as a Promise', async () => {
+    const mps = physicsBornMPS(instance, { maxBondDim: 2 }).mps;
+    const pool = await createSamplerPool({ workers: 2 });
+    try {
+      const direct = proposalQuality(instance, mps, { count: 3000, seed: 9 });
+      const pooled = proposalQuality(instance, mps, { count: 3000, seed: 9, pool });
+      expect(pooled).toBeInstanceOf(Promise);
+      expect(await pooled).toEqual(direct);
+      // a pool draws for an MPS only: an independence proposal draws by its own sample method
+      const independence = {
+        sites: 8,
+        localDimension: 2,
+        sample: (count: number, seed: number) => sample(mps, { count, seed }),
+        logProbabilities: (batch: { data: Int32Array; count: number }) =>
+          logProbabilities(mps, batch),
+      };
+      await expect(
+        proposalQuality(instance, independence, { count: 100, seed: 1, pool }),
+      ).rejects.toThrow(/`pool`/);
+      expect(() =>
+        proposalQuality(instance, mps, { count: 100, seed: 1, pool: 5 as never }),
+      ).toThrow(/`pool`/);
+    } finally {
+      await pool.close();
+    }
   });
 });
