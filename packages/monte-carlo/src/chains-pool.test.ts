@@ -8,6 +8,7 @@ import { createSamplerPool, randomMPS, type SamplerPool } from '@latticediff/ten
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunChainsResult, runChains } from './chains';
 import { learnByMonteCarlo } from './learning-loop';
+import { timelessLearning } from './learning-result.test-helper';
 
 const plain = (r: RunChainsResult) => ({
   acceptanceRate: r.acceptanceRate,
@@ -115,16 +116,7 @@ describe('runChains with a pool', () => {
       validationFraction: 0.1,
       seed: 41,
     };
-    const summary = (r: Awaited<ReturnType<typeof learnByMonteCarlo>>) => ({
-      tensors: r.mps.tensors.map((t) => Array.from(t)),
-      chainStates: Array.from(r.chainStates),
-      reports: r.reports.map((report) => ({
-        ...report,
-        samplingSeconds: 0,
-        trainingSeconds: 0,
-        essPerSecond: 0,
-      })),
-    });
+    const summary = timelessLearning;
     const reference = summary(await learnByMonteCarlo(options));
     for (const pool of pools)
       expect(summary(await learnByMonteCarlo({ ...options, pool }))).toEqual(reference);

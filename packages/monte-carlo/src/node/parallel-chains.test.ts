@@ -11,6 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { type RunChainsResult, runChains } from '../chains';
 import { runChainsInSegments } from '../chains-segments';
 import { learnByMonteCarlo } from '../learning-loop';
+import { timelessLearning } from '../learning-result.test-helper';
 import { chainsOnWorkers, type ParallelChainsOptions, runChainsOnWorkers } from './parallel-chains';
 
 const workerUrl = new URL('../../dist/chains-worker.js', import.meta.url);
@@ -276,16 +277,7 @@ describe('runChainsOnWorkers', () => {
       sweepsPerRound: 1,
       seed: 17,
     };
-    const summary = (r: Awaited<ReturnType<typeof learnByMonteCarlo>>) => ({
-      tensors: r.mps.tensors.map((t) => Array.from(t)),
-      chainStates: Array.from(r.chainStates),
-      reports: r.reports.map((report) => ({
-        ...report,
-        samplingSeconds: 0,
-        trainingSeconds: 0,
-        essPerSecond: 0,
-      })),
-    });
+    const summary = timelessLearning;
 
     it('trains the same MPS as runChains on this thread (disconnected on threads, connected not)', async () => {
       for (const scheme of [

@@ -106,6 +106,17 @@ const KNOWN = [
   'segmentSteps',
 ];
 
+/** The worker module: `workerUrl`, or chains-worker.js beside this module. */
+function workerModuleUrl(fn: string, workerUrl: URL | string | undefined): URL {
+  try {
+    return workerUrl === undefined
+      ? new URL('./chains-worker.js', import.meta.url)
+      : new URL(workerUrl);
+  } catch {
+    return invalidArgument(fn, 'workerUrl', workerUrl, 'a valid URL of the worker module');
+  }
+}
+
 /** Runs jobs on threads, job k on thread k, and returns their replies in order. */
 interface ChainThreads {
   run(jobs: ChainsWorkerJob[], fn: string): Promise<WorkerReply[]>;
@@ -309,15 +320,7 @@ async function runChainsOnThreads(
   assertInteger(fn, 'workers', workers, 1, 64);
   const offset = options.firstChain ?? 0;
   assertInteger(fn, 'firstChain', offset, 0, 2 ** 39);
-  let url: URL;
-  try {
-    url =
-      options.workerUrl === undefined
-        ? new URL('./chains-worker.js', import.meta.url)
-        : new URL(options.workerUrl);
-  } catch {
-    return invalidArgument(fn, 'workerUrl', options.workerUrl, 'a valid URL of the worker module');
-  }
+  const url = workerModuleUrl(fn, options.workerUrl);
   const specifier = moduleSpecifier(named.module);
   const exportName = named.exportName ?? null;
   const instance = (await loadModel(specifier, exportName, fn)).create(named.parameters);
@@ -476,15 +479,7 @@ export function chainsOnWorkers(
     invalidArgument(fn, 'exportName', options.exportName, 'a string');
   if (options.workers !== undefined) assertInteger(fn, 'workers', options.workers, 1, 64);
   const specifier = moduleSpecifier(options.module);
-  let url: URL;
-  try {
-    url =
-      options.workerUrl === undefined
-        ? new URL('./chains-worker.js', import.meta.url)
-        : new URL(options.workerUrl);
-  } catch {
-    return invalidArgument(fn, 'workerUrl', options.workerUrl, 'a valid URL of the worker module');
-  }
+  const url = workerModuleUrl(fn, options.workerUrl);
   // started at the first call, kept for the next ones (a learning run calls once per round)
   let threads: ReturnType<typeof keptThreads> | undefined;
   let modelId: Promise<string> | undefined;
