@@ -8,12 +8,24 @@ import { toRandom } from '@latticediff/tensor-network';
 import { assertInteger, invalidArgument } from '@latticediff/tensor-network/internal';
 import { type RunChainsOptions, type RunChainsResult, runChains } from './chains';
 
+/** Progress of {@link runChainsInSegments} after a segment. */
+export interface SegmentProgress {
+  stepsDone: number;
+  steps: number;
+  acceptanceRate: number;
+  accepted: number;
+  proposed: number;
+}
+
 /** Options of {@link runChainsInSegments}: those of runChains, and the length of a segment. */
 export interface RunChainsInSegmentsOptions extends RunChainsOptions {
   /** Recorded steps per segment (the last may be shorter). */
   segmentSteps: number;
-  /** Called after every segment with the recorded steps done and the acceptance so far. */
-  onSegment?: (progress: { stepsDone: number; steps: number; acceptanceRate: number }) => void;
+  /**
+   * Called after every segment with the recorded steps done, the acceptance so far, and the
+   * accepted and proposed moves it counts.
+   */
+  onSegment?: (progress: SegmentProgress) => void;
 }
 
 /**
@@ -96,7 +108,13 @@ export async function runInSegments(
     merged.seconds += run.seconds;
     merged.final = run.final;
     merged.acceptanceRate = proposed > 0 ? accepted / proposed : 0;
-    onSegment?.({ stepsDone: offset + length, steps, acceptanceRate: merged.acceptanceRate });
+    onSegment?.({
+      stepsDone: offset + length,
+      steps,
+      acceptanceRate: merged.acceptanceRate,
+      accepted,
+      proposed,
+    });
   }
   return merged!;
 }

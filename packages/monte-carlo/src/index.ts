@@ -7,7 +7,11 @@ export {
   type RunChainsResult,
   runChains,
 } from './chains';
-export { type RunChainsInSegmentsOptions, runChainsInSegments } from './chains-segments';
+export {
+  type RunChainsInSegmentsOptions,
+  runChainsInSegments,
+  type SegmentProgress,
+} from './chains-segments';
 export type { AcceptanceAccumulator } from './diagnostics-acceptance';
 export {
   type AcceptanceCounts,

@@ -178,34 +178,27 @@ export async function runMonteCarlo(options: {
     ) {
       // disconnected chains on threads, each running its group of chains from start to end
       // (proposals, acceptance, local sweeps, observables): the same segments and streams as
-      // below, so the same result as on one thread; threads report no per-step progress
+      // below, so the same result as on one thread; the bar moves when every thread has done
+      // a segment
       const threads = Math.min(options.workers ?? 1, chains);
-      const activity = createActivity(
-        'mc disconnected:',
-        options.showProgress,
-        `${chains} chains x ${steps + burnIn} steps on ${threads} threads (threads report no per-step progress)`,
-      );
-      try {
-        run = await runChainsOnWorkers({
-          model: {
-            module: options.modelModule.url,
-            exportName: options.modelModule.exportName,
-            parameters: { ...instance.parameters },
-          },
-          scheme: { kind: 'disconnected' },
-          proposal: options.mps,
-          chains,
-          steps,
-          burnIn,
-          seed: options.seed,
-          observables: names,
-          ...(options.localSweeps ? { localSweeps: options.localSweeps } : {}),
-          segmentSteps,
-          workers: threads,
-        });
-      } finally {
-        activity.finish();
-      }
+      run = await runChainsOnWorkers({
+        model: {
+          module: options.modelModule.url,
+          exportName: options.modelModule.exportName,
+          parameters: { ...instance.parameters },
+        },
+        scheme: { kind: 'disconnected' },
+        proposal: options.mps,
+        chains,
+        steps,
+        burnIn,
+        seed: options.seed,
+        observables: names,
+        ...(options.localSweeps ? { localSweeps: options.localSweeps } : {}),
+        segmentSteps,
+        onSegment: (p) => progress.update(p.stepsDone, `acceptance ${num(p.acceptanceRate, 3)}`),
+        workers: threads,
+      });
     } else {
       // segments of steps (stream k of the seed for segment k), so that the bar moves
       run = await runChainsInSegments({

@@ -42,7 +42,10 @@ interface Outcome {
   transfer: ArrayBuffer[];
 }
 
-async function runJob(job: ChainsWorkerJob): Promise<Outcome> {
+/** Posts a segment's progress (counts of this thread's chains) to the calling thread. */
+type Report = (progress: { stepsDone: number; accepted: number; proposed: number }) => void;
+
+async function runJob(job: ChainsWorkerJob, report: Report): Promise<Outcome> {
   try {
     const model = (await loadModel(job.module, job.exportName)).create(job.parameters);
     const options: RunChainsOptions = {
@@ -74,7 +77,12 @@ async function runJob(job: ChainsWorkerJob): Promise<Outcome> {
         ? await runChainsFrom(options, job.firstChain, false, total, job.rootSeed ?? undefined)
         : await runInSegments(
             'runChainsOnWorkers',
-            { ...options, segmentSteps: job.segmentSteps },
+            {
+              ...options,
+              segmentSteps: job.segmentSteps,
+              onSegment: ({ stepsDone, accepted, proposed }) =>
+                report({ stepsDone, accepted, proposed }),
+            },
             runGroup,
           );
     const transfer: ArrayBuffer[] = [
@@ -108,11 +116,13 @@ async function runJob(job: ChainsWorkerJob): Promise<Outcome> {
 const port = parentPort!;
 const given = workerData as ChainsWorkerJob | null;
 if (given) {
-  const { message, transfer } = await runJob(given);
+  const { message, transfer } = await runJob(given, (p) => port.postMessage({ progress: p }));
   port.postMessage(message, transfer);
 } else {
   port.on('message', async (request: { id: number; job: ChainsWorkerJob }) => {
-    const { message, transfer } = await runJob(request.job);
+    const { message, transfer } = await runJob(request.job, (p) =>
+      port.postMessage({ progress: p, id: request.id }),
+    );
     port.postMessage({ ...message, id: request.id }, transfer);
   });
 }

@@ -163,6 +163,8 @@ describe('runChainsOnWorkers', () => {
         /`proposal`/,
       ],
       [{ segmentSteps: 0 }, /`segmentSteps`/],
+      [{ onSegment: () => {} }, /`onSegment`.*segmentSteps/],
+      [{ segmentSteps: 2, onSegment: 3 }, /`onSegment`/],
       [{ model: { module: '@latticediff/no-such-model', parameters: ising } }, /`model.module`/],
       [
         { model: { module: '@latticediff/model-ising', exportName: 'nope', parameters: ising } },
@@ -245,15 +247,26 @@ describe('runChainsOnWorkers', () => {
         initial,
         localSweeps: 1,
       } as const;
-      const single = await runChainsInSegments({ ...options, model: instance, segmentSteps: 3 });
+      const progress: unknown[] = [];
+      const single = await runChainsInSegments({
+        ...options,
+        model: instance,
+        segmentSteps: 3,
+        onSegment: (p) => progress.push(p),
+      });
+      const threadProgress: unknown[] = [];
       const parallel = await runChainsOnWorkers({
         ...options,
         model,
         segmentSteps: 3,
         workers: 2,
         workerUrl,
+        onSegment: (p) => threadProgress.push(p),
       });
       expectSameRun(parallel, single);
+      // the same progress after every segment (steps done, counts of all chains)
+      expect(progress).toHaveLength(3);
+      expect(threadProgress).toEqual(progress);
       // and segments are another run than one call (streams per segment)
       const whole = await runChains({ ...options, model: instance });
       expect(Array.from(whole.final.data)).not.toEqual(Array.from(single.final.data));

@@ -30,6 +30,7 @@ import {
   runChains,
   runChainsFrom,
 } from '../chains';
+import type { SegmentProgress } from '../chains-segments';
 import type { ChainsWorkerJob } from './chains-worker';
 import { loadModel, moduleSpecifier } from './load-model';
 
@@ -58,6 +59,11 @@ export interface ParallelChainsOptions {
    * runChains.
    */
   segmentSteps?: number;
+  /**
+   * With `segmentSteps`: called once every thread has finished segment k, with the steps done
+   * and the acceptance of all chains so far (as runChainsInSegments's `onSegment`).
+   */
+  onSegment?: (progress: SegmentProgress) => void;
   /** Number of chains (default 16). */
   chains?: number;
   /** Recorded steps per chain. */
@@ -104,6 +110,7 @@ const KNOWN = [
   'proposal',
   'localSweeps',
   'segmentSteps',
+  'onSegment',
 ];
 
 /** The worker module: `workerUrl`, or chains-worker.js beside this module. */
@@ -119,8 +126,14 @@ function workerModuleUrl(fn: string, workerUrl: URL | string | undefined): URL {
 
 /** Runs jobs on threads, job k on thread k, and returns their replies in order. */
 interface ChainThreads {
-  run(jobs: ChainsWorkerJob[], fn: string): Promise<WorkerReply[]>;
+  run(jobs: ChainsWorkerJob[], fn: string, onProgress?: ThreadProgress): Promise<WorkerReply[]>;
 }
+
+/** A thread's report after one of its segments: its chains' counts so far. */
+type ThreadProgress = (
+  thread: number,
+  progress: { stepsDone: number; accepted: number; proposed: number },
+) => void;
 
 /** The error a worker reported for its job (a user error keeps its class name). */
 function replyError(fn: string, reply: WorkerReply): Error {
@@ -130,17 +143,19 @@ function replyError(fn: string, reply: WorkerReply): Error {
 /** A thread per job, started with the job and ended after the call. */
 function threadPerCall(url: URL): ChainThreads {
   return {
-    async run(jobs, fn) {
+    async run(jobs, fn, onProgress) {
       const threads: Worker[] = [];
       try {
         return await Promise.all(
-          jobs.map((job) => {
+          jobs.map((job, k) => {
             const worker = new Worker(url, { workerData: job });
             threads.push(worker);
             return new Promise<WorkerReply>((resolve, reject) => {
-              worker.once('message', (reply: WorkerReply) =>
-                reply.ok ? resolve(reply) : reject(replyError(fn, reply)),
-              );
+              worker.on('message', (reply: WorkerReply) => {
+                if (reply.progress) onProgress?.(k, reply.progress);
+                else if (reply.ok) resolve(reply);
+                else reject(replyError(fn, reply));
+              });
               worker.once('error', reject);
               worker.once('exit', (code) =>
                 reject(
@@ -170,7 +185,12 @@ function keptThreads(url: URL): ChainThreads & { close(): Promise<void> } {
   const busy: number[] = [];
   const pending = new Map<
     number,
-    { thread: number; resolve: (r: WorkerReply) => void; reject: (e: Error) => void }
+    {
+      thread: number;
+      resolve: (r: WorkerReply) => void;
+      reject: (e: Error) => void;
+      onProgress: ThreadProgress | undefined;
+    }
   >();
   let nextId = 1;
   const start = (k: number): Worker => {
@@ -188,6 +208,10 @@ function keptThreads(url: URL): ChainThreads & { close(): Promise<void> } {
     worker.on('message', (reply: WorkerReply & { id: number }) => {
       const entry = pending.get(reply.id);
       if (!entry) return;
+      if (reply.progress) {
+        entry.onProgress?.(entry.thread, reply.progress);
+        return;
+      }
       pending.delete(reply.id);
       entry.resolve(reply);
     });
@@ -199,13 +223,13 @@ function keptThreads(url: URL): ChainThreads & { close(): Promise<void> } {
     return worker;
   };
   return {
-    async run(jobs, fn) {
+    async run(jobs, fn, onProgress) {
       const used = jobs.map((job, k) => {
         const worker = threads[k] ?? start(k);
         if (busy[k]!++ === 0) worker.ref();
         const id = nextId++;
         const reply = new Promise<WorkerReply>((resolve, reject) =>
-          pending.set(id, { thread: k, resolve, reject }),
+          pending.set(id, { thread: k, resolve, reject, onProgress }),
         );
         worker.postMessage({ id, job });
         return { worker, k, reply };
@@ -227,6 +251,8 @@ function keptThreads(url: URL): ChainThreads & { close(): Promise<void> } {
 }
 
 interface WorkerReply {
+  /** A segment's progress report (not the reply). */
+  progress?: { stepsDone: number; accepted: number; proposed: number };
   ok: boolean;
   name?: string;
   message?: string;
@@ -304,6 +330,12 @@ async function runChainsOnThreads(
   }
   if (options.segmentSteps !== undefined)
     assertInteger(fn, 'segmentSteps', options.segmentSteps, 1);
+  if (options.onSegment !== undefined) {
+    if (typeof options.onSegment !== 'function')
+      invalidArgument(fn, 'onSegment', options.onSegment, 'a function or absent');
+    if (options.segmentSteps === undefined)
+      invalidArgument(fn, 'onSegment', 'a function', 'absent without segmentSteps');
+  }
   if (ddm && options.firstChain !== undefined && options.firstChain !== 0) {
     invalidArgument(
       fn,
@@ -402,7 +434,33 @@ async function runChainsOnThreads(
       keepConfigurations,
     }),
   );
-  const replies = await (threads ?? threadPerCall(url)).run(jobs, fn);
+  // segment k is reported once every thread has finished it, with the counts of all chains
+  const reported: { stepsDone: number; accepted: number; proposed: number }[][] = jobs.map(
+    () => [],
+  );
+  let segmentsReported = 0;
+  const onProgress: ThreadProgress | undefined = options.onSegment
+    ? (thread, progress) => {
+        reported[thread]!.push(progress);
+        while (reported.every((r) => r.length > segmentsReported)) {
+          const k = segmentsReported++;
+          let accepted = 0;
+          let proposed = 0;
+          for (const r of reported) {
+            accepted += r[k]!.accepted;
+            proposed += r[k]!.proposed;
+          }
+          options.onSegment!({
+            stepsDone: reported[0]![k]!.stepsDone,
+            steps,
+            acceptanceRate: proposed > 0 ? accepted / proposed : 0,
+            accepted,
+            proposed,
+          });
+        }
+      }
+    : undefined;
+  const replies = await (threads ?? threadPerCall(url)).run(jobs, fn, onProgress);
   // as in runChains: the time of the steps, here of the slowest worker (thread start-up and the
   // model's import are not counted)
   const seconds = Math.max(...replies.map((r) => r.seconds));
