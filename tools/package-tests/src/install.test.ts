@@ -537,7 +537,7 @@ describe('(c) @latticediff/cli with every published package but the optional neu
     expect(bad.stderr).toMatch(/sites/);
   });
 
-  it('runs local chains on worker threads from the installed packages, as on one thread', async () => {
+  it('runs local and disconnected chains on worker threads from the installed packages, as on one thread', async () => {
     // the worker imports the model package by name from the installed monte-carlo's location,
     // the flat node_modules of an npm install
     const script = join(project, 'workers.mjs');
@@ -547,6 +547,7 @@ describe('(c) @latticediff/cli with every published package but the optional neu
         "import { isingModel } from '@latticediff/model-ising';",
         "import { runChains } from '@latticediff/monte-carlo';",
         "import { runChainsOnWorkers } from '@latticediff/monte-carlo/node';",
+        "import { randomMPS } from '@latticediff/tensor-network';",
         'const parameters = { lx: 3, ly: 4, beta: 0.4 };',
         "const options = { scheme: { kind: 'local' }, chains: 5, steps: 50, seed: 9 };",
         'const one = await runChains({ ...options, model: isingModel.create(parameters) });',
@@ -558,13 +559,32 @@ describe('(c) @latticediff/cli with every published package but the optional neu
         'const same = Object.keys(one.series).every((k) =>',
         '  one.series[k].every((v, i) => v === two.series[k][i]),',
         ');',
-        'console.log(JSON.stringify({ same, observables: Object.keys(two.series).length }));',
+        // disconnected chains: each thread draws its chunks of the proposals (internal entry of
+        // the installed tensor-network)
+        "const proposal = randomMPS({ length: 12, bondDim: 3, kind: 'born', seed: 2 });",
+        "const ddm = { scheme: { kind: 'disconnected' }, proposal, chains: 300, steps: 20, seed: 4, localSweeps: 1 };",
+        'const oneDdm = await runChains({ ...ddm, model: isingModel.create(parameters) });',
+        'const twoDdm = await runChainsOnWorkers({',
+        '  ...ddm,',
+        "  model: { module: '@latticediff/model-ising', parameters },",
+        '  workers: 2,',
+        '});',
+        'const sameDdm = oneDdm.final.data.every((v, i) => v === twoDdm.final.data[i]) &&',
+        '  oneDdm.accepted.every((v, i) => v === twoDdm.accepted[i]);',
+        'console.log(JSON.stringify({ same, sameDdm, acceptance: twoDdm.acceptanceRate, observables: Object.keys(two.series).length }));',
       ].join('\n'),
     );
     const result = await exec('node', [script], { cwd: project, env: npmEnv() });
     expect(result.code, describeFailure('node workers.mjs', result)).toBe(0);
-    const out = JSON.parse(result.stdout) as { same: boolean; observables: number };
+    const out = JSON.parse(result.stdout) as {
+      same: boolean;
+      sameDdm: boolean;
+      acceptance: number;
+      observables: number;
+    };
     expect(out.same).toBe(true);
+    expect(out.sameDdm).toBe(true);
+    expect(out.acceptance).toBeGreaterThan(0);
     expect(out.observables).toBeGreaterThan(0);
   });
 });
