@@ -15,6 +15,7 @@ import {
 } from '@latticediff/monte-carlo';
 import { runChainsOnWorkers } from '@latticediff/monte-carlo/node';
 import { MPS, type SamplerPool } from '@latticediff/tensor-network';
+import { CHUNK_SIZE } from '@latticediff/tensor-network/internal';
 import { scalarObservables } from '../common';
 import { computeExact } from '../exact-reference';
 import { createActivity, createProgress, num } from '../io';
@@ -76,8 +77,8 @@ export interface ModelModule {
  * Runs the chains and summarises every scalar observable. The DDM schemes run in segments (so
  * that progress can be shown; each segment continues from the previous one's states with its own
  * random stream) with `pool` sampling the proposals; disconnected chains with an MPS proposal run
- * on `workers` threads instead when more than one (runChainsOnWorkers with the same segments, so
- * the same result). Local and Wolff chains run in one call of
+ * on `workers` threads instead when more than one and there are at least as many chunks of 128
+ * chains as threads (runChainsOnWorkers with the same segments, so the same result). Local and Wolff chains run in one call of
  * runChains with `seed` (burn-in 10% of the steps), on `workers` threads when more than one
  * (runChainsOnWorkers, which needs `modelModule`): the result does not depend on the number of
  * threads.
@@ -174,7 +175,9 @@ export async function runMonteCarlo(options: {
       options.scheme === 'disconnected' &&
       MPS.isMPS(options.mps) &&
       options.modelModule !== undefined &&
-      Math.min(options.workers ?? 1, chains) > 1
+      Math.min(options.workers ?? 1, chains) > 1 &&
+      // every thread needs proposal chunks (128 chains) of its own, or the pool is faster
+      Math.ceil(chains / CHUNK_SIZE) >= Math.min(options.workers ?? 1, chains)
     ) {
       // disconnected chains on threads, each running its group of chains from start to end
       // (proposals, acceptance, local sweeps, observables): the same segments and streams as

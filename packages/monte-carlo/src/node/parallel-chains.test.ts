@@ -6,7 +6,13 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { fredkinModel } from '@latticediff/model-fredkin';
 import { isingModel } from '@latticediff/model-ising';
-import { randomMPS } from '@latticediff/tensor-network';
+import {
+  createSamplerPool,
+  type MPS,
+  randomMPS,
+  type SamplerPool,
+  type SeedOrGenerator,
+} from '@latticediff/tensor-network';
 import { describe, expect, it } from 'vitest';
 import { type RunChainsResult, runChains } from '../chains';
 import { runChainsInSegments } from '../chains-segments';
@@ -337,6 +343,44 @@ describe('runChainsOnWorkers', () => {
       await runner.close();
       expectSameRun(await runner(call), reference);
       await runner.close();
+    });
+
+    it('runs disconnected chains with fewer chunks than threads through runChains and its pool', async () => {
+      const runner = chainsOnWorkers({ module: '@latticediff/model-ising', workers: 2, workerUrl });
+      const pool = await createSamplerPool({ workers: 1 });
+      let draws = 0;
+      const counting = {
+        size: pool.size,
+        sample: (mps: MPS, o: { count: number; seed: SeedOrGenerator }) => {
+          draws++;
+          return pool.sample(mps, o);
+        },
+        sampleConditional: pool.sampleConditional.bind(pool),
+        sampleLogProbabilities: pool.sampleLogProbabilities.bind(pool),
+        logProbabilities: pool.logProbabilities.bind(pool),
+        close: pool.close.bind(pool),
+      } as SamplerPool;
+      try {
+        const call = {
+          model: isingModel.create(ising),
+          scheme: { kind: 'disconnected' as const },
+          proposal: randomMPS({ length: 16, bondDim: 3, kind: 'born', seed: 4 }),
+          chains: 100,
+          steps: 4,
+          seed: 2,
+        };
+        // one chunk of 100 chains, 2 threads: the pool draws
+        expectSameRun(await runner({ ...call, pool: counting }), await runChains(call));
+        expect(draws).toBeGreaterThan(0);
+        // two chunks: the threads draw, the pool is not used
+        draws = 0;
+        const wide = { ...call, chains: 256 };
+        expectSameRun(await runner({ ...wide, pool: counting }), await runChains(wide));
+        expect(draws).toBe(0);
+      } finally {
+        await runner.close();
+        await pool.close();
+      }
     });
 
     it('refuses a module of another model and bad options, naming them', async () => {
