@@ -182,6 +182,27 @@ export function shardBounds(rows: number): number[] {
   return bounds;
 }
 
+/**
+ * The shards [bounds[k], bounds[k + 1]) of a run of rows that starts at row bounds[0] (`rows`:
+ * its digits, `weights`: its weights).
+ */
+export function openShards(
+  spec: ShardSpec,
+  rows: Int32Array,
+  weights: Float64Array,
+  bounds: readonly number[],
+): EnvironmentShard[] {
+  const n = spec.physicalDims.length;
+  const first = bounds[0]!;
+  const shards: EnvironmentShard[] = [];
+  for (let k = 0; k + 1 < bounds.length; k++) {
+    const start = bounds[k]! - first;
+    const end = bounds[k + 1]! - first;
+    shards.push(openShard(spec, rows.subarray(start * n, end * n), weights.subarray(start, end)));
+  }
+  return shards;
+}
+
 /** Adds the shards' partial gradients in shard order into a new array. */
 export function sumPartials(partials: readonly Float64Array[], size: number): Float64Array {
   const total = new Float64Array(size);
@@ -240,14 +261,7 @@ export function localShards(
   rows: Int32Array,
   weights: Float64Array,
 ): EnvironmentShards<Float64Array> {
-  const n = spec.physicalDims.length;
-  const bounds = shardBounds(weights.length);
-  const shards: EnvironmentShard[] = [];
-  for (let k = 0; k + 1 < bounds.length; k++) {
-    const start = bounds[k]!;
-    const end = bounds[k + 1]!;
-    shards.push(openShard(spec, rows.subarray(start * n, end * n), weights.subarray(start, end)));
-  }
+  const shards = openShards(spec, rows, weights, shardBounds(weights.length));
   return {
     count: shards.length,
     gradient: (site, block) =>

@@ -9,7 +9,7 @@ import { sampleChunks, sampleConditionalChunks, sampleLogProbabilities } from '.
 import {
   applyShardMove,
   type EnvironmentShard,
-  openShard,
+  openShards,
   type ShardMove,
   shardBlockGradient,
 } from './sweep-shards';
@@ -83,20 +83,7 @@ function handleShards(
 ): void {
   if (request.type === 'shards-open') {
     const { physicalDims, dims, tensors, rows, weights, bounds } = request;
-    const n = physicalDims.length;
-    const first = bounds[0]!;
-    const shards: EnvironmentShard[] = [];
-    for (let k = 0; k + 1 < bounds.length; k++) {
-      const start = bounds[k]! - first;
-      const end = bounds[k + 1]! - first;
-      shards.push(
-        openShard(
-          { physicalDims, dims, tensors },
-          rows.subarray(start * n, end * n),
-          weights.subarray(start, end),
-        ),
-      );
-    }
+    const shards = openShards({ physicalDims, dims, tensors }, rows, weights, bounds);
     shardSets.set(request.shardsId, shards);
     reply({ type: 'opened', requestId: request.requestId }, []);
     return;
