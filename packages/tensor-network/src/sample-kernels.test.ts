@@ -38,6 +38,10 @@ interface SiteInput {
   p: Float64Array;
   u: Float64Array | null;
   forced: Int32Array;
+  /** Each row's digit at the previous site (the Born kernel's guess for d = 2); null: site 0. */
+  previous: Int32Array | null;
+  /** Born, d = 2: compute both weights (guess -1), as sites of small bond do. */
+  direct?: boolean;
   logq: Float64Array;
   prod: Float64Array;
 }
@@ -57,7 +61,9 @@ function runSite(engine: KernelEngine, input: SiteInput): SiteRun {
   const vo = ws.alloc(count * d * r);
   const wo = ws.alloc(d);
   const so = ws.alloc(1);
-  const dio = ws.alloc(Math.ceil((count * stride) / 2)) * 2;
+  const pendo = ws.alloc(count) * 2;
+  // one slot before the first row: the previous site's digit of row 0
+  const dio = ws.alloc(Math.ceil((count * stride + 1) / 2)) * 2 + 1;
   const f = ws.f64;
   f.set(input.x, xo);
   f.set(input.t, to);
@@ -66,12 +72,34 @@ function runSite(engine: KernelEngine, input: SiteInput): SiteRun {
   f.set(input.logq, qo);
   f.set(input.prod, pro);
   f[yo + count * r] = 4242; // guard
-  for (let b = 0; b < count; b++) ws.i32[dio + b * stride] = input.forced[b]!;
+  for (let b = 0; b < count; b++) {
+    ws.i32[dio + b * stride] = input.forced[b]!;
+    ws.i32[dio + b * stride - 1] = input.previous?.[b] ?? 7; // 7: never read at site 0
+  }
   const u = input.u === null ? -1 : uo;
   if (input.kind === 'linear') {
     ws.linearSampleSite(xo, yo, to, po, u, dio, stride, qo, pro, count, l, d, r, wo, so);
   } else {
-    ws.bornSampleSite(xo, yo, to, u, dio, stride, qo, pro, count, l, d, r, vo, wo, so);
+    const guess = input.direct === true ? -1 : input.previous === null ? 0 : 1;
+    ws.bornSampleSite(
+      xo,
+      yo,
+      to,
+      u,
+      dio,
+      stride,
+      qo,
+      pro,
+      count,
+      l,
+      d,
+      r,
+      vo,
+      wo,
+      so,
+      guess,
+      pendo,
+    );
   }
   const g = ws.f64;
   expect(g[yo + count * r]).toBe(4242);
@@ -95,6 +123,8 @@ function randomInput(
   const rng = createRandom(seed);
   const x = new Float64Array(count * l).map(() => rng.float64() + 0.05);
   const t = new Float64Array(l * d * r).map(() => rng.float64() + 0.05);
+  // the Born kernel samples a right-canonical MPS: the rows of T (l x d r) orthonormal
+  if (kind === 'born') orthonormalizeRows(t, l, d * r);
   const renv = new Float64Array(r).map(() => rng.float64() + 0.05);
   const p = new Float64Array(l * d);
   for (let a = 0; a < l; a++)
@@ -114,9 +144,26 @@ function randomInput(
     p: kind === 'linear' ? p : new Float64Array(0),
     u: new Float64Array(count).map(() => rng.float64()),
     forced: new Int32Array(count),
+    previous: Int32Array.from({ length: count }, () => Math.floor(rng.float64() * d)),
     logq: new Float64Array(count).map(() => -rng.float64()),
     prod: new Float64Array(count).map(() => 0.5 + rng.float64() / 2),
   };
+}
+
+/** Modified Gram-Schmidt, twice, on the rows of the (rows x cols) matrix m (rows <= cols). */
+function orthonormalizeRows(m: Float64Array, rows: number, cols: number): void {
+  for (let pass = 0; pass < 2; pass++) {
+    for (let i = 0; i < rows; i++) {
+      for (let j = 0; j < i; j++) {
+        let dot = 0;
+        for (let k = 0; k < cols; k++) dot += m[i * cols + k]! * m[j * cols + k]!;
+        for (let k = 0; k < cols; k++) m[i * cols + k]! -= dot * m[j * cols + k]!;
+      }
+      let norm = 0;
+      for (let k = 0; k < cols; k++) norm += m[i * cols + k]! ** 2;
+      for (let k = 0; k < cols; k++) m[i * cols + k]! /= Math.sqrt(norm);
+    }
+  }
 }
 
 /** The row's digit weights by definition (plain sums). */
@@ -152,6 +199,16 @@ describe.each(['linear', 'born'] as const)('%s sampling kernel', (kind) => {
     (l, d, r) => {
       const count = 37;
       const input = randomInput(kind, count, l, d, r, 100 + l * 31 + d * 7 + r);
+      // a later site (the Born kernel guesses each row's previous digit), the first (guess 0),
+      // and both weights computed
+      for (const previous of [input.previous, null]) checkSite({ ...input, previous });
+      checkSite({ ...input, direct: true });
+    },
+  );
+
+  function checkSite(input: SiteInput): void {
+    {
+      const { count, l, d, r } = input;
       const [wasm, js] = ENGINES.map((e) => runSite(e, input));
       expect(wasm!.status).toBe(-1);
       expect(Array.from(wasm!.digits)).toEqual(Array.from(js!.digits));
@@ -170,16 +227,20 @@ describe.each(['linear', 'born'] as const)('%s sampling kernel', (kind) => {
         const before = input.logq[b]! + Math.log(input.prod[b]!);
         const after = wasm!.logq[b]! + Math.log(wasm!.prod[b]!);
         expect(after - before).toBeCloseTo(Math.log(w[s]! / total), 12);
-        // the next left vector: x_b T_s / w_s (linear) or / sqrt(w_s) (Born)
-        for (let k = 0; k < r; k++) {
+        // the next left vector: x_b T_s / w_s (linear) or / sqrt(w_s) (Born), to rounding of
+        // the row's largest entry
+        const expected = Array.from({ length: r }, (_, k) => {
           let v = 0;
           for (let a = 0; a < l; a++) v += input.x[b * l + a]! * input.t[(a * d + s) * r + k]!;
-          const expected = kind === 'linear' ? v / w[s]! : v / Math.sqrt(w[s]!);
-          expect(Math.abs(wasm!.y[b * r + k]! - expected)).toBeLessThan(1e-12 * Math.abs(expected));
+          return kind === 'linear' ? v / w[s]! : v / Math.sqrt(w[s]!);
+        });
+        const scale = Math.max(...expected.map(Math.abs));
+        for (let k = 0; k < r; k++) {
+          expect(Math.abs(wasm!.y[b * r + k]! - expected[k]!)).toBeLessThan(1e-12 * scale);
         }
       }
-    },
-  );
+    }
+  }
 
   it('reads digits: a digit of zero weight gives -Infinity and a zero row; others are evaluated', () => {
     const input = randomInput(kind, 9, 4, 3, 5, 7);
@@ -210,6 +271,66 @@ describe.each(['linear', 'born'] as const)('%s sampling kernel', (kind) => {
     input.x.fill(0, 5 * 3, 6 * 3); // and row 5
     for (const engine of ENGINES) expect(runSite(engine, input).status).toBe(3);
   });
+});
+
+describe('Born sampling kernel, d = 2: the complement of the guessed weight', () => {
+  // T (4 x 2 x 4), rows orthonormal (right-canonical), digit 1 reached only through a = 2, 3:
+  // rows of x with x_2 = x_3 = 0 give digit 1 weight exactly 0, rows with x_2, x_3 of 1e-4 a
+  // weight of about 1e-8 ||x||^2, both below the complement's floor (2^-20 ||x||^2): the
+  // weight is then computed, so it keeps its zero and its relative accuracy
+  const l = 4;
+  const r = 4;
+  const rng = createRandom(77);
+  const t = new Float64Array(l * 2 * r).map(() => rng.float64() - 0.5);
+  for (let a = 0; a < 2; a++) t.fill(0, (a * 2 + 1) * r, (a * 2 + 2) * r);
+  orthonormalizeRows(t, l, 2 * r);
+  const count = 8;
+  const x = new Float64Array(count * l).map(() => rng.float64() + 0.5);
+  for (let b = 0; b < count; b++) {
+    const small = b < 4 ? 0 : 1e-4;
+    x[b * l + 2]! *= small;
+    x[b * l + 3]! *= small;
+  }
+  const base: SiteInput = {
+    kind: 'born',
+    count,
+    l,
+    d: 2,
+    r,
+    x,
+    t,
+    p: new Float64Array(0),
+    u: null,
+    forced: new Int32Array(count).fill(1),
+    previous: null,
+    logq: new Float64Array(count),
+    prod: new Float64Array(count).fill(1),
+  };
+
+  it.each([0, 1])(
+    'guessed digit %i: digit 1 of weight 0 is never drawn, and a small weight is exact',
+    (guessed) => {
+      const previous = new Int32Array(count).fill(guessed);
+      const drawn = ENGINES.map((e) =>
+        runSite(e, { ...base, previous, u: new Float64Array(count).fill(1 - 1e-12) }),
+      );
+      // u near 1 picks digit 1 wherever it has weight
+      expect(Array.from(drawn[0]!.digits)).toEqual([0, 0, 0, 0, 1, 1, 1, 1]);
+      expect(Array.from(drawn[1]!.digits)).toEqual([0, 0, 0, 0, 1, 1, 1, 1]);
+      const read = ENGINES.map((e) => runSite(e, { ...base, previous }));
+      expect(Array.from(read[0]!.logq)).toEqual(Array.from(read[1]!.logq));
+      expect(Array.from(read[0]!.prod)).toEqual(Array.from(read[1]!.prod));
+      for (let b = 0; b < count; b++) {
+        const w = exactWeights(base, b);
+        const got = read[0]!.logq[b]! + Math.log(read[0]!.prod[b]!);
+        if (b < 4) expect(got).toBe(Number.NEGATIVE_INFINITY);
+        else {
+          expect(w[1]! / (w[0]! + w[1]!)).toBeLessThan(2 ** -20);
+          expect(got).toBeCloseTo(Math.log(w[1]! / (w[0]! + w[1]!)), 12);
+        }
+      }
+    },
+  );
 });
 
 describe('uniforms kernel', () => {

@@ -131,6 +131,43 @@ describe.each([
   });
 });
 
+describe('Born sampling where sites draw by a guessed digit and its complement (bond >= 32)', () => {
+  // N = 12, bond 32 at bonds 5-7: those sites draw by the complement (see sample())
+  const n = 12;
+  const mps = randomMPS({ length: n, bondDim: 32, kind: 'born', seed: 31, spread: 0.7 });
+  const exact = bruteDistribution(mps);
+  const dims = mps.physicalDims;
+
+  it('10^5 samples pass a chi-square test against the exact distribution', () => {
+    const result = sample(mps, { count: 100_000, seed: 7 });
+    const test = chiSquare(histogram(result.data, result.count, dims), exact.p);
+    expect(test.pValue).toBeGreaterThan(P_MIN);
+  });
+
+  it('log q of the draws: their evaluation bit for bit, the float64 P to 1e-10', () => {
+    const result = sample(mps, { count: 2000, seed: 3 });
+    const q = sampleLogProbabilities(mps, result);
+    const lp = logProbabilities(mps, result);
+    for (let b = 0; b < result.count; b++) {
+      expect(q[b]).toBe(result.logProbabilities[b]);
+      expect(Math.abs(result.logProbabilities[b]! - lp[b]!)).toBeLessThan(1e-10);
+      const k = configIndex(result.data, dims, b * n);
+      expect(Math.abs(lp[b]! - Math.log(exact.p[k]!))).toBeLessThan(1e-10);
+    }
+  });
+
+  it('the sampled q is normalised and equals P to 1e-10 on every configuration', () => {
+    const all = { data: Int32Array.from(exact.configs.flat()), count: exact.configs.length };
+    const q = sampleLogProbabilities(mps, all);
+    let total = 0;
+    for (let k = 0; k < all.count; k++) {
+      total += Math.exp(q[k]!);
+      expect(Math.abs(q[k]! - Math.log(exact.p[k]!))).toBeLessThan(1e-10);
+    }
+    expect(Math.abs(total - 1)).toBeLessThan(1e-12);
+  });
+});
+
 describe('sampling bad input and edge cases', () => {
   const mps = randomMPS({ length: 4, bondDim: 2, seed: 1 });
   it('count 0 gives an empty batch', () => {

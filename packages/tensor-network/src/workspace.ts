@@ -134,6 +134,8 @@ interface KernelSignatures {
     v: number,
     w: number,
     status: number,
+    guess: number,
+    pend: number,
   ];
 }
 
@@ -194,6 +196,9 @@ const WASM_ARGUMENTS: {
     'f64',
     'f64',
     'f64',
+
+    'n',
+    'i32',
   ],
 };
 
@@ -560,39 +565,37 @@ class JavaScriptWorkspace implements Workspace {
     v: number,
     w: number,
     status: number,
+    guess: number,
   ): void {
     const f = this.f64;
     const i32 = this.i32;
     f[status] = -1;
-    const pairs = r & ~1;
     for (let b = 0; b < count; b++) {
       const xb = x + b * l;
       const yb = y + b * r;
       const dp = digits + b * stride;
       const vb = v + b * d * r;
-      rowTimes(f, xb, vb, 1, t, d * r, l, d * r);
-      for (let s = 0; s < d; s++) {
-        // four lanes (entries k mod 4; a last pair into lanes 0 and 1), then
-        // (e0 + e1) + (e2 + e3) and the odd entry, as the SIMD kernel
-        const vs = vb + s * r;
-        const quads = r & ~3;
-        let e0 = 0;
-        let e1 = 0;
-        let e2 = 0;
-        let e3 = 0;
-        for (let k = 0; k < quads; k += 4) {
-          e0 += f[vs + k]! * f[vs + k]!;
-          e1 += f[vs + k + 1]! * f[vs + k + 1]!;
-          e2 += f[vs + k + 2]! * f[vs + k + 2]!;
-          e3 += f[vs + k + 3]! * f[vs + k + 3]!;
+      // d = 2: the guessed digit's weight and its complement (see the kernel); `direct` when
+      // every digit's product is at hand
+      let direct = true;
+      let g = 0;
+      if (d === 2 && guess >= 0) {
+        g = guess === 1 && i32[dp - 1] === 1 ? 1 : 0;
+        const o = 1 - g;
+        rowTimes(f, xb, vb + g * r, 1, t + g * r, 2 * r, l, r);
+        const n = squaredNorm(f, xb, l);
+        const wg = squaredNorm(f, vb + g * r, r);
+        let c = n - wg;
+        direct = !(c > 0 && c >= n * BORN_COMPLEMENT_FLOOR);
+        if (direct) {
+          rowTimes(f, xb, vb + o * r, 1, t + o * r, 2 * r, l, r);
+          c = squaredNorm(f, vb + o * r, r);
         }
-        if (quads < pairs) {
-          e0 += f[vs + quads]! * f[vs + quads]!;
-          e1 += f[vs + quads + 1]! * f[vs + quads + 1]!;
-        }
-        let sum = e0 + e1 + (e2 + e3);
-        if (pairs < r) sum += f[vs + pairs]! * f[vs + pairs]!;
-        f[w + s] = sum;
+        f[w + g] = wg;
+        f[w + o] = c;
+      } else {
+        rowTimes(f, xb, vb, 1, t, d * r, l, d * r);
+        for (let s = 0; s < d; s++) f[w + s] = squaredNorm(f, vb + s * r, r);
       }
       const s = rowDigit(f, i32, w, d, u < 0 ? -1 : f[u + b]!, dp, logq + b, prod + b);
       if (s === ZERO_TOTAL) {
@@ -603,12 +606,46 @@ class JavaScriptWorkspace implements Workspace {
         for (let k = 0; k < r; k++) f[yb + k] = 0;
         continue;
       }
-      const ws = f[w + s]!;
-      const inv = 1 / Math.sqrt(ws);
-      const vs = vb + s * r;
-      for (let k = 0; k < r; k++) f[yb + k] = f[vs + k]! * inv;
+      const inv = 1 / Math.sqrt(f[w + s]!);
+      if (direct || s === g) {
+        const vs = vb + s * r;
+        for (let k = 0; k < r; k++) f[yb + k] = f[vs + k]! * inv;
+      } else rowTimes(f, xb, yb, inv, t + s * r, d * r, l, r);
     }
   }
+}
+
+/**
+ * The complement ||x||^2 - w_g stands for the other digit's Born weight (d = 2) only when it is at
+ * least this fraction of ||x||^2: its error is the canonical form's rounding times ||x||^2, so
+ * the weight keeps a relative accuracy of about 2^20 eps; below it, the weight is computed.
+ */
+const BORN_COMPLEMENT_FLOOR = 2 ** -20;
+
+/**
+ * ||f[p..p+len)||^2 in the kernels' order: lanes of entries k = 0, 1, 2, 3 (mod 4) (a last pair
+ * into lanes 0 and 1), then (e0 + e1) + (e2 + e3) and the odd entry.
+ */
+function squaredNorm(f: Float64Array, p: number, len: number): number {
+  const pairs = len & ~1;
+  const quads = len & ~3;
+  let e0 = 0;
+  let e1 = 0;
+  let e2 = 0;
+  let e3 = 0;
+  for (let k = 0; k < quads; k += 4) {
+    e0 += f[p + k]! * f[p + k]!;
+    e1 += f[p + k + 1]! * f[p + k + 1]!;
+    e2 += f[p + k + 2]! * f[p + k + 2]!;
+    e3 += f[p + k + 3]! * f[p + k + 3]!;
+  }
+  if (quads < pairs) {
+    e0 += f[p + quads]! * f[p + quads]!;
+    e1 += f[p + quads + 1]! * f[p + quads + 1]!;
+  }
+  let sum = e0 + e1 + (e2 + e3);
+  if (pairs < len) sum += f[p + pairs]! * f[p + pairs]!;
+  return sum;
 }
 
 /** y[0..outer) = s * (x[0..inner) @ m), m of row stride ms; each output summed over a in order. */

@@ -597,20 +597,162 @@
       (br $ul)))
   )
 
-  ;; One site of Born sampling from a right-canonical MPS (identity right environments), in two
-  ;; passes over the rows. For b < count: v_b = x_b @ T (l x d r, into row b of the scratch v,
-  ;; count x d r); w_s = ||v_s||^2 (two lanes
-  ;; then their sum, as rowDots); the digit drawn with u[b] or read (u = -1); w_s / sum w
-  ;; accumulated as in linearSampleSite; y_b = v_s / sqrt(w_s). Digits, w, status and a read digit of zero weight as
-  ;; in linearSampleSite.
+  ;; ||p[0..len)||^2 in a fixed order: lanes of entries k = 0, 1 (mod 4) and k = 2, 3 (mod 4), a
+  ;; last pair into the first, then (a0 + a1) + (a2 + a3) and the odd entry (two independent chains
+  ;; of additions).
+  (func $sqnorm (param $p i32) (param $len i32) (result f64)
+    (local $k i32) (local $nb i32) (local $vb i32) (local $vb4 i32)
+    (local $acc v128) (local $acc2 v128) (local $sv v128) (local $sum f64) (local $e f64)
+    (local.set $nb (i32.shl (local.get $len) (i32.const 3)))
+    (local.set $vb (i32.and (local.get $nb) (i32.const -16)))
+    (local.set $vb4 (i32.and (local.get $nb) (i32.const -32)))
+    (block $kd (loop $kl
+      (br_if $kd (i32.ge_u (local.get $k) (local.get $vb4)))
+      (local.set $sv (v128.load (i32.add (local.get $p) (local.get $k))))
+      (local.set $acc (f64x2.add (local.get $acc) (f64x2.mul (local.get $sv) (local.get $sv))))
+      (local.set $sv (v128.load offset=16 (i32.add (local.get $p) (local.get $k))))
+      (local.set $acc2 (f64x2.add (local.get $acc2) (f64x2.mul (local.get $sv) (local.get $sv))))
+      (local.set $k (i32.add (local.get $k) (i32.const 32)))
+      (br $kl)))
+    (if (i32.lt_u (local.get $k) (local.get $vb))
+      (then
+        (local.set $sv (v128.load (i32.add (local.get $p) (local.get $k))))
+        (local.set $acc (f64x2.add (local.get $acc) (f64x2.mul (local.get $sv) (local.get $sv))))))
+    (local.set $sum (f64.add
+      (f64.add (f64x2.extract_lane 0 (local.get $acc)) (f64x2.extract_lane 1 (local.get $acc)))
+      (f64.add (f64x2.extract_lane 0 (local.get $acc2)) (f64x2.extract_lane 1 (local.get $acc2)))))
+    (if (i32.lt_u (local.get $vb) (local.get $nb))
+      (then
+        (local.set $e (f64.load (i32.add (local.get $p) (local.get $vb))))
+        (local.set $sum (f64.add (local.get $sum) (f64.mul (local.get $e) (local.get $e))))))
+    (local.get $sum)
+  )
+
+  ;; The digit of one row from its d weights at w, and w_s / sum w into the row's (logq, prod) as
+  ;; linearSampleSite does: drawn with ub >= 0 (the first digit whose cumulative weight exceeds
+  ;; ub total, the last positive weight if rounding leaves none; stored at dp) or read from dp
+  ;; (ub < 0). Returns the digit; -1 for a drawing row whose weights sum to zero; -2 for a read
+  ;; digit of zero weight (logq set to -inf).
+  (func $bornRowDigit
+    (param $w i32) (param $d i32) (param $ub f64) (param $dp i32) (param $qp i32) (param $pp i32)
+    (result i32)
+    (local $s i32) (local $total f64) (local $target f64) (local $pv f64) (local $c f64)
+    (block $td (loop $tl
+      (br_if $td (i32.ge_u (local.get $s) (local.get $d)))
+      (local.set $total (f64.add (local.get $total) (f64.load (i32.add (local.get $w) (i32.shl (local.get $s) (i32.const 3))))))
+      (local.set $s (i32.add (local.get $s) (i32.const 1)))
+      (br $tl)))
+    (if (f64.ge (local.get $ub) (f64.const 0))
+      (then
+        (if (i32.eqz (f64.gt (local.get $total) (f64.const 0))) (then (return (i32.const -1))))
+        (local.set $target (f64.mul (local.get $ub) (local.get $total)))
+        (block $chosen
+          ;; d = 2 without a data-dependent branch: 0 if target < w_0, else 1 when w_1 > 0
+          (if (i32.eq (local.get $d) (i32.const 2))
+            (then
+              (local.set $s (f64.ge (local.get $target) (f64.load (local.get $w))))
+              (br_if $chosen (i32.or (i32.eqz (local.get $s)) (f64.gt (f64.load offset=8 (local.get $w)) (f64.const 0))))))
+          (local.set $s (i32.const 0))
+          (block $cd (loop $cl
+            (br_if $cd (i32.ge_s (local.get $s) (i32.sub (local.get $d) (i32.const 1))))
+            (local.set $pv (f64.load (i32.add (local.get $w) (i32.shl (local.get $s) (i32.const 3)))))
+            (br_if $chosen (f64.lt (local.get $target) (local.get $pv)))
+            (local.set $target (f64.sub (local.get $target) (local.get $pv)))
+            (local.set $s (i32.add (local.get $s) (i32.const 1)))
+            (br $cl)))
+          (local.set $s (i32.sub (local.get $d) (i32.const 1)))
+          (block $fd (loop $fl
+            (br_if $fd (i32.lt_s (local.get $s) (i32.const 0)))
+            (br_if $chosen (f64.gt (f64.load (i32.add (local.get $w) (i32.shl (local.get $s) (i32.const 3)))) (f64.const 0)))
+            (local.set $s (i32.sub (local.get $s) (i32.const 1)))
+            (br $fl)))
+          (local.set $s (i32.sub (local.get $d) (i32.const 1))))
+        (i32.store (local.get $dp) (local.get $s)))
+      (else
+        (local.set $s (i32.load (local.get $dp)))
+        (if (i32.or
+              (i32.eqz (f64.gt (local.get $total) (f64.const 0)))
+              (i32.eqz (f64.gt (f64.load (i32.add (local.get $w) (i32.shl (local.get $s) (i32.const 3)))) (f64.const 0))))
+          (then
+            (f64.store (local.get $qp) (f64.const -inf))
+            (return (i32.const -2))))))
+    (local.set $c (f64.div (f64.load (i32.add (local.get $w) (i32.shl (local.get $s) (i32.const 3)))) (local.get $total)))
+    (if (f64.lt (local.get $c) (f64.const 1e-150))
+      (then (f64.store (local.get $qp) (f64.add (f64.load (local.get $qp)) (call $log (local.get $c)))))
+      (else
+        (local.set $pv (f64.mul (f64.load (local.get $pp)) (local.get $c)))
+        (if (f64.lt (local.get $pv) (f64.const 1e-150))
+          (then
+            (f64.store (local.get $qp) (f64.add (f64.load (local.get $qp)) (call $log (local.get $pv))))
+            (local.set $pv (f64.const 1))))
+        (f64.store (local.get $pp) (local.get $pv))))
+    (local.get $s)
+  )
+
+;; The complement ||x||^2 - ||v_g||^2 (x of length l, v_g = x T_g of length r) when it is at
+  ;; least 2^-20 ||x||^2 and positive (the other digit's Born weight of a right-canonical T, to
+  ;; about 2^20 eps relative); else -1 (that weight is to be computed).
+  (func $bornComplement (param $x i32) (param $vg i32) (param $l i32) (param $r i32) (result f64)
+    (local $n f64) (local $c f64)
+    (local.set $n (call $sqnorm (local.get $x) (local.get $l)))
+    (local.set $c (f64.sub (local.get $n) (call $sqnorm (local.get $vg) (local.get $r))))
+    (if (result f64) (i32.and
+          (f64.gt (local.get $c) (f64.const 0))
+          (f64.ge (local.get $c) (f64.mul (local.get $n) (f64.const 0x1p-20))))
+      (then (local.get $c))
+      (else (f64.const -1)))
+  )
+
+  ;; y[0..len) = s v[0..len), two entries at a time.
+  (func $scaleCopy (param $v i32) (param $y i32) (param $len i32) (param $s f64)
+    (local $k i32) (local $nb i32) (local $vb i32) (local $sv v128)
+    (local.set $nb (i32.shl (local.get $len) (i32.const 3)))
+    (local.set $vb (i32.and (local.get $nb) (i32.const -16)))
+    (local.set $sv (f64x2.splat (local.get $s)))
+    (block $cd (loop $cl
+      (br_if $cd (i32.ge_u (local.get $k) (local.get $vb)))
+      (v128.store (i32.add (local.get $y) (local.get $k))
+        (f64x2.mul (v128.load (i32.add (local.get $v) (local.get $k))) (local.get $sv)))
+      (local.set $k (i32.add (local.get $k) (i32.const 16)))
+      (br $cl)))
+    (if (i32.lt_u (local.get $vb) (local.get $nb))
+      (then
+        (f64.store (i32.add (local.get $y) (local.get $vb))
+          (f64.mul (f64.load (i32.add (local.get $v) (local.get $vb))) (local.get $s)))))
+  )
+
+  ;; One site of Born sampling from a right-canonical MPS (identity right environments). For
+  ;; b < count, with x_b the row's left vector and T_s the (l x r) slice s of T ([l][d][r]):
+  ;; - d = 2 and guess >= 0: the weight of the guessed digit g (the row's digit at the previous
+  ;;   site, at digits - 4 bytes, when `guess` is 1; 0 when it is 0) is w_g = ||x_b T_g||^2, and
+  ;;   the other digit's is its complement w_o = ||x_b||^2 - w_g (right-canonical T:
+  ;;   sum_s ||x T_s||^2 = ||x||^2), unless that complement is below 2^-20 ||x_b||^2 (or not
+  ;;   positive), where it is computed as ||x_b T_o||^2. x_b T_o is formed only where it is
+  ;;   computed so or o is drawn ($bornSample2).
+  ;; - otherwise (guess -1 or d != 2): w_s = ||x_b T_s||^2 for every s, in two passes, with the
+  ;;   steps of $sqnorm and $bornRowDigit written inline (a call per row costs as much as the
+  ;;   arithmetic of a small bond).
+  ;; The digit drawn with u[b] or read (u = -1) and w_s / sum w accumulated as in
+  ;; linearSampleSite; y_b = (x_b T_s) / sqrt(w_s). v: count x d r scratch; w: d scratch doubles;
+  ;; pend: count int32 scratch. Digits, status and a read digit of zero weight as in
+  ;; linearSampleSite.
   (func (export "bornSampleSite")
     (param $x i32) (param $y i32) (param $t i32) (param $u i32)
     (param $digits i32) (param $stride i32) (param $logq i32) (param $prod i32) (param $count i32)
     (param $l i32) (param $d i32) (param $r i32) (param $v i32) (param $w i32) (param $status i32)
+    (param $guess i32) (param $pend i32)
     (local $b i32) (local $s i32) (local $k i32) (local $xb i32) (local $yb i32) (local $dp i32)
     (local $lb i32) (local $rb i32) (local $vb i32) (local $vp i32) (local $qp i32)
     (local $acc v128) (local $sv v128) (local $sum f64) (local $total f64) (local $ws f64) (local $ub f64)
     (local $acc2 v128) (local $vb4 i32) (local $inv f64) (local $drb i32) (local $vs i32) (local $target f64) (local $pv f64) (local $c f64) (local $pp2 i32)
+    (if (i32.and (i32.eq (local.get $d) (i32.const 2)) (i32.ge_s (local.get $guess) (i32.const 0)))
+      (then
+        (f64.store (local.get $status) (f64.const -1))
+        (call $bornSample2 (local.get $x) (local.get $y) (local.get $t) (local.get $u)
+          (local.get $digits) (local.get $stride) (local.get $logq) (local.get $prod)
+          (local.get $count) (local.get $l) (local.get $r) (local.get $v) (local.get $w)
+          (local.get $status) (local.get $guess) (local.get $pend))
+        (return)))
     (local.set $lb (i32.shl (local.get $l) (i32.const 3)))
     (local.set $rb (i32.shl (local.get $r) (i32.const 3)))
     (local.set $vb (i32.and (local.get $rb) (i32.const -16)))
@@ -757,6 +899,185 @@
               (f64.mul (f64.load (i32.add (local.get $vp) (local.get $vb))) (local.get $inv))))))
       (local.set $b (i32.add (local.get $b) (i32.const 1)))
       (br $bl)))
+  )
+
+  ;; bornSampleSite for d = 2 (see there), in four passes over the rows: the guessed digit's
+  ;; products (rows of one guess in pairs, each load of T_g serving two rows; w holds the unpaired
+  ;; row of each digit as int32, -1 for none); the other digit's products where its weight is to
+  ;; be computed (in pairs); the weights, digit, log q and, where the drawn
+  ;; digit's product is at hand, the next left vector (otherwise its scale is parked in y_b[0]
+  ;; and the row listed in pend); the listed rows' products, in pairs of one digit, scaled. A
+  ;; row's result does not depend on its pairing.
+  (func $bornSample2
+    (param $x i32) (param $y i32) (param $t i32) (param $u i32)
+    (param $digits i32) (param $stride i32) (param $logq i32) (param $prod i32) (param $count i32)
+    (param $l i32) (param $r i32) (param $v i32) (param $w i32) (param $status i32)
+    (param $guess i32) (param $pend i32)
+    (local $b i32) (local $k i32) (local $g i32) (local $s i32) (local $np i32) (local $direct i32)
+    (local $lb i32) (local $rb i32) (local $drb i32) (local $xb i32) (local $yb i32) (local $vb i32)
+    (local $dp i32) (local $pp i32)
+    (local $wg f64) (local $c f64) (local $ub f64) (local $inv f64)
+    (local.set $lb (i32.shl (local.get $l) (i32.const 3)))
+    (local.set $rb (i32.shl (local.get $r) (i32.const 3)))
+    (local.set $drb (i32.shl (local.get $rb) (i32.const 1)))
+    (local.set $ub (f64.const -1))
+    ;; pass 1: v_b[g] = x_b @ T_g
+    (i64.store (local.get $w) (i64.const -1))
+    (block $ad (loop $al
+      (br_if $ad (i32.ge_u (local.get $b) (local.get $count)))
+      (local.set $dp (i32.add (local.get $digits) (i32.shl (i32.mul (local.get $b) (local.get $stride)) (i32.const 2))))
+      (local.set $g (i32.and (local.get $guess) (i32.eq (i32.load offset=0 (i32.sub (local.get $dp) (i32.shl (local.get $guess) (i32.const 2)))) (i32.const 1))))
+      (local.set $pp (i32.add (local.get $w) (i32.shl (local.get $g) (i32.const 2))))
+      (local.set $k (i32.load (local.get $pp)))
+      (if (i32.lt_s (local.get $k) (i32.const 0))
+        (then (i32.store (local.get $pp) (local.get $b)))
+        (else
+          (i32.store (local.get $pp) (i32.const -1))
+          (call $rowTimes2
+            (i32.add (local.get $x) (i32.mul (local.get $k) (local.get $lb)))
+            (i32.add (local.get $x) (i32.mul (local.get $b) (local.get $lb)))
+            (i32.add (local.get $v) (i32.add (i32.mul (local.get $k) (local.get $drb)) (i32.mul (local.get $g) (local.get $rb))))
+            (i32.add (local.get $v) (i32.add (i32.mul (local.get $b) (local.get $drb)) (i32.mul (local.get $g) (local.get $rb))))
+            (f64.const 1) (f64.const 1)
+            (i32.add (local.get $t) (i32.mul (local.get $g) (local.get $rb))) (local.get $drb)
+            (local.get $l) (local.get $r))))
+      (local.set $b (i32.add (local.get $b) (i32.const 1)))
+      (br $al)))
+    (local.set $g (i32.const 0))
+    (block $ud (loop $ul
+      (br_if $ud (i32.ge_u (local.get $g) (i32.const 2)))
+      (local.set $k (i32.load (i32.add (local.get $w) (i32.shl (local.get $g) (i32.const 2)))))
+      (if (i32.ge_s (local.get $k) (i32.const 0))
+        (then
+          (call $rowTimes (i32.add (local.get $x) (i32.mul (local.get $k) (local.get $lb)))
+            (i32.add (local.get $v) (i32.add (i32.mul (local.get $k) (local.get $drb)) (i32.mul (local.get $g) (local.get $rb))))
+            (f64.const 1)
+            (i32.add (local.get $t) (i32.mul (local.get $g) (local.get $rb))) (local.get $drb)
+            (local.get $l) (local.get $r))))
+      (local.set $g (i32.add (local.get $g) (i32.const 1)))
+      (br $ul)))
+;; pass 2: the other digit's product x_b @ T_o where its weight is to be computed (rows of
+    ;; one digit in pairs)
+    (i64.store (local.get $w) (i64.const -1))
+    (local.set $b (i32.const 0))
+    (block $cd (loop $cl
+      (br_if $cd (i32.ge_u (local.get $b) (local.get $count)))
+      (local.set $dp (i32.add (local.get $digits) (i32.shl (i32.mul (local.get $b) (local.get $stride)) (i32.const 2))))
+      (local.set $g (i32.and (local.get $guess) (i32.eq (i32.load offset=0 (i32.sub (local.get $dp) (i32.shl (local.get $guess) (i32.const 2)))) (i32.const 1))))
+      (if (f64.lt
+            (call $bornComplement (i32.add (local.get $x) (i32.mul (local.get $b) (local.get $lb)))
+              (i32.add (local.get $v) (i32.add (i32.mul (local.get $b) (local.get $drb)) (i32.mul (local.get $g) (local.get $rb))))
+              (local.get $l) (local.get $r))
+            (f64.const 0))
+        (then
+          (local.set $s (i32.sub (i32.const 1) (local.get $g)))
+          (local.set $pp (i32.add (local.get $w) (i32.shl (local.get $s) (i32.const 2))))
+          (local.set $k (i32.load (local.get $pp)))
+          (if (i32.lt_s (local.get $k) (i32.const 0))
+            (then (i32.store (local.get $pp) (local.get $b)))
+            (else
+              (i32.store (local.get $pp) (i32.const -1))
+              (call $rowTimes2
+                (i32.add (local.get $x) (i32.mul (local.get $k) (local.get $lb)))
+                (i32.add (local.get $x) (i32.mul (local.get $b) (local.get $lb)))
+                (i32.add (local.get $v) (i32.add (i32.mul (local.get $k) (local.get $drb)) (i32.mul (local.get $s) (local.get $rb))))
+                (i32.add (local.get $v) (i32.add (i32.mul (local.get $b) (local.get $drb)) (i32.mul (local.get $s) (local.get $rb))))
+                (f64.const 1) (f64.const 1)
+                (i32.add (local.get $t) (i32.mul (local.get $s) (local.get $rb))) (local.get $drb)
+                (local.get $l) (local.get $r))))))
+      (local.set $b (i32.add (local.get $b) (i32.const 1)))
+      (br $cl)))
+    (local.set $s (i32.const 0))
+    (block $od (loop $ol
+      (br_if $od (i32.ge_u (local.get $s) (i32.const 2)))
+      (local.set $k (i32.load (i32.add (local.get $w) (i32.shl (local.get $s) (i32.const 2)))))
+      (if (i32.ge_s (local.get $k) (i32.const 0))
+        (then
+          (call $rowTimes (i32.add (local.get $x) (i32.mul (local.get $k) (local.get $lb)))
+            (i32.add (local.get $v) (i32.add (i32.mul (local.get $k) (local.get $drb)) (i32.mul (local.get $s) (local.get $rb))))
+            (f64.const 1)
+            (i32.add (local.get $t) (i32.mul (local.get $s) (local.get $rb))) (local.get $drb)
+            (local.get $l) (local.get $r))))
+      (local.set $s (i32.add (local.get $s) (i32.const 1)))
+      (br $ol)))
+    ;; pass 3: weights, digit, log q; the next left vector where its product is at hand
+    (local.set $b (i32.const 0))
+    (block $bd (loop $bl
+      (br_if $bd (i32.ge_u (local.get $b) (local.get $count)))
+      (local.set $xb (i32.add (local.get $x) (i32.mul (local.get $b) (local.get $lb))))
+      (local.set $yb (i32.add (local.get $y) (i32.mul (local.get $b) (local.get $rb))))
+      (local.set $vb (i32.add (local.get $v) (i32.mul (local.get $b) (local.get $drb))))
+      (local.set $dp (i32.add (local.get $digits) (i32.shl (i32.mul (local.get $b) (local.get $stride)) (i32.const 2))))
+      (local.set $g (i32.and (local.get $guess) (i32.eq (i32.load offset=0 (i32.sub (local.get $dp) (i32.shl (local.get $guess) (i32.const 2)))) (i32.const 1))))
+      (local.set $wg (call $sqnorm (i32.add (local.get $vb) (i32.mul (local.get $g) (local.get $rb))) (local.get $r)))
+      (local.set $c (call $bornComplement (local.get $xb) (i32.add (local.get $vb) (i32.mul (local.get $g) (local.get $rb))) (local.get $l) (local.get $r)))
+      (local.set $direct (f64.lt (local.get $c) (f64.const 0)))
+      (if (local.get $direct)
+        (then
+          (local.set $c (call $sqnorm (i32.add (local.get $vb) (i32.mul (i32.sub (i32.const 1) (local.get $g)) (local.get $rb))) (local.get $r)))))
+      (f64.store (i32.add (local.get $w) (i32.shl (local.get $g) (i32.const 3))) (local.get $wg))
+      (f64.store (i32.add (local.get $w) (i32.shl (i32.sub (i32.const 1) (local.get $g)) (i32.const 3))) (local.get $c))
+      (if (i32.ge_s (local.get $u) (i32.const 0))
+        (then (local.set $ub (f64.load (i32.add (local.get $u) (i32.shl (local.get $b) (i32.const 3)))))))
+      (local.set $s (call $bornRowDigit (local.get $w) (i32.const 2) (local.get $ub) (local.get $dp)
+        (i32.add (local.get $logq) (i32.shl (local.get $b) (i32.const 3)))
+        (i32.add (local.get $prod) (i32.shl (local.get $b) (i32.const 3)))))
+      (if (i32.eq (local.get $s) (i32.const -1))
+        (then
+          (f64.store (local.get $status) (f64.convert_i32_u (local.get $b)))
+          (return)))
+      (block $row
+        (if (i32.eq (local.get $s) (i32.const -2))
+          (then
+            (call $rowTimes (local.get $xb) (local.get $yb) (f64.const 0) (local.get $t) (local.get $rb) (i32.const 0) (local.get $r))
+            (br $row)))
+        (local.set $inv (f64.div (f64.const 1) (f64.sqrt (f64.load (i32.add (local.get $w) (i32.shl (local.get $s) (i32.const 3)))))))
+        (if (i32.or (local.get $direct) (i32.eq (local.get $s) (local.get $g)))
+          (then
+            (call $scaleCopy (i32.add (local.get $vb) (i32.mul (local.get $s) (local.get $rb))) (local.get $yb)
+              (local.get $r) (local.get $inv)))
+          (else
+            (f64.store (local.get $yb) (local.get $inv))
+            (i32.store (i32.add (local.get $pend) (i32.shl (local.get $np) (i32.const 2))) (local.get $b))
+            (local.set $np (i32.add (local.get $np) (i32.const 1))))))
+      (local.set $b (i32.add (local.get $b) (i32.const 1)))
+      (br $bl)))
+    ;; pass 4: y_b = scale_b (x_b @ T_s) for the listed rows, in pairs of one digit
+    (i64.store (local.get $w) (i64.const -1))
+    (local.set $k (i32.const 0))
+    (block $pd (loop $pl
+      (br_if $pd (i32.ge_u (local.get $k) (local.get $np)))
+      (local.set $b (i32.load (i32.add (local.get $pend) (i32.shl (local.get $k) (i32.const 2)))))
+      (local.set $s (i32.load (i32.add (local.get $digits) (i32.shl (i32.mul (local.get $b) (local.get $stride)) (i32.const 2)))))
+      (local.set $pp (i32.add (local.get $w) (i32.shl (local.get $s) (i32.const 2))))
+      (local.set $g (i32.load (local.get $pp)))
+      (if (i32.lt_s (local.get $g) (i32.const 0))
+        (then (i32.store (local.get $pp) (local.get $b)))
+        (else
+          (i32.store (local.get $pp) (i32.const -1))
+          (local.set $xb (i32.add (local.get $y) (i32.mul (local.get $g) (local.get $rb))))
+          (local.set $yb (i32.add (local.get $y) (i32.mul (local.get $b) (local.get $rb))))
+          (call $rowTimes2
+            (i32.add (local.get $x) (i32.mul (local.get $g) (local.get $lb)))
+            (i32.add (local.get $x) (i32.mul (local.get $b) (local.get $lb)))
+            (local.get $xb) (local.get $yb) (f64.load (local.get $xb)) (f64.load (local.get $yb))
+            (i32.add (local.get $t) (i32.mul (local.get $s) (local.get $rb))) (local.get $drb)
+            (local.get $l) (local.get $r))))
+      (local.set $k (i32.add (local.get $k) (i32.const 1)))
+      (br $pl)))
+    (local.set $s (i32.const 0))
+    (block $qd (loop $ql
+      (br_if $qd (i32.ge_u (local.get $s) (i32.const 2)))
+      (local.set $b (i32.load (i32.add (local.get $w) (i32.shl (local.get $s) (i32.const 2)))))
+      (if (i32.ge_s (local.get $b) (i32.const 0))
+        (then
+          (local.set $yb (i32.add (local.get $y) (i32.mul (local.get $b) (local.get $rb))))
+          (call $rowTimes (i32.add (local.get $x) (i32.mul (local.get $b) (local.get $lb))) (local.get $yb)
+            (f64.load (local.get $yb))
+            (i32.add (local.get $t) (i32.mul (local.get $s) (local.get $rb))) (local.get $drb)
+            (local.get $l) (local.get $r))))
+      (local.set $s (i32.add (local.get $s) (i32.const 1)))
+      (br $ql)))
   )
 
   ;; Uniforms of xoshiro128** streams, as the JavaScript generator's float64() gives them: stream c
