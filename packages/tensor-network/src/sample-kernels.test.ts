@@ -61,7 +61,7 @@ function runSite(engine: KernelEngine, input: SiteInput): SiteRun {
   const vo = ws.alloc(count * d * r);
   const wo = ws.alloc(d);
   const so = ws.alloc(1);
-  const pendo = ws.alloc(count) * 2;
+  const pendo = ws.alloc(5 * count);
   // one slot before the first row: the previous site's digit of row 0
   const dio = ws.alloc(Math.ceil((count * stride + 1) / 2)) * 2 + 1;
   const f = ws.f64;

@@ -166,7 +166,8 @@ function sweepFused(ws: Workspace, mps: MPS, count: number, digits: SweepDigits)
   const tOff = ws.alloc(maxTensorSize(form));
   const pOff = ws.alloc(maxChi * maxD);
   const vOff = ws.alloc(born ? c1 * maxD * maxChi : 0);
-  const pendOff = ws.alloc(born ? Math.ceil(c1 / 2) : 0) * 2;
+  // the Born kernel's per-row weights (4 doubles) and list of rows (int32)
+  const pendOff = ws.alloc(born ? 4 * c1 + Math.ceil(c1 / 2) : 0);
   const wOff = ws.alloc(maxD);
   const statusOff = ws.alloc(1);
   const uOff = ws.alloc(c1);

@@ -196,9 +196,8 @@ const WASM_ARGUMENTS: {
     'f64',
     'f64',
     'f64',
-
     'n',
-    'i32',
+    'f64',
   ],
 };
 

@@ -734,7 +734,7 @@
   ;;   arithmetic of a small bond).
   ;; The digit drawn with u[b] or read (u = -1) and w_s / sum w accumulated as in
   ;; linearSampleSite; y_b = (x_b T_s) / sqrt(w_s). v: count x d r scratch; w: d scratch doubles;
-  ;; pend: count int32 scratch. Digits, status and a read digit of zero weight as in
+  ;; pend: 4 count doubles and count int32 of scratch. Digits, status and a read digit of zero weight as in
   ;; linearSampleSite.
   (func (export "bornSampleSite")
     (param $x i32) (param $y i32) (param $t i32) (param $u i32)
@@ -901,27 +901,51 @@
       (br $bl)))
   )
 
-  ;; bornSampleSite for d = 2 (see there), in four passes over the rows: the guessed digit's
+;; The weights of row b for bornSample2, right after its guessed product v_b[g] was formed
+  ;; (while it is in cache): w_g = ||v_b[g]||^2 and the other digit's weight, the complement
+  ;; ($bornComplement) or, below its floor, ||x_b T_o||^2 with the product v_b[o] formed here.
+  ;; Stored as row b of rs: [w_g, w_o, 1 if v_b[o] was formed else 0].
+  (func $bornRowWeights
+    (param $xb i32) (param $vb i32) (param $t i32) (param $g i32) (param $l i32) (param $r i32)
+    (param $rs i32)
+    (local $rb i32) (local $c f64) (local $ob i32)
+    (local.set $rb (i32.shl (local.get $r) (i32.const 3)))
+    (f64.store (local.get $rs) (call $sqnorm (i32.add (local.get $vb) (i32.mul (local.get $g) (local.get $rb))) (local.get $r)))
+    (local.set $c (call $bornComplement (local.get $xb) (i32.add (local.get $vb) (i32.mul (local.get $g) (local.get $rb)))
+      (local.get $l) (local.get $r)))
+    (if (f64.lt (local.get $c) (f64.const 0))
+      (then
+        (local.set $ob (i32.mul (i32.sub (i32.const 1) (local.get $g)) (local.get $rb)))
+        (call $rowTimes (local.get $xb) (i32.add (local.get $vb) (local.get $ob)) (f64.const 1)
+          (i32.add (local.get $t) (local.get $ob)) (i32.shl (local.get $rb) (i32.const 1)) (local.get $l) (local.get $r))
+        (f64.store offset=8 (local.get $rs) (call $sqnorm (i32.add (local.get $vb) (local.get $ob)) (local.get $r)))
+        (f64.store offset=16 (local.get $rs) (f64.const 1)))
+      (else
+        (f64.store offset=8 (local.get $rs) (local.get $c))
+        (f64.store offset=16 (local.get $rs) (f64.const 0))))
+  )
+
+  ;; bornSampleSite for d = 2 (see there), in three passes over the rows: the guessed digit's
   ;; products (rows of one guess in pairs, each load of T_g serving two rows; w holds the unpaired
-  ;; row of each digit as int32, -1 for none); the other digit's products where its weight is to
-  ;; be computed (in pairs); the weights, digit, log q and, where the drawn
-  ;; digit's product is at hand, the next left vector (otherwise its scale is parked in y_b[0]
-  ;; and the row listed in pend); the listed rows' products, in pairs of one digit, scaled. A
-  ;; row's result does not depend on its pairing.
+  ;; row of each digit as int32, -1 for none) and each row's weights ($bornRowWeights, into rows
+  ;; of 4 doubles at `pend`); the digit, log q and, where the drawn digit's product is at hand, the
+  ;; next left vector (otherwise its scale is parked in y_b[0] and the row listed as int32 after
+  ;; the weights); the listed rows' products, in pairs of one digit, scaled. A row's result does
+  ;; not depend on its pairing.
   (func $bornSample2
     (param $x i32) (param $y i32) (param $t i32) (param $u i32)
     (param $digits i32) (param $stride i32) (param $logq i32) (param $prod i32) (param $count i32)
     (param $l i32) (param $r i32) (param $v i32) (param $w i32) (param $status i32)
     (param $guess i32) (param $pend i32)
-    (local $b i32) (local $k i32) (local $g i32) (local $s i32) (local $np i32) (local $direct i32)
+    (local $b i32) (local $k i32) (local $g i32) (local $s i32) (local $np i32) (local $list i32)
     (local $lb i32) (local $rb i32) (local $drb i32) (local $xb i32) (local $yb i32) (local $vb i32)
-    (local $dp i32) (local $pp i32)
-    (local $wg f64) (local $c f64) (local $ub f64) (local $inv f64)
+    (local $dp i32) (local $pp i32) (local $rs i32) (local $ub f64) (local $inv f64)
     (local.set $lb (i32.shl (local.get $l) (i32.const 3)))
     (local.set $rb (i32.shl (local.get $r) (i32.const 3)))
     (local.set $drb (i32.shl (local.get $rb) (i32.const 1)))
+    (local.set $list (i32.add (local.get $pend) (i32.shl (local.get $count) (i32.const 5))))
     (local.set $ub (f64.const -1))
-    ;; pass 1: v_b[g] = x_b @ T_g
+    ;; pass 1: v_b[g] = x_b @ T_g, then the row's weights
     (i64.store (local.get $w) (i64.const -1))
     (block $ad (loop $al
       (br_if $ad (i32.ge_u (local.get $b) (local.get $count)))
@@ -940,7 +964,13 @@
             (i32.add (local.get $v) (i32.add (i32.mul (local.get $b) (local.get $drb)) (i32.mul (local.get $g) (local.get $rb))))
             (f64.const 1) (f64.const 1)
             (i32.add (local.get $t) (i32.mul (local.get $g) (local.get $rb))) (local.get $drb)
-            (local.get $l) (local.get $r))))
+            (local.get $l) (local.get $r))
+          (call $bornRowWeights (i32.add (local.get $x) (i32.mul (local.get $k) (local.get $lb)))
+            (i32.add (local.get $v) (i32.mul (local.get $k) (local.get $drb))) (local.get $t) (local.get $g)
+            (local.get $l) (local.get $r) (i32.add (local.get $pend) (i32.shl (local.get $k) (i32.const 5))))
+          (call $bornRowWeights (i32.add (local.get $x) (i32.mul (local.get $b) (local.get $lb)))
+            (i32.add (local.get $v) (i32.mul (local.get $b) (local.get $drb))) (local.get $t) (local.get $g)
+            (local.get $l) (local.get $r) (i32.add (local.get $pend) (i32.shl (local.get $b) (i32.const 5))))))
       (local.set $b (i32.add (local.get $b) (i32.const 1)))
       (br $al)))
     (local.set $g (i32.const 0))
@@ -953,70 +983,23 @@
             (i32.add (local.get $v) (i32.add (i32.mul (local.get $k) (local.get $drb)) (i32.mul (local.get $g) (local.get $rb))))
             (f64.const 1)
             (i32.add (local.get $t) (i32.mul (local.get $g) (local.get $rb))) (local.get $drb)
-            (local.get $l) (local.get $r))))
+            (local.get $l) (local.get $r))
+          (call $bornRowWeights (i32.add (local.get $x) (i32.mul (local.get $k) (local.get $lb)))
+            (i32.add (local.get $v) (i32.mul (local.get $k) (local.get $drb))) (local.get $t) (local.get $g)
+            (local.get $l) (local.get $r) (i32.add (local.get $pend) (i32.shl (local.get $k) (i32.const 5))))))
       (local.set $g (i32.add (local.get $g) (i32.const 1)))
       (br $ul)))
-;; pass 2: the other digit's product x_b @ T_o where its weight is to be computed (rows of
-    ;; one digit in pairs)
-    (i64.store (local.get $w) (i64.const -1))
-    (local.set $b (i32.const 0))
-    (block $cd (loop $cl
-      (br_if $cd (i32.ge_u (local.get $b) (local.get $count)))
-      (local.set $dp (i32.add (local.get $digits) (i32.shl (i32.mul (local.get $b) (local.get $stride)) (i32.const 2))))
-      (local.set $g (i32.and (local.get $guess) (i32.eq (i32.load offset=0 (i32.sub (local.get $dp) (i32.shl (local.get $guess) (i32.const 2)))) (i32.const 1))))
-      (if (f64.lt
-            (call $bornComplement (i32.add (local.get $x) (i32.mul (local.get $b) (local.get $lb)))
-              (i32.add (local.get $v) (i32.add (i32.mul (local.get $b) (local.get $drb)) (i32.mul (local.get $g) (local.get $rb))))
-              (local.get $l) (local.get $r))
-            (f64.const 0))
-        (then
-          (local.set $s (i32.sub (i32.const 1) (local.get $g)))
-          (local.set $pp (i32.add (local.get $w) (i32.shl (local.get $s) (i32.const 2))))
-          (local.set $k (i32.load (local.get $pp)))
-          (if (i32.lt_s (local.get $k) (i32.const 0))
-            (then (i32.store (local.get $pp) (local.get $b)))
-            (else
-              (i32.store (local.get $pp) (i32.const -1))
-              (call $rowTimes2
-                (i32.add (local.get $x) (i32.mul (local.get $k) (local.get $lb)))
-                (i32.add (local.get $x) (i32.mul (local.get $b) (local.get $lb)))
-                (i32.add (local.get $v) (i32.add (i32.mul (local.get $k) (local.get $drb)) (i32.mul (local.get $s) (local.get $rb))))
-                (i32.add (local.get $v) (i32.add (i32.mul (local.get $b) (local.get $drb)) (i32.mul (local.get $s) (local.get $rb))))
-                (f64.const 1) (f64.const 1)
-                (i32.add (local.get $t) (i32.mul (local.get $s) (local.get $rb))) (local.get $drb)
-                (local.get $l) (local.get $r))))))
-      (local.set $b (i32.add (local.get $b) (i32.const 1)))
-      (br $cl)))
-    (local.set $s (i32.const 0))
-    (block $od (loop $ol
-      (br_if $od (i32.ge_u (local.get $s) (i32.const 2)))
-      (local.set $k (i32.load (i32.add (local.get $w) (i32.shl (local.get $s) (i32.const 2)))))
-      (if (i32.ge_s (local.get $k) (i32.const 0))
-        (then
-          (call $rowTimes (i32.add (local.get $x) (i32.mul (local.get $k) (local.get $lb)))
-            (i32.add (local.get $v) (i32.add (i32.mul (local.get $k) (local.get $drb)) (i32.mul (local.get $s) (local.get $rb))))
-            (f64.const 1)
-            (i32.add (local.get $t) (i32.mul (local.get $s) (local.get $rb))) (local.get $drb)
-            (local.get $l) (local.get $r))))
-      (local.set $s (i32.add (local.get $s) (i32.const 1)))
-      (br $ol)))
-    ;; pass 3: weights, digit, log q; the next left vector where its product is at hand
+    ;; pass 2: digit, log q; the next left vector where its product is at hand
     (local.set $b (i32.const 0))
     (block $bd (loop $bl
       (br_if $bd (i32.ge_u (local.get $b) (local.get $count)))
-      (local.set $xb (i32.add (local.get $x) (i32.mul (local.get $b) (local.get $lb))))
       (local.set $yb (i32.add (local.get $y) (i32.mul (local.get $b) (local.get $rb))))
       (local.set $vb (i32.add (local.get $v) (i32.mul (local.get $b) (local.get $drb))))
       (local.set $dp (i32.add (local.get $digits) (i32.shl (i32.mul (local.get $b) (local.get $stride)) (i32.const 2))))
       (local.set $g (i32.and (local.get $guess) (i32.eq (i32.load offset=0 (i32.sub (local.get $dp) (i32.shl (local.get $guess) (i32.const 2)))) (i32.const 1))))
-      (local.set $wg (call $sqnorm (i32.add (local.get $vb) (i32.mul (local.get $g) (local.get $rb))) (local.get $r)))
-      (local.set $c (call $bornComplement (local.get $xb) (i32.add (local.get $vb) (i32.mul (local.get $g) (local.get $rb))) (local.get $l) (local.get $r)))
-      (local.set $direct (f64.lt (local.get $c) (f64.const 0)))
-      (if (local.get $direct)
-        (then
-          (local.set $c (call $sqnorm (i32.add (local.get $vb) (i32.mul (i32.sub (i32.const 1) (local.get $g)) (local.get $rb))) (local.get $r)))))
-      (f64.store (i32.add (local.get $w) (i32.shl (local.get $g) (i32.const 3))) (local.get $wg))
-      (f64.store (i32.add (local.get $w) (i32.shl (i32.sub (i32.const 1) (local.get $g)) (i32.const 3))) (local.get $c))
+      (local.set $rs (i32.add (local.get $pend) (i32.shl (local.get $b) (i32.const 5))))
+      (f64.store (i32.add (local.get $w) (i32.shl (local.get $g) (i32.const 3))) (f64.load (local.get $rs)))
+      (f64.store (i32.add (local.get $w) (i32.shl (i32.sub (i32.const 1) (local.get $g)) (i32.const 3))) (f64.load offset=8 (local.get $rs)))
       (if (i32.ge_s (local.get $u) (i32.const 0))
         (then (local.set $ub (f64.load (i32.add (local.get $u) (i32.shl (local.get $b) (i32.const 3)))))))
       (local.set $s (call $bornRowDigit (local.get $w) (i32.const 2) (local.get $ub) (local.get $dp)
@@ -1029,25 +1012,25 @@
       (block $row
         (if (i32.eq (local.get $s) (i32.const -2))
           (then
-            (call $rowTimes (local.get $xb) (local.get $yb) (f64.const 0) (local.get $t) (local.get $rb) (i32.const 0) (local.get $r))
+            (call $rowTimes (local.get $yb) (local.get $yb) (f64.const 0) (local.get $t) (local.get $rb) (i32.const 0) (local.get $r))
             (br $row)))
         (local.set $inv (f64.div (f64.const 1) (f64.sqrt (f64.load (i32.add (local.get $w) (i32.shl (local.get $s) (i32.const 3)))))))
-        (if (i32.or (local.get $direct) (i32.eq (local.get $s) (local.get $g)))
+        (if (i32.or (f64.gt (f64.load offset=16 (local.get $rs)) (f64.const 0)) (i32.eq (local.get $s) (local.get $g)))
           (then
             (call $scaleCopy (i32.add (local.get $vb) (i32.mul (local.get $s) (local.get $rb))) (local.get $yb)
               (local.get $r) (local.get $inv)))
           (else
             (f64.store (local.get $yb) (local.get $inv))
-            (i32.store (i32.add (local.get $pend) (i32.shl (local.get $np) (i32.const 2))) (local.get $b))
+            (i32.store (i32.add (local.get $list) (i32.shl (local.get $np) (i32.const 2))) (local.get $b))
             (local.set $np (i32.add (local.get $np) (i32.const 1))))))
       (local.set $b (i32.add (local.get $b) (i32.const 1)))
       (br $bl)))
-    ;; pass 4: y_b = scale_b (x_b @ T_s) for the listed rows, in pairs of one digit
+    ;; pass 3: y_b = scale_b (x_b @ T_s) for the listed rows, in pairs of one digit
     (i64.store (local.get $w) (i64.const -1))
     (local.set $k (i32.const 0))
     (block $pd (loop $pl
       (br_if $pd (i32.ge_u (local.get $k) (local.get $np)))
-      (local.set $b (i32.load (i32.add (local.get $pend) (i32.shl (local.get $k) (i32.const 2)))))
+      (local.set $b (i32.load (i32.add (local.get $list) (i32.shl (local.get $k) (i32.const 2)))))
       (local.set $s (i32.load (i32.add (local.get $digits) (i32.shl (i32.mul (local.get $b) (local.get $stride)) (i32.const 2)))))
       (local.set $pp (i32.add (local.get $w) (i32.shl (local.get $s) (i32.const 2))))
       (local.set $g (i32.load (local.get $pp)))
