@@ -116,6 +116,58 @@ it('disconnected proposals from a non-canonical Born MPS (sampled from its canon
   expect(result.acceptanceRate).toBeGreaterThan(0.05);
 });
 
+it.each([
+  {
+    name: 'Ising 4x6 cylinder at beta 0.4, physics-built bond 64',
+    model: isingModel.create({ lx: 4, ly: 6, beta: 0.4 }),
+    orderParameter: 'absMagnetization',
+    build: (m: LatticeModelInstance) => physicsBornMPS(m, { maxBondDim: 64 }).mps,
+  },
+  {
+    // untruncated (cutoff 0): bonds up to 33 in the middle, a constrained target whose
+    // forbidden steps have weight 0 (those rows compute the other digit's weight)
+    name: 'Fredkin N = 128 at c = 0.6, physics-built without truncation',
+    model: fredkinModel.create({ sites: 128, c: 0.6 }),
+    orderParameter: 'midHeight',
+    build: (m: LatticeModelInstance) => physicsBornMPS(m, { maxBondDim: 64, cutoff: 0 }).mps,
+  },
+])(
+  'disconnected proposals drawn by a guessed digit and its complement (bonds >= 32) are exact: $name',
+  async ({ model, orderParameter, build }) => {
+    const exact = model.exactObservables!();
+    const built = build(model);
+    expect(built.maxBondDim).toBeGreaterThanOrEqual(32);
+    // every entry perturbed: a non-canonical input that the sampler canonicalises first
+    const rng = createRandom(12);
+    const proposal = MPS.fromTensors(
+      built.tensors.map((t, i) => ({
+        shape: built.siteShape(i),
+        data: t.map((v) => v * Math.exp(0.4 * (rng.float64() - 0.5))),
+      })),
+      { kind: 'born' },
+    );
+    const result = await runChains({
+      model,
+      proposal,
+      scheme: { kind: 'disconnected' },
+      chains: 16,
+      steps: 1500,
+      burnIn: 100,
+      seed: 77,
+    });
+    for (const name of ['energyPerSite', orderParameter]) {
+      const chains = Array.from({ length: result.chains }, (_, c) =>
+        result.series[name]!.subarray(c * result.steps, (c + 1) * result.steps),
+      );
+      const s = summarize(chains);
+      expect(s.windowConverged).toBe(true);
+      expect(Math.abs(s.mean - (exact.means[name] as number))).toBeLessThan(4 * s.stdErr);
+      expect(s.stdErr).toBeGreaterThan(0);
+    }
+    expect(result.acceptanceRate).toBeGreaterThan(0.05);
+  },
+);
+
 it('a DDM step followed by local sweeps (the mixture the learning loop uses) is exact too', async () => {
   const model = fredkinModel.create({ sites: 16, c: 0.6 });
   const exact = model.exactObservables!();
