@@ -20,6 +20,22 @@ function histogram(
   return h;
 }
 
+/**
+ * log q of the sampler on every configuration: normalised to 1e-12 and equal to the exact log P to
+ * 1e-10. Returns the log q.
+ */
+function expectSampledQIsP(mps: MPS, exact: ReturnType<typeof bruteDistribution>): Float64Array {
+  const all = { data: Int32Array.from(exact.configs.flat()), count: exact.configs.length };
+  const q = sampleLogProbabilities(mps, all);
+  let total = 0;
+  for (let k = 0; k < all.count; k++) {
+    total += Math.exp(q[k]!);
+    expect(Math.abs(q[k]! - Math.log(exact.p[k]!))).toBeLessThan(1e-10);
+  }
+  expect(Math.abs(total - 1)).toBeLessThan(1e-12);
+  return q;
+}
+
 describe.each([
   { kind: 'linear' as MPSKind, d: 2, n: 8, chi: 4 },
   { kind: 'born' as MPSKind, d: 2, n: 8, chi: 4 },
@@ -70,14 +86,7 @@ describe.each([
   });
 
   it('the sampled q is a normalised distribution equal to P to rounding; draws follow q', () => {
-    const all = { data: Int32Array.from(exact.configs.flat()), count: exact.configs.length };
-    const q = sampleLogProbabilities(mps, all);
-    let total = 0;
-    for (let k = 0; k < all.count; k++) {
-      total += Math.exp(q[k]!);
-      expect(Math.abs(q[k]! - Math.log(exact.p[k]!))).toBeLessThan(1e-10);
-    }
-    expect(Math.abs(total - 1)).toBeLessThan(1e-12);
+    const q = expectSampledQIsP(mps, exact);
     const result = sample(mps, { count: 100_000, seed: 8 });
     const test = chiSquare(
       histogram(result.data, result.count, mps.physicalDims),
@@ -157,14 +166,7 @@ describe('Born sampling where sites draw by a guessed digit and its complement (
   });
 
   it('the sampled q is normalised and equals P to 1e-10 on every configuration', () => {
-    const all = { data: Int32Array.from(exact.configs.flat()), count: exact.configs.length };
-    const q = sampleLogProbabilities(mps, all);
-    let total = 0;
-    for (let k = 0; k < all.count; k++) {
-      total += Math.exp(q[k]!);
-      expect(Math.abs(q[k]! - Math.log(exact.p[k]!))).toBeLessThan(1e-10);
-    }
-    expect(Math.abs(total - 1)).toBeLessThan(1e-12);
+    expectSampledQIsP(mps, exact);
   });
 });
 
