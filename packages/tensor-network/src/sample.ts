@@ -80,7 +80,8 @@ export interface SampleOptions {
 
 /**
  * Exact batched samples of P(x), with log P(x) of each (for a Born MPS, the log q of the
- * canonical-form process, equal to log P to rounding; {@link sampleLogProbabilities} evaluates
+ * canonical-form process, equal to log P to rounding, or to about 1e-10 per site at sites of
+ * d = 2 and bond 32 or more, see the module comment; {@link sampleLogProbabilities} evaluates
  * it on other configurations). Cost O(count N d chi^2), plus O(N d chi^3) once per MPS object.
  */
 export function sample(mps: MPS, options: SampleOptions): SampleResult {
@@ -131,8 +132,8 @@ export function sampleStreamChunks(
  * log q(x) of the process that {@link sample} draws from, evaluated by the same float64
  * operations on the given configurations: for a configuration that `sample` drew, the value
  * equals its `logProbabilities` entry bit for bit. q is a normalised distribution and equals
- * the MPS distribution P to rounding (for a Born MPS, the rounding of its right-canonical form;
- * see {@link sample}). Metropolis-Hastings with `sample` as an independence proposal uses it for
+ * the MPS distribution P to rounding (for a Born MPS, the rounding of its right-canonical form,
+ * and about 1e-10 per site at sites of d = 2 and bond 32 or more; see {@link sample}). Metropolis-Hastings with `sample` as an independence proposal uses it for
  * the current state, so that both sides of the acceptance ratio are values of one function.
  * -Infinity where q(x) = 0; for a Born MPS, a configuration with P(x) = 0 may keep a mass of the
  * order of the canonical form's rounding squared (about 1e-30), which a constrained target's
