@@ -4,11 +4,12 @@
  * sweeps all run on the workers in pieces whose values do not depend on the split.
  */
 import { isingModel } from '@latticediff/model-ising';
-import { createSamplerPool, randomMPS, type SamplerPool } from '@latticediff/tensor-network';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { randomMPS, type SamplerPool } from '@latticediff/tensor-network';
+import { describe, expect, it } from 'vitest';
 import { type RunChainsResult, runChains } from './chains';
 import { learnByMonteCarlo } from './learning-loop';
 import { timelessLearning } from './learning-result.test-helper';
+import { poolsOfOneToThreeWorkers } from './pools.test-helper';
 
 const plain = (r: RunChainsResult) => ({
   acceptanceRate: r.acceptanceRate,
@@ -20,13 +21,7 @@ const plain = (r: RunChainsResult) => ({
 });
 
 describe('runChains with a pool', () => {
-  const pools: SamplerPool[] = [];
-  beforeAll(async () => {
-    for (const workers of [1, 2, 3]) pools.push(await createSamplerPool({ workers }));
-  });
-  afterAll(async () => {
-    await Promise.all(pools.map((p) => p.close()));
-  });
+  const pools = poolsOfOneToThreeWorkers();
 
   const model = isingModel.create({ lx: 3, ly: 4, beta: 0.4 });
   const cases = [

@@ -1,5 +1,4 @@
 import {
-  createSamplerPool,
   InvalidArgumentError,
   logProbabilities,
   type MPS,
@@ -9,7 +8,8 @@ import {
   toDense,
 } from '@latticediff/tensor-network';
 import { SHARD_ROWS } from '@latticediff/tensor-network/internal';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { poolsOfOneToThreeWorkers } from './pools.test-helper';
 import { withSecondCopy } from './second-copy.test-helper';
 import { initialBornMPS, trainBornSweeps } from './sweep-training';
 
@@ -250,13 +250,7 @@ describe('trainBornSweeps and initialBornMPS: misspelt options and MPS from anot
 });
 
 describe('trainBornSweeps with a pool', () => {
-  const pools: SamplerPool[] = [];
-  beforeAll(async () => {
-    for (const workers of [1, 2, 3]) pools.push(await createSamplerPool({ workers }));
-  });
-  afterAll(async () => {
-    await Promise.all(pools.map((p) => p.close()));
-  });
+  const pools = poolsOfOneToThreeWorkers();
 
   // 24 sites, 2,500 training draws: more than two shards of distinct rows, so that the shards'
   // partial gradients are summed across workers (1 worker: all three; 2: two and one; 3: one

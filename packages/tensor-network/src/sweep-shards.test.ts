@@ -127,6 +127,23 @@ describe('sweep shards', () => {
     // the centre moves right from block (0, 1) to block (3, 4), each site getting a new tensor
     // (perturbed: the environments need not be orthonormal for the gradient to be checked)
     const tensors = mps.tensors.map((t) => new Float64Array(t));
+    // a new tensor at `site`: this thread's shards and the pools' move their environments
+    const replaceTensor = (
+      site: number,
+      next: (typeof tensors)[number],
+      direction: 'left' | 'right',
+    ) => {
+      tensors[site] = next;
+      const move: ShardMove = {
+        site,
+        tensor: next,
+        leftDim: dims[site]!,
+        rightDim: dims[site + 1]!,
+        direction,
+      };
+      local.move(move);
+      for (const shards of remote) shards.move(move);
+    };
     for (const site of [0, 1, 2, 3]) {
       const block = blockAt(tensors, dims, site);
       const expected = directGradient(tensors, dims, site, block);
@@ -136,30 +153,12 @@ describe('sweep shards', () => {
         expect(Array.from(await shards.gradient(site, block))).toEqual(Array.from(got));
       // move on: a new (perturbed) tensor at `site`, the left environments follow
       const next = tensors[site]!.map((x, k) => x * (1 + 0.1 * Math.cos(k)));
-      tensors[site] = next;
-      const move: ShardMove = {
-        site,
-        tensor: next,
-        leftDim: dims[site]!,
-        rightDim: dims[site + 1]!,
-        direction: 'right',
-      };
-      local.move(move);
-      for (const shards of remote) shards.move(move);
+      replaceTensor(site, next, 'right');
     }
     // and back left: new tensors at sites 4, 3, 2 from the right
     for (const site of [4, 3, 2]) {
       const next = tensors[site]!.map((x, k) => x * (1 - 0.05 * Math.sin(k)));
-      tensors[site] = next;
-      const move: ShardMove = {
-        site,
-        tensor: next,
-        leftDim: dims[site]!,
-        rightDim: dims[site + 1]!,
-        direction: 'left',
-      };
-      local.move(move);
-      for (const shards of remote) shards.move(move);
+      replaceTensor(site, next, 'left');
       const block = blockAt(tensors, dims, site - 2);
       const expected = directGradient(tensors, dims, site - 2, block);
       const got = local.gradient(site - 2, block);
