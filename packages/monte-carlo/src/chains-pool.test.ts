@@ -4,12 +4,12 @@
  * sweeps all run on the workers in pieces whose values do not depend on the split.
  */
 import { isingModel } from '@latticediff/model-ising';
-import { randomMPS, type SamplerPool } from '@latticediff/tensor-network';
+import { randomMPS } from '@latticediff/tensor-network';
 import { describe, expect, it } from 'vitest';
 import { type RunChainsResult, runChains } from './chains';
 import { learnByMonteCarlo } from './learning-loop';
 import { timelessLearning } from './learning-result.test-helper';
-import { poolsOfOneToThreeWorkers } from './pools.test-helper';
+import { drawsOnlyPool, poolsOfOneToThreeWorkers } from './pools.test-helper';
 
 const plain = (r: RunChainsResult) => ({
   acceptanceRate: r.acceptanceRate,
@@ -61,13 +61,7 @@ describe('runChains with a pool', () => {
 
   it('evaluates on the main thread with a pool that only draws (an older pool or another implementation)', async () => {
     const mps = randomMPS({ length: model.sites, bondDim: 4, kind: 'born', seed: 17 });
-    const real = pools[1]!;
-    const drawsOnly = {
-      size: real.size,
-      sample: real.sample.bind(real),
-      sampleConditional: real.sampleConditional.bind(real),
-      close: real.close.bind(real),
-    } as unknown as SamplerPool;
+    const drawsOnly = drawsOnlyPool(pools[1]!);
     for (const scheme of [
       { kind: 'disconnected' as const },
       { kind: 'connected' as const, noiseTime: 0.4 },

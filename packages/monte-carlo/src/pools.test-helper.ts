@@ -15,3 +15,17 @@ export function poolsOfOneToThreeWorkers(): SamplerPool[] {
   });
   return pools;
 }
+
+/**
+ * A pool that only draws (`sample`, `sampleConditional`): what a pool of an earlier release, or
+ * another implementation of the interface, offers. Callers must then evaluate and train on their
+ * own thread, with the same results.
+ */
+export function drawsOnlyPool(real: SamplerPool): SamplerPool {
+  return {
+    size: real.size,
+    sample: real.sample.bind(real),
+    sampleConditional: real.sampleConditional.bind(real),
+    close: real.close.bind(real),
+  } as unknown as SamplerPool;
+}

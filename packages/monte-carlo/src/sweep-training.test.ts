@@ -3,13 +3,12 @@ import {
   logProbabilities,
   type MPS,
   randomMPS,
-  type SamplerPool,
   sample,
   toDense,
 } from '@latticediff/tensor-network';
 import { SHARD_ROWS } from '@latticediff/tensor-network/internal';
 import { describe, expect, it } from 'vitest';
-import { poolsOfOneToThreeWorkers } from './pools.test-helper';
+import { drawsOnlyPool, poolsOfOneToThreeWorkers } from './pools.test-helper';
 import { withSecondCopy } from './second-copy.test-helper';
 import { initialBornMPS, trainBornSweeps } from './sweep-training';
 
@@ -295,13 +294,7 @@ describe('trainBornSweeps with a pool', () => {
   });
 
   it('trains on this thread, with the same result, with a pool that only draws', async () => {
-    const real = pools[1]!;
-    const drawsOnly = {
-      size: real.size,
-      sample: real.sample.bind(real),
-      sampleConditional: real.sampleConditional.bind(real),
-      close: real.close.bind(real),
-    } as unknown as SamplerPool;
+    const drawsOnly = drawsOnlyPool(pools[1]!);
     const small = { data: train.data.slice(0, 300 * n), count: 300 };
     const reference = plain(trainBornSweeps(start, small, { sweeps: 2, maxBondDim: 4 }));
     expect(
