@@ -1,5 +1,5 @@
 /**
- * The fused sampling kernels (linearSampleSite, bornSampleSite, uniforms): both engines give the
+ * The fused sampling kernels (linearSampleSite, bornSampleSite, bornPairSite, uniforms): both engines give the
  * same bits, and those bits are the mathematics to rounding (weights, inverse-CDF digit, log q,
  * next left vectors), for shapes that exercise every code path (eight-column blocks, pairs, an
  * odd column, an odd digit, rows paired by digit and a row left unpaired).
@@ -27,8 +27,11 @@ interface SiteRun {
   status: number;
 }
 
+/** born-pairs: the Born kernel of two rows per vector (d = 2), its rows given and read by rows. */
+type SiteKind = 'linear' | 'born' | 'born-pairs';
+
 interface SiteInput {
-  kind: 'linear' | 'born';
+  kind: SiteKind;
   count: number;
   l: number;
   d: number;
@@ -77,6 +80,7 @@ function runSite(engine: KernelEngine, input: SiteInput): SiteRun {
     ws.i32[dio + b * stride - 1] = input.previous?.[b] ?? 7; // 7: never read at site 0
   }
   const u = input.u === null ? -1 : uo;
+  if (input.kind === 'born-pairs') return runPairSite(ws, input, stride);
   if (input.kind === 'linear') {
     ws.linearSampleSite(xo, yo, to, po, u, dio, stride, qo, pro, count, l, d, r, wo, so);
   } else {
@@ -112,8 +116,69 @@ function runSite(engine: KernelEngine, input: SiteInput): SiteRun {
   };
 }
 
+/** {@link runSite} for bornPairSite: rows into pairs (an odd count's last row repeated), y back. */
+function runPairSite(ws: ReturnType<typeof workspace>, input: SiteInput, stride: number): SiteRun {
+  const { count, l, r } = input;
+  const pairs = (count + 1) >> 1;
+  const xo = ws.alloc(2 * pairs * l);
+  const yo = ws.alloc(2 * pairs * r + 1);
+  const to = ws.alloc(2 * input.t.length);
+  const uo = ws.alloc(count + 1);
+  const qo = ws.alloc(count + 1);
+  const pro = ws.alloc(count + 1);
+  const vo = ws.alloc(4 * r);
+  const so = ws.alloc(1);
+  const dio = ws.alloc(Math.ceil((count * stride + 1) / 2)) * 2 + 1;
+  const f = ws.f64;
+  for (let b = 0; b < 2 * pairs; b++) {
+    const row = Math.min(b, count - 1);
+    for (let a = 0; a < l; a++) f[xo + (b >> 1) * 2 * l + 2 * a + (b & 1)] = input.x[row * l + a]!;
+  }
+  // every entry of T twice
+  for (let k = 0; k < input.t.length; k++) f.fill(input.t[k]!, to + 2 * k, to + 2 * k + 2);
+  if (input.u !== null) f.set(input.u, uo);
+  f[uo + count] = 0.5;
+  f.set(input.logq, qo);
+  f.set(input.prod, pro);
+  f[qo + count] = 0;
+  f[pro + count] = 1;
+  f[yo + 2 * pairs * r] = 4242; // guard
+  for (let b = 0; b < count; b++) ws.i32[dio + b * stride] = input.forced[b]!;
+  // the row after the last (an odd count's phantom row) is never written
+  ws.i32[dio + count * stride] = 7;
+  ws.bornPairSite(
+    xo,
+    yo,
+    to,
+    input.u === null ? -1 : uo,
+    dio,
+    stride,
+    qo,
+    pro,
+    count,
+    l,
+    r,
+    vo,
+    so,
+  );
+  const g = ws.f64;
+  expect(g[yo + 2 * pairs * r]).toBe(4242);
+  if (count % 2 === 1) expect(ws.i32[dio + count * stride]).toBe(7);
+  const y = new Float64Array(count * r);
+  for (let b = 0; b < count; b++) {
+    for (let k = 0; k < r; k++) y[b * r + k] = g[yo + (b >> 1) * 2 * r + 2 * k + (b & 1)]!;
+  }
+  return {
+    digits: Int32Array.from({ length: count }, (_, b) => ws.i32[dio + b * stride]!),
+    logq: g.slice(qo, qo + count),
+    prod: g.slice(pro, pro + count),
+    y,
+    status: g[so]!,
+  };
+}
+
 function randomInput(
-  kind: 'linear' | 'born',
+  kind: SiteKind,
   count: number,
   l: number,
   d: number,
@@ -124,7 +189,7 @@ function randomInput(
   const x = new Float64Array(count * l).map(() => rng.float64() + 0.05);
   const t = new Float64Array(l * d * r).map(() => rng.float64() + 0.05);
   // the Born kernel samples a right-canonical MPS: the rows of T (l x d r) orthonormal
-  if (kind === 'born') orthonormalizeRows(t, l, d * r);
+  if (kind !== 'linear') orthonormalizeRows(t, l, d * r);
   const renv = new Float64Array(r).map(() => rng.float64() + 0.05);
   const p = new Float64Array(l * d);
   for (let a = 0; a < l; a++)
@@ -184,6 +249,13 @@ function exactWeights(input: SiteInput, b: number): number[] {
   });
 }
 
+/** Bonds where sampling takes the pair kernel (blocks of 8, 4, 2 and 1 columns of v). */
+const PAIR_SHAPES: [number, number, number][] = [
+  [3, 2, 5],
+  [8, 2, 8],
+  [6, 2, 7],
+];
+
 const SHAPES: [number, number, number][] = [
   [1, 2, 1],
   [16, 2, 16],
@@ -193,8 +265,11 @@ const SHAPES: [number, number, number][] = [
   [9, 2, 24],
 ];
 
-describe.each(['linear', 'born'] as const)('%s sampling kernel', (kind) => {
-  it.each(SHAPES)(
+describe.each(['linear', 'born', 'born-pairs'] as const)('%s sampling kernel', (kind) => {
+  // the pair kernel is for d = 2
+  const shapes =
+    kind === 'born-pairs' ? [...SHAPES.filter(([, d]) => d === 2), ...PAIR_SHAPES] : SHAPES;
+  it.each(shapes)(
     'l %i, d %i, r %i: both engines agree bit for bit, and equal the definition to rounding',
     (l, d, r) => {
       const count = 37;
@@ -243,14 +318,15 @@ describe.each(['linear', 'born'] as const)('%s sampling kernel', (kind) => {
   }
 
   it('reads digits: a digit of zero weight gives -Infinity and a zero row; others are evaluated', () => {
-    const input = randomInput(kind, 9, 4, 3, 5, 7);
+    const d = kind === 'born-pairs' ? 2 : 3;
+    const input = randomInput(kind, 9, 4, d, 5, 7);
     input.u = null;
-    input.forced = Int32Array.from([0, 1, 2, 2, 1, 0, 1, 2, 0]);
+    input.forced = Int32Array.from([0, 1, 2, 2, 1, 0, 1, 2, 0].map((s) => s % d));
     // digit 1 gets weight only through a = 2, 3, where row 4 of x is zero: row 4 reads a digit of
     // weight 0, the other rows that read 1 keep a positive weight
     for (let a = 0; a < 2; a++) {
-      for (let k = 0; k < 5; k++) input.t[(a * 3 + 1) * 5 + k] = 0;
-      if (kind === 'linear') input.p[a * 3 + 1] = 0;
+      for (let k = 0; k < 5; k++) input.t[(a * d + 1) * 5 + k] = 0;
+      if (kind === 'linear') input.p[a * d + 1] = 0;
     }
     input.x[4 * 4 + 2] = 0;
     input.x[4 * 4 + 3] = 0;

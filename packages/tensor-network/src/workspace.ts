@@ -137,6 +137,33 @@ interface KernelSignatures {
     guess: number,
     pend: number,
   ];
+  /**
+   * One site of Born sampling (d = 2, right-canonical T) with two rows in the two lanes of every
+   * vector: rows 2p and 2p + 1 form pair p, and the left vectors are stored by pairs,
+   * x = [pair][a][lane] and y = [pair][j][lane]. Per row: v = x_b @ T (each column summed over a
+   * in order), w_s = sum_j v[s r + j]^2 in order of j, total = w_0 + w_1, digit 1 if
+   * u total >= w_0 and w_1 > 0 (drawing) or read, w_s / total accumulated as in linearSampleSite,
+   * y_b = v_s / sqrt(w_s). An odd count's last pair repeats its row in the second lane (uniform
+   * u[count], digit read from row count - 1 and never stored; logq and prod have an entry at
+   * [count]). Status as in linearSampleSite; a read digit of weight zero gives logq = -Infinity
+   * and y_b = v_s * 0. t: T = [l][2][r] with every entry twice (in both lanes). v: 4 r doubles of
+   * scratch.
+   */
+  bornPairSite: [
+    x: number,
+    y: number,
+    t: number,
+    u: number,
+    digits: number,
+    stride: number,
+    logq: number,
+    prod: number,
+    count: number,
+    l: number,
+    r: number,
+    v: number,
+    status: number,
+  ];
 }
 
 type Kernels = { [K in keyof KernelSignatures]: (...args: KernelSignatures[K]) => void };
@@ -197,6 +224,21 @@ const WASM_ARGUMENTS: {
     'f64',
     'f64',
     'n',
+    'f64',
+  ],
+  bornPairSite: [
+    'f64',
+    'f64',
+    'f64',
+    'f64?',
+    'i32',
+    'n',
+    'f64',
+    'f64',
+    'n',
+    'n',
+    'n',
+    'f64',
     'f64',
   ],
 };
@@ -273,6 +315,7 @@ class WasmWorkspace implements Workspace {
   readonly uniforms: Kernels['uniforms'];
   readonly linearSampleSite: Kernels['linearSampleSite'];
   readonly bornSampleSite: Kernels['bornSampleSite'];
+  readonly bornPairSite: Kernels['bornPairSite'];
 
   constructor(exports: KernelExports) {
     this.exports = exports;
@@ -287,6 +330,7 @@ class WasmWorkspace implements Workspace {
     this.uniforms = bindKernel(exports, 'uniforms');
     this.linearSampleSite = bindKernel(exports, 'linearSampleSite');
     this.bornSampleSite = bindKernel(exports, 'bornSampleSite');
+    this.bornPairSite = bindKernel(exports, 'bornPairSite');
   }
 
   reset(): void {
@@ -610,6 +654,70 @@ class JavaScriptWorkspace implements Workspace {
         const vs = vb + s * r;
         for (let k = 0; k < r; k++) f[yb + k] = f[vs + k]! * inv;
       } else rowTimes(f, xb, yb, inv, t + s * r, d * r, l, r);
+    }
+  }
+
+  bornPairSite(
+    x: number,
+    y: number,
+    t: number,
+    u: number,
+    digits: number,
+    stride: number,
+    logq: number,
+    prod: number,
+    count: number,
+    l: number,
+    r: number,
+    v: number,
+    status: number,
+  ): void {
+    const f = this.f64;
+    const i32 = this.i32;
+    f[status] = -1;
+    const pairs = (count + 1) >> 1;
+    for (let p = 0; p < pairs; p++) {
+      // each lane's row on its own, the second lane of an odd count's last pair last (its
+      // status is never reported and its digit never stored)
+      for (let lane = 0; lane < 2; lane++) {
+        const b = 2 * p + lane;
+        const real = b < count;
+        const xb = x + 2 * l * p + lane;
+        for (let j = 0; j < 2 * r; j++) {
+          let acc = 0;
+          for (let a = 0; a < l; a++) acc += f[xb + 2 * a]! * f[t + 2 * (2 * r * a + j)]!;
+          f[v + j] = acc;
+        }
+        let w0 = 0;
+        let w1 = 0;
+        for (let j = 0; j < r; j++) {
+          w0 += f[v + j]! * f[v + j]!;
+          w1 += f[v + r + j]! * f[v + r + j]!;
+        }
+        const total = w0 + w1;
+        const dp = digits + (real ? b : b - 1) * stride;
+        let s: number;
+        let zero = false;
+        if (u >= 0) {
+          if (!(total > 0)) {
+            if (real) {
+              f[status] = b;
+              return;
+            }
+          }
+          s = f[u + b]! * total >= w0 && w1 > 0 ? 1 : 0;
+          if (real) i32[dp] = s;
+        } else {
+          s = i32[dp]!;
+          zero = !(total > 0 && (s === 1 ? w1 : w0) > 0);
+        }
+        const ws = s === 1 ? w1 : w0;
+        if (zero) f[logq + b] = Number.NEGATIVE_INFINITY;
+        else accumulateConditional(f, logq + b, prod + b, ws / total);
+        const inv = zero ? 0 : 1 / Math.sqrt(ws);
+        const yb = y + 2 * r * p + lane;
+        for (let j = 0; j < r; j++) f[yb + 2 * j] = f[v + s * r + j]! * inv;
+      }
     }
   }
 }

@@ -721,6 +721,236 @@
           (f64.mul (f64.load (i32.add (local.get $v) (local.get $vb))) (local.get $s)))))
   )
 
+  ;; One site of Born sampling (d = 2, right-canonical T, so identity right environments) with two
+  ;; rows in the two lanes of every vector: rows 2p and 2p + 1 are pair p, and the left vectors
+  ;; are stored by pairs, x = [pair][a][lane] (l entries) and y = [pair][j][lane] (r entries). When
+  ;; count is odd, the last pair's second lane is a copy of its first row's work (its uniform at
+  ;; u[count], its digit read from row count - 1, its digit never stored); logq and prod have an
+  ;; entry at [count] for it. t holds T = [l][2][r] with every entry twice (both lanes), so that
+  ;; its loads need no splat. For each row: v = x_b @ T (d r columns, each summed over a in order), w_s = sum_j v[s r + j]^2 in order of j, total = w_0 + w_1; the digit
+  ;; is 1 if u total >= w_0 and w_1 > 0, else 0 (drawing), or read; w_s / total is accumulated
+  ;; into (logq, prod) as in linearSampleSite; y_b = v_s / sqrt(w_s). A drawing row of total
+  ;; <= 0 sets status to its index (the first such row) and returns; a read digit of weight zero
+  ;; gives logq = -inf and y_b = v_s * 0. v: 2 d r doubles of scratch. A site of a small bond
+  ;; costs less per row this way than by rows: the weights, digit, conditional and scale of two
+  ;; rows take one vector operation each.
+  (func (export "bornPairSite")
+    (param $x i32) (param $y i32) (param $t i32) (param $u i32)
+    (param $digits i32) (param $stride i32) (param $logq i32) (param $prod i32) (param $count i32)
+    (param $l i32) (param $r i32) (param $v i32) (param $status i32)
+    (local $p i32) (local $pairs i32) (local $j i32) (local $a i32) (local $tb i32) (local $rb i32)
+    (local $xp i32) (local $xe i32) (local $tp i32) (local $yp i32) (local $dp0 i32) (local $dp1 i32)
+    (local $two i32) (local $xa v128)
+    (local $c0 v128) (local $c1 v128) (local $c2 v128) (local $c3 v128)
+    (local $c4 v128) (local $c5 v128) (local $c6 v128) (local $c7 v128)
+    (local $w0 v128) (local $w1 v128) (local $tot v128) (local $m v128) (local $ws v128)
+    (local $c v128) (local $pv v128) (local $inv v128) (local $zero v128) (local $e v128)
+    (local $lane i32) (local $cl f64) (local $pl f64) (local $qp i32) (local $pp i32)
+    (local.set $tb (i32.shl (local.get $r) (i32.const 5)))
+    (local.set $rb (i32.shl (local.get $r) (i32.const 4)))
+    (local.set $pairs (i32.shr_u (i32.add (local.get $count) (i32.const 1)) (i32.const 1)))
+    (f64.store (local.get $status) (f64.const -1))
+    (block $pd (loop $pl
+      (br_if $pd (i32.ge_u (local.get $p) (local.get $pairs)))
+      (local.set $two (i32.shl (local.get $p) (i32.const 1)))
+      (local.set $xp (i32.add (local.get $x) (i32.mul (local.get $p) (i32.shl (local.get $l) (i32.const 4)))))
+      (local.set $xe (i32.add (local.get $xp) (i32.shl (local.get $l) (i32.const 4))))
+      ;; v = x @ T in blocks of 8, 4, 2, 1 columns (j in bytes of a row of t, tb = 2 r 16)
+      (local.set $j (i32.const 0))
+        (block $jd (loop $jl
+          (br_if $jd (i32.gt_u (i32.add (local.get $j) (i32.const 128)) (local.get $tb)))
+          (local.set $c0 (v128.const i64x2 0 0))
+          (local.set $c1 (v128.const i64x2 0 0))
+          (local.set $c2 (v128.const i64x2 0 0))
+          (local.set $c3 (v128.const i64x2 0 0))
+          (local.set $c4 (v128.const i64x2 0 0))
+          (local.set $c5 (v128.const i64x2 0 0))
+          (local.set $c6 (v128.const i64x2 0 0))
+          (local.set $c7 (v128.const i64x2 0 0))
+          (local.set $tp (i32.add (local.get $t) (local.get $j)))
+          (local.set $a (local.get $xp))
+          (block $ad8 (loop $al8
+            (br_if $ad8 (i32.ge_u (local.get $a) (local.get $xe)))
+            (local.set $xa (v128.load (local.get $a)))
+            (local.set $c0 (f64x2.add (local.get $c0) (f64x2.mul (local.get $xa) (v128.load (local.get $tp)))))
+            (local.set $c1 (f64x2.add (local.get $c1) (f64x2.mul (local.get $xa) (v128.load offset=16 (local.get $tp)))))
+            (local.set $c2 (f64x2.add (local.get $c2) (f64x2.mul (local.get $xa) (v128.load offset=32 (local.get $tp)))))
+            (local.set $c3 (f64x2.add (local.get $c3) (f64x2.mul (local.get $xa) (v128.load offset=48 (local.get $tp)))))
+            (local.set $c4 (f64x2.add (local.get $c4) (f64x2.mul (local.get $xa) (v128.load offset=64 (local.get $tp)))))
+            (local.set $c5 (f64x2.add (local.get $c5) (f64x2.mul (local.get $xa) (v128.load offset=80 (local.get $tp)))))
+            (local.set $c6 (f64x2.add (local.get $c6) (f64x2.mul (local.get $xa) (v128.load offset=96 (local.get $tp)))))
+            (local.set $c7 (f64x2.add (local.get $c7) (f64x2.mul (local.get $xa) (v128.load offset=112 (local.get $tp)))))
+            (local.set $tp (i32.add (local.get $tp) (local.get $tb)))
+            (local.set $a (i32.add (local.get $a) (i32.const 16)))
+            (br $al8)))
+          (local.set $tp (i32.add (local.get $v) (local.get $j)))
+          (v128.store (local.get $tp) (local.get $c0))
+          (v128.store offset=16 (local.get $tp) (local.get $c1))
+          (v128.store offset=32 (local.get $tp) (local.get $c2))
+          (v128.store offset=48 (local.get $tp) (local.get $c3))
+          (v128.store offset=64 (local.get $tp) (local.get $c4))
+          (v128.store offset=80 (local.get $tp) (local.get $c5))
+          (v128.store offset=96 (local.get $tp) (local.get $c6))
+          (v128.store offset=112 (local.get $tp) (local.get $c7))
+          (local.set $j (i32.add (local.get $j) (i32.const 128)))
+          (br $jl)))
+        (if (i32.le_u (i32.add (local.get $j) (i32.const 64)) (local.get $tb)) (then
+          (local.set $c0 (v128.const i64x2 0 0))
+          (local.set $c1 (v128.const i64x2 0 0))
+          (local.set $c2 (v128.const i64x2 0 0))
+          (local.set $c3 (v128.const i64x2 0 0))
+          (local.set $tp (i32.add (local.get $t) (local.get $j)))
+          (local.set $a (local.get $xp))
+          (block $ad4 (loop $al4
+            (br_if $ad4 (i32.ge_u (local.get $a) (local.get $xe)))
+            (local.set $xa (v128.load (local.get $a)))
+            (local.set $c0 (f64x2.add (local.get $c0) (f64x2.mul (local.get $xa) (v128.load (local.get $tp)))))
+            (local.set $c1 (f64x2.add (local.get $c1) (f64x2.mul (local.get $xa) (v128.load offset=16 (local.get $tp)))))
+            (local.set $c2 (f64x2.add (local.get $c2) (f64x2.mul (local.get $xa) (v128.load offset=32 (local.get $tp)))))
+            (local.set $c3 (f64x2.add (local.get $c3) (f64x2.mul (local.get $xa) (v128.load offset=48 (local.get $tp)))))
+            (local.set $tp (i32.add (local.get $tp) (local.get $tb)))
+            (local.set $a (i32.add (local.get $a) (i32.const 16)))
+            (br $al4)))
+          (local.set $tp (i32.add (local.get $v) (local.get $j)))
+          (v128.store (local.get $tp) (local.get $c0))
+          (v128.store offset=16 (local.get $tp) (local.get $c1))
+          (v128.store offset=32 (local.get $tp) (local.get $c2))
+          (v128.store offset=48 (local.get $tp) (local.get $c3))
+          (local.set $j (i32.add (local.get $j) (i32.const 64)))
+          ))
+        (if (i32.le_u (i32.add (local.get $j) (i32.const 32)) (local.get $tb)) (then
+          (local.set $c0 (v128.const i64x2 0 0))
+          (local.set $c1 (v128.const i64x2 0 0))
+          (local.set $tp (i32.add (local.get $t) (local.get $j)))
+          (local.set $a (local.get $xp))
+          (block $ad2 (loop $al2
+            (br_if $ad2 (i32.ge_u (local.get $a) (local.get $xe)))
+            (local.set $xa (v128.load (local.get $a)))
+            (local.set $c0 (f64x2.add (local.get $c0) (f64x2.mul (local.get $xa) (v128.load (local.get $tp)))))
+            (local.set $c1 (f64x2.add (local.get $c1) (f64x2.mul (local.get $xa) (v128.load offset=16 (local.get $tp)))))
+            (local.set $tp (i32.add (local.get $tp) (local.get $tb)))
+            (local.set $a (i32.add (local.get $a) (i32.const 16)))
+            (br $al2)))
+          (local.set $tp (i32.add (local.get $v) (local.get $j)))
+          (v128.store (local.get $tp) (local.get $c0))
+          (v128.store offset=16 (local.get $tp) (local.get $c1))
+          (local.set $j (i32.add (local.get $j) (i32.const 32)))
+          ))
+        (if (i32.le_u (i32.add (local.get $j) (i32.const 16)) (local.get $tb)) (then
+          (local.set $c0 (v128.const i64x2 0 0))
+          (local.set $tp (i32.add (local.get $t) (local.get $j)))
+          (local.set $a (local.get $xp))
+          (block $ad1 (loop $al1
+            (br_if $ad1 (i32.ge_u (local.get $a) (local.get $xe)))
+            (local.set $xa (v128.load (local.get $a)))
+            (local.set $c0 (f64x2.add (local.get $c0) (f64x2.mul (local.get $xa) (v128.load (local.get $tp)))))
+            (local.set $tp (i32.add (local.get $tp) (local.get $tb)))
+            (local.set $a (i32.add (local.get $a) (i32.const 16)))
+            (br $al1)))
+          (local.set $tp (i32.add (local.get $v) (local.get $j)))
+          (v128.store (local.get $tp) (local.get $c0))
+          (local.set $j (i32.add (local.get $j) (i32.const 16)))
+          ))
+      ;; the weights, in order of j
+      (local.set $w0 (v128.const i64x2 0 0))
+      (local.set $w1 (v128.const i64x2 0 0))
+      (local.set $j (i32.const 0))
+      (block $nd (loop $nl
+        (br_if $nd (i32.ge_u (local.get $j) (local.get $rb)))
+        (local.set $e (v128.load (i32.add (local.get $v) (local.get $j))))
+        (local.set $w0 (f64x2.add (local.get $w0) (f64x2.mul (local.get $e) (local.get $e))))
+        (local.set $e (v128.load (i32.add (i32.add (local.get $v) (local.get $rb)) (local.get $j))))
+        (local.set $w1 (f64x2.add (local.get $w1) (f64x2.mul (local.get $e) (local.get $e))))
+        (local.set $j (i32.add (local.get $j) (i32.const 16)))
+        (br $nl)))
+      (local.set $tot (f64x2.add (local.get $w0) (local.get $w1)))
+      (local.set $dp0 (i32.add (local.get $digits) (i32.shl (i32.mul (local.get $two) (local.get $stride)) (i32.const 2))))
+      (local.set $dp1 (local.get $dp0))
+      (if (i32.lt_u (i32.add (local.get $two) (i32.const 1)) (local.get $count))
+        (then (local.set $dp1 (i32.add (local.get $dp0) (i32.shl (local.get $stride) (i32.const 2))))))
+      (local.set $zero (v128.const i64x2 0 0))
+      (if (i32.ge_s (local.get $u) (i32.const 0))
+        (then
+          ;; a row whose weights do not sum to a positive number cannot draw
+          (local.set $e (f64x2.gt (local.get $tot) (v128.const f64x2 0 0)))
+          (if (i64.eqz (i64x2.extract_lane 0 (local.get $e)))
+            (then
+              (f64.store (local.get $status) (f64.convert_i32_u (local.get $two)))
+              (return)))
+          (if (i32.and (i32.ne (local.get $dp1) (local.get $dp0)) (i64.eqz (i64x2.extract_lane 1 (local.get $e))))
+            (then
+              (f64.store (local.get $status) (f64.convert_i32_u (i32.add (local.get $two) (i32.const 1))))
+              (return)))
+          (local.set $m (v128.and
+            (f64x2.ge
+              (f64x2.mul (v128.load (i32.add (local.get $u) (i32.shl (local.get $two) (i32.const 3)))) (local.get $tot))
+              (local.get $w0))
+            (f64x2.gt (local.get $w1) (v128.const f64x2 0 0))))
+          (i32.store (local.get $dp0) (i32.and (i32x4.extract_lane 0 (local.get $m)) (i32.const 1)))
+          (if (i32.ne (local.get $dp1) (local.get $dp0))
+            (then (i32.store (local.get $dp1) (i32.and (i32x4.extract_lane 2 (local.get $m)) (i32.const 1)))))
+          (local.set $ws (v128.bitselect (local.get $w1) (local.get $w0) (local.get $m))))
+        (else
+          (local.set $m (i64x2.neg (i64x2.replace_lane 1
+            (i64x2.splat (i64.extend_i32_u (i32.load (local.get $dp0))))
+            (i64.extend_i32_u (i32.load (local.get $dp1))))))
+          (local.set $ws (v128.bitselect (local.get $w1) (local.get $w0) (local.get $m)))
+          ;; q(x) = 0 where the weights or the read digit's weight are not positive
+          (local.set $zero (v128.not (v128.and
+            (f64x2.gt (local.get $tot) (v128.const f64x2 0 0))
+            (f64x2.gt (local.get $ws) (v128.const f64x2 0 0)))))))
+      (local.set $c (f64x2.div (local.get $ws) (local.get $tot)))
+      (local.set $inv (v128.andnot (f64x2.div (v128.const f64x2 1 1) (f64x2.sqrt (local.get $ws))) (local.get $zero)))
+      (local.set $qp (i32.add (local.get $logq) (i32.shl (local.get $two) (i32.const 3))))
+      (local.set $pp (i32.add (local.get $prod) (i32.shl (local.get $two) (i32.const 3))))
+      (local.set $pv (f64x2.mul (v128.load (local.get $pp)) (local.get $c)))
+      (if (v128.any_true (v128.or (local.get $zero)
+            (v128.or (f64x2.lt (local.get $c) (v128.const f64x2 1e-150 1e-150))
+                     (f64x2.lt (local.get $pv) (v128.const f64x2 1e-150 1e-150)))))
+        (then
+          ;; lane by lane, as linearSampleSite accumulates a conditional
+          (local.set $lane (i32.const 0))
+          (block $ld (loop $ll
+            (br_if $ld (i32.ge_u (local.get $lane) (i32.const 2)))
+            (if (i32.wrap_i64 (i64x2.extract_lane 0 (local.get $zero)))
+              (then (f64.store (local.get $qp) (f64.const -inf)))
+              (else
+                (local.set $cl (f64x2.extract_lane 0 (local.get $c)))
+                (if (f64.lt (local.get $cl) (f64.const 1e-150))
+                  (then (f64.store (local.get $qp) (f64.add (f64.load (local.get $qp)) (call $log (local.get $cl)))))
+                  (else
+                    (local.set $pl (f64.mul (f64.load (local.get $pp)) (local.get $cl)))
+                    (if (f64.lt (local.get $pl) (f64.const 1e-150))
+                      (then
+                        (f64.store (local.get $qp) (f64.add (f64.load (local.get $qp)) (call $log (local.get $pl))))
+                        (local.set $pl (f64.const 1))))
+                    (f64.store (local.get $pp) (local.get $pl))))))
+            ;; the second lane's values into lane 0
+            (local.set $zero (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $zero) (local.get $zero)))
+            (local.set $c (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $c) (local.get $c)))
+            (local.set $qp (i32.add (local.get $qp) (i32.const 8)))
+            (local.set $pp (i32.add (local.get $pp) (i32.const 8)))
+            (local.set $lane (i32.add (local.get $lane) (i32.const 1)))
+            (br $ll))))
+        (else (v128.store (local.get $pp) (local.get $pv))))
+      ;; y = v_s / sqrt(w_s)
+      (local.set $yp (i32.add (local.get $y) (i32.mul (local.get $p) (local.get $rb))))
+      (local.set $j (i32.const 0))
+      (block $sd (loop $sl
+        (br_if $sd (i32.ge_u (local.get $j) (local.get $rb)))
+        (v128.store (i32.add (local.get $yp) (local.get $j))
+          (f64x2.mul
+            (v128.bitselect
+              (v128.load (i32.add (i32.add (local.get $v) (local.get $rb)) (local.get $j)))
+              (v128.load (i32.add (local.get $v) (local.get $j)))
+              (local.get $m))
+            (local.get $inv)))
+        (local.set $j (i32.add (local.get $j) (i32.const 16)))
+        (br $sl)))
+      (local.set $p (i32.add (local.get $p) (i32.const 1)))
+      (br $pl)))
+  )
+
   ;; One site of Born sampling from a right-canonical MPS (identity right environments). For
   ;; b < count, with x_b the row's left vector and T_s the (l x r) slice s of T ([l][d][r]):
   ;; - d = 2 and guess >= 0: the weight of the guessed digit g (the row's digit at the previous
