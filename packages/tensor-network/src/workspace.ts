@@ -87,8 +87,10 @@ interface KernelSignatures {
   uniforms: [states: number, count: number, chunk: number, out: number];
   /**
    * One site of linear sampling with a shared right environment, row by row for b < count:
-   * w_s = x_b . p[:, s] (p = T contracted with the right environment, l x d; summed as four
-   * partial sums over a mod 4, then (p0 + p1) + (p2 + p3)); the digit is drawn
+   * w_s = x_b . p[:, s] (p = T contracted with the right environment, l x d; for d = 2 summed
+   * over a in order, two rows at a time in the module (an odd count's last row is worked twice, so
+   * u, logq and prod need an entry at [count]); else as four partial sums over a mod 4, then
+   * (p0 + p1) + (p2 + p3)); the digit is drawn
    * with u[b] (or read from the digits when u < 0); the conditional w_s / sum w is multiplied
    * into prod[b], which moves into logq[b] by its log whenever it falls below 1e-150 (so that
    * log q = logq + log(prod) after the last site, one log per few hundred sites instead of one
@@ -564,6 +566,13 @@ class JavaScriptWorkspace implements Workspace {
       const yb = y + b * r;
       const dp = digits + b * stride;
       for (let s = 0; s < d; s++) {
+        if (d === 2) {
+          // summed over a in order (the kernel's two-row path for d = 2)
+          let acc = 0;
+          for (let a = 0; a < l; a++) acc += f[xb + a]! * f[p + 2 * a + s]!;
+          f[w + s] = acc;
+          continue;
+        }
         // four partial sums over a mod 4, each in order, then (p0 + p1) + (p2 + p3), as the kernel
         let p0 = 0;
         let p1 = 0;

@@ -374,18 +374,22 @@
         (f64.store (i32.add (local.get $y1) (local.get $j)) (f64.mul (local.get $bcc) (local.get $s1)))))
   )
 
-    ;; One site of linear sampling with a shared right environment, fused row by row. For b < count:
-  ;; w_s = x_b . p[:, s] (p = T contracted with the right environment, l x d row-major); the digit
+  ;; One site of linear sampling with a shared right environment. For b < count:
+  ;; w_s = x_b . p[:, s] (p = T contracted with the right environment, l x d row-major; for d = 2
+  ;; summed over a in order, two rows at a time, else as below); the digit
   ;; is drawn with u[b] (u >= 0) or read from the digits (u = -1); w_s / sum w is accumulated
   ;; into (logq[b], prod[b]) by $accumulate;
   ;; y_b = (x_b @ T_s) / w_s with T_s the (l x r) slice s of T ([l][d][r]). Digits are int32 at byte
   ;; offset digits + 4 stride b. w: d scratch doubles. status: set to the first row whose weights
   ;; sum to zero while drawing (the caller's error), else -1. A read digit of zero weight gives
-  ;; logq = -inf and y_b = 0 (so the row stays at -inf).
+  ;; logq = -inf and y_b = 0 (so the row stays at -inf). For d = 2, an odd count's last row is
+  ;; worked twice (once in each lane): u, logq and prod need an entry at [count].
   (func (export "linearSampleSite")
     (param $x i32) (param $y i32) (param $t i32) (param $p i32) (param $u i32)
     (param $digits i32) (param $stride i32) (param $logq i32) (param $prod i32) (param $count i32)
     (param $l i32) (param $d i32) (param $r i32) (param $w i32) (param $status i32)
+    (local $b1 i32) (local $real1 i32) (local $x1 i32) (local $dp1 i32) (local $X v128) (local $W0 v128) (local $W1 v128)
+    (local $T v128) (local $E v128) (local $M v128) (local $WS v128) (local $Z v128) (local $C v128) (local $S v128) (local $PV v128)
     (local $b i32) (local $a i32) (local $s i32) (local $xb i32) (local $yb i32) (local $dp i32)
     (local $lb i32) (local $rb i32) (local $db i32) (local $ps i32) (local $pp i32) (local $pairs i32)
     (local $acc v128) (local $acc2 v128) (local $k i32)
@@ -398,6 +402,108 @@
     (local.set $pairs (i32.and (local.get $d) (i32.const -2)))
     (local.set $ub (f64.const -1))
     (f64.store (local.get $status) (f64.const -1))
+    ;; pass 1 for d = 2: two rows at once, one per lane (rows b and b + 1; an odd count's last row
+    ;; is repeated in the second lane, whose uniform is u[count], whose conditional goes to
+    ;; logq[count] and prod[count], and whose digit and scale are never stored); w_s summed over a
+    ;; in order
+    (if (i32.eq (local.get $d) (i32.const 2))
+      (then
+        (block $qd (loop $ql
+          (br_if $qd (i32.ge_u (local.get $b) (local.get $count)))
+          (local.set $b1 (i32.add (local.get $b) (i32.const 1)))
+          (local.set $real1 (i32.lt_u (local.get $b1) (local.get $count)))
+          (if (i32.eqz (local.get $real1)) (then (local.set $b1 (local.get $b))))
+          (local.set $xb (i32.add (local.get $x) (i32.mul (local.get $b) (local.get $lb))))
+          (local.set $x1 (i32.add (local.get $x) (i32.mul (local.get $b1) (local.get $lb))))
+          (local.set $W0 (v128.const i64x2 0 0))
+          (local.set $W1 (v128.const i64x2 0 0))
+          (local.set $a (i32.const 0))
+          (local.set $pp (local.get $p))
+          (block $ad (loop $al
+            (br_if $ad (i32.ge_u (local.get $a) (local.get $lb)))
+            (local.set $X (v128.load64_lane 1 (i32.add (local.get $x1) (local.get $a))
+              (v128.load64_splat (i32.add (local.get $xb) (local.get $a)))))
+            (local.set $W0 (f64x2.add (local.get $W0) (f64x2.mul (local.get $X) (v128.load64_splat (local.get $pp)))))
+            (local.set $W1 (f64x2.add (local.get $W1) (f64x2.mul (local.get $X) (v128.load64_splat offset=8 (local.get $pp)))))
+            (local.set $pp (i32.add (local.get $pp) (i32.const 16)))
+            (local.set $a (i32.add (local.get $a) (i32.const 8)))
+            (br $al)))
+          (local.set $T (f64x2.add (local.get $W0) (local.get $W1)))
+          (local.set $dp (i32.add (local.get $digits) (i32.shl (i32.mul (local.get $b) (local.get $stride)) (i32.const 2))))
+          (local.set $dp1 (i32.add (local.get $digits) (i32.shl (i32.mul (local.get $b1) (local.get $stride)) (i32.const 2))))
+          (local.set $Z (v128.const i64x2 0 0))
+          (if (i32.ge_s (local.get $u) (i32.const 0))
+            (then
+              ;; a row whose weights do not sum to a positive number cannot draw
+              (local.set $E (f64x2.gt (local.get $T) (v128.const f64x2 0 0)))
+              (if (i64.eqz (i64x2.extract_lane 0 (local.get $E)))
+                (then
+                  (f64.store (local.get $status) (f64.convert_i32_u (local.get $b)))
+                  (return)))
+              (if (i32.and (local.get $real1) (i64.eqz (i64x2.extract_lane 1 (local.get $E))))
+                (then
+                  (f64.store (local.get $status) (f64.convert_i32_u (local.get $b1)))
+                  (return)))
+              ;; digit 1 where u total >= w_0 and w_1 > 0, as the row path chooses for d = 2
+              (local.set $M (v128.and
+                (f64x2.ge
+                  (f64x2.mul (v128.load (i32.add (local.get $u) (i32.shl (local.get $b) (i32.const 3)))) (local.get $T))
+                  (local.get $W0))
+                (f64x2.gt (local.get $W1) (v128.const f64x2 0 0))))
+              (i32.store (local.get $dp) (i32.and (i32x4.extract_lane 0 (local.get $M)) (i32.const 1)))
+              (if (local.get $real1)
+                (then (i32.store (local.get $dp1) (i32.and (i32x4.extract_lane 2 (local.get $M)) (i32.const 1)))))
+              (local.set $WS (v128.bitselect (local.get $W1) (local.get $W0) (local.get $M))))
+            (else
+              (local.set $M (i64x2.neg (i64x2.replace_lane 1
+                (i64x2.splat (i64.extend_i32_u (i32.load (local.get $dp))))
+                (i64.extend_i32_u (i32.load (local.get $dp1))))))
+              (local.set $WS (v128.bitselect (local.get $W1) (local.get $W0) (local.get $M)))
+              ;; q(x) = 0 where the weights or the read digit's weight are not positive
+              (local.set $Z (v128.not (v128.and
+                (f64x2.gt (local.get $T) (v128.const f64x2 0 0))
+                (f64x2.gt (local.get $WS) (v128.const f64x2 0 0)))))))
+          (local.set $C (f64x2.div (local.get $WS) (local.get $T)))
+          ;; the scale 1 / w_s, 0 for a row of probability zero
+          (local.set $S (v128.andnot (f64x2.div (v128.const f64x2 1 1) (local.get $WS)) (local.get $Z)))
+          (local.set $qp (i32.add (local.get $logq) (i32.shl (local.get $b) (i32.const 3))))
+          (local.set $pp2 (i32.add (local.get $prod) (i32.shl (local.get $b) (i32.const 3))))
+          (local.set $PV (f64x2.mul (v128.load (local.get $pp2)) (local.get $C)))
+          (if (v128.any_true (v128.or (local.get $Z)
+                (v128.or (f64x2.lt (local.get $C) (v128.const f64x2 1e-150 1e-150))
+                         (f64x2.lt (local.get $PV) (v128.const f64x2 1e-150 1e-150)))))
+            (then
+              ;; lane by lane, as the row path accumulates a conditional
+              (local.set $k (i32.const 0))
+              (block $ld (loop $ll
+                (br_if $ld (i32.ge_u (local.get $k) (i32.const 2)))
+                (if (i32.wrap_i64 (i64x2.extract_lane 0 (local.get $Z)))
+                  (then (f64.store (local.get $qp) (f64.const -inf)))
+                  (else
+                    (local.set $c (f64x2.extract_lane 0 (local.get $C)))
+                    (if (f64.lt (local.get $c) (f64.const 1e-150))
+                      (then (f64.store (local.get $qp) (f64.add (f64.load (local.get $qp)) (call $log (local.get $c)))))
+                      (else
+                        (local.set $pv (f64.mul (f64.load (local.get $pp2)) (local.get $c)))
+                        (if (f64.lt (local.get $pv) (f64.const 1e-150))
+                          (then
+                            (f64.store (local.get $qp) (f64.add (f64.load (local.get $qp)) (call $log (local.get $pv))))
+                            (local.set $pv (f64.const 1))))
+                        (f64.store (local.get $pp2) (local.get $pv))))))
+                ;; the second lane's values into lane 0
+                (local.set $Z (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $Z) (local.get $Z)))
+                (local.set $C (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $C) (local.get $C)))
+                (local.set $qp (i32.add (local.get $qp) (i32.const 8)))
+                (local.set $pp2 (i32.add (local.get $pp2) (i32.const 8)))
+                (local.set $k (i32.add (local.get $k) (i32.const 1)))
+                (br $ll))))
+            (else (v128.store (local.get $pp2) (local.get $PV))))
+          (f64.store (i32.add (local.get $y) (i32.mul (local.get $b) (local.get $rb))) (f64x2.extract_lane 0 (local.get $S)))
+          (if (local.get $real1)
+            (then (f64.store (i32.add (local.get $y) (i32.mul (local.get $b1) (local.get $rb))) (f64x2.extract_lane 1 (local.get $S)))))
+          (local.set $b (i32.add (local.get $b) (i32.const 2)))
+          (br $ql))))
+      (else
     (block $bd (loop $bl
       (br_if $bd (i32.ge_u (local.get $b) (local.get $count)))
       (local.set $xb (i32.add (local.get $x) (i32.mul (local.get $b) (local.get $lb))))
@@ -550,7 +656,7 @@
             (f64.store (local.get $pp2) (local.get $pv))))
         (f64.store (local.get $yb) (f64.div (f64.const 1) (local.get $ws))))
       (local.set $b (i32.add (local.get $b) (i32.const 1)))
-      (br $bl)))
+      (br $bl)))))
     ;; pass 2: y_b = scale_b (x_b @ T_s), the scale parked in y_b[0] by pass 1 (0 for a row of
     ;; probability zero), rows of one digit in pairs (each load of T_s serves two rows); w holds
     ;; the unpaired row of each digit (int32, -1 for none). Two passes keep the weights-to-digit
