@@ -150,21 +150,8 @@ function runPairSite(ws: ReturnType<typeof workspace>, input: SiteInput, stride:
   for (let b = 0; b < count; b++) ws.i32[dio + b * stride] = input.forced[b]!;
   // the row after the last (an odd count's phantom row) is never written
   ws.i32[dio + count * stride] = 7;
-  ws.bornPairSite(
-    xo,
-    yo,
-    to,
-    input.u === null ? -1 : uo,
-    dio,
-    stride,
-    qo,
-    pro,
-    count,
-    l,
-    r,
-    vo,
-    so,
-  );
+  const u = input.u === null ? -1 : uo;
+  ws.bornPairSite(xo, yo, to, u, dio, stride, qo, pro, count, l, r, vo, so);
   const g = ws.f64;
   expect(g[yo + 2 * pairs * r]).toBe(4242);
   if (count % 2 === 1) expect(ws.i32[dio + count * stride]).toBe(7);

@@ -182,6 +182,7 @@ type WasmArgument = 'f64' | 'f64?' | 'i32' | 'stride' | 'n' | 'n!';
 type ArgumentKinds<T extends readonly unknown[]> = { readonly [I in keyof T]: WasmArgument };
 
 /** One entry per kernel argument, checked against the table by the compiler. */
+// biome-ignore format: a table, one kernel per line
 const WASM_ARGUMENTS: {
   readonly [K in keyof KernelSignatures]: ArgumentKinds<KernelSignatures[K]>;
 } = {
@@ -192,57 +193,9 @@ const WASM_ARGUMENTS: {
   rescaleRows: ['f64', 'n', 'n', 'f64'],
   bornEnvironmentStep: ['f64', 'f64', 'f64', 'f64', 'f64', 'n', 'n', 'n', 'n', 'n', 'f64', 'f64'],
   uniforms: ['f64', 'n', 'n', 'f64'],
-  linearSampleSite: [
-    'f64',
-    'f64',
-    'f64',
-    'f64',
-    'f64?',
-    'i32',
-    'n',
-    'f64',
-    'f64',
-    'n',
-    'n',
-    'n',
-    'n',
-    'f64',
-    'f64',
-  ],
-  bornSampleSite: [
-    'f64',
-    'f64',
-    'f64',
-    'f64?',
-    'i32',
-    'n',
-    'f64',
-    'f64',
-    'n',
-    'n',
-    'n',
-    'n',
-    'f64',
-    'f64',
-    'f64',
-    'n',
-    'f64',
-  ],
-  bornPairSite: [
-    'f64',
-    'f64',
-    'f64',
-    'f64?',
-    'i32',
-    'n',
-    'f64',
-    'f64',
-    'n',
-    'n',
-    'n',
-    'f64',
-    'f64',
-  ],
+  linearSampleSite: ['f64', 'f64', 'f64', 'f64', 'f64?', 'i32', 'n', 'f64', 'f64', 'n', 'n', 'n', 'n', 'f64', 'f64'],
+  bornSampleSite: ['f64', 'f64', 'f64', 'f64?', 'i32', 'n', 'f64', 'f64', 'n', 'n', 'n', 'n', 'f64', 'f64', 'f64', 'n', 'f64'],
+  bornPairSite: ['f64', 'f64', 'f64', 'f64?', 'i32', 'n', 'f64', 'f64', 'n', 'n', 'n', 'f64', 'f64'],
 };
 
 export interface Workspace extends Kernels {
