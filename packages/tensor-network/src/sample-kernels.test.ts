@@ -130,7 +130,7 @@ function runPairSite(ws: ReturnType<typeof workspace>, input: SiteInput, stride:
   const uo = ws.alloc(count + 1);
   const qo = ws.alloc(count + 1);
   const pro = ws.alloc(count + 1);
-  const vo = ws.alloc(4 * r);
+  const vo = ws.alloc(8 * r);
   const so = ws.alloc(1);
   const dio = ws.alloc(Math.ceil((count * stride + 1) / 2)) * 2 + 1;
   const f = ws.f64;

@@ -142,7 +142,7 @@ describe.each([
 
 describe('Born sampling where sites draw by a guessed digit and its complement (bond >= 32)', () => {
   // N = 12, bond 32 at bonds 5-7: those sites draw by the complement (see sample()); sites
-  // 0-2 and 9-11 (bonds <= 12) draw by pairs of rows, so the left vectors change layout twice
+  // 0-3 and 8-11 (bonds <= 16) draw by pairs of rows, so the left vectors change layout twice
   const n = 12;
   const mps = randomMPS({ length: n, bondDim: 32, kind: 'born', seed: 31, spread: 0.7 });
   const exact = bruteDistribution(mps);

@@ -168,7 +168,8 @@ function sweepFused(ws: Workspace, mps: MPS, count: number, digits: SweepDigits)
   let nxt = ws.alloc((c1 + 1) * maxChi);
   const tOff = ws.alloc((born ? 2 : 1) * maxTensorSize(form));
   const pOff = ws.alloc(maxChi * maxD);
-  const vOff = ws.alloc(born ? Math.max(c1, 2) * maxD * maxChi : 0);
+  // (at least 8 chi: the pair kernel's two pairs of rows)
+  const vOff = ws.alloc(born ? Math.max(c1, 4) * maxD * maxChi : 0);
   // the Born kernel's per-row weights (4 doubles) and list of rows (int32)
   const pendOff = ws.alloc(born ? 4 * c1 + Math.ceil(c1 / 2) : 0);
   const wOff = ws.alloc(maxD);
@@ -264,11 +265,12 @@ function sweepFused(ws: Workspace, mps: MPS, count: number, digits: SweepDigits)
 /**
  * Sites of a Born MPS with d = 2 whose bonds are at most this size draw two rows per vector
  * (`bornPairSite`): at small bonds the per-row steps (weights, digit, conditional, scale) cost
- * as much as the products, and pairs of rows halve them. Measured on one site (issue note):
- * 1.5-2x per row at bonds 3-6, 1.1x at 8, 0.98x at 13, 0.88x at 16, where the products, the
- * larger share by then, are faster by rows.
+ * as much as the products, and pairs of rows halve them; the products take two pairs (four
+ * rows) per load of the tensor. Measured on one site against the row kernel (issue note): 1.5x
+ * per row at bond 6, 1.3x at 8 and 12, 1.1x at 16 and 20, 0.96x at 24; on whole proposals
+ * (physics-built Ising 8x8 at chi 16, Fredkin N = 128) a bound of 16 beat 12 and 20.
  */
-const BORN_PAIR_MAX_BOND = 12;
+const BORN_PAIR_MAX_BOND = 16;
 
 /** Each entry of a tensor twice, cached per tensor (the pair kernel's layout). */
 const splattedTensors = new WeakMap<Float64Array, Float64Array>();

@@ -148,8 +148,8 @@ interface KernelSignatures {
    * y_b = v_s / sqrt(w_s). An odd count's last pair repeats its row in the second lane (uniform
    * u[count], digit read from row count - 1 and never stored; logq and prod have an entry at
    * [count]). Status as in linearSampleSite; a read digit of weight zero gives logq = -Infinity
-   * and y_b = v_s * 0. t: T = [l][2][r] with every entry twice (in both lanes). v: 4 r doubles of
-   * scratch.
+   * and y_b = v_s * 0. t: T = [l][2][r] with every entry twice (in both lanes). v: 8 r doubles of
+   * scratch (the module forms two pairs' products at once).
    */
   bornPairSite: [
     x: number,

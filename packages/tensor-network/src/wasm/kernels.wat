@@ -827,6 +827,74 @@
           (f64.mul (f64.load (i32.add (local.get $v) (local.get $vb))) (local.get $s)))))
   )
 
+  ;; bornPairSite's v = x @ T for two pairs at once (x of pairs xp0 and xp1, lb bytes each; t of
+  ;; row stride tb bytes; into v0 and v1): blocks of 4 and 2 columns (2 r is even), each load of
+  ;; t serving both pairs (four rows). Every column summed over a in order, as for one pair.
+  (func $pairProduct2 (param $xp0 i32) (param $xp1 i32) (param $lb i32) (param $t i32) (param $tb i32) (param $v0 i32) (param $v1 i32)
+    (local $j i32) (local $a i32) (local $tp i32) (local $x0 v128) (local $x1 v128) (local $e v128) (local $c0 v128) (local $d0 v128) (local $c1 v128) (local $d1 v128) (local $c2 v128) (local $d2 v128) (local $c3 v128) (local $d3 v128)
+    (block $jd (loop $jl
+      (br_if $jd (i32.gt_u (i32.add (local.get $j) (i32.const 64)) (local.get $tb)))
+      (local.set $c0 (v128.const i64x2 0 0)) (local.set $d0 (v128.const i64x2 0 0))
+      (local.set $c1 (v128.const i64x2 0 0)) (local.set $d1 (v128.const i64x2 0 0))
+      (local.set $c2 (v128.const i64x2 0 0)) (local.set $d2 (v128.const i64x2 0 0))
+      (local.set $c3 (v128.const i64x2 0 0)) (local.set $d3 (v128.const i64x2 0 0))
+      (local.set $tp (i32.add (local.get $t) (local.get $j)))
+      (local.set $a (i32.const 0))
+      (block $ad4 (loop $al4
+        (br_if $ad4 (i32.ge_u (local.get $a) (local.get $lb)))
+        (local.set $x0 (v128.load (i32.add (local.get $xp0) (local.get $a))))
+        (local.set $x1 (v128.load (i32.add (local.get $xp1) (local.get $a))))
+        (local.set $e (v128.load (local.get $tp)))
+        (local.set $c0 (f64x2.add (local.get $c0) (f64x2.mul (local.get $x0) (local.get $e))))
+        (local.set $d0 (f64x2.add (local.get $d0) (f64x2.mul (local.get $x1) (local.get $e))))
+        (local.set $e (v128.load offset=16 (local.get $tp)))
+        (local.set $c1 (f64x2.add (local.get $c1) (f64x2.mul (local.get $x0) (local.get $e))))
+        (local.set $d1 (f64x2.add (local.get $d1) (f64x2.mul (local.get $x1) (local.get $e))))
+        (local.set $e (v128.load offset=32 (local.get $tp)))
+        (local.set $c2 (f64x2.add (local.get $c2) (f64x2.mul (local.get $x0) (local.get $e))))
+        (local.set $d2 (f64x2.add (local.get $d2) (f64x2.mul (local.get $x1) (local.get $e))))
+        (local.set $e (v128.load offset=48 (local.get $tp)))
+        (local.set $c3 (f64x2.add (local.get $c3) (f64x2.mul (local.get $x0) (local.get $e))))
+        (local.set $d3 (f64x2.add (local.get $d3) (f64x2.mul (local.get $x1) (local.get $e))))
+        (local.set $tp (i32.add (local.get $tp) (local.get $tb)))
+        (local.set $a (i32.add (local.get $a) (i32.const 16)))
+        (br $al4)))
+      (v128.store (i32.add (local.get $v0) (local.get $j)) (local.get $c0))
+      (v128.store (i32.add (local.get $v1) (local.get $j)) (local.get $d0))
+      (v128.store offset=16 (i32.add (local.get $v0) (local.get $j)) (local.get $c1))
+      (v128.store offset=16 (i32.add (local.get $v1) (local.get $j)) (local.get $d1))
+      (v128.store offset=32 (i32.add (local.get $v0) (local.get $j)) (local.get $c2))
+      (v128.store offset=32 (i32.add (local.get $v1) (local.get $j)) (local.get $d2))
+      (v128.store offset=48 (i32.add (local.get $v0) (local.get $j)) (local.get $c3))
+      (v128.store offset=48 (i32.add (local.get $v1) (local.get $j)) (local.get $d3))
+      (local.set $j (i32.add (local.get $j) (i32.const 64)))
+      (br $jl)))
+    (if (i32.le_u (i32.add (local.get $j) (i32.const 32)) (local.get $tb)) (then
+      (local.set $c0 (v128.const i64x2 0 0)) (local.set $d0 (v128.const i64x2 0 0))
+      (local.set $c1 (v128.const i64x2 0 0)) (local.set $d1 (v128.const i64x2 0 0))
+      (local.set $tp (i32.add (local.get $t) (local.get $j)))
+      (local.set $a (i32.const 0))
+      (block $ad2 (loop $al2
+        (br_if $ad2 (i32.ge_u (local.get $a) (local.get $lb)))
+        (local.set $x0 (v128.load (i32.add (local.get $xp0) (local.get $a))))
+        (local.set $x1 (v128.load (i32.add (local.get $xp1) (local.get $a))))
+        (local.set $e (v128.load (local.get $tp)))
+        (local.set $c0 (f64x2.add (local.get $c0) (f64x2.mul (local.get $x0) (local.get $e))))
+        (local.set $d0 (f64x2.add (local.get $d0) (f64x2.mul (local.get $x1) (local.get $e))))
+        (local.set $e (v128.load offset=16 (local.get $tp)))
+        (local.set $c1 (f64x2.add (local.get $c1) (f64x2.mul (local.get $x0) (local.get $e))))
+        (local.set $d1 (f64x2.add (local.get $d1) (f64x2.mul (local.get $x1) (local.get $e))))
+        (local.set $tp (i32.add (local.get $tp) (local.get $tb)))
+        (local.set $a (i32.add (local.get $a) (i32.const 16)))
+        (br $al2)))
+      (v128.store (i32.add (local.get $v0) (local.get $j)) (local.get $c0))
+      (v128.store (i32.add (local.get $v1) (local.get $j)) (local.get $d0))
+      (v128.store offset=16 (i32.add (local.get $v0) (local.get $j)) (local.get $c1))
+      (v128.store offset=16 (i32.add (local.get $v1) (local.get $j)) (local.get $d1))
+      (local.set $j (i32.add (local.get $j) (i32.const 32)))
+      ))
+  )
+
   ;; One site of Born sampling (d = 2, right-canonical T, so identity right environments) with two
   ;; rows in the two lanes of every vector: rows 2p and 2p + 1 are pair p, and the left vectors
   ;; are stored by pairs, x = [pair][a][lane] (l entries) and y = [pair][j][lane] (r entries). When
@@ -837,7 +905,7 @@
   ;; is 1 if u total >= w_0 and w_1 > 0, else 0 (drawing), or read; w_s / total is accumulated
   ;; into (logq, prod) as in linearSampleSite; y_b = v_s / sqrt(w_s). A drawing row of total
   ;; <= 0 sets status to its index (the first such row) and returns; a read digit of weight zero
-  ;; gives logq = -inf and y_b = v_s * 0. v: 2 d r doubles of scratch. A site of a small bond
+  ;; gives logq = -inf and y_b = v_s * 0. v: 8 r doubles of scratch (two pairs). A site of a small bond
   ;; costs less per row this way than by rows: the weights, digit, conditional and scale of two
   ;; rows take one vector operation each.
   (func (export "bornPairSite")
@@ -846,7 +914,7 @@
     (param $l i32) (param $r i32) (param $v i32) (param $status i32)
     (local $p i32) (local $pairs i32) (local $j i32) (local $a i32) (local $tb i32) (local $rb i32)
     (local $xp i32) (local $xe i32) (local $tp i32) (local $yp i32) (local $dp0 i32) (local $dp1 i32)
-    (local $two i32) (local $xa v128)
+    (local $two i32) (local $xa v128) (local $vv i32)
     (local $c0 v128) (local $c1 v128) (local $c2 v128) (local $c3 v128)
     (local $c4 v128) (local $c5 v128) (local $c6 v128) (local $c7 v128)
     (local $w0 v128) (local $w1 v128) (local $tot v128) (local $m v128) (local $ws v128)
@@ -861,7 +929,16 @@
       (local.set $two (i32.shl (local.get $p) (i32.const 1)))
       (local.set $xp (i32.add (local.get $x) (i32.mul (local.get $p) (i32.shl (local.get $l) (i32.const 4)))))
       (local.set $xe (i32.add (local.get $xp) (i32.shl (local.get $l) (i32.const 4))))
-      ;; v = x @ T in blocks of 8, 4, 2, 1 columns (j in bytes of a row of t, tb = 2 r 16)
+      ;; v = x @ T: two pairs at a time where a next pair exists (its v after ours), else this pair alone
+      (if (i32.eqz (i32.and (local.get $p) (i32.const 1)))
+        (then
+          (if (i32.lt_u (i32.add (local.get $p) (i32.const 1)) (local.get $pairs))
+            (then
+              (call $pairProduct2 (local.get $xp) (local.get $xe) (i32.shl (local.get $l) (i32.const 4))
+                (local.get $t) (local.get $tb) (local.get $v) (i32.add (local.get $v) (i32.shl (local.get $rb) (i32.const 1))))
+              (local.set $vv (local.get $v)))
+            (else
+      ;; v = x @ T in blocks of 8, 4 and 2 columns (2 r is even; j in bytes of a row of t, tb = 2 r 16)
       (local.set $j (i32.const 0))
         (block $jd (loop $jl
           (br_if $jd (i32.gt_u (i32.add (local.get $j) (i32.const 128)) (local.get $tb)))
@@ -942,30 +1019,17 @@
           (v128.store offset=16 (local.get $tp) (local.get $c1))
           (local.set $j (i32.add (local.get $j) (i32.const 32)))
           ))
-        (if (i32.le_u (i32.add (local.get $j) (i32.const 16)) (local.get $tb)) (then
-          (local.set $c0 (v128.const i64x2 0 0))
-          (local.set $tp (i32.add (local.get $t) (local.get $j)))
-          (local.set $a (local.get $xp))
-          (block $ad1 (loop $al1
-            (br_if $ad1 (i32.ge_u (local.get $a) (local.get $xe)))
-            (local.set $xa (v128.load (local.get $a)))
-            (local.set $c0 (f64x2.add (local.get $c0) (f64x2.mul (local.get $xa) (v128.load (local.get $tp)))))
-            (local.set $tp (i32.add (local.get $tp) (local.get $tb)))
-            (local.set $a (i32.add (local.get $a) (i32.const 16)))
-            (br $al1)))
-          (local.set $tp (i32.add (local.get $v) (local.get $j)))
-          (v128.store (local.get $tp) (local.get $c0))
-          (local.set $j (i32.add (local.get $j) (i32.const 16)))
-          ))
+              (local.set $vv (local.get $v)))))
+        (else (local.set $vv (i32.add (local.get $v) (i32.shl (local.get $rb) (i32.const 1))))))
       ;; the weights, in order of j
       (local.set $w0 (v128.const i64x2 0 0))
       (local.set $w1 (v128.const i64x2 0 0))
       (local.set $j (i32.const 0))
       (block $nd (loop $nl
         (br_if $nd (i32.ge_u (local.get $j) (local.get $rb)))
-        (local.set $e (v128.load (i32.add (local.get $v) (local.get $j))))
+        (local.set $e (v128.load (i32.add (local.get $vv) (local.get $j))))
         (local.set $w0 (f64x2.add (local.get $w0) (f64x2.mul (local.get $e) (local.get $e))))
-        (local.set $e (v128.load (i32.add (i32.add (local.get $v) (local.get $rb)) (local.get $j))))
+        (local.set $e (v128.load (i32.add (i32.add (local.get $vv) (local.get $rb)) (local.get $j))))
         (local.set $w1 (f64x2.add (local.get $w1) (f64x2.mul (local.get $e) (local.get $e))))
         (local.set $j (i32.add (local.get $j) (i32.const 16)))
         (br $nl)))
@@ -1047,8 +1111,8 @@
         (v128.store (i32.add (local.get $yp) (local.get $j))
           (f64x2.mul
             (v128.bitselect
-              (v128.load (i32.add (i32.add (local.get $v) (local.get $rb)) (local.get $j)))
-              (v128.load (i32.add (local.get $v) (local.get $j)))
+              (v128.load (i32.add (i32.add (local.get $vv) (local.get $rb)) (local.get $j)))
+              (v128.load (i32.add (local.get $vv) (local.get $j)))
               (local.get $m))
             (local.get $inv)))
         (local.set $j (i32.add (local.get $j) (i32.const 16)))
