@@ -219,34 +219,30 @@ export function accumulateSampleOuterProducts(
   checkRows(fn, 'right', right, count, r);
   checkRows(fn, 'weights', weights, count, 1);
   if (count === 0) return;
+  const ws = workspace();
+  // the rows in the module's memory, listed by digit (list + offsets[s] ..)
+  const x = ws.alloc(count * l);
+  const z = ws.alloc(count * r);
+  const w = ws.alloc(count);
+  const list = ws.alloc(Math.ceil(count / 2)) * 2;
   const offsets = new Int32Array(d + 1);
-  for (let b = 0; b < count; b++) offsets[digits[b]! + 1]!++;
-  for (let s = 0; s < d; s++) offsets[s + 1]! += offsets[s]!;
-  const cursor = offsets.slice(0, d);
-  const order = new Int32Array(count);
-  for (let b = 0; b < count; b++) order[cursor[digits[b]!]!++] = b;
+  groupRowsByDigit(ws, digits, 1, 0, count, d, list, offsets);
   let largest = 0;
   for (let s = 0; s < d; s++) largest = Math.max(largest, offsets[s + 1]! - offsets[s]!);
-  const ws = workspace();
   // per digit: Lt (l x rows) = gathered L^T, Rw (rows x r) = gathered w_b R_b, G_s = Lt @ Rw
   const lt = ws.alloc(l * largest);
   const rw = ws.alloc(largest * r);
   const g = ws.alloc(l * r);
+  const f = ws.f64;
+  f.set(left, x);
+  f.set(right, z);
+  f.set(weights, w);
   const data = out.data;
   for (let s = 0; s < d; s++) {
     const start = offsets[s]!;
     const rows = offsets[s + 1]! - start;
     if (rows === 0) continue;
-    const f = ws.f64;
-    for (let k = 0; k < rows; k++) {
-      const b = order[start + k]!;
-      const w = weights[b]!;
-      const lo = b * l;
-      for (let a = 0; a < l; a++) f[lt + a * rows + k] = left[lo + a]!;
-      const ro = b * r;
-      const wo = rw + k * r;
-      for (let c = 0; c < r; c++) f[wo + c] = w * right[ro + c]!;
-    }
+    ws.gatherOuterRows(x, z, w, list + start, rows, l, r, lt, rw);
     ws.gemm(lt, rw, r, g, l, rows, r);
     const h = ws.f64;
     for (let a = 0; a < l; a++) {

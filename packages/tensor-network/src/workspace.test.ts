@@ -147,6 +147,43 @@ describe.each(['wasm-simd', 'javascript'] as KernelEngine[])('%s kernels', (engi
     }
   });
 
+  it('gatherOuterRows gathers listed rows as columns and weighted rows, exactly', () => {
+    setKernelEngine(engine);
+    const ws = workspace();
+    // odd and even r (the module's last column on its own), l = 1, a list that skips and repeats
+    for (const [count, l, r] of [
+      [6, 3, 5],
+      [9, 1, 4],
+      [4, 7, 1],
+    ] as const) {
+      const x = new Float64Array(count * l).map(() => rng.float64() - 0.5);
+      const z = new Float64Array(count * r).map(() => rng.float64() - 0.5);
+      const w = new Float64Array(count).map(() => rng.float64() - 0.5);
+      const order = [count - 1, 0, 2, 2, 1];
+      const rows = order.length;
+      const xo = ws.alloc(x.length);
+      const zo = ws.alloc(z.length);
+      const wo = ws.alloc(count);
+      const list = ws.alloc(Math.ceil(rows / 2)) * 2;
+      // a guard entry after each output
+      const lt = ws.alloc(l * rows + 1);
+      const rw = ws.alloc(rows * r + 1);
+      ws.f64.set(x, xo);
+      ws.f64.set(z, zo);
+      ws.f64.set(w, wo);
+      ws.i32.set(order, list);
+      ws.f64[lt + l * rows] = 7;
+      ws.f64[rw + rows * r] = 7;
+      ws.gatherOuterRows(xo, zo, wo, list, rows, l, r, lt, rw);
+      order.forEach((b, k) => {
+        for (let a = 0; a < l; a++) expect(ws.f64[lt + a * rows + k]).toBe(x[b * l + a]);
+        for (let c = 0; c < r; c++) expect(ws.f64[rw + k * r + c]).toBe(w[b]! * z[b * r + c]!);
+      });
+      expect(ws.f64[lt + l * rows]).toBe(7);
+      expect(ws.f64[rw + rows * r]).toBe(7);
+    }
+  });
+
   it('rowDots, weightedSum and rescaleRows equal their definitions', () => {
     setKernelEngine(engine);
     const ws = workspace();

@@ -61,6 +61,21 @@ interface KernelSignatures {
   /** Rescales rows to max |entry| 1, writing each row's old max to maxOut[b]. */
   rescaleRows: [x: number, count: number, len: number, maxOut: number];
   /**
+   * For k < rows, b = i32[order + k] (order is an int32 index): lt[a * rows + k] = x[b * l + a]
+   * (the rows of x gathered as the columns of lt, l x rows) and rw[k * r + c] = w[b] * z[b * r + c].
+   */
+  gatherOuterRows: [
+    x: number,
+    z: number,
+    w: number,
+    order: number,
+    rows: number,
+    l: number,
+    r: number,
+    lt: number,
+    rw: number,
+  ];
+  /**
    * out_b = sum_s w[b * wStride + s] T_s R_b T_s^T for b < count: R_b the r x r block b of
    * `prev`, out_b the l x l block b of `out`, T_s (l x r) at ts + s l r, T_s^T (r x l) at
    * tt + s r l; y (r x l) and z (l x l) are scratch.
@@ -191,6 +206,7 @@ const WASM_ARGUMENTS: {
   rowDots: ['f64', 'f64', 'f64', 'n', 'n', 'n'],
   weightedSum: ['f64', 'f64', 'n', 'f64', 'n', 'n', 'n'],
   rescaleRows: ['f64', 'n', 'n', 'f64'],
+  gatherOuterRows: ['f64', 'f64', 'f64', 'i32', 'n!', 'n', 'n', 'f64', 'f64'],
   bornEnvironmentStep: ['f64', 'f64', 'f64', 'f64', 'f64', 'n', 'n', 'n', 'n', 'n', 'f64', 'f64'],
   uniforms: ['f64', 'n', 'n', 'f64'],
   linearSampleSite: ['f64', 'f64', 'f64', 'f64', 'f64?', 'i32', 'n', 'f64', 'f64', 'n', 'n', 'n', 'n', 'f64', 'f64'],
@@ -266,6 +282,7 @@ class WasmWorkspace implements Workspace {
   readonly rowDots: Kernels['rowDots'];
   readonly weightedSum: Kernels['weightedSum'];
   readonly rescaleRows: Kernels['rescaleRows'];
+  readonly gatherOuterRows: Kernels['gatherOuterRows'];
   readonly bornEnvironmentStep: Kernels['bornEnvironmentStep'];
   readonly uniforms: Kernels['uniforms'];
   readonly linearSampleSite: Kernels['linearSampleSite'];
@@ -281,6 +298,7 @@ class WasmWorkspace implements Workspace {
     this.rowDots = bindKernel(exports, 'rowDots');
     this.weightedSum = bindKernel(exports, 'weightedSum');
     this.rescaleRows = bindKernel(exports, 'rescaleRows');
+    this.gatherOuterRows = bindKernel(exports, 'gatherOuterRows');
     this.bornEnvironmentStep = bindKernel(exports, 'bornEnvironmentStep');
     this.uniforms = bindKernel(exports, 'uniforms');
     this.linearSampleSite = bindKernel(exports, 'linearSampleSite');
@@ -426,6 +444,27 @@ class JavaScriptWorkspace implements Workspace {
         const inv = 1 / m;
         for (let k = 0; k < len; k++) f[o + k]! *= inv;
       }
+    }
+  }
+
+  gatherOuterRows(
+    x: number,
+    z: number,
+    w: number,
+    order: number,
+    rows: number,
+    l: number,
+    r: number,
+    lt: number,
+    rw: number,
+  ): void {
+    const f = this.f64;
+    const i32 = this.i32;
+    for (let k = 0; k < rows; k++) {
+      const b = i32[order + k]!;
+      const wb = f[w + b]!;
+      for (let a = 0; a < l; a++) f[lt + a * rows + k] = f[x + b * l + a]!;
+      for (let c = 0; c < r; c++) f[rw + k * r + c] = wb * f[z + b * r + c]!;
     }
   }
 
