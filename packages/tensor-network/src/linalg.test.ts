@@ -1,7 +1,8 @@
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { InvalidArgumentError } from './errors';
 import { lq, matmul, qr, svd, symmetricEigen, transpose } from './linalg';
 import { createRandom } from './random';
+import { setKernelEngine } from './workspace';
 
 function randomMatrix(rows: number, cols: number, seed: number, scale = 1): Float64Array {
   const rng = createRandom(seed);
@@ -253,6 +254,38 @@ describe('svd: extreme scales', () => {
     const a = randomMatrix(6, 4, 21).map((v, idx) => v * grades[idx % 4]!);
     checkSVD(a, 6, 4);
     checkSVD(transpose(a, 6, 4), 4, 6);
+  });
+});
+
+describe('svd: the kernel engines', () => {
+  afterAll(() => {
+    setKernelEngine('auto');
+  });
+  // the Jacobi rotations run in the workspace's kernel: the module's (vectors of two entries,
+  // an odd n leaves one on its own) and the JavaScript one do the same operations
+  it('give the same bits for random, rank-deficient, graded and tiny matrices', () => {
+    const cases: [Float64Array, number, number][] = [
+      [randomMatrix(1, 1, 3), 1, 1],
+      [randomMatrix(32, 32, 4), 32, 32],
+      [randomMatrix(17, 9, 5), 17, 9],
+      [randomMatrix(6, 13, 6), 6, 13],
+      [matmul(randomMatrix(32, 16, 7), randomMatrix(16, 32, 8), 32, 16, 32), 32, 32],
+      [randomMatrix(6, 4, 21).map((v, idx) => v * [1, 1e-80, 1e-160, 1e-250][idx % 4]!), 6, 4],
+      [randomMatrix(11, 7, 9).map((v) => v * 1e-300), 11, 7],
+    ];
+    for (const [a, rows, cols] of cases) {
+      setKernelEngine('wasm-simd');
+      const x = svd(a, rows, cols);
+      setKernelEngine('javascript');
+      const y = svd(a, rows, cols);
+      expect(y.rank).toBe(x.rank);
+      for (const key of ['u', 's', 'vt'] as const) {
+        x[key].forEach((v, k) => {
+          expect(Object.is(y[key][k], v)).toBe(true);
+        });
+      }
+      checkSVD(a, rows, cols);
+    }
   });
 });
 

@@ -6,12 +6,15 @@
  * - {@link svd}: thin SVD by one-sided (Hestenes) Jacobi rotations, preceded by a Householder QR
  *   so that the rotations act on a small square triangular factor. One-sided Jacobi computes
  *   the singular values to high relative accuracy (errors of order eps * sigma_max for every
- *   value, often much better for small ones) and orthogonal vectors to working precision.
+ *   value, often much better for small ones) and orthogonal vectors to working precision. The
+ *   rotations run in the kernels' workspace (workspace.ts's jacobiRows): the WebAssembly module
+ *   and the JavaScript engine do the same operations, so both give the same bits.
  *
  * Every routine first divides its input by the largest absolute entry and multiplies the scale
  * back at the end, so inputs of order 1e-150 or 1e150 neither underflow nor overflow.
  */
 import { assertInteger, invalidArgument, NumericalError } from './errors';
+import { JACOBI_MAX_SWEEPS, workspace } from './workspace';
 
 const EPS = 2.220446049250313e-16;
 /**
@@ -20,8 +23,6 @@ const EPS = 2.220446049250313e-16;
  * re-orthogonalised explicitly (or replaced by an orthonormal completion).
  */
 const SMALL = 1e-140;
-const SMALL_SQUARED = SMALL * SMALL;
-const MAX_SWEEPS = 80;
 
 /** Result of {@link svd}: `a = u * diag(s) * vt`. */
 export interface SVDResult {
@@ -242,63 +243,26 @@ export function lq(a: Float64Array, rows: number, cols: number): LQResult {
  * working precision; `vt` (n x n, identity on entry) accumulates the same rotations.
  */
 function jacobiColumns(wt: Float64Array, vt: Float64Array, n: number): void {
-  const tol = EPS * Math.sqrt(n);
-  // squared column norms: recomputed at the start of every sweep, updated after each rotation
-  // (and recomputed when the update loses more than three digits)
-  const norms2 = new Float64Array(n);
-  const squaredNorm = (row: number): number => {
-    let ss = 0;
-    for (let t = 0; t < n; t++) {
-      const x = wt[row + t]!;
-      ss += x * x;
-    }
-    return ss;
-  };
-  for (let sweep = 0; sweep < MAX_SWEEPS; sweep++) {
-    let rotated = false;
-    for (let i = 0; i < n; i++) norms2[i] = squaredNorm(i * n);
-    for (let i = 0; i < n - 1; i++) {
-      const ri = i * n;
-      for (let j = i + 1; j < n; j++) {
-        const rj = j * n;
-        const aii = norms2[i]!;
-        const ajj = norms2[j]!;
-        // columns below SMALL are left alone: their squares underflow, so rotations with them
-        // cannot converge; svdTall re-orthogonalises them afterwards
-        if (aii < SMALL_SQUARED || ajj < SMALL_SQUARED) continue;
-        let aij = 0;
-        for (let t = 0; t < n; t++) aij += wt[ri + t]! * wt[rj + t]!;
-        if (Math.abs(aij) <= tol * Math.sqrt(aii) * Math.sqrt(ajj)) continue;
-        rotated = true;
-        const zeta = (ajj - aii) / (2 * aij);
-        const az = Math.abs(zeta);
-        const tAbs = az > 1e100 ? 1 / (2 * az) : 1 / (az + Math.sqrt(1 + az * az));
-        const tan = zeta >= 0 ? tAbs : -tAbs;
-        const c = 1 / Math.sqrt(1 + tan * tan);
-        const s = c * tan;
-        for (let t = 0; t < n; t++) {
-          const x = wt[ri + t]!;
-          const y = wt[rj + t]!;
-          wt[ri + t] = c * x - s * y;
-          wt[rj + t] = s * x + c * y;
-        }
-        for (let t = 0; t < n; t++) {
-          const x = vt[ri + t]!;
-          const y = vt[rj + t]!;
-          vt[ri + t] = c * x - s * y;
-          vt[rj + t] = s * x + c * y;
-        }
-        const newI = aii - tan * aij;
-        const newJ = ajj + tan * aij;
-        const big = Math.max(aii, ajj);
-        norms2[i] = newI > 1e-3 * big ? newI : squaredNorm(ri);
-        norms2[j] = newJ > 1e-3 * big ? newJ : squaredNorm(rj);
-      }
-    }
-    if (!rotated) return;
-  }
+  // in the workspace's kernel (workspace.ts's jacobiRows: the same operations in both engines,
+  // the module's rotations two entries per vector, 2x faster at n = 32). workspace() starts the
+  // scratch afresh, as in every user of it: none calls svd while it holds scratch of its own.
+  const ws = workspace();
+  const w = ws.alloc(n * n);
+  const v = ws.alloc(n * n);
+  const norms = ws.alloc(n);
+  const status = ws.alloc(1);
+  ws.f64.set(wt, w);
+  ws.f64.set(vt, v);
+  ws.jacobiRows(w, v, n, norms, status);
+  const f = ws.f64;
+  if (f[status] !== 1) notConverged(n);
+  wt.set(f.subarray(w, w + n * n));
+  vt.set(f.subarray(v, v + n * n));
+}
+
+function notConverged(n: number): never {
   throw new NumericalError(
-    `svd: one-sided Jacobi did not converge in ${MAX_SWEEPS} sweeps (matrix of size ${n})`,
+    `svd: one-sided Jacobi did not converge in ${JACOBI_MAX_SWEEPS} sweeps (matrix of size ${n})`,
   );
 }
 

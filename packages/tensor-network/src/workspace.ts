@@ -64,6 +64,12 @@ interface KernelSignatures {
    * For k < rows, b = i32[order + k] (order is an int32 index): lt[a * rows + k] = x[b * l + a]
    * (the rows of x gathered as the columns of lt, l x rows) and rw[k * r + c] = w[b] * z[b * r + c].
    */
+  /**
+   * One-sided Jacobi on the rows of the n x n matrix wt, rotating the rows of vt alike, as
+   * linalg.ts's jacobiColumns (the same operations): status = 1 when converged within 80 sweeps,
+   * else 0. norms: n doubles of scratch.
+   */
+  jacobiRows: [wt: number, vt: number, n: number, norms: number, status: number];
   gatherOuterRows: [
     x: number,
     z: number,
@@ -207,6 +213,7 @@ const WASM_ARGUMENTS: {
   weightedSum: ['f64', 'f64', 'n', 'f64', 'n', 'n', 'n'],
   rescaleRows: ['f64', 'n', 'n', 'f64'],
   gatherOuterRows: ['f64', 'f64', 'f64', 'i32', 'n!', 'n', 'n', 'f64', 'f64'],
+  jacobiRows: ['f64', 'f64', 'n', 'f64', 'f64'],
   bornEnvironmentStep: ['f64', 'f64', 'f64', 'f64', 'f64', 'n', 'n', 'n', 'n', 'n', 'f64', 'f64'],
   uniforms: ['f64', 'n', 'n', 'f64'],
   linearSampleSite: ['f64', 'f64', 'f64', 'f64', 'f64?', 'i32', 'n', 'f64', 'f64', 'n', 'n', 'n', 'n', 'f64', 'f64'],
@@ -283,6 +290,7 @@ class WasmWorkspace implements Workspace {
   readonly weightedSum: Kernels['weightedSum'];
   readonly rescaleRows: Kernels['rescaleRows'];
   readonly gatherOuterRows: Kernels['gatherOuterRows'];
+  readonly jacobiRows: Kernels['jacobiRows'];
   readonly bornEnvironmentStep: Kernels['bornEnvironmentStep'];
   readonly uniforms: Kernels['uniforms'];
   readonly linearSampleSite: Kernels['linearSampleSite'];
@@ -299,6 +307,7 @@ class WasmWorkspace implements Workspace {
     this.weightedSum = bindKernel(exports, 'weightedSum');
     this.rescaleRows = bindKernel(exports, 'rescaleRows');
     this.gatherOuterRows = bindKernel(exports, 'gatherOuterRows');
+    this.jacobiRows = bindKernel(exports, 'jacobiRows');
     this.bornEnvironmentStep = bindKernel(exports, 'bornEnvironmentStep');
     this.uniforms = bindKernel(exports, 'uniforms');
     this.linearSampleSite = bindKernel(exports, 'linearSampleSite');
@@ -443,6 +452,67 @@ class JavaScriptWorkspace implements Workspace {
       if (m > 0) {
         const inv = 1 / m;
         for (let k = 0; k < len; k++) f[o + k]! *= inv;
+      }
+    }
+  }
+
+  jacobiRows(wt: number, vt: number, n: number, norms: number, status: number): void {
+    const f = this.f64;
+    const tol = 2.220446049250313e-16 * Math.sqrt(n);
+    // rows below 1e-140 are left alone: their squares underflow, so rotations with them cannot
+    // converge (linalg.ts re-orthogonalises them afterwards)
+    const small = 1e-140 * 1e-140;
+    const squaredNorm = (row: number): number => {
+      let ss = 0;
+      for (let t = 0; t < n; t++) {
+        const x = f[row + t]!;
+        ss += x * x;
+      }
+      return ss;
+    };
+    const rotate = (ri: number, rj: number, c: number, s: number): void => {
+      for (let t = 0; t < n; t++) {
+        const x = f[ri + t]!;
+        const y = f[rj + t]!;
+        f[ri + t] = c * x - s * y;
+        f[rj + t] = s * x + c * y;
+      }
+    };
+    f[status] = 0;
+    for (let sweep = 0; sweep < JACOBI_MAX_SWEEPS; sweep++) {
+      let rotated = false;
+      // squared row norms: recomputed at the start of every sweep, updated after each rotation
+      // (and recomputed when the update loses more than three digits)
+      for (let i = 0; i < n; i++) f[norms + i] = squaredNorm(wt + i * n);
+      for (let i = 0; i < n - 1; i++) {
+        const ri = wt + i * n;
+        for (let j = i + 1; j < n; j++) {
+          const rj = wt + j * n;
+          const aii = f[norms + i]!;
+          const ajj = f[norms + j]!;
+          if (aii < small || ajj < small) continue;
+          let aij = 0;
+          for (let t = 0; t < n; t++) aij += f[ri + t]! * f[rj + t]!;
+          if (Math.abs(aij) <= tol * Math.sqrt(aii) * Math.sqrt(ajj)) continue;
+          rotated = true;
+          const zeta = (ajj - aii) / (2 * aij);
+          const az = Math.abs(zeta);
+          const tAbs = az > 1e100 ? 1 / (2 * az) : 1 / (az + Math.sqrt(1 + az * az));
+          const tan = zeta >= 0 ? tAbs : -tAbs;
+          const c = 1 / Math.sqrt(1 + tan * tan);
+          const s = c * tan;
+          rotate(ri, rj, c, s);
+          rotate(vt + i * n, vt + j * n, c, s);
+          const newI = aii - tan * aij;
+          const newJ = ajj + tan * aij;
+          const big = Math.max(aii, ajj);
+          f[norms + i] = newI > 1e-3 * big ? newI : squaredNorm(ri);
+          f[norms + j] = newJ > 1e-3 * big ? newJ : squaredNorm(rj);
+        }
+      }
+      if (!rotated) {
+        f[status] = 1;
+        return;
       }
     }
   }
@@ -722,6 +792,9 @@ class JavaScriptWorkspace implements Workspace {
     }
   }
 }
+
+/** Sweeps of one-sided Jacobi before `svd` gives up (`jacobiRows`; the module's is the same). */
+export const JACOBI_MAX_SWEEPS = 80;
 
 /**
  * The complement ||x||^2 - w_g stands for the other digit's Born weight (d = 2) only when it is at

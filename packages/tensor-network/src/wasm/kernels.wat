@@ -1765,6 +1765,127 @@
       (br $bl)))
   )
 
+  ;; ||row||^2 of n entries at p, summed in order (as linalg.ts's jacobiColumns).
+  (func $rowSquares (param $p i32) (param $n i32) (result f64)
+    (local $end i32) (local $ss f64) (local $x f64)
+    (local.set $end (i32.add (local.get $p) (i32.shl (local.get $n) (i32.const 3))))
+    (block $d (loop $l
+      (br_if $d (i32.ge_u (local.get $p) (local.get $end)))
+      (local.set $x (f64.load (local.get $p)))
+      (local.set $ss (f64.add (local.get $ss) (f64.mul (local.get $x) (local.get $x))))
+      (local.set $p (i32.add (local.get $p) (i32.const 8)))
+      (br $l)))
+    (local.get $ss)
+  )
+
+  ;; Rows i and j of an n-column matrix at m: (x, y) -> (c x - s y, s x + c y), two entries per
+  ;; vector (the same products and sums per entry as one by one).
+  (func $rotateRows (param $pi i32) (param $pj i32) (param $n i32) (param $c f64) (param $s f64)
+    (local $end i32) (local $cv v128) (local $sv v128) (local $x v128) (local $y v128) (local $xs f64) (local $ys f64)
+    (local.set $end (i32.add (local.get $pi) (i32.shl (local.get $n) (i32.const 3))))
+    (local.set $cv (f64x2.splat (local.get $c)))
+    (local.set $sv (f64x2.splat (local.get $s)))
+    (block $d (loop $l
+      (br_if $d (i32.gt_u (i32.add (local.get $pi) (i32.const 16)) (local.get $end)))
+      (local.set $x (v128.load (local.get $pi)))
+      (local.set $y (v128.load (local.get $pj)))
+      (v128.store (local.get $pi) (f64x2.sub (f64x2.mul (local.get $cv) (local.get $x)) (f64x2.mul (local.get $sv) (local.get $y))))
+      (v128.store (local.get $pj) (f64x2.add (f64x2.mul (local.get $sv) (local.get $x)) (f64x2.mul (local.get $cv) (local.get $y))))
+      (local.set $pi (i32.add (local.get $pi) (i32.const 16)))
+      (local.set $pj (i32.add (local.get $pj) (i32.const 16)))
+      (br $l)))
+    (if (i32.lt_u (local.get $pi) (local.get $end))
+      (then
+        (local.set $xs (f64.load (local.get $pi)))
+        (local.set $ys (f64.load (local.get $pj)))
+        (f64.store (local.get $pi) (f64.sub (f64.mul (local.get $c) (local.get $xs)) (f64.mul (local.get $s) (local.get $ys))))
+        (f64.store (local.get $pj) (f64.add (f64.mul (local.get $s) (local.get $xs)) (f64.mul (local.get $c) (local.get $ys))))))
+  )
+
+  ;; One-sided Jacobi on the rows of the n x n matrix wt (linalg.ts's jacobiColumns, operation for
+  ;; operation, so the same bits): cyclic sweeps over the pairs (i, j), i < j, rotating rows i and
+  ;; j of wt and of vt until no pair needs a rotation, at most 80 sweeps. norms: n doubles of
+  ;; scratch. status: 1 when converged, 0 when not.
+  (func (export "jacobiRows") (param $wt i32) (param $vt i32) (param $n i32) (param $norms i32) (param $status i32)
+    (local $sweep i32) (local $i i32) (local $j i32) (local $rotated i32) (local $nb i32)
+    (local $pi i32) (local $pj i32) (local $t i32) (local $end i32)
+    (local $tol f64) (local $small f64) (local $aii f64) (local $ajj f64) (local $aij f64)
+    (local $zeta f64) (local $az f64) (local $tabs f64) (local $tan f64) (local $c f64) (local $s f64)
+    (local $newI f64) (local $newJ f64) (local $big f64)
+    (local.set $nb (i32.shl (local.get $n) (i32.const 3)))
+    (local.set $tol (f64.mul (f64.const 2.220446049250313e-16) (f64.sqrt (f64.convert_i32_u (local.get $n)))))
+    (local.set $small (f64.mul (f64.const 1e-140) (f64.const 1e-140)))
+    (f64.store (local.get $status) (f64.const 0))
+    (block $sd (loop $sl
+      (br_if $sd (i32.ge_u (local.get $sweep) (i32.const 80)))
+      (local.set $rotated (i32.const 0))
+      (local.set $i (i32.const 0))
+      (block $nd (loop $nl
+        (br_if $nd (i32.ge_u (local.get $i) (local.get $n)))
+        (f64.store (i32.add (local.get $norms) (i32.shl (local.get $i) (i32.const 3)))
+          (call $rowSquares (i32.add (local.get $wt) (i32.mul (local.get $i) (local.get $nb))) (local.get $n)))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $nl)))
+      (local.set $i (i32.const 0))
+      (block $id (loop $il
+        (br_if $id (i32.ge_u (i32.add (local.get $i) (i32.const 1)) (local.get $n)))
+        (local.set $j (i32.add (local.get $i) (i32.const 1)))
+        (block $jd (loop $jl
+          (br_if $jd (i32.ge_u (local.get $j) (local.get $n)))
+          (block $next
+            (local.set $aii (f64.load (i32.add (local.get $norms) (i32.shl (local.get $i) (i32.const 3)))))
+            (local.set $ajj (f64.load (i32.add (local.get $norms) (i32.shl (local.get $j) (i32.const 3)))))
+            (br_if $next (i32.or (f64.lt (local.get $aii) (local.get $small)) (f64.lt (local.get $ajj) (local.get $small))))
+            (local.set $pi (i32.add (local.get $wt) (i32.mul (local.get $i) (local.get $nb))))
+            (local.set $pj (i32.add (local.get $wt) (i32.mul (local.get $j) (local.get $nb))))
+            (local.set $aij (f64.const 0))
+            (local.set $t (i32.const 0))
+            (block $dd (loop $dl
+              (br_if $dd (i32.ge_u (local.get $t) (local.get $nb)))
+              (local.set $aij (f64.add (local.get $aij)
+                (f64.mul (f64.load (i32.add (local.get $pi) (local.get $t))) (f64.load (i32.add (local.get $pj) (local.get $t))))))
+              (local.set $t (i32.add (local.get $t) (i32.const 8)))
+              (br $dl)))
+            (br_if $next (f64.le (f64.abs (local.get $aij))
+              (f64.mul (f64.mul (local.get $tol) (f64.sqrt (local.get $aii))) (f64.sqrt (local.get $ajj)))))
+            (local.set $rotated (i32.const 1))
+            (local.set $zeta (f64.div (f64.sub (local.get $ajj) (local.get $aii)) (f64.mul (f64.const 2) (local.get $aij))))
+            (local.set $az (f64.abs (local.get $zeta)))
+            (local.set $tabs
+              (if (result f64) (f64.gt (local.get $az) (f64.const 1e100))
+                (then (f64.div (f64.const 1) (f64.mul (f64.const 2) (local.get $az))))
+                (else (f64.div (f64.const 1) (f64.add (local.get $az)
+                  (f64.sqrt (f64.add (f64.const 1) (f64.mul (local.get $az) (local.get $az)))))))))
+            (local.set $tan (if (result f64) (f64.ge (local.get $zeta) (f64.const 0))
+              (then (local.get $tabs)) (else (f64.neg (local.get $tabs)))))
+            (local.set $c (f64.div (f64.const 1) (f64.sqrt (f64.add (f64.const 1) (f64.mul (local.get $tan) (local.get $tan))))))
+            (local.set $s (f64.mul (local.get $c) (local.get $tan)))
+            (call $rotateRows (local.get $pi) (local.get $pj) (local.get $n) (local.get $c) (local.get $s))
+            (call $rotateRows
+              (i32.add (local.get $vt) (i32.mul (local.get $i) (local.get $nb)))
+              (i32.add (local.get $vt) (i32.mul (local.get $j) (local.get $nb)))
+              (local.get $n) (local.get $c) (local.get $s))
+            (local.set $newI (f64.sub (local.get $aii) (f64.mul (local.get $tan) (local.get $aij))))
+            (local.set $newJ (f64.add (local.get $ajj) (f64.mul (local.get $tan) (local.get $aij))))
+            (local.set $big (f64.max (local.get $aii) (local.get $ajj)))
+            (f64.store (i32.add (local.get $norms) (i32.shl (local.get $i) (i32.const 3)))
+              (if (result f64) (f64.gt (local.get $newI) (f64.mul (f64.const 1e-3) (local.get $big)))
+                (then (local.get $newI)) (else (call $rowSquares (local.get $pi) (local.get $n)))))
+            (f64.store (i32.add (local.get $norms) (i32.shl (local.get $j) (i32.const 3)))
+              (if (result f64) (f64.gt (local.get $newJ) (f64.mul (f64.const 1e-3) (local.get $big)))
+                (then (local.get $newJ)) (else (call $rowSquares (local.get $pj) (local.get $n))))))
+          (local.set $j (i32.add (local.get $j) (i32.const 1)))
+          (br $jl)))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $il)))
+      (if (i32.eqz (local.get $rotated))
+        (then
+          (f64.store (local.get $status) (f64.const 1))
+          (return)))
+      (local.set $sweep (i32.add (local.get $sweep) (i32.const 1)))
+      (br $sl)))
+  )
+
   ;; Per-sample double-layer environment step of a Born MPS with per-sample weights:
   ;; out_b = sum_s w[b * wStride + s] * T_s R_b T_s^T for b < count, where R_b (r x r) is block b
   ;; of `prev`, out_b (l x l) block b of `out`, T_s (l x r) at ts + s l r and T_s^T (r x l) at
