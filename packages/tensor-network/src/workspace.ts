@@ -446,8 +446,12 @@ class JavaScriptWorkspace implements Workspace {
     const f = this.f64;
     for (let b = 0; b < count; b++) {
       const o = x + b * len;
+      // the module's maximum: m is replaced only by a larger |entry| (never by a NaN)
       let m = 0;
-      for (let k = 0; k < len; k++) m = Math.max(m, Math.abs(f[o + k]!));
+      for (let k = 0; k < len; k++) {
+        const v = Math.abs(f[o + k]!);
+        if (m < v) m = v;
+      }
       f[maxOut + b] = m;
       if (m > 0) {
         const inv = 1 / m;

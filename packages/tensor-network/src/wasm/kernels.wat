@@ -1714,8 +1714,9 @@
   )
 
   ;; Rescales each of `count` rows of `len` entries to max |entry| = 1; writes the factor (the
-  ;; old max, 0 for an all-zero row, left unchanged) to maxOut[b]. Two entries per vector (the
-  ;; maximum and the products are exact, so the order does not change a bit; a NaN gives NaN).
+  ;; old max, 0 for an all-zero row, left unchanged) to maxOut[b]. Two entries per vector: the
+  ;; maximum keeps m unless m < |entry| (pmax, one instruction; a NaN entry never replaces m), and
+  ;; the maximum and the products are exact, so the order does not change a bit.
   (func (export "rescaleRows")
     (param $x i32) (param $count i32) (param $len i32) (param $maxOut i32)
     (local $b i32) (local $k i32) (local $p i32) (local $end i32) (local $m f64) (local $inv f64) (local $lb i32)
@@ -1725,7 +1726,7 @@
       (br_if $bd (i32.ge_u (local.get $b) (local.get $count)))
       (local.set $p (i32.add (local.get $x) (i32.mul (local.get $b) (local.get $lb))))
       (local.set $end (i32.add (local.get $p) (local.get $lb)))
-      ;; four running maxima (each f64x2.max is a chain of several instructions)
+      ;; four running maxima (four independent chains)
       (local.set $mv (v128.const i64x2 0 0))
       (local.set $m1 (v128.const i64x2 0 0))
       (local.set $m2 (v128.const i64x2 0 0))
@@ -1733,21 +1734,24 @@
       (local.set $k (local.get $p))
       (block $m4d (loop $m4l
         (br_if $m4d (i32.gt_u (i32.add (local.get $k) (i32.const 64)) (local.get $end)))
-        (local.set $mv (f64x2.max (local.get $mv) (f64x2.abs (v128.load (local.get $k)))))
-        (local.set $m1 (f64x2.max (local.get $m1) (f64x2.abs (v128.load offset=16 (local.get $k)))))
-        (local.set $m2 (f64x2.max (local.get $m2) (f64x2.abs (v128.load offset=32 (local.get $k)))))
-        (local.set $m3 (f64x2.max (local.get $m3) (f64x2.abs (v128.load offset=48 (local.get $k)))))
+        (local.set $mv (f64x2.pmax (local.get $mv) (f64x2.abs (v128.load (local.get $k)))))
+        (local.set $m1 (f64x2.pmax (local.get $m1) (f64x2.abs (v128.load offset=16 (local.get $k)))))
+        (local.set $m2 (f64x2.pmax (local.get $m2) (f64x2.abs (v128.load offset=32 (local.get $k)))))
+        (local.set $m3 (f64x2.pmax (local.get $m3) (f64x2.abs (v128.load offset=48 (local.get $k)))))
         (local.set $k (i32.add (local.get $k) (i32.const 64)))
         (br $m4l)))
       (block $md (loop $ml
         (br_if $md (i32.gt_u (i32.add (local.get $k) (i32.const 16)) (local.get $end)))
-        (local.set $mv (f64x2.max (local.get $mv) (f64x2.abs (v128.load (local.get $k)))))
+        (local.set $mv (f64x2.pmax (local.get $mv) (f64x2.abs (v128.load (local.get $k)))))
         (local.set $k (i32.add (local.get $k) (i32.const 16)))
         (br $ml)))
-      (local.set $mv (f64x2.max (f64x2.max (local.get $mv) (local.get $m1)) (f64x2.max (local.get $m2) (local.get $m3))))
-      (local.set $m (f64.max (f64x2.extract_lane 0 (local.get $mv)) (f64x2.extract_lane 1 (local.get $mv))))
+      (local.set $mv (f64x2.pmax (f64x2.pmax (local.get $mv) (local.get $m1)) (f64x2.pmax (local.get $m2) (local.get $m3))))
+      (local.set $mv (f64x2.pmax (local.get $mv) (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $mv) (local.get $mv))))
+      (local.set $m (f64x2.extract_lane 0 (local.get $mv)))
       (if (i32.lt_u (local.get $k) (local.get $end))
-        (then (local.set $m (f64.max (local.get $m) (f64.abs (f64.load (local.get $k)))))))
+        (then
+          (local.set $inv (f64.abs (f64.load (local.get $k))))
+          (if (f64.lt (local.get $m) (local.get $inv)) (then (local.set $m (local.get $inv))))))
       (f64.store (i32.add (local.get $maxOut) (i32.shl (local.get $b) (i32.const 3))) (local.get $m))
       (if (f64.gt (local.get $m) (f64.const 0))
         (then
