@@ -257,12 +257,13 @@ describe('svd: extreme scales', () => {
   });
 });
 
-describe('svd: the kernel engines', () => {
+describe('svd, qr and lq: the kernel engines', () => {
   afterAll(() => {
     setKernelEngine('auto');
   });
-  // the Jacobi rotations run in the workspace's kernel: the module's (vectors of two entries,
-  // an odd n leaves one on its own) and the JavaScript one do the same operations
+  // the Householder QR and the Jacobi rotations run in the workspace's kernels: the module's
+  // (vectors of two entries, an odd count leaves one on its own) and the JavaScript ones do the
+  // same operations
   it('give the same bits for random, rank-deficient, graded and tiny matrices', () => {
     const cases: [Float64Array, number, number][] = [
       [randomMatrix(1, 1, 3), 1, 1],
@@ -272,18 +273,31 @@ describe('svd: the kernel engines', () => {
       [matmul(randomMatrix(32, 16, 7), randomMatrix(16, 32, 8), 32, 16, 32), 32, 32],
       [randomMatrix(6, 4, 21).map((v, idx) => v * [1, 1e-80, 1e-160, 1e-250][idx % 4]!), 6, 4],
       [randomMatrix(11, 7, 9).map((v) => v * 1e-300), 11, 7],
+      // a zero column: its reflection is skipped
+      [randomMatrix(9, 5, 10).map((v, idx) => (idx % 5 === 2 ? 0 : v)), 9, 5],
     ];
     for (const [a, rows, cols] of cases) {
-      setKernelEngine('wasm-simd');
-      const x = svd(a, rows, cols);
-      setKernelEngine('javascript');
-      const y = svd(a, rows, cols);
-      expect(y.rank).toBe(x.rank);
-      for (const key of ['u', 's', 'vt'] as const) {
-        x[key].forEach((v, k) => {
-          expect(Object.is(y[key][k], v)).toBe(true);
+      const both = <T extends object>(f: () => T): [T, T] => {
+        setKernelEngine('wasm-simd');
+        const x = f();
+        setKernelEngine('javascript');
+        return [x, f()];
+      };
+      const same = (x: Float64Array, y: Float64Array) => {
+        expect(y.length).toBe(x.length);
+        x.forEach((v, k) => {
+          expect(Object.is(y[k], v)).toBe(true);
         });
-      }
+      };
+      const [x, y] = both(() => svd(a, rows, cols));
+      expect(y.rank).toBe(x.rank);
+      for (const key of ['u', 's', 'vt'] as const) same(x[key], y[key]);
+      const [qx, qy] = both(() => qr(a, rows, cols));
+      same(qx.q, qy.q);
+      same(qx.r, qy.r);
+      const [lx, ly] = both(() => lq(a, rows, cols));
+      same(lx.l, ly.l);
+      same(lx.q, ly.q);
       checkSVD(a, rows, cols);
     }
   });

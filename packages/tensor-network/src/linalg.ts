@@ -122,88 +122,21 @@ export function transpose(a: Float64Array, rows: number, cols: number): Float64A
  * of R made non-negative (R's rows are sign-flipped to match, in `w`).
  */
 function householderQR(w: Float64Array, m: number, n: number): Float64Array {
+  // in the workspace's kernel (workspace.ts's householderQR: the same operations in both
+  // engines, the module's column updates two columns per vector); see jacobiColumns for the
+  // workspace's use
   const k = Math.min(m, n);
-  const vs: Float64Array[] = [];
-  const betas = new Float64Array(k);
-  const dots = new Float64Array(n);
-  for (let j = 0; j < k; j++) {
-    // Householder vector for column j, rows j..m-1
-    const len = m - j;
-    const v = new Float64Array(len);
-    let scale = 0;
-    for (let i = 0; i < len; i++) {
-      const x = w[(j + i) * n + j]!;
-      v[i] = x;
-      const ax = Math.abs(x);
-      if (ax > scale) scale = ax;
-    }
-    vs.push(v);
-    if (scale === 0) continue;
-    let ss = 0;
-    for (let i = 0; i < len; i++) {
-      const x = v[i]! / scale;
-      ss += x * x;
-    }
-    const norm = scale * Math.sqrt(ss);
-    const x0 = v[0]!;
-    const alpha = x0 >= 0 ? -norm : norm;
-    v[0] = x0 - alpha;
-    // |v|^2 = 2 norm (norm + |x0|); normalise v (factor by factor, so nothing underflows) and
-    // use H = I - 2 v v^T
-    const vtv = 2 * norm * (norm + Math.abs(x0));
-    const vNorm =
-      vtv > 1e-290 ? Math.sqrt(vtv) : Math.sqrt(2 * norm) * Math.sqrt(norm + Math.abs(x0));
-    for (let i = 0; i < len; i++) v[i]! /= vNorm;
-    const beta = 2;
-    betas[j] = beta;
-    // w[j.., c] -= beta * v (v . w[j.., c]) for c > j
-    dots.fill(0, j + 1, n);
-    for (let i = 0; i < len; i++) {
-      const vi = v[i]!;
-      if (vi === 0) continue;
-      const row = (j + i) * n;
-      for (let c = j + 1; c < n; c++) dots[c]! += vi * w[row + c]!;
-    }
-    for (let i = 0; i < len; i++) {
-      const f = beta * v[i]!;
-      if (f === 0) continue;
-      const row = (j + i) * n;
-      for (let c = j + 1; c < n; c++) w[row + c]! -= f * dots[c]!;
-    }
-    w[j * n + j] = alpha;
-    for (let i = 1; i < len; i++) w[(j + i) * n + j] = 0;
-  }
-  // Q = H_0 ... H_{k-1} applied to the first k columns of the identity
-  const q = new Float64Array(m * k);
-  for (let j = 0; j < k; j++) q[j * k + j] = 1;
-  const qdots = new Float64Array(k);
-  for (let j = k - 1; j >= 0; j--) {
-    const beta = betas[j]!;
-    if (beta === 0) continue;
-    const v = vs[j]!;
-    const len = m - j;
-    qdots.fill(0);
-    for (let i = 0; i < len; i++) {
-      const vi = v[i]!;
-      if (vi === 0) continue;
-      const row = (j + i) * k;
-      for (let c = j; c < k; c++) qdots[c]! += vi * q[row + c]!;
-    }
-    for (let i = 0; i < len; i++) {
-      const f = beta * v[i]!;
-      if (f === 0) continue;
-      const row = (j + i) * k;
-      for (let c = j; c < k; c++) q[row + c]! -= f * qdots[c]!;
-    }
-  }
-  // non-negative diagonal of R
-  for (let j = 0; j < k; j++) {
-    if (w[j * n + j]! < 0) {
-      for (let c = j; c < n; c++) w[j * n + c] = -w[j * n + c]!;
-      for (let i = 0; i < m; i++) q[i * k + j] = -q[i * k + j]!;
-    }
-  }
-  return q;
+  const ws = workspace();
+  const pw = ws.alloc(m * n);
+  const pq = ws.alloc(m * k);
+  const pv = ws.alloc(m * k);
+  const betas = ws.alloc(k);
+  const dots = ws.alloc(n);
+  ws.f64.set(w, pw);
+  ws.householderQR(pw, m, n, pq, pv, betas, dots);
+  const f = ws.f64;
+  w.set(f.subarray(pw, pw + m * n));
+  return f.slice(pq, pq + m * k);
 }
 
 /**

@@ -70,6 +70,20 @@ interface KernelSignatures {
    * else 0. norms: n doubles of scratch.
    */
   jacobiRows: [wt: number, vt: number, n: number, norms: number, status: number];
+  /**
+   * Householder QR of the m x n matrix w in place, as linalg.ts's qr (the same operations in
+   * both engines): w becomes R with zeros below its diagonal, which is made non-negative; q
+   * (m x k, k = min(m, n)) the explicit Q. v: m k, betas: k and dots: n doubles of scratch.
+   */
+  householderQR: [
+    w: number,
+    m: number,
+    n: number,
+    q: number,
+    v: number,
+    betas: number,
+    dots: number,
+  ];
   gatherOuterRows: [
     x: number,
     z: number,
@@ -214,6 +228,7 @@ const WASM_ARGUMENTS: {
   rescaleRows: ['f64', 'n', 'n', 'f64'],
   gatherOuterRows: ['f64', 'f64', 'f64', 'i32', 'n!', 'n', 'n', 'f64', 'f64'],
   jacobiRows: ['f64', 'f64', 'n', 'f64', 'f64'],
+  householderQR: ['f64', 'n', 'n', 'f64', 'f64', 'f64', 'f64'],
   bornEnvironmentStep: ['f64', 'f64', 'f64', 'f64', 'f64', 'n', 'n', 'n', 'n', 'n', 'f64', 'f64'],
   uniforms: ['f64', 'n', 'n', 'f64'],
   linearSampleSite: ['f64', 'f64', 'f64', 'f64', 'f64?', 'i32', 'n', 'f64', 'f64', 'n', 'n', 'n', 'n', 'f64', 'f64'],
@@ -291,6 +306,7 @@ class WasmWorkspace implements Workspace {
   readonly rescaleRows: Kernels['rescaleRows'];
   readonly gatherOuterRows: Kernels['gatherOuterRows'];
   readonly jacobiRows: Kernels['jacobiRows'];
+  readonly householderQR: Kernels['householderQR'];
   readonly bornEnvironmentStep: Kernels['bornEnvironmentStep'];
   readonly uniforms: Kernels['uniforms'];
   readonly linearSampleSite: Kernels['linearSampleSite'];
@@ -308,6 +324,7 @@ class WasmWorkspace implements Workspace {
     this.rescaleRows = bindKernel(exports, 'rescaleRows');
     this.gatherOuterRows = bindKernel(exports, 'gatherOuterRows');
     this.jacobiRows = bindKernel(exports, 'jacobiRows');
+    this.householderQR = bindKernel(exports, 'householderQR');
     this.bornEnvironmentStep = bindKernel(exports, 'bornEnvironmentStep');
     this.uniforms = bindKernel(exports, 'uniforms');
     this.linearSampleSite = bindKernel(exports, 'linearSampleSite');
@@ -456,6 +473,95 @@ class JavaScriptWorkspace implements Workspace {
       if (m > 0) {
         const inv = 1 / m;
         for (let k = 0; k < len; k++) f[o + k]! *= inv;
+      }
+    }
+  }
+
+  householderQR(
+    w: number,
+    m: number,
+    n: number,
+    q: number,
+    v: number,
+    betas: number,
+    dots: number,
+  ): void {
+    const f = this.f64;
+    const k = Math.min(m, n);
+    for (let j = 0; j < k; j++) {
+      // Householder vector for column j, rows j..m-1, at v + j m
+      const len = m - j;
+      const vj = v + j * m;
+      f[betas + j] = 0;
+      let scale = 0;
+      for (let i = 0; i < len; i++) {
+        const x = f[w + (j + i) * n + j]!;
+        f[vj + i] = x;
+        const ax = Math.abs(x);
+        if (ax > scale) scale = ax;
+      }
+      if (scale === 0) continue;
+      let ss = 0;
+      for (let i = 0; i < len; i++) {
+        const x = f[vj + i]! / scale;
+        ss += x * x;
+      }
+      const norm = scale * Math.sqrt(ss);
+      const x0 = f[vj]!;
+      const alpha = x0 >= 0 ? -norm : norm;
+      f[vj] = x0 - alpha;
+      // |v|^2 = 2 norm (norm + |x0|); normalise v (factor by factor, so nothing underflows) and
+      // use H = I - 2 v v^T
+      const vtv = 2 * norm * (norm + Math.abs(x0));
+      const vNorm =
+        vtv > 1e-290 ? Math.sqrt(vtv) : Math.sqrt(2 * norm) * Math.sqrt(norm + Math.abs(x0));
+      for (let i = 0; i < len; i++) f[vj + i]! /= vNorm;
+      const beta = 2;
+      f[betas + j] = beta;
+      // w[j.., c] -= beta * v (v . w[j.., c]) for c > j
+      f.fill(0, dots + j + 1, dots + n);
+      for (let i = 0; i < len; i++) {
+        const vi = f[vj + i]!;
+        if (vi === 0) continue;
+        const row = w + (j + i) * n;
+        for (let c = j + 1; c < n; c++) f[dots + c]! += vi * f[row + c]!;
+      }
+      for (let i = 0; i < len; i++) {
+        const s = beta * f[vj + i]!;
+        if (s === 0) continue;
+        const row = w + (j + i) * n;
+        for (let c = j + 1; c < n; c++) f[row + c]! -= s * f[dots + c]!;
+      }
+      f[w + j * n + j] = alpha;
+      for (let i = 1; i < len; i++) f[w + (j + i) * n + j] = 0;
+    }
+    // Q = H_0 ... H_{k-1} applied to the first k columns of the identity
+    f.fill(0, q, q + m * k);
+    for (let j = 0; j < k; j++) f[q + j * k + j] = 1;
+    for (let j = k - 1; j >= 0; j--) {
+      const beta = f[betas + j]!;
+      if (beta === 0) continue;
+      const vj = v + j * m;
+      const len = m - j;
+      f.fill(0, dots, dots + k);
+      for (let i = 0; i < len; i++) {
+        const vi = f[vj + i]!;
+        if (vi === 0) continue;
+        const row = q + (j + i) * k;
+        for (let c = j; c < k; c++) f[dots + c]! += vi * f[row + c]!;
+      }
+      for (let i = 0; i < len; i++) {
+        const s = beta * f[vj + i]!;
+        if (s === 0) continue;
+        const row = q + (j + i) * k;
+        for (let c = j; c < k; c++) f[row + c]! -= s * f[dots + c]!;
+      }
+    }
+    // non-negative diagonal of R
+    for (let j = 0; j < k; j++) {
+      if (f[w + j * n + j]! < 0) {
+        for (let c = j; c < n; c++) f[w + j * n + c] = -f[w + j * n + c]!;
+        for (let i = 0; i < m; i++) f[q + i * k + j] = -f[q + i * k + j]!;
       }
     }
   }

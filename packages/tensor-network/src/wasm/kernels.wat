@@ -1769,6 +1769,210 @@
       (br $bl)))
   )
 
+  ;; Householder QR of the m x n matrix w in place (linalg.ts's householderQR, operation for
+  ;; operation, so the same bits): w becomes R (k = min(m, n) rows of it; zeros below), q (m x k)
+  ;; the explicit Q, with R's diagonal made non-negative. The updates of the columns right of the
+  ;; pivot take two columns per vector (each column's sum still runs over the rows in order).
+  ;; v: m k doubles (vector j at v + j m, m - j entries), betas: k doubles, dots: n doubles.
+  (func (export "householderQR")
+    (param $w i32) (param $m i32) (param $n i32) (param $q i32) (param $v i32) (param $betas i32) (param $dots i32)
+    (local $k i32) (local $j i32) (local $i i32) (local $c i32) (local $len i32) (local $nb i32) (local $kb i32)
+    (local $vj i32) (local $row i32) (local $p i32) (local $end i32) (local $first i32)
+    (local $x f64) (local $ax f64) (local $scale f64) (local $ss f64) (local $norm f64) (local $x0 f64)
+    (local $alpha f64) (local $vtv f64) (local $vnorm f64) (local $vi f64) (local $f f64) (local $fv v128)
+    (local.set $k (select (local.get $m) (local.get $n) (i32.lt_u (local.get $m) (local.get $n))))
+    (local.set $nb (i32.shl (local.get $n) (i32.const 3)))
+    (local.set $kb (i32.shl (local.get $k) (i32.const 3)))
+    (local.set $j (i32.const 0))
+    (block $jd (loop $jl
+      (br_if $jd (i32.ge_u (local.get $j) (local.get $k)))
+      (block $nextj
+        (local.set $len (i32.sub (local.get $m) (local.get $j)))
+        (local.set $vj (i32.add (local.get $v) (i32.shl (i32.mul (local.get $j) (local.get $m)) (i32.const 3))))
+        (f64.store (i32.add (local.get $betas) (i32.shl (local.get $j) (i32.const 3))) (f64.const 0))
+        ;; v = column j from row j down; scale = max |v|
+        (local.set $scale (f64.const 0))
+        (local.set $i (i32.const 0))
+        (block $sd (loop $sl
+          (br_if $sd (i32.ge_u (local.get $i) (local.get $len)))
+          (local.set $x (f64.load (i32.add (local.get $w)
+            (i32.shl (i32.add (i32.mul (i32.add (local.get $j) (local.get $i)) (local.get $n)) (local.get $j)) (i32.const 3)))))
+          (f64.store (i32.add (local.get $vj) (i32.shl (local.get $i) (i32.const 3))) (local.get $x))
+          (local.set $ax (f64.abs (local.get $x)))
+          (if (f64.gt (local.get $ax) (local.get $scale)) (then (local.set $scale (local.get $ax))))
+          (local.set $i (i32.add (local.get $i) (i32.const 1)))
+          (br $sl)))
+        (br_if $nextj (f64.eq (local.get $scale) (f64.const 0)))
+        (local.set $ss (f64.const 0))
+        (local.set $i (i32.const 0))
+        (block $qd (loop $ql
+          (br_if $qd (i32.ge_u (local.get $i) (local.get $len)))
+          (local.set $x (f64.div (f64.load (i32.add (local.get $vj) (i32.shl (local.get $i) (i32.const 3)))) (local.get $scale)))
+          (local.set $ss (f64.add (local.get $ss) (f64.mul (local.get $x) (local.get $x))))
+          (local.set $i (i32.add (local.get $i) (i32.const 1)))
+          (br $ql)))
+        (local.set $norm (f64.mul (local.get $scale) (f64.sqrt (local.get $ss))))
+        (local.set $x0 (f64.load (local.get $vj)))
+        (local.set $alpha (select (f64.neg (local.get $norm)) (local.get $norm) (f64.ge (local.get $x0) (f64.const 0))))
+        (f64.store (local.get $vj) (f64.sub (local.get $x0) (local.get $alpha)))
+        (local.set $vtv (f64.mul (f64.mul (f64.const 2) (local.get $norm)) (f64.add (local.get $norm) (f64.abs (local.get $x0)))))
+        (local.set $vnorm
+          (if (result f64) (f64.gt (local.get $vtv) (f64.const 1e-290))
+            (then (f64.sqrt (local.get $vtv)))
+            (else (f64.mul (f64.sqrt (f64.mul (f64.const 2) (local.get $norm)))
+              (f64.sqrt (f64.add (local.get $norm) (f64.abs (local.get $x0))))))))
+        (local.set $i (i32.const 0))
+        (block $vd (loop $vl
+          (br_if $vd (i32.ge_u (local.get $i) (local.get $len)))
+          (local.set $p (i32.add (local.get $vj) (i32.shl (local.get $i) (i32.const 3))))
+          (f64.store (local.get $p) (f64.div (f64.load (local.get $p)) (local.get $vnorm)))
+          (local.set $i (i32.add (local.get $i) (i32.const 1)))
+          (br $vl)))
+        (f64.store (i32.add (local.get $betas) (i32.shl (local.get $j) (i32.const 3))) (f64.const 2))
+        ;; dots[c] = sum_i v_i w[j + i, c] for c > j, then w[j + i, c] -= 2 v_i dots[c]
+        (local.set $first (i32.add (local.get $j) (i32.const 1)))
+        (call $fillZero (i32.add (local.get $dots) (i32.shl (local.get $first) (i32.const 3))) (i32.sub (local.get $n) (local.get $first)))
+        (local.set $i (i32.const 0))
+        (block $dd (loop $dl
+          (br_if $dd (i32.ge_u (local.get $i) (local.get $len)))
+          (local.set $vi (f64.load (i32.add (local.get $vj) (i32.shl (local.get $i) (i32.const 3)))))
+          (if (f64.ne (local.get $vi) (f64.const 0))
+            (then
+              (local.set $row (i32.add (local.get $w) (i32.mul (i32.add (local.get $j) (local.get $i)) (local.get $nb))))
+              (call $axpyTo (local.get $dots) (local.get $row) (local.get $first) (local.get $n) (local.get $vi))))
+          (local.set $i (i32.add (local.get $i) (i32.const 1)))
+          (br $dl)))
+        (local.set $i (i32.const 0))
+        (block $ud (loop $ul
+          (br_if $ud (i32.ge_u (local.get $i) (local.get $len)))
+          (local.set $f (f64.mul (f64.const 2) (f64.load (i32.add (local.get $vj) (i32.shl (local.get $i) (i32.const 3))))))
+          (if (f64.ne (local.get $f) (f64.const 0))
+            (then
+              (local.set $row (i32.add (local.get $w) (i32.mul (i32.add (local.get $j) (local.get $i)) (local.get $nb))))
+              (call $subScaled (local.get $row) (local.get $dots) (local.get $first) (local.get $n) (local.get $f))))
+          (local.set $i (i32.add (local.get $i) (i32.const 1)))
+          (br $ul)))
+        (f64.store (i32.add (local.get $w) (i32.shl (i32.add (i32.mul (local.get $j) (local.get $n)) (local.get $j)) (i32.const 3))) (local.get $alpha))
+        (local.set $i (i32.const 1))
+        (block $zd (loop $zl
+          (br_if $zd (i32.ge_u (local.get $i) (local.get $len)))
+          (f64.store (i32.add (local.get $w)
+            (i32.shl (i32.add (i32.mul (i32.add (local.get $j) (local.get $i)) (local.get $n)) (local.get $j)) (i32.const 3))) (f64.const 0))
+          (local.set $i (i32.add (local.get $i) (i32.const 1)))
+          (br $zl))))
+      (local.set $j (i32.add (local.get $j) (i32.const 1)))
+      (br $jl)))
+    ;; Q = H_0 ... H_{k-1} applied to the first k columns of the identity
+    (call $fillZero (local.get $q) (i32.mul (local.get $m) (local.get $k)))
+    (local.set $j (i32.const 0))
+    (block $id (loop $il
+      (br_if $id (i32.ge_u (local.get $j) (local.get $k)))
+      (f64.store (i32.add (local.get $q) (i32.shl (i32.mul (local.get $j) (i32.add (local.get $k) (i32.const 1))) (i32.const 3))) (f64.const 1))
+      (local.set $j (i32.add (local.get $j) (i32.const 1)))
+      (br $il)))
+    (local.set $j (local.get $k))
+    (block $hd (loop $hl
+      (br_if $hd (i32.eqz (local.get $j)))
+      (local.set $j (i32.sub (local.get $j) (i32.const 1)))
+      (if (f64.ne (f64.load (i32.add (local.get $betas) (i32.shl (local.get $j) (i32.const 3)))) (f64.const 0))
+        (then
+          (local.set $len (i32.sub (local.get $m) (local.get $j)))
+          (local.set $vj (i32.add (local.get $v) (i32.shl (i32.mul (local.get $j) (local.get $m)) (i32.const 3))))
+          (call $fillZero (local.get $dots) (local.get $k))
+          (local.set $i (i32.const 0))
+          (block $ed (loop $el
+            (br_if $ed (i32.ge_u (local.get $i) (local.get $len)))
+            (local.set $vi (f64.load (i32.add (local.get $vj) (i32.shl (local.get $i) (i32.const 3)))))
+            (if (f64.ne (local.get $vi) (f64.const 0))
+              (then
+                (local.set $row (i32.add (local.get $q) (i32.mul (i32.add (local.get $j) (local.get $i)) (local.get $kb))))
+                (call $axpyTo (local.get $dots) (local.get $row) (local.get $j) (local.get $k) (local.get $vi))))
+            (local.set $i (i32.add (local.get $i) (i32.const 1)))
+            (br $el)))
+          (local.set $i (i32.const 0))
+          (block $fd (loop $fl
+            (br_if $fd (i32.ge_u (local.get $i) (local.get $len)))
+            (local.set $f (f64.mul (f64.const 2) (f64.load (i32.add (local.get $vj) (i32.shl (local.get $i) (i32.const 3))))))
+            (if (f64.ne (local.get $f) (f64.const 0))
+              (then
+                (local.set $row (i32.add (local.get $q) (i32.mul (i32.add (local.get $j) (local.get $i)) (local.get $kb))))
+                (call $subScaled (local.get $row) (local.get $dots) (local.get $j) (local.get $k) (local.get $f))))
+            (local.set $i (i32.add (local.get $i) (i32.const 1)))
+            (br $fl)))))
+      (br $hl)))
+    ;; a non-negative diagonal of R
+    (local.set $j (i32.const 0))
+    (block $gd (loop $gl
+      (br_if $gd (i32.ge_u (local.get $j) (local.get $k)))
+      (local.set $p (i32.add (local.get $w) (i32.shl (i32.add (i32.mul (local.get $j) (local.get $n)) (local.get $j)) (i32.const 3))))
+      (if (f64.lt (f64.load (local.get $p)) (f64.const 0))
+        (then
+          (local.set $end (i32.add (local.get $w) (i32.mul (i32.add (local.get $j) (i32.const 1)) (local.get $nb))))
+          (block $nd (loop $nl
+            (br_if $nd (i32.ge_u (local.get $p) (local.get $end)))
+            (f64.store (local.get $p) (f64.neg (f64.load (local.get $p))))
+            (local.set $p (i32.add (local.get $p) (i32.const 8)))
+            (br $nl)))
+          (local.set $i (i32.const 0))
+          (block $cd (loop $cl
+            (br_if $cd (i32.ge_u (local.get $i) (local.get $m)))
+            (local.set $p (i32.add (local.get $q) (i32.shl (i32.add (i32.mul (local.get $i) (local.get $k)) (local.get $j)) (i32.const 3))))
+            (f64.store (local.get $p) (f64.neg (f64.load (local.get $p))))
+            (local.set $i (i32.add (local.get $i) (i32.const 1)))
+            (br $cl)))))
+      (local.set $j (i32.add (local.get $j) (i32.const 1)))
+      (br $gl)))
+  )
+
+  ;; len doubles at p set to zero.
+  (func $fillZero (param $p i32) (param $len i32)
+    (local $end i32)
+    (local.set $end (i32.add (local.get $p) (i32.shl (local.get $len) (i32.const 3))))
+    (block $d (loop $l
+      (br_if $d (i32.ge_u (local.get $p) (local.get $end)))
+      (f64.store (local.get $p) (f64.const 0))
+      (local.set $p (i32.add (local.get $p) (i32.const 8)))
+      (br $l)))
+  )
+
+  ;; acc[c] += s * row[c] for first <= c < end (acc and row: float64 arrays), two per vector.
+  (func $axpyTo (param $acc i32) (param $row i32) (param $first i32) (param $end i32) (param $s f64)
+    (local $c i32) (local $sv v128) (local $pa i32) (local $pr i32)
+    (local.set $sv (f64x2.splat (local.get $s)))
+    (local.set $c (local.get $first))
+    (block $d (loop $l
+      (br_if $d (i32.gt_u (i32.add (local.get $c) (i32.const 2)) (local.get $end)))
+      (local.set $pa (i32.add (local.get $acc) (i32.shl (local.get $c) (i32.const 3))))
+      (local.set $pr (i32.add (local.get $row) (i32.shl (local.get $c) (i32.const 3))))
+      (v128.store (local.get $pa) (f64x2.add (v128.load (local.get $pa)) (f64x2.mul (local.get $sv) (v128.load (local.get $pr)))))
+      (local.set $c (i32.add (local.get $c) (i32.const 2)))
+      (br $l)))
+    (if (i32.lt_u (local.get $c) (local.get $end))
+      (then
+        (local.set $pa (i32.add (local.get $acc) (i32.shl (local.get $c) (i32.const 3))))
+        (local.set $pr (i32.add (local.get $row) (i32.shl (local.get $c) (i32.const 3))))
+        (f64.store (local.get $pa) (f64.add (f64.load (local.get $pa)) (f64.mul (local.get $s) (f64.load (local.get $pr)))))))
+  )
+
+  ;; row[c] -= s * b[c] for first <= c < end, two per vector.
+  (func $subScaled (param $row i32) (param $b i32) (param $first i32) (param $end i32) (param $s f64)
+    (local $c i32) (local $sv v128) (local $pr i32) (local $pb i32)
+    (local.set $sv (f64x2.splat (local.get $s)))
+    (local.set $c (local.get $first))
+    (block $d (loop $l
+      (br_if $d (i32.gt_u (i32.add (local.get $c) (i32.const 2)) (local.get $end)))
+      (local.set $pr (i32.add (local.get $row) (i32.shl (local.get $c) (i32.const 3))))
+      (local.set $pb (i32.add (local.get $b) (i32.shl (local.get $c) (i32.const 3))))
+      (v128.store (local.get $pr) (f64x2.sub (v128.load (local.get $pr)) (f64x2.mul (local.get $sv) (v128.load (local.get $pb)))))
+      (local.set $c (i32.add (local.get $c) (i32.const 2)))
+      (br $l)))
+    (if (i32.lt_u (local.get $c) (local.get $end))
+      (then
+        (local.set $pr (i32.add (local.get $row) (i32.shl (local.get $c) (i32.const 3))))
+        (local.set $pb (i32.add (local.get $b) (i32.shl (local.get $c) (i32.const 3))))
+        (f64.store (local.get $pr) (f64.sub (f64.load (local.get $pr)) (f64.mul (local.get $s) (f64.load (local.get $pb)))))))
+  )
+
   ;; ||row||^2 of n entries at p, summed in order (as linalg.ts's jacobiColumns).
   (func $rowSquares (param $p i32) (param $n i32) (result f64)
     (local $end i32) (local $ss f64) (local $x f64)
