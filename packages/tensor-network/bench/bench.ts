@@ -6,13 +6,19 @@
  */
 import { availableParallelism, cpus, loadavg, platform, release, totalmem } from 'node:os';
 import {
+  accumulateSampleOuterProducts,
   bornMPSFromFactors,
+  createRandom,
   createSamplerPool,
   kernelEngine,
   logProbabilities,
+  matmul,
+  qr,
   randomMPS,
   sample,
   sampleConditional,
+  svd,
+  transferSampleEnvironments,
 } from '../src/index';
 
 const quick = process.argv.includes('--quick');
@@ -179,4 +185,44 @@ for (const chi of quick ? [32] : [16, 32, 64]) {
   console.log(
     `| ${chi} | ${(batch / median(tBorn)).toFixed(0)} /s | ${(batch / median(tLinear)).toFixed(0)} /s | ${(median(tBorn) / median(tLinear)).toFixed(2)}x |`,
   );
+}
+
+// the steps of a two-site training sweep (monte-carlo's trainBornSweeps): the split of a block
+// (an SVD on the calling thread) and the per-row work of a shard of 1,024 rows (a gradient's
+// outer products, the environments' transfer with rescaling), one thread
+const rng = createRandom(5);
+const uniform = (length: number) => Float64Array.from({ length }, () => rng.float64() - 0.5);
+console.log(
+  '\nTraining steps, one thread: the split of an n x n block (rank n / 2 plus 1e-4 noise, as a two-site block at bond n / 2) and the per-row work of a 1,024-row shard at bond chi (four digit pairs):',
+);
+console.log('| n | svd | qr | chi | outer products | transfer + rescale |');
+console.log('|---|---|---|---|---|---|');
+for (const n of quick ? [32] : [32, 64]) {
+  const a = matmul(uniform(n * (n / 2)), uniform((n / 2) * n), n, n / 2, n);
+  const noise = uniform(n * n);
+  for (let k = 0; k < a.length; k++) a[k]! += 1e-4 * noise[k]!;
+  const tSvd = median(timeIt(() => svd(a, n, n)));
+  const tQr = median(timeIt(() => qr(a, n, n)));
+  const chi = n / 2;
+  const rows = 1024;
+  const pairs = Int32Array.from({ length: rows }, (_, b) => (b * 7) % 4);
+  const digits = Int32Array.from({ length: rows }, (_, b) => (b * 3) % 2);
+  const left = uniform(rows * chi);
+  const right = uniform(rows * chi);
+  const weights = uniform(rows);
+  const out = {
+    data: new Float64Array(chi * 4 * chi),
+    leftDim: chi,
+    physicalDim: 4,
+    rightDim: chi,
+  };
+  const tOuter = median(
+    timeIt(() => accumulateSampleOuterProducts(out, pairs, left, right, weights)),
+  );
+  const site = { data: uniform(chi * 2 * chi), leftDim: chi, physicalDim: 2, rightDim: chi };
+  const tTransfer = median(
+    timeIt(() => transferSampleEnvironments(site, digits, left, 'right', { rescale: true })),
+  );
+  const ms = (t: number) => `${(t * 1000).toFixed(3)} ms`;
+  console.log(`| ${n} | ${ms(tSvd)} | ${ms(tQr)} | ${chi} | ${ms(tOuter)} | ${ms(tTransfer)} |`);
 }
