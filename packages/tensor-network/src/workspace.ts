@@ -61,10 +61,6 @@ interface KernelSignatures {
   /** Rescales rows to max |entry| 1, writing each row's old max to maxOut[b]. */
   rescaleRows: [x: number, count: number, len: number, maxOut: number];
   /**
-   * For k < rows, b = i32[order + k] (order is an int32 index): lt[a * rows + k] = x[b * l + a]
-   * (the rows of x gathered as the columns of lt, l x rows) and rw[k * r + c] = w[b] * z[b * r + c].
-   */
-  /**
    * One-sided Jacobi on the rows of the n x n matrix wt, rotating the rows of vt alike, as
    * linalg.ts's jacobiColumns (the same operations): status = 1 when converged within 80 sweeps,
    * else 0. norms: n doubles of scratch.
@@ -84,6 +80,10 @@ interface KernelSignatures {
     betas: number,
     dots: number,
   ];
+  /**
+   * For k < rows, b = i32[order + k] (order is an int32 index): lt[a * rows + k] = x[b * l + a]
+   * (the rows of x gathered as the columns of lt, l x rows) and rw[k * r + c] = w[b] * z[b * r + c].
+   */
   gatherOuterRows: [
     x: number,
     z: number,
