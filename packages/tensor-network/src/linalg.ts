@@ -6,9 +6,11 @@
  * - {@link svd}: thin SVD by one-sided (Hestenes) Jacobi rotations, preceded by a Householder QR
  *   so that the rotations act on a small square triangular factor. One-sided Jacobi computes
  *   the singular values to high relative accuracy (errors of order eps * sigma_max for every
- *   value, often much better for small ones) and orthogonal vectors to working precision. The
- *   rotations run in the kernels' workspace (workspace.ts's jacobiRows): the WebAssembly module
- *   and the JavaScript engine do the same operations, so both give the same bits.
+ *   value, often much better for small ones) and orthogonal vectors to working precision.
+ *
+ * The Householder QR and the Jacobi rotations run in the kernels' workspace (workspace.ts's
+ * householderQR and jacobiRows): the WebAssembly module and the JavaScript engine do the same
+ * operations, so both give the same bits.
  *
  * Every routine first divides its input by the largest absolute entry and multiplies the scale
  * back at the end, so inputs of order 1e-150 or 1e150 neither underflow nor overflow.
