@@ -330,11 +330,12 @@ export function transferBornEnvironments(
   f.set(environments, prev);
   f.set(weights, w);
   // the kernel computes out_b = sum_s w_b[s] X_s E_b X_s^T with X_s of outer x inner: T_s for
-  // "left", T_s^T for "right"
+  // "left", T_s^T for "right" (every entry formed: the environments given may
+  // be any matrices)
   if (direction === 'left') {
-    ws.bornEnvironmentStep(slices, transposed, prev, out, w, d, count, l, r, d, y, z);
+    ws.bornEnvironmentStep(slices, transposed, prev, out, w, d, count, l, r, d, y, z, 0);
   } else {
-    ws.bornEnvironmentStep(transposed, slices, prev, out, w, d, count, r, l, d, y, z);
+    ws.bornEnvironmentStep(transposed, slices, prev, out, w, d, count, r, l, d, y, z, 0);
   }
   if (rescale) ws.rescaleRows(out, count, outer * outer, maxOut);
   f = ws.f64;

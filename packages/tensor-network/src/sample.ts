@@ -750,6 +750,8 @@ function batchedRightEnvironments(
         d,
         tmpOff,
         tmpOff + maxChi * maxChi,
+        // symmetric from the 1 x 1 environment at the right end on
+        1,
       );
     }
     ws.rescaleRows(out, count, rowSize, maxOff);

@@ -94,58 +94,86 @@ describe.each(['wasm-simd', 'javascript'] as KernelEngine[])('%s kernels', (engi
     },
   );
 
-  it('bornEnvironmentStep equals sum_s w_s T_s R_b T_s^T for every sample', () => {
-    setKernelEngine(engine);
-    // odd and even l * l (the SIMD loop's tail), l != r, d = 2 and 3, zero weights skipped
-    for (const [l, r, d, count] of [
-      [3, 5, 2, 4],
-      [4, 4, 3, 3],
-      [1, 2, 2, 2],
-      [10, 7, 2, 5],
-    ] as const) {
-      const ws = workspace();
-      ws.reset();
-      const t = new Float64Array(l * d * r).map(() => rng.float64() - 0.5); // [a][s][k]
-      const prev = new Float64Array(count * r * r).map(() => rng.float64() - 0.5);
-      const wStride = d + 3;
-      const w = new Float64Array(count * wStride).map(() => rng.float64());
-      w[1] = 0; // sample 0 skips s = 1
-      const tsOff = ws.alloc(d * l * r);
-      const ttOff = ws.alloc(d * r * l);
-      const pOff = ws.alloc(prev.length);
-      const outOff = ws.alloc(count * l * l);
-      const wOff = ws.alloc(w.length);
-      const yOff = ws.alloc(r * l);
-      const zOff = ws.alloc(l * l);
-      const f = ws.f64;
-      for (let s = 0; s < d; s++)
-        for (let a = 0; a < l; a++)
-          for (let k = 0; k < r; k++) {
-            f[tsOff + s * l * r + a * r + k] = t[(a * d + s) * r + k]!;
-            f[ttOff + s * r * l + k * l + a] = t[(a * d + s) * r + k]!;
-          }
-      f.set(prev, pOff);
-      f.set(w, wOff);
-      f.fill(Number.NaN, outOff, outOff + count * l * l); // must be overwritten, not accumulated
-      ws.bornEnvironmentStep(tsOff, ttOff, pOff, outOff, wOff, wStride, count, l, r, d, yOff, zOff);
-      for (let b = 0; b < count; b++) {
-        for (let a = 0; a < l; a++) {
-          for (let c = 0; c < l; c++) {
-            let ref = 0;
-            for (let s = 0; s < d; s++)
-              for (let k = 0; k < r; k++)
-                for (let q = 0; q < r; q++)
-                  ref +=
-                    w[b * wStride + s]! *
-                    t[(a * d + s) * r + k]! *
-                    prev[b * r * r + k * r + q]! *
-                    t[(c * d + s) * r + q]!;
-            expect(Math.abs(ws.f64[outOff + b * l * l + a * l + c]! - ref)).toBeLessThan(1e-14);
+  it.each([0, 1])(
+    'bornEnvironmentStep equals sum_s w_s T_s R_b T_s^T for every sample (symmetric %i)',
+    (symmetric) => {
+      setKernelEngine(engine);
+      // odd and even l * l (the SIMD loop's tail), l != r, d = 2 and 3, zero weights skipped; l of
+      // 8, 10 and 13: the symmetric product's tiles, its last columns and its last rows
+      for (const [l, r, d, count] of [
+        [3, 5, 2, 4],
+        [4, 4, 3, 3],
+        [1, 2, 2, 2],
+        [10, 7, 2, 5],
+        [8, 9, 2, 2],
+        [13, 6, 2, 3],
+      ] as const) {
+        const ws = workspace();
+        ws.reset();
+        const t = new Float64Array(l * d * r).map(() => rng.float64() - 0.5); // [a][s][k]
+        // R_b any matrix, or symmetric for the symmetric product
+        const prev = new Float64Array(count * r * r).map(() => rng.float64() - 0.5);
+        if (symmetric)
+          for (let b = 0; b < count; b++)
+            for (let k = 0; k < r; k++)
+              for (let q = 0; q < k; q++)
+                prev[b * r * r + k * r + q] = prev[b * r * r + q * r + k]!;
+        const wStride = d + 3;
+        const w = new Float64Array(count * wStride).map(() => rng.float64());
+        w[1] = 0; // sample 0 skips s = 1
+        const tsOff = ws.alloc(d * l * r);
+        const ttOff = ws.alloc(d * r * l);
+        const pOff = ws.alloc(prev.length);
+        const outOff = ws.alloc(count * l * l);
+        const wOff = ws.alloc(w.length);
+        const yOff = ws.alloc(r * l);
+        const zOff = ws.alloc(l * l);
+        const f = ws.f64;
+        for (let s = 0; s < d; s++)
+          for (let a = 0; a < l; a++)
+            for (let k = 0; k < r; k++) {
+              f[tsOff + s * l * r + a * r + k] = t[(a * d + s) * r + k]!;
+              f[ttOff + s * r * l + k * l + a] = t[(a * d + s) * r + k]!;
+            }
+        f.set(prev, pOff);
+        f.set(w, wOff);
+        f.fill(Number.NaN, outOff, outOff + count * l * l); // must be overwritten, not accumulated
+        ws.bornEnvironmentStep(
+          tsOff,
+          ttOff,
+          pOff,
+          outOff,
+          wOff,
+          wStride,
+          count,
+          l,
+          r,
+          d,
+          yOff,
+          zOff,
+          symmetric,
+        );
+        for (let b = 0; b < count; b++) {
+          for (let a = 0; a < l; a++) {
+            for (let c = 0; c < l; c++) {
+              const o = outOff + b * l * l;
+              if (symmetric) expect(ws.f64[o + a * l + c]).toBe(ws.f64[o + c * l + a]);
+              let ref = 0;
+              for (let s = 0; s < d; s++)
+                for (let k = 0; k < r; k++)
+                  for (let q = 0; q < r; q++)
+                    ref +=
+                      w[b * wStride + s]! *
+                      t[(a * d + s) * r + k]! *
+                      prev[b * r * r + k * r + q]! *
+                      t[(c * d + s) * r + q]!;
+              expect(Math.abs(ws.f64[outOff + b * l * l + a * l + c]! - ref)).toBeLessThan(1e-14);
+            }
           }
         }
       }
-    }
-  });
+    },
+  );
 
   it('gatherOuterRows gathers listed rows as columns and weighted rows, exactly', () => {
     setKernelEngine(engine);
@@ -251,4 +279,49 @@ describe.each(['wasm-simd', 'javascript'] as KernelEngine[])('%s kernels', (engi
       else expect(Math.abs(ws.f64[xo + k]! - e)).toBeLessThanOrEqual(1e-15);
     });
   });
+});
+
+it('bornEnvironmentStep gives the same bits in both engines, with the symmetric product or not', () => {
+  const rng = createRandom(23);
+  for (const symmetric of [0, 1]) {
+    for (const [l, r, d, count] of [
+      [13, 6, 2, 3],
+      [16, 16, 2, 2],
+      [8, 9, 3, 2],
+    ] as const) {
+      const t = new Float64Array(l * d * r).map(() => rng.float64() - 0.5);
+      const prev = new Float64Array(count * r * r).map(() => rng.float64() - 0.5);
+      for (let b = 0; b < count; b++)
+        for (let k = 0; k < r; k++)
+          for (let q = 0; q < k; q++) prev[b * r * r + k * r + q] = prev[b * r * r + q * r + k]!;
+      const w = new Float64Array(count * d).map(() => rng.float64());
+      const run = (engine: KernelEngine): Float64Array => {
+        setKernelEngine(engine);
+        const ws = workspace();
+        const ts = ws.alloc(d * l * r);
+        const tt = ws.alloc(d * r * l);
+        const p = ws.alloc(prev.length);
+        const out = ws.alloc(count * l * l);
+        const wo = ws.alloc(w.length);
+        const y = ws.alloc(r * l);
+        const z = ws.alloc(l * l);
+        const f = ws.f64;
+        for (let s = 0; s < d; s++)
+          for (let a = 0; a < l; a++)
+            for (let k = 0; k < r; k++) {
+              f[ts + s * l * r + a * r + k] = t[(a * d + s) * r + k]!;
+              f[tt + s * r * l + k * l + a] = t[(a * d + s) * r + k]!;
+            }
+        f.set(prev, p);
+        f.set(w, wo);
+        ws.bornEnvironmentStep(ts, tt, p, out, wo, d, count, l, r, d, y, z, symmetric);
+        return ws.f64.slice(out, out + count * l * l);
+      };
+      const a = run('wasm-simd');
+      const b = run('javascript');
+      a.forEach((v, k) => {
+        expect(Object.is(b[k], v)).toBe(true);
+      });
+    }
+  }
 });

@@ -98,7 +98,9 @@ interface KernelSignatures {
   /**
    * out_b = sum_s w[b * wStride + s] T_s R_b T_s^T for b < count: R_b the r x r block b of
    * `prev`, out_b the l x l block b of `out`, T_s (l x r) at ts + s l r, T_s^T (r x l) at
-   * tt + s r l; y (r x l) and z (l x l) are scratch.
+   * tt + s r l; y (r x l) and z (l x l) are scratch. With `symmetric` 1 (every R_b symmetric),
+   * each term's entries below its diagonal are copies of those above it (the module forms only
+   * the upper part), so out_b is exactly symmetric; with 0, every entry is formed.
    */
   bornEnvironmentStep: [
     ts: number,
@@ -113,6 +115,7 @@ interface KernelSignatures {
     d: number,
     y: number,
     z: number,
+    symmetric: number,
   ];
   /**
    * Uniforms of xoshiro128** streams, exactly as the generator's float64(): stream c (four
@@ -229,7 +232,7 @@ const WASM_ARGUMENTS: {
   gatherOuterRows: ['f64', 'f64', 'f64', 'i32', 'n!', 'n', 'n', 'f64', 'f64'],
   jacobiRows: ['f64', 'f64', 'n', 'f64', 'f64'],
   householderQR: ['f64', 'n', 'n', 'f64', 'f64', 'f64', 'f64'],
-  bornEnvironmentStep: ['f64', 'f64', 'f64', 'f64', 'f64', 'n', 'n', 'n', 'n', 'n', 'f64', 'f64'],
+  bornEnvironmentStep: ['f64', 'f64', 'f64', 'f64', 'f64', 'n', 'n', 'n', 'n', 'n', 'f64', 'f64', 'n'],
   uniforms: ['f64', 'n', 'n', 'f64'],
   linearSampleSite: ['f64', 'f64', 'f64', 'f64', 'f64?', 'i32', 'n', 'f64', 'f64', 'n', 'n', 'n', 'n', 'f64', 'f64'],
   bornSampleSite: ['f64', 'f64', 'f64', 'f64?', 'i32', 'n', 'f64', 'f64', 'n', 'n', 'n', 'n', 'f64', 'f64', 'f64', 'n', 'f64'],
@@ -661,6 +664,7 @@ class JavaScriptWorkspace implements Workspace {
     d: number,
     y: number,
     z: number,
+    symmetric: number,
   ): void {
     for (let b = 0; b < count; b++) {
       const ob = out + b * l * l;
@@ -672,6 +676,10 @@ class JavaScriptWorkspace implements Workspace {
         this.gemm(prev + b * r * r, tt + s * r * l, l, y, r, r, l);
         this.gemm(ts + s * l * r, y, l, z, l, r, l);
         const f = this.f64;
+        // with R_b symmetric, so is T_s R_b T_s^T: the module forms the entries on and above the
+        // diagonal only and copies them below it
+        if (symmetric)
+          for (let a = 1; a < l; a++) for (let c = 0; c < a; c++) f[z + a * l + c] = f[z + c * l + a]!;
         for (let k = 0; k < l * l; k++) f[ob + k]! += weight * f[z + k]!;
       }
     }

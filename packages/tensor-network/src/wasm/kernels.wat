@@ -2094,15 +2094,85 @@
       (br $sl)))
   )
 
+  ;; z = x @ m for x (l x r) and m (r x l) whose product is symmetric (T_s R T_s^T): only the
+  ;; tiles on and right of the diagonal are formed (by the gemm's own tiles, so each entry is the
+  ;; gemm's), then z[a][b] = z[b][a] below the diagonal; about 40% less work than the gemm at
+  ;; l = 16, and z exactly symmetric.
+  (func $symmetricProduct (param $x i32) (param $m i32) (param $z i32) (param $l i32) (param $r i32)
+    (local $i i32) (local $j i32) (local $xs i32) (local $zs i32) (local $tb i32) (local $xp i32) (local $zp i32)
+    (local $a i32) (local $b i32)
+    (local.set $xs (i32.shl (local.get $r) (i32.const 3)))
+    (local.set $zs (i32.shl (local.get $l) (i32.const 3)))
+    (local.set $tb (i32.and (local.get $zs) (i32.const -32)))
+    (local.set $xp (local.get $x))
+    (local.set $zp (local.get $z))
+    (block $id (loop $il
+      (br_if $id (i32.gt_u (i32.add (local.get $i) (i32.const 4)) (local.get $l)))
+      (local.set $j (i32.shl (local.get $i) (i32.const 3)))
+      (block $jd (loop $jl
+        (br_if $jd (i32.ge_u (local.get $j) (local.get $tb)))
+        (call $tile4x4
+          (local.get $xp) (i32.add (local.get $xp) (local.get $xs))
+          (i32.add (local.get $xp) (i32.shl (local.get $xs) (i32.const 1)))
+          (i32.add (local.get $xp) (i32.mul (local.get $xs) (i32.const 3)))
+          (i32.add (local.get $zp) (local.get $j))
+          (i32.add (i32.add (local.get $zp) (local.get $zs)) (local.get $j))
+          (i32.add (i32.add (local.get $zp) (i32.shl (local.get $zs) (i32.const 1))) (local.get $j))
+          (i32.add (i32.add (local.get $zp) (i32.mul (local.get $zs) (i32.const 3))) (local.get $j))
+          (f64.const 1) (f64.const 1) (f64.const 1) (f64.const 1)
+          (i32.add (local.get $m) (local.get $j)) (local.get $zs) (local.get $xs))
+        (local.set $j (i32.add (local.get $j) (i32.const 32)))
+        (br $jl)))
+      (if (i32.lt_u (local.get $tb) (local.get $zs))
+        (then
+          (call $rows4
+            (local.get $xp) (i32.add (local.get $xp) (local.get $xs))
+            (i32.add (local.get $xp) (i32.shl (local.get $xs) (i32.const 1)))
+            (i32.add (local.get $xp) (i32.mul (local.get $xs) (i32.const 3)))
+            (local.get $zp) (i32.add (local.get $zp) (local.get $zs))
+            (i32.add (local.get $zp) (i32.shl (local.get $zs) (i32.const 1)))
+            (i32.add (local.get $zp) (i32.mul (local.get $zs) (i32.const 3)))
+            (f64.const 1) (f64.const 1) (f64.const 1) (f64.const 1)
+            (local.get $m) (local.get $zs) (local.get $r) (local.get $l) (local.get $tb))))
+      (local.set $xp (i32.add (local.get $xp) (i32.shl (local.get $xs) (i32.const 2))))
+      (local.set $zp (i32.add (local.get $zp) (i32.shl (local.get $zs) (i32.const 2))))
+      (local.set $i (i32.add (local.get $i) (i32.const 4)))
+      (br $il)))
+    ;; the last rows whole
+    (block $rd (loop $rl
+      (br_if $rd (i32.ge_u (local.get $i) (local.get $l)))
+      (call $row1 (local.get $xp) (local.get $zp) (f64.const 1) (local.get $m) (local.get $zs) (local.get $r) (local.get $l))
+      (local.set $xp (i32.add (local.get $xp) (local.get $xs)))
+      (local.set $zp (i32.add (local.get $zp) (local.get $zs)))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $rl)))
+    ;; below the diagonal from above it
+    (local.set $a (i32.const 1))
+    (block $ad (loop $al
+      (br_if $ad (i32.ge_u (local.get $a) (local.get $l)))
+      (local.set $b (i32.const 0))
+      (block $bd (loop $bl
+        (br_if $bd (i32.ge_u (local.get $b) (local.get $a)))
+        (f64.store (i32.add (local.get $z) (i32.shl (i32.add (i32.mul (local.get $a) (local.get $l)) (local.get $b)) (i32.const 3)))
+          (f64.load (i32.add (local.get $z) (i32.shl (i32.add (i32.mul (local.get $b) (local.get $l)) (local.get $a)) (i32.const 3)))))
+        (local.set $b (i32.add (local.get $b) (i32.const 1)))
+        (br $bl)))
+      (local.set $a (i32.add (local.get $a) (i32.const 1)))
+      (br $al)))
+  )
+
   ;; Per-sample double-layer environment step of a Born MPS with per-sample weights:
   ;; out_b = sum_s w[b * wStride + s] * T_s R_b T_s^T for b < count, where R_b (r x r) is block b
   ;; of `prev`, out_b (l x l) block b of `out`, T_s (l x r) at ts + s l r and T_s^T (r x l) at
   ;; tt + s r l; y (r x l) and z (l x l) are scratch. wStride in entries. One call per site
-  ;; instead of 2 d count small gemm calls and a JavaScript accumulation per sample.
+  ;; instead of 2 d count small gemm calls and a JavaScript accumulation per sample. With
+  ;; `symmetric` (R_b symmetric, as every double-layer environment is), each term is formed on
+  ;; and above its diagonal and copied below ($symmetricProduct), so out_b is exactly symmetric;
+  ;; without it, the whole term by the gemm.
   (func (export "bornEnvironmentStep")
     (param $ts i32) (param $tt i32) (param $prev i32) (param $out i32)
     (param $w i32) (param $wStride i32) (param $count i32)
-    (param $l i32) (param $r i32) (param $d i32) (param $y i32) (param $z i32)
+    (param $l i32) (param $r i32) (param $d i32) (param $y i32) (param $z i32) (param $symmetric i32)
     (local $b i32) (local $s i32) (local $ws f64) (local $wv v128)
     (local $ob i32) (local $pb i32) (local $wp i32)
     (local $ll i32) (local $llb i32) (local $rrb i32) (local $lrb i32) (local $lb i32)
@@ -2135,8 +2205,13 @@
             (call $gemm (local.get $pb)
               (i32.add (local.get $tt) (i32.mul (local.get $s) (local.get $lrb)))
               (local.get $lb) (local.get $y) (local.get $r) (local.get $r) (local.get $l))
-            (call $gemm (i32.add (local.get $ts) (i32.mul (local.get $s) (local.get $lrb)))
-              (local.get $y) (local.get $lb) (local.get $z) (local.get $l) (local.get $r) (local.get $l))
+            (if (local.get $symmetric)
+              (then
+                (call $symmetricProduct (i32.add (local.get $ts) (i32.mul (local.get $s) (local.get $lrb)))
+                  (local.get $y) (local.get $z) (local.get $l) (local.get $r)))
+              (else
+                (call $gemm (i32.add (local.get $ts) (i32.mul (local.get $s) (local.get $lrb)))
+                  (local.get $y) (local.get $lb) (local.get $z) (local.get $l) (local.get $r) (local.get $l))))
             ;; out_b += ws z, two entries at a time
             (local.set $wv (f64x2.splat (local.get $ws)))
             (local.set $k (local.get $ob))
