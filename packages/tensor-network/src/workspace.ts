@@ -679,7 +679,8 @@ class JavaScriptWorkspace implements Workspace {
         // with R_b symmetric, so is T_s R_b T_s^T: the module forms the entries on and above the
         // diagonal only and copies them below it
         if (symmetric)
-          for (let a = 1; a < l; a++) for (let c = 0; c < a; c++) f[z + a * l + c] = f[z + c * l + a]!;
+          for (let a = 1; a < l; a++)
+            for (let c = 0; c < a; c++) f[z + a * l + c] = f[z + c * l + a]!;
         for (let k = 0; k < l * l; k++) f[ob + k]! += weight * f[z + k]!;
       }
     }
