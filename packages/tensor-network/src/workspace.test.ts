@@ -23,6 +23,56 @@ function naive(
   return y;
 }
 
+/**
+ * Runs bornEnvironmentStep on T ([a][s][k]), R_b and the weights (rows of wStride) in a fresh
+ * workspace of the current engine; returns the count l x l outputs. The output is filled with
+ * NaN first: the kernel must overwrite it, not accumulate into it.
+ */
+function environmentStep(
+  t: Float64Array,
+  prev: Float64Array,
+  w: Float64Array,
+  wStride: number,
+  [l, r, d, count]: readonly [number, number, number, number],
+  symmetric: number,
+): Float64Array {
+  const ws = workspace();
+  const ts = ws.alloc(d * l * r);
+  const tt = ws.alloc(d * r * l);
+  const p = ws.alloc(prev.length);
+  const out = ws.alloc(count * l * l);
+  const wo = ws.alloc(w.length);
+  const y = ws.alloc(r * l);
+  const z = ws.alloc(l * l);
+  const f = ws.f64;
+  for (let s = 0; s < d; s++)
+    for (let a = 0; a < l; a++)
+      for (let k = 0; k < r; k++) {
+        f[ts + s * l * r + a * r + k] = t[(a * d + s) * r + k]!;
+        f[tt + s * r * l + k * l + a] = t[(a * d + s) * r + k]!;
+      }
+  f.set(prev, p);
+  f.set(w, wo);
+  f.fill(Number.NaN, out, out + count * l * l);
+  ws.bornEnvironmentStep(ts, tt, p, out, wo, wStride, count, l, r, d, y, z, symmetric);
+  return ws.f64.slice(out, out + count * l * l);
+}
+
+/** count random r x r matrices, symmetric ones when `symmetric`. */
+function environments(
+  rng: ReturnType<typeof createRandom>,
+  count: number,
+  r: number,
+  symmetric: number,
+): Float64Array {
+  const prev = new Float64Array(count * r * r).map(() => rng.float64() - 0.5);
+  if (symmetric)
+    for (let b = 0; b < count; b++)
+      for (let k = 0; k < r; k++)
+        for (let q = 0; q < k; q++) prev[b * r * r + k * r + q] = prev[b * r * r + q * r + k]!;
+  return prev;
+}
+
 it('the WebAssembly SIMD kernels load in this runtime', () => {
   expect(wasmKernelsAvailable()).toBe(true);
 });
@@ -108,56 +158,18 @@ describe.each(['wasm-simd', 'javascript'] as KernelEngine[])('%s kernels', (engi
         [8, 9, 2, 2],
         [13, 6, 2, 3],
       ] as const) {
-        const ws = workspace();
-        ws.reset();
         const t = new Float64Array(l * d * r).map(() => rng.float64() - 0.5); // [a][s][k]
         // R_b any matrix, or symmetric for the symmetric product
-        const prev = new Float64Array(count * r * r).map(() => rng.float64() - 0.5);
-        if (symmetric)
-          for (let b = 0; b < count; b++)
-            for (let k = 0; k < r; k++)
-              for (let q = 0; q < k; q++)
-                prev[b * r * r + k * r + q] = prev[b * r * r + q * r + k]!;
+        const prev = environments(rng, count, r, symmetric);
         const wStride = d + 3;
         const w = new Float64Array(count * wStride).map(() => rng.float64());
         w[1] = 0; // sample 0 skips s = 1
-        const tsOff = ws.alloc(d * l * r);
-        const ttOff = ws.alloc(d * r * l);
-        const pOff = ws.alloc(prev.length);
-        const outOff = ws.alloc(count * l * l);
-        const wOff = ws.alloc(w.length);
-        const yOff = ws.alloc(r * l);
-        const zOff = ws.alloc(l * l);
-        const f = ws.f64;
-        for (let s = 0; s < d; s++)
-          for (let a = 0; a < l; a++)
-            for (let k = 0; k < r; k++) {
-              f[tsOff + s * l * r + a * r + k] = t[(a * d + s) * r + k]!;
-              f[ttOff + s * r * l + k * l + a] = t[(a * d + s) * r + k]!;
-            }
-        f.set(prev, pOff);
-        f.set(w, wOff);
-        f.fill(Number.NaN, outOff, outOff + count * l * l); // must be overwritten, not accumulated
-        ws.bornEnvironmentStep(
-          tsOff,
-          ttOff,
-          pOff,
-          outOff,
-          wOff,
-          wStride,
-          count,
-          l,
-          r,
-          d,
-          yOff,
-          zOff,
-          symmetric,
-        );
+        const out = environmentStep(t, prev, w, wStride, [l, r, d, count], symmetric);
         for (let b = 0; b < count; b++) {
           for (let a = 0; a < l; a++) {
             for (let c = 0; c < l; c++) {
-              const o = outOff + b * l * l;
-              if (symmetric) expect(ws.f64[o + a * l + c]).toBe(ws.f64[o + c * l + a]);
+              const o = b * l * l;
+              if (symmetric) expect(out[o + a * l + c]).toBe(out[o + c * l + a]);
               let ref = 0;
               for (let s = 0; s < d; s++)
                 for (let k = 0; k < r; k++)
@@ -167,7 +179,7 @@ describe.each(['wasm-simd', 'javascript'] as KernelEngine[])('%s kernels', (engi
                       t[(a * d + s) * r + k]! *
                       prev[b * r * r + k * r + q]! *
                       t[(c * d + s) * r + q]!;
-              expect(Math.abs(ws.f64[outOff + b * l * l + a * l + c]! - ref)).toBeLessThan(1e-14);
+              expect(Math.abs(out[o + a * l + c]! - ref)).toBeLessThan(1e-14);
             }
           }
         }
@@ -290,32 +302,11 @@ it('bornEnvironmentStep gives the same bits in both engines, with the symmetric 
       [8, 9, 3, 2],
     ] as const) {
       const t = new Float64Array(l * d * r).map(() => rng.float64() - 0.5);
-      const prev = new Float64Array(count * r * r).map(() => rng.float64() - 0.5);
-      for (let b = 0; b < count; b++)
-        for (let k = 0; k < r; k++)
-          for (let q = 0; q < k; q++) prev[b * r * r + k * r + q] = prev[b * r * r + q * r + k]!;
+      const prev = environments(rng, count, r, 1);
       const w = new Float64Array(count * d).map(() => rng.float64());
       const run = (engine: KernelEngine): Float64Array => {
         setKernelEngine(engine);
-        const ws = workspace();
-        const ts = ws.alloc(d * l * r);
-        const tt = ws.alloc(d * r * l);
-        const p = ws.alloc(prev.length);
-        const out = ws.alloc(count * l * l);
-        const wo = ws.alloc(w.length);
-        const y = ws.alloc(r * l);
-        const z = ws.alloc(l * l);
-        const f = ws.f64;
-        for (let s = 0; s < d; s++)
-          for (let a = 0; a < l; a++)
-            for (let k = 0; k < r; k++) {
-              f[ts + s * l * r + a * r + k] = t[(a * d + s) * r + k]!;
-              f[tt + s * r * l + k * l + a] = t[(a * d + s) * r + k]!;
-            }
-        f.set(prev, p);
-        f.set(w, wo);
-        ws.bornEnvironmentStep(ts, tt, p, out, wo, d, count, l, r, d, y, z, symmetric);
-        return ws.f64.slice(out, out + count * l * l);
+        return environmentStep(t, prev, w, d, [l, r, d, count], symmetric);
       };
       const a = run('wasm-simd');
       const b = run('javascript');
