@@ -207,30 +207,62 @@ function validateData(
   return batch;
 }
 
-/** Distinct configurations and their relative frequencies. */
+/**
+ * Distinct configurations and their relative frequencies, in order of first appearance: an
+ * open-addressing table of row hashes, rows compared digit by digit on a hash match (a key
+ * made by joining the digits read [1, 11] and [11, 1] alike once d > 10).
+ */
 function deduplicate(
   batch: SweepTrainingData,
   n: number,
 ): { configs: Int32Array; weights: Float64Array } {
-  const index = new Map<string, number>();
-  const counts: number[] = [];
-  const rows: number[] = [];
-  for (let b = 0; b < batch.count; b++) {
-    const key = Array.prototype.join.call(batch.data.subarray(b * n, (b + 1) * n), '');
-    const k = index.get(key);
-    if (k === undefined) {
-      index.set(key, counts.length);
-      counts.push(1);
-      rows.push(b);
-    } else counts[k]!++;
+  const data = batch.data;
+  const count = batch.count;
+  let size = 16;
+  while (size < 2 * count) size *= 2;
+  const mask = size - 1;
+  /** slot -> 1 + index of the distinct row there (0: empty) */
+  const slots = new Int32Array(size);
+  /** first row of each distinct configuration, and how often it appears */
+  const firstRow = new Int32Array(count);
+  const counts = new Int32Array(count);
+  let distinct = 0;
+  for (let b = 0; b < count; b++) {
+    const start = b * n;
+    let h = 0x811c9dc5;
+    for (let i = 0; i < n; i++) h = Math.imul(h ^ data[start + i]!, 0x01000193);
+    h ^= h >>> 15;
+    let slot = h & mask;
+    for (;;) {
+      const k = slots[slot]! - 1;
+      if (k < 0) {
+        slots[slot] = distinct + 1;
+        firstRow[distinct] = b;
+        counts[distinct] = 1;
+        distinct++;
+        break;
+      }
+      const other = firstRow[k]! * n;
+      let same = true;
+      for (let i = 0; i < n; i++) {
+        if (data[other + i] !== data[start + i]) {
+          same = false;
+          break;
+        }
+      }
+      if (same) {
+        counts[k]!++;
+        break;
+      }
+      slot = (slot + 1) & mask;
+    }
   }
-  const u = counts.length;
-  const configs = new Int32Array(u * n);
-  const weights = new Float64Array(u);
-  for (let k = 0; k < u; k++) {
-    const b = rows[k]!;
-    for (let i = 0; i < n; i++) configs[k * n + i] = batch.data[b * n + i]!;
-    weights[k] = counts[k]! / batch.count;
+  const configs = new Int32Array(distinct * n);
+  const weights = new Float64Array(distinct);
+  for (let k = 0; k < distinct; k++) {
+    const b = firstRow[k]!;
+    for (let i = 0; i < n; i++) configs[k * n + i] = data[b * n + i]!;
+    weights[k] = counts[k]! / count;
   }
   return { configs, weights };
 }
