@@ -90,6 +90,37 @@ describe.each(['wasm-simd', 'javascript'] as KernelEngine[])('%s engine', (engin
     }
   });
 
+  it('writes into options.out, the same bits, even when it is the input itself', () => {
+    setKernelEngine(engine);
+    const rng = createRandom(6);
+    for (const [l, r, direction] of [
+      [4, 6, 'right'],
+      [5, 5, 'right'],
+      [6, 3, 'left'],
+      [5, 5, 'left'],
+    ] as const) {
+      const t = randomTensor(rng, l, 2, r);
+      const x = randomDigits(rng, 9, 2);
+      const inner = direction === 'right' ? l : r;
+      const outer = direction === 'right' ? r : l;
+      const input = randomArray(rng, 9 * inner);
+      const fresh = transferSampleEnvironments(t, x, input, direction, { rescale: true });
+      const out = new Float64Array(9 * outer).fill(Number.NaN);
+      const scales = new Float64Array(9);
+      expect(
+        transferSampleEnvironments(t, x, input, direction, { rescale: true, out, scales }),
+      ).toBe(out);
+      expect([...out]).toEqual([...fresh]);
+      expect(scales.every((v) => v > 0)).toBe(true);
+      if (inner === outer) {
+        // the input is read before the output is written
+        const inPlace = input.slice();
+        transferSampleEnvironments(t, x, inPlace, direction, { rescale: true, out: inPlace });
+        expect([...inPlace]).toEqual([...fresh]);
+      }
+    }
+  });
+
   it('gives amplitudes and outer-product gradients that match the naive sums', () => {
     setKernelEngine(engine);
     const rng = createRandom(5);
@@ -284,6 +315,13 @@ it('refuses bad input naming the argument', () => {
       }),
     ),
   ).toBe('options.scales');
+  expect(
+    argument(() =>
+      transferSampleEnvironments(t, x, new Float64Array(4), 'right', {
+        out: new Float64Array(4),
+      }),
+    ),
+  ).toBe('options.out');
   expect(
     argument(() => transferBornEnvironments(t, new Float64Array(3), new Float64Array(8), 'right')),
   ).toBe('weights');

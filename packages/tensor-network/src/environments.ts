@@ -37,6 +37,11 @@ export interface TransferOptions {
   rescale?: boolean;
   /** Receives each row's maximum |entry| before rescaling (length count; needs `rescale`). */
   scales?: Float64Array;
+  /**
+   * Receives the result (count rows of the output's size), which is then returned instead of a
+   * new array; it may be `environments` itself (the input is read before it is written).
+   */
+  out?: Float64Array;
 }
 
 function checkTensor(fn: string, tensor: SiteTensorView): void {
@@ -110,7 +115,8 @@ function rowsTimesSlices(
 /**
  * One transfer step of per-sample environments through a site tensor: for direction `"right"`,
  * out_b = L_b T[:, x_b, :] (rows of leftDim in, rightDim out); for `"left"`,
- * out_b = T[:, x_b, :] R_b (rows of rightDim in, leftDim out). Returns a new array.
+ * out_b = T[:, x_b, :] R_b (rows of rightDim in, leftDim out). Returns a new array, or
+ * `options.out` filled.
  */
 export function transferSampleEnvironments(
   tensor: SiteTensorView,
@@ -135,6 +141,7 @@ export function transferSampleEnvironments(
     if (!rescale) invalidArgument(fn, 'options.scales', 'given', 'absent unless rescale is true');
     checkRows(fn, 'options.scales', options.scales, count, 1);
   }
+  if (options.out !== undefined) checkRows(fn, 'options.out', options.out, count, outer);
   const c1 = Math.max(count, 1);
   const ws = workspace();
   const x = ws.alloc(c1 * inner);
@@ -161,7 +168,9 @@ export function transferSampleEnvironments(
   else rowsTimesSlices(ws, digits, d, list, x, y, t, r * l, l, r, l);
   if (rescale) ws.rescaleRows(y, count, outer, maxOut);
   f = ws.f64;
-  const out = f.slice(y, y + count * outer);
+  let out = options.out;
+  if (out === undefined) out = f.slice(y, y + count * outer);
+  else out.set(f.subarray(y, y + count * outer));
   if (options.scales !== undefined) options.scales.set(f.subarray(maxOut, maxOut + count));
   return out;
 }
@@ -304,6 +313,7 @@ export function transferBornEnvironments(
     if (!rescale) invalidArgument(fn, 'options.scales', 'given', 'absent unless rescale is true');
     checkRows(fn, 'options.scales', options.scales, count, 1);
   }
+  if (options.out !== undefined) checkRows(fn, 'options.out', options.out, count, outer);
   const c1 = Math.max(count, 1);
   const m = Math.max(l, r);
   const ws = workspace();

@@ -100,12 +100,16 @@ export function openShard(
   return shard;
 }
 
-/** The environments one site further: L T (`right`, from bond site) or T R (`left`, from site + 1). */
+/**
+ * The environments one site further: L T (`right`, from bond site) or T R (`left`, from site + 1),
+ * written into `reuse` when it has the right length (the array they replace, no longer read).
+ */
 function transfer(
   shard: EnvironmentShard,
   site: number,
   tensor: Float64Array,
   direction: 'right' | 'left',
+  reuse?: Float64Array,
 ): Float64Array {
   const view = {
     data: tensor,
@@ -114,18 +118,28 @@ function transfer(
     rightDim: shard.dims[site + 1]!,
   };
   const from = direction === 'right' ? shard.env[site]! : shard.env[site + 1]!;
+  const outDim = direction === 'right' ? view.rightDim : view.leftDim;
+  const out = reuse?.length === shard.weights.length * outDim ? reuse : undefined;
   return transferSampleEnvironments(view, shard.columns[site]!, from, direction, {
     rescale: true,
+    ...(out === undefined ? {} : { out }),
   });
 }
 
-/** Follows a split: the new tensor of `move.site` and the environments it changes. */
+/**
+ * Follows a split: the new tensor of `move.site` and the environments it changes (written over
+ * the ones they replace: the right environments at bond site + 1, or the left ones at bond
+ * `site`, are not read again before they are recomputed).
+ */
 export function applyShardMove(shard: EnvironmentShard, move: ShardMove): void {
   const { site } = move;
   shard.dims[site] = move.leftDim;
   shard.dims[site + 1] = move.rightDim;
-  if (move.direction === 'right') shard.env[site + 1] = transfer(shard, site, move.tensor, 'right');
-  else shard.env[site] = transfer(shard, site, move.tensor, 'left');
+  if (move.direction === 'right') {
+    shard.env[site + 1] = transfer(shard, site, move.tensor, 'right', shard.env[site + 1]);
+  } else {
+    shard.env[site] = transfer(shard, site, move.tensor, 'left', shard.env[site]);
+  }
 }
 
 /**
