@@ -30,9 +30,8 @@
  */
 import { checkCompressOptions, frobenius, rankToKeep } from './canonical';
 import { assertInteger, assertKnownOptions, invalidArgument, optionKeys } from './errors';
-import { lq, matmul, qr, svd, symmetricEigen, transpose } from './linalg';
+import { lq, matmul, product, qr, svd, symmetricEigen, transpose } from './linalg';
 import { MPS } from './mps';
-import { workspace } from './workspace';
 
 /** A 0/1 constraint: a deterministic finite automaton read along the site order. */
 export interface ConstraintAutomaton {
@@ -903,20 +902,4 @@ function leftTransfer(
   // N = L A with A as l x (d r); read as (l d) x r, out = A^T N
   const m = product(env, t, l, l, d * r);
   return rescaled(product(transpose(t, l * d, r), m, r, l * d, r));
-}
-
-/**
- * c = a b for row-major a (m x k) and b (k x n): on the float64 WebAssembly SIMD kernel of the
- * workspace (the plain JavaScript kernel where SIMD is missing) for all but tiny products.
- */
-function product(a: Float64Array, b: Float64Array, m: number, k: number, n: number): Float64Array {
-  if (m * k * n < 4096) return matmul(a, b, m, k, n);
-  const ws = workspace();
-  const pa = ws.alloc(m * k);
-  const pb = ws.alloc(k * n);
-  const pc = ws.alloc(m * n);
-  ws.f64.set(a, pa);
-  ws.f64.set(b, pb);
-  ws.gemm(pa, pb, n, pc, m, k, n);
-  return ws.f64.slice(pc, pc + m * n);
 }

@@ -202,6 +202,31 @@ function notConverged(n: number): never {
 }
 
 /**
+ * c = a b for row-major a (m x k) and b (k x n): on the float64 WebAssembly SIMD kernel of the
+ * workspace (the plain JavaScript kernel where SIMD is missing) for all but tiny products. The
+ * same bits as {@link matmul} for finite entries (each entry summed over k in order; matmul
+ * skips zero entries of a, which adds nothing to a sum that is never -0). Starts the
+ * workspace's scratch afresh, like the decompositions.
+ */
+export function product(
+  a: Float64Array,
+  b: Float64Array,
+  m: number,
+  k: number,
+  n: number,
+): Float64Array {
+  if (m * k * n < 4096) return matmul(a, b, m, k, n);
+  const ws = workspace();
+  const pa = ws.alloc(m * k);
+  const pb = ws.alloc(k * n);
+  const pc = ws.alloc(m * n);
+  ws.f64.set(a, pa);
+  ws.f64.set(b, pb);
+  ws.gemm(pa, pb, n, pc, m, k, n);
+  return ws.f64.slice(pc, pc + m * n);
+}
+
+/**
  * Thin SVD of a (rescaled) m x n matrix with m >= n. Returns u (m x n), s (n, descending),
  * vt (n x n), all for the rescaled matrix.
  *
@@ -260,7 +285,7 @@ function svdTall(
     accepted.push(p);
   }
   if (missing.length > 0) completeColumns(x, n, missing);
-  return { u: matmul(q, ur, m, n, n), s, vt: transpose(x, n, n) };
+  return { u: product(q, ur, m, n, n), s, vt: transpose(x, n, n) };
 }
 
 /**
