@@ -17,7 +17,7 @@ export {
   optionKeys,
 } from './errors';
 export { assertMPS } from './mps';
-export { CHUNK_SIZE, sampleChunks, sampleStreamChunks } from './sample';
+export { CHUNK_SIZE, sampleRows, sampleStreamChunks } from './sample';
 export {
   canHoldShards,
   type EnvironmentShards,

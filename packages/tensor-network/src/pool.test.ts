@@ -105,6 +105,31 @@ describe('sampler pool', () => {
     );
   });
 
+  it('splits a small conditional batch (fewer chunks than workers) by rows, with the same draws', async () => {
+    // Born, N = 16, bond 24: 0.81 M operations per row by the pool's measure (MIN_SPLIT_FLOPS
+    // 16 M per worker), so that 100 rows (one chunk) go to 3 workers and 40 rows to 2; 5 rows
+    // stay on one
+    const mps = randomMPS({ length: 16, bondDim: 24, kind: 'born', seed: 6 });
+    const three = await createSamplerPool({ workers: 3, workerUrl });
+    try {
+      for (const count of [100, 40, 5]) {
+        const rng = createRandom(count);
+        const weights = new Float64Array(count * 16 * 2).map(() => rng.float64());
+        const ref = sampleConditional(mps, { weights, count, seed: 3 });
+        for (const pl of [pool, three]) {
+          const got = await pl.sampleConditional(mps, { weights, count, seed: 3 });
+          expect(Array.from(got.data)).toEqual(Array.from(ref.data));
+          expect(Array.from(got.logProbabilities)).toEqual(Array.from(ref.logProbabilities));
+          expect(Array.from(got.logWeightNormalizations)).toEqual(
+            Array.from(ref.logWeightNormalizations),
+          );
+        }
+      }
+    } finally {
+      await three.close();
+    }
+  });
+
   it.each(['linear', 'born'] as const)(
     'evaluates log q and log P exactly as one thread does, for any split of the rows (%s)',
     async (kind) => {

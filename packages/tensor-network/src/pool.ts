@@ -1,9 +1,10 @@
 /**
  * A pool of sampling workers (Node worker_threads or browser module Workers) that spreads a
- * batch over cores. Samples are assigned to workers in whole chunks of {@link CHUNK_SIZE}, and
- * chunk c always draws from stream c of the call's seed, so the result is identical to the
- * single-threaded {@link sample} / {@link sampleConditional} with the same seed, whatever the
- * number of workers.
+ * batch over cores. Chunk c of a batch ({@link CHUNK_SIZE} rows) always draws from stream c of
+ * the call's seed, so the result is identical to the single-threaded {@link sample} /
+ * {@link sampleConditional} with the same seed, whatever the number of workers. Workers get
+ * whole chunks; a batch of fewer chunks than workers (and enough work) is split by rows, each
+ * worker taking its rows' uniforms out of the chunk's stream.
  */
 import { type ConfigurationsInput, readConfigurations } from './configurations';
 import { assertInteger, invalidArgument, LatticeDiffError, NumericalError } from './errors';
@@ -129,6 +130,29 @@ interface BrowserWorkerLike {
 
 /** Fewest rows that an evaluation request sends to one worker (a smaller batch uses fewer). */
 const MIN_EVALUATION_ROWS = 16;
+
+/**
+ * Least work (float64 operations, as {@link drawFlops} counts them) for which an idle pool splits
+ * a batch of fewer chunks than workers, per worker used: waking a second worker costs 0.1-3 ms
+ * on the 2-core VMs measured (issue 18), so only batches of several milliseconds are split. The
+ * connected chains of `latticediff demo` (32 rows, Born, bond 32: about 270 M) are; a draw of
+ * 128 rows from a bond-16 proposal (about 8 M) is not.
+ */
+const MIN_SPLIT_FLOPS = 16e6;
+
+/**
+ * The multiply-adds of the products of one row's draw, twice (a Born MPS drawn with per-sample
+ * weights also forms its double-layer environments, l + r times more). A rough measure of cost,
+ * used only to decide whether a batch is worth splitting.
+ */
+function drawFlops(mps: MPS, conditional: boolean): number {
+  let total = 0;
+  for (let i = 0; i < mps.length; i++) {
+    const [l, d, r] = mps.siteShape(i);
+    total += 2 * l * d * r * (conditional && mps.kind === 'born' ? l + r : 1);
+  }
+  return total;
+}
 
 let nextMpsId = 1;
 let nextShardsId = 1;
@@ -305,28 +329,41 @@ export async function createSamplerPool(options: SamplerPoolOptions = {}): Promi
     // per-site kernel calls are shared by more rows: at N = 128 and bond dimension 16, 128 rows
     // cost 7.7 us each, 256 rows 5.3 us). Either way chunk c draws from stream c of the seed, so
     // the draws do not depend on the assignment.
+    //
+    // An idle pool with fewer chunks than workers (a small batch, such as the 32 rows that the
+    // connected chains of `latticediff demo` denoise per step) splits the rows themselves, at
+    // least MIN_SPLIT_FLOPS of work per worker: a worker drawing part of a chunk takes the
+    // chunk's uniforms site by site and keeps those of its rows, so the draws are the same.
     const idle = queuedRows.every((rows) => rows === 0);
-    const parts: { worker: number; firstChunk: number; chunkCount: number }[] = [];
-    if (idle) {
+    const parts: { worker: number; start: number; end: number }[] = [];
+    if (idle && chunks >= size) {
       const perWorker = Math.ceil(chunks / size);
       for (let w = 0; w < size && w * perWorker < chunks; w++) {
         parts.push({
           worker: w,
-          firstChunk: w * perWorker,
-          chunkCount: Math.min(perWorker, chunks - w * perWorker),
+          start: w * perWorker * CHUNK_SIZE,
+          end: Math.min(count, (w + 1) * perWorker * CHUNK_SIZE),
+        });
+      }
+    } else if (idle) {
+      const work = count * drawFlops(mps, weights !== null);
+      const used = Math.max(1, Math.min(size, count, Math.floor(work / MIN_SPLIT_FLOPS)));
+      for (let w = 0; w < used; w++) {
+        parts.push({
+          worker: w,
+          start: Math.floor((w * count) / used),
+          end: Math.floor(((w + 1) * count) / used),
         });
       }
     } else {
       let least = 0;
       for (let w = 1; w < size; w++) if (queuedRows[w]! < queuedRows[least]!) least = w;
-      parts.push({ worker: least, firstChunk: 0, chunkCount: chunks });
+      parts.push({ worker: least, start: 0, end: count });
     }
     const jobs: Promise<WorkerReply>[] = [];
     const starts: number[] = [];
     const workers: number[] = [];
-    for (const { worker: w, firstChunk, chunkCount } of parts) {
-      const start = firstChunk * CHUNK_SIZE;
-      const end = Math.min(count, (firstChunk + chunkCount) * CHUNK_SIZE);
+    for (const { worker: w, start, end } of parts) {
       if (start >= end) continue;
       const mpsId = ensureLoaded(w, mps);
       const part = weights === null ? null : weights.slice(start * n * d, end * n * d);
@@ -337,8 +374,9 @@ export async function createSamplerPool(options: SamplerPoolOptions = {}): Promi
           type: 'sample',
           requestId,
           mpsId,
+          total: count,
+          firstRow: start,
           count: end - start,
-          firstChunk,
           rootSeed: root,
           weights: part,
         }),

@@ -2,7 +2,15 @@ import { describe, expect, it } from 'vitest';
 import { InvalidArgumentError } from './errors';
 import { logProbabilities } from './evaluate';
 import { MPS, type MPSKind, randomMPS } from './mps';
-import { sample, sampleConditional, sampleLogProbabilities } from './sample';
+import { createRandom } from './random';
+import {
+  CHUNK_SIZE,
+  sample,
+  sampleConditional,
+  sampleConditionalRows,
+  sampleLogProbabilities,
+  sampleRows,
+} from './sample';
 import { bruteDistribution, chiSquare, configIndex } from './testing/brute-force';
 
 const P_MIN = 1e-4; // fixed seeds: a correct sampler fails this with probability 1e-4 per test
@@ -170,6 +178,53 @@ describe('Born sampling where sites draw by a guessed digit and its complement (
   it('the sampled q is normalised and equals P to 1e-10 on every configuration', () => {
     expectSampledQIsP(mps, exact);
   });
+});
+
+describe('drawing some rows of a batch (a pool worker with part of a small batch)', () => {
+  // windows inside a chunk, across a chunk boundary, of one row, and the whole batch
+  const total = 2 * CHUNK_SIZE + 44;
+  const windows = [
+    [0, 50],
+    [50, 200],
+    [CHUNK_SIZE - 1, 2],
+    [200, total - 200],
+    [total - 1, 1],
+    [0, total],
+  ] as const;
+
+  it.each(['linear', 'born'] as const)(
+    'gives the rows that the whole batch draws there, bit for bit (%s)',
+    (kind) => {
+      const mps = randomMPS({ length: 7, bondDim: 5, physicalDim: 3, kind, seed: 21 });
+      const whole = sampleRows(mps, createRandom(9), total, 0, total);
+      expect(Array.from(whole.data)).toEqual(
+        Array.from(sample(mps, { count: total, seed: 9 }).data),
+      );
+      const rng = createRandom(4);
+      const weights = new Float64Array(total * 7 * 3).map(() => rng.float64());
+      const wholeConditional = sampleConditional(mps, { weights, count: total, seed: 9 });
+      for (const [first, count] of windows) {
+        const part = sampleRows(mps, createRandom(9), total, first, count);
+        expect(Array.from(part.data)).toEqual(
+          Array.from(whole.data.subarray(first * 7, (first + count) * 7)),
+        );
+        expect(Array.from(part.logProbabilities)).toEqual(
+          Array.from(whole.logProbabilities.subarray(first, first + count)),
+        );
+        const w = weights.slice(first * 7 * 3, (first + count) * 7 * 3);
+        const c = sampleConditionalRows(mps, w, createRandom(9), total, first, count);
+        expect(Array.from(c.data)).toEqual(
+          Array.from(wholeConditional.data.subarray(first * 7, (first + count) * 7)),
+        );
+        expect(Array.from(c.logProbabilities)).toEqual(
+          Array.from(wholeConditional.logProbabilities.subarray(first, first + count)),
+        );
+        expect(Array.from(c.logWeightNormalizations)).toEqual(
+          Array.from(wholeConditional.logWeightNormalizations.subarray(first, first + count)),
+        );
+      }
+    },
+  );
 });
 
 describe('sampling bad input and edge cases', () => {

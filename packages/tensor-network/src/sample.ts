@@ -93,21 +93,23 @@ export function sample(mps: MPS, options: SampleOptions): SampleResult {
   assertInteger(fn, 'count', options.count, 0);
   assertBatchSize(fn, options.count, mps.length);
   const root = streamRoot(fn, options.seed);
-  return sampleChunks(mps, options.count, root, 0);
+  return sampleRows(mps, root, options.count, 0, options.count);
 }
 
 /**
- * Samples `count` configurations whose random numbers come from chunk streams
- * firstChunk, firstChunk + 1, ... of `root` (see {@link CHUNK_SIZE}). Internal: the worker pool
- * calls it with disjoint chunk ranges, which is why results do not depend on the worker count.
+ * Samples rows firstRow .. firstRow + count - 1 of a batch of `total` rows drawn from `root`
+ * (chunk c of the batch from stream c of `root`, see {@link CHUNK_SIZE}): the rows that a call
+ * drawing the whole batch returns there. Internal: the worker pool calls it with disjoint row
+ * ranges, which is why results do not depend on the worker count.
  */
-export function sampleChunks(
+export function sampleRows(
   mps: MPS,
-  count: number,
   root: RandomGenerator,
-  firstChunk: number,
+  total: number,
+  firstRow: number,
+  count: number,
 ): SampleResult {
-  const uniforms = ChunkedUniforms.of(root, count, firstChunk);
+  const uniforms = ChunkedUniforms.rows(root, total, firstRow, count);
   const ws = workspace();
   return sweepFused(ws, mps, count, { kind: 'draw', uniforms });
 }
@@ -418,18 +420,22 @@ export function sampleConditional(
     }
   }
   const w = weights instanceof Float64Array ? weights : Float64Array.from(weights);
-  return sampleConditionalChunks(mps, count, w, streamRoot(fn, options.seed), 0);
+  return sampleConditionalRows(mps, w, streamRoot(fn, options.seed), count, 0, count);
 }
 
-/** Conditional sampling of `count` rows of `w` with chunk streams from `firstChunk` (internal). */
-export function sampleConditionalChunks(
+/**
+ * Conditional sampling of rows firstRow .. firstRow + count - 1 (their weights `w`) of a batch of
+ * `total` rows drawn from `root`, as {@link sampleRows} (internal).
+ */
+export function sampleConditionalRows(
   mps: MPS,
-  count: number,
   w: Float64Array,
   root: RandomGenerator,
-  firstChunk: number,
+  total: number,
+  firstRow: number,
+  count: number,
 ): ConditionalSampleResult {
-  const uniforms = ChunkedUniforms.of(root, count, firstChunk);
+  const uniforms = ChunkedUniforms.rows(root, total, firstRow, count);
   const ws = workspace();
   const { offsets, logScales } = batchedRightEnvironments(ws, mps, w, count);
   const environments = { offsets, weights: w };
@@ -450,8 +456,9 @@ export function sampleConditionalChunks(
 }
 
 /**
- * Samples are drawn in chunks of this many; chunk c takes its uniforms from `root.split(c)`, so
- * a batch split across workers at chunk boundaries gives the same samples as one thread.
+ * Samples are drawn in chunks of this many; chunk c takes its uniforms from `root.split(c)`, one
+ * per row and site in row order, so a batch split across workers (at chunk boundaries, or inside
+ * a chunk by {@link sampleRows}) gives the same samples as one thread.
  */
 export const CHUNK_SIZE = 128;
 
@@ -469,32 +476,66 @@ function streamRoot(fn: string, seed: SeedOrGenerator): RandomGenerator {
   return createRandom(rootSeed(fn, seed));
 }
 
-/** Per-site uniforms: sample b of chunk c draws, site after site, from stream c. */
+/**
+ * Per-site uniforms: sample b of chunk c draws, site after site, from stream c. A batch's chunk
+ * of R rows takes R values of its stream per site, in the order of its rows; a call that draws
+ * only some rows of a chunk (a pool's worker with part of a small batch) takes the same R values
+ * per site and keeps those of its rows, so that every row gets the numbers it gets in one call.
+ */
 class ChunkedUniforms {
   private readonly streams: RandomGenerator[];
+  /** Per stream: the rows of its chunk, and the part [skip, skip + take) drawn here. */
+  private readonly chunkRows: number[];
+  private readonly skips: number[];
+  private readonly takes: number[];
   readonly count: number;
 
   /** Chunk c (rows c * CHUNK_SIZE ..) draws from streams[c]; only the last chunk may be short. */
   constructor(streams: RandomGenerator[], count: number) {
     this.count = count;
     this.streams = streams;
+    this.chunkRows = streams.map((_, c) => Math.min(CHUNK_SIZE, count - c * CHUNK_SIZE));
+    this.skips = streams.map(() => 0);
+    this.takes = [...this.chunkRows];
   }
 
-  /** Chunk c from stream firstChunk + c of `root`. */
-  static of(root: RandomGenerator, count: number, firstChunk: number): ChunkedUniforms {
-    const chunks = Math.ceil(count / CHUNK_SIZE);
-    return new ChunkedUniforms(
-      Array.from({ length: chunks }, (_, c) => root.split(firstChunk + c)),
-      count,
-    );
+  /**
+   * Rows firstRow .. firstRow + count - 1 of a batch of `total` rows drawn from `root` (chunk c
+   * of the batch from stream c).
+   */
+  static rows(
+    root: RandomGenerator,
+    total: number,
+    firstRow: number,
+    count: number,
+  ): ChunkedUniforms {
+    const first = Math.floor(firstRow / CHUNK_SIZE);
+    const last = count > 0 ? Math.floor((firstRow + count - 1) / CHUNK_SIZE) : first - 1;
+    const streams: RandomGenerator[] = [];
+    const out = new ChunkedUniforms(streams, count);
+    for (let c = first; c <= last; c++) {
+      const start = c * CHUNK_SIZE;
+      const rows = Math.min(CHUNK_SIZE, total - start);
+      const lo = Math.max(firstRow, start);
+      const hi = Math.min(firstRow + count, start + rows);
+      streams.push(root.split(c));
+      out.chunkRows.push(rows);
+      out.skips.push(lo - start);
+      out.takes.push(hi - lo);
+    }
+    return out;
   }
 
   /**
    * Copies the streams' states into the workspace at `offset` (4 uint32 words per chunk, 2 float64
    * units) for the `uniforms` kernel, which then draws the same numbers as {@link fill}; false
-   * (nothing written) when a stream is not a latticediff generator.
+   * (nothing written) when a stream is not a latticediff generator, or when the rows drawn are
+   * part of a chunk (the kernel draws whole chunks).
    */
   copyStates(ws: Workspace, offset: number): boolean {
+    for (let c = 0; c < this.streams.length; c++) {
+      if (this.skips[c] !== 0 || this.takes[c] !== this.chunkRows[c]) return false;
+    }
     const words = this.streams.map(xoshiroStateWords);
     if (words.some((w) => w === null)) return false;
     const u32 = new Uint32Array(ws.f64.buffer, ws.f64.byteOffset + offset * 8, words.length * 4);
@@ -507,11 +548,16 @@ class ChunkedUniforms {
     return this.streams.length;
   }
 
+  /** One site's uniforms of the rows drawn here, in order. */
   fill(u: Float64Array): void {
+    let b = 0;
     for (let c = 0; c < this.streams.length; c++) {
       const stream = this.streams[c]!;
-      const end = Math.min(this.count, (c + 1) * CHUNK_SIZE);
-      for (let b = c * CHUNK_SIZE; b < end; b++) u[b] = stream.float64();
+      const skip = this.skips[c]!;
+      const take = this.takes[c]!;
+      for (let k = 0; k < skip; k++) stream.float64();
+      for (let k = 0; k < take; k++) u[b++] = stream.float64();
+      for (let k = skip + take; k < this.chunkRows[c]!; k++) stream.float64();
     }
   }
 }

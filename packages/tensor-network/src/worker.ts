@@ -5,7 +5,7 @@
 import { logProbabilities } from './evaluate';
 import { MPS, type MPSKind } from './mps';
 import { createRandom } from './random';
-import { sampleChunks, sampleConditionalChunks, sampleLogProbabilities } from './sample';
+import { sampleConditionalRows, sampleLogProbabilities, sampleRows } from './sample';
 import {
   applyShardMove,
   type EnvironmentShard,
@@ -19,11 +19,13 @@ export type WorkerRequest =
   | { type: 'load'; mpsId: number; kind: MPSKind; physicalDims: number[]; tensors: Float64Array[] }
   | { type: 'drop'; mpsId: number }
   | {
+      /** Rows firstRow .. firstRow + count - 1 of a batch of `total` rows (their weights). */
       type: 'sample';
       requestId: number;
       mpsId: number;
+      total: number;
+      firstRow: number;
       count: number;
-      firstChunk: number;
       rootSeed: number;
       weights: Float64Array | null;
     }
@@ -135,7 +137,7 @@ function handle(
     }
     const root = createRandom(request.rootSeed);
     if (request.weights === null) {
-      const r = sampleChunks(mps, request.count, root, request.firstChunk);
+      const r = sampleRows(mps, root, request.total, request.firstRow, request.count);
       reply(
         {
           type: 'result',
@@ -147,12 +149,13 @@ function handle(
         [r.data.buffer as ArrayBuffer, r.logProbabilities.buffer as ArrayBuffer],
       );
     } else {
-      const r = sampleConditionalChunks(
+      const r = sampleConditionalRows(
         mps,
-        request.count,
         request.weights,
         root,
-        request.firstChunk,
+        request.total,
+        request.firstRow,
+        request.count,
       );
       reply(
         {
