@@ -135,8 +135,8 @@ const MIN_EVALUATION_ROWS = 16;
  * Least work (float64 operations, as {@link drawFlops} counts them) for which an idle pool splits
  * a batch of fewer chunks than workers, per worker used: waking a second worker costs 0.1-3 ms
  * on the 2-core VMs measured (issue 18), so only batches of several milliseconds are split. The
- * connected chains of `latticediff demo` (32 rows, Born, bond 32: about 270 M) are; a draw of
- * 128 rows from a bond-16 proposal (about 8 M) is not.
+ * connected chains of `latticediff demo` (32 rows, Born, bond 32: about 460 M) are; a draw of
+ * 128 rows from a bond-16 proposal (about 7.5 M) is not.
  */
 const MIN_SPLIT_FLOPS = 16e6;
 
