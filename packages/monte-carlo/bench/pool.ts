@@ -1,8 +1,10 @@
 /**
  * One thread against a 2-worker SamplerPool where users feel it: runChains steps with a
  * chi-16 physics-built Born proposal on the 8x8 Ising cylinder at beta_c (256 chains;
- * disconnected, disconnected with one local sweep per step, connected T = 0.2), the disconnected
- * chains on 2 worker threads (runChainsOnWorkers, which the CLI's mc uses), and one round
+ * disconnected, disconnected with one local sweep per step, connected T = 0.2), the connected
+ * chains of `latticediff demo` (32 chains, chi-32 proposal, T = 0.5, one local sweep per step:
+ * fewer rows than a chunk, which the pool splits by rows), the disconnected chains on 2 worker
+ * threads (runChainsOnWorkers, which the CLI's mc uses), and one round
  * of learnByMonteCarlo with the recipe of the ising-8x8 case (512 chains, 16 + 4 steps, 20
  * local sweeps per step, 4 training sweeps) warm-started from that proposal, against the same
  * round with the pool and its chains on 2 threads (chainsOnWorkers), as `train --workers 2`. The two are run
@@ -65,18 +67,27 @@ export async function poolBench(options: { quick: boolean; repeats: number }): P
   const isingModule = import.meta.resolve('@latticediff/model-ising');
   const { mps } = physicsBornMPS(instance, { maxBondDim: 16 });
   const pool = await createSamplerPool({ workers: 2 });
-  const chains = 256;
+  const defaultChains = 256;
+  const chains = defaultChains;
+  // the demo's proposal bond dimension (its trained MPS; the physics-built one here)
+  const { mps: mps32 } = physicsBornMPS(instance, { maxBondDim: 32 });
   const observables = ['energyPerSite', 'absMagnetization'];
   console.log(
     `8x8 Ising cylinder at beta_c, physics-built Born proposal chi 16, ${chains} chains, observables ${observables.join(' and ')}; ${repeats} alternating repeats; load = 1-minute load average after each run`,
   );
 
   const chainsCase =
-    (scheme: ProposalScheme, localSweeps: number, steps: number) =>
+    (
+      scheme: ProposalScheme,
+      localSweeps: number,
+      steps: number,
+      proposal: MPS = mps,
+      chains = defaultChains,
+    ) =>
     async (p: SamplerPool | undefined): Promise<Outcome> => {
       const r = await runChains({
         model: instance,
-        proposal: mps,
+        proposal,
         scheme,
         chains,
         steps,
@@ -189,6 +200,12 @@ export async function poolBench(options: { quick: boolean; repeats: number }): P
       unit: 'us per chain step',
       scale: 1e6,
       run: chainsCase({ kind: 'connected', noiseTime: 0.2 }, 0, quick ? 5 : 24),
+    },
+    {
+      name: 'runChains connected T=0.5, 32 chains, chi 32, 1 local sweep (the demo)',
+      unit: 'us per chain step',
+      scale: 1e6,
+      run: chainsCase({ kind: 'connected', noiseTime: 0.5 }, 1, quick ? 10 : 40, mps32, 32),
     },
     {
       name: 'runChainsOnWorkers disconnected, 2 threads',
