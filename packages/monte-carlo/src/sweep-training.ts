@@ -46,7 +46,6 @@ import {
   canonicalize,
   logProbabilities,
   MPS,
-  matmul,
   type SamplerPool,
   type SeedOrGenerator,
   svd,
@@ -64,6 +63,7 @@ import {
   localShards,
   openPoolShards,
   optionKeys,
+  product,
   type ShardMove,
   type ShardSpec,
 } from '@latticediff/tensor-network/internal';
@@ -516,7 +516,8 @@ function* sweepLoop(
     const r = dims[i + 2]!;
     const rows = l * d1;
     const cols = d2 * r;
-    let block = matmul(tensors[i]!, tensors[i + 1]!, rows, mid, cols);
+    // the module's product kernel (the same bits as matmul's loop for finite entries)
+    let block = product(tensors[i]!, tensors[i + 1]!, rows, mid, cols);
     const nb = frobenius(block);
     if (!(nb > 0)) invalidArgument(fn, 'mps', 'psi = 0', 'a Born MPS with non-zero amplitudes');
     for (let k = 0; k < block.length; k++) block[k]! /= nb;

@@ -16,6 +16,7 @@ export {
   invalidArgument,
   optionKeys,
 } from './errors';
+export { product } from './linalg';
 export { assertMPS } from './mps';
 export { CHUNK_SIZE, sampleRows, sampleStreamChunks } from './sample';
 export {
