@@ -125,7 +125,7 @@ export function sampleStreamChunks(
   count: number,
   streams: RandomGenerator[],
 ): SampleResult {
-  const uniforms = new ChunkedUniforms(streams, count);
+  const uniforms = ChunkedUniforms.whole(streams, count);
   const ws = workspace();
   return sweepFused(ws, mps, count, { kind: 'draw', uniforms });
 }
@@ -181,7 +181,7 @@ function sweepFused(ws: Workspace, mps: MPS, count: number, digits: SweepDigits)
   const prodOff = ws.alloc(c1 + 1);
   const digitsOff = ws.alloc(Math.ceil((c1 * n) / 2)) * 2;
   const draw = digits.kind === 'draw' ? digits.uniforms : null;
-  const statesOff = draw === null ? 0 : ws.alloc(2 * draw.chunks);
+  const statesOff = draw === null ? 0 : ws.alloc(2 * draw.chunkCount);
   const kernelUniforms = draw?.copyStates(ws, statesOff) === true;
   let f = ws.f64;
   f.fill(0, logqOff, logqOff + c1 + 1);
@@ -482,21 +482,35 @@ function streamRoot(fn: string, seed: SeedOrGenerator): RandomGenerator {
  * only some rows of a chunk (a pool's worker with part of a small batch) takes the same R values
  * per site and keeps those of its rows, so that every row gets the numbers it gets in one call.
  */
+/**
+ * One chunk of a draw: its stream, the rows of the chunk (the values its stream gives per site),
+ * and the part [skip, skip + take) of them drawn here.
+ */
+interface ChunkPart {
+  stream: RandomGenerator;
+  rows: number;
+  skip: number;
+  take: number;
+}
+
 class ChunkedUniforms {
-  private readonly streams: RandomGenerator[];
-  /** Per stream: the rows of its chunk, and the part [skip, skip + take) drawn here. */
-  private readonly chunkRows: number[];
-  private readonly skips: number[];
-  private readonly takes: number[];
+  private readonly chunks: readonly ChunkPart[];
   readonly count: number;
 
-  /** Chunk c (rows c * CHUNK_SIZE ..) draws from streams[c]; only the last chunk may be short. */
-  constructor(streams: RandomGenerator[], count: number) {
+  private constructor(chunks: ChunkPart[], count: number) {
+    this.chunks = chunks;
     this.count = count;
-    this.streams = streams;
-    this.chunkRows = streams.map((_, c) => Math.min(CHUNK_SIZE, count - c * CHUNK_SIZE));
-    this.skips = streams.map(() => 0);
-    this.takes = [...this.chunkRows];
+  }
+
+  /** Chunk c (rows c * CHUNK_SIZE ..) draws from streams[c]; only the last chunk may be short. */
+  static whole(streams: RandomGenerator[], count: number): ChunkedUniforms {
+    return new ChunkedUniforms(
+      streams.map((stream, c) => {
+        const rows = Math.min(CHUNK_SIZE, count - c * CHUNK_SIZE);
+        return { stream, rows, skip: 0, take: rows };
+      }),
+      count,
+    );
   }
 
   /**
@@ -511,19 +525,15 @@ class ChunkedUniforms {
   ): ChunkedUniforms {
     const first = Math.floor(firstRow / CHUNK_SIZE);
     const last = count > 0 ? Math.floor((firstRow + count - 1) / CHUNK_SIZE) : first - 1;
-    const streams: RandomGenerator[] = [];
-    const out = new ChunkedUniforms(streams, count);
+    const chunks: ChunkPart[] = [];
     for (let c = first; c <= last; c++) {
       const start = c * CHUNK_SIZE;
       const rows = Math.min(CHUNK_SIZE, total - start);
       const lo = Math.max(firstRow, start);
       const hi = Math.min(firstRow + count, start + rows);
-      streams.push(root.split(c));
-      out.chunkRows.push(rows);
-      out.skips.push(lo - start);
-      out.takes.push(hi - lo);
+      chunks.push({ stream: root.split(c), rows, skip: lo - start, take: hi - lo });
     }
-    return out;
+    return new ChunkedUniforms(chunks, count);
   }
 
   /**
@@ -533,10 +543,8 @@ class ChunkedUniforms {
    * part of a chunk (the kernel draws whole chunks).
    */
   copyStates(ws: Workspace, offset: number): boolean {
-    for (let c = 0; c < this.streams.length; c++) {
-      if (this.skips[c] !== 0 || this.takes[c] !== this.chunkRows[c]) return false;
-    }
-    const words = this.streams.map(xoshiroStateWords);
+    if (this.chunks.some((c) => c.skip !== 0 || c.take !== c.rows)) return false;
+    const words = this.chunks.map((c) => xoshiroStateWords(c.stream));
     if (words.some((w) => w === null)) return false;
     const u32 = new Uint32Array(ws.f64.buffer, ws.f64.byteOffset + offset * 8, words.length * 4);
     for (let c = 0; c < words.length; c++) u32.set(words[c]!, 4 * c);
@@ -544,20 +552,17 @@ class ChunkedUniforms {
   }
 
   /** The number of chunk streams. */
-  get chunks(): number {
-    return this.streams.length;
+  get chunkCount(): number {
+    return this.chunks.length;
   }
 
   /** One site's uniforms of the rows drawn here, in order. */
   fill(u: Float64Array): void {
     let b = 0;
-    for (let c = 0; c < this.streams.length; c++) {
-      const stream = this.streams[c]!;
-      const skip = this.skips[c]!;
-      const take = this.takes[c]!;
+    for (const { stream, rows, skip, take } of this.chunks) {
       for (let k = 0; k < skip; k++) stream.float64();
       for (let k = 0; k < take; k++) u[b++] = stream.float64();
-      for (let k = skip + take; k < this.chunkRows[c]!; k++) stream.float64();
+      for (let k = skip + take; k < rows; k++) stream.float64();
     }
   }
 }
