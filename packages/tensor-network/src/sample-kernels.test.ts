@@ -247,6 +247,8 @@ const PAIR_SHAPES: [number, number, number][] = [
   [6, 2, 7],
 ];
 
+// d = 2 with r = 6 and 14: blocks of 8 columns, then pairs of columns of both parities (the
+// Born kernel's squared norms alternate between two accumulators by pair), and odd tails
 const SHAPES: [number, number, number][] = [
   [1, 2, 1],
   [16, 2, 16],
@@ -254,6 +256,8 @@ const SHAPES: [number, number, number][] = [
   [7, 3, 10],
   [16, 4, 9],
   [9, 2, 24],
+  [3, 2, 6],
+  [4, 2, 14],
 ];
 
 describe.each(['linear', 'born', 'born-pairs'] as const)('%s sampling kernel', (kind) => {
