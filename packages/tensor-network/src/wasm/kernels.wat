@@ -1348,52 +1348,96 @@
   )
 
 ;; The weights of row b for bornSample2, right after its guessed product v_b[g] was formed
-  ;; (while it is in cache): w_g = ||v_b[g]||^2 (already stored by $rowTimes2 where have = 1)
-  ;; and the other digit's weight, the complement
-  ;; ($bornComplement) or, below its floor, ||x_b T_o||^2 with the product v_b[o] formed here.
-  ;; Stored as row b of rs: [w_g, w_o, 1 if v_b[o] was formed else 0].
+  ;; (while it is in cache), in digit order as row b of rs: [w_0, w_1, 1 if v_b[o] was formed
+  ;; else 0]. w_g = ||v_b[g]||^2 (already stored by $rowTimes2 where have = 1); the other digit
+  ;; o's weight is the complement ($bornComplement) or, below its floor, ||x_b T_o||^2 with the
+  ;; product v_b[o] formed here.
   (func $bornRowWeights
     (param $xb i32) (param $vb i32) (param $t i32) (param $g i32) (param $l i32) (param $r i32)
     (param $rs i32) (param $have i32)
-    (local $rb i32) (local $c f64) (local $ob i32)
+    (local $rb i32) (local $c f64) (local $ob i32) (local $wg i32) (local $wo i32)
     (local.set $rb (i32.shl (local.get $r) (i32.const 3)))
+    (local.set $wg (i32.add (local.get $rs) (i32.shl (local.get $g) (i32.const 3))))
+    (local.set $wo (i32.add (local.get $rs) (i32.shl (i32.sub (i32.const 1) (local.get $g)) (i32.const 3))))
     (if (i32.eqz (local.get $have))
       (then
-        (f64.store (local.get $rs) (call $sqnorm (i32.add (local.get $vb) (i32.mul (local.get $g) (local.get $rb))) (local.get $r)))))
-    (local.set $c (call $bornComplement (local.get $xb) (f64.load (local.get $rs)) (local.get $l)))
+        (f64.store (local.get $wg) (call $sqnorm (i32.add (local.get $vb) (i32.mul (local.get $g) (local.get $rb))) (local.get $r)))))
+    (local.set $c (call $bornComplement (local.get $xb) (f64.load (local.get $wg)) (local.get $l)))
     (if (f64.lt (local.get $c) (f64.const 0))
       (then
         (local.set $ob (i32.mul (i32.sub (i32.const 1) (local.get $g)) (local.get $rb)))
         (call $rowTimes (local.get $xb) (i32.add (local.get $vb) (local.get $ob)) (f64.const 1)
           (i32.add (local.get $t) (local.get $ob)) (i32.shl (local.get $rb) (i32.const 1)) (local.get $l) (local.get $r))
-        (f64.store offset=8 (local.get $rs) (call $sqnorm (i32.add (local.get $vb) (local.get $ob)) (local.get $r)))
+        (f64.store (local.get $wo) (call $sqnorm (i32.add (local.get $vb) (local.get $ob)) (local.get $r)))
         (f64.store offset=16 (local.get $rs) (f64.const 1)))
       (else
-        (f64.store offset=8 (local.get $rs) (local.get $c))
+        (f64.store (local.get $wo) (local.get $c))
         (f64.store offset=16 (local.get $rs) (f64.const 0))))
   )
 
-  ;; bornSampleSite for d = 2 (see there), in three passes over the rows: the guessed digit's
-  ;; products (rows of one guess in pairs, each load of T_g serving two rows; w holds the unpaired
-  ;; row of each digit as int32, -1 for none) and each row's weights ($bornRowWeights, into rows
-  ;; of 4 doubles at `pend`); the digit, log q and, where the drawn digit's product is at hand, the
-  ;; next left vector (otherwise its scale is parked in y_b[0] and the row listed as int32 after
-  ;; the weights); the listed rows' products, in pairs of one digit, scaled. A row's result does
-  ;; not depend on its pairing.
+  ;; Row b of bornSample2 once its weights are in row b of rs (pend): the digit and log q
+  ;; ($bornRowDigit); the next left vector y_b = v_b[s] / sqrt(w_s) where that product is at hand,
+  ;; else the scale parked in y_b[0] and b appended to the list (int32 at list, np entries),
+  ;; whose new length is returned. A drawing row whose weights sum to zero sets status to the
+  ;; smallest such row and is left; a read digit of zero weight gives y_b = 0.
+  (func $bornRowFinish
+    (param $b i32) (param $g i32) (param $y i32) (param $t i32) (param $u i32) (param $digits i32)
+    (param $stride i32) (param $logq i32) (param $prod i32) (param $r i32) (param $v i32)
+    (param $pend i32) (param $status i32) (param $list i32) (param $np i32) (result i32)
+    (local $rb i32) (local $yb i32) (local $rs i32) (local $s i32) (local $ub f64) (local $inv f64)
+    (local.set $rb (i32.shl (local.get $r) (i32.const 3)))
+    (local.set $yb (i32.add (local.get $y) (i32.mul (local.get $b) (local.get $rb))))
+    (local.set $rs (i32.add (local.get $pend) (i32.shl (local.get $b) (i32.const 5))))
+    (local.set $ub (f64.const -1))
+    (if (i32.ge_s (local.get $u) (i32.const 0))
+      (then (local.set $ub (f64.load (i32.add (local.get $u) (i32.shl (local.get $b) (i32.const 3)))))))
+    (local.set $s (call $bornRowDigit (local.get $rs) (i32.const 2) (local.get $ub)
+      (i32.add (local.get $digits) (i32.shl (i32.mul (local.get $b) (local.get $stride)) (i32.const 2)))
+      (i32.add (local.get $logq) (i32.shl (local.get $b) (i32.const 3)))
+      (i32.add (local.get $prod) (i32.shl (local.get $b) (i32.const 3)))))
+    (if (i32.eq (local.get $s) (i32.const -1))
+      (then
+        (if (i32.or (f64.lt (f64.load (local.get $status)) (f64.const 0))
+              (f64.lt (f64.convert_i32_u (local.get $b)) (f64.load (local.get $status))))
+          (then (f64.store (local.get $status) (f64.convert_i32_u (local.get $b)))))
+        (return (local.get $np))))
+    (if (i32.eq (local.get $s) (i32.const -2))
+      (then
+        (call $rowTimes (local.get $yb) (local.get $yb) (f64.const 0) (local.get $t) (local.get $rb) (i32.const 0) (local.get $r))
+        (return (local.get $np))))
+    (local.set $inv (f64.div (f64.const 1) (f64.sqrt (f64.load (i32.add (local.get $rs) (i32.shl (local.get $s) (i32.const 3)))))))
+    (if (i32.or (f64.gt (f64.load offset=16 (local.get $rs)) (f64.const 0)) (i32.eq (local.get $s) (local.get $g)))
+      (then
+        (call $scaleCopy
+          (i32.add (local.get $v) (i32.add (i32.mul (local.get $b) (i32.shl (local.get $rb) (i32.const 1))) (i32.mul (local.get $s) (local.get $rb))))
+          (local.get $yb) (local.get $r) (local.get $inv))
+        (return (local.get $np))))
+    (f64.store (local.get $yb) (local.get $inv))
+    (i32.store (i32.add (local.get $list) (i32.shl (local.get $np) (i32.const 2))) (local.get $b))
+    (i32.add (local.get $np) (i32.const 1))
+  )
+
+  ;; bornSampleSite for d = 2 (see there), in two passes over the rows. First, the guessed
+  ;; digit's products (rows of one guess in pairs, each load of T_g serving two rows; w holds the
+  ;; unpaired row of each digit as int32, -1 for none), then, while they are in cache, each row's
+  ;; weights ($bornRowWeights, into rows of 4 doubles at `pend`), digit, log q and, where the
+  ;; drawn digit's product is at hand, next left vector ($bornRowFinish; otherwise its scale is
+  ;; parked in y_b[0] and the row listed as int32 after the weights). Then the listed rows'
+  ;; products, in pairs of one digit, scaled. A row's result does not depend on its pairing nor
+  ;; on the order in which rows are finished.
   (func $bornSample2
     (param $x i32) (param $y i32) (param $t i32) (param $u i32)
     (param $digits i32) (param $stride i32) (param $logq i32) (param $prod i32) (param $count i32)
     (param $l i32) (param $r i32) (param $v i32) (param $w i32) (param $status i32)
     (param $guess i32) (param $pend i32)
     (local $b i32) (local $k i32) (local $g i32) (local $s i32) (local $np i32) (local $list i32)
-    (local $lb i32) (local $rb i32) (local $drb i32) (local $xb i32) (local $yb i32) (local $vb i32)
-    (local $dp i32) (local $pp i32) (local $rs i32) (local $ub f64) (local $inv f64)
+    (local $lb i32) (local $rb i32) (local $drb i32) (local $xb i32) (local $yb i32)
+    (local $dp i32) (local $pp i32)
     (local.set $lb (i32.shl (local.get $l) (i32.const 3)))
     (local.set $rb (i32.shl (local.get $r) (i32.const 3)))
     (local.set $drb (i32.shl (local.get $rb) (i32.const 1)))
     (local.set $list (i32.add (local.get $pend) (i32.shl (local.get $count) (i32.const 5))))
-    (local.set $ub (f64.const -1))
-    ;; pass 1: v_b[g] = x_b @ T_g, then the row's weights
+    ;; pass 1: v_b[g] = x_b @ T_g, then the row's weights, digit and next left vector
     (i64.store (local.get $w) (i64.const -1))
     (block $ad (loop $al
       (br_if $ad (i32.ge_u (local.get $b) (local.get $count)))
@@ -1413,14 +1457,20 @@
             (f64.const 1) (f64.const 1)
             (i32.add (local.get $t) (i32.mul (local.get $g) (local.get $rb))) (local.get $drb)
             (local.get $l) (local.get $r)
-            (i32.add (local.get $pend) (i32.shl (local.get $k) (i32.const 5)))
-            (i32.add (local.get $pend) (i32.shl (local.get $b) (i32.const 5))))
+            (i32.add (local.get $pend) (i32.add (i32.shl (local.get $k) (i32.const 5)) (i32.shl (local.get $g) (i32.const 3))))
+            (i32.add (local.get $pend) (i32.add (i32.shl (local.get $b) (i32.const 5)) (i32.shl (local.get $g) (i32.const 3)))))
           (call $bornRowWeights (i32.add (local.get $x) (i32.mul (local.get $k) (local.get $lb)))
             (i32.add (local.get $v) (i32.mul (local.get $k) (local.get $drb))) (local.get $t) (local.get $g)
             (local.get $l) (local.get $r) (i32.add (local.get $pend) (i32.shl (local.get $k) (i32.const 5))) (i32.const 1))
           (call $bornRowWeights (i32.add (local.get $x) (i32.mul (local.get $b) (local.get $lb)))
             (i32.add (local.get $v) (i32.mul (local.get $b) (local.get $drb))) (local.get $t) (local.get $g)
-            (local.get $l) (local.get $r) (i32.add (local.get $pend) (i32.shl (local.get $b) (i32.const 5))) (i32.const 1))))
+            (local.get $l) (local.get $r) (i32.add (local.get $pend) (i32.shl (local.get $b) (i32.const 5))) (i32.const 1))
+          (local.set $np (call $bornRowFinish (local.get $k) (local.get $g) (local.get $y) (local.get $t) (local.get $u)
+            (local.get $digits) (local.get $stride) (local.get $logq) (local.get $prod) (local.get $r) (local.get $v)
+            (local.get $pend) (local.get $status) (local.get $list) (local.get $np)))
+          (local.set $np (call $bornRowFinish (local.get $b) (local.get $g) (local.get $y) (local.get $t) (local.get $u)
+            (local.get $digits) (local.get $stride) (local.get $logq) (local.get $prod) (local.get $r) (local.get $v)
+            (local.get $pend) (local.get $status) (local.get $list) (local.get $np)))))
       (local.set $b (i32.add (local.get $b) (i32.const 1)))
       (br $al)))
     (local.set $g (i32.const 0))
@@ -1436,46 +1486,14 @@
             (local.get $l) (local.get $r))
           (call $bornRowWeights (i32.add (local.get $x) (i32.mul (local.get $k) (local.get $lb)))
             (i32.add (local.get $v) (i32.mul (local.get $k) (local.get $drb))) (local.get $t) (local.get $g)
-            (local.get $l) (local.get $r) (i32.add (local.get $pend) (i32.shl (local.get $k) (i32.const 5))) (i32.const 0))))
+            (local.get $l) (local.get $r) (i32.add (local.get $pend) (i32.shl (local.get $k) (i32.const 5))) (i32.const 0))
+          (local.set $np (call $bornRowFinish (local.get $k) (local.get $g) (local.get $y) (local.get $t) (local.get $u)
+            (local.get $digits) (local.get $stride) (local.get $logq) (local.get $prod) (local.get $r) (local.get $v)
+            (local.get $pend) (local.get $status) (local.get $list) (local.get $np)))))
       (local.set $g (i32.add (local.get $g) (i32.const 1)))
       (br $ul)))
-    ;; pass 2: digit, log q; the next left vector where its product is at hand
-    (local.set $b (i32.const 0))
-    (block $bd (loop $bl
-      (br_if $bd (i32.ge_u (local.get $b) (local.get $count)))
-      (local.set $yb (i32.add (local.get $y) (i32.mul (local.get $b) (local.get $rb))))
-      (local.set $vb (i32.add (local.get $v) (i32.mul (local.get $b) (local.get $drb))))
-      (local.set $dp (i32.add (local.get $digits) (i32.shl (i32.mul (local.get $b) (local.get $stride)) (i32.const 2))))
-      (local.set $g (i32.and (local.get $guess) (i32.eq (i32.load offset=0 (i32.sub (local.get $dp) (i32.shl (local.get $guess) (i32.const 2)))) (i32.const 1))))
-      (local.set $rs (i32.add (local.get $pend) (i32.shl (local.get $b) (i32.const 5))))
-      (f64.store (i32.add (local.get $w) (i32.shl (local.get $g) (i32.const 3))) (f64.load (local.get $rs)))
-      (f64.store (i32.add (local.get $w) (i32.shl (i32.sub (i32.const 1) (local.get $g)) (i32.const 3))) (f64.load offset=8 (local.get $rs)))
-      (if (i32.ge_s (local.get $u) (i32.const 0))
-        (then (local.set $ub (f64.load (i32.add (local.get $u) (i32.shl (local.get $b) (i32.const 3)))))))
-      (local.set $s (call $bornRowDigit (local.get $w) (i32.const 2) (local.get $ub) (local.get $dp)
-        (i32.add (local.get $logq) (i32.shl (local.get $b) (i32.const 3)))
-        (i32.add (local.get $prod) (i32.shl (local.get $b) (i32.const 3)))))
-      (if (i32.eq (local.get $s) (i32.const -1))
-        (then
-          (f64.store (local.get $status) (f64.convert_i32_u (local.get $b)))
-          (return)))
-      (block $row
-        (if (i32.eq (local.get $s) (i32.const -2))
-          (then
-            (call $rowTimes (local.get $yb) (local.get $yb) (f64.const 0) (local.get $t) (local.get $rb) (i32.const 0) (local.get $r))
-            (br $row)))
-        (local.set $inv (f64.div (f64.const 1) (f64.sqrt (f64.load (i32.add (local.get $w) (i32.shl (local.get $s) (i32.const 3)))))))
-        (if (i32.or (f64.gt (f64.load offset=16 (local.get $rs)) (f64.const 0)) (i32.eq (local.get $s) (local.get $g)))
-          (then
-            (call $scaleCopy (i32.add (local.get $vb) (i32.mul (local.get $s) (local.get $rb))) (local.get $yb)
-              (local.get $r) (local.get $inv)))
-          (else
-            (f64.store (local.get $yb) (local.get $inv))
-            (i32.store (i32.add (local.get $list) (i32.shl (local.get $np) (i32.const 2))) (local.get $b))
-            (local.set $np (i32.add (local.get $np) (i32.const 1))))))
-      (local.set $b (i32.add (local.get $b) (i32.const 1)))
-      (br $bl)))
-    ;; pass 3: y_b = scale_b (x_b @ T_s) for the listed rows, in pairs of one digit
+    (if (f64.ge (f64.load (local.get $status)) (f64.const 0)) (then (return)))
+    ;; pass 2: y_b = scale_b (x_b @ T_s) for the listed rows, in pairs of one digit
     (i64.store (local.get $w) (i64.const -1))
     (local.set $k (i32.const 0))
     (block $pd (loop $pl
