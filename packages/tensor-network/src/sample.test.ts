@@ -1,10 +1,14 @@
 import { describe, expect, it } from 'vitest';
+import { canonicalize } from './canonical';
 import { InvalidArgumentError } from './errors';
 import { logProbabilities } from './evaluate';
+import { bornMPSFromFactors } from './factor-network';
 import { MPS, type MPSKind, randomMPS } from './mps';
 import { createRandom } from './random';
 import {
   CHUNK_SIZE,
+  guessedSites,
+  neighbourAgreements,
   sample,
   sampleConditional,
   sampleConditionalRows,
@@ -177,6 +181,93 @@ describe('Born sampling where sites draw by a guessed digit and its complement (
 
   it('the sampled q is normalised and equals P to 1e-10 on every configuration', () => {
     expectSampledQIsP(mps, exact);
+  });
+});
+
+describe('Born sampling at bonds 17-31: the guess where neighbouring digits agree', () => {
+  // N = 12 with bond 24 at bonds 4-6 (sites 4-7 have l or r of 24, r < 32): a ferromagnetic
+  // chain with couplings up to distance 5 (neighbouring digits agree with probability > 0.75)
+  // and a random Born MPS (about 0.5)
+  const n = 12;
+  const sites: number[] = [];
+  const logWeights: number[] = [];
+  for (let i = 0; i < n; i++) {
+    for (let j = i + 1; j < Math.min(n, i + 6); j++) {
+      const c = 0.6 / (j - i);
+      sites.push(i, j);
+      logWeights.push(c, -c, -c, c);
+    }
+  }
+  const ferro = bornMPSFromFactors(
+    {
+      length: n,
+      physicalDim: 2,
+      pairs: { sites: Int32Array.from(sites), logWeights: Float64Array.from(logWeights) },
+    },
+    { maxBondDim: 24 },
+  ).mps;
+  const random = randomMPS({ length: n, bondDim: 24, kind: 'born', seed: 5 });
+  /** Sites of the form whose bonds put them outside the pair kernel, below bond 32. */
+  const between = (form: MPS) =>
+    Array.from({ length: n }, (_, i) => i).filter((i) => {
+      const [l, , r] = form.siteShape(i);
+      return Math.max(l, r) > 16 && r < 32;
+    });
+
+  it.each([
+    ['ferromagnetic', ferro],
+    ['random', random],
+  ] as const)('%s: P(s_i = s_(i-1)) of the canonical form equals enumeration', (_, mps) => {
+    const form = canonicalize(mps, { center: 0 }).mps;
+    const agreement = neighbourAgreements(form, n - 1);
+    const exact = bruteDistribution(mps);
+    expect(Number.isNaN(agreement[0]!)).toBe(true);
+    for (let i = 1; i < n; i++) {
+      let same = 0;
+      exact.configs.forEach((c, k) => {
+        if (c[i] === c[i - 1]) same += exact.p[k]!;
+      });
+      expect(Math.abs(agreement[i]! - same)).toBeLessThan(1e-12);
+    }
+  });
+
+  it('the correlated sites between bonds 16 and 32 are guessed, the random ones are not', () => {
+    const f = canonicalize(ferro, { center: 0 }).mps;
+    const r = canonicalize(random, { center: 0 }).mps;
+    const middle = between(f);
+    expect(middle).toEqual([4, 5, 6, 7]);
+    expect(between(r)).toEqual(middle);
+    const fAgree = neighbourAgreements(f, n - 1);
+    const rAgree = neighbourAgreements(r, n - 1);
+    for (const i of middle) {
+      expect(fAgree[i]!).toBeGreaterThan(0.75);
+      expect(rAgree[i]!).toBeLessThan(0.75);
+    }
+    const mask = (picked: number[]) =>
+      Array.from({ length: n }, (_, i) => (picked.includes(i) ? 1 : 0));
+    expect(Array.from(guessedSites(f))).toEqual(mask(middle));
+    expect(Array.from(guessedSites(r))).toEqual(mask([]));
+  });
+
+  const exact = bruteDistribution(ferro);
+  it('10^5 draws pass a chi-square test against the exact distribution', () => {
+    const result = sample(ferro, { count: 100_000, seed: 17 });
+    const test = chiSquare(histogram(result.data, result.count, ferro.physicalDims), exact.p);
+    expect(test.pValue).toBeGreaterThan(P_MIN);
+  });
+
+  it('log q of the draws: their evaluation bit for bit, the float64 P to 1e-10', () => {
+    const result = sample(ferro, { count: 2001, seed: 3 });
+    const q = sampleLogProbabilities(ferro, result);
+    const lp = logProbabilities(ferro, result);
+    for (let b = 0; b < result.count; b++) {
+      expect(q[b]).toBe(result.logProbabilities[b]);
+      expect(Math.abs(result.logProbabilities[b]! - lp[b]!)).toBeLessThan(1e-10);
+    }
+  });
+
+  it('the sampled q is normalised and equals P to 1e-10 on every configuration', () => {
+    expectSampledQIsP(ferro, exact);
   });
 });
 
