@@ -176,7 +176,7 @@ console.log(
 );
 console.log('| chi | Born sample | linear sample | Born time vs linear |');
 console.log('|---|---|---|---|');
-for (const chi of quick ? [32] : [16, 32, 64]) {
+for (const chi of quick ? [32] : [16, 24, 32, 64]) {
   const born = isingCylinderBorn(8, chi);
   const linear = randomMPS({ length: 64, bondDim: chi, seed: 1 });
   let seed = 0;
