@@ -152,22 +152,24 @@ describe.each([
   });
 });
 
-describe('Born sampling where sites draw by a guessed digit and its complement (bond >= 32)', () => {
-  // N = 12, bond 32 at bonds 5-7: those sites draw by the complement (see sample()); sites
-  // 0-3 and 8-11 (bonds <= 16) draw by pairs of rows, so the left vectors change layout twice
-  const n = 12;
-  const mps = randomMPS({ length: n, bondDim: 32, kind: 'born', seed: 31, spread: 0.7 });
+/**
+ * Draws of a Born MPS with sites that draw by a guessed digit: 10^5 draws pass a chi-square test
+ * against enumeration; log q of the draws equals their evaluation bit for bit and the float64 P
+ * to 1e-10 (an odd count: the last pair of rows has one row); q is normalised and equals P to
+ * 1e-10 on every configuration.
+ */
+function guessedDrawTests(mps: MPS, seed: number): void {
   const exact = bruteDistribution(mps);
   const dims = mps.physicalDims;
+  const n = mps.length;
 
   it('10^5 samples pass a chi-square test against the exact distribution', () => {
-    const result = sample(mps, { count: 100_000, seed: 7 });
+    const result = sample(mps, { count: 100_000, seed });
     const test = chiSquare(histogram(result.data, result.count, dims), exact.p);
     expect(test.pValue).toBeGreaterThan(P_MIN);
   });
 
   it('log q of the draws: their evaluation bit for bit, the float64 P to 1e-10', () => {
-    // an odd count: the last pair of rows has one row
     const result = sample(mps, { count: 2001, seed: 3 });
     const q = sampleLogProbabilities(mps, result);
     const lp = logProbabilities(mps, result);
@@ -182,6 +184,14 @@ describe('Born sampling where sites draw by a guessed digit and its complement (
   it('the sampled q is normalised and equals P to 1e-10 on every configuration', () => {
     expectSampledQIsP(mps, exact);
   });
+}
+
+describe('Born sampling where sites draw by a guessed digit and its complement (bond >= 32)', () => {
+  // N = 12, bond 32 at bonds 5-7: those sites draw by the complement (see sample()); sites
+  // 0-3 and 8-11 (bonds <= 16) draw by pairs of rows, so the left vectors change layout twice
+  const n = 12;
+  const mps = randomMPS({ length: n, bondDim: 32, kind: 'born', seed: 31, spread: 0.7 });
+  guessedDrawTests(mps, 7);
 });
 
 describe('Born sampling at bonds 17-31: the guess where neighbouring digits agree', () => {
@@ -249,26 +259,7 @@ describe('Born sampling at bonds 17-31: the guess where neighbouring digits agre
     expect(Array.from(guessedSites(r))).toEqual(mask([]));
   });
 
-  const exact = bruteDistribution(ferro);
-  it('10^5 draws pass a chi-square test against the exact distribution', () => {
-    const result = sample(ferro, { count: 100_000, seed: 17 });
-    const test = chiSquare(histogram(result.data, result.count, ferro.physicalDims), exact.p);
-    expect(test.pValue).toBeGreaterThan(P_MIN);
-  });
-
-  it('log q of the draws: their evaluation bit for bit, the float64 P to 1e-10', () => {
-    const result = sample(ferro, { count: 2001, seed: 3 });
-    const q = sampleLogProbabilities(ferro, result);
-    const lp = logProbabilities(ferro, result);
-    for (let b = 0; b < result.count; b++) {
-      expect(q[b]).toBe(result.logProbabilities[b]);
-      expect(Math.abs(result.logProbabilities[b]! - lp[b]!)).toBeLessThan(1e-10);
-    }
-  });
-
-  it('the sampled q is normalised and equals P to 1e-10 on every configuration', () => {
-    expectSampledQIsP(ferro, exact);
-  });
+  guessedDrawTests(ferro, 17);
 });
 
 describe('drawing some rows of a batch (a pool worker with part of a small batch)', () => {
