@@ -45,6 +45,8 @@ interface SiteInput {
   previous: Int32Array | null;
   /** Born, d = 2: compute both weights (guess -1), as sites of small bond do. */
   direct?: boolean;
+  /** Born, d = 2: guess the other digit than `previous` (1 at site 0), as anticorrelated sites do. */
+  other?: boolean;
   logq: Float64Array;
   prod: Float64Array;
 }
@@ -88,7 +90,10 @@ function runSite(engine: KernelEngine, input: SiteInput): SiteRun {
   if (input.kind === 'linear') {
     ws.linearSampleSite(xo, yo, to, po, u, dio, stride, qo, pro, count, l, d, r, wo, so);
   } else {
-    const guess = input.direct === true ? -1 : input.previous === null ? 0 : 1;
+    const guess =
+      input.direct === true
+        ? -1
+        : (input.previous === null ? 0 : 1) | (input.other === true ? 2 : 0);
     ws.bornSampleSite(
       xo,
       yo,
@@ -269,9 +274,12 @@ describe.each(['linear', 'born', 'born-pairs'] as const)('%s sampling kernel', (
     (l, d, r) => {
       const count = 37;
       const input = randomInput(kind, count, l, d, r, 100 + l * 31 + d * 7 + r);
-      // a later site (the Born kernel guesses each row's previous digit), the first (guess 0),
-      // and both weights computed
-      for (const previous of [input.previous, null]) checkSite({ ...input, previous });
+      // a later site (the Born kernel guesses each row's previous digit, or the other digit),
+      // the first (guess 0, or 1), and both weights computed
+      for (const previous of [input.previous, null]) {
+        checkSite({ ...input, previous });
+        checkSite({ ...input, previous, other: true });
+      }
       checkSite({ ...input, direct: true });
     },
   );

@@ -262,6 +262,42 @@ describe('Born sampling at bonds 17-31: the guess where neighbouring digits agre
   guessedDrawTests(ferro, 17);
 });
 
+describe('Born sampling of an antiferromagnet: the guess is the other digit', () => {
+  // N = 12, couplings up to distance 6 of sign (-1)^distance (an unfrustrated antiferromagnet:
+  // neighbouring digits differ with probability > 0.75), bond 32 at bonds 4-6: sites 4-6 (right
+  // bond 32) and 7 (left bond 32, right 16) guess the other digit than the previous one
+  const n = 12;
+  const sites: number[] = [];
+  const logWeights: number[] = [];
+  for (let i = 0; i < n; i++) {
+    for (let j = i + 1; j < Math.min(n, i + 7); j++) {
+      const c = ((j - i) % 2 === 0 ? 0.5 : -0.5) / (j - i);
+      sites.push(i, j);
+      logWeights.push(c, -c, -c, c);
+    }
+  }
+  const mps = bornMPSFromFactors(
+    {
+      length: n,
+      physicalDim: 2,
+      pairs: { sites: Int32Array.from(sites), logWeights: Float64Array.from(logWeights) },
+    },
+    { maxBondDim: 32 },
+  ).mps;
+
+  it('sites of bond above 16 guess the other digit (agreement below 0.25)', () => {
+    const form = canonicalize(mps, { center: 0 }).mps;
+    expect(form.bondDims).toEqual([2, 4, 8, 16, 32, 32, 32, 16, 8, 4, 2]);
+    const agreement = neighbourAgreements(form, n - 1);
+    for (const i of [4, 5, 6, 7]) expect(agreement[i]!).toBeLessThan(0.25);
+    expect(Array.from(guessedSites(form))).toEqual(
+      Array.from({ length: n }, (_, i) => (i >= 4 && i <= 7 ? 2 : 0)),
+    );
+  });
+
+  guessedDrawTests(mps, 23);
+});
+
 describe('drawing some rows of a batch (a pool worker with part of a small batch)', () => {
   // windows inside a chunk, across a chunk boundary, of one row, and the whole batch
   const total = 2 * CHUNK_SIZE + 44;

@@ -200,7 +200,9 @@ function sweepFused(ws: Workspace, mps: MPS, count: number, digits: SweepDigits)
   for (let i = 0; i < n; i++) {
     const [l, d, r] = form.siteShape(i);
     const pairSite = shared === null && isPairSite(l, d, r);
-    const guess = guessed !== null && guessed[i] === 1 ? (i > 0 ? 1 : 0) : -1;
+    // the kernel's guess: bit 0 the previous digit (else 0), bit 1 the other digit
+    const mode = guessed === null ? GUESS_NONE : guessed[i]!;
+    const guess = mode === GUESS_NONE ? -1 : (i > 0 ? 1 : 0) | (mode === GUESS_OTHER ? 2 : 0);
     // the pair kernel reads every entry twice (one per lane)
     if (pairSite) ws.f64.set(splatted(form.tensors[i]!), tOff);
     else copyTensor(ws, form, i, tOff);
@@ -340,21 +342,28 @@ function relayout(
 }
 
 /**
- * Sites of a Born MPS with d = 2 and a right bond of at least this size draw by the guessed
- * digit and its complement (see {@link sample}), whatever the digits' correlation: the product
- * saved outweighs the kernel's extra steps even where the guess is right half of the time.
+ * Sites of a Born MPS with d = 2 and a right bond of at least this size draw by a guessed digit
+ * and its complement (see {@link sample}), whatever the digits' correlation: the product saved
+ * outweighs the kernel's extra steps even where the guess is right half of the time. The guess
+ * is the previous site's digit, or the other digit where the MPS's own two-site marginal gives
+ * P(s_i = s_(i-1)) < 0.5 (an antiferromagnet's neighbours).
  */
 const BORN_GUESS_MIN_BOND = 32;
 
 /**
  * Smaller sites that are not pair sites (a bond above BORN_PAIR_MAX_BOND) draw by the guessed
- * digit where the MPS's own two-site marginal gives P(s_i = s_(i-1)) of at least this; the others
- * compute both weights. Measured (one thread, batch 1,000, N = 64, against a random linear MPS
- * of the same bond, see the issue note): at bond 20 and 24 the guess costs 1.4x a linear draw on
- * the physics-built Ising proposal (agreement about 0.8) and 1.6-1.7x on a random Born MPS
- * (about 0.5), computing both weights 1.5-1.7x on both.
+ * digit where P(s_i = s_(i-1)) is at least this (guessing the previous digit) or at most 1 minus
+ * this (guessing the other one); the others compute both weights. Measured (one thread, batch
+ * 1,000, N = 64, against a random linear MPS of the same bond, see the issue note): at bond 20
+ * and 24 the guess costs 1.4x a linear draw on the physics-built Ising proposal (agreement about
+ * 0.8) and 1.6-1.7x on a random Born MPS (about 0.5), computing both weights 1.5-1.7x on both.
  */
 const BORN_GUESS_MIN_AGREEMENT = 0.75;
+
+/** A site's draw: both weights, or by guessing the previous digit or the other digit. */
+const GUESS_NONE = 0;
+const GUESS_PREVIOUS = 1;
+const GUESS_OTHER = 2;
 
 /** A Born MPS's sampling form and which of its sites draw by the guessed digit. */
 interface SamplingPlan {
@@ -364,7 +373,7 @@ interface SamplingPlan {
    * per-sample product by an environment.
    */
   form: MPS;
-  /** Per site: 1 where it draws by the guessed digit and its complement. */
+  /** Per site: GUESS_NONE, GUESS_PREVIOUS or GUESS_OTHER (see {@link guessedSites}). */
   guessed: Uint8Array;
 }
 
@@ -386,9 +395,11 @@ function isPairSite(l: number, d: number, r: number): boolean {
 }
 
 /**
- * The sites of a right-canonical Born MPS that draw by the guessed digit (see the two bounds
- * above). Rounding of the canonical form moves an agreement by about eps, which only matters
- * for a site at the bound; every thread computes the same bits, so all draw alike. Internal.
+ * How each site of a right-canonical Born MPS draws (see the two bounds above): GUESS_NONE (both
+ * weights), GUESS_PREVIOUS (the previous site's digit; digit 0 at site 0) or GUESS_OTHER (the
+ * other digit). Rounding of the canonical form moves an agreement by about eps, which only
+ * matters for a site at a bound; every thread computes the same bits, so all draw alike.
+ * Internal.
  */
 export function guessedSites(form: MPS): Uint8Array {
   const n = form.length;
@@ -397,14 +408,18 @@ export function guessedSites(form: MPS): Uint8Array {
   for (let i = 0; i < n; i++) {
     const [l, d, r] = form.siteShape(i);
     if (d !== 2 || isPairSite(l, d, r)) continue;
-    if (r >= BORN_GUESS_MIN_BOND) guessed[i] = 1;
-    else if (i > 0) last = i;
+    if (r >= BORN_GUESS_MIN_BOND) guessed[i] = GUESS_PREVIOUS;
+    if (i > 0) last = i;
   }
   const agreement = neighbourAgreements(form, last);
   for (let i = 0; i <= last; i++) {
     const [l, d, r] = form.siteShape(i);
-    if (d === 2 && !isPairSite(l, d, r) && agreement[i]! >= BORN_GUESS_MIN_AGREEMENT)
-      guessed[i] = 1;
+    if (d !== 2 || isPairSite(l, d, r)) continue;
+    const a = agreement[i]!;
+    if (r >= BORN_GUESS_MIN_BOND) {
+      if (a < 0.5) guessed[i] = GUESS_OTHER;
+    } else if (a >= BORN_GUESS_MIN_AGREEMENT) guessed[i] = GUESS_PREVIOUS;
+    else if (a <= 1 - BORN_GUESS_MIN_AGREEMENT) guessed[i] = GUESS_OTHER;
   }
   return guessed;
 }

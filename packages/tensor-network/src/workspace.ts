@@ -813,7 +813,8 @@ class JavaScriptWorkspace implements Workspace {
       let direct = true;
       let g = 0;
       if (d === 2 && guess >= 0) {
-        g = guess === 1 && i32[dp - 1] === 1 ? 1 : 0;
+        // bit 0: guess the previous digit (else 0); bit 1: the other digit
+        g = ((guess & 1) === 1 && i32[dp - 1] === 1 ? 1 : 0) ^ (guess >> 1);
         const o = 1 - g;
         rowTimes(f, xb, vb + g * r, 1, t + g * r, 2 * r, l, r);
         const n = squaredNorm(f, xb, l);

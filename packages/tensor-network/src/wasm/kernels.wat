@@ -1169,8 +1169,9 @@
 
   ;; One site of Born sampling from a right-canonical MPS (identity right environments). For
   ;; b < count, with x_b the row's left vector and T_s the (l x r) slice s of T ([l][d][r]):
-  ;; - d = 2 and guess >= 0: the weight of the guessed digit g (the row's digit at the previous
-  ;;   site, at digits - 4 bytes, when `guess` is 1; 0 when it is 0) is w_g = ||x_b T_g||^2, and
+  ;; - d = 2 and guess >= 0: the weight of the guessed digit g is w_g = ||x_b T_g||^2, where g is
+  ;;   (guess & 1 ? the row's digit at the previous site, at digits - 4 bytes : 0), flipped when
+  ;;   guess & 2 (guess 0: digit 0, 1: the previous digit, 2: digit 1, 3: the other digit), and
   ;;   the other digit's is its complement w_o = ||x_b||^2 - w_g (right-canonical T:
   ;;   sum_s ||x T_s||^2 = ||x||^2), unless that complement is below 2^-20 ||x_b||^2 (or not
   ;;   positive), where it is computed as ||x_b T_o||^2. x_b T_o is formed only where it is
@@ -1432,17 +1433,20 @@
     (param $guess i32) (param $pend i32)
     (local $b i32) (local $k i32) (local $g i32) (local $s i32) (local $np i32) (local $list i32)
     (local $lb i32) (local $rb i32) (local $drb i32) (local $xb i32) (local $yb i32)
-    (local $dp i32) (local $pp i32)
+    (local $dp i32) (local $pp i32) (local $prev i32)
     (local.set $lb (i32.shl (local.get $l) (i32.const 3)))
     (local.set $rb (i32.shl (local.get $r) (i32.const 3)))
     (local.set $drb (i32.shl (local.get $rb) (i32.const 1)))
     (local.set $list (i32.add (local.get $pend) (i32.shl (local.get $count) (i32.const 5))))
+    (local.set $prev (i32.and (local.get $guess) (i32.const 1)))
     ;; pass 1: v_b[g] = x_b @ T_g, then the row's weights, digit and next left vector
     (i64.store (local.get $w) (i64.const -1))
     (block $ad (loop $al
       (br_if $ad (i32.ge_u (local.get $b) (local.get $count)))
       (local.set $dp (i32.add (local.get $digits) (i32.shl (i32.mul (local.get $b) (local.get $stride)) (i32.const 2))))
-      (local.set $g (i32.and (local.get $guess) (i32.eq (i32.load offset=0 (i32.sub (local.get $dp) (i32.shl (local.get $guess) (i32.const 2)))) (i32.const 1))))
+      (local.set $g (i32.xor
+        (i32.and (local.get $prev) (i32.eq (i32.load offset=0 (i32.sub (local.get $dp) (i32.shl (local.get $prev) (i32.const 2)))) (i32.const 1)))
+        (i32.shr_u (local.get $guess) (i32.const 1))))
       (local.set $pp (i32.add (local.get $w) (i32.shl (local.get $g) (i32.const 2))))
       (local.set $k (i32.load (local.get $pp)))
       (if (i32.lt_s (local.get $k) (i32.const 0))
