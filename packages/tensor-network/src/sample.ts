@@ -17,9 +17,10 @@
  * the same operations, so Metropolis-Hastings with these draws is exact to the last bit.
  *
  * Where d = 2 and the site's right bond is at least 32, or above 16 at a site whose digit equals
- * the previous one with probability at least 0.75 (the MPS's own two-site marginal, computed
- * with the canonical form), a row forms only the product of the digit
- * it guesses (its digit at the previous site; 0 at site 0): the other digit's weight is the
+ * the previous one with probability at least 0.75 or at most 0.25 (the MPS's own two-site
+ * marginal, computed with the canonical form), a row forms only the product of the digit it
+ * guesses (its digit at the previous site, or the other digit where neighbouring digits mostly
+ * differ; 0 at site 0): the other digit's weight is the
  * complement ||l||^2 - ||l A_g||^2 (sum_s ||l A_s||^2 = ||l||^2 in right-canonical form), and
  * its product is formed only if that digit is drawn. The complement's error is the canonical
  * form's rounding times ||l||^2, so it is used only where it is at least 2^-20 ||l||^2 (the
