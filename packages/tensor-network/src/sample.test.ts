@@ -186,6 +186,35 @@ function guessedDrawTests(mps: MPS, seed: number): void {
   });
 }
 
+/**
+ * The Born MPS (bond at most maxBondDim) of a chain of n digits with a pair factor
+ * exp(+-c(distance)) (+ for equal digits) between every two sites at most maxDistance apart.
+ */
+function chainMPS(
+  n: number,
+  maxDistance: number,
+  coupling: (distance: number) => number,
+  maxBondDim: number,
+): MPS {
+  const sites: number[] = [];
+  const logWeights: number[] = [];
+  for (let i = 0; i < n; i++) {
+    for (let j = i + 1; j < Math.min(n, i + maxDistance + 1); j++) {
+      const c = coupling(j - i);
+      sites.push(i, j);
+      logWeights.push(c, -c, -c, c);
+    }
+  }
+  return bornMPSFromFactors(
+    {
+      length: n,
+      physicalDim: 2,
+      pairs: { sites: Int32Array.from(sites), logWeights: Float64Array.from(logWeights) },
+    },
+    { maxBondDim },
+  ).mps;
+}
+
 describe('Born sampling where sites draw by a guessed digit and its complement (bond >= 32)', () => {
   // N = 12, bond 32 at bonds 5-7: those sites draw by the complement (see sample()); sites
   // 0-3 and 8-11 (bonds <= 16) draw by pairs of rows, so the left vectors change layout twice
@@ -199,23 +228,7 @@ describe('Born sampling at bonds 17-31: the guess where neighbouring digits agre
   // chain with couplings up to distance 5 (neighbouring digits agree with probability > 0.75)
   // and a random Born MPS (about 0.5)
   const n = 12;
-  const sites: number[] = [];
-  const logWeights: number[] = [];
-  for (let i = 0; i < n; i++) {
-    for (let j = i + 1; j < Math.min(n, i + 6); j++) {
-      const c = 0.6 / (j - i);
-      sites.push(i, j);
-      logWeights.push(c, -c, -c, c);
-    }
-  }
-  const ferro = bornMPSFromFactors(
-    {
-      length: n,
-      physicalDim: 2,
-      pairs: { sites: Int32Array.from(sites), logWeights: Float64Array.from(logWeights) },
-    },
-    { maxBondDim: 24 },
-  ).mps;
+  const ferro = chainMPS(n, 5, (distance) => 0.6 / distance, 24);
   const random = randomMPS({ length: n, bondDim: 24, kind: 'born', seed: 5 });
   /** Sites of the form whose bonds put them outside the pair kernel, below bond 32. */
   const between = (form: MPS) =>
@@ -267,23 +280,7 @@ describe('Born sampling of an antiferromagnet: the guess is the other digit', ()
   // neighbouring digits differ with probability > 0.75), bond 32 at bonds 4-6: sites 4-6 (right
   // bond 32) and 7 (left bond 32, right 16) guess the other digit than the previous one
   const n = 12;
-  const sites: number[] = [];
-  const logWeights: number[] = [];
-  for (let i = 0; i < n; i++) {
-    for (let j = i + 1; j < Math.min(n, i + 7); j++) {
-      const c = ((j - i) % 2 === 0 ? 0.5 : -0.5) / (j - i);
-      sites.push(i, j);
-      logWeights.push(c, -c, -c, c);
-    }
-  }
-  const mps = bornMPSFromFactors(
-    {
-      length: n,
-      physicalDim: 2,
-      pairs: { sites: Int32Array.from(sites), logWeights: Float64Array.from(logWeights) },
-    },
-    { maxBondDim: 32 },
-  ).mps;
+  const mps = chainMPS(n, 6, (distance) => (distance % 2 === 0 ? 0.5 : -0.5) / distance, 32);
 
   it('sites of bond above 16 guess the other digit (agreement below 0.25)', () => {
     const form = canonicalize(mps, { center: 0 }).mps;
