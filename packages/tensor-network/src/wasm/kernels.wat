@@ -278,7 +278,8 @@
 
   ;; $rowTimes for two rows that share m: y0 = s0 (x0 @ m), y1 = s1 (x1 @ m), every output summed
   ;; exactly as $rowTimes sums it (so a row's result does not depend on whether it was paired);
-  ;; each load of m serves both rows.
+  ;; each load of m serves both rows. With n0 >= 0, also ||y0||^2 at n0 and ||y1||^2 at n1, summed
+  ;; as $sqnorm sums them (so the same bits), from the outputs while they are in registers.
   (func $rowTimes2
     (param $x0 i32) (param $x1 i32) (param $y0 i32) (param $y1 i32) (param $s0 f64) (param $s1 f64)
     (param $m i32) (param $ms i32) (param $inner i32) (param $outer i32) (param $n0 i32) (param $n1 i32)
