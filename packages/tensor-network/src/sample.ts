@@ -404,22 +404,21 @@ function isPairSite(l: number, d: number, r: number): boolean {
  */
 export function guessedSites(form: MPS): Uint8Array {
   const n = form.length;
-  const guessed = new Uint8Array(n);
+  // sites of d = 2 outside the pair kernel; the agreements are needed up to the last of them
+  const mayGuess = (i: number): boolean => {
+    const [l, d, r] = form.siteShape(i);
+    return d === 2 && !isPairSite(l, d, r);
+  };
   let last = -1;
-  for (let i = 0; i < n; i++) {
-    const [l, d, r] = form.siteShape(i);
-    if (d !== 2 || isPairSite(l, d, r)) continue;
-    if (r >= BORN_GUESS_MIN_BOND) guessed[i] = GUESS_PREVIOUS;
-    if (i > 0) last = i;
-  }
+  for (let i = 1; i < n; i++) if (mayGuess(i)) last = i;
   const agreement = neighbourAgreements(form, last);
-  for (let i = 0; i <= last; i++) {
-    const [l, d, r] = form.siteShape(i);
-    if (d !== 2 || isPairSite(l, d, r)) continue;
-    const a = agreement[i]!;
-    if (r >= BORN_GUESS_MIN_BOND) {
-      if (a < 0.5) guessed[i] = GUESS_OTHER;
-    } else if (a >= BORN_GUESS_MIN_AGREEMENT) guessed[i] = GUESS_PREVIOUS;
+  const guessed = new Uint8Array(n);
+  for (let i = 0; i < n; i++) {
+    if (!mayGuess(i)) continue;
+    const a = agreement[i]!; // NaN at site 0 and after a site of d != 2
+    if (form.siteShape(i)[2] >= BORN_GUESS_MIN_BOND)
+      guessed[i] = a < 0.5 ? GUESS_OTHER : GUESS_PREVIOUS;
+    else if (a >= BORN_GUESS_MIN_AGREEMENT) guessed[i] = GUESS_PREVIOUS;
     else if (a <= 1 - BORN_GUESS_MIN_AGREEMENT) guessed[i] = GUESS_OTHER;
   }
   return guessed;
