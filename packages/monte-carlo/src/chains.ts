@@ -196,6 +196,25 @@ export function runChains(options: RunChainsOptions): Promise<RunChainsResult> {
   return runChainsFrom(options, 0, false);
 }
 
+/** What a validating call of {@link runChainsFrom} returns: no steps. */
+function validated(
+  kind: RunChainsResult['scheme'],
+  chains: number,
+  state: Int32Array,
+): RunChainsResult {
+  return {
+    scheme: kind,
+    chains,
+    steps: 0,
+    series: {},
+    accepted: new Float64Array(chains),
+    proposed: new Float64Array(chains),
+    acceptanceRate: 0,
+    final: { data: state, count: chains },
+    seconds: 0,
+  };
+}
+
 /**
  * {@link runChains} for the chains `firstChain`, `firstChain + 1`, ... of a larger run: chain c
  * here draws its local and cluster moves from the stream of chain `firstChain + c`, so a run
@@ -207,8 +226,9 @@ export function runChains(options: RunChainsOptions): Promise<RunChainsResult> {
  * uniforms are its part of the whole run's. So the groups together give the chains of one call.
  * `rootSeed` replaces the root that `options.seed` would give ({@link chainsRootSeed}; the seed is
  * then not read), so that the threads of one run share a root drawn once from a generator.
- * With `validateOnly` it checks the options and returns before any step. Internal: the worker
- * runner of the `./node` entry uses it.
+ * With `validateOnly` it checks the options and given starting states and returns before any
+ * step (a DDM run's drawn starts are left to the run). Internal: the worker runner of the
+ * `./node` entry uses it.
  */
 export async function runChainsFrom(
   options: RunChainsOptions,
@@ -382,6 +402,10 @@ export async function runChainsFrom(
   } else {
     const x0 = model.initialConfiguration();
     for (let c = 0; c < chains; c++) state.set(x0, c * n);
+    // a DDM run starts from draws, which the run itself draws and checks: validating, the
+    // calling thread of runChainsOnWorkers would otherwise draw every chain's start (one row
+    // per chain) before the threads draw them again
+    if (ddm && validateOnly) return validated(kind, chains, state);
     if (ddm) {
       // chain c starts from a draw of the proposal on its own stream (the same for any split of
       // the chains), where the draw is allowed
@@ -457,17 +481,7 @@ export async function runChainsFrom(
     }
   }
   if (validateOnly) {
-    return {
-      scheme: kind,
-      chains,
-      steps: 0,
-      series: {},
-      accepted: new Float64Array(chains),
-      proposed: new Float64Array(chains),
-      acceptanceRate: 0,
-      final: { data: state, count: chains },
-      seconds: 0,
-    };
+    return validated(kind, chains, state);
   }
 
   const series: Record<string, Float64Array> = {};
