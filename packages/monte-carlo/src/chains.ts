@@ -387,7 +387,7 @@ export async function runChainsFrom(
   );
 
   // initial states
-  let state = new Int32Array(chains * n);
+  const state = new Int32Array(chains * n);
   if (options.initial) {
     const init = options.initial;
     if (init.count !== chains || init.data.length < chains * n) {
@@ -423,7 +423,7 @@ export async function runChainsFrom(
       }
     }
   }
-  let energy = model.energy({ data: state, count: chains });
+  const energy = model.energy({ data: state, count: chains });
   for (let c = 0; c < chains; c++) {
     if (!Number.isFinite(energy[c]!))
       invalidArgument(
@@ -467,7 +467,7 @@ export async function runChainsFrom(
     pending.catch(() => {});
     return pending;
   };
-  let logQ = ddm ? await logProposal(state) : new Float64Array(chains);
+  const logQ = ddm ? await logProposal(state) : new Float64Array(chains);
   if (ddm) {
     for (let c = 0; c < chains; c++) {
       if (logQ[c] === Number.NEGATIVE_INFINITY) {
@@ -491,7 +491,6 @@ export async function runChainsFrom(
     : undefined;
   const accepted = new Float64Array(chains);
   const proposed = new Float64Array(chains);
-  const beta = model.beta;
   // acceptance uniforms: one per chain of the whole run (a group uses its part)
   const uniforms = new Float64Array(totalChains ?? chains);
   const u =
@@ -569,18 +568,10 @@ export async function runChainsFrom(
     }
     return drawn;
   };
-  /** Batches of fresh draws already requested from the pool, in seed order. */
-  const prefetched: (
-    | { data: Int32Array; logProbabilities: Float64Array }
-    | Promise<{ data: Int32Array; logProbabilities: Float64Array }>
-  )[] = [];
   // Two batches ahead when the workers have nothing else to do, so that they never wait for the
   // main thread to ask for the next one; one when they also evaluate the states after local
   // sweeps, which would otherwise queue behind a second batch and hold up the acceptance.
   const prefetchDepth = options.pool ? (localSweeps > 0 ? 1 : 2) : 0;
-  // log q of the states after local sweeps, evaluated by the pool's workers while this thread
-  // computes their energies and records the observables; awaited before the next acceptance
-  let pendingLogQ: Promise<Float64Array> | null = null;
   // (a pool made before pools evaluated, or another implementation of the interface, draws only)
   const poolEvaluates =
     options.pool !== undefined &&
@@ -588,115 +579,161 @@ export async function runChainsFrom(
     typeof options.pool.sampleLogProbabilities === 'function' &&
     typeof options.pool.logProbabilities === 'function';
 
+  return runSteps({
+    kind,
+    model,
+    chains,
+    n,
+    steps,
+    burnIn,
+    localSweeps,
+    state,
+    energy,
+    logQ,
+    accepted,
+    proposed,
+    uniforms,
+    u,
+    acceptStream,
+    chainStreams,
+    names,
+    series,
+    configurations,
+    start,
+    prefetchDepth,
+    poolEvaluates,
+    drawFresh,
+    drawConnected:
+      kind === 'connected'
+        ? async () => {
+            const seed = nextSeed();
+            const t = (scheme as { noiseTime: number }).noiseTime;
+            const noisy = addNoise(
+              noise!,
+              { data: state, count: chains },
+              { time: t, seed: createRandom(seed).split(0) },
+            );
+            const clean = await denoiseBatch(
+              mps!,
+              noise!,
+              noisy,
+              t,
+              createRandom(seed).split(1),
+              options.pool,
+            );
+            return {
+              data: clean.data,
+              logProbabilities: connectedLogProposal(
+                logKernel!,
+                noisy.data,
+                clean.data,
+                n,
+                clean.logProbabilities,
+                clean.noisyLogProbabilities,
+              ),
+            };
+          }
+        : undefined,
+    logProposal,
+    logProposalInPool,
+  });
+}
+
+/** A batch of proposals with the float64 log q of each. */
+interface Proposals {
+  data: Int32Array;
+  logProbabilities: Float64Array;
+}
+
+/** What {@link runSteps} needs of a checked and started run. */
+interface StepsContext {
+  kind: RunChainsResult['scheme'];
+  model: LatticeModelInstance;
+  chains: number;
+  n: number;
+  steps: number;
+  burnIn: number;
+  localSweeps: number;
+  /** The chains' states (changed in place). */
+  state: Int32Array;
+  energy: Float64Array;
+  logQ: Float64Array;
+  accepted: Float64Array;
+  proposed: Float64Array;
+  /** Acceptance uniforms of the whole run, refilled every step, and this group's part of them. */
+  uniforms: Float64Array;
+  u: Float64Array;
+  acceptStream: RandomGenerator;
+  chainStreams: RandomGenerator[];
+  names: readonly string[];
+  series: Record<string, Float64Array>;
+  configurations: Int32Array | undefined;
+  start: number;
+  prefetchDepth: number;
+  poolEvaluates: boolean;
+  drawFresh: () => Proposals | Promise<Proposals>;
+  drawConnected: (() => Promise<Proposals>) | undefined;
+  logProposal: (data: Int32Array) => Promise<Float64Array>;
+  logProposalInPool: (data: Int32Array) => Promise<Float64Array>;
+}
+
+/**
+ * The steps of a run that {@link runChainsFrom} has checked and started. A function of its own,
+ * and its per-chain loops functions of their own, so that what the engine optimizes while the
+ * chains run is small: a worker thread, whose optimizing compiler shares the cores with the
+ * other threads' chains, reaches fast code sooner.
+ */
+async function runSteps(ctx: StepsContext): Promise<RunChainsResult> {
+  const { kind, model, chains, n, steps, burnIn, localSweeps, state, series, configurations } = ctx;
+  const ddm = kind === 'disconnected' || kind === 'connected';
+  let { energy, logQ } = ctx;
+  /** Batches of fresh draws already requested from the pool, in seed order. */
+  const prefetched: (Proposals | Promise<Proposals>)[] = [];
+  // log q of the states after local sweeps, evaluated by the pool's workers while this thread
+  // computes their energies and records the observables; awaited before the next acceptance
+  let pendingLogQ: Promise<Float64Array> | null = null;
   try {
     for (let step = 0; step < burnIn + steps; step++) {
       if (ddm) {
-        let proposalData: Int32Array;
-        let logQNew: Float64Array;
+        let drawn: Proposals;
         if (kind === 'disconnected') {
           // fresh proposals do not depend on the chains' states: with a pool, the next steps'
           // batches are drawn by the workers while this thread evaluates energies and
           // observables (the same seeds in the same order, so the same results as without a pool)
-          if (prefetched.length === 0) prefetched.push(drawFresh());
-          while (prefetched.length <= prefetchDepth && step + prefetched.length < burnIn + steps)
-            prefetched.push(drawFresh());
-          const drawn = await prefetched.shift()!;
-          proposalData = drawn.data;
-          // the sampler's log q(x') (sum of its log conditionals), no second pass
-          logQNew = drawn.logProbabilities;
+          if (prefetched.length === 0) prefetched.push(ctx.drawFresh());
+          while (
+            prefetched.length <= ctx.prefetchDepth &&
+            step + prefetched.length < burnIn + steps
+          )
+            prefetched.push(ctx.drawFresh());
+          // (the sampler's log q(x'), the sum of its log conditionals: no second pass)
+          drawn = await prefetched.shift()!;
         } else {
-          const seed = nextSeed();
-          const t = (scheme as { noiseTime: number }).noiseTime;
-          const noisy = addNoise(
-            noise!,
-            { data: state, count: chains },
-            { time: t, seed: createRandom(seed).split(0) },
-          );
-          const clean = await denoiseBatch(
-            mps!,
-            noise!,
-            noisy,
-            t,
-            createRandom(seed).split(1),
-            options.pool,
-          );
-          proposalData = clean.data;
-          logQNew = connectedLogProposal(
-            logKernel!,
-            noisy.data,
-            clean.data,
-            n,
-            clean.logProbabilities,
-            clean.noisyLogProbabilities,
-          );
+          drawn = await ctx.drawConnected!();
         }
-        const proposalBatch = { data: proposalData, count: chains };
-        const eNew = model.energy(proposalBatch);
+        const eNew = model.energy({ data: drawn.data, count: chains });
         if (pendingLogQ !== null) {
           logQ = await pendingLogQ;
           pendingLogQ = null;
         }
-        acceptStream.fill(uniforms);
-        // accepted chains' states are copied in runs of neighbouring chains (one copy per run
-        // instead of one per chain: with acceptance near 1, one copy per step)
-        let run = 0;
-        for (let c = 0; c <= chains; c++) {
-          let accept = false;
-          if (c < chains) {
-            proposed[c]!++;
-            const logA = logAcceptance(beta, energy[c]!, eNew[c]!, logQ[c]!, logQNew[c]!);
-            accept = logA === 0 || Math.log(u[c]!) < logA;
-          }
-          if (accept) {
-            accepted[c]!++;
-            energy[c] = eNew[c]!;
-            logQ[c] = logQNew[c]!;
-            run++;
-          } else if (run > 0) {
-            state.set(proposalData.subarray((c - run) * n, c * n), (c - run) * n);
-            run = 0;
-          }
-        }
+        ctx.acceptStream.fill(ctx.uniforms);
+        acceptProposals(ctx, energy, logQ, drawn, eNew);
         if (localSweeps > 0) {
-          for (let c = 0; c < chains; c++) {
-            const x = state.subarray(c * n, (c + 1) * n);
-            for (let k = 0; k < localSweeps; k++) metropolisSweep(model, x, chainStreams[c]!);
-          }
-          if (poolEvaluates) {
-            pendingLogQ = logProposalInPool(state);
+          sweepChains(model, state, n, chains, localSweeps, ctx.chainStreams);
+          if (ctx.poolEvaluates) {
+            pendingLogQ = ctx.logProposalInPool(state);
             energy = model.energy({ data: state, count: chains });
           } else {
             energy = model.energy({ data: state, count: chains });
-            logQ = await logProposal(state);
+            logQ = await ctx.logProposal(state);
           }
         }
       } else if (kind === 'local') {
-        for (let c = 0; c < chains; c++) {
-          const x = state.subarray(c * n, (c + 1) * n);
-          const r = metropolisSweep(model, x, chainStreams[c]!);
-          accepted[c]! += r.accepted;
-          proposed[c]! += r.attempted;
-        }
+        localStep(ctx);
       } else {
-        for (let c = 0; c < chains; c++) {
-          const x = state.subarray(c * n, (c + 1) * n);
-          const r = model.clusterMove!(x, chainStreams[c]!);
-          if (r.accepted) accepted[c]!++;
-          proposed[c]!++;
-        }
+        clusterStep(ctx);
       }
-      if (step >= burnIn) {
-        const s = step - burnIn;
-        const batch = { data: state, count: chains };
-        for (const name of names) {
-          const values = model.observe(name, batch);
-          const out = series[name]!;
-          for (let c = 0; c < chains; c++) out[c * steps + s] = values[c]!;
-        }
-        if (configurations)
-          for (let c = 0; c < chains; c++)
-            configurations.set(state.subarray(c * n, (c + 1) * n), (c * steps + s) * n);
-      }
+      if (step >= burnIn) record(ctx, step - burnIn);
     }
     // the last states' log q is not needed, but no work of this call outlives it
     if (pendingLogQ !== null) await pendingLogQ;
@@ -708,26 +745,112 @@ export async function runChainsFrom(
     if (pendingLogQ !== null) await pendingLogQ.catch(() => {});
     throw error;
   }
-  const seconds = (performance.now() - start) / 1000;
+  const seconds = (performance.now() - ctx.start) / 1000;
   let acc = 0;
   let prop = 0;
   for (let c = 0; c < chains; c++) {
-    acc += accepted[c]!;
-    prop += proposed[c]!;
+    acc += ctx.accepted[c]!;
+    prop += ctx.proposed[c]!;
   }
-  state = state.slice();
   return {
     scheme: kind,
     chains,
     steps,
     series,
-    accepted,
-    proposed,
+    accepted: ctx.accepted,
+    proposed: ctx.proposed,
     acceptanceRate: prop > 0 ? acc / prop : 0,
-    final: { data: state, count: chains },
+    final: { data: state.slice(), count: chains },
     ...(configurations ? { configurations } : {}),
     seconds,
   };
+}
+
+/**
+ * Metropolis-Hastings acceptance of a DDM step, chain by chain with the step's uniforms:
+ * accepted chains take the proposal's state, energy and log q (`energy` and `logQ` in place).
+ * Their states are copied in runs of neighbouring chains (one copy per run instead of one per
+ * chain: with acceptance near 1, one copy per step).
+ */
+function acceptProposals(
+  ctx: StepsContext,
+  energy: Float64Array,
+  logQ: Float64Array,
+  drawn: Proposals,
+  eNew: Float64Array,
+): void {
+  const { chains, n, state, u, accepted, proposed } = ctx;
+  const beta = ctx.model.beta;
+  const logQNew = drawn.logProbabilities;
+  let run = 0;
+  for (let c = 0; c <= chains; c++) {
+    let accept = false;
+    if (c < chains) {
+      proposed[c]!++;
+      const logA = logAcceptance(beta, energy[c]!, eNew[c]!, logQ[c]!, logQNew[c]!);
+      accept = logA === 0 || Math.log(u[c]!) < logA;
+    }
+    if (accept) {
+      accepted[c]!++;
+      energy[c] = eNew[c]!;
+      logQ[c] = logQNew[c]!;
+      run++;
+    } else if (run > 0) {
+      state.set(drawn.data.subarray((c - run) * n, c * n), (c - run) * n);
+      run = 0;
+    }
+  }
+}
+
+/** `sweeps` local Metropolis sweeps of every chain, chain c with its own stream. */
+function sweepChains(
+  model: LatticeModelInstance,
+  state: Int32Array,
+  n: number,
+  chains: number,
+  sweeps: number,
+  streams: RandomGenerator[],
+): void {
+  for (let c = 0; c < chains; c++) {
+    const x = state.subarray(c * n, (c + 1) * n);
+    for (let k = 0; k < sweeps; k++) metropolisSweep(model, x, streams[c]!);
+  }
+}
+
+/** One step of local chains: a sweep of every chain, counted. */
+function localStep(ctx: StepsContext): void {
+  const { model, chains, n, state, chainStreams, accepted, proposed } = ctx;
+  for (let c = 0; c < chains; c++) {
+    const x = state.subarray(c * n, (c + 1) * n);
+    const r = metropolisSweep(model, x, chainStreams[c]!);
+    accepted[c]! += r.accepted;
+    proposed[c]! += r.attempted;
+  }
+}
+
+/** One step of cluster-move chains: a move of every chain, counted. */
+function clusterStep(ctx: StepsContext): void {
+  const { model, chains, n, state, chainStreams, accepted, proposed } = ctx;
+  for (let c = 0; c < chains; c++) {
+    const x = state.subarray(c * n, (c + 1) * n);
+    const r = model.clusterMove!(x, chainStreams[c]!);
+    if (r.accepted) accepted[c]!++;
+    proposed[c]!++;
+  }
+}
+
+/** Records recorded step s: every observable of every chain, and the states if kept. */
+function record(ctx: StepsContext, s: number): void {
+  const { model, chains, n, steps, state, names, series, configurations } = ctx;
+  const batch = { data: state, count: chains };
+  for (const name of names) {
+    const values = model.observe(name, batch);
+    const out = series[name]!;
+    for (let c = 0; c < chains; c++) out[c * steps + s] = values[c]!;
+  }
+  if (configurations)
+    for (let c = 0; c < chains; c++)
+      configurations.set(state.subarray(c * n, (c + 1) * n), (c * steps + s) * n);
 }
 
 async function denoiseBatch(
