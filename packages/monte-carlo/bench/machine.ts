@@ -60,36 +60,42 @@ export function threadCpuSeconds(): { main: number; other: number } | undefined 
 /** USER_HZ, 100 on every Linux architecture Node runs on. */
 const CLOCK_TICKS = 100;
 
-/** A fixed amount of integer work on a worker thread, as a module in a data: URL. */
+/**
+ * A fixed amount of floating-point work on a worker thread, as a module in a data: URL; it posts
+ * the milliseconds of the work itself (not the thread's start). The work is a function called
+ * 100 times: a single long loop of integer additions (the earlier spin) was entered by
+ * on-stack replacement, and that code sometimes ran 9x slower for the whole loop (V8 in Node
+ * 20, seen with one and with two threads), which read as a machine with a fifth of a core.
+ */
 const SPIN = new URL(
   `data:text/javascript,${encodeURIComponent(
-    "import { parentPort } from 'node:worker_threads'; let s = 0; for (let i = 0; i < 6e7; i++) s = (s + i * 7) | 0; parentPort.postMessage(s);",
+    "import { parentPort } from 'node:worker_threads'; function chunk(s) { for (let i = 0; i < 1e6; i++) s = s * 0.999999 + 1; return s; } const start = performance.now(); let s = 0; for (let k = 0; k < 100; k++) s = chunk(s); parentPort.postMessage([performance.now() - start, s]);",
   )}`,
 );
 
+/** Seconds that the slowest of `threads` threads took for the fixed work, all started at once. */
 async function spinSeconds(threads: number): Promise<number> {
-  const start = performance.now();
-  await Promise.all(
+  const times = await Promise.all(
     Array.from(
       { length: threads },
       () =>
-        new Promise<void>((resolve, reject) => {
+        new Promise<number>((resolve, reject) => {
           const worker = new Worker(SPIN);
-          worker.once('message', () => {
+          worker.once('message', (message: [number, number]) => {
             void worker.terminate();
-            resolve();
+            resolve(message[0] / 1000);
           });
           worker.once('error', reject);
         }),
     ),
   );
-  return (performance.now() - start) / 1000;
+  return Math.max(...times);
 }
 
 /**
  * How much work `threads` threads get done per second now, relative to one thread (the same
  * fixed work on each): about `threads` on idle cores, about 1 when other processes leave this
- * one no more than one core's worth of time. About half a second on idle cores.
+ * one no more than one core's worth of time. About 2 s on idle cores.
  */
 export async function parallelCapacity(threads = 2): Promise<number> {
   // alternately, three times each, so that a change of load meanwhile hits both
