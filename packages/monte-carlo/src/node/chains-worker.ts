@@ -5,7 +5,7 @@
  * segment. Internal.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import type { ParameterValues } from '@latticediff/lattice';
+import type { LatticeModelInstance, ParameterValues } from '@latticediff/lattice';
 import { MPS, type MPSKind } from '@latticediff/tensor-network';
 import { type RunChainsOptions, runChainsFrom } from '../chains';
 import { runInSegments } from '../chains-segments';
@@ -45,9 +45,34 @@ interface Outcome {
 /** Posts a segment's progress (counts of this thread's chains) to the calling thread. */
 type Report = (progress: { stepsDone: number; accepted: number; proposed: number }) => void;
 
+/**
+ * Model instances of this thread by module, export and parameters, kept from job to job: a new
+ * instance per job gave metropolisSweep new closures to call every time, and V8's code for the
+ * local sweeps fell back to generic calls (a kept thread's steps took about 1.1-1.2x as long as
+ * the same steps on the main thread). Instances are descriptions of the target; the last few
+ * are kept (a learning run's schedule changes the parameters from round to round).
+ */
+const instances = new Map<string, LatticeModelInstance>();
+const KEPT_INSTANCES = 8;
+
+async function modelInstance(job: ChainsWorkerJob): Promise<LatticeModelInstance> {
+  // (numbers by String, which tells Infinity and NaN apart, and -0 from 0 by its sign)
+  const values = Object.entries(job.parameters).map(
+    ([name, v]) => `${name}=${typeof v}:${Object.is(v, -0) ? '-0' : String(v)}`,
+  );
+  const key = JSON.stringify([job.module, job.exportName, values]);
+  let instance = instances.get(key);
+  if (instance === undefined) {
+    instance = (await loadModel(job.module, job.exportName)).create(job.parameters);
+    if (instances.size >= KEPT_INSTANCES) instances.delete(instances.keys().next().value!);
+    instances.set(key, instance);
+  }
+  return instance;
+}
+
 async function runJob(job: ChainsWorkerJob, report: Report): Promise<Outcome> {
   try {
-    const model = (await loadModel(job.module, job.exportName)).create(job.parameters);
+    const model = await modelInstance(job);
     const options: RunChainsOptions = {
       model,
       scheme: job.scheme,

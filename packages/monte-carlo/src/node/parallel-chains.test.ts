@@ -340,6 +340,13 @@ describe('runChainsOnWorkers', () => {
       };
       const reference = await runChains(call);
       for (let k = 0; k < 2; k++) expectSameRun(await runner(call), reference);
+      // a thread keeps the model's instance per parameters: other parameters in between get
+      // their own, and the first ones theirs again
+      const hotter = { ...call, model: isingModel.create({ ...ising, beta: 0.1 }) };
+      const field = { ...call, model: isingModel.create({ ...ising, field: 0.25 }) };
+      expectSameRun(await runner(hotter), await runChains(hotter));
+      expectSameRun(await runner(field), await runChains(field));
+      expectSameRun(await runner(call), reference);
       await runner.close();
       expectSameRun(await runner(call), reference);
       await runner.close();
