@@ -39,6 +39,7 @@ import {
   assertKnownOptions,
   CHUNK_SIZE,
   invalidArgument,
+  sampleEachStream,
   sampleStreamChunks,
 } from '@latticediff/tensor-network/internal';
 
@@ -409,13 +410,23 @@ export async function runChainsFrom(
     if (ddm) {
       // chain c starts from a draw of the proposal on its own stream (the same for any split of
       // the chains), where the draw is allowed
-      const draws = new Int32Array(chains * n);
-      for (let c = 0; c < chains; c++) {
-        const stream = root.split(START_STREAM + firstChain + c);
-        const draw = independence
-          ? await independence.sample(1, stream.uint32() * 2097152 + (stream.uint32() >>> 11))
-          : sample(mps!, { count: 1, seed: stream });
-        draws.set(draw.data, c * n);
+      const streams = Array.from({ length: chains }, (_, c) =>
+        root.split(START_STREAM + firstChain + c),
+      );
+      let draws: Int32Array;
+      if (independence) {
+        draws = new Int32Array(chains * n);
+        for (let c = 0; c < chains; c++) {
+          const stream = streams[c]!;
+          const draw = await independence.sample(
+            1,
+            stream.uint32() * 2097152 + (stream.uint32() >>> 11),
+          );
+          draws.set(draw.data, c * n);
+        }
+      } else {
+        // every chain's draw of its own stream, in one pass (the same rows as a call per chain)
+        draws = sampleEachStream(mps!, streams).data;
       }
       const drawEnergy = model.energy({ data: draws, count: chains });
       for (let c = 0; c < chains; c++) {

@@ -18,7 +18,7 @@ export {
 } from './errors';
 export { product } from './linalg';
 export { assertMPS } from './mps';
-export { CHUNK_SIZE, sampleRows, sampleStreamChunks } from './sample';
+export { CHUNK_SIZE, sampleEachStream, sampleRows, sampleStreamChunks } from './sample';
 export {
   canHoldShards,
   type EnvironmentShards,

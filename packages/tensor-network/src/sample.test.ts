@@ -12,6 +12,7 @@ import {
   sample,
   sampleConditional,
   sampleConditionalRows,
+  sampleEachStream,
   sampleLogProbabilities,
   sampleRows,
 } from './sample';
@@ -340,6 +341,36 @@ describe('drawing some rows of a batch (a pool worker with part of a small batch
       }
     },
   );
+});
+
+describe('one draw per generator in one pass (the starts of chains)', () => {
+  it.each([
+    ['linear, d = 3', { length: 7, bondDim: 5, physicalDim: 3, kind: 'linear' as const }],
+    ['Born, d = 2, pair kernel', { length: 9, bondDim: 6, physicalDim: 2, kind: 'born' as const }],
+    [
+      'Born, d = 2, guessed digits',
+      { length: 14, bondDim: 40, physicalDim: 2, kind: 'born' as const },
+    ],
+    ['Born, d = 3', { length: 6, bondDim: 4, physicalDim: 3, kind: 'born' as const }],
+  ])('row b is the one-row draw of generator b, bit for bit (%s)', (_, spec) => {
+    const mps = randomMPS({ ...spec, seed: 33 });
+    // more generators than a chunk, an odd count (the pair kernel's last pair has one row)
+    const count = CHUNK_SIZE + 73;
+    const root = createRandom(12);
+    const batched = Array.from({ length: count }, (_, b) => root.split(b));
+    const single = Array.from({ length: count }, (_, b) => root.split(b));
+    const all = sampleEachStream(mps, batched);
+    expect(all.count).toBe(count);
+    for (let b = 0; b < count; b++) {
+      const one = sample(mps, { count: 1, seed: single[b]! });
+      expect(Array.from(all.data.subarray(b * spec.length, (b + 1) * spec.length))).toEqual(
+        Array.from(one.data),
+      );
+      expect(all.logProbabilities[b]).toBe(one.logProbabilities[0]);
+      // and each generator is advanced as the one-row call advances it
+      expect(batched[b]!.uint32()).toBe(single[b]!.uint32());
+    }
+  });
 });
 
 describe('sampling bad input and edge cases', () => {
