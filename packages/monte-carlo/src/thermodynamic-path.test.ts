@@ -2,6 +2,7 @@ import { enumerateConfigurations } from '@latticediff/lattice';
 import { isingModel } from '@latticediff/model-ising';
 import { InvalidArgumentError } from '@latticediff/tensor-network';
 import { describe, expect, it } from 'vitest';
+import { runChains } from './chains';
 import { thermodynamicPath } from './thermodynamic-path';
 
 // Ising 3x3 cylinder: d(beta E)/d beta = E, so F(beta) = Var_beta(E), exact by enumeration
@@ -183,6 +184,23 @@ describe('thermodynamicPath with the local Metropolis pilot', () => {
     });
     expect(again.fisher).toEqual(result.fisher);
     expect(again.path).toEqual(result.path);
+    // a chain runner runs the pilot's chains: the same path
+    const runs: string[] = [];
+    const byRunner = await thermodynamicPath({
+      model: isingModel,
+      target: { ...target, beta: 0.4 },
+      parameter: 'beta',
+      from: 0,
+      gridStep: 0.1,
+      seed: 3,
+      chainRunner: (o) => {
+        runs.push(o.scheme.kind);
+        return runChains(o);
+      },
+    });
+    expect(runs).toEqual(['local', 'local', 'local', 'local', 'local']);
+    expect(byRunner.fisher).toEqual(result.fisher);
+    expect(byRunner.path).toEqual(result.path);
   });
 });
 
@@ -215,6 +233,7 @@ describe('thermodynamicPath input checks', () => {
     ['gridStep 0', { gridStep: 0 }, /`gridStep`.*> 0 \(got 0\)/],
     ['too fine a grid', { gridStep: 1e-9 }, /`gridStep`.*at most 100000 grid points/],
     ['fisher not a function', { fisher: 3 }, /`fisher`.*a function/],
+    ['chainRunner not a function', { chainRunner: 'threads' }, /`chainRunner`.*a function/],
     ['negative fisher', { fisher: () => -1 }, /`fisher\(0\.1\)`.*>= 0 \(got -1\)/],
     ['NaN fisher', { fisher: () => Number.NaN }, /`fisher\(0\.1\)`.*\(got NaN\)/],
     ['one pilot chain', { chains: 1 }, /`chains`.*integer >= 2 \(got 1\)/],

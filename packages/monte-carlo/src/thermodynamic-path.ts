@@ -18,7 +18,7 @@ import {
   invalidArgument,
   optionKeys,
 } from '@latticediff/tensor-network/internal';
-import { MAX_SERIES_ENTRIES, MAX_STATE_ENTRIES, runChains } from './chains';
+import { type ChainRunner, MAX_SERIES_ENTRIES, MAX_STATE_ENTRIES, runChains } from './chains';
 
 /** Options of {@link thermodynamicPath}. */
 export interface ThermodynamicPathOptions {
@@ -63,6 +63,12 @@ export interface ThermodynamicPathOptions {
   seed?: SeedOrGenerator;
   /** Called after the pilot's chains of each grid point (k from 0, of `count`). */
   onGridPoint?: (k: number, count: number) => void;
+  /**
+   * Runs the pilot's local chains in place of `runChains` (e.g. `chainsOnWorkers` of
+   * `@latticediff/monte-carlo/node`, which runs them on worker threads): the same path, since a
+   * runner gives runChains's result.
+   */
+  chainRunner?: ChainRunner;
 }
 
 /** Result of {@link thermodynamicPath}. */
@@ -118,6 +124,7 @@ export async function thermodynamicPath(
       'burnIn',
       'seed',
       'onGridPoint',
+      'chainRunner',
     ]),
   );
   const { model, target, parameter, from } = options;
@@ -175,6 +182,14 @@ export async function thermodynamicPath(
   const root = options.seed === undefined ? undefined : toRandom(fn, options.seed);
   if (options.onGridPoint !== undefined && typeof options.onGridPoint !== 'function')
     invalidArgument(fn, 'onGridPoint', options.onGridPoint, 'a function');
+  if (options.chainRunner !== undefined && typeof options.chainRunner !== 'function')
+    invalidArgument(
+      fn,
+      'chainRunner',
+      options.chainRunner,
+      'a function with the contract of runChains (e.g. chainsOnWorkers(...))',
+    );
+  const runPilot = options.chainRunner ?? runChains;
   // both ends must be valid points of the model (its own error names the bad parameter)
   const at = (value: number): LatticeModelInstance =>
     model.create({ ...target, [parameter]: value });
@@ -226,7 +241,7 @@ export async function thermodynamicPath(
     for (let k = 0; k < grid.length; k++) {
       const p = grid[k]!;
       const instance = k === 0 ? first : k === grid.length - 1 ? last : at(p);
-      const run = await runChains({
+      const run = await runPilot({
         model: instance,
         scheme: { kind: 'local' },
         chains,

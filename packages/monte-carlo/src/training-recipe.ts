@@ -331,11 +331,12 @@ export async function recipePath(
   return pathOf(model, checkTrainingRecipe(recipe), onPilot);
 }
 
-/** {@link recipePath} of a checked record. */
+/** {@link recipePath} of a checked record (the pilot's chains by `chainRunner` if given). */
 async function pathOf(
   model: LatticeModel,
   run: TrainingRecipe,
   onPilot?: (done: number, total: number) => void,
+  chainRunner?: ChainRunner,
 ): Promise<ParameterValues[]> {
   if (!run.anneal) return Array.from({ length: run.rounds }, () => ({ ...run.parameters }));
   if (run.path?.kind !== 'thermodynamic') {
@@ -356,6 +357,7 @@ async function pathOf(
     gridStep: PILOT_GRID_STEP,
     seed: createRandom(run.seed).split(PILOT_STREAM),
     ...(onPilot ? { onGridPoint: (k: number, count: number) => onPilot(k + 1, count) } : {}),
+    ...(chainRunner ? { chainRunner } : {}),
   });
   while (path.length < run.rounds) path.push({ ...run.parameters });
   return path;
@@ -503,7 +505,7 @@ export async function runOrResume(options: RunOrResumeOptions): Promise<RunOrRes
   if (state?.recipe !== undefined && JSON.stringify(state.recipe) !== record) {
     throw new CheckpointMismatchError(fn, 'the state of a run with the same recipe');
   }
-  const path = await pathOf(model, recipe, options.onPilot);
+  const path = await pathOf(model, recipe, options.onPilot, options.chainRunner);
   let initialMPS: MPS | undefined;
   if (recipe.initial === 'physics') {
     // deterministic: a resumed run rebuilds the same start (part of the loop's fingerprint)

@@ -165,7 +165,8 @@ export async function trainToFile(options: {
       ? probedFactors(model.create(run.parameters))
       : undefined;
   if (typeof factors === 'string') throw new UsageError(`--recipe physics: ${factors}`);
-  // the rounds' local and disconnected chains on threads kept from round to round
+  // the rounds' local and disconnected chains, and the thermodynamic path's pilot, on threads
+  // kept from round to round
   const chainRunner =
     options.modelModule && options.workers > 1
       ? chainsOnWorkers({
