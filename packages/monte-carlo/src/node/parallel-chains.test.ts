@@ -18,6 +18,7 @@ import { type RunChainsResult, runChains } from '../chains';
 import { runChainsInSegments } from '../chains-segments';
 import { learnByMonteCarlo } from '../learning-loop';
 import { timelessLearning } from '../learning-result.test-helper';
+import { thermodynamicPath } from '../thermodynamic-path';
 import { chainsOnWorkers, type ParallelChainsOptions, runChainsOnWorkers } from './parallel-chains';
 
 const workerUrl = new URL('../../dist/chains-worker.js', import.meta.url);
@@ -352,7 +353,30 @@ describe('runChainsOnWorkers', () => {
       await runner.close();
     });
 
-    it('runs disconnected chains with fewer chunks than threads through runChains and its pool', async () => {
+    it("runs the thermodynamic path's pilot on its threads: the same path", async () => {
+      const pilot = {
+        model: isingModel,
+        target: { lx: 4, ly: 4, beta: 0.3 },
+        parameter: 'beta',
+        from: 0.05,
+        gridStep: 0.1,
+        chains: 8,
+        steps: 60,
+        burnIn: 10,
+        seed: 6,
+      };
+      const reference = await thermodynamicPath(pilot);
+      const runner = chainsOnWorkers({ module: '@latticediff/model-ising', workers: 2, workerUrl });
+      try {
+        const onThreads = await thermodynamicPath({ ...pilot, chainRunner: runner });
+        expect(onThreads.fisher).toEqual(reference.fisher);
+        expect(onThreads.path).toEqual(reference.path);
+      } finally {
+        await runner.close();
+      }
+    });
+
+    it('runs disconnected chains with fewer chunks than threads and no local sweeps through runChains and its pool', async () => {
       const runner = chainsOnWorkers({ module: '@latticediff/model-ising', workers: 2, workerUrl });
       const pool = await createSamplerPool({ workers: 1 });
       let draws = 0;
@@ -383,6 +407,10 @@ describe('runChainsOnWorkers', () => {
         draws = 0;
         const wide = { ...call, chains: 256 };
         expectSameRun(await runner({ ...wide, pool: counting }), await runChains(wide));
+        expect(draws).toBe(0);
+        // one chunk with local sweeps, which cost more than the draws: the threads again
+        const sweeping = { ...call, localSweeps: 2 };
+        expectSameRun(await runner({ ...sweeping, pool: counting }), await runChains(sweeping));
         expect(draws).toBe(0);
       } finally {
         await runner.close();

@@ -517,9 +517,9 @@ export interface ChainsOnWorkersOptions {
  * A {@link ChainRunner} (for `learnByMonteCarlo`'s `chainRunner`) that runs local, Wolff and
  * disconnected chains with an MPS proposal on worker threads ({@link runChainsOnWorkers}: the
  * model imported from `module` and created with the instance's parameters; the pool is not
- * used) and anything else (connected chains, independence proposals, and disconnected runs with
- * fewer chunks of 128 chains than threads, which threads would not speed up) with `runChains`
- * and its pool on this thread. Either way the result is runChains's for the same options. The module's
+ * used) and anything else (connected chains, independence proposals, and disconnected runs
+ * without local sweeps and with fewer chunks of 128 chains than threads, which threads would not
+ * speed up) with `runChains` and its pool on this thread. Either way the result is runChains's for the same options. The module's
  * model must be the instance's model: its id is checked at the first call. The threads start at
  * the first call and stay for the next ones (they import the model and compile the kernels once;
  * starting them costs about 0.1-0.3 s); idle, they do not keep the process alive, and `close()`
@@ -546,14 +546,15 @@ export function chainsOnWorkers(
     const kind = run?.scheme?.kind;
     const chains = run.chains ?? 16;
     const workers = options.workers ?? Math.min(availableParallelism(), chains);
-    // disconnected chains gain from threads only when every thread has chunks of its own to
-    // draw (fewer chunks: threads would draw a shared chunk twice, slower than the pool)
+    // disconnected chains gain from threads when every thread has chunks of its own to draw,
+    // or when they also take local sweeps, which then cost more than the draws: with fewer
+    // chunks and no local sweeps, threads would draw a shared chunk twice, slower than the pool
     const onThreads =
       kind === 'local' ||
       kind === 'wolff' ||
       (kind === 'disconnected' &&
         MPS.isMPS(run.proposal) &&
-        Math.ceil(chains / CHUNK_SIZE) >= workers);
+        (Math.ceil(chains / CHUNK_SIZE) >= workers || (run.localSweeps ?? 0) > 0));
     if (!onThreads) return runChains(run);
     modelId ??= loadModel(specifier, options.exportName ?? null, fn).then((m) => m.id);
     const id = await modelId;
