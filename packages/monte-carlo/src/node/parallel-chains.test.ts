@@ -376,7 +376,7 @@ describe('runChainsOnWorkers', () => {
       }
     });
 
-    it('runs disconnected chains with fewer chunks than threads and no local sweeps through runChains and its pool', async () => {
+    it('runs disconnected chains with fewer chunks than threads through runChains and its pool unless their local sweeps outweigh the draws', async () => {
       const runner = chainsOnWorkers({ module: '@latticediff/model-ising', workers: 2, workerUrl });
       const pool = await createSamplerPool({ workers: 1 });
       let draws = 0;
@@ -411,6 +411,16 @@ describe('runChainsOnWorkers', () => {
         // one chunk with local sweeps, which cost more than the draws: the threads again
         const sweeping = { ...call, localSweeps: 2 };
         expectSameRun(await runner({ ...sweeping, pool: counting }), await runChains(sweeping));
+        expect(draws).toBe(0);
+        // at a larger bond one sweep per step does not outweigh the draws (16 sites x 1500 <
+        // sum of l d r), two do
+        const larger = randomMPS({ length: 16, bondDim: 56, kind: 'born', seed: 4 });
+        const oneSweep = { ...call, proposal: larger, localSweeps: 1 };
+        expectSameRun(await runner({ ...oneSweep, pool: counting }), await runChains(oneSweep));
+        expect(draws).toBeGreaterThan(0);
+        draws = 0;
+        const twoSweeps = { ...oneSweep, localSweeps: 2 };
+        expectSameRun(await runner({ ...twoSweeps, pool: counting }), await runChains(twoSweeps));
         expect(draws).toBe(0);
       } finally {
         await runner.close();

@@ -501,6 +501,23 @@ async function runChainsOnThreads(
   };
 }
 
+/**
+ * Whether a step's local sweeps cost enough against its draw for threads that each draw a shared
+ * chunk to beat the pool: localSweeps x sites >= sum_i l_i d_i r_i / 1500. Measured on the 8x8
+ * Ising model with 64 disconnected chains (threads against runChains with a pool of 2, the
+ * faster of 3 runs): at bond 16 threads were 0.82x without sweeps and 1.26-1.55x with 1-20, at
+ * bond 32 0.61x without, 0.96x with 1 and 1.07x with 2; the bound puts the change at 0.3 sweeps
+ * per step at bond 16 and 1.4 at bond 32.
+ */
+function sweepsOutweighDraws(mps: MPS, localSweeps: number): boolean {
+  let drawWork = 0;
+  for (let i = 0; i < mps.length; i++) {
+    const [l, d, r] = mps.siteShape(i);
+    drawWork += l * d * r;
+  }
+  return localSweeps * mps.length * 1500 >= drawWork;
+}
+
 /** Options of {@link chainsOnWorkers}. */
 export interface ChainsOnWorkersOptions {
   /** The model's module, as `model.module` of {@link runChainsOnWorkers}. */
@@ -518,8 +535,8 @@ export interface ChainsOnWorkersOptions {
  * disconnected chains with an MPS proposal on worker threads ({@link runChainsOnWorkers}: the
  * model imported from `module` and created with the instance's parameters; the pool is not
  * used) and anything else (connected chains, independence proposals, and disconnected runs
- * without local sweeps and with fewer chunks of 128 chains than threads, which threads would not
- * speed up) with `runChains` and its pool on this thread. Either way the result is runChains's for the same options. The module's
+ * with fewer chunks of 128 chains than threads and too few local sweeps to outweigh their draws,
+ * which threads would not speed up) with `runChains` and its pool on this thread. Either way the result is runChains's for the same options. The module's
  * model must be the instance's model: its id is checked at the first call. The threads start at
  * the first call and stay for the next ones (they import the model and compile the kernels once;
  * starting them costs about 0.1-0.3 s); idle, they do not keep the process alive, and `close()`
@@ -547,14 +564,15 @@ export function chainsOnWorkers(
     const chains = run.chains ?? 16;
     const workers = options.workers ?? Math.min(availableParallelism(), chains);
     // disconnected chains gain from threads when every thread has chunks of its own to draw,
-    // or when they also take local sweeps, which then cost more than the draws: with fewer
-    // chunks and no local sweeps, threads would draw a shared chunk twice, slower than the pool
+    // or when their local sweeps cost enough against the draws (then each thread draws the
+    // shared chunk and keeps its rows): otherwise the pool is faster
     const onThreads =
       kind === 'local' ||
       kind === 'wolff' ||
       (kind === 'disconnected' &&
         MPS.isMPS(run.proposal) &&
-        (Math.ceil(chains / CHUNK_SIZE) >= workers || (run.localSweeps ?? 0) > 0));
+        (Math.ceil(chains / CHUNK_SIZE) >= workers ||
+          sweepsOutweighDraws(run.proposal, run.localSweeps ?? 0)));
     if (!onThreads) return runChains(run);
     modelId ??= loadModel(specifier, options.exportName ?? null, fn).then((m) => m.id);
     const id = await modelId;
