@@ -148,13 +148,16 @@ describe('thermodynamicPath with a known Fisher information', () => {
 describe('thermodynamicPath with the local Metropolis pilot', () => {
   it('estimates F = Var(E) within 4 standard errors of the exact value (one-sided at beta = 0)', async () => {
     const grids: number[] = [];
-    const result = await thermodynamicPath({
+    const pilot = {
       model: isingModel,
       target: { ...target, beta: 0.4 },
       parameter: 'beta',
       from: 0,
       gridStep: 0.1,
       seed: 3,
+    };
+    const result = await thermodynamicPath({
+      ...pilot,
       onGridPoint: (k, count) => grids.push(k * 10 + count),
     });
     expect(grids).toEqual([5, 15, 25, 35, 45]);
@@ -174,25 +177,13 @@ describe('thermodynamicPath with the local Metropolis pilot', () => {
     expect(path.at(-1)).toBe(0.4);
     for (let r = 1; r < path.length; r++) expect(path[r]!).toBeGreaterThan(path[r - 1]!);
     // the same seed gives the same path
-    const again = await thermodynamicPath({
-      model: isingModel,
-      target: { ...target, beta: 0.4 },
-      parameter: 'beta',
-      from: 0,
-      gridStep: 0.1,
-      seed: 3,
-    });
+    const again = await thermodynamicPath(pilot);
     expect(again.fisher).toEqual(result.fisher);
     expect(again.path).toEqual(result.path);
     // a chain runner runs the pilot's chains: the same path
     const runs: string[] = [];
     const byRunner = await thermodynamicPath({
-      model: isingModel,
-      target: { ...target, beta: 0.4 },
-      parameter: 'beta',
-      from: 0,
-      gridStep: 0.1,
-      seed: 3,
+      ...pilot,
       chainRunner: (o) => {
         runs.push(o.scheme.kind);
         return runChains(o);

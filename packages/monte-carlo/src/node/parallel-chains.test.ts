@@ -400,28 +400,24 @@ describe('runChainsOnWorkers', () => {
           steps: 4,
           seed: 2,
         };
+        /** The runner's result is runChains's, and the pool drew (or not). */
+        const check = async (o: typeof call & { localSweeps?: number }, poolDraws: boolean) => {
+          draws = 0;
+          expectSameRun(await runner({ ...o, pool: counting }), await runChains(o));
+          if (poolDraws) expect(draws).toBeGreaterThan(0);
+          else expect(draws).toBe(0);
+        };
         // one chunk of 100 chains, 2 threads: the pool draws
-        expectSameRun(await runner({ ...call, pool: counting }), await runChains(call));
-        expect(draws).toBeGreaterThan(0);
+        await check(call, true);
         // two chunks: the threads draw, the pool is not used
-        draws = 0;
-        const wide = { ...call, chains: 256 };
-        expectSameRun(await runner({ ...wide, pool: counting }), await runChains(wide));
-        expect(draws).toBe(0);
+        await check({ ...call, chains: 256 }, false);
         // one chunk with local sweeps, which cost more than the draws: the threads again
-        const sweeping = { ...call, localSweeps: 2 };
-        expectSameRun(await runner({ ...sweeping, pool: counting }), await runChains(sweeping));
-        expect(draws).toBe(0);
+        await check({ ...call, localSweeps: 2 }, false);
         // at a larger bond one sweep per step does not outweigh the draws (16 sites x 1500 <
         // sum of l d r), two do
         const larger = randomMPS({ length: 16, bondDim: 56, kind: 'born', seed: 4 });
-        const oneSweep = { ...call, proposal: larger, localSweeps: 1 };
-        expectSameRun(await runner({ ...oneSweep, pool: counting }), await runChains(oneSweep));
-        expect(draws).toBeGreaterThan(0);
-        draws = 0;
-        const twoSweeps = { ...oneSweep, localSweeps: 2 };
-        expectSameRun(await runner({ ...twoSweeps, pool: counting }), await runChains(twoSweeps));
-        expect(draws).toBe(0);
+        await check({ ...call, proposal: larger, localSweeps: 1 }, true);
+        await check({ ...call, proposal: larger, localSweeps: 2 }, false);
       } finally {
         await runner.close();
         await pool.close();
