@@ -50,7 +50,7 @@ export const WORKERS_FLAG = {
   type: 'integer',
   valueName: 'N',
   description:
-    'worker threads for the tensor-network work: proposals and training sweeps (1: no workers)',
+    'worker threads (1: no workers): the proposals and training sweeps, and with train the chains and the path pilot',
   minimum: 1,
   maximum: 64,
   default: 2,
