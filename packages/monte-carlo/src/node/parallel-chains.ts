@@ -536,8 +536,9 @@ export interface ChainsOnWorkersOptions {
  * model imported from `module` and created with the instance's parameters; the pool is not
  * used) and anything else (connected chains, independence proposals, and disconnected runs
  * with fewer chunks of 128 chains than threads and too few local sweeps to outweigh their draws,
- * which threads would not speed up) with `runChains` and its pool on this thread. Either way the result is runChains's for the same options. The module's
- * model must be the instance's model: its id is checked at the first call. The threads start at
+ * which threads would not speed up) with `runChains` and its pool on this thread. Either way the
+ * result is runChains's for the same options. The module's model must be the instance's model:
+ * its id is checked at the first call. The threads start at
  * the first call and stay for the next ones (they import the model and compile the kernels once;
  * starting them costs about 0.1-0.3 s); idle, they do not keep the process alive, and `close()`
  * ends them.
