@@ -228,8 +228,8 @@ function validated(
  * `rootSeed` replaces the root that `options.seed` would give ({@link chainsRootSeed}; the seed is
  * then not read), so that the threads of one run share a root drawn once from a generator.
  * With `validateOnly` it checks the options and given starting states and returns before any
- * step (a DDM run's drawn starts are left to the run). Internal: the worker runner of the
- * `./node` entry uses it.
+ * step (a DDM run's drawn starts are left to the run). Errors name `fn`, the function the user
+ * called. Internal: the worker runner of the `./node` entry uses it.
  */
 export async function runChainsFrom(
   options: RunChainsOptions,
@@ -237,8 +237,8 @@ export async function runChainsFrom(
   validateOnly: boolean,
   totalChains?: number,
   rootSeed?: number,
+  fn = 'runChains',
 ): Promise<RunChainsResult> {
-  const fn = 'runChains';
   if (typeof options !== 'object' || options === null)
     invalidArgument(fn, 'options', options, 'an options object');
   assertKnownOptions(fn, options, [

@@ -52,6 +52,8 @@ type Report = (progress: { stepsDone: number; accepted: number; proposed: number
  * the same steps on the main thread). Instances are descriptions of the target; the last few
  * are kept (a learning run's schedule changes the parameters from round to round).
  */
+/** The function whose threads these are: its errors name it. */
+const FN = 'runChainsOnWorkers';
 const instances = new Map<string, LatticeModelInstance>();
 const KEPT_INSTANCES = 8;
 
@@ -96,12 +98,13 @@ async function runJob(job: ChainsWorkerJob, report: Report): Promise<Outcome> {
     };
     // a DDM group draws its part of every batch of the whole run's proposals
     const total = job.scheme.kind === 'disconnected' ? job.totalChains : undefined;
-    const runGroup = (o: RunChainsOptions) => runChainsFrom(o, job.firstChain, false, total);
+    const runGroup = (o: RunChainsOptions) =>
+      runChainsFrom(o, job.firstChain, false, total, undefined, FN);
     const run =
       job.segmentSteps === null
-        ? await runChainsFrom(options, job.firstChain, false, total, job.rootSeed ?? undefined)
+        ? await runChainsFrom(options, job.firstChain, false, total, job.rootSeed ?? undefined, FN)
         : await runInSegments(
-            'runChainsOnWorkers',
+            FN,
             {
               ...options,
               segmentSteps: job.segmentSteps,

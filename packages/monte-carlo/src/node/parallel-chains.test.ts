@@ -9,6 +9,7 @@ import { isingModel } from '@latticediff/model-ising';
 import {
   createSamplerPool,
   type MPS,
+  productState,
   randomMPS,
   type SamplerPool,
   type SeedOrGenerator,
@@ -277,6 +278,30 @@ describe('runChainsOnWorkers', () => {
       // and segments are another run than one call (streams per segment)
       const whole = await runChains({ ...options, model: instance });
       expect(Array.from(whole.final.data)).not.toEqual(Array.from(single.final.data));
+    });
+
+    it("starts from allowed draws where the model's initial configuration has no mass, and names a given start with none by its chain", async () => {
+      // P(x_0 = 1) = 0: the model's initial configuration (all ones) is impossible under P
+      const rows = [[1, 0], ...Array.from({ length: 15 }, () => [0.5, 0.5])];
+      const options = {
+        scheme: { kind: 'disconnected' },
+        proposal: productState(rows),
+        chains: 300,
+        steps: 5,
+        seed: 4,
+      } as const;
+      const single = await runChains({ ...options, model: instance });
+      const parallel = await runChainsOnWorkers({ ...options, model, workers: 2, workerUrl });
+      expectSameRun(parallel, single);
+      expect(parallel.acceptanceRate).toBeGreaterThan(0);
+      for (let c = 0; c < 300; c++) expect(parallel.final.data[c * 16]).toBe(0);
+      // chain 280 (on the second thread) given the impossible start: refused on this thread,
+      // naming the function called and the chain of the whole run
+      const initial = { data: new Int32Array(300 * 16), count: 300 };
+      initial.data.fill(1, 280 * 16, 281 * 16);
+      await expect(
+        runChainsOnWorkers({ ...options, initial, model, workers: 2, workerUrl }),
+      ).rejects.toThrow(/`proposal` passed to `runChainsOnWorkers`.*chain 280's start/);
     });
   });
 

@@ -380,7 +380,7 @@ async function runChainsOnThreads(
   // one root for every thread, drawn here (a generator seed is advanced once, as by runChains)
   const rootSeed =
     options.segmentSteps === undefined ? chainsRootSeed(fn, options.seed) : undefined;
-  await runChainsFrom(common, 0, true, undefined, rootSeed);
+  await runChainsFrom(common, 0, true, undefined, rootSeed, fn);
   const n = instance.sites;
   const used = Math.min(workers, chains);
   const ranges: [number, number][] = [];
