@@ -18,7 +18,14 @@ export {
 } from './errors';
 export { product } from './linalg';
 export { assertMPS } from './mps';
-export { CHUNK_SIZE, sampleEachStream, sampleRows, sampleStreamChunks } from './sample';
+export { canSampleSteps, poolSampleSteps } from './pool';
+export {
+  CHUNK_SIZE,
+  sampleEachStream,
+  sampleRows,
+  sampleSteps,
+  sampleStreamChunks,
+} from './sample';
 export {
   canHoldShards,
   type EnvironmentShards,

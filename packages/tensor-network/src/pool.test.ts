@@ -11,9 +11,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InvalidArgumentError, LatticeDiffError } from './errors';
 import { logProbabilities } from './evaluate';
 import { randomMPS } from './mps';
-import { createSamplerPool, type SamplerPool } from './pool';
+import { canSampleSteps, createSamplerPool, poolSampleSteps, type SamplerPool } from './pool';
 import { createRandom } from './random';
-import { sample, sampleConditional, sampleLogProbabilities } from './sample';
+import { sample, sampleConditional, sampleLogProbabilities, sampleSteps } from './sample';
 
 const workerUrl = new URL('../dist/worker.js', import.meta.url);
 
@@ -60,6 +60,28 @@ describe('sampler pool', () => {
       }
     },
   );
+
+  it('draws several one-chunk batches per request as sampleSteps does, idle or busy, for any number of workers', async () => {
+    // large enough that an idle pool of 2 splits the batches over both workers
+    const mps = randomMPS({ length: 64, bondDim: 24, kind: 'born', seed: 5 });
+    const seeds = [3, 1, 4, 1, 5, 9, 2, 6, 5, 3, 5];
+    const ref = sampleSteps(mps, seeds, 100);
+    for (const p of [pool, single]) {
+      expect(canSampleSteps(p)).toBe(true);
+      // three at once: the first split over the idle workers, the others whole on one worker
+      const got = await Promise.all([0, 1, 2].map(() => poolSampleSteps(p, mps, seeds, 100)!));
+      for (const g of got) {
+        expect(g.count).toBe(seeds.length * 100);
+        expect(Array.from(g.data)).toEqual(Array.from(ref.data));
+        expect(Array.from(g.logProbabilities)).toEqual(Array.from(ref.logProbabilities));
+      }
+    }
+    // a pool without the method (another implementation of the interface) is told apart
+    const plain = { size: 1, sample: pool.sample.bind(pool) };
+    expect(canSampleSteps(plain)).toBe(false);
+    expect(poolSampleSteps(plain, mps, seeds, 100)).toBeUndefined();
+    await expect(poolSampleSteps(pool, mps, seeds, 129)!).rejects.toThrow(/`rows`/);
+  });
 
   it('gives the single-threaded samples when busy too (batches queued: each goes whole to one worker)', async () => {
     const mps = randomMPS({ length: 10, bondDim: 4, kind: 'born', seed: 3 });

@@ -11,6 +11,7 @@ import { assertInteger, invalidArgument, LatticeDiffError, NumericalError } from
 import { assertBatchSize, assertMPS, type MPS } from './mps';
 import type { SeedOrGenerator } from './random';
 import { CHUNK_SIZE, type ConditionalSampleResult, rootSeed, type SampleResult } from './sample';
+
 import {
   type EnvironmentShards,
   OPEN_SHARDS,
@@ -21,6 +22,38 @@ import {
   sumPartials,
 } from './sweep-shards';
 import type { WorkerReply, WorkerRequest } from './worker';
+
+/**
+ * The key of a SamplerPool's method that draws several one-chunk batches in one request
+ * (internal: call it through {@link poolSampleSteps}).
+ */
+export const SAMPLE_STEPS: unique symbol = Symbol.for('@latticediff/tensor-network.sampleSteps');
+
+/** A pool that draws several one-chunk batches per request (every SamplerPool of this release). */
+interface StepsPool {
+  [SAMPLE_STEPS](mps: MPS, seeds: readonly SeedOrGenerator[], rows: number): Promise<SampleResult>;
+}
+
+/** Whether `pool` can draw several one-chunk batches per request ({@link poolSampleSteps}). */
+export function canSampleSteps(pool: object): boolean {
+  return typeof (pool as Partial<StepsPool>)[SAMPLE_STEPS] === 'function';
+}
+
+/**
+ * On the workers of `pool`, what `sampleSteps` (sample.ts) returns: for each seed the draws of
+ * `sample(mps, { count: rows, seed })`, one after another, in one request per worker. Undefined
+ * when the pool has no such method (of an earlier release, or another implementation of the
+ * interface): draw batch by batch then.
+ */
+export function poolSampleSteps(
+  pool: object,
+  mps: MPS,
+  seeds: readonly SeedOrGenerator[],
+  rows: number,
+): Promise<SampleResult> | undefined {
+  const method = (pool as Partial<StepsPool>)[SAMPLE_STEPS];
+  return typeof method === 'function' ? method.call(pool, mps, seeds, rows) : undefined;
+}
 
 interface Channel {
   post(message: WorkerRequest, transfer: ArrayBuffer[]): void;
@@ -554,9 +587,83 @@ export async function createSamplerPool(options: SamplerPoolOptions = {}): Promi
     };
   };
 
-  const pool: SamplerPool & ShardPool = {
+  /**
+   * Batches of `rows` rows (one chunk each) from the given seeds: an idle pool splits the
+   * batches over its workers (at least MIN_SPLIT_FLOPS of work each), a busy one gives them all to
+   * the worker with the least queued work. Every batch draws from its own seed, so the draws do
+   * not depend on the assignment.
+   */
+  const sampleStepsOnWorkers = async (
+    mps: MPS,
+    seeds: readonly SeedOrGenerator[],
+    rows: number,
+  ): Promise<SampleResult> => {
+    const fnName = 'SamplerPool.sample';
+    assertOpen(fnName);
+    assertMPS(fnName, mps);
+    assertInteger(fnName, 'rows', rows, 1, CHUNK_SIZE);
+    assertBatchSize(fnName, seeds.length * rows, mps.length);
+    const roots = seeds.map((seed) => rootSeed(fnName, seed));
+    const n = mps.length;
+    const batches = roots.length;
+    const count = batches * rows;
+    const parts: { worker: number; first: number; end: number }[] = [];
+    if (queuedRows.every((q) => q === 0)) {
+      const work = count * drawFlops(mps, false);
+      const used = Math.max(1, Math.min(size, batches, Math.floor(work / MIN_SPLIT_FLOPS)));
+      for (let w = 0; w < used; w++) {
+        parts.push({
+          worker: w,
+          first: Math.floor((w * batches) / used),
+          end: Math.floor(((w + 1) * batches) / used),
+        });
+      }
+    } else {
+      let least = 0;
+      for (let w = 1; w < size; w++) if (queuedRows[w]! < queuedRows[least]!) least = w;
+      parts.push({ worker: least, first: 0, end: batches });
+    }
+    const jobs: Promise<WorkerReply>[] = [];
+    const workers: number[] = [];
+    for (const { worker: w, first, end } of parts) {
+      const mpsId = ensureLoaded(w, mps);
+      const job = request(
+        w,
+        fnName,
+        (requestId) => ({
+          type: 'sample-steps',
+          requestId,
+          mpsId,
+          seeds: roots.slice(first, end),
+          rows,
+        }),
+        [],
+      );
+      const queued = (end - first) * rows;
+      queuedRows[w]! += queued;
+      const release = () => {
+        queuedRows[w]! -= queued;
+      };
+      job.then(release, release);
+      jobs.push(job);
+      workers.push(w);
+    }
+    const replies = await gather(jobs, workers);
+    const data = new Int32Array(count * n);
+    const logProbabilities = new Float64Array(count);
+    replies.forEach((reply, k) => {
+      if (reply.type !== 'result') return;
+      const start = parts[k]!.first * rows;
+      data.set(reply.data, start * n);
+      logProbabilities.set(reply.logProbabilities, start);
+    });
+    return { data, count, length: n, logProbabilities };
+  };
+
+  const pool: SamplerPool & ShardPool & StepsPool = {
     size,
     [OPEN_SHARDS]: openShards,
+    [SAMPLE_STEPS]: sampleStepsOnWorkers,
     async sample(mps, opts) {
       const f = 'SamplerPool.sample';
       assertMPS(f, mps);

@@ -4,7 +4,7 @@ import { InvalidArgumentError } from './errors';
 import { logProbabilities } from './evaluate';
 import { bornMPSFromFactors } from './factor-network';
 import { MPS, type MPSKind, randomMPS } from './mps';
-import { createRandom } from './random';
+import { createRandom, type RandomGenerator } from './random';
 import {
   CHUNK_SIZE,
   guessedSites,
@@ -15,6 +15,7 @@ import {
   sampleEachStream,
   sampleLogProbabilities,
   sampleRows,
+  sampleSteps,
 } from './sample';
 import { bruteDistribution, chiSquare, configIndex } from './testing/brute-force';
 
@@ -370,6 +371,51 @@ describe('one draw per generator in one pass (the starts of chains)', () => {
       // and each generator is advanced as the one-row call advances it
       expect(batched[b]!.uint32()).toBe(single[b]!.uint32());
     }
+  });
+});
+
+describe('the draws of several one-chunk calls in one pass (steps of few chains)', () => {
+  it.each([
+    ['linear, d = 3', { length: 7, bondDim: 5, physicalDim: 3, kind: 'linear' as const }, 5],
+    [
+      'Born, pair kernel, one row',
+      { length: 9, bondDim: 6, physicalDim: 2, kind: 'born' as const },
+      1,
+    ],
+    [
+      'Born, guessed digits, a whole chunk',
+      { length: 14, bondDim: 40, physicalDim: 2, kind: 'born' as const },
+      CHUNK_SIZE,
+    ],
+    ['Born, d = 3, odd rows', { length: 6, bondDim: 4, physicalDim: 3, kind: 'born' as const }, 33],
+  ])(
+    'batch k is sample(mps, { count: rows, seed: seeds[k] }), bit for bit (%s)',
+    (_, spec, rows) => {
+      const mps = randomMPS({ ...spec, seed: 35 });
+      const root = createRandom(8);
+      // numbers and generators (each advanced as the call advances it)
+      const seeds = [7, 123456789, root.split(0), 0, root.split(1)];
+      const again = [7, 123456789, createRandom(8).split(0), 0, createRandom(8).split(1)];
+      const all = sampleSteps(mps, seeds, rows);
+      expect(all.count).toBe(seeds.length * rows);
+      for (let k = 0; k < seeds.length; k++) {
+        const one = sample(mps, { count: rows, seed: again[k]! });
+        const n = spec.length;
+        expect(Array.from(all.data.subarray(k * rows * n, (k + 1) * rows * n))).toEqual(
+          Array.from(one.data),
+        );
+        expect(Array.from(all.logProbabilities.subarray(k * rows, (k + 1) * rows))).toEqual(
+          Array.from(one.logProbabilities),
+        );
+      }
+      expect((seeds[2] as RandomGenerator).uint32()).toBe((again[2] as RandomGenerator).uint32());
+    },
+  );
+
+  it('refuses batches of more than a chunk, naming rows', () => {
+    const mps = randomMPS({ length: 4, bondDim: 2, seed: 1 });
+    expect(() => sampleSteps(mps, [1], CHUNK_SIZE + 1)).toThrow(/`rows`/);
+    expect(() => sampleSteps(mps, [1], 0)).toThrow(/`rows`/);
   });
 });
 

@@ -155,6 +155,30 @@ export function sampleEachStream(mps: MPS, generators: readonly RandomGenerator[
 }
 
 /**
+ * The draws of several calls of one chunk each, in one pass: rows k * rows .. (k + 1) * rows - 1
+ * are, bit for bit, what `sample(mps, { count: rows, seed: seeds[k] })` returns (rows <=
+ * {@link CHUNK_SIZE}, so that each call's batch is one chunk). Internal: disconnected chains
+ * fewer than a chunk draw the proposals of several steps at once (a call per step copied the
+ * tensors into the module every step).
+ */
+export function sampleSteps(
+  mps: MPS,
+  seeds: readonly SeedOrGenerator[],
+  rows: number,
+): SampleResult {
+  const fn = 'sample';
+  assertMPS(fn, mps);
+  assertInteger(fn, 'rows', rows, 1, CHUNK_SIZE);
+  assertBatchSize(fn, seeds.length * rows, mps.length);
+  const streams = seeds.map((seed) => streamRoot(fn, seed).split(0));
+  const ws = workspace();
+  return sweepFused(ws, mps, streams.length * rows, {
+    kind: 'draw',
+    uniforms: ChunkedUniforms.steps(streams, rows),
+  });
+}
+
+/**
  * log q(x) of the process that {@link sample} draws from, evaluated by the same float64
  * operations on the given configurations: for a configuration that `sample` drew, the value
  * equals its `logProbabilities` entry bit for bit. q is a normalised distribution and equals
@@ -621,7 +645,7 @@ interface ChunkPart {
 class ChunkedUniforms {
   private readonly chunks: readonly ChunkPart[];
   readonly count: number;
-  /** Rows per chunk (the last may have fewer): CHUNK_SIZE, or 1 for a stream per row. */
+  /** Rows per chunk (the last may have fewer): CHUNK_SIZE, 1 for a stream per row, or a step's rows. */
   readonly chunkRows: number;
 
   private constructor(chunks: ChunkPart[], count: number, chunkRows = CHUNK_SIZE) {
@@ -638,6 +662,15 @@ class ChunkedUniforms {
         return { stream, rows, skip: 0, take: rows };
       }),
       count,
+    );
+  }
+
+  /** Rows k * rows .. (k + 1) * rows - 1 draw from streams[k] (a chunk of `rows` rows each). */
+  static steps(streams: RandomGenerator[], rows: number): ChunkedUniforms {
+    return new ChunkedUniforms(
+      streams.map((stream) => ({ stream, rows, skip: 0, take: rows })),
+      streams.length * rows,
+      rows,
     );
   }
 

@@ -5,7 +5,7 @@
 import { logProbabilities } from './evaluate';
 import { MPS, type MPSKind } from './mps';
 import { createRandom } from './random';
-import { sampleConditionalRows, sampleLogProbabilities, sampleRows } from './sample';
+import { sampleConditionalRows, sampleLogProbabilities, sampleRows, sampleSteps } from './sample';
 import {
   applyShardMove,
   type EnvironmentShard,
@@ -28,6 +28,14 @@ export type WorkerRequest =
       count: number;
       rootSeed: number;
       weights: Float64Array | null;
+    }
+  | {
+      /** The draws of `sample(mps, { count: rows, seed })` for each seed, one after another. */
+      type: 'sample-steps';
+      requestId: number;
+      mpsId: number;
+      seeds: number[];
+      rows: number;
     }
   | {
       /** log q of the sampler's process (`sample`) or log P (`exact`) of `count` rows. */
@@ -133,6 +141,20 @@ function handle(
       reply({ type: 'values', requestId: request.requestId, values }, [
         values.buffer as ArrayBuffer,
       ]);
+      return;
+    }
+    if (request.type === 'sample-steps') {
+      const r = sampleSteps(mps, request.seeds, request.rows);
+      reply(
+        {
+          type: 'result',
+          requestId: request.requestId,
+          data: r.data,
+          logProbabilities: r.logProbabilities,
+          logWeightNormalizations: null,
+        },
+        [r.data.buffer as ArrayBuffer, r.logProbabilities.buffer as ArrayBuffer],
+      );
       return;
     }
     const root = createRandom(request.rootSeed);
