@@ -59,6 +59,35 @@ describe('runChains with a pool', () => {
     },
   );
 
+  it('draws several steps of fewer chains than a chunk at once: the chains of step-by-step draws, on one thread and on pools of 1 to 3 workers', async () => {
+    for (const [kind, chains, localSweeps] of [
+      ['born', 32, 0],
+      ['linear', 7, 0],
+      ['born', 128, 0],
+      ['born', 20, 1],
+    ] as const) {
+      const mps = randomMPS({ length: model.sites, bondDim: 4, kind, seed: 19 });
+      const options = {
+        model,
+        proposal: mps,
+        scheme: { kind: 'disconnected' as const },
+        chains,
+        // blocks of 256 rows: several blocks, the last one short
+        steps: Math.ceil(700 / chains),
+        burnIn: 3,
+        seed: 29,
+        localSweeps,
+        keepConfigurations: true,
+      };
+      // a pool that only draws takes a call per step: the draws of step-by-step sampling
+      const reference = plain(await runChains({ ...options, pool: drawsOnlyPool(pools[1]!) }));
+      expect(reference.acceptanceRate).toBeGreaterThan(0);
+      expect(plain(await runChains(options))).toEqual(reference);
+      for (const pool of pools)
+        expect(plain(await runChains({ ...options, pool }))).toEqual(reference);
+    }
+  });
+
   it('evaluates on the main thread with a pool that only draws (an older pool or another implementation)', async () => {
     const mps = randomMPS({ length: model.sites, bondDim: 4, kind: 'born', seed: 17 });
     const drawsOnly = drawsOnlyPool(pools[1]!);

@@ -38,8 +38,11 @@ import {
 import {
   assertKnownOptions,
   CHUNK_SIZE,
+  canSampleSteps,
   invalidArgument,
+  poolSampleSteps,
   sampleEachStream,
+  sampleSteps,
   sampleStreamChunks,
 } from '@latticediff/tensor-network/internal';
 
@@ -547,11 +550,61 @@ export async function runChainsFrom(
     }
     return groupDrawn.shift()!;
   };
+  // Fewer chains than a chunk (one chunk per step, such as the 32 chains of `latticediff mc`):
+  // the proposals of several steps in one draw (at least GROUP_DRAW_ROWS rows), each step's
+  // rows from its own seed, so the same draws as step by step. A draw per step copied the
+  // proposal's tensors into the module every step, and on a pool cost a message per step. On a
+  // pool, when a block's first step is taken, blocks are requested up to one ahead per worker,
+  // so that the workers draw while this thread runs the current one; not with local sweeps,
+  // whose evaluations on the workers would queue behind the blocks.
+  const poolSteps =
+    options.pool !== undefined && localSweeps === 0 && canSampleSteps(options.pool)
+      ? (seeds: number[]) => poolSampleSteps(options.pool!, mps!, seeds, chains)!
+      : undefined;
+  const blockSteps =
+    totalChains === undefined &&
+    independence === undefined &&
+    kind === 'disconnected' &&
+    chains <= CHUNK_SIZE &&
+    (options.pool === undefined || poolSteps !== undefined)
+      ? Math.max(1, Math.ceil(GROUP_DRAW_ROWS / chains))
+      : 0;
+  type Drawn = { data: Int32Array; logProbabilities: Float64Array };
+  const blocks: { drawn: Drawn | Promise<Drawn>; size: number; taken: number }[] = [];
+  let stepsSeeded = 0;
+  const requestBlock = () => {
+    const size = Math.min(blockSteps, burnIn + steps - stepsSeeded);
+    const seeds = Array.from({ length: size }, () => nextSeed());
+    stepsSeeded += size;
+    const pending = poolSteps?.(seeds);
+    // a block that is never awaited (the loop threw) must not crash the process
+    pending?.catch(() => {});
+    blocks.push({ drawn: pending ?? sampleSteps(mps!, seeds, chains), size, taken: 0 });
+  };
+  const drawStep = (): Drawn | Promise<Drawn> => {
+    if (blocks.length > 0 && blocks[0]!.taken === blocks[0]!.size) blocks.shift();
+    if (blocks.length === 0) requestBlock();
+    const block = blocks[0]!;
+    const j = block.taken++;
+    // a block ahead per worker, so that every worker draws while this thread runs this block
+    if (j === 0 && poolSteps !== undefined) {
+      while (blocks.length <= options.pool!.size && stepsSeeded < burnIn + steps) requestBlock();
+    }
+    const rows = (r: Drawn): Drawn => ({
+      data: r.data.subarray(j * chains * n, (j + 1) * chains * n),
+      logProbabilities: r.logProbabilities.subarray(j * chains, (j + 1) * chains),
+    });
+    if (!(block.drawn instanceof Promise)) return rows(block.drawn);
+    const step = block.drawn.then(rows);
+    step.catch(() => {});
+    return step;
+  };
   const drawFresh = ():
     | { data: Int32Array; logProbabilities: Float64Array }
     | Promise<{ data: Int32Array; logProbabilities: Float64Array }> => {
     // a group takes its steps' seeds itself (several at once when it draws ahead)
     if (totalChains !== undefined) return drawGroup();
+    if (blockSteps > 0) return drawStep();
     const seed = nextSeed();
     if (independence) return checkedDraws(independence.sample(chains, seed));
     if (!options.pool) return sample(mps!, { count: chains, seed });
