@@ -180,6 +180,21 @@ describe('mc local and wolff on worker threads', () => {
     }
   });
 
+  it('gives the same disconnected estimates for --workers 1 and 2 with fewer chains than a chunk (a pool draws them in long runs)', () => {
+    const directory = temporaryDirectory();
+    const trained = run(['train', 'ising', '--lx', '8', '--ly', '8', '--out', 'ising.mps'], {
+      cwd: directory,
+    });
+    expect(trained.code, trained.stderr).toBe(0);
+    // 32 chains x 8,800 steps at bond 16: draws of about 9e9 (rows x sum of l d r), above
+    // POOL_MIN_DRAW_WORK, so --workers 2 draws on a pool of 2 and --workers 1 on this thread
+    const args = ['--checkpoint', 'ising.mps', '--scheme', 'disconnected', '--steps', '8000'];
+    const one = mc(args, 1, directory);
+    const two = mc(args, 2, directory);
+    expect(one.acceptanceRate).toBeGreaterThan(0);
+    expect(timeless(two)).toEqual(timeless(one));
+  });
+
   it('refuses --workers 0 and --workers abc for the local scheme', () => {
     for (const value of ['0', 'abc']) {
       expectUsageError(

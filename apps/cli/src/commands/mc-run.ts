@@ -74,6 +74,17 @@ export interface ModelModule {
 }
 
 /**
+ * Whether {@link runMonteCarlo} runs `chains` disconnected chains (MPS proposal) whole on
+ * `workers` threads: when there is more than one and every thread has whole chunks of 128
+ * proposals to draw. Otherwise they run on the calling thread, with a pool (if given) drawing
+ * their proposals.
+ */
+export function disconnectedOnThreads(chains: number, workers: number): boolean {
+  const threads = Math.min(workers, chains);
+  return threads > 1 && Math.ceil(chains / CHUNK_SIZE) >= threads;
+}
+
+/**
  * Runs the chains and summarises every scalar observable. The DDM schemes run in segments (so
  * that progress can be shown; each segment continues from the previous one's states with its own
  * random stream) with `pool` sampling the proposals; disconnected chains with an MPS proposal run
@@ -175,9 +186,8 @@ export async function runMonteCarlo(options: {
       options.scheme === 'disconnected' &&
       MPS.isMPS(options.mps) &&
       options.modelModule !== undefined &&
-      Math.min(options.workers ?? 1, chains) > 1 &&
       // every thread needs proposal chunks (128 chains) of its own, or the pool is faster
-      Math.ceil(chains / CHUNK_SIZE) >= Math.min(options.workers ?? 1, chains)
+      disconnectedOnThreads(chains, options.workers ?? 1)
     ) {
       // disconnected chains on threads, each running its group of chains from start to end
       // (proposals, acceptance, local sweeps, observables): the same segments and streams as
