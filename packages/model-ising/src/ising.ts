@@ -9,6 +9,7 @@ import {
   type Configuration,
   type ConfigurationBatch,
   checkBatch,
+  checkBatchShape,
   geometrySymmetries,
   invalidArgument,
   type LatticeModel,
@@ -51,7 +52,12 @@ function create(input?: Readonly<Record<string, unknown>>): LatticeModelInstance
   const bonds = geometry.bonds;
   const { offsets, neighbours } = neighbourTable(geometry);
   const check = (fn: string, batch: ConfigurationBatch) => checkBatch(fn, batch, n, 2);
+  // energy and observe check the digits in the pass that reads them (x >>> 1 is 0 for the digits
+  // 0 and 1 of an integer array, and for no other value): a digit out of range makes the pass
+  // return NaN and the call checkBatch, which throws its error. One pass over the batch per
+  // call instead of two (the observables of 32 chains of 64 sites are recorded every step).
 
+  /** E of the configuration at `offset`, or NaN if one of its digits is not 0 or 1. */
   const energyOf = (data: ArrayLike<number>, offset: number): number => {
     let bondSum = 0;
     for (let b = 0; b < bonds.length; b += 2) {
@@ -59,9 +65,27 @@ function create(input?: Readonly<Record<string, unknown>>): LatticeModelInstance
       const sj = 2 * (data[offset + (bonds[b + 1] as number)] as number) - 1;
       bondSum += si * sj;
     }
-    let magnetization = 0;
-    for (let i = 0; i < n; i++) magnetization += 2 * (data[offset + i] as number) - 1;
-    return -J * bondSum - h * magnetization;
+    let up = 0;
+    let bad = 0;
+    for (let i = 0; i < n; i++) {
+      const x = data[offset + i] as number;
+      up += x;
+      bad |= x >>> 1;
+    }
+    if (bad !== 0) return Number.NaN;
+    return -J * bondSum - h * (2 * up - n);
+  };
+
+  /** Sum of the digits of the configuration at `offset`, or NaN if one is not 0 or 1. */
+  const upSpins = (data: ArrayLike<number>, offset: number): number => {
+    let up = 0;
+    let bad = 0;
+    for (let i = 0; i < n; i++) {
+      const x = data[offset + i] as number;
+      up += x;
+      bad |= x >>> 1;
+    }
+    return bad === 0 ? up : Number.NaN;
   };
 
   const instance: LatticeModelInstance<IsingParameters> = {
@@ -73,9 +97,13 @@ function create(input?: Readonly<Record<string, unknown>>): LatticeModelInstance
     beta,
     geometry,
     energy(batch) {
-      check('ising.energy', batch);
+      checkBatchShape('ising.energy', batch, n);
       const out = new Float64Array(batch.count);
-      for (let b = 0; b < batch.count; b++) out[b] = energyOf(batch.data, b * n);
+      for (let b = 0; b < batch.count; b++) {
+        const e = energyOf(batch.data, b * n);
+        if (Number.isNaN(e)) check('ising.energy', batch);
+        out[b] = e;
+      }
       return out;
     },
     allowed(batch) {
@@ -102,10 +130,14 @@ function create(input?: Readonly<Record<string, unknown>>): LatticeModelInstance
     observables: OBSERVABLES,
     observe(name, batch) {
       const fn = 'ising.observe';
-      check(fn, batch);
+      checkBatchShape(fn, batch, n);
       const out = new Float64Array(batch.count);
       if (name === 'energyPerSite') {
-        for (let b = 0; b < batch.count; b++) out[b] = energyOf(batch.data, b * n) / n;
+        for (let b = 0; b < batch.count; b++) {
+          const e = energyOf(batch.data, b * n);
+          if (Number.isNaN(e)) check(fn, batch);
+          out[b] = e / n;
+        }
         return out;
       }
       const power =
@@ -127,8 +159,8 @@ function create(input?: Readonly<Record<string, unknown>>): LatticeModelInstance
         );
       }
       for (let b = 0; b < batch.count; b++) {
-        let up = 0;
-        for (let i = 0; i < n; i++) up += batch.data[b * n + i] as number;
+        const up = upSpins(batch.data, b * n);
+        if (Number.isNaN(up)) check(fn, batch);
         const m = (2 * up - n) / n;
         out[b] = power === 0 ? m : Math.abs(m) ** power;
       }
