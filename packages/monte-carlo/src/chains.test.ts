@@ -12,7 +12,13 @@ import {
   sampleLogProbabilities,
 } from '@latticediff/tensor-network';
 import { describe, expect, it } from 'vitest';
-import { connectedLogProposal, logAcceptance, MAX_SERIES_ENTRIES, runChains } from './chains';
+import {
+  connectedLogProposal,
+  logAcceptance,
+  MAX_SERIES_ENTRIES,
+  runChains,
+  runChainsFrom,
+} from './chains';
 import { learnByMonteCarlo } from './learning-loop';
 
 /** The exact one-step transition matrix of a DDM scheme, built by enumeration. */
@@ -349,5 +355,24 @@ describe('runChains default starting states', () => {
         initial: { data: new Int32Array([1, 1, 1, 1]), count: 1 },
       }),
     ).rejects.toThrow("P_theta(x) = 0 at chain 0's start");
+  });
+
+  it("names a start that neither a draw nor the initial configuration allows by the chain's number in the whole run (a thread's group)", async () => {
+    // every draw is the path 000000 (forbidden: it starts downwards), and the fallback, the
+    // model's flat path 101010, has P = 0
+    const model = fredkinModel.create({ sites: 6, c: 0.5 });
+    const mps = productState(Array.from({ length: 6 }, () => [1, 0]));
+    const options = {
+      model,
+      proposal: mps,
+      scheme: { kind: 'disconnected' as const },
+      chains: 4,
+      steps: 1,
+      seed: 2,
+    };
+    await expect(runChainsFrom(options, 256, false, 300)).rejects.toThrow(
+      "P_theta(x) = 0 at chain 256's start",
+    );
+    await expect(runChains(options)).rejects.toThrow("P_theta(x) = 0 at chain 0's start");
   });
 });

@@ -443,7 +443,7 @@ export async function runChainsFrom(
       invalidArgument(
         fn,
         'initial',
-        `configuration ${c}`,
+        `configuration ${firstChain + c}`,
         'allowed configurations (finite energy)',
       );
   }
@@ -488,7 +488,7 @@ export async function runChainsFrom(
         invalidArgument(
           fn,
           'proposal',
-          `P_theta(x) = 0 at chain ${c}'s start`,
+          `P_theta(x) = 0 at chain ${firstChain + c}'s start`,
           'an MPS that is positive on the starting states',
         );
       }
@@ -667,6 +667,9 @@ export async function runChainsFrom(
     prefetchDepth,
     poolEvaluates,
     drawFresh,
+    settleDraws: async () => {
+      for (const block of blocks) await Promise.resolve(block.drawn).catch(() => {});
+    },
     drawConnected:
       kind === 'connected'
         ? async () => {
@@ -736,6 +739,8 @@ interface StepsContext {
   prefetchDepth: number;
   poolEvaluates: boolean;
   drawFresh: () => Proposals | Promise<Proposals>;
+  /** Waits for the draws requested ahead of `drawFresh`'s calls (blocks of steps) to settle. */
+  settleDraws: () => Promise<void>;
   drawConnected: (() => Promise<Proposals>) | undefined;
   logProposal: (data: Int32Array) => Promise<Float64Array>;
   logProposalInPool: (data: Int32Array) => Promise<Float64Array>;
@@ -806,6 +811,7 @@ async function runSteps(ctx: StepsContext): Promise<RunChainsResult> {
     // is not needed) before failing, so that no work of this call outlives it and the caller
     // may close or reuse the pool at once
     for (const batch of prefetched) await Promise.resolve(batch).catch(() => {});
+    await ctx.settleDraws();
     if (pendingLogQ !== null) await pendingLogQ.catch(() => {});
     throw error;
   }

@@ -192,6 +192,16 @@ describe('thermodynamicPath with the local Metropolis pilot', () => {
     expect(runs).toEqual(['local', 'local', 'local', 'local', 'local']);
     expect(byRunner.fisher).toEqual(result.fisher);
     expect(byRunner.path).toEqual(result.path);
+    // a runner that drops the configurations is named, not a TypeError
+    await expect(
+      thermodynamicPath({
+        ...pilot,
+        chainRunner: async (o) => {
+          const { configurations: _, ...rest } = await runChains(o);
+          return rest as never;
+        },
+      }),
+    ).rejects.toThrow(/`chainRunner` passed to `thermodynamicPath`.*configurations/);
   });
 });
 

@@ -252,8 +252,16 @@ export async function thermodynamicPath(
         observables: [],
         ...(states ? { initial: states } : {}),
       });
+      if (!(run?.configurations instanceof Int32Array) || run.final === undefined) {
+        invalidArgument(
+          fn,
+          'chainRunner',
+          'a runner whose result has no configurations',
+          "a function with the contract of runChains (the pilot asks for keepConfigurations and reads the result's configurations and final states)",
+        );
+      }
       states = run.final;
-      const estimate = pilotFisher(fn, at, parameter, p, run.configurations!, chains, steps);
+      const estimate = pilotFisher(fn, at, parameter, p, run.configurations, chains, steps);
       fisher.push(estimate.value);
       fisherStdErr.push(estimate.stdErr);
       options.onGridPoint?.(k, grid.length);

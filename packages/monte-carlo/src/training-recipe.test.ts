@@ -247,5 +247,9 @@ describe('runOrResume', () => {
     await expect(runOrResume({ model: isingModel, recipe, checkpoint: broken })).rejects.toThrow(
       /`checkpoint` passed to `runOrResume`/,
     );
+    // checked here, before a thermodynamic path's pilot would meet it
+    await expect(
+      runOrResume({ model: isingModel, recipe, chainRunner: 'threads' as never }),
+    ).rejects.toThrow(/`chainRunner` passed to `runOrResume` must be a function/);
   });
 });

@@ -484,6 +484,14 @@ export async function runOrResume(options: RunOrResumeOptions): Promise<RunOrRes
   if (recipe.model !== model.id) {
     invalidArgument(fn, 'recipe.model', recipe.model, `the id of the model given ("${model.id}")`);
   }
+  if (options.chainRunner !== undefined && typeof options.chainRunner !== 'function') {
+    invalidArgument(
+      fn,
+      'chainRunner',
+      options.chainRunner,
+      'a function with the contract of runChains (e.g. chainsOnWorkers(...))',
+    );
+  }
   const record = JSON.stringify(recipe);
   const store = options.checkpoint;
   if (

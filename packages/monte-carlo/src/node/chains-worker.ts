@@ -45,30 +45,46 @@ interface Outcome {
 /** Posts a segment's progress (counts of this thread's chains) to the calling thread. */
 type Report = (progress: { stepsDone: number; accepted: number; proposed: number }) => void;
 
+/** The function whose threads these are: its errors name it. */
+const FN = 'runChainsOnWorkers';
+
 /**
  * Model instances of this thread by module, export and parameters, kept from job to job: a new
  * instance per job gave metropolisSweep new closures to call every time, and V8's code for the
  * local sweeps fell back to generic calls (a kept thread's steps took about 1.1-1.2x as long as
- * the same steps on the main thread). Instances are descriptions of the target; the last few
- * are kept (a learning run's schedule changes the parameters from round to round).
+ * the same steps on the main thread). Instances are descriptions of the target, the same for
+ * the same parameters; the last few used are kept (a learning run's schedule changes the
+ * parameters from round to round). Parameters other than numbers, strings and booleans (which a
+ * model's own schema may allow) are not keyed: such a job gets an instance of its own.
  */
-/** The function whose threads these are: its errors name it. */
-const FN = 'runChainsOnWorkers';
 const instances = new Map<string, LatticeModelInstance>();
 const KEPT_INSTANCES = 8;
 
+/** The cache key of a job's model, or undefined when a parameter value is not a primitive. */
+function instanceKey(job: ChainsWorkerJob): string | undefined {
+  const values: [string, string, string][] = [];
+  for (const [name, v] of Object.entries(job.parameters)) {
+    const type = typeof v;
+    if (type !== 'number' && type !== 'string' && type !== 'boolean') return undefined;
+    // (numbers by String, which tells Infinity and NaN apart, and -0 from 0 by its sign)
+    values.push([name, type, Object.is(v, -0) ? '-0' : String(v)]);
+  }
+  return JSON.stringify([job.module, job.exportName, values]);
+}
+
 async function modelInstance(job: ChainsWorkerJob): Promise<LatticeModelInstance> {
-  // (numbers by String, which tells Infinity and NaN apart, and -0 from 0 by its sign)
-  const values = Object.entries(job.parameters).map(
-    ([name, v]) => `${name}=${typeof v}:${Object.is(v, -0) ? '-0' : String(v)}`,
-  );
-  const key = JSON.stringify([job.module, job.exportName, values]);
+  const key = instanceKey(job);
+  const create = async () => (await loadModel(job.module, job.exportName)).create(job.parameters);
+  if (key === undefined) return create();
   let instance = instances.get(key);
   if (instance === undefined) {
-    instance = (await loadModel(job.module, job.exportName)).create(job.parameters);
+    instance = await create();
     if (instances.size >= KEPT_INSTANCES) instances.delete(instances.keys().next().value!);
-    instances.set(key, instance);
+  } else {
+    // most recently used last
+    instances.delete(key);
   }
+  instances.set(key, instance);
   return instance;
 }
 
