@@ -9,7 +9,9 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { LatticeModel } from '@latticediff/lattice';
 import { isingModel } from '@latticediff/model-ising';
 import { runChains, summarize } from '@latticediff/monte-carlo';
+import { randomMPS } from '@latticediff/tensor-network';
 import { describe, expect, it } from 'vitest';
+import { disconnectedPoolDraws } from './commands/mc-run';
 import { discoverModels } from './registry';
 import { expectUsageError, run, runJson, temporaryDirectory } from './test-helpers';
 
@@ -178,6 +180,20 @@ describe('mc local and wolff on worker threads', () => {
     for (const o of Object.values(one.observables)) {
       if (o.deviation !== undefined) expect(Math.abs(o.deviation)).toBeLessThanOrEqual(4);
     }
+  });
+
+  it('gives a pool to fewer disconnected chains than a chunk per thread only in long runs without local sweeps', () => {
+    // 64 sites at bond 16: sum of l d r about 30,000
+    const mps = randomMPS({ length: 64, bondDim: 16, kind: 'born', seed: 1 });
+    const run = { chains: 32, steps: 2000, workers: 2, localSweeps: 0 };
+    // the default run (2.2e9) is shorter than starting a pool repays
+    expect(disconnectedPoolDraws(mps, run)).toBe(false);
+    expect(disconnectedPoolDraws(mps, { ...run, steps: 8000 })).toBe(true);
+    expect(disconnectedPoolDraws(mps, { ...run, steps: 8000, localSweeps: 1 })).toBe(false);
+    expect(disconnectedPoolDraws(mps, { ...run, steps: 8000, workers: 1 })).toBe(false);
+    // two chunks (200 chains: 128 + 72) for two threads: the chains run whole on the threads
+    expect(disconnectedPoolDraws(mps, { ...run, chains: 200, steps: 8000 })).toBe(false);
+    expect(disconnectedPoolDraws(mps, { ...run, chains: 100, steps: 8000 })).toBe(true);
   });
 
   it('gives the same disconnected estimates for --workers 1 and 2 with fewer chains than a chunk (a pool draws them in long runs)', () => {

@@ -48,7 +48,7 @@ import {
   writeMonteCarloPlots,
 } from './mc-render';
 import {
-  disconnectedOnThreads,
+  disconnectedPoolDraws,
   MAX_RECORDED_VALUES,
   type ModelModule,
   type MonteCarloResult,
@@ -114,28 +114,6 @@ const LOCAL_SWEEPS_FLAG = {
   maximum: 1000,
   default: 0,
 } as const satisfies FlagSpec;
-
-/**
- * Disconnected chains fewer than a chunk per thread (and no local sweeps) draw on a pool only in
- * runs whose draws
- * (rows x sum of l d r over the sites) reach this: a pool's start (two workers compiling and
- * loading the proposal) cost about 0.1 s on a 2-core machine, against a gain of about 1.3x
- * (measured with 32 chains at bond 16: the default 2,000 steps, 2.2e9, took 0.42 s on one
- * thread and 0.50 s with the pool; 20,000 steps 3.8-3.9 s and 3.0-3.1 s).
- */
-const POOL_MIN_DRAW_WORK = 5e9;
-
-/** Sum over the sites of l d r: a draw's work per row, up to a constant. */
-function drawWork(mps: MPS): number {
-  const n = mps.length;
-  let work = 0;
-  for (let i = 0; i < n; i++) {
-    const l = i === 0 ? 1 : mps.bondDims[i - 1]!;
-    const r = i === n - 1 ? 1 : mps.bondDims[i]!;
-    work += l * mps.physicalDims[i]! * r;
-  }
-  return work;
-}
 
 export const mcCommand: Command = {
   name: 'mc',
@@ -356,12 +334,13 @@ export const mcCommand: Command = {
       network === undefined &&
       (scheme === 'connected' ||
         (scheme === 'disconnected' &&
-          !disconnectedOnThreads(chains, workers) &&
-          // (with local sweeps the pool also evaluates the swept states, a round trip per step:
-          // 32 chains x 11,000 steps with one sweep took 5.4-5.8 s against 4.5-4.9 s on one thread)
-          !(flagValue(values, LOCAL_SWEEPS_FLAG) > 0) &&
           MPS.isMPS(mps) &&
-          chains * (steps + Math.floor(steps / 10)) * drawWork(mps) >= POOL_MIN_DRAW_WORK));
+          disconnectedPoolDraws(mps, {
+            chains,
+            steps,
+            workers,
+            localSweeps: flagValue(values, LOCAL_SWEEPS_FLAG),
+          })));
     const result = await withPool(poolDraws ? workers : 1, (pool) =>
       runMonteCarlo({
         instance,
