@@ -68,7 +68,8 @@ describe('sampler pool', () => {
     const ref = sampleSteps(mps, seeds, 100);
     for (const p of [pool, single]) {
       expect(canSampleSteps(p)).toBe(true);
-      // three at once: the first split over the idle workers, the others whole on one worker
+      // three at once, so that the later ones meet a busy pool (which worker draws what is not
+      // observed here; the draws must be the same whatever the assignment)
       const got = await Promise.all([0, 1, 2].map(() => poolSampleSteps(p, mps, seeds, 100)!));
       for (const g of got) {
         expect(g.count).toBe(seeds.length * 100);
