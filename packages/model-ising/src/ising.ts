@@ -57,25 +57,6 @@ function create(input?: Readonly<Record<string, unknown>>): LatticeModelInstance
   // return NaN and the call checkBatch, which throws its error. One pass over the batch per
   // call instead of two (the observables of 32 chains of 64 sites are recorded every step).
 
-  /** E of the configuration at `offset`, or NaN if one of its digits is not 0 or 1. */
-  const energyOf = (data: ArrayLike<number>, offset: number): number => {
-    let bondSum = 0;
-    for (let b = 0; b < bonds.length; b += 2) {
-      const si = 2 * (data[offset + (bonds[b] as number)] as number) - 1;
-      const sj = 2 * (data[offset + (bonds[b + 1] as number)] as number) - 1;
-      bondSum += si * sj;
-    }
-    let up = 0;
-    let bad = 0;
-    for (let i = 0; i < n; i++) {
-      const x = data[offset + i] as number;
-      up += x;
-      bad |= x >>> 1;
-    }
-    if (bad !== 0) return Number.NaN;
-    return -J * bondSum - h * (2 * up - n);
-  };
-
   /** Sum of the digits of the configuration at `offset`, or NaN if one is not 0 or 1. */
   const upSpins = (data: ArrayLike<number>, offset: number): number => {
     let up = 0;
@@ -86,6 +67,18 @@ function create(input?: Readonly<Record<string, unknown>>): LatticeModelInstance
       bad |= x >>> 1;
     }
     return bad === 0 ? up : Number.NaN;
+  };
+
+  /** E of the configuration at `offset`, or NaN if one of its digits is not 0 or 1. */
+  const energyOf = (data: ArrayLike<number>, offset: number): number => {
+    let bondSum = 0;
+    for (let b = 0; b < bonds.length; b += 2) {
+      const si = 2 * (data[offset + (bonds[b] as number)] as number) - 1;
+      const sj = 2 * (data[offset + (bonds[b + 1] as number)] as number) - 1;
+      bondSum += si * sj;
+    }
+    // (NaN for a bad digit, which the result keeps)
+    return -J * bondSum - h * (2 * upSpins(data, offset) - n);
   };
 
   const instance: LatticeModelInstance<IsingParameters> = {

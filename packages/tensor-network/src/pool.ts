@@ -343,6 +343,26 @@ export async function createSamplerPool(options: SamplerPoolOptions = {}): Promi
     if (failure) throw failedError(fnName);
   };
 
+  /** The worker with the fewest queued rows. */
+  const leastQueued = (): number => {
+    let least = 0;
+    for (let w = 1; w < size; w++) if (queuedRows[w]! < queuedRows[least]!) least = w;
+    return least;
+  };
+
+  /**
+   * `units` (rows, or batches of rows) in contiguous ranges as even as possible over the first
+   * workers, as many as leave each at least MIN_SPLIT_FLOPS of the `work`.
+   */
+  const splitRows = (units: number, work: number) => {
+    const used = Math.max(1, Math.min(size, units, Math.floor(work / MIN_SPLIT_FLOPS)));
+    return Array.from({ length: used }, (_, w) => ({
+      worker: w,
+      start: Math.floor((w * units) / used),
+      end: Math.floor(((w + 1) * units) / used),
+    }));
+  };
+
   const run = async (
     fnName: string,
     mps: MPS,
@@ -379,19 +399,9 @@ export async function createSamplerPool(options: SamplerPoolOptions = {}): Promi
         });
       }
     } else if (idle) {
-      const work = count * drawFlops(mps, weights !== null);
-      const used = Math.max(1, Math.min(size, count, Math.floor(work / MIN_SPLIT_FLOPS)));
-      for (let w = 0; w < used; w++) {
-        parts.push({
-          worker: w,
-          start: Math.floor((w * count) / used),
-          end: Math.floor(((w + 1) * count) / used),
-        });
-      }
+      parts.push(...splitRows(count, count * drawFlops(mps, weights !== null)));
     } else {
-      let least = 0;
-      for (let w = 1; w < size; w++) if (queuedRows[w]! < queuedRows[least]!) least = w;
-      parts.push({ worker: least, start: 0, end: count });
+      parts.push({ worker: leastQueued(), start: 0, end: count });
     }
     const jobs: Promise<WorkerReply>[] = [];
     const starts: number[] = [];
@@ -607,25 +617,12 @@ export async function createSamplerPool(options: SamplerPoolOptions = {}): Promi
     const n = mps.length;
     const batches = roots.length;
     const count = batches * rows;
-    const parts: { worker: number; first: number; end: number }[] = [];
-    if (queuedRows.every((q) => q === 0)) {
-      const work = count * drawFlops(mps, false);
-      const used = Math.max(1, Math.min(size, batches, Math.floor(work / MIN_SPLIT_FLOPS)));
-      for (let w = 0; w < used; w++) {
-        parts.push({
-          worker: w,
-          first: Math.floor((w * batches) / used),
-          end: Math.floor(((w + 1) * batches) / used),
-        });
-      }
-    } else {
-      let least = 0;
-      for (let w = 1; w < size; w++) if (queuedRows[w]! < queuedRows[least]!) least = w;
-      parts.push({ worker: least, first: 0, end: batches });
-    }
+    const parts = queuedRows.every((q) => q === 0)
+      ? splitRows(batches, count * drawFlops(mps, false))
+      : [{ worker: leastQueued(), start: 0, end: batches }];
     const jobs: Promise<WorkerReply>[] = [];
     const workers: number[] = [];
-    for (const { worker: w, first, end } of parts) {
+    for (const { worker: w, start: first, end } of parts) {
       const mpsId = ensureLoaded(w, mps);
       const job = request(
         w,
@@ -653,7 +650,7 @@ export async function createSamplerPool(options: SamplerPoolOptions = {}): Promi
     const logProbabilities = new Float64Array(count);
     replies.forEach((reply, k) => {
       if (reply.type !== 'result') return;
-      const start = parts[k]!.first * rows;
+      const start = parts[k]!.start * rows;
       data.set(reply.data, start * n);
       logProbabilities.set(reply.logProbabilities, start);
     });

@@ -5,7 +5,13 @@
 import { logProbabilities } from './evaluate';
 import { MPS, type MPSKind } from './mps';
 import { createRandom } from './random';
-import { sampleConditionalRows, sampleLogProbabilities, sampleRows, sampleSteps } from './sample';
+import {
+  type SampleResult,
+  sampleConditionalRows,
+  sampleLogProbabilities,
+  sampleRows,
+  sampleSteps,
+} from './sample';
 import {
   applyShardMove,
   type EnvironmentShard,
@@ -143,33 +149,28 @@ function handle(
       ]);
       return;
     }
-    if (request.type === 'sample-steps') {
-      const r = sampleSteps(mps, request.seeds, request.rows);
+    /** Replies with draws, their arrays handed over. */
+    const replyDraws = (r: SampleResult, logWeightNormalizations: Float64Array | null) => {
+      const transfer = [r.data.buffer as ArrayBuffer, r.logProbabilities.buffer as ArrayBuffer];
+      if (logWeightNormalizations) transfer.push(logWeightNormalizations.buffer as ArrayBuffer);
       reply(
         {
           type: 'result',
           requestId: request.requestId,
           data: r.data,
           logProbabilities: r.logProbabilities,
-          logWeightNormalizations: null,
+          logWeightNormalizations,
         },
-        [r.data.buffer as ArrayBuffer, r.logProbabilities.buffer as ArrayBuffer],
+        transfer,
       );
+    };
+    if (request.type === 'sample-steps') {
+      replyDraws(sampleSteps(mps, request.seeds, request.rows), null);
       return;
     }
     const root = createRandom(request.rootSeed);
     if (request.weights === null) {
-      const r = sampleRows(mps, root, request.total, request.firstRow, request.count);
-      reply(
-        {
-          type: 'result',
-          requestId: request.requestId,
-          data: r.data,
-          logProbabilities: r.logProbabilities,
-          logWeightNormalizations: null,
-        },
-        [r.data.buffer as ArrayBuffer, r.logProbabilities.buffer as ArrayBuffer],
-      );
+      replyDraws(sampleRows(mps, root, request.total, request.firstRow, request.count), null);
     } else {
       const r = sampleConditionalRows(
         mps,
@@ -179,20 +180,7 @@ function handle(
         request.firstRow,
         request.count,
       );
-      reply(
-        {
-          type: 'result',
-          requestId: request.requestId,
-          data: r.data,
-          logProbabilities: r.logProbabilities,
-          logWeightNormalizations: r.logWeightNormalizations,
-        },
-        [
-          r.data.buffer as ArrayBuffer,
-          r.logProbabilities.buffer as ArrayBuffer,
-          r.logWeightNormalizations.buffer as ArrayBuffer,
-        ],
-      );
+      replyDraws(r, r.logWeightNormalizations);
     }
   } catch (error) {
     const e = error as Error;
