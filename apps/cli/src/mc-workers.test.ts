@@ -182,14 +182,13 @@ describe('mc local and wolff on worker threads', () => {
     }
   });
 
-  it('gives a pool to fewer disconnected chains than a chunk per thread only in long runs without local sweeps', () => {
+  it('gives a pool to fewer disconnected chains than a chunk per thread only in long runs', () => {
     // 64 sites at bond 16: sum of l d r about 30,000
     const mps = randomMPS({ length: 64, bondDim: 16, kind: 'born', seed: 1 });
-    const run = { chains: 32, steps: 2000, workers: 2, localSweeps: 0 };
+    const run = { chains: 32, steps: 2000, workers: 2 };
     // the default run (2.2e9) is shorter than starting a pool repays
     expect(disconnectedPoolDraws(mps, run)).toBe(false);
     expect(disconnectedPoolDraws(mps, { ...run, steps: 8000 })).toBe(true);
-    expect(disconnectedPoolDraws(mps, { ...run, steps: 8000, localSweeps: 1 })).toBe(false);
     expect(disconnectedPoolDraws(mps, { ...run, steps: 8000, workers: 1 })).toBe(false);
     // two chunks (200 chains: 128 + 72) for two threads: the chains run whole on the threads
     expect(disconnectedPoolDraws(mps, { ...run, chains: 200, steps: 8000 })).toBe(false);
@@ -205,10 +204,12 @@ describe('mc local and wolff on worker threads', () => {
     // 32 chains x 8,800 steps at bond 16: draws of about 9e9 (rows x sum of l d r), above
     // POOL_MIN_DRAW_WORK, so --workers 2 draws on a pool of 2 and --workers 1 on this thread
     const args = ['--checkpoint', 'ising.mps', '--scheme', 'disconnected', '--steps', '8000'];
-    const one = mc(args, 1, directory);
-    const two = mc(args, 2, directory);
-    expect(one.acceptanceRate).toBeGreaterThan(0);
-    expect(timeless(two)).toEqual(timeless(one));
+    for (const sweeps of [[], ['--local-sweeps', '1']]) {
+      const one = mc([...args, ...sweeps], 1, directory);
+      const two = mc([...args, ...sweeps], 2, directory);
+      expect(one.acceptanceRate).toBeGreaterThan(0);
+      expect(timeless(two)).toEqual(timeless(one));
+    }
   });
 
   it('refuses --workers 0 and --workers abc for the local scheme', () => {

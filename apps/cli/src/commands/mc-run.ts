@@ -85,12 +85,12 @@ export function disconnectedOnThreads(chains: number, workers: number): boolean 
 }
 
 /**
- * Disconnected chains fewer than a chunk per thread (and no local sweeps) draw on a pool only in
- * runs whose draws
+ * Disconnected chains fewer than a chunk per thread draw on a pool only in runs whose draws
  * (rows x sum of l d r over the sites) reach this: a pool's start (two workers compiling and
  * loading the proposal) cost about 0.1 s on a 2-core machine, against a gain of about 1.3x
  * (measured with 32 chains at bond 16: the default 2,000 steps, 2.2e9, took 0.42 s on one
- * thread and 0.50 s with the pool; 20,000 steps 3.8-3.9 s and 3.0-3.1 s).
+ * thread and 0.50 s with the pool; 20,000 steps 3.8-3.9 s and 3.0-3.1 s; 10,000 steps with one
+ * local sweep each 4.5-4.7 s and 3.5-3.6 s).
  */
 export const POOL_MIN_DRAW_WORK = 5e9;
 
@@ -108,17 +108,17 @@ function drawWork(mps: MPS): number {
 
 /**
  * Whether runMonteCarlo should get a pool for these disconnected chains: not when they run whole
- * on threads ({@link disconnectedOnThreads}) or with local sweeps (the pool then also evaluates
- * the swept states, a round trip per step: 32 chains x 11,000 steps with one sweep took 5.4-5.8 s
- * against 4.5-4.9 s on one thread), and only when the draws (rows x sum of l d r, with the 10%
- * burn-in) reach {@link POOL_MIN_DRAW_WORK}.
+ * on threads ({@link disconnectedOnThreads}), and only when the draws (rows x sum of l d r, with
+ * the 10% burn-in) reach {@link POOL_MIN_DRAW_WORK}. Local sweeps make a run longer, not its
+ * draws, so they do not count (the pool draws blocks of steps ahead and this thread evaluates
+ * the swept states).
  */
 export function disconnectedPoolDraws(
   mps: MPS,
-  run: { chains: number; steps: number; workers: number; localSweeps: number },
+  run: { chains: number; steps: number; workers: number },
 ): boolean {
-  const { chains, steps, workers, localSweeps } = run;
-  if (workers <= 1 || localSweeps > 0 || disconnectedOnThreads(chains, workers)) return false;
+  const { chains, steps, workers } = run;
+  if (workers <= 1 || disconnectedOnThreads(chains, workers)) return false;
   return chains * (steps + Math.floor(steps / 10)) * drawWork(mps) >= POOL_MIN_DRAW_WORK;
 }
 

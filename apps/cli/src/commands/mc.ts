@@ -184,8 +184,7 @@ export const mcCommand: Command = {
     'run the local, Wolff and disconnected chains (split into N groups; every chain keeps its own',
     'random streams, so the result is the same for every N) or the connected denoising; fewer',
     'disconnected chains than 128 per thread run on the main thread, with the threads drawing',
-    'their proposals (without --local-sweeps) in runs long enough to repay starting them (about',
-    '1 s of draws).',
+    'their proposals in runs long enough to repay starting them (about 1 s of draws).',
     'Exact reference: where the model has one, the table and JSON compare the estimates with',
     'it. Its cost is estimated from the sizes (Ising: 2^Ly * (N + 1)^2 transfer-matrix updates,',
     'times 2^Ly on a torus; Fredkin: N^2); above 2^29 (about 5 s on one core) mc skips it and',
@@ -335,12 +334,7 @@ export const mcCommand: Command = {
       (scheme === 'connected' ||
         (scheme === 'disconnected' &&
           MPS.isMPS(mps) &&
-          disconnectedPoolDraws(mps, {
-            chains,
-            steps,
-            workers,
-            localSweeps: flagValue(values, LOCAL_SWEEPS_FLAG),
-          })));
+          disconnectedPoolDraws(mps, { chains, steps, workers })));
     const result = await withPool(poolDraws ? workers : 1, (pool) =>
       runMonteCarlo({
         instance,
