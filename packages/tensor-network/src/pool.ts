@@ -11,7 +11,6 @@ import { assertInteger, invalidArgument, LatticeDiffError, NumericalError } from
 import { assertBatchSize, assertMPS, type MPS } from './mps';
 import type { SeedOrGenerator } from './random';
 import { CHUNK_SIZE, type ConditionalSampleResult, rootSeed, type SampleResult } from './sample';
-
 import {
   type EnvironmentShards,
   OPEN_SHARDS,

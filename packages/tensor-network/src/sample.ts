@@ -119,17 +119,19 @@ export function sampleRows(
 }
 
 /**
- * Samples the chunks of several calls in one pass: chunk c (rows c * CHUNK_SIZE ..; every chunk
+ * Samples the chunks of several calls in one pass: chunk c (rows c * chunkRows ..; every chunk
  * full but the last) takes its uniforms from `streams[c]`, so its rows are those that the call
  * owning that stream draws (each row's draw depends on its own uniforms alone). Internal: a
- * thread of disconnected chains draws the chunks of several steps at once.
+ * thread of disconnected chains draws the chunks of several steps at once; {@link sampleSteps}
+ * and {@link sampleEachStream} draw with smaller chunks.
  */
 export function sampleStreamChunks(
   mps: MPS,
   count: number,
   streams: RandomGenerator[],
+  chunkRows = CHUNK_SIZE,
 ): SampleResult {
-  const uniforms = ChunkedUniforms.whole(streams, count);
+  const uniforms = ChunkedUniforms.whole(streams, count, chunkRows);
   const ws = workspace();
   return sweepFused(ws, mps, count, { kind: 'draw', uniforms });
 }
@@ -147,11 +149,7 @@ export function sampleEachStream(mps: MPS, generators: readonly RandomGenerator[
   assertBatchSize(fn, generators.length, mps.length);
   // (a one-row call draws its row as chunk 0 of the root it makes from its seed)
   const streams = generators.map((g) => streamRoot(fn, g).split(0));
-  const ws = workspace();
-  return sweepFused(ws, mps, streams.length, {
-    kind: 'draw',
-    uniforms: ChunkedUniforms.perRow(streams),
-  });
+  return sampleStreamChunks(mps, streams.length, streams, 1);
 }
 
 /**
@@ -171,11 +169,7 @@ export function sampleSteps(
   assertInteger(fn, 'rows', rows, 1, CHUNK_SIZE);
   assertBatchSize(fn, seeds.length * rows, mps.length);
   const streams = seeds.map((seed) => streamRoot(fn, seed).split(0));
-  const ws = workspace();
-  return sweepFused(ws, mps, streams.length * rows, {
-    kind: 'draw',
-    uniforms: ChunkedUniforms.steps(streams, rows),
-  });
+  return sampleStreamChunks(mps, streams.length * rows, streams, rows);
 }
 
 /**
@@ -645,7 +639,7 @@ interface ChunkPart {
 class ChunkedUniforms {
   private readonly chunks: readonly ChunkPart[];
   readonly count: number;
-  /** Rows per chunk (the last may have fewer): CHUNK_SIZE, 1 for a stream per row, or a step's rows. */
+  /** Rows per chunk (the last may have fewer): CHUNK_SIZE unless a caller of `whole` chose fewer. */
   readonly chunkRows: number;
 
   private constructor(chunks: ChunkPart[], count: number, chunkRows = CHUNK_SIZE) {
@@ -654,32 +648,15 @@ class ChunkedUniforms {
     this.chunkRows = chunkRows;
   }
 
-  /** Chunk c (rows c * CHUNK_SIZE ..) draws from streams[c]; only the last chunk may be short. */
-  static whole(streams: RandomGenerator[], count: number): ChunkedUniforms {
+  /** Chunk c (rows c * chunkRows ..) draws from streams[c]; only the last chunk may be short. */
+  static whole(streams: RandomGenerator[], count: number, chunkRows = CHUNK_SIZE): ChunkedUniforms {
     return new ChunkedUniforms(
       streams.map((stream, c) => {
-        const rows = Math.min(CHUNK_SIZE, count - c * CHUNK_SIZE);
+        const rows = Math.min(chunkRows, count - c * chunkRows);
         return { stream, rows, skip: 0, take: rows };
       }),
       count,
-    );
-  }
-
-  /** Rows k * rows .. (k + 1) * rows - 1 draw from streams[k] (a chunk of `rows` rows each). */
-  static steps(streams: RandomGenerator[], rows: number): ChunkedUniforms {
-    return new ChunkedUniforms(
-      streams.map((stream) => ({ stream, rows, skip: 0, take: rows })),
-      streams.length * rows,
-      rows,
-    );
-  }
-
-  /** Row b draws from streams[b] alone (a chunk of one row per stream). */
-  static perRow(streams: RandomGenerator[]): ChunkedUniforms {
-    return new ChunkedUniforms(
-      streams.map((stream) => ({ stream, rows: 1, skip: 0, take: 1 })),
-      streams.length,
-      1,
+      chunkRows,
     );
   }
 

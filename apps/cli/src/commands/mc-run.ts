@@ -94,18 +94,6 @@ export function disconnectedOnThreads(chains: number, workers: number): boolean 
  */
 export const POOL_MIN_DRAW_WORK = 5e9;
 
-/** Sum over the sites of l d r: a draw's work per row, up to a constant. */
-function drawWork(mps: MPS): number {
-  const n = mps.length;
-  let work = 0;
-  for (let i = 0; i < n; i++) {
-    const l = i === 0 ? 1 : mps.bondDims[i - 1]!;
-    const r = i === n - 1 ? 1 : mps.bondDims[i]!;
-    work += l * mps.physicalDims[i]! * r;
-  }
-  return work;
-}
-
 /**
  * Whether runMonteCarlo should get a pool for these disconnected chains: not when they run whole
  * on threads ({@link disconnectedOnThreads}), and only when the draws (rows x sum of l d r, with
@@ -119,7 +107,8 @@ export function disconnectedPoolDraws(
 ): boolean {
   const { chains, steps, workers } = run;
   if (workers <= 1 || disconnectedOnThreads(chains, workers)) return false;
-  return chains * (steps + Math.floor(steps / 10)) * drawWork(mps) >= POOL_MIN_DRAW_WORK;
+  // (a draw's work per row is sum of l d r over the sites, up to a constant: the MPS's size)
+  return chains * (steps + Math.floor(steps / 10)) * mps.parameterCount >= POOL_MIN_DRAW_WORK;
 }
 
 /**

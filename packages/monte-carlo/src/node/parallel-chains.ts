@@ -510,12 +510,8 @@ async function runChainsOnThreads(
  * per step at bond 16 and 1.2 at bond 32 (sum of l d r 30,000 and 113,000 for these proposals).
  */
 function sweepsOutweighDraws(mps: MPS, localSweeps: number): boolean {
-  let drawWork = 0;
-  for (let i = 0; i < mps.length; i++) {
-    const [l, d, r] = mps.siteShape(i);
-    drawWork += l * d * r;
-  }
-  return localSweeps * mps.length * 1500 >= drawWork;
+  // (sum of l d r over the sites: the MPS's size)
+  return localSweeps * mps.length * 1500 >= mps.parameterCount;
 }
 
 /** Options of {@link chainsOnWorkers}. */
