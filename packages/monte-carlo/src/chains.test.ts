@@ -11,6 +11,7 @@ import {
   sample,
   sampleLogProbabilities,
 } from '@latticediff/tensor-network';
+import { sampleSteps } from '@latticediff/tensor-network/internal';
 import { describe, expect, it } from 'vitest';
 import {
   connectedLogProposal,
@@ -314,6 +315,53 @@ describe('prefetched disconnected batches', () => {
     // step 2's proposals and the prefetched batches of steps 3 and 4 were started (two ahead:
     // no local sweeps)
     expect(started).toBe(5);
+    expect(inFlight).toBe(0);
+  });
+
+  it('a step that throws leaves no block of steps drawn ahead running in the pool (fewer chains than a chunk)', async () => {
+    const model = isingModel.create({ lx: 2, ly: 3, beta: 0.4 });
+    const mps = randomMPS({ length: model.sites, bondDim: 3, kind: 'born', seed: 3 });
+    // a pool that draws blocks of steps like the real one, later, and counts them in flight
+    let inFlight = 0;
+    let started = 0;
+    const pool = {
+      size: 2,
+      sample: () => Promise.reject(new Error('not used: the blocks draw')),
+      [Symbol.for('@latticediff/tensor-network.sampleSteps')]: (
+        m: MPS,
+        seeds: number[],
+        rows: number,
+      ) => {
+        inFlight++;
+        started++;
+        return new Promise((resolve) =>
+          setTimeout(() => {
+            inFlight--;
+            resolve(sampleSteps(m, seeds, rows));
+          }, 20),
+        );
+      },
+    } as unknown as SamplerPool;
+    let calls = 0;
+    const failing = Object.create(model) as LatticeModelInstance;
+    failing.energy = (batch) => {
+      // the draws that start the chains, the initial states, then steps 0, 1, 2: step 2 fails
+      if (++calls === 5) throw new Error('energy failed');
+      return model.energy(batch);
+    };
+    await expect(
+      runChains({
+        model: failing,
+        scheme: { kind: 'disconnected' },
+        proposal: mps,
+        chains: 4,
+        steps: 1000,
+        seed: 7,
+        pool,
+      }),
+    ).rejects.toThrow('energy failed');
+    // blocks of 64 steps: the first, and one ahead per worker
+    expect(started).toBe(3);
     expect(inFlight).toBe(0);
   });
 });
