@@ -274,74 +274,10 @@ describe('connectedLogProposal', () => {
 });
 
 describe('prefetched disconnected batches', () => {
-  it('a step that throws leaves no batch of the call running in the pool', async () => {
-    const model = isingModel.create({ lx: 2, ly: 3, beta: 0.4 });
-    const mps = randomMPS({ length: model.sites, bondDim: 3, kind: 'born', seed: 3 });
-    // a pool that draws like the real one, later, and counts the batches in flight
-    let inFlight = 0;
-    let started = 0;
-    const pool = {
-      size: 1,
-      sample: (m: MPS, o: { count: number; seed: number }) => {
-        inFlight++;
-        started++;
-        return new Promise((resolve) =>
-          setTimeout(() => {
-            inFlight--;
-            resolve(sample(m, o));
-          }, 20),
-        );
-      },
-    } as unknown as SamplerPool;
-    let calls = 0;
-    const failing = Object.create(model) as LatticeModelInstance;
-    failing.energy = (batch) => {
-      // the draws that start the chains, the initial states, then the proposals of steps 0, 1,
-      // 2: step 2 fails
-      if (++calls === 5) throw new Error('energy failed');
-      return model.energy(batch);
-    };
-    await expect(
-      runChains({
-        model: failing,
-        scheme: { kind: 'disconnected' },
-        proposal: mps,
-        chains: 4,
-        steps: 10,
-        seed: 7,
-        pool,
-      }),
-    ).rejects.toThrow('energy failed');
-    // step 2's proposals and the prefetched batches of steps 3 and 4 were started (two ahead:
-    // no local sweeps)
-    expect(started).toBe(5);
-    expect(inFlight).toBe(0);
-  });
-
-  it('a step that throws leaves no block of steps drawn ahead running in the pool (fewer chains than a chunk)', async () => {
-    const model = isingModel.create({ lx: 2, ly: 3, beta: 0.4 });
-    const mps = randomMPS({ length: model.sites, bondDim: 3, kind: 'born', seed: 3 });
-    // a pool that draws blocks of steps like the real one, later, and counts them in flight
-    let inFlight = 0;
-    let started = 0;
-    const pool = {
-      size: 2,
-      sample: () => Promise.reject(new Error('not used: the blocks draw')),
-      [Symbol.for('@latticediff/tensor-network.sampleSteps')]: (
-        m: MPS,
-        seeds: number[],
-        rows: number,
-      ) => {
-        inFlight++;
-        started++;
-        return new Promise((resolve) =>
-          setTimeout(() => {
-            inFlight--;
-            resolve(sampleSteps(m, seeds, rows));
-          }, 20),
-        );
-      },
-    } as unknown as SamplerPool;
+  const model = isingModel.create({ lx: 2, ly: 3, beta: 0.4 });
+  const mps = randomMPS({ length: model.sites, bondDim: 3, kind: 'born', seed: 3 });
+  /** Runs 4 chains whose step 2 fails (its energies throw) with `pool`. */
+  const failAtStep2 = async (pool: SamplerPool, steps: number) => {
     let calls = 0;
     const failing = Object.create(model) as LatticeModelInstance;
     failing.energy = (batch) => {
@@ -355,14 +291,51 @@ describe('prefetched disconnected batches', () => {
         scheme: { kind: 'disconnected' },
         proposal: mps,
         chains: 4,
-        steps: 1000,
+        steps,
         seed: 7,
         pool,
       }),
     ).rejects.toThrow('energy failed');
+  };
+  /** Counts what a pool method started and what is still running (each settles 20 ms later). */
+  const counted = <T>(draw: (...args: never[]) => T) => {
+    const count = { inFlight: 0, started: 0 };
+    const method = (...args: never[]) => {
+      count.inFlight++;
+      count.started++;
+      return new Promise<T>((resolve) =>
+        setTimeout(() => {
+          count.inFlight--;
+          resolve(draw(...args));
+        }, 20),
+      );
+    };
+    return { count, method };
+  };
+
+  it('a step that throws leaves no batch of the call running in the pool', async () => {
+    // a pool that draws like the real one, later (step by step: it has no blocks of steps)
+    const { count, method } = counted((m: MPS, o: { count: number; seed: number }) => sample(m, o));
+    await failAtStep2({ size: 1, sample: method } as unknown as SamplerPool, 10);
+    // step 2's proposals and the prefetched batches of steps 3 and 4 were started (two ahead:
+    // no local sweeps)
+    expect(count.started).toBe(5);
+    expect(count.inFlight).toBe(0);
+  });
+
+  it('a step that throws leaves no block of steps drawn ahead running in the pool (fewer chains than a chunk)', async () => {
+    const { count, method } = counted((m: MPS, seeds: number[], rows: number) =>
+      sampleSteps(m, seeds, rows),
+    );
+    const pool = {
+      size: 2,
+      sample: () => Promise.reject(new Error('not used: the blocks draw')),
+      [Symbol.for('@latticediff/tensor-network.sampleSteps')]: method,
+    } as unknown as SamplerPool;
+    await failAtStep2(pool, 1000);
     // blocks of 64 steps: the first, and one ahead per worker
-    expect(started).toBe(3);
-    expect(inFlight).toBe(0);
+    expect(count.started).toBe(3);
+    expect(count.inFlight).toBe(0);
   });
 });
 
