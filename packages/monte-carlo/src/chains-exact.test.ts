@@ -113,7 +113,7 @@ it.each([
     minBond: 4,
   },
   {
-    // bonds of 64: the middle sites draw by a guessed digit and its complement
+    // bonds of 64: the middle sites' diagonal-gauge weights come from a gauge of bond 64
     name: 'Ising 4x6 at beta 0.4, physics-built bond 64',
     model: isingModel.create({ lx: 4, ly: 6, beta: 0.4 }),
     orderParameter: 'absMagnetization',
@@ -124,7 +124,7 @@ it.each([
   },
   {
     // untruncated (cutoff 0): bonds up to 33 in the middle, a constrained target whose
-    // forbidden steps have weight 0 (those rows compute the other digit's weight)
+    // forbidden steps have weight 0 (below the diagonal weights' floor, those rows compute it)
     name: 'Fredkin N = 128 at c = 0.6, physics-built without truncation (bond 33)',
     model: fredkinModel.create({ sites: 128, c: 0.6 }),
     orderParameter: 'midHeight',
@@ -135,7 +135,7 @@ it.each([
   },
 ])('disconnected proposals from a non-canonical Born MPS are exact: $name', async (c) => {
   const proposal = c.proposal(c.model);
-  // the bonds the case is about (32 or more: sites that draw by a guessed digit)
+  // the bonds the case is about
   expect(proposal.maxBondDim).toBeGreaterThanOrEqual(c.minBond);
   const result = await runChains({
     model: c.model,

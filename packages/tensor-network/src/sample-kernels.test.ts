@@ -1,5 +1,5 @@
 /**
- * The fused sampling kernels (linearSampleSite, bornSampleSite, bornPairSite, uniforms): both engines give the
+ * The fused sampling kernels (linearSampleSite, its Born path, bornSampleSite, uniforms): both engines give the
  * same bits, and those bits are the mathematics to rounding (weights, inverse-CDF digit, log q,
  * next left vectors), for shapes that exercise every code path (eight-column blocks, pairs, an
  * odd column, an odd digit, rows paired by digit and a row left unpaired).
@@ -8,6 +8,7 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { logProbabilities } from './evaluate';
+import { symmetricEigen } from './linalg';
 import { productState, randomMPS } from './mps';
 import { createRandom } from './random';
 import { sample, sampleLogProbabilities } from './sample';
@@ -27,8 +28,11 @@ interface SiteRun {
   status: number;
 }
 
-/** born-pairs: the Born kernel of two rows per vector (d = 2), its rows given and read by rows. */
-type SiteKind = 'linear' | 'born' | 'born-pairs';
+/**
+ * born: bornSampleSite (every digit's product); born-diagonal: linearSampleSite's Born path (d = 2,
+ * weights from the squared norms of T's rows, T given in the diagonal gauge).
+ */
+type SiteKind = 'linear' | 'born' | 'born-diagonal';
 
 interface SiteInput {
   kind: SiteKind;
@@ -41,12 +45,6 @@ interface SiteInput {
   p: Float64Array;
   u: Float64Array | null;
   forced: Int32Array;
-  /** Each row's digit at the previous site (the Born kernel's guess for d = 2); null: site 0. */
-  previous: Int32Array | null;
-  /** Born, d = 2: compute both weights (guess -1), as sites of small bond do. */
-  direct?: boolean;
-  /** Born, d = 2: guess the other digit than `previous` (1 at site 0), as anticorrelated sites do. */
-  other?: boolean;
   logq: Float64Array;
   prod: Float64Array;
 }
@@ -59,7 +57,7 @@ function runSite(engine: KernelEngine, input: SiteInput): SiteRun {
   const xo = ws.alloc(count * l);
   const yo = ws.alloc(count * r + 1);
   const to = ws.alloc(input.t.length);
-  const po = ws.alloc(input.p.length);
+  const po = ws.alloc(l * d);
   // an entry at [count]: linear sampling with d = 2 works an odd count's last row twice
   const uo = ws.alloc(count + 1);
   const qo = ws.alloc(count + 1);
@@ -67,13 +65,11 @@ function runSite(engine: KernelEngine, input: SiteInput): SiteRun {
   const vo = ws.alloc(count * d * r);
   const wo = ws.alloc(d);
   const so = ws.alloc(1);
-  const pendo = ws.alloc(5 * count);
-  // one slot before the first row: the previous site's digit of row 0
-  const dio = ws.alloc(Math.ceil((count * stride + 1) / 2)) * 2 + 1;
+  const dio = ws.alloc(Math.ceil((count * stride) / 2)) * 2;
   const f = ws.f64;
   f.set(input.x, xo);
   f.set(input.t, to);
-  f.set(input.p, po);
+  f.set(input.kind === 'born-diagonal' ? rowSquares(input.t, l * d, r) : input.p, po);
   if (input.u !== null) f.set(input.u, uo);
   f.set(input.logq, qo);
   f.set(input.prod, pro);
@@ -81,38 +77,13 @@ function runSite(engine: KernelEngine, input: SiteInput): SiteRun {
   f[qo + count] = 0;
   f[pro + count] = 1;
   f[yo + count * r] = 4242; // guard
-  for (let b = 0; b < count; b++) {
-    ws.i32[dio + b * stride] = input.forced[b]!;
-    ws.i32[dio + b * stride - 1] = input.previous?.[b] ?? 7; // 7: never read at site 0
-  }
+  for (let b = 0; b < count; b++) ws.i32[dio + b * stride] = input.forced[b]!;
   const u = input.u === null ? -1 : uo;
-  if (input.kind === 'born-pairs') return runPairSite(ws, input, stride);
-  if (input.kind === 'linear') {
-    ws.linearSampleSite(xo, yo, to, po, u, dio, stride, qo, pro, count, l, d, r, wo, so);
+  if (input.kind === 'born') {
+    ws.bornSampleSite(xo, yo, to, u, dio, stride, qo, pro, count, l, d, r, vo, wo, so);
   } else {
-    const guess =
-      input.direct === true
-        ? -1
-        : (input.previous === null ? 0 : 1) | (input.other === true ? 2 : 0);
-    ws.bornSampleSite(
-      xo,
-      yo,
-      to,
-      u,
-      dio,
-      stride,
-      qo,
-      pro,
-      count,
-      l,
-      d,
-      r,
-      vo,
-      wo,
-      so,
-      guess,
-      pendo,
-    );
+    const born = input.kind === 'born-diagonal' ? 1 : 0;
+    ws.linearSampleSite(xo, yo, to, po, u, dio, stride, qo, pro, count, l, d, r, wo, so, born, vo);
   }
   const g = ws.f64;
   expect(g[yo + count * r]).toBe(4242);
@@ -125,52 +96,30 @@ function runSite(engine: KernelEngine, input: SiteInput): SiteRun {
   };
 }
 
-/** {@link runSite} for bornPairSite: rows into pairs (an odd count's last row repeated), y back. */
-function runPairSite(ws: ReturnType<typeof workspace>, input: SiteInput, stride: number): SiteRun {
-  const { count, l, r } = input;
-  const pairs = (count + 1) >> 1;
-  const xo = ws.alloc(2 * pairs * l);
-  const yo = ws.alloc(2 * pairs * r + 1);
-  const to = ws.alloc(2 * input.t.length);
-  const uo = ws.alloc(count + 1);
-  const qo = ws.alloc(count + 1);
-  const pro = ws.alloc(count + 1);
-  const vo = ws.alloc(8 * r);
-  const so = ws.alloc(1);
-  const dio = ws.alloc(Math.ceil((count * stride + 1) / 2)) * 2 + 1;
-  const f = ws.f64;
-  for (let b = 0; b < 2 * pairs; b++) {
-    const row = Math.min(b, count - 1);
-    for (let a = 0; a < l; a++) f[xo + (b >> 1) * 2 * l + 2 * a + (b & 1)] = input.x[row * l + a]!;
-  }
-  // every entry of T twice
-  for (let k = 0; k < input.t.length; k++) f.fill(input.t[k]!, to + 2 * k, to + 2 * k + 2);
-  if (input.u !== null) f.set(input.u, uo);
-  f[uo + count] = 0.5;
-  f.set(input.logq, qo);
-  f.set(input.prod, pro);
-  f[qo + count] = 0;
-  f[pro + count] = 1;
-  f[yo + 2 * pairs * r] = 4242; // guard
-  for (let b = 0; b < count; b++) ws.i32[dio + b * stride] = input.forced[b]!;
-  // the row after the last (an odd count's phantom row) is never written
-  ws.i32[dio + count * stride] = 7;
-  const u = input.u === null ? -1 : uo;
-  ws.bornPairSite(xo, yo, to, u, dio, stride, qo, pro, count, l, r, vo, so);
-  const g = ws.f64;
-  expect(g[yo + 2 * pairs * r]).toBe(4242);
-  if (count % 2 === 1) expect(ws.i32[dio + count * stride]).toBe(7);
-  const y = new Float64Array(count * r);
-  for (let b = 0; b < count; b++) {
-    for (let k = 0; k < r; k++) y[b * r + k] = g[yo + (b >> 1) * 2 * r + 2 * k + (b & 1)]!;
-  }
-  return {
-    digits: Int32Array.from({ length: count }, (_, b) => ws.i32[dio + b * stride]!),
-    logq: g.slice(qo, qo + count),
-    prod: g.slice(pro, pro + count),
-    y,
-    status: g[so]!,
-  };
+/** The squared norm of each row of the (rows x cols) matrix m, summed in order. */
+function rowSquares(m: Float64Array, rows: number, cols: number): Float64Array {
+  return Float64Array.from({ length: rows }, (_, i) => {
+    let acc = 0;
+    for (let k = 0; k < cols; k++) acc += m[i * cols + k]! ** 2;
+    return acc;
+  });
+}
+
+/**
+ * T (l x 2 x r, rows of [l][2 r] orthonormal) rotated on its left index so that A_0 A_0^T is
+ * diagonal, by the eigenvectors of that matrix: the diagonal gauge that sample() gives the sites.
+ */
+function toDiagonalGauge(t: Float64Array, l: number, r: number): Float64Array {
+  const m = new Float64Array(l * l);
+  for (let a = 0; a < l; a++)
+    for (let b = 0; b < l; b++)
+      for (let k = 0; k < r; k++) m[a * l + b]! += t[2 * a * r + k]! * t[2 * b * r + k]!;
+  const u = symmetricEigen(m, l).vectors;
+  const out = new Float64Array(t.length);
+  for (let a = 0; a < l; a++)
+    for (let c = 0; c < l; c++)
+      for (let k = 0; k < 2 * r; k++) out[a * 2 * r + k]! += u[c * l + a]! * t[c * 2 * r + k]!;
+  return out;
 }
 
 function randomInput(
@@ -186,6 +135,7 @@ function randomInput(
   const t = new Float64Array(l * d * r).map(() => rng.float64() + 0.05);
   // the Born kernel samples a right-canonical MPS: the rows of T (l x d r) orthonormal
   if (kind !== 'linear') orthonormalizeRows(t, l, d * r);
+  const tt = kind === 'born-diagonal' ? toDiagonalGauge(t, l, r) : t;
   const renv = new Float64Array(r).map(() => rng.float64() + 0.05);
   const p = new Float64Array(l * d);
   for (let a = 0; a < l; a++)
@@ -201,11 +151,10 @@ function randomInput(
     d,
     r,
     x,
-    t,
+    t: tt,
     p: kind === 'linear' ? p : new Float64Array(0),
     u: new Float64Array(count).map(() => rng.float64()),
     forced: new Int32Array(count),
-    previous: Int32Array.from({ length: count }, () => Math.floor(rng.float64() * d)),
     logq: new Float64Array(count).map(() => -rng.float64()),
     prod: new Float64Array(count).map(() => 0.5 + rng.float64() / 2),
   };
@@ -245,13 +194,6 @@ function exactWeights(input: SiteInput, b: number): number[] {
   });
 }
 
-/** Bonds where sampling takes the pair kernel (blocks of 8, 4, 2 and 1 columns of v). */
-const PAIR_SHAPES: [number, number, number][] = [
-  [3, 2, 5],
-  [8, 2, 8],
-  [6, 2, 7],
-];
-
 // d = 2 with r = 6 and 14: blocks of 8 columns, then pairs of columns of both parities (the
 // Born kernel's squared norms alternate between two accumulators by pair), and odd tails
 const SHAPES: [number, number, number][] = [
@@ -265,22 +207,14 @@ const SHAPES: [number, number, number][] = [
   [4, 2, 14],
 ];
 
-describe.each(['linear', 'born', 'born-pairs'] as const)('%s sampling kernel', (kind) => {
-  // the pair kernel is for d = 2
-  const shapes =
-    kind === 'born-pairs' ? [...SHAPES.filter(([, d]) => d === 2), ...PAIR_SHAPES] : SHAPES;
+describe.each(['linear', 'born', 'born-diagonal'] as const)('%s sampling kernel', (kind) => {
+  // the diagonal gauge is for d = 2
+  const shapes = kind === 'born-diagonal' ? SHAPES.filter(([, d]) => d === 2) : SHAPES;
   it.each(shapes)(
     'l %i, d %i, r %i: both engines agree bit for bit, and equal the definition to rounding',
     (l, d, r) => {
       const count = 37;
-      const input = randomInput(kind, count, l, d, r, 100 + l * 31 + d * 7 + r);
-      // a later site (the Born kernel guesses each row's previous digit, or the other digit),
-      // the first (guess 0, or 1), and both weights computed
-      for (const previous of [input.previous, null]) {
-        checkSite({ ...input, previous });
-        checkSite({ ...input, previous, other: true });
-      }
-      checkSite({ ...input, direct: true });
+      checkSite(randomInput(kind, count, l, d, r, 100 + l * 31 + d * 7 + r));
     },
   );
 
@@ -320,7 +254,7 @@ describe.each(['linear', 'born', 'born-pairs'] as const)('%s sampling kernel', (
     }
   }
 
-  it.each(kind === 'born-pairs' ? [2] : [2, 3])(
+  it.each(kind === 'born-diagonal' ? [2] : [2, 3])(
     'reads digits (d = %i): a digit of zero weight gives -Infinity and a zero row; others are evaluated',
     (d) => {
       const input = randomInput(kind, 9, 4, d, 5, 7);
@@ -362,17 +296,31 @@ describe.each(['linear', 'born', 'born-pairs'] as const)('%s sampling kernel', (
   );
 });
 
-describe('Born sampling kernel, d = 2: the complement of the guessed weight', () => {
-  // T (4 x 2 x 4), rows orthonormal (right-canonical), digit 1 reached only through a = 2, 3:
-  // rows of x with x_2 = x_3 = 0 give digit 1 weight exactly 0, rows with x_2, x_3 of 1e-4 a
-  // weight of about 1e-8 ||x||^2, both below the complement's floor (2^-20 ||x||^2): the
-  // weight is then computed, so it keeps its zero and its relative accuracy
+describe('Born sampling kernel, d = 2: the floor of the diagonal weights', () => {
+  // T (4 x 2 x 4) in the diagonal gauge up to one defect: T_0's rows c_a e_a and T_1's s_a f_a
+  // (c^2 + s^2 = 1, e orthonormal), digit 1 reached only through a = 2, 3 (s_0 = s_1 = 0), and
+  // f_2, f_3 at an angle of 1e-6 off orthogonal, so that digit 1's diagonal weight
+  // sum_a x_a^2 ||row a of T_1||^2 is off by 2 x_2 x_3 s_2 s_3 1e-6. Rows of x with x_2 = x_3 = 0
+  // give digit 1 weight exactly 0, rows with x_2, x_3 of 1e-4 a weight of about 1e-8 ||x||^2,
+  // below the floor (2^-20 of the total): that weight is computed as ||x T_1||^2, so it keeps
+  // its zero and its relative accuracy
   const l = 4;
   const r = 4;
   const rng = createRandom(77);
-  const t = new Float64Array(l * 2 * r).map(() => rng.float64() - 0.5);
-  for (let a = 0; a < 2; a++) t.fill(0, (a * 2 + 1) * r, (a * 2 + 2) * r);
-  orthonormalizeRows(t, l, 2 * r);
+  const e = new Float64Array(r * r).map(() => rng.float64() - 0.5);
+  orthonormalizeRows(e, r, r);
+  const g = new Float64Array(2 * r).map(() => rng.float64() - 0.5);
+  orthonormalizeRows(g, 2, r);
+  const f3 = Float64Array.from({ length: r }, (_, k) => g[r + k]! + 1e-6 * g[k]!);
+  const c = [1, 1, 0.6, 0.8];
+  const t = new Float64Array(l * 2 * r);
+  for (let a = 0; a < l; a++) {
+    const s = Math.sqrt(1 - c[a]! ** 2);
+    for (let k = 0; k < r; k++) {
+      t[2 * a * r + k] = c[a]! * e[a * r + k]!;
+      if (a >= 2) t[(2 * a + 1) * r + k] = s * (a === 2 ? g[k]! : f3[k]! / Math.hypot(...f3));
+    }
+  }
   const count = 8;
   const x = new Float64Array(count * l).map(() => rng.float64() + 0.5);
   for (let b = 0; b < count; b++) {
@@ -381,7 +329,7 @@ describe('Born sampling kernel, d = 2: the complement of the guessed weight', ()
     x[b * l + 3]! *= small;
   }
   const base: SiteInput = {
-    kind: 'born',
+    kind: 'born-diagonal',
     count,
     l,
     d: 2,
@@ -391,35 +339,35 @@ describe('Born sampling kernel, d = 2: the complement of the guessed weight', ()
     p: new Float64Array(0),
     u: null,
     forced: new Int32Array(count).fill(1),
-    previous: null,
     logq: new Float64Array(count),
     prod: new Float64Array(count).fill(1),
   };
 
-  it.each([0, 1])(
-    'guessed digit %i: digit 1 of weight 0 is never drawn, and a small weight is exact',
-    (guessed) => {
-      const previous = new Int32Array(count).fill(guessed);
-      const drawn = ENGINES.map((e) =>
-        runSite(e, { ...base, previous, u: new Float64Array(count).fill(1 - 1e-12) }),
-      );
-      // u near 1 picks digit 1 wherever it has weight
-      expect(Array.from(drawn[0]!.digits)).toEqual([0, 0, 0, 0, 1, 1, 1, 1]);
-      expect(Array.from(drawn[1]!.digits)).toEqual([0, 0, 0, 0, 1, 1, 1, 1]);
-      const read = ENGINES.map((e) => runSite(e, { ...base, previous }));
-      expect(Array.from(read[0]!.logq)).toEqual(Array.from(read[1]!.logq));
-      expect(Array.from(read[0]!.prod)).toEqual(Array.from(read[1]!.prod));
-      for (let b = 0; b < count; b++) {
-        const w = exactWeights(base, b);
-        const got = read[0]!.logq[b]! + Math.log(read[0]!.prod[b]!);
-        if (b < 4) expect(got).toBe(Number.NEGATIVE_INFINITY);
-        else {
-          expect(w[1]! / (w[0]! + w[1]!)).toBeLessThan(2 ** -20);
-          expect(got).toBeCloseTo(Math.log(w[1]! / (w[0]! + w[1]!)), 12);
-        }
+  it('digit 1 of weight 0 is never drawn, and a small weight is exact', () => {
+    // the diagonal weight of digit 1 would be off in its seventh digit here
+    const p = rowSquares(t, 2 * l, r);
+    const w = exactWeights(base, 4);
+    const diagonal = x[4 * l + 2]! ** 2 * p[5]! + x[4 * l + 3]! ** 2 * p[7]!;
+    expect(Math.abs(diagonal / w[1]! - 1)).toBeGreaterThan(1e-7);
+    const drawn = ENGINES.map((e) =>
+      runSite(e, { ...base, u: new Float64Array(count).fill(1 - 1e-12) }),
+    );
+    // u near 1 picks digit 1 wherever it has weight
+    expect(Array.from(drawn[0]!.digits)).toEqual([0, 0, 0, 0, 1, 1, 1, 1]);
+    expect(Array.from(drawn[1]!.digits)).toEqual([0, 0, 0, 0, 1, 1, 1, 1]);
+    const read = ENGINES.map((e) => runSite(e, base));
+    expect(Array.from(read[0]!.logq)).toEqual(Array.from(read[1]!.logq));
+    expect(Array.from(read[0]!.prod)).toEqual(Array.from(read[1]!.prod));
+    for (let b = 0; b < count; b++) {
+      const w = exactWeights(base, b);
+      const got = read[0]!.logq[b]! + Math.log(read[0]!.prod[b]!);
+      if (b < 4) expect(got).toBe(Number.NEGATIVE_INFINITY);
+      else {
+        expect(w[1]! / (w[0]! + w[1]!)).toBeLessThan(2 ** -20);
+        expect(got).toBeCloseTo(Math.log(w[1]! / (w[0]! + w[1]!)), 12);
       }
-    },
-  );
+    }
+  });
 });
 
 describe('uniforms kernel', () => {

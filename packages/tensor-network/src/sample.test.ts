@@ -7,8 +7,7 @@ import { MPS, type MPSKind, randomMPS } from './mps';
 import { createRandom, type RandomGenerator } from './random';
 import {
   CHUNK_SIZE,
-  guessedSites,
-  neighbourAgreements,
+  diagonalGauge,
   sample,
   sampleConditional,
   sampleConditionalRows,
@@ -155,12 +154,12 @@ describe.each([
 });
 
 /**
- * Draws of a Born MPS with sites that draw by a guessed digit: 10^5 draws pass a chi-square test
- * against enumeration; log q of the draws equals their evaluation bit for bit and the float64 P
- * to 1e-10 (an odd count: the last pair of rows has one row); q is normalised and equals P to
+ * Draws of a Born MPS through its diagonal gauge: 10^5 draws pass a chi-square test against
+ * enumeration; log q of the draws equals their evaluation bit for bit and the float64 P to 1e-10
+ * (an odd count: the two-row path's last pair has one row); q is normalised and equals P to
  * 1e-10 on every configuration.
  */
-function guessedDrawTests(mps: MPS, seed: number): void {
+function bornDrawTests(mps: MPS, seed: number): void {
   const exact = bruteDistribution(mps);
   const dims = mps.physicalDims;
   const n = mps.length;
@@ -217,84 +216,104 @@ function chainMPS(
   ).mps;
 }
 
-describe('Born sampling where sites draw by a guessed digit and its complement (bond >= 32)', () => {
-  // N = 12, bond 32 at bonds 5-7: those sites draw by the complement (see sample()); sites
-  // 0-3 and 8-11 (bonds <= 16) draw by pairs of rows, so the left vectors change layout twice
-  const n = 12;
-  const mps = randomMPS({ length: n, bondDim: 32, kind: 'born', seed: 31, spread: 0.7 });
-  guessedDrawTests(mps, 7);
-});
+/** Sum over s of T_s T_s^T (l x l) and T_0 T_0^T of a site tensor [l][d][r]. */
+function siteGrams(t: Float64Array, l: number, d: number, r: number) {
+  const all = new Float64Array(l * l);
+  const first = new Float64Array(l * l);
+  for (let a = 0; a < l; a++)
+    for (let b = 0; b < l; b++)
+      for (let s = 0; s < d; s++)
+        for (let k = 0; k < r; k++) {
+          const v = t[(a * d + s) * r + k]! * t[(b * d + s) * r + k]!;
+          all[a * l + b]! += v;
+          if (s === 0) first[a * l + b]! += v;
+        }
+  return { all, first };
+}
 
-describe('Born sampling at bonds 17-31: the guess where neighbouring digits agree', () => {
-  // N = 12 with bond 24 at bonds 4-6 (sites 4-7 have l or r of 24, r < 32): a ferromagnetic
-  // chain with couplings up to distance 5 (neighbouring digits agree with probability > 0.75)
-  // and a random Born MPS (about 0.5)
-  const n = 12;
-  const ferro = chainMPS(n, 5, (distance) => 0.6 / distance, 24);
-  const random = randomMPS({ length: n, bondDim: 24, kind: 'born', seed: 5 });
-  /** Sites of the form whose bonds put them outside the pair kernel, below bond 32. */
-  const between = (form: MPS) =>
-    Array.from({ length: n }, (_, i) => i).filter((i) => {
-      const [l, , r] = form.siteShape(i);
-      return Math.max(l, r) > 16 && r < 32;
-    });
+describe('the diagonal gauge of a Born MPS', () => {
+  // a non-canonical input (entries of spread 1), sites of d = 2 and 3 mixed, and an 8-site chain
+  const dims = [2, 3, 2, 2, 3, 2];
+  const product = (ds: number[]) => ds.reduce((x, y) => x * y, 1);
+  // bond i joins sites i and i + 1: at most 4, and no larger than either side's state space
+  const bond = (i: number) =>
+    i < 0 || i >= dims.length - 1
+      ? 1
+      : Math.min(4, product(dims.slice(0, i + 1)), product(dims.slice(i + 1)));
+  const mixed = MPS.fromTensors(
+    dims.map((d, i) => {
+      const rng = createRandom(60 + i);
+      const [l, r] = [bond(i - 1), bond(i)];
+      return {
+        shape: [l, d, r],
+        data: Array.from({ length: l * d * r }, () => rng.float64() - 0.4),
+      };
+    }),
+    { kind: 'born' },
+  );
+  const chain = randomMPS({ length: 8, bondDim: 6, kind: 'born', seed: 41, spread: 1 });
 
   it.each([
-    ['ferromagnetic', ferro],
-    ['random', random],
-  ] as const)('%s: P(s_i = s_(i-1)) of the canonical form equals enumeration', (_, mps) => {
-    const form = canonicalize(mps, { center: 0 }).mps;
-    const agreement = neighbourAgreements(form, n - 1);
-    const exact = bruteDistribution(mps);
-    expect(Number.isNaN(agreement[0]!)).toBe(true);
-    for (let i = 1; i < n; i++) {
-      let same = 0;
-      exact.configs.forEach((c, k) => {
-        if (c[i] === c[i - 1]) same += exact.p[k]!;
+    ['mixed d', mixed],
+    ['chain', chain],
+  ] as const)(
+    '%s: the same distribution, every site right-canonical, T_0 T_0^T diagonal where d = 2',
+    (_, mps) => {
+      const { form, weights } = diagonalGauge(canonicalize(mps, { center: 0 }).mps);
+      const exact = bruteDistribution(mps);
+      const gauged = bruteDistribution(form);
+      exact.p.forEach((p, k) => {
+        expect(Math.abs(gauged.p[k]! - p)).toBeLessThan(1e-13);
       });
-      expect(Math.abs(agreement[i]! - same)).toBeLessThan(1e-12);
-    }
-  });
+      for (let i = 0; i < form.length; i++) {
+        const [l, d, r] = form.siteShape(i);
+        const t = form.tensors[i]!;
+        const { all, first } = siteGrams(t, l, d, r);
+        for (let a = 0; a < l; a++)
+          for (let b = 0; b < l; b++) {
+            expect(Math.abs(all[a * l + b]! - (a === b ? 1 : 0))).toBeLessThan(1e-13);
+            if (d === 2 && a !== b) expect(Math.abs(first[a * l + b]!)).toBeLessThan(1e-14);
+          }
+        if (d !== 2) {
+          expect(weights[i]).toBeNull();
+          continue;
+        }
+        // the weights: the squared norms of the rows of T_0 and T_1, summing to 1 per row
+        const p = weights[i]!;
+        for (let a = 0; a < l; a++) {
+          expect(p[2 * a]).toBeCloseTo(first[a * l + a]!, 15);
+          expect(Math.abs(p[2 * a]! + p[2 * a + 1]! - 1)).toBeLessThan(1e-13);
+        }
+      }
+    },
+  );
 
-  it('the correlated sites between bonds 16 and 32 are guessed, the random ones are not', () => {
-    const f = canonicalize(ferro, { center: 0 }).mps;
-    const r = canonicalize(random, { center: 0 }).mps;
-    const middle = between(f);
-    expect(middle).toEqual([4, 5, 6, 7]);
-    expect(between(r)).toEqual(middle);
-    const fAgree = neighbourAgreements(f, n - 1);
-    const rAgree = neighbourAgreements(r, n - 1);
-    for (const i of middle) {
-      expect(fAgree[i]!).toBeGreaterThan(0.75);
-      expect(rAgree[i]!).toBeLessThan(0.75);
-    }
-    const mask = (picked: number[]) =>
-      Array.from({ length: n }, (_, i) => (picked.includes(i) ? 1 : 0));
-    expect(Array.from(guessedSites(f))).toEqual(mask(middle));
-    expect(Array.from(guessedSites(r))).toEqual(mask([]));
-  });
-
-  guessedDrawTests(ferro, 17);
+  describe('draws of the mixed-d MPS', () => bornDrawTests(mixed, 29));
 });
 
-describe('Born sampling of an antiferromagnet: the guess is the other digit', () => {
-  // N = 12, couplings up to distance 6 of sign (-1)^distance (an unfrustrated antiferromagnet:
-  // neighbouring digits differ with probability > 0.75), bond 32 at bonds 4-6: sites 4-6 (right
-  // bond 32) and 7 (left bond 32, right 16) guess the other digit than the previous one
-  const n = 12;
-  const mps = chainMPS(n, 6, (distance) => (distance % 2 === 0 ? 0.5 : -0.5) / distance, 32);
+describe('Born sampling at bond 32 (random, spread 0.7)', () => {
+  const mps = randomMPS({ length: 12, bondDim: 32, kind: 'born', seed: 31, spread: 0.7 });
+  bornDrawTests(mps, 7);
+});
 
-  it('sites of bond above 16 guess the other digit (agreement below 0.25)', () => {
-    const form = canonicalize(mps, { center: 0 }).mps;
-    expect(form.bondDims).toEqual([2, 4, 8, 16, 32, 32, 32, 16, 8, 4, 2]);
-    const agreement = neighbourAgreements(form, n - 1);
-    for (const i of [4, 5, 6, 7]) expect(agreement[i]!).toBeLessThan(0.25);
-    expect(Array.from(guessedSites(form))).toEqual(
-      Array.from({ length: n }, (_, i) => (i >= 4 && i <= 7 ? 2 : 0)),
-    );
+describe('Born sampling of a ferromagnetic chain (bond 24)', () => {
+  // couplings up to distance 5: neighbouring digits agree with probability > 0.75
+  bornDrawTests(
+    chainMPS(12, 5, (distance) => 0.6 / distance, 24),
+    17,
+  );
+});
+
+describe('Born sampling of an antiferromagnet (bond 32)', () => {
+  // couplings up to distance 6 of sign (-1)^distance (unfrustrated: neighbouring digits differ
+  // with probability > 0.75)
+  const mps = chainMPS(12, 6, (distance) => (distance % 2 === 0 ? 0.5 : -0.5) / distance, 32);
+  it('has bonds up to 32', () => {
+    expect(canonicalize(mps, { center: 0 }).mps.bondDims).toEqual([
+      2, 4, 8, 16, 32, 32, 32, 16, 8, 4, 2,
+    ]);
   });
-
-  guessedDrawTests(mps, 23);
+  bornDrawTests(mps, 23);
 });
 
 describe('drawing some rows of a batch (a pool worker with part of a small batch)', () => {

@@ -11,22 +11,17 @@
  *
  * A Born MPS is sampled from its right-canonical form (computed once per MPS object), whose right
  * environments are the identity: the weight of digit s is ||l A_s||^2, with no per-sample
- * product by an environment (about half the work of a site). Canonical form holds only to
- * rounding, so the process samples q, the product of its own per-site normalised conditionals,
- * which equals P to rounding; `sampleLogProbabilities` evaluates that q on any configuration with
- * the same operations, so Metropolis-Hastings with these draws is exact to the last bit.
- *
- * Where d = 2 and the site's right bond is at least 32, or above 16 at a site whose digit equals
- * the previous one with probability at least 0.75 or at most 0.25 (the MPS's own two-site
- * marginal, computed with the canonical form), a row forms only the product of the digit it
- * guesses (its digit at the previous site, or the other digit where neighbouring digits mostly
- * differ; 0 at site 0): the other digit's weight is the
- * complement ||l||^2 - ||l A_g||^2 (sum_s ||l A_s||^2 = ||l||^2 in right-canonical form), and
- * its product is formed only if that digit is drawn. The complement's error is the canonical
- * form's rounding times ||l||^2, so it is used only where it is at least 2^-20 ||l||^2 (the
- * weight then keeps about 2^20 eps relative accuracy, and q equals P to about 1e-10 per site);
- * smaller weights are computed. On physics proposals the guess is right at 80-90% of sites, so
- * such a site costs about 0.6 of computing both products.
+ * product by an environment. Sites of d = 2 are further rotated into the diagonal gauge (see
+ * {@link diagonalGauge}), where A_0 A_0^T is diagonal, so that both weights are
+ * sum_a l_a^2 p[a, s] with p the squared norms of the rows of A_s: O(chi) per row, and a draw forms
+ * only the product of the digit it draws, as a linear draw does (the same cost; the issue note
+ * has the figures). A weight so found has an error of the gauge's rounding times ||l||^2, so it
+ * stands only above 2^-20 of the row's total (it then keeps about 2^20 eps relative accuracy, so
+ * q equals P to about 1e-10 per site); a smaller weight is computed as ||l A_s||^2. Sites of other
+ * d compute every digit's product. The process therefore samples q, the product of its own
+ * per-site normalised conditionals, which equals P to that accuracy;
+ * `sampleLogProbabilities` evaluates that q on any configuration with the same operations, so
+ * Metropolis-Hastings with these draws is exact to the last bit.
  */
 import { canonicalize } from './canonical';
 import { type ConfigurationsInput, readConfigurations } from './configurations';
@@ -38,8 +33,8 @@ import {
   optionKeys,
 } from './errors';
 import { rightEnvironments } from './evaluate';
-import { product, transpose } from './linalg';
-import { assertBatchSize, assertMPS, type MPS } from './mps';
+import { product, symmetricEigen, transpose } from './linalg';
+import { assertBatchSize, assertMPS, MPS } from './mps';
 import {
   createRandom,
   type RandomGenerator,
@@ -84,8 +79,8 @@ export interface SampleOptions {
 
 /**
  * Exact batched samples of P(x), with log P(x) of each (for a Born MPS, the log q of the
- * canonical-form process, equal to log P to rounding, or to about 1e-10 per site at the sites
- * that draw by a guessed digit, see the module comment; {@link sampleLogProbabilities} evaluates
+ * process that draws it, equal to log P to about 1e-10 per site, see the module comment;
+ * {@link sampleLogProbabilities} evaluates
  * it on other configurations). Cost O(count N d chi^2), plus O(N d chi^3) once per MPS object.
  */
 export function sample(mps: MPS, options: SampleOptions): SampleResult {
@@ -176,12 +171,12 @@ export function sampleSteps(
  * log q(x) of the process that {@link sample} draws from, evaluated by the same float64
  * operations on the given configurations: for a configuration that `sample` drew, the value
  * equals its `logProbabilities` entry bit for bit. q is a normalised distribution and equals
- * the MPS distribution P to rounding (for a Born MPS, the rounding of its right-canonical form,
- * and about 1e-10 per site at the sites that draw by a guessed digit; see {@link sample}).
+ * the MPS distribution P to rounding (for a Born MPS, to about 1e-10 per site, the accuracy of
+ * its diagonal-gauge weights; see {@link sample}).
  * Metropolis-Hastings with `sample` as an independence proposal uses it for
  * the current state, so that both sides of the acceptance ratio are values of one function.
  * -Infinity where q(x) = 0; for a Born MPS, a configuration with P(x) = 0 may keep a mass of the
- * order of the canonical form's rounding squared (about 1e-30), which a constrained target's
+ * order of the canonical form's and its gauge's rounding squared (about 1e-30), which a constrained target's
  * energy then rejects.
  */
 export function sampleLogProbabilities(
@@ -203,22 +198,18 @@ function sweepFused(ws: Workspace, mps: MPS, count: number, digits: SweepDigits)
   const born = mps.kind === 'born';
   const plan = born ? samplingPlan(mps) : null;
   const form = plan === null ? mps : plan.form;
-  const guessed = plan === null ? null : plan.guessed;
   const shared = born ? null : rightEnvironments(mps).map((e) => e.values);
   const n = form.length;
   const maxChi = form.maxBondDim;
   const maxD = Math.max(...form.physicalDims);
   const c1 = Math.max(count, 1);
-  // left vectors by rows or, at sites that draw by pairs, by pairs of rows (one more row for
-  // an odd count's last pair)
+  // (one more row: the d = 2 kernels work an odd count's last row in both lanes)
   let cur = ws.alloc((c1 + 1) * maxChi);
   let nxt = ws.alloc((c1 + 1) * maxChi);
-  const tOff = ws.alloc((born ? 2 : 1) * maxTensorSize(form));
+  const tOff = ws.alloc(maxTensorSize(form));
   const pOff = ws.alloc(maxChi * maxD);
-  // (at least 8 chi: the pair kernel's two pairs of rows)
-  const vOff = ws.alloc(born ? Math.max(c1, 4) * maxD * maxChi : 0);
-  // the Born kernel's per-row weights (4 doubles) and list of rows (int32)
-  const pendOff = ws.alloc(born ? 4 * c1 + Math.ceil(c1 / 2) : 0);
+  // the Born kernels' products: one row's (d = 2) or every row's (other d)
+  const vOff = ws.alloc(born ? c1 * maxD * maxChi : 0);
   const wOff = ws.alloc(maxD);
   const statusOff = ws.alloc(1);
   const uOff = ws.alloc(c1 + 1);
@@ -232,36 +223,20 @@ function sweepFused(ws: Workspace, mps: MPS, count: number, digits: SweepDigits)
   f.fill(0, logqOff, logqOff + c1 + 1);
   f.fill(1, prodOff, prodOff + c1 + 1);
   f[uOff + count] = 0.5;
-  // l = 1 at site 0, where rows and pairs are the same layout
   for (let b = 0; b <= count; b++) f[cur + b] = 1;
-  let byPairs = false;
   if (digits.kind === 'read') ws.i32.set(digits.data.subarray(0, count * n), digitsOff);
   for (let i = 0; i < n; i++) {
     const [l, d, r] = form.siteShape(i);
-    const pairSite = shared === null && isPairSite(l, d, r);
-    // the kernel's guess: bit 0 the previous digit (else 0), bit 1 the other digit
-    const mode = guessed === null ? GUESS_NONE : guessed[i]!;
-    const guess = mode === GUESS_NONE ? -1 : (i > 0 ? 1 : 0) | (mode === GUESS_OTHER ? 2 : 0);
-    // the pair kernel reads every entry twice (one per lane)
-    if (pairSite) ws.f64.set(splatted(form.tensors[i]!), tOff);
-    else copyTensor(ws, form, i, tOff);
+    copyTensor(ws, form, i, tOff);
     f = ws.f64;
     if (kernelUniforms) ws.uniforms(statesOff, count, draw!.chunkRows, uOff);
     else if (draw !== null) draw.fill(f.subarray(uOff, uOff + count));
     const u = draw === null ? -1 : uOff;
-    if (pairSite !== byPairs && i > 0) {
-      relayout(ws.f64, cur, nxt, count, l, pairSite);
-      const swap = cur;
-      cur = nxt;
-      nxt = swap;
-    }
-    byPairs = pairSite;
+    const diagonal = plan === null ? null : plan.weights[i]!;
     // the arguments as they are, not spread from a shared tuple: a spread call into the bound
     // kernel made a one-row draw of a 128-site MPS 1.35-1.5x slower (a per-site overhead)
     const dg = digitsOff + i;
-    if (pairSite) {
-      ws.bornPairSite(cur, nxt, tOff, u, dg, n, logqOff, prodOff, count, l, r, vOff, statusOff);
-    } else if (shared === null) {
+    if (plan !== null && diagonal === null) {
       ws.bornSampleSite(
         cur,
         nxt,
@@ -278,19 +253,20 @@ function sweepFused(ws: Workspace, mps: MPS, count: number, digits: SweepDigits)
         vOff,
         wOff,
         statusOff,
-        guess,
-        pendOff,
       );
     } else {
-      // P[a, s] = sum_b T[a, s, b] r[b], the weights' vector per left index and digit
-      const t = form.tensors[i]!;
-      const renv = shared[i + 1]!;
-      for (let a = 0; a < l; a++) {
-        for (let s = 0; s < d; s++) {
-          const base = (a * d + s) * r;
-          let acc = 0;
-          for (let k = 0; k < r; k++) acc += t[base + k]! * renv[k]!;
-          f[pOff + a * d + s] = acc;
+      if (diagonal !== null) f.set(diagonal, pOff);
+      else {
+        // P[a, s] = sum_b T[a, s, b] r[b], the weights' vector per left index and digit
+        const t = form.tensors[i]!;
+        const renv = shared![i + 1]!;
+        for (let a = 0; a < l; a++) {
+          for (let s = 0; s < d; s++) {
+            const base = (a * d + s) * r;
+            let acc = 0;
+            for (let k = 0; k < r; k++) acc += t[base + k]! * renv[k]!;
+            f[pOff + a * d + s] = acc;
+          }
         }
       }
       ws.linearSampleSite(
@@ -299,7 +275,7 @@ function sweepFused(ws: Workspace, mps: MPS, count: number, digits: SweepDigits)
         tOff,
         pOff,
         u,
-        digitsOff + i,
+        dg,
         n,
         logqOff,
         prodOff,
@@ -309,6 +285,8 @@ function sweepFused(ws: Workspace, mps: MPS, count: number, digits: SweepDigits)
         r,
         wOff,
         statusOff,
+        diagonal === null ? 0 : 1,
+        vOff,
       );
     }
     f = ws.f64;
@@ -328,92 +306,15 @@ function sweepFused(ws: Workspace, mps: MPS, count: number, digits: SweepDigits)
   };
 }
 
-/**
- * Sites of a Born MPS with d = 2 whose bonds are at most this size draw two rows per vector
- * (`bornPairSite`): at small bonds the per-row steps (weights, digit, conditional, scale) cost
- * as much as the products, and pairs of rows halve them; the products take two pairs (four
- * rows) per load of the tensor. Measured on one site against the row kernel (issue note): 1.5x
- * per row at bond 6, 1.3x at 8 and 12, 1.1x at 16 and 20, 0.96x at 24; on whole proposals
- * (physics-built Ising 8x8 at chi 16, Fredkin N = 128) a bound of 16 beat 12 and 20.
- */
-const BORN_PAIR_MAX_BOND = 16;
-
-/** Each entry of a tensor twice, cached per tensor (the pair kernel's layout). */
-const splattedTensors = new WeakMap<Float64Array, Float64Array>();
-function splatted(t: Float64Array): Float64Array {
-  let out = splattedTensors.get(t);
-  if (out === undefined) {
-    out = new Float64Array(2 * t.length);
-    for (let k = 0; k < t.length; k++) {
-      out[2 * k] = t[k]!;
-      out[2 * k + 1] = t[k]!;
-    }
-    splattedTensors.set(t, out);
-  }
-  return out;
-}
-
-/**
- * The left vectors (count rows of l entries) from rows to pairs of rows (`toPairs`) or back,
- * from `from` into `to`. Pairs: [pair][a][lane], the last pair of an odd count repeating its row.
- */
-function relayout(
-  f: Float64Array,
-  from: number,
-  to: number,
-  count: number,
-  l: number,
-  toPairs: boolean,
-): void {
-  for (let b = 0; b < count; b++) {
-    const row = b * l;
-    const pair = (b >> 1) * 2 * l + (b & 1);
-    for (let a = 0; a < l; a++) {
-      if (toPairs) f[to + pair + 2 * a] = f[from + row + a]!;
-      else f[to + row + a] = f[from + pair + 2 * a]!;
-    }
-  }
-  if (toPairs && count % 2 === 1) {
-    const last = (count - 1) * l;
-    const pair = ((count - 1) >> 1) * 2 * l + 1;
-    for (let a = 0; a < l; a++) f[to + pair + 2 * a] = f[from + last + a]!;
-  }
-}
-
-/**
- * Sites of a Born MPS with d = 2 and a right bond of at least this size draw by a guessed digit
- * and its complement (see {@link sample}), whatever the digits' correlation: the product saved
- * outweighs the kernel's extra steps even where the guess is right half of the time. The guess
- * is the previous site's digit, or the other digit where the MPS's own two-site marginal gives
- * P(s_i = s_(i-1)) < 0.5 (an antiferromagnet's neighbours).
- */
-const BORN_GUESS_MIN_BOND = 32;
-
-/**
- * Smaller sites that are not pair sites (a bond above BORN_PAIR_MAX_BOND) draw by the guessed
- * digit where P(s_i = s_(i-1)) is at least this (guessing the previous digit) or at most 1 minus
- * this (guessing the other one); the others compute both weights. Measured (one thread, batch
- * 1,000, N = 64, against a random linear MPS of the same bond, see the issue note): at bond 20
- * and 24 the guess costs 1.4x a linear draw on the physics-built Ising proposal (agreement about
- * 0.8) and 1.6-1.7x on a random Born MPS (about 0.5), computing both weights 1.5-1.7x on both.
- */
-const BORN_GUESS_MIN_AGREEMENT = 0.75;
-
-/** A site's draw: both weights, or by guessing the previous digit or the other digit. */
-const GUESS_NONE = 0;
-const GUESS_PREVIOUS = 1;
-const GUESS_OTHER = 2;
-
-/** A Born MPS's sampling form and which of its sites draw by the guessed digit. */
+/** A Born MPS's sampling form and the diagonal weights of its sites of d = 2. */
 interface SamplingPlan {
   /**
-   * The right-canonical form (orthogonality centre at site 0, unit norm), whose right
-   * environments are the identity, so that a sample's weight of digit s is ||l A_s||^2 with no
-   * per-sample product by an environment.
+   * The right-canonical form (orthogonality centre at site 0, unit norm) in the diagonal gauge
+   * (see {@link diagonalGauge}).
    */
   form: MPS;
-  /** Per site: GUESS_NONE, GUESS_PREVIOUS or GUESS_OTHER (see {@link guessedSites}). */
-  guessed: Uint8Array;
+  /** Per site of d = 2: p[a, s] = ||row a of T_s||^2 ([l][2]); null at other sites. */
+  weights: (Float64Array | null)[];
 }
 
 /** Computed once per MPS object (the pool's workers compute the same bits from the same MPS). */
@@ -421,83 +322,67 @@ const samplingPlans = new WeakMap<MPS, SamplingPlan>();
 function samplingPlan(mps: MPS): SamplingPlan {
   let plan = samplingPlans.get(mps);
   if (plan === undefined) {
-    const form = canonicalize(mps, { center: 0 }).mps;
-    plan = { form, guessed: guessedSites(form) };
+    plan = diagonalGauge(canonicalize(mps, { center: 0 }).mps);
     samplingPlans.set(mps, plan);
   }
   return plan;
 }
 
-/** Whether a site of this shape draws by pairs of rows (`bornPairSite`). */
-function isPairSite(l: number, d: number, r: number): boolean {
-  return d === 2 && Math.max(l, r) <= BORN_PAIR_MAX_BOND;
-}
-
 /**
- * How each site of a right-canonical Born MPS draws (see the two bounds above): GUESS_NONE (both
- * weights), GUESS_PREVIOUS (the previous site's digit; digit 0 at site 0) or GUESS_OTHER (the
- * other digit). Rounding of the canonical form moves an agreement by about eps, which only
- * matters for a site at a bound; every thread computes the same bits, so all draw alike.
- * Internal.
+ * A right-canonical Born MPS (sum_s A_s A_s^T = 1 at every site) in the gauge where, at each site
+ * of d = 2, M = A_0 A_0^T is diagonal: the left bond of such a site is rotated by the eigenvectors
+ * U of M (A_s -> U^T A_s, and A_s -> A_s U at the site before), which keeps every site
+ * right-canonical and changes no amplitude. Then ||x A_0||^2 = sum_a x_a^2 M_aa and
+ * ||x A_1||^2 = sum_a x_a^2 (1 - M_aa) up to the rotation's rounding (eps ||x||^2), so a Born draw
+ * needs the product of the drawn digit only: the cost of a linear draw. Returns the rotated form
+ * and, per site of d = 2, the squared norms of the rows of A_0 and A_1 ([l][2]). Internal.
  */
-export function guessedSites(form: MPS): Uint8Array {
+export function diagonalGauge(form: MPS): SamplingPlan {
   const n = form.length;
-  // sites of d = 2 outside the pair kernel; the agreements are needed up to the last of them
-  const mayGuess = (i: number): boolean => {
-    const [l, d, r] = form.siteShape(i);
-    return d === 2 && !isPairSite(l, d, r);
-  };
-  let last = -1;
-  for (let i = 1; i < n; i++) if (mayGuess(i)) last = i;
-  const agreement = neighbourAgreements(form, last);
-  const guessed = new Uint8Array(n);
+  // the rotation of each site's left bond (null: none)
+  const rotations: (Float64Array | null)[] = [];
   for (let i = 0; i < n; i++) {
-    if (!mayGuess(i)) continue;
-    const a = agreement[i]!; // NaN at site 0 and after a site of d != 2
-    if (form.siteShape(i)[2] >= BORN_GUESS_MIN_BOND)
-      guessed[i] = a < 0.5 ? GUESS_OTHER : GUESS_PREVIOUS;
-    else if (a >= BORN_GUESS_MIN_AGREEMENT) guessed[i] = GUESS_PREVIOUS;
-    else if (a <= 1 - BORN_GUESS_MIN_AGREEMENT) guessed[i] = GUESS_OTHER;
-  }
-  return guessed;
-}
-
-/**
- * P(s_i = s_(i-1)) of a normalised right-canonical MPS for the sites 1 <= i <= last with
- * d_(i-1) = d_i = 2 (NaN elsewhere): sum_a tr(A_a^T M_a A_a) / sum_a tr M_a, with
- * M_a = A_a^T E A_a at site i - 1 (so that P(s_(i-1) = a) = tr M_a, as sum_b A_b A_b^T = 1 at
- * site i) and E the left environment, sum_s A_s^T E A_s from E = 1. Internal (tested against
- * enumeration).
- */
-export function neighbourAgreements(form: MPS, last: number): Float64Array {
-  const agreement = new Float64Array(form.length).fill(Number.NaN);
-  let env = new Float64Array([1]);
-  let previous: Float64Array[] = [];
-  for (let i = 0; i <= last; i++) {
     const [l, d, r] = form.siteShape(i);
+    if (d !== 2 || l === 1) {
+      rotations.push(null);
+      continue;
+    }
     const t = form.tensors[i]!;
-    const slices: Float64Array[] = [];
-    for (let s = 0; s < d; s++) {
-      const a = new Float64Array(l * r);
-      for (let x = 0; x < l; x++) a.set(t.subarray((x * d + s) * r, (x * d + s + 1) * r), x * r);
-      slices.push(a);
-    }
-    if (d === 2 && previous.length === 2) {
-      let same = 0;
-      let total = 0;
-      for (let a = 0; a < 2; a++) {
-        const m = previous[a]!;
-        const y = product(m, slices[a]!, l, l, r);
-        for (let k = 0; k < l * r; k++) same += slices[a]![k]! * y[k]!;
-        for (let k = 0; k < l; k++) total += m[k * l + k]!;
+    const m = new Float64Array(l * l);
+    for (let a = 0; a < l; a++)
+      for (let b = 0; b <= a; b++) {
+        let acc = 0;
+        for (let j = 0; j < r; j++) acc += t[2 * a * r + j]! * t[2 * b * r + j]!;
+        m[a * l + b] = acc;
+        m[b * l + a] = acc;
       }
-      agreement[i] = same / total;
-    }
-    previous = slices.map((a) => product(transpose(a, l, r), product(env, a, l, l, r), r, l, r));
-    env = new Float64Array(r * r);
-    for (const m of previous) for (let k = 0; k < r * r; k++) env[k]! += m[k]!;
+    rotations.push(symmetricEigen(m, l).vectors);
   }
-  return agreement;
+  const tensors: Float64Array[] = [];
+  const weights: (Float64Array | null)[] = [];
+  for (let i = 0; i < n; i++) {
+    const [l, d, r] = form.siteShape(i);
+    let t = form.tensors[i]!;
+    const left = rotations[i]!;
+    const right = i + 1 < n ? rotations[i + 1]! : null;
+    // U_left^T A (as [l][d r]), then A U_right (as [l d][r])
+    if (left !== null) t = product(transpose(left, l, l), t, l, l, d * r);
+    if (right !== null) t = product(t, right, l * d, r, r);
+    tensors.push(t);
+    if (d !== 2) {
+      weights.push(null);
+      continue;
+    }
+    const p = new Float64Array(2 * l);
+    for (let a = 0; a < l; a++)
+      for (let s = 0; s < 2; s++) {
+        let acc = 0;
+        for (let j = 0; j < r; j++) acc += t[(2 * a + s) * r + j]! ** 2;
+        p[2 * a + s] = acc;
+      }
+    weights.push(p);
+  }
+  return { form: MPS.unsafeCreate('born', [...form.physicalDims], tensors), weights };
 }
 
 /** Options of {@link sampleConditional}. */

@@ -135,6 +135,10 @@ interface KernelSignatures {
    * per site); y_b = (x_b @ T_s) / w_s. Digits are int32 at `digits + b * stride`. `w` is d scratch
    * doubles; `status` receives the first row whose weights sum to zero while drawing, else -1.
    * A read digit of zero weight gives logq = -Infinity and y_b = 0.
+   * With `born` = 1 (d = 2 only), the Born draw of a diagonal-gauge right-canonical MPS:
+   * w_s = sum_a x_b[a]^2 p[a, s] (p the squared norms of the rows of T_s), except that a weight
+   * of at most 2^-20 (w_0 + w_1) is ||x_b @ T_s||^2 (the product into the scratch `v`, r doubles,
+   * summed in four lanes by entry mod 4), and y_b = (x_b @ T_s) / sqrt(w_s).
    */
   linearSampleSite: [
     x: number,
@@ -152,6 +156,8 @@ interface KernelSignatures {
     r: number,
     w: number,
     status: number,
+    born: number,
+    v: number,
   ];
   /**
    * One site of Born sampling from a right-canonical MPS (identity right environments), row by
@@ -173,35 +179,6 @@ interface KernelSignatures {
     r: number,
     v: number,
     w: number,
-    status: number,
-    guess: number,
-    pend: number,
-  ];
-  /**
-   * One site of Born sampling (d = 2, right-canonical T) with two rows in the two lanes of every
-   * vector: rows 2p and 2p + 1 form pair p, and the left vectors are stored by pairs,
-   * x = [pair][a][lane] and y = [pair][j][lane]. Per row: v = x_b @ T (each column summed over a
-   * in order), w_s = sum_j v[s r + j]^2 in order of j, total = w_0 + w_1, digit 1 if
-   * u total >= w_0 and w_1 > 0 (drawing) or read, w_s / total accumulated as in linearSampleSite,
-   * y_b = v_s / sqrt(w_s). An odd count's last pair repeats its row in the second lane (uniform
-   * u[count], digit read from row count - 1 and never stored; logq and prod have an entry at
-   * [count]). Status as in linearSampleSite; a read digit of weight zero gives logq = -Infinity
-   * and y_b = v_s * 0. t: T = [l][2][r] with every entry twice (in both lanes). v: 8 r doubles of
-   * scratch (the module forms two pairs' products at once).
-   */
-  bornPairSite: [
-    x: number,
-    y: number,
-    t: number,
-    u: number,
-    digits: number,
-    stride: number,
-    logq: number,
-    prod: number,
-    count: number,
-    l: number,
-    r: number,
-    v: number,
     status: number,
   ];
 }
@@ -234,9 +211,8 @@ const WASM_ARGUMENTS: {
   householderQR: ['f64', 'n', 'n', 'f64', 'f64', 'f64', 'f64'],
   bornEnvironmentStep: ['f64', 'f64', 'f64', 'f64', 'f64', 'n', 'n', 'n', 'n', 'n', 'f64', 'f64', 'n'],
   uniforms: ['f64', 'n', 'n', 'f64'],
-  linearSampleSite: ['f64', 'f64', 'f64', 'f64', 'f64?', 'i32', 'n', 'f64', 'f64', 'n', 'n', 'n', 'n', 'f64', 'f64'],
-  bornSampleSite: ['f64', 'f64', 'f64', 'f64?', 'i32', 'n', 'f64', 'f64', 'n', 'n', 'n', 'n', 'f64', 'f64', 'f64', 'n', 'f64'],
-  bornPairSite: ['f64', 'f64', 'f64', 'f64?', 'i32', 'n', 'f64', 'f64', 'n', 'n', 'n', 'f64', 'f64'],
+  linearSampleSite: ['f64', 'f64', 'f64', 'f64', 'f64?', 'i32', 'n', 'f64', 'f64', 'n', 'n', 'n', 'n', 'f64', 'f64', 'n', 'f64'],
+  bornSampleSite: ['f64', 'f64', 'f64', 'f64?', 'i32', 'n', 'f64', 'f64', 'n', 'n', 'n', 'n', 'f64', 'f64', 'f64'],
 };
 
 export interface Workspace extends Kernels {
@@ -314,7 +290,6 @@ class WasmWorkspace implements Workspace {
   readonly uniforms: Kernels['uniforms'];
   readonly linearSampleSite: Kernels['linearSampleSite'];
   readonly bornSampleSite: Kernels['bornSampleSite'];
-  readonly bornPairSite: Kernels['bornPairSite'];
 
   constructor(exports: KernelExports) {
     this.exports = exports;
@@ -332,7 +307,6 @@ class WasmWorkspace implements Workspace {
     this.uniforms = bindKernel(exports, 'uniforms');
     this.linearSampleSite = bindKernel(exports, 'linearSampleSite');
     this.bornSampleSite = bindKernel(exports, 'bornSampleSite');
-    this.bornPairSite = bindKernel(exports, 'bornPairSite');
   }
 
   reset(): void {
@@ -738,6 +712,8 @@ class JavaScriptWorkspace implements Workspace {
     r: number,
     w: number,
     status: number,
+    born: number,
+    v: number,
   ): void {
     const f = this.f64;
     const i32 = this.i32;
@@ -750,7 +726,10 @@ class JavaScriptWorkspace implements Workspace {
         if (d === 2) {
           // summed over a in order (the kernel's two-row path for d = 2)
           let acc = 0;
-          for (let a = 0; a < l; a++) acc += f[xb + a]! * f[p + 2 * a + s]!;
+          for (let a = 0; a < l; a++) {
+            const xa = born === 1 ? f[xb + a]! * f[xb + a]! : f[xb + a]!;
+            acc += xa * f[p + 2 * a + s]!;
+          }
           f[w + s] = acc;
           continue;
         }
@@ -768,6 +747,15 @@ class JavaScriptWorkspace implements Workspace {
         }
         f[w + s] = p0 + p1 + (p2 + p3);
       }
+      if (born === 1) {
+        // a weight of at most 2^-20 of the total is the product's squared norm
+        const floor = (f[w]! + f[w + 1]!) * BORN_DIAGONAL_FLOOR;
+        for (let s = 0; s < 2; s++) {
+          if (f[w + s]! > floor) continue;
+          rowTimes(f, xb, v, 1, t + s * r, 2 * r, l, r);
+          f[w + s] = squaredNorm(f, v, r);
+        }
+      }
       const s = rowDigit(f, i32, w, d, u < 0 ? -1 : f[u + b]!, dp, logq + b, prod + b);
       if (s === ZERO_TOTAL) {
         f[status] = b;
@@ -778,7 +766,7 @@ class JavaScriptWorkspace implements Workspace {
         continue;
       }
       const ws = f[w + s]!;
-      rowTimes(f, xb, yb, 1 / ws, t + s * r, d * r, l, r);
+      rowTimes(f, xb, yb, born === 1 ? 1 / Math.sqrt(ws) : 1 / ws, t + s * r, d * r, l, r);
     }
   }
 
@@ -798,7 +786,6 @@ class JavaScriptWorkspace implements Workspace {
     v: number,
     w: number,
     status: number,
-    guess: number,
   ): void {
     const f = this.f64;
     const i32 = this.i32;
@@ -808,29 +795,8 @@ class JavaScriptWorkspace implements Workspace {
       const yb = y + b * r;
       const dp = digits + b * stride;
       const vb = v + b * d * r;
-      // d = 2: the guessed digit's weight and its complement (see the kernel); `direct` when
-      // every digit's product is at hand
-      let direct = true;
-      let g = 0;
-      if (d === 2 && guess >= 0) {
-        // bit 0: guess the previous digit (else 0); bit 1: the other digit
-        g = ((guess & 1) === 1 && i32[dp - 1] === 1 ? 1 : 0) ^ (guess >> 1);
-        const o = 1 - g;
-        rowTimes(f, xb, vb + g * r, 1, t + g * r, 2 * r, l, r);
-        const n = squaredNorm(f, xb, l);
-        const wg = squaredNorm(f, vb + g * r, r);
-        let c = n - wg;
-        direct = !(c > 0 && c >= n * BORN_COMPLEMENT_FLOOR);
-        if (direct) {
-          rowTimes(f, xb, vb + o * r, 1, t + o * r, 2 * r, l, r);
-          c = squaredNorm(f, vb + o * r, r);
-        }
-        f[w + g] = wg;
-        f[w + o] = c;
-      } else {
-        rowTimes(f, xb, vb, 1, t, d * r, l, d * r);
-        for (let s = 0; s < d; s++) f[w + s] = squaredNorm(f, vb + s * r, r);
-      }
+      rowTimes(f, xb, vb, 1, t, d * r, l, d * r);
+      for (let s = 0; s < d; s++) f[w + s] = squaredNorm(f, vb + s * r, r);
       const s = rowDigit(f, i32, w, d, u < 0 ? -1 : f[u + b]!, dp, logq + b, prod + b);
       if (s === ZERO_TOTAL) {
         f[status] = b;
@@ -841,74 +807,8 @@ class JavaScriptWorkspace implements Workspace {
         continue;
       }
       const inv = 1 / Math.sqrt(f[w + s]!);
-      if (direct || s === g) {
-        const vs = vb + s * r;
-        for (let k = 0; k < r; k++) f[yb + k] = f[vs + k]! * inv;
-      } else rowTimes(f, xb, yb, inv, t + s * r, d * r, l, r);
-    }
-  }
-
-  bornPairSite(
-    x: number,
-    y: number,
-    t: number,
-    u: number,
-    digits: number,
-    stride: number,
-    logq: number,
-    prod: number,
-    count: number,
-    l: number,
-    r: number,
-    v: number,
-    status: number,
-  ): void {
-    const f = this.f64;
-    const i32 = this.i32;
-    f[status] = -1;
-    const pairs = (count + 1) >> 1;
-    for (let p = 0; p < pairs; p++) {
-      // each lane's row on its own, the second lane of an odd count's last pair last (its
-      // status is never reported and its digit never stored)
-      for (let lane = 0; lane < 2; lane++) {
-        const b = 2 * p + lane;
-        const real = b < count;
-        const xb = x + 2 * l * p + lane;
-        for (let j = 0; j < 2 * r; j++) {
-          let acc = 0;
-          for (let a = 0; a < l; a++) acc += f[xb + 2 * a]! * f[t + 2 * (2 * r * a + j)]!;
-          f[v + j] = acc;
-        }
-        let w0 = 0;
-        let w1 = 0;
-        for (let j = 0; j < r; j++) {
-          w0 += f[v + j]! * f[v + j]!;
-          w1 += f[v + r + j]! * f[v + r + j]!;
-        }
-        const total = w0 + w1;
-        const dp = digits + (real ? b : b - 1) * stride;
-        let s: number;
-        let zero = false;
-        if (u >= 0) {
-          if (!(total > 0)) {
-            if (real) {
-              f[status] = b;
-              return;
-            }
-          }
-          s = f[u + b]! * total >= w0 && w1 > 0 ? 1 : 0;
-          if (real) i32[dp] = s;
-        } else {
-          s = i32[dp]!;
-          zero = !(total > 0 && (s === 1 ? w1 : w0) > 0);
-        }
-        const ws = s === 1 ? w1 : w0;
-        if (zero) f[logq + b] = Number.NEGATIVE_INFINITY;
-        else accumulateConditional(f, logq + b, prod + b, ws / total);
-        const inv = zero ? 0 : 1 / Math.sqrt(ws);
-        const yb = y + 2 * r * p + lane;
-        for (let j = 0; j < r; j++) f[yb + 2 * j] = f[v + s * r + j]! * inv;
-      }
+      const vs = vb + s * r;
+      for (let k = 0; k < r; k++) f[yb + k] = f[vs + k]! * inv;
     }
   }
 }
@@ -917,11 +817,12 @@ class JavaScriptWorkspace implements Workspace {
 export const JACOBI_MAX_SWEEPS = 80;
 
 /**
- * The complement ||x||^2 - w_g stands for the other digit's Born weight (d = 2) only when it is at
- * least this fraction of ||x||^2: its error is the canonical form's rounding times ||x||^2, so
- * the weight keeps a relative accuracy of about 2^20 eps; below it, the weight is computed.
+ * A diagonal-gauge Born weight (d = 2, linearSampleSite with born = 1) stands only when it is more
+ * than this fraction of the row's total: its error is the gauge's rounding times ||x||^2, so the
+ * weight keeps a relative accuracy of about 2^20 eps; at or below it, the weight is computed as
+ * the squared norm of its product.
  */
-const BORN_COMPLEMENT_FLOOR = 2 ** -20;
+const BORN_DIAGONAL_FLOOR = 2 ** -20;
 
 /**
  * ||f[p..p+len)||^2 in the kernels' order: lanes of entries k = 0, 1, 2, 3 (mod 4) (a last pair

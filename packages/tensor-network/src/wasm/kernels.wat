@@ -278,17 +278,14 @@
 
   ;; $rowTimes for two rows that share m: y0 = s0 (x0 @ m), y1 = s1 (x1 @ m), every output summed
   ;; exactly as $rowTimes sums it (so a row's result does not depend on whether it was paired);
-  ;; each load of m serves both rows. With n0 >= 0, also ||y0||^2 at n0 and ||y1||^2 at n1, summed
-  ;; as $sqnorm sums them (so the same bits), from the outputs while they are in registers.
+  ;; each load of m serves both rows.
   (func $rowTimes2
     (param $x0 i32) (param $x1 i32) (param $y0 i32) (param $y1 i32) (param $s0 f64) (param $s1 f64)
-    (param $m i32) (param $ms i32) (param $inner i32) (param $outer i32) (param $n0 i32) (param $n1 i32)
+    (param $m i32) (param $ms i32) (param $inner i32) (param $outer i32)
     (local $j i32) (local $a i32) (local $ib i32) (local $ob i32) (local $b8 i32) (local $b2 i32)
     (local $mp i32) (local $c v128) (local $e v128) (local $v v128) (local $sv v128) (local $tv v128)
     (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128)
     (local $b0 v128) (local $b1 v128) (local $b2v v128) (local $b3 v128) (local $acc f64) (local $bcc f64)
-    (local $sq i32) (local $p0 v128) (local $p1 v128) (local $q0 v128) (local $q1 v128)
-    (local.set $sq (i32.ge_s (local.get $n0) (i32.const 0)))
     (local.set $ib (i32.shl (local.get $inner) (i32.const 3)))
     (local.set $ob (i32.shl (local.get $outer) (i32.const 3)))
     (local.set $b8 (i32.and (local.get $ob) (i32.const -64)))
@@ -344,17 +341,6 @@
       (v128.store offset=16 (local.get $mp) (local.get $b1))
       (v128.store offset=32 (local.get $mp) (local.get $b2v))
       (v128.store offset=48 (local.get $mp) (local.get $b3))
-      ;; the squared norms in $sqnorm's order: pairs of entries 0, 1 (mod 4) into p0 (q0), 2, 3 into p1 (q1)
-      (if (local.get $sq)
-        (then
-          (local.set $p0 (f64x2.add (local.get $p0) (f64x2.mul (local.get $a0) (local.get $a0))))
-          (local.set $p1 (f64x2.add (local.get $p1) (f64x2.mul (local.get $a1) (local.get $a1))))
-          (local.set $p0 (f64x2.add (local.get $p0) (f64x2.mul (local.get $a2) (local.get $a2))))
-          (local.set $p1 (f64x2.add (local.get $p1) (f64x2.mul (local.get $a3) (local.get $a3))))
-          (local.set $q0 (f64x2.add (local.get $q0) (f64x2.mul (local.get $b0) (local.get $b0))))
-          (local.set $q1 (f64x2.add (local.get $q1) (f64x2.mul (local.get $b1) (local.get $b1))))
-          (local.set $q0 (f64x2.add (local.get $q0) (f64x2.mul (local.get $b2v) (local.get $b2v))))
-          (local.set $q1 (f64x2.add (local.get $q1) (f64x2.mul (local.get $b3) (local.get $b3))))))
       (local.set $j (i32.add (local.get $j) (i32.const 64)))
       (br $l8)))
     (block $d2 (loop $l2
@@ -377,25 +363,8 @@
       (local.set $b0 (f64x2.mul (local.get $b0) (local.get $tv)))
       (v128.store (i32.add (local.get $y0) (local.get $j)) (local.get $a0))
       (v128.store (i32.add (local.get $y1) (local.get $j)) (local.get $b0))
-      (if (local.get $sq)
-        (then
-          (if (i32.and (i32.shr_u (local.get $j) (i32.const 4)) (i32.const 1))
-            (then
-              (local.set $p1 (f64x2.add (local.get $p1) (f64x2.mul (local.get $a0) (local.get $a0))))
-              (local.set $q1 (f64x2.add (local.get $q1) (f64x2.mul (local.get $b0) (local.get $b0)))))
-            (else
-              (local.set $p0 (f64x2.add (local.get $p0) (f64x2.mul (local.get $a0) (local.get $a0))))
-              (local.set $q0 (f64x2.add (local.get $q0) (f64x2.mul (local.get $b0) (local.get $b0))))))))
       (local.set $j (i32.add (local.get $j) (i32.const 16)))
       (br $l2)))
-    (if (local.get $sq)
-      (then
-        (f64.store (local.get $n0) (f64.add
-          (f64.add (f64x2.extract_lane 0 (local.get $p0)) (f64x2.extract_lane 1 (local.get $p0)))
-          (f64.add (f64x2.extract_lane 0 (local.get $p1)) (f64x2.extract_lane 1 (local.get $p1)))))
-        (f64.store (local.get $n1) (f64.add
-          (f64.add (f64x2.extract_lane 0 (local.get $q0)) (f64x2.extract_lane 1 (local.get $q0)))
-          (f64.add (f64x2.extract_lane 0 (local.get $q1)) (f64x2.extract_lane 1 (local.get $q1)))))))
     (if (i32.lt_u (local.get $j) (local.get $ob))
       (then
         (local.set $acc (f64.const 0))
@@ -414,11 +383,7 @@
         (local.set $acc (f64.mul (local.get $acc) (local.get $s0)))
         (local.set $bcc (f64.mul (local.get $bcc) (local.get $s1)))
         (f64.store (i32.add (local.get $y0) (local.get $j)) (local.get $acc))
-        (f64.store (i32.add (local.get $y1) (local.get $j)) (local.get $bcc))
-        (if (local.get $sq)
-          (then
-            (f64.store (local.get $n0) (f64.add (f64.load (local.get $n0)) (f64.mul (local.get $acc) (local.get $acc))))
-            (f64.store (local.get $n1) (f64.add (f64.load (local.get $n1)) (f64.mul (local.get $bcc) (local.get $bcc))))))))
+        (f64.store (i32.add (local.get $y1) (local.get $j)) (local.get $bcc))))
   )
 
   ;; One site of linear sampling with a shared right environment. For b < count:
@@ -435,6 +400,7 @@
     (param $x i32) (param $y i32) (param $t i32) (param $p i32) (param $u i32)
     (param $digits i32) (param $stride i32) (param $logq i32) (param $prod i32) (param $count i32)
     (param $l i32) (param $d i32) (param $r i32) (param $w i32) (param $status i32)
+    (param $born i32) (param $v i32)
     (local $b1 i32) (local $real1 i32) (local $x1 i32) (local $dp1 i32) (local $X v128) (local $W0 v128) (local $W1 v128)
     (local $T v128) (local $E v128) (local $M v128) (local $WS v128) (local $Z v128) (local $C v128) (local $S v128) (local $PV v128)
     (local $b i32) (local $a i32) (local $s i32) (local $xb i32) (local $yb i32) (local $dp i32)
@@ -470,12 +436,33 @@
             (br_if $ad (i32.ge_u (local.get $a) (local.get $lb)))
             (local.set $X (v128.load64_lane 1 (i32.add (local.get $x1) (local.get $a))
               (v128.load64_splat (i32.add (local.get $xb) (local.get $a)))))
+            (if (local.get $born) (then (local.set $X (f64x2.mul (local.get $X) (local.get $X)))))
             (local.set $W0 (f64x2.add (local.get $W0) (f64x2.mul (local.get $X) (v128.load64_splat (local.get $pp)))))
             (local.set $W1 (f64x2.add (local.get $W1) (f64x2.mul (local.get $X) (v128.load64_splat offset=8 (local.get $pp)))))
             (local.set $pp (i32.add (local.get $pp) (i32.const 16)))
             (local.set $a (i32.add (local.get $a) (i32.const 8)))
             (br $al)))
           (local.set $T (f64x2.add (local.get $W0) (local.get $W1)))
+          ;; Born: a weight of at most 2^-20 of the row's total is the row's product's squared
+          ;; norm ||x T_s||^2 instead (the diagonal weights' error is eps ||x||^2)
+          (if (local.get $born)
+            (then
+              (local.set $E (f64x2.mul (local.get $T) (v128.const f64x2 0x1p-20 0x1p-20)))
+              (if (v128.any_true (v128.or (f64x2.le (local.get $W0) (local.get $E)) (f64x2.le (local.get $W1) (local.get $E))))
+                (then
+                  (if (f64.le (f64x2.extract_lane 0 (local.get $W0)) (f64x2.extract_lane 0 (local.get $E)))
+                    (then (local.set $W0 (f64x2.replace_lane 0 (local.get $W0)
+                      (call $bornWeight (local.get $xb) (local.get $t) (local.get $l) (local.get $r) (local.get $v))))))
+                  (if (f64.le (f64x2.extract_lane 0 (local.get $W1)) (f64x2.extract_lane 0 (local.get $E)))
+                    (then (local.set $W1 (f64x2.replace_lane 0 (local.get $W1)
+                      (call $bornWeight (local.get $xb) (i32.add (local.get $t) (local.get $rb)) (local.get $l) (local.get $r) (local.get $v))))))
+                  (if (f64.le (f64x2.extract_lane 1 (local.get $W0)) (f64x2.extract_lane 1 (local.get $E)))
+                    (then (local.set $W0 (f64x2.replace_lane 1 (local.get $W0)
+                      (call $bornWeight (local.get $x1) (local.get $t) (local.get $l) (local.get $r) (local.get $v))))))
+                  (if (f64.le (f64x2.extract_lane 1 (local.get $W1)) (f64x2.extract_lane 1 (local.get $E)))
+                    (then (local.set $W1 (f64x2.replace_lane 1 (local.get $W1)
+                      (call $bornWeight (local.get $x1) (i32.add (local.get $t) (local.get $rb)) (local.get $l) (local.get $r) (local.get $v))))))
+                  (local.set $T (f64x2.add (local.get $W0) (local.get $W1)))))))
           (local.set $dp (i32.add (local.get $digits) (i32.shl (i32.mul (local.get $b) (local.get $stride)) (i32.const 2))))
           (local.set $dp1 (i32.add (local.get $digits) (i32.shl (i32.mul (local.get $b1) (local.get $stride)) (i32.const 2))))
           (local.set $Z (v128.const i64x2 0 0))
@@ -511,8 +498,11 @@
                 (f64x2.gt (local.get $T) (v128.const f64x2 0 0))
                 (f64x2.gt (local.get $WS) (v128.const f64x2 0 0)))))))
           (local.set $C (f64x2.div (local.get $WS) (local.get $T)))
-          ;; the scale 1 / w_s, 0 for a row of probability zero
-          (local.set $S (v128.andnot (f64x2.div (v128.const f64x2 1 1) (local.get $WS)) (local.get $Z)))
+          ;; the scale 1 / w_s (Born: 1 / sqrt(w_s)), 0 for a row of probability zero
+          (local.set $S (v128.andnot
+            (f64x2.div (v128.const f64x2 1 1)
+              (if (result v128) (local.get $born) (then (f64x2.sqrt (local.get $WS))) (else (local.get $WS))))
+            (local.get $Z)))
           (local.set $qp (i32.add (local.get $logq) (i32.shl (local.get $b) (i32.const 3))))
           (local.set $pp2 (i32.add (local.get $prod) (i32.shl (local.get $b) (i32.const 3))))
           (local.set $PV (f64x2.mul (v128.load (local.get $pp2)) (local.get $C)))
@@ -732,7 +722,7 @@
             (i32.add (local.get $x) (i32.mul (local.get $b) (local.get $lb)))
             (local.get $xb) (local.get $yb) (f64.load (local.get $xb)) (f64.load (local.get $yb))
             (i32.add (local.get $t) (i32.mul (local.get $s) (local.get $rb)))
-            (i32.mul (local.get $d) (local.get $rb)) (local.get $l) (local.get $r) (i32.const -1) (i32.const -1))))
+            (i32.mul (local.get $d) (local.get $rb)) (local.get $l) (local.get $r))))
       (local.set $b (i32.add (local.get $b) (i32.const 1)))
       (br $pl)))
     (local.set $s (i32.const 0))
@@ -748,6 +738,13 @@
             (i32.mul (local.get $d) (local.get $rb)) (local.get $l) (local.get $r))))
       (local.set $s (i32.add (local.get $s) (i32.const 1)))
       (br $ul)))
+  )
+
+  ;; A Born weight ||x @ T_s||^2 of one row (d = 2; m = T_s, row stride 2 r; x of length l), the
+  ;; product into the scratch v (r doubles), summed as $sqnorm sums.
+  (func $bornWeight (param $x i32) (param $m i32) (param $l i32) (param $r i32) (param $v i32) (result f64)
+    (call $rowTimes (local.get $x) (local.get $v) (f64.const 1) (local.get $m) (i32.shl (local.get $r) (i32.const 4)) (local.get $l) (local.get $r))
+    (call $sqnorm (local.get $v) (local.get $r))
   )
 
   ;; ||p[0..len)||^2 in a fixed order: lanes of entries k = 0, 1 (mod 4) and k = 2, 3 (mod 4), a
@@ -781,426 +778,22 @@
     (local.get $sum)
   )
 
-  ;; The digit of one row from its d weights at w, and w_s / sum w into the row's (logq, prod) as
-  ;; linearSampleSite does: drawn with ub >= 0 (the first digit whose cumulative weight exceeds
-  ;; ub total, the last positive weight if rounding leaves none; stored at dp) or read from dp
-  ;; (ub < 0). Returns the digit; -1 for a drawing row whose weights sum to zero; -2 for a read
-  ;; digit of zero weight (logq set to -inf).
-  (func $bornRowDigit
-    (param $w i32) (param $d i32) (param $ub f64) (param $dp i32) (param $qp i32) (param $pp i32)
-    (result i32)
-    (local $s i32) (local $total f64) (local $target f64) (local $pv f64) (local $c f64)
-    (block $td (loop $tl
-      (br_if $td (i32.ge_u (local.get $s) (local.get $d)))
-      (local.set $total (f64.add (local.get $total) (f64.load (i32.add (local.get $w) (i32.shl (local.get $s) (i32.const 3))))))
-      (local.set $s (i32.add (local.get $s) (i32.const 1)))
-      (br $tl)))
-    (if (f64.ge (local.get $ub) (f64.const 0))
-      (then
-        (if (i32.eqz (f64.gt (local.get $total) (f64.const 0))) (then (return (i32.const -1))))
-        (local.set $target (f64.mul (local.get $ub) (local.get $total)))
-        (block $chosen
-          ;; d = 2 without a data-dependent branch: 0 if target < w_0, else 1 when w_1 > 0
-          (if (i32.eq (local.get $d) (i32.const 2))
-            (then
-              (local.set $s (f64.ge (local.get $target) (f64.load (local.get $w))))
-              (br_if $chosen (i32.or (i32.eqz (local.get $s)) (f64.gt (f64.load offset=8 (local.get $w)) (f64.const 0))))))
-          (local.set $s (i32.const 0))
-          (block $cd (loop $cl
-            (br_if $cd (i32.ge_s (local.get $s) (i32.sub (local.get $d) (i32.const 1))))
-            (local.set $pv (f64.load (i32.add (local.get $w) (i32.shl (local.get $s) (i32.const 3)))))
-            (br_if $chosen (f64.lt (local.get $target) (local.get $pv)))
-            (local.set $target (f64.sub (local.get $target) (local.get $pv)))
-            (local.set $s (i32.add (local.get $s) (i32.const 1)))
-            (br $cl)))
-          (local.set $s (i32.sub (local.get $d) (i32.const 1)))
-          (block $fd (loop $fl
-            (br_if $fd (i32.lt_s (local.get $s) (i32.const 0)))
-            (br_if $chosen (f64.gt (f64.load (i32.add (local.get $w) (i32.shl (local.get $s) (i32.const 3)))) (f64.const 0)))
-            (local.set $s (i32.sub (local.get $s) (i32.const 1)))
-            (br $fl)))
-          (local.set $s (i32.sub (local.get $d) (i32.const 1))))
-        (i32.store (local.get $dp) (local.get $s)))
-      (else
-        (local.set $s (i32.load (local.get $dp)))
-        (if (i32.or
-              (i32.eqz (f64.gt (local.get $total) (f64.const 0)))
-              (i32.eqz (f64.gt (f64.load (i32.add (local.get $w) (i32.shl (local.get $s) (i32.const 3)))) (f64.const 0))))
-          (then
-            (f64.store (local.get $qp) (f64.const -inf))
-            (return (i32.const -2))))))
-    (local.set $c (f64.div (f64.load (i32.add (local.get $w) (i32.shl (local.get $s) (i32.const 3)))) (local.get $total)))
-    (if (f64.lt (local.get $c) (f64.const 1e-150))
-      (then (f64.store (local.get $qp) (f64.add (f64.load (local.get $qp)) (call $log (local.get $c)))))
-      (else
-        (local.set $pv (f64.mul (f64.load (local.get $pp)) (local.get $c)))
-        (if (f64.lt (local.get $pv) (f64.const 1e-150))
-          (then
-            (f64.store (local.get $qp) (f64.add (f64.load (local.get $qp)) (call $log (local.get $pv))))
-            (local.set $pv (f64.const 1))))
-        (f64.store (local.get $pp) (local.get $pv))))
-    (local.get $s)
-  )
-
-;; The complement ||x||^2 - ||v_g||^2 (x of length l, v_g = x T_g of length r) when it is at
-  ;; least 2^-20 ||x||^2 and positive (the other digit's Born weight of a right-canonical T, to
-  ;; about 2^20 eps relative); else -1 (that weight is to be computed).
-  (func $bornComplement (param $x i32) (param $wg f64) (param $l i32) (result f64)
-    (local $n f64) (local $c f64)
-    (local.set $n (call $sqnorm (local.get $x) (local.get $l)))
-    (local.set $c (f64.sub (local.get $n) (local.get $wg)))
-    (if (result f64) (i32.and
-          (f64.gt (local.get $c) (f64.const 0))
-          (f64.ge (local.get $c) (f64.mul (local.get $n) (f64.const 0x1p-20))))
-      (then (local.get $c))
-      (else (f64.const -1)))
-  )
-
-  ;; y[0..len) = s v[0..len), two entries at a time.
-  (func $scaleCopy (param $v i32) (param $y i32) (param $len i32) (param $s f64)
-    (local $k i32) (local $nb i32) (local $vb i32) (local $sv v128)
-    (local.set $nb (i32.shl (local.get $len) (i32.const 3)))
-    (local.set $vb (i32.and (local.get $nb) (i32.const -16)))
-    (local.set $sv (f64x2.splat (local.get $s)))
-    (block $cd (loop $cl
-      (br_if $cd (i32.ge_u (local.get $k) (local.get $vb)))
-      (v128.store (i32.add (local.get $y) (local.get $k))
-        (f64x2.mul (v128.load (i32.add (local.get $v) (local.get $k))) (local.get $sv)))
-      (local.set $k (i32.add (local.get $k) (i32.const 16)))
-      (br $cl)))
-    (if (i32.lt_u (local.get $vb) (local.get $nb))
-      (then
-        (f64.store (i32.add (local.get $y) (local.get $vb))
-          (f64.mul (f64.load (i32.add (local.get $v) (local.get $vb))) (local.get $s)))))
-  )
-
-  ;; bornPairSite's v = x @ T for two pairs at once (x of pairs xp0 and xp1, lb bytes each; t of
-  ;; row stride tb bytes; into v0 and v1): blocks of 4 and 2 columns (2 r is even), each load of
-  ;; t serving both pairs (four rows). Every column summed over a in order, as for one pair.
-  (func $pairProduct2 (param $xp0 i32) (param $xp1 i32) (param $lb i32) (param $t i32) (param $tb i32) (param $v0 i32) (param $v1 i32)
-    (local $j i32) (local $a i32) (local $tp i32) (local $x0 v128) (local $x1 v128) (local $e v128) (local $c0 v128) (local $d0 v128) (local $c1 v128) (local $d1 v128) (local $c2 v128) (local $d2 v128) (local $c3 v128) (local $d3 v128)
-    (block $jd (loop $jl
-      (br_if $jd (i32.gt_u (i32.add (local.get $j) (i32.const 64)) (local.get $tb)))
-      (local.set $c0 (v128.const i64x2 0 0)) (local.set $d0 (v128.const i64x2 0 0))
-      (local.set $c1 (v128.const i64x2 0 0)) (local.set $d1 (v128.const i64x2 0 0))
-      (local.set $c2 (v128.const i64x2 0 0)) (local.set $d2 (v128.const i64x2 0 0))
-      (local.set $c3 (v128.const i64x2 0 0)) (local.set $d3 (v128.const i64x2 0 0))
-      (local.set $tp (i32.add (local.get $t) (local.get $j)))
-      (local.set $a (i32.const 0))
-      (block $ad4 (loop $al4
-        (br_if $ad4 (i32.ge_u (local.get $a) (local.get $lb)))
-        (local.set $x0 (v128.load (i32.add (local.get $xp0) (local.get $a))))
-        (local.set $x1 (v128.load (i32.add (local.get $xp1) (local.get $a))))
-        (local.set $e (v128.load (local.get $tp)))
-        (local.set $c0 (f64x2.add (local.get $c0) (f64x2.mul (local.get $x0) (local.get $e))))
-        (local.set $d0 (f64x2.add (local.get $d0) (f64x2.mul (local.get $x1) (local.get $e))))
-        (local.set $e (v128.load offset=16 (local.get $tp)))
-        (local.set $c1 (f64x2.add (local.get $c1) (f64x2.mul (local.get $x0) (local.get $e))))
-        (local.set $d1 (f64x2.add (local.get $d1) (f64x2.mul (local.get $x1) (local.get $e))))
-        (local.set $e (v128.load offset=32 (local.get $tp)))
-        (local.set $c2 (f64x2.add (local.get $c2) (f64x2.mul (local.get $x0) (local.get $e))))
-        (local.set $d2 (f64x2.add (local.get $d2) (f64x2.mul (local.get $x1) (local.get $e))))
-        (local.set $e (v128.load offset=48 (local.get $tp)))
-        (local.set $c3 (f64x2.add (local.get $c3) (f64x2.mul (local.get $x0) (local.get $e))))
-        (local.set $d3 (f64x2.add (local.get $d3) (f64x2.mul (local.get $x1) (local.get $e))))
-        (local.set $tp (i32.add (local.get $tp) (local.get $tb)))
-        (local.set $a (i32.add (local.get $a) (i32.const 16)))
-        (br $al4)))
-      (v128.store (i32.add (local.get $v0) (local.get $j)) (local.get $c0))
-      (v128.store (i32.add (local.get $v1) (local.get $j)) (local.get $d0))
-      (v128.store offset=16 (i32.add (local.get $v0) (local.get $j)) (local.get $c1))
-      (v128.store offset=16 (i32.add (local.get $v1) (local.get $j)) (local.get $d1))
-      (v128.store offset=32 (i32.add (local.get $v0) (local.get $j)) (local.get $c2))
-      (v128.store offset=32 (i32.add (local.get $v1) (local.get $j)) (local.get $d2))
-      (v128.store offset=48 (i32.add (local.get $v0) (local.get $j)) (local.get $c3))
-      (v128.store offset=48 (i32.add (local.get $v1) (local.get $j)) (local.get $d3))
-      (local.set $j (i32.add (local.get $j) (i32.const 64)))
-      (br $jl)))
-    (if (i32.le_u (i32.add (local.get $j) (i32.const 32)) (local.get $tb)) (then
-      (local.set $c0 (v128.const i64x2 0 0)) (local.set $d0 (v128.const i64x2 0 0))
-      (local.set $c1 (v128.const i64x2 0 0)) (local.set $d1 (v128.const i64x2 0 0))
-      (local.set $tp (i32.add (local.get $t) (local.get $j)))
-      (local.set $a (i32.const 0))
-      (block $ad2 (loop $al2
-        (br_if $ad2 (i32.ge_u (local.get $a) (local.get $lb)))
-        (local.set $x0 (v128.load (i32.add (local.get $xp0) (local.get $a))))
-        (local.set $x1 (v128.load (i32.add (local.get $xp1) (local.get $a))))
-        (local.set $e (v128.load (local.get $tp)))
-        (local.set $c0 (f64x2.add (local.get $c0) (f64x2.mul (local.get $x0) (local.get $e))))
-        (local.set $d0 (f64x2.add (local.get $d0) (f64x2.mul (local.get $x1) (local.get $e))))
-        (local.set $e (v128.load offset=16 (local.get $tp)))
-        (local.set $c1 (f64x2.add (local.get $c1) (f64x2.mul (local.get $x0) (local.get $e))))
-        (local.set $d1 (f64x2.add (local.get $d1) (f64x2.mul (local.get $x1) (local.get $e))))
-        (local.set $tp (i32.add (local.get $tp) (local.get $tb)))
-        (local.set $a (i32.add (local.get $a) (i32.const 16)))
-        (br $al2)))
-      (v128.store (i32.add (local.get $v0) (local.get $j)) (local.get $c0))
-      (v128.store (i32.add (local.get $v1) (local.get $j)) (local.get $d0))
-      (v128.store offset=16 (i32.add (local.get $v0) (local.get $j)) (local.get $c1))
-      (v128.store offset=16 (i32.add (local.get $v1) (local.get $j)) (local.get $d1))
-      (local.set $j (i32.add (local.get $j) (i32.const 32)))
-      ))
-  )
-
-  ;; One site of Born sampling (d = 2, right-canonical T, so identity right environments) with two
-  ;; rows in the two lanes of every vector: rows 2p and 2p + 1 are pair p, and the left vectors
-  ;; are stored by pairs, x = [pair][a][lane] (l entries) and y = [pair][j][lane] (r entries). When
-  ;; count is odd, the last pair's second lane is a copy of its first row's work (its uniform at
-  ;; u[count], its digit read from row count - 1, its digit never stored); logq and prod have an
-  ;; entry at [count] for it. t holds T = [l][2][r] with every entry twice (both lanes), so that
-  ;; its loads need no splat. For each row: v = x_b @ T (d r columns, each summed over a in order), w_s = sum_j v[s r + j]^2 in order of j, total = w_0 + w_1; the digit
-  ;; is 1 if u total >= w_0 and w_1 > 0, else 0 (drawing), or read; w_s / total is accumulated
-  ;; into (logq, prod) as in linearSampleSite; y_b = v_s / sqrt(w_s). A drawing row of total
-  ;; <= 0 sets status to its index (the first such row) and returns; a read digit of weight zero
-  ;; gives logq = -inf and y_b = v_s * 0. v: 8 r doubles of scratch (two pairs). A site of a small bond
-  ;; costs less per row this way than by rows: the weights, digit, conditional and scale of two
-  ;; rows take one vector operation each.
-  (func (export "bornPairSite")
-    (param $x i32) (param $y i32) (param $t i32) (param $u i32)
-    (param $digits i32) (param $stride i32) (param $logq i32) (param $prod i32) (param $count i32)
-    (param $l i32) (param $r i32) (param $v i32) (param $status i32)
-    (local $p i32) (local $pairs i32) (local $j i32) (local $a i32) (local $tb i32) (local $rb i32)
-    (local $xp i32) (local $xe i32) (local $tp i32) (local $yp i32) (local $dp0 i32) (local $dp1 i32)
-    (local $two i32) (local $xa v128) (local $vv i32)
-    (local $c0 v128) (local $c1 v128) (local $c2 v128) (local $c3 v128)
-    (local $c4 v128) (local $c5 v128) (local $c6 v128) (local $c7 v128)
-    (local $w0 v128) (local $w1 v128) (local $tot v128) (local $m v128) (local $ws v128)
-    (local $c v128) (local $pv v128) (local $inv v128) (local $zero v128) (local $e v128)
-    (local $lane i32) (local $cl f64) (local $pl f64) (local $qp i32) (local $pp i32)
-    (local.set $tb (i32.shl (local.get $r) (i32.const 5)))
-    (local.set $rb (i32.shl (local.get $r) (i32.const 4)))
-    (local.set $pairs (i32.shr_u (i32.add (local.get $count) (i32.const 1)) (i32.const 1)))
-    (f64.store (local.get $status) (f64.const -1))
-    (block $pd (loop $pl
-      (br_if $pd (i32.ge_u (local.get $p) (local.get $pairs)))
-      (local.set $two (i32.shl (local.get $p) (i32.const 1)))
-      (local.set $xp (i32.add (local.get $x) (i32.mul (local.get $p) (i32.shl (local.get $l) (i32.const 4)))))
-      (local.set $xe (i32.add (local.get $xp) (i32.shl (local.get $l) (i32.const 4))))
-      ;; v = x @ T: two pairs at a time where a next pair exists (its v after ours), else this pair alone
-      (if (i32.eqz (i32.and (local.get $p) (i32.const 1)))
-        (then
-          (if (i32.lt_u (i32.add (local.get $p) (i32.const 1)) (local.get $pairs))
-            (then
-              (call $pairProduct2 (local.get $xp) (local.get $xe) (i32.shl (local.get $l) (i32.const 4))
-                (local.get $t) (local.get $tb) (local.get $v) (i32.add (local.get $v) (i32.shl (local.get $rb) (i32.const 1))))
-              (local.set $vv (local.get $v)))
-            (else
-              ;; v = x @ T in blocks of 8, 4 and 2 columns (2 r is even; j in bytes of a row of t, tb = 2 r 16)
-              (local.set $j (i32.const 0))
-              (block $jd (loop $jl
-                (br_if $jd (i32.gt_u (i32.add (local.get $j) (i32.const 128)) (local.get $tb)))
-                (local.set $c0 (v128.const i64x2 0 0))
-                (local.set $c1 (v128.const i64x2 0 0))
-                (local.set $c2 (v128.const i64x2 0 0))
-                (local.set $c3 (v128.const i64x2 0 0))
-                (local.set $c4 (v128.const i64x2 0 0))
-                (local.set $c5 (v128.const i64x2 0 0))
-                (local.set $c6 (v128.const i64x2 0 0))
-                (local.set $c7 (v128.const i64x2 0 0))
-                (local.set $tp (i32.add (local.get $t) (local.get $j)))
-                (local.set $a (local.get $xp))
-                (block $ad8 (loop $al8
-                  (br_if $ad8 (i32.ge_u (local.get $a) (local.get $xe)))
-                  (local.set $xa (v128.load (local.get $a)))
-                  (local.set $c0 (f64x2.add (local.get $c0) (f64x2.mul (local.get $xa) (v128.load (local.get $tp)))))
-                  (local.set $c1 (f64x2.add (local.get $c1) (f64x2.mul (local.get $xa) (v128.load offset=16 (local.get $tp)))))
-                  (local.set $c2 (f64x2.add (local.get $c2) (f64x2.mul (local.get $xa) (v128.load offset=32 (local.get $tp)))))
-                  (local.set $c3 (f64x2.add (local.get $c3) (f64x2.mul (local.get $xa) (v128.load offset=48 (local.get $tp)))))
-                  (local.set $c4 (f64x2.add (local.get $c4) (f64x2.mul (local.get $xa) (v128.load offset=64 (local.get $tp)))))
-                  (local.set $c5 (f64x2.add (local.get $c5) (f64x2.mul (local.get $xa) (v128.load offset=80 (local.get $tp)))))
-                  (local.set $c6 (f64x2.add (local.get $c6) (f64x2.mul (local.get $xa) (v128.load offset=96 (local.get $tp)))))
-                  (local.set $c7 (f64x2.add (local.get $c7) (f64x2.mul (local.get $xa) (v128.load offset=112 (local.get $tp)))))
-                  (local.set $tp (i32.add (local.get $tp) (local.get $tb)))
-                  (local.set $a (i32.add (local.get $a) (i32.const 16)))
-                  (br $al8)))
-                (local.set $tp (i32.add (local.get $v) (local.get $j)))
-                (v128.store (local.get $tp) (local.get $c0))
-                (v128.store offset=16 (local.get $tp) (local.get $c1))
-                (v128.store offset=32 (local.get $tp) (local.get $c2))
-                (v128.store offset=48 (local.get $tp) (local.get $c3))
-                (v128.store offset=64 (local.get $tp) (local.get $c4))
-                (v128.store offset=80 (local.get $tp) (local.get $c5))
-                (v128.store offset=96 (local.get $tp) (local.get $c6))
-                (v128.store offset=112 (local.get $tp) (local.get $c7))
-                (local.set $j (i32.add (local.get $j) (i32.const 128)))
-                (br $jl)))
-              (if (i32.le_u (i32.add (local.get $j) (i32.const 64)) (local.get $tb)) (then
-                (local.set $c0 (v128.const i64x2 0 0))
-                (local.set $c1 (v128.const i64x2 0 0))
-                (local.set $c2 (v128.const i64x2 0 0))
-                (local.set $c3 (v128.const i64x2 0 0))
-                (local.set $tp (i32.add (local.get $t) (local.get $j)))
-                (local.set $a (local.get $xp))
-                (block $ad4 (loop $al4
-                  (br_if $ad4 (i32.ge_u (local.get $a) (local.get $xe)))
-                  (local.set $xa (v128.load (local.get $a)))
-                  (local.set $c0 (f64x2.add (local.get $c0) (f64x2.mul (local.get $xa) (v128.load (local.get $tp)))))
-                  (local.set $c1 (f64x2.add (local.get $c1) (f64x2.mul (local.get $xa) (v128.load offset=16 (local.get $tp)))))
-                  (local.set $c2 (f64x2.add (local.get $c2) (f64x2.mul (local.get $xa) (v128.load offset=32 (local.get $tp)))))
-                  (local.set $c3 (f64x2.add (local.get $c3) (f64x2.mul (local.get $xa) (v128.load offset=48 (local.get $tp)))))
-                  (local.set $tp (i32.add (local.get $tp) (local.get $tb)))
-                  (local.set $a (i32.add (local.get $a) (i32.const 16)))
-                  (br $al4)))
-                (local.set $tp (i32.add (local.get $v) (local.get $j)))
-                (v128.store (local.get $tp) (local.get $c0))
-                (v128.store offset=16 (local.get $tp) (local.get $c1))
-                (v128.store offset=32 (local.get $tp) (local.get $c2))
-                (v128.store offset=48 (local.get $tp) (local.get $c3))
-                (local.set $j (i32.add (local.get $j) (i32.const 64)))
-                ))
-              (if (i32.le_u (i32.add (local.get $j) (i32.const 32)) (local.get $tb)) (then
-                (local.set $c0 (v128.const i64x2 0 0))
-                (local.set $c1 (v128.const i64x2 0 0))
-                (local.set $tp (i32.add (local.get $t) (local.get $j)))
-                (local.set $a (local.get $xp))
-                (block $ad2 (loop $al2
-                  (br_if $ad2 (i32.ge_u (local.get $a) (local.get $xe)))
-                  (local.set $xa (v128.load (local.get $a)))
-                  (local.set $c0 (f64x2.add (local.get $c0) (f64x2.mul (local.get $xa) (v128.load (local.get $tp)))))
-                  (local.set $c1 (f64x2.add (local.get $c1) (f64x2.mul (local.get $xa) (v128.load offset=16 (local.get $tp)))))
-                  (local.set $tp (i32.add (local.get $tp) (local.get $tb)))
-                  (local.set $a (i32.add (local.get $a) (i32.const 16)))
-                  (br $al2)))
-                (local.set $tp (i32.add (local.get $v) (local.get $j)))
-                (v128.store (local.get $tp) (local.get $c0))
-                (v128.store offset=16 (local.get $tp) (local.get $c1))
-                (local.set $j (i32.add (local.get $j) (i32.const 32)))
-                ))
-              (local.set $vv (local.get $v)))))
-        (else (local.set $vv (i32.add (local.get $v) (i32.shl (local.get $rb) (i32.const 1))))))
-      ;; the weights, in order of j
-      (local.set $w0 (v128.const i64x2 0 0))
-      (local.set $w1 (v128.const i64x2 0 0))
-      (local.set $j (i32.const 0))
-      (block $nd (loop $nl
-        (br_if $nd (i32.ge_u (local.get $j) (local.get $rb)))
-        (local.set $e (v128.load (i32.add (local.get $vv) (local.get $j))))
-        (local.set $w0 (f64x2.add (local.get $w0) (f64x2.mul (local.get $e) (local.get $e))))
-        (local.set $e (v128.load (i32.add (i32.add (local.get $vv) (local.get $rb)) (local.get $j))))
-        (local.set $w1 (f64x2.add (local.get $w1) (f64x2.mul (local.get $e) (local.get $e))))
-        (local.set $j (i32.add (local.get $j) (i32.const 16)))
-        (br $nl)))
-      (local.set $tot (f64x2.add (local.get $w0) (local.get $w1)))
-      (local.set $dp0 (i32.add (local.get $digits) (i32.shl (i32.mul (local.get $two) (local.get $stride)) (i32.const 2))))
-      (local.set $dp1 (local.get $dp0))
-      (if (i32.lt_u (i32.add (local.get $two) (i32.const 1)) (local.get $count))
-        (then (local.set $dp1 (i32.add (local.get $dp0) (i32.shl (local.get $stride) (i32.const 2))))))
-      (local.set $zero (v128.const i64x2 0 0))
-      (if (i32.ge_s (local.get $u) (i32.const 0))
-        (then
-          ;; a row whose weights do not sum to a positive number cannot draw
-          (local.set $e (f64x2.gt (local.get $tot) (v128.const f64x2 0 0)))
-          (if (i64.eqz (i64x2.extract_lane 0 (local.get $e)))
-            (then
-              (f64.store (local.get $status) (f64.convert_i32_u (local.get $two)))
-              (return)))
-          (if (i32.and (i32.ne (local.get $dp1) (local.get $dp0)) (i64.eqz (i64x2.extract_lane 1 (local.get $e))))
-            (then
-              (f64.store (local.get $status) (f64.convert_i32_u (i32.add (local.get $two) (i32.const 1))))
-              (return)))
-          (local.set $m (v128.and
-            (f64x2.ge
-              (f64x2.mul (v128.load (i32.add (local.get $u) (i32.shl (local.get $two) (i32.const 3)))) (local.get $tot))
-              (local.get $w0))
-            (f64x2.gt (local.get $w1) (v128.const f64x2 0 0))))
-          (i32.store (local.get $dp0) (i32.and (i32x4.extract_lane 0 (local.get $m)) (i32.const 1)))
-          (if (i32.ne (local.get $dp1) (local.get $dp0))
-            (then (i32.store (local.get $dp1) (i32.and (i32x4.extract_lane 2 (local.get $m)) (i32.const 1)))))
-          (local.set $ws (v128.bitselect (local.get $w1) (local.get $w0) (local.get $m))))
-        (else
-          (local.set $m (i64x2.neg (i64x2.replace_lane 1
-            (i64x2.splat (i64.extend_i32_u (i32.load (local.get $dp0))))
-            (i64.extend_i32_u (i32.load (local.get $dp1))))))
-          (local.set $ws (v128.bitselect (local.get $w1) (local.get $w0) (local.get $m)))
-          ;; q(x) = 0 where the weights or the read digit's weight are not positive
-          (local.set $zero (v128.not (v128.and
-            (f64x2.gt (local.get $tot) (v128.const f64x2 0 0))
-            (f64x2.gt (local.get $ws) (v128.const f64x2 0 0)))))))
-      (local.set $c (f64x2.div (local.get $ws) (local.get $tot)))
-      (local.set $inv (v128.andnot (f64x2.div (v128.const f64x2 1 1) (f64x2.sqrt (local.get $ws))) (local.get $zero)))
-      (local.set $qp (i32.add (local.get $logq) (i32.shl (local.get $two) (i32.const 3))))
-      (local.set $pp (i32.add (local.get $prod) (i32.shl (local.get $two) (i32.const 3))))
-      (local.set $pv (f64x2.mul (v128.load (local.get $pp)) (local.get $c)))
-      (if (v128.any_true (v128.or (local.get $zero)
-            (v128.or (f64x2.lt (local.get $c) (v128.const f64x2 1e-150 1e-150))
-                     (f64x2.lt (local.get $pv) (v128.const f64x2 1e-150 1e-150)))))
-        (then
-          ;; lane by lane, as linearSampleSite accumulates a conditional
-          (local.set $lane (i32.const 0))
-          (block $ld (loop $ll
-            (br_if $ld (i32.ge_u (local.get $lane) (i32.const 2)))
-            (if (i32.wrap_i64 (i64x2.extract_lane 0 (local.get $zero)))
-              (then (f64.store (local.get $qp) (f64.const -inf)))
-              (else
-                (local.set $cl (f64x2.extract_lane 0 (local.get $c)))
-                (if (f64.lt (local.get $cl) (f64.const 1e-150))
-                  (then (f64.store (local.get $qp) (f64.add (f64.load (local.get $qp)) (call $log (local.get $cl)))))
-                  (else
-                    (local.set $pl (f64.mul (f64.load (local.get $pp)) (local.get $cl)))
-                    (if (f64.lt (local.get $pl) (f64.const 1e-150))
-                      (then
-                        (f64.store (local.get $qp) (f64.add (f64.load (local.get $qp)) (call $log (local.get $pl))))
-                        (local.set $pl (f64.const 1))))
-                    (f64.store (local.get $pp) (local.get $pl))))))
-            ;; the second lane's values into lane 0
-            (local.set $zero (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $zero) (local.get $zero)))
-            (local.set $c (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $c) (local.get $c)))
-            (local.set $qp (i32.add (local.get $qp) (i32.const 8)))
-            (local.set $pp (i32.add (local.get $pp) (i32.const 8)))
-            (local.set $lane (i32.add (local.get $lane) (i32.const 1)))
-            (br $ll))))
-        (else (v128.store (local.get $pp) (local.get $pv))))
-      ;; y = v_s / sqrt(w_s)
-      (local.set $yp (i32.add (local.get $y) (i32.mul (local.get $p) (local.get $rb))))
-      (local.set $j (i32.const 0))
-      (block $sd (loop $sl
-        (br_if $sd (i32.ge_u (local.get $j) (local.get $rb)))
-        (v128.store (i32.add (local.get $yp) (local.get $j))
-          (f64x2.mul
-            (v128.bitselect
-              (v128.load (i32.add (i32.add (local.get $vv) (local.get $rb)) (local.get $j)))
-              (v128.load (i32.add (local.get $vv) (local.get $j)))
-              (local.get $m))
-            (local.get $inv)))
-        (local.set $j (i32.add (local.get $j) (i32.const 16)))
-        (br $sl)))
-      (local.set $p (i32.add (local.get $p) (i32.const 1)))
-      (br $pl)))
-  )
-
-  ;; One site of Born sampling from a right-canonical MPS (identity right environments). For
-  ;; b < count, with x_b the row's left vector and T_s the (l x r) slice s of T ([l][d][r]):
-  ;; - d = 2 and guess >= 0: the weight of the guessed digit g is w_g = ||x_b T_g||^2, where g is
-  ;;   (guess & 1 ? the row's digit at the previous site, at digits - 4 bytes : 0), flipped when
-  ;;   guess & 2 (guess 0: digit 0, 1: the previous digit, 2: digit 1, 3: the other digit), and
-  ;;   the other digit's is its complement w_o = ||x_b||^2 - w_g (right-canonical T:
-  ;;   sum_s ||x T_s||^2 = ||x||^2), unless that complement is below 2^-20 ||x_b||^2 (or not
-  ;;   positive), where it is computed as ||x_b T_o||^2. x_b T_o is formed only where it is
-  ;;   computed so or o is drawn ($bornSample2).
-  ;; - otherwise (guess -1 or d != 2): w_s = ||x_b T_s||^2 for every s, in two passes, with the
-  ;;   steps of $sqnorm and $bornRowDigit written inline (a call per row costs as much as the
-  ;;   arithmetic of a small bond).
-  ;; The digit drawn with u[b] or read (u = -1) and w_s / sum w accumulated as in
-  ;; linearSampleSite; y_b = (x_b T_s) / sqrt(w_s). v: count x d r scratch; w: d scratch doubles;
-  ;; pend: 4 count doubles and count int32 of scratch. Digits, status and a read digit of zero weight as in
-  ;; linearSampleSite.
+  ;; One site of Born sampling from a right-canonical MPS (identity right environments), for sites
+  ;; that linearSampleSite's diagonal-gauge path does not serve (d != 2). For b < count, with x_b
+  ;; the row's left vector and T_s the (l x r) slice s of T ([l][d][r]): w_s = ||x_b T_s||^2 for
+  ;; every s, in two passes (every row's products, then each row's weights), with the steps of
+  ;; $sqnorm and of linearSampleSite's digit written inline (a call per row costs as much as the
+  ;; arithmetic of a small bond). The digit drawn with u[b] or read (u = -1) and w_s / sum w
+  ;; accumulated as in linearSampleSite; y_b = (x_b T_s) / sqrt(w_s). v: count x d r scratch; w:
+  ;; d scratch doubles. Digits, status and a read digit of zero weight as in linearSampleSite.
   (func (export "bornSampleSite")
     (param $x i32) (param $y i32) (param $t i32) (param $u i32)
     (param $digits i32) (param $stride i32) (param $logq i32) (param $prod i32) (param $count i32)
     (param $l i32) (param $d i32) (param $r i32) (param $v i32) (param $w i32) (param $status i32)
-    (param $guess i32) (param $pend i32)
     (local $b i32) (local $s i32) (local $k i32) (local $xb i32) (local $yb i32) (local $dp i32)
     (local $lb i32) (local $rb i32) (local $vb i32) (local $vp i32) (local $qp i32)
     (local $acc v128) (local $sv v128) (local $sum f64) (local $total f64) (local $ws f64) (local $ub f64)
     (local $acc2 v128) (local $vb4 i32) (local $inv f64) (local $drb i32) (local $vs i32) (local $target f64) (local $pv f64) (local $c f64) (local $pp2 i32)
-    (if (i32.and (i32.eq (local.get $d) (i32.const 2)) (i32.ge_s (local.get $guess) (i32.const 0)))
-      (then
-        (f64.store (local.get $status) (f64.const -1))
-        (call $bornSample2 (local.get $x) (local.get $y) (local.get $t) (local.get $u)
-          (local.get $digits) (local.get $stride) (local.get $logq) (local.get $prod)
-          (local.get $count) (local.get $l) (local.get $r) (local.get $v) (local.get $w)
-          (local.get $status) (local.get $guess) (local.get $pend))
-        (return)))
     (local.set $lb (i32.shl (local.get $l) (i32.const 3)))
     (local.set $rb (i32.shl (local.get $r) (i32.const 3)))
     (local.set $vb (i32.and (local.get $rb) (i32.const -16)))
@@ -1218,7 +811,7 @@
         (i32.add (local.get $vs) (i32.mul (local.get $b) (local.get $drb)))
         (i32.add (local.get $vs) (i32.mul (i32.add (local.get $b) (i32.const 1)) (local.get $drb)))
         (f64.const 1) (f64.const 1)
-        (local.get $t) (local.get $drb) (local.get $l) (i32.mul (local.get $d) (local.get $r)) (i32.const -1) (i32.const -1))
+        (local.get $t) (local.get $drb) (local.get $l) (i32.mul (local.get $d) (local.get $r)))
       (local.set $b (i32.add (local.get $b) (i32.const 2)))
       (br $vl)))
     (if (i32.lt_u (local.get $b) (local.get $count))
@@ -1347,193 +940,6 @@
               (f64.mul (f64.load (i32.add (local.get $vp) (local.get $vb))) (local.get $inv))))))
       (local.set $b (i32.add (local.get $b) (i32.const 1)))
       (br $bl)))
-  )
-
-;; The weights of row b for bornSample2, right after its guessed product v_b[g] was formed
-  ;; (while it is in cache), in digit order as row b of rs: [w_0, w_1, 1 if v_b[o] was formed
-  ;; else 0]. w_g = ||v_b[g]||^2 (already stored by $rowTimes2 where have = 1); the other digit
-  ;; o's weight is the complement ($bornComplement) or, below its floor, ||x_b T_o||^2 with the
-  ;; product v_b[o] formed here.
-  (func $bornRowWeights
-    (param $xb i32) (param $vb i32) (param $t i32) (param $g i32) (param $l i32) (param $r i32)
-    (param $rs i32) (param $have i32)
-    (local $rb i32) (local $c f64) (local $ob i32) (local $wg i32) (local $wo i32)
-    (local.set $rb (i32.shl (local.get $r) (i32.const 3)))
-    (local.set $wg (i32.add (local.get $rs) (i32.shl (local.get $g) (i32.const 3))))
-    (local.set $wo (i32.add (local.get $rs) (i32.shl (i32.sub (i32.const 1) (local.get $g)) (i32.const 3))))
-    (if (i32.eqz (local.get $have))
-      (then
-        (f64.store (local.get $wg) (call $sqnorm (i32.add (local.get $vb) (i32.mul (local.get $g) (local.get $rb))) (local.get $r)))))
-    (local.set $c (call $bornComplement (local.get $xb) (f64.load (local.get $wg)) (local.get $l)))
-    (if (f64.lt (local.get $c) (f64.const 0))
-      (then
-        (local.set $ob (i32.mul (i32.sub (i32.const 1) (local.get $g)) (local.get $rb)))
-        (call $rowTimes (local.get $xb) (i32.add (local.get $vb) (local.get $ob)) (f64.const 1)
-          (i32.add (local.get $t) (local.get $ob)) (i32.shl (local.get $rb) (i32.const 1)) (local.get $l) (local.get $r))
-        (f64.store (local.get $wo) (call $sqnorm (i32.add (local.get $vb) (local.get $ob)) (local.get $r)))
-        (f64.store offset=16 (local.get $rs) (f64.const 1)))
-      (else
-        (f64.store (local.get $wo) (local.get $c))
-        (f64.store offset=16 (local.get $rs) (f64.const 0))))
-  )
-
-  ;; Row b of bornSample2 once its weights are in row b of rs (pend): the digit and log q
-  ;; ($bornRowDigit); the next left vector y_b = v_b[s] / sqrt(w_s) where that product is at hand,
-  ;; else the scale parked in y_b[0] and b appended to the list (int32 at list, np entries),
-  ;; whose new length is returned. A drawing row whose weights sum to zero sets status to the
-  ;; smallest such row and is left; a read digit of zero weight gives y_b = 0.
-  (func $bornRowFinish
-    (param $b i32) (param $g i32) (param $y i32) (param $t i32) (param $u i32) (param $digits i32)
-    (param $stride i32) (param $logq i32) (param $prod i32) (param $r i32) (param $v i32)
-    (param $pend i32) (param $status i32) (param $list i32) (param $np i32) (result i32)
-    (local $rb i32) (local $yb i32) (local $rs i32) (local $s i32) (local $ub f64) (local $inv f64)
-    (local.set $rb (i32.shl (local.get $r) (i32.const 3)))
-    (local.set $yb (i32.add (local.get $y) (i32.mul (local.get $b) (local.get $rb))))
-    (local.set $rs (i32.add (local.get $pend) (i32.shl (local.get $b) (i32.const 5))))
-    (local.set $ub (f64.const -1))
-    (if (i32.ge_s (local.get $u) (i32.const 0))
-      (then (local.set $ub (f64.load (i32.add (local.get $u) (i32.shl (local.get $b) (i32.const 3)))))))
-    (local.set $s (call $bornRowDigit (local.get $rs) (i32.const 2) (local.get $ub)
-      (i32.add (local.get $digits) (i32.shl (i32.mul (local.get $b) (local.get $stride)) (i32.const 2)))
-      (i32.add (local.get $logq) (i32.shl (local.get $b) (i32.const 3)))
-      (i32.add (local.get $prod) (i32.shl (local.get $b) (i32.const 3)))))
-    (if (i32.eq (local.get $s) (i32.const -1))
-      (then
-        (if (i32.or (f64.lt (f64.load (local.get $status)) (f64.const 0))
-              (f64.lt (f64.convert_i32_u (local.get $b)) (f64.load (local.get $status))))
-          (then (f64.store (local.get $status) (f64.convert_i32_u (local.get $b)))))
-        (return (local.get $np))))
-    (if (i32.eq (local.get $s) (i32.const -2))
-      (then
-        (call $rowTimes (local.get $yb) (local.get $yb) (f64.const 0) (local.get $t) (local.get $rb) (i32.const 0) (local.get $r))
-        (return (local.get $np))))
-    (local.set $inv (f64.div (f64.const 1) (f64.sqrt (f64.load (i32.add (local.get $rs) (i32.shl (local.get $s) (i32.const 3)))))))
-    (if (i32.or (f64.gt (f64.load offset=16 (local.get $rs)) (f64.const 0)) (i32.eq (local.get $s) (local.get $g)))
-      (then
-        (call $scaleCopy
-          (i32.add (local.get $v) (i32.add (i32.mul (local.get $b) (i32.shl (local.get $rb) (i32.const 1))) (i32.mul (local.get $s) (local.get $rb))))
-          (local.get $yb) (local.get $r) (local.get $inv))
-        (return (local.get $np))))
-    (f64.store (local.get $yb) (local.get $inv))
-    (i32.store (i32.add (local.get $list) (i32.shl (local.get $np) (i32.const 2))) (local.get $b))
-    (i32.add (local.get $np) (i32.const 1))
-  )
-
-  ;; bornSampleSite for d = 2 (see there), in two passes over the rows. First, the guessed
-  ;; digit's products (rows of one guess in pairs, each load of T_g serving two rows; w holds the
-  ;; unpaired row of each digit as int32, -1 for none), then, while they are in cache, each row's
-  ;; weights ($bornRowWeights, into rows of 4 doubles at `pend`), digit, log q and, where the
-  ;; drawn digit's product is at hand, next left vector ($bornRowFinish; otherwise its scale is
-  ;; parked in y_b[0] and the row listed as int32 after the weights). Then the listed rows'
-  ;; products, in pairs of one digit, scaled. A row's result does not depend on its pairing nor
-  ;; on the order in which rows are finished.
-  (func $bornSample2
-    (param $x i32) (param $y i32) (param $t i32) (param $u i32)
-    (param $digits i32) (param $stride i32) (param $logq i32) (param $prod i32) (param $count i32)
-    (param $l i32) (param $r i32) (param $v i32) (param $w i32) (param $status i32)
-    (param $guess i32) (param $pend i32)
-    (local $b i32) (local $k i32) (local $g i32) (local $s i32) (local $np i32) (local $list i32)
-    (local $lb i32) (local $rb i32) (local $drb i32) (local $xb i32) (local $yb i32)
-    (local $dp i32) (local $pp i32) (local $prev i32)
-    (local.set $lb (i32.shl (local.get $l) (i32.const 3)))
-    (local.set $rb (i32.shl (local.get $r) (i32.const 3)))
-    (local.set $drb (i32.shl (local.get $rb) (i32.const 1)))
-    (local.set $list (i32.add (local.get $pend) (i32.shl (local.get $count) (i32.const 5))))
-    (local.set $prev (i32.and (local.get $guess) (i32.const 1)))
-    ;; pass 1: v_b[g] = x_b @ T_g, then the row's weights, digit and next left vector
-    (i64.store (local.get $w) (i64.const -1))
-    (block $ad (loop $al
-      (br_if $ad (i32.ge_u (local.get $b) (local.get $count)))
-      (local.set $dp (i32.add (local.get $digits) (i32.shl (i32.mul (local.get $b) (local.get $stride)) (i32.const 2))))
-      (local.set $g (i32.xor
-        (i32.and (local.get $prev) (i32.eq (i32.load offset=0 (i32.sub (local.get $dp) (i32.shl (local.get $prev) (i32.const 2)))) (i32.const 1)))
-        (i32.shr_u (local.get $guess) (i32.const 1))))
-      (local.set $pp (i32.add (local.get $w) (i32.shl (local.get $g) (i32.const 2))))
-      (local.set $k (i32.load (local.get $pp)))
-      (if (i32.lt_s (local.get $k) (i32.const 0))
-        (then (i32.store (local.get $pp) (local.get $b)))
-        (else
-          (i32.store (local.get $pp) (i32.const -1))
-          (call $rowTimes2
-            (i32.add (local.get $x) (i32.mul (local.get $k) (local.get $lb)))
-            (i32.add (local.get $x) (i32.mul (local.get $b) (local.get $lb)))
-            (i32.add (local.get $v) (i32.add (i32.mul (local.get $k) (local.get $drb)) (i32.mul (local.get $g) (local.get $rb))))
-            (i32.add (local.get $v) (i32.add (i32.mul (local.get $b) (local.get $drb)) (i32.mul (local.get $g) (local.get $rb))))
-            (f64.const 1) (f64.const 1)
-            (i32.add (local.get $t) (i32.mul (local.get $g) (local.get $rb))) (local.get $drb)
-            (local.get $l) (local.get $r)
-            (i32.add (local.get $pend) (i32.add (i32.shl (local.get $k) (i32.const 5)) (i32.shl (local.get $g) (i32.const 3))))
-            (i32.add (local.get $pend) (i32.add (i32.shl (local.get $b) (i32.const 5)) (i32.shl (local.get $g) (i32.const 3)))))
-          (call $bornRowWeights (i32.add (local.get $x) (i32.mul (local.get $k) (local.get $lb)))
-            (i32.add (local.get $v) (i32.mul (local.get $k) (local.get $drb))) (local.get $t) (local.get $g)
-            (local.get $l) (local.get $r) (i32.add (local.get $pend) (i32.shl (local.get $k) (i32.const 5))) (i32.const 1))
-          (call $bornRowWeights (i32.add (local.get $x) (i32.mul (local.get $b) (local.get $lb)))
-            (i32.add (local.get $v) (i32.mul (local.get $b) (local.get $drb))) (local.get $t) (local.get $g)
-            (local.get $l) (local.get $r) (i32.add (local.get $pend) (i32.shl (local.get $b) (i32.const 5))) (i32.const 1))
-          (local.set $np (call $bornRowFinish (local.get $k) (local.get $g) (local.get $y) (local.get $t) (local.get $u)
-            (local.get $digits) (local.get $stride) (local.get $logq) (local.get $prod) (local.get $r) (local.get $v)
-            (local.get $pend) (local.get $status) (local.get $list) (local.get $np)))
-          (local.set $np (call $bornRowFinish (local.get $b) (local.get $g) (local.get $y) (local.get $t) (local.get $u)
-            (local.get $digits) (local.get $stride) (local.get $logq) (local.get $prod) (local.get $r) (local.get $v)
-            (local.get $pend) (local.get $status) (local.get $list) (local.get $np)))))
-      (local.set $b (i32.add (local.get $b) (i32.const 1)))
-      (br $al)))
-    (local.set $g (i32.const 0))
-    (block $ud (loop $ul
-      (br_if $ud (i32.ge_u (local.get $g) (i32.const 2)))
-      (local.set $k (i32.load (i32.add (local.get $w) (i32.shl (local.get $g) (i32.const 2)))))
-      (if (i32.ge_s (local.get $k) (i32.const 0))
-        (then
-          (call $rowTimes (i32.add (local.get $x) (i32.mul (local.get $k) (local.get $lb)))
-            (i32.add (local.get $v) (i32.add (i32.mul (local.get $k) (local.get $drb)) (i32.mul (local.get $g) (local.get $rb))))
-            (f64.const 1)
-            (i32.add (local.get $t) (i32.mul (local.get $g) (local.get $rb))) (local.get $drb)
-            (local.get $l) (local.get $r))
-          (call $bornRowWeights (i32.add (local.get $x) (i32.mul (local.get $k) (local.get $lb)))
-            (i32.add (local.get $v) (i32.mul (local.get $k) (local.get $drb))) (local.get $t) (local.get $g)
-            (local.get $l) (local.get $r) (i32.add (local.get $pend) (i32.shl (local.get $k) (i32.const 5))) (i32.const 0))
-          (local.set $np (call $bornRowFinish (local.get $k) (local.get $g) (local.get $y) (local.get $t) (local.get $u)
-            (local.get $digits) (local.get $stride) (local.get $logq) (local.get $prod) (local.get $r) (local.get $v)
-            (local.get $pend) (local.get $status) (local.get $list) (local.get $np)))))
-      (local.set $g (i32.add (local.get $g) (i32.const 1)))
-      (br $ul)))
-    (if (f64.ge (f64.load (local.get $status)) (f64.const 0)) (then (return)))
-    ;; pass 2: y_b = scale_b (x_b @ T_s) for the listed rows, in pairs of one digit
-    (i64.store (local.get $w) (i64.const -1))
-    (local.set $k (i32.const 0))
-    (block $pd (loop $pl
-      (br_if $pd (i32.ge_u (local.get $k) (local.get $np)))
-      (local.set $b (i32.load (i32.add (local.get $list) (i32.shl (local.get $k) (i32.const 2)))))
-      (local.set $s (i32.load (i32.add (local.get $digits) (i32.shl (i32.mul (local.get $b) (local.get $stride)) (i32.const 2)))))
-      (local.set $pp (i32.add (local.get $w) (i32.shl (local.get $s) (i32.const 2))))
-      (local.set $g (i32.load (local.get $pp)))
-      (if (i32.lt_s (local.get $g) (i32.const 0))
-        (then (i32.store (local.get $pp) (local.get $b)))
-        (else
-          (i32.store (local.get $pp) (i32.const -1))
-          (local.set $xb (i32.add (local.get $y) (i32.mul (local.get $g) (local.get $rb))))
-          (local.set $yb (i32.add (local.get $y) (i32.mul (local.get $b) (local.get $rb))))
-          (call $rowTimes2
-            (i32.add (local.get $x) (i32.mul (local.get $g) (local.get $lb)))
-            (i32.add (local.get $x) (i32.mul (local.get $b) (local.get $lb)))
-            (local.get $xb) (local.get $yb) (f64.load (local.get $xb)) (f64.load (local.get $yb))
-            (i32.add (local.get $t) (i32.mul (local.get $s) (local.get $rb))) (local.get $drb)
-            (local.get $l) (local.get $r) (i32.const -1) (i32.const -1))))
-      (local.set $k (i32.add (local.get $k) (i32.const 1)))
-      (br $pl)))
-    (local.set $s (i32.const 0))
-    (block $qd (loop $ql
-      (br_if $qd (i32.ge_u (local.get $s) (i32.const 2)))
-      (local.set $b (i32.load (i32.add (local.get $w) (i32.shl (local.get $s) (i32.const 2)))))
-      (if (i32.ge_s (local.get $b) (i32.const 0))
-        (then
-          (local.set $yb (i32.add (local.get $y) (i32.mul (local.get $b) (local.get $rb))))
-          (call $rowTimes (i32.add (local.get $x) (i32.mul (local.get $b) (local.get $lb))) (local.get $yb)
-            (f64.load (local.get $yb))
-            (i32.add (local.get $t) (i32.mul (local.get $s) (local.get $rb))) (local.get $drb)
-            (local.get $l) (local.get $r))))
-      (local.set $s (i32.add (local.get $s) (i32.const 1)))
-      (br $ql)))
   )
 
   ;; Uniforms of xoshiro128** streams, as the JavaScript generator's float64() gives them: stream c
