@@ -302,8 +302,8 @@ describe('Born sampling kernel, d = 2: the floor of the diagonal weights', () =>
   // f_2, f_3 at an angle of 1e-6 off orthogonal, so that digit 1's diagonal weight
   // sum_a x_a^2 ||row a of T_1||^2 is off by 2 x_2 x_3 s_2 s_3 1e-6. Rows of x with x_2 = x_3 = 0
   // give digit 1 weight exactly 0, rows with x_2, x_3 of 1e-4 a weight of about 1e-8 ||x||^2,
-  // below the floor (2^-20 of the total): that weight is computed as ||x T_1||^2, so it keeps
-  // its zero and its relative accuracy
+  // below the floor (2^-20 of the total): that weight is computed as ||x T_1||^2 where digit 1
+  // is read or a uniform falls in its tail, so it keeps its zero and its relative accuracy
   const l = 4;
   const r = 4;
   const rng = createRandom(77);
@@ -321,13 +321,27 @@ describe('Born sampling kernel, d = 2: the floor of the diagonal weights', () =>
       if (a >= 2) t[(2 * a + 1) * r + k] = s * (a === 2 ? g[k]! : f3[k]! / Math.hypot(...f3));
     }
   }
-  const count = 8;
+  // rows by the size of x_2, x_3: digit 1 of normal weight, of weight 0, below the floor, and
+  // just above it; in both lanes of the two-row pass, and an odd count's last row
+  // (edge: digit 1 at 3/4 of the floor, where the tail of a draw begins to matter)
+  const kinds = [
+    ...['normal', 'zero', 'small', 'normal', 'near', 'zero', 'normal', 'small', 'small'],
+    ...['edge', 'zero'],
+  ];
+  const scale = { normal: 1, zero: 0, small: 1e-4, near: 1.5e-3 } as Record<string, number>;
+  const count = kinds.length;
   const x = new Float64Array(count * l).map(() => rng.float64() + 0.5);
-  for (let b = 0; b < count; b++) {
-    const small = b < 4 ? 0 : 1e-4;
-    x[b * l + 2]! *= small;
-    x[b * l + 3]! *= small;
-  }
+  kinds.forEach((kind, b) => {
+    let c = scale[kind] ?? 1;
+    if (kind === 'edge') {
+      // digit 1's share is (x_2^2 |T_1[2]|^2 + x_3^2 |T_1[3]|^2) / ||x||^2 at scale 1
+      const row = x.subarray(b * l, (b + 1) * l);
+      const share = (row[2]! ** 2 * 0.64 + row[3]! ** 2 * 0.36) / (row[0]! ** 2 + row[1]! ** 2);
+      c = Math.sqrt((0.75 * 2 ** -20) / share);
+    }
+    x[b * l + 2]! *= c;
+    x[b * l + 3]! *= c;
+  });
   const base: SiteInput = {
     kind: 'born-diagonal',
     count,
@@ -342,32 +356,107 @@ describe('Born sampling kernel, d = 2: the floor of the diagonal weights', () =>
     logq: new Float64Array(count),
     prod: new Float64Array(count).fill(1),
   };
+  const p = rowSquares(t, 2 * l, r);
+  /** The diagonal weights of row b, summed over a in order as the kernels sum them. */
+  const diagonal = (b: number) =>
+    [0, 1].map((s) => {
+      let acc = 0;
+      for (let a = 0; a < l; a++) acc += x[b * l + a]! ** 2 * p[2 * a + s]!;
+      return acc;
+    });
 
-  it('digit 1 of weight 0 is never drawn, and a small weight is exact', () => {
-    // the diagonal weight of digit 1 would be off in its seventh digit here
-    const p = rowSquares(t, 2 * l, r);
-    const w = exactWeights(base, 4);
-    const diagonal = x[4 * l + 2]! ** 2 * p[5]! + x[4 * l + 3]! ** 2 * p[7]!;
-    expect(Math.abs(diagonal / w[1]! - 1)).toBeGreaterThan(1e-7);
+  it('digit 1 of weight 0 is never drawn, small weights are exact, others diagonal', () => {
     const drawn = ENGINES.map((e) =>
       runSite(e, { ...base, u: new Float64Array(count).fill(1 - 1e-12) }),
     );
     // u near 1 picks digit 1 wherever it has weight
-    expect(Array.from(drawn[0]!.digits)).toEqual([0, 0, 0, 0, 1, 1, 1, 1]);
-    expect(Array.from(drawn[1]!.digits)).toEqual([0, 0, 0, 0, 1, 1, 1, 1]);
+    const expected = kinds.map((kind) => (kind === 'zero' ? 0 : 1));
+    expect(Array.from(drawn[0]!.digits)).toEqual(expected);
+    expect(Array.from(drawn[1]!.digits)).toEqual(expected);
     const read = ENGINES.map((e) => runSite(e, base));
     expect(Array.from(read[0]!.logq)).toEqual(Array.from(read[1]!.logq));
     expect(Array.from(read[0]!.prod)).toEqual(Array.from(read[1]!.prod));
-    for (let b = 0; b < count; b++) {
+    kinds.forEach((kind, b) => {
       const w = exactWeights(base, b);
+      const dw = diagonal(b);
       const got = read[0]!.logq[b]! + Math.log(read[0]!.prod[b]!);
-      if (b < 4) expect(got).toBe(Number.NEGATIVE_INFINITY);
-      else {
-        expect(w[1]! / (w[0]! + w[1]!)).toBeLessThan(2 ** -20);
-        expect(got).toBeCloseTo(Math.log(w[1]! / (w[0]! + w[1]!)), 12);
+      const exactLog = Math.log(w[1]! / (w[0]! + w[1]!));
+      const diagonalLog = Math.log(dw[1]! / (dw[0]! + dw[1]!));
+      if (kind === 'zero') {
+        expect(got).toBe(Number.NEGATIVE_INFINITY);
+        return;
       }
-    }
+      // the defect moves digit 1's diagonal weight in its seventh digit
+      expect(Math.abs(diagonalLog - exactLog)).toBeGreaterThan(1e-8);
+      if (kind === 'small' || kind === 'edge') {
+        expect(w[1]! / (w[0]! + w[1]!)).toBeLessThan(2 ** -20);
+        expect(got).toBeCloseTo(exactLog, 12);
+      } else {
+        // above the floor (near: within 2^8 of it) the diagonal weights stand
+        if (kind === 'near') expect(dw[1]! / (dw[0]! + dw[1]!)).toBeLessThan(2 ** -12);
+        expect(dw[1]! / (dw[0]! + dw[1]!)).toBeGreaterThan(2 ** -20);
+        expect(got).toBeCloseTo(diagonalLog, 12);
+      }
+    });
   });
+  it.each([1, 0])(
+    'draws with minority digit %i: it only in its tail, by its computed weight; log q as read',
+    (minority) => {
+      // minority 0: T's digit slices swapped, so digit 0 is the small one
+      const tm = minority === 1 ? t : t.map((_, k) => t[k + (((k / r) | 0) % 2 === 0 ? r : -r)]!);
+      const input: SiteInput = { ...base, t: tm };
+      const pm = rowSquares(tm, 2 * l, r);
+      const tail = 2 ** -19;
+      const us = [0, tail / 2, tail, 0.5, 1 - 2 * tail, 1 - tail, 1 - 1e-12];
+      for (const u0 of us) {
+        const drawn = ENGINES.map((e) =>
+          runSite(e, { ...input, u: new Float64Array(count).fill(u0) }),
+        );
+        expect(Array.from(drawn[0]!.digits)).toEqual(Array.from(drawn[1]!.digits));
+        expect(Array.from(drawn[0]!.logq)).toEqual(Array.from(drawn[1]!.logq));
+        expect(Array.from(drawn[0]!.prod)).toEqual(Array.from(drawn[1]!.prod));
+        kinds.forEach((kind, b) => {
+          const dw = [0, 1].map((s) => {
+            let acc = 0;
+            for (let a = 0; a < l; a++) acc += x[b * l + a]! ** 2 * pm[2 * a + s]!;
+            return acc;
+          });
+          const we = exactWeights(input, b);
+          let digit: number;
+          if (kind === 'normal' || kind === 'near')
+            digit = u0 * (dw[0]! + dw[1]!) >= dw[0]! ? 1 : 0;
+          else if (minority === 1) {
+            digit = u0 >= 1 - tail && u0 * (dw[0]! + we[1]!) >= dw[0]! && we[1]! > 0 ? 1 : 0;
+          } else digit = u0 < tail && u0 * (we[0]! + dw[1]!) < we[0]! ? 0 : 1;
+          expect(drawn[0]!.digits[b]).toBe(digit);
+        });
+        // the same q evaluated on the drawn digits, bit for bit
+        const read = ENGINES.map((e) => runSite(e, { ...input, forced: drawn[0]!.digits }));
+        for (const run of read) {
+          expect(Array.from(run.logq)).toEqual(Array.from(drawn[0]!.logq));
+          expect(Array.from(run.prod)).toEqual(Array.from(drawn[0]!.prod));
+        }
+      }
+      // the minority digit is drawn where its computed weight puts the boundary: just past it
+      // and just short of it (digit 1's share is about 1e-8 in a small row, 7e-7 at the edge)
+      for (const kind of ['small', 'edge']) {
+        const b = kinds.indexOf(kind);
+        const we = exactWeights(input, b);
+        const share = we[minority]! / (we[0]! + we[1]!);
+        expect(share).toBeGreaterThan(kind === 'edge' ? 2 ** -21 : 0);
+        const boundary = minority === 1 ? 1 - share : share;
+        for (const [u0, expected] of [
+          [boundary * (1 + 1e-12), 1],
+          [boundary * (1 - 1e-12), 0],
+        ] as const) {
+          const runs = ENGINES.map((e) =>
+            runSite(e, { ...input, u: new Float64Array(count).fill(u0) }),
+          );
+          for (const run of runs) expect(run.digits[b]).toBe(expected);
+        }
+      }
+    },
+  );
 });
 
 describe('uniforms kernel', () => {

@@ -366,15 +366,12 @@ describe('drawing some rows of a batch (a pool worker with part of a small batch
 describe('one draw per generator in one pass (the starts of chains)', () => {
   it.each([
     ['linear, d = 3', { length: 7, bondDim: 5, physicalDim: 3, kind: 'linear' as const }],
-    ['Born, d = 2, pair kernel', { length: 9, bondDim: 6, physicalDim: 2, kind: 'born' as const }],
-    [
-      'Born, d = 2, guessed digits',
-      { length: 14, bondDim: 40, physicalDim: 2, kind: 'born' as const },
-    ],
+    ['Born, d = 2, bond 6', { length: 9, bondDim: 6, physicalDim: 2, kind: 'born' as const }],
+    ['Born, d = 2, bond 40', { length: 14, bondDim: 40, physicalDim: 2, kind: 'born' as const }],
     ['Born, d = 3', { length: 6, bondDim: 4, physicalDim: 3, kind: 'born' as const }],
   ])('row b is the one-row draw of generator b, bit for bit (%s)', (_, spec) => {
     const mps = randomMPS({ ...spec, seed: 33 });
-    // more generators than a chunk, an odd count (the pair kernel's last pair has one row)
+    // more generators than a chunk, an odd count (the two-lane pass's last pair has one row)
     const count = CHUNK_SIZE + 73;
     const root = createRandom(12);
     const batched = Array.from({ length: count }, (_, b) => root.split(b));
@@ -396,13 +393,9 @@ describe('one draw per generator in one pass (the starts of chains)', () => {
 describe('the draws of several one-chunk calls in one pass (steps of few chains)', () => {
   it.each([
     ['linear, d = 3', { length: 7, bondDim: 5, physicalDim: 3, kind: 'linear' as const }, 5],
+    ['Born, bond 6, one row', { length: 9, bondDim: 6, physicalDim: 2, kind: 'born' as const }, 1],
     [
-      'Born, pair kernel, one row',
-      { length: 9, bondDim: 6, physicalDim: 2, kind: 'born' as const },
-      1,
-    ],
-    [
-      'Born, guessed digits, a whole chunk',
+      'Born, bond 40, a whole chunk',
       { length: 14, bondDim: 40, physicalDim: 2, kind: 'born' as const },
       CHUNK_SIZE,
     ],

@@ -17,7 +17,9 @@
  * only the product of the digit it draws, as a linear draw does (the same cost; the issue note
  * has the figures). A weight so found has an error of the gauge's rounding times ||l||^2, so it
  * stands only above 2^-20 of the row's total (it then keeps about 2^20 eps relative accuracy, so
- * q equals P to about 1e-10 per site); a smaller weight is computed as ||l A_s||^2. Sites of other
+ * q equals P to about 1e-10 per site); a smaller weight is computed as ||l A_s||^2 where it is
+ * read or could be drawn (a uniform in its tail; elsewhere the other digit is drawn, whose
+ * conditional keeps the diagonal weights; see the module's $bornRow). Sites of other
  * d compute every digit's product. The process therefore samples q, the product of its own
  * per-site normalised conditionals, which equals P to that accuracy;
  * `sampleLogProbabilities` evaluates that q on any configuration with the same operations, so
@@ -203,9 +205,8 @@ function sweepFused(ws: Workspace, mps: MPS, count: number, digits: SweepDigits)
   const maxChi = form.maxBondDim;
   const maxD = Math.max(...form.physicalDims);
   const c1 = Math.max(count, 1);
-  // (one more row: the d = 2 kernels work an odd count's last row in both lanes)
-  let cur = ws.alloc((c1 + 1) * maxChi);
-  let nxt = ws.alloc((c1 + 1) * maxChi);
+  let cur = ws.alloc(c1 * maxChi);
+  let nxt = ws.alloc(c1 * maxChi);
   const tOff = ws.alloc(maxTensorSize(form));
   const pOff = ws.alloc(maxChi * maxD);
   // the Born kernels' products: one row's (d = 2) or every row's (other d)
@@ -223,7 +224,7 @@ function sweepFused(ws: Workspace, mps: MPS, count: number, digits: SweepDigits)
   f.fill(0, logqOff, logqOff + c1 + 1);
   f.fill(1, prodOff, prodOff + c1 + 1);
   f[uOff + count] = 0.5;
-  for (let b = 0; b <= count; b++) f[cur + b] = 1;
+  for (let b = 0; b < count; b++) f[cur + b] = 1;
   if (digits.kind === 'read') ws.i32.set(digits.data.subarray(0, count * n), digitsOff);
   for (let i = 0; i < n; i++) {
     const [l, d, r] = form.siteShape(i);

@@ -135,9 +135,9 @@ interface KernelSignatures {
    * per site); y_b = (x_b @ T_s) / w_s. Digits are int32 at `digits + b * stride`. `w` is d scratch
    * doubles; `status` receives the first row whose weights sum to zero while drawing, else -1.
    * A read digit of zero weight gives logq = -Infinity and y_b = 0.
-   * With `born` = 1 (d = 2 only), the Born draw of a diagonal-gauge right-canonical MPS:
+   * With `born` = 1 (d = 2 only; ignored for other d), the Born draw of a diagonal-gauge right-canonical MPS:
    * w_s = sum_a x_b[a]^2 p[a, s] (p the squared norms of the rows of T_s), except that a weight
-   * of at most 2^-20 (w_0 + w_1) is ||x_b @ T_s||^2 (the product into the scratch `v`, r doubles,
+   * of at most 2^-20 (w_0 + w_1) is ||x_b @ T_s||^2 (the product into the scratch `v`, 2 r doubles,
    * summed in four lanes by entry mod 4), and y_b = (x_b @ T_s) / sqrt(w_s).
    */
   linearSampleSite: [
@@ -747,13 +747,32 @@ class JavaScriptWorkspace implements Workspace {
         }
         f[w + s] = p0 + p1 + (p2 + p3);
       }
-      if (born === 1) {
-        // a weight of at most 2^-20 of the total is the product's squared norm
+      if (born === 1 && d === 2) {
         const floor = (f[w]! + f[w + 1]!) * BORN_DIAGONAL_FLOOR;
-        for (let s = 0; s < 2; s++) {
-          if (f[w + s]! > floor) continue;
-          rowTimes(f, xb, v, 1, t + s * r, 2 * r, l, r);
-          f[w + s] = squaredNorm(f, v, r);
+        if (f[w]! <= floor || f[w + 1]! <= floor) {
+          // a weight at its floor: the row on its own, as the module takes it
+          const uu = u < 0 ? -1 : f[u + b]!;
+          const scale = bornFloorRow(
+            f,
+            i32,
+            xb,
+            t,
+            l,
+            r,
+            v,
+            f[w]!,
+            f[w + 1]!,
+            uu,
+            dp,
+            logq + b,
+            prod + b,
+          );
+          if (scale < 0) {
+            f[status] = b;
+            return;
+          }
+          rowTimes(f, xb, yb, scale, t + i32[dp]! * r, 2 * r, l, r);
+          continue;
         }
       }
       const s = rowDigit(f, i32, w, d, u < 0 ? -1 : f[u + b]!, dp, logq + b, prod + b);
@@ -766,7 +785,16 @@ class JavaScriptWorkspace implements Workspace {
         continue;
       }
       const ws = f[w + s]!;
-      rowTimes(f, xb, yb, born === 1 ? 1 / Math.sqrt(ws) : 1 / ws, t + s * r, d * r, l, r);
+      rowTimes(
+        f,
+        xb,
+        yb,
+        born === 1 && d === 2 ? 1 / Math.sqrt(ws) : 1 / ws,
+        t + s * r,
+        d * r,
+        l,
+        r,
+      );
     }
   }
 
@@ -848,6 +876,87 @@ function squaredNorm(f: Float64Array, p: number, len: number): number {
   let sum = e0 + e1 + (e2 + e3);
   if (pairs < len) sum += f[p + pairs]! * f[p + pairs]!;
   return sum;
+}
+
+/** ||x @ T_s||^2 of one row (d = 2, T_s at m with row stride 2 r), the product into v. */
+function bornWeight(
+  f: Float64Array,
+  x: number,
+  m: number,
+  l: number,
+  r: number,
+  v: number,
+): number {
+  rowTimes(f, x, v, 1, m, 2 * r, l, r);
+  return squaredNorm(f, v, r);
+}
+
+/** The tail of the uniforms where a minority digit m can be drawn: u >= 1 - 2^-19 (m = 1), u < 2^-19 (m = 0). */
+const BORN_TAIL = 2 ** -19;
+
+/**
+ * One row of linearSampleSite's Born path that has a weight at or below its floor (see the
+ * module's $bornRow): the minority digit's weight is computed only where it is read, or drawn
+ * with u in the tail where it can be drawn at all; the other digit's conditional keeps the
+ * diagonal weights. Returns the scale 1 / sqrt(w_s) (0 for q = 0) or -1 for a drawing row of
+ * zero total.
+ */
+function bornFloorRow(
+  f: Float64Array,
+  i32: Int32Array,
+  x: number,
+  t: number,
+  l: number,
+  r: number,
+  v: number,
+  w0: number,
+  w1: number,
+  u: number,
+  dp: number,
+  logq: number,
+  prod: number,
+): number {
+  let tot = w0 + w1;
+  const e = tot * BORN_DIAGONAL_FLOOR;
+  let m = -1;
+  if (w0 <= e && w1 <= e) {
+    w0 = bornWeight(f, x, t, l, r, v);
+    w1 = bornWeight(f, x, t + r, l, r, v);
+    tot = w0 + w1;
+  } else if (w0 <= e) m = 0;
+  else if (w1 <= e) m = 1;
+  let s: number;
+  let ws = 0;
+  let known = false;
+  if (u >= 0) {
+    if (m >= 0) {
+      s = 1 - m;
+      if (m === 1 ? u >= 1 - BORN_TAIL : u < BORN_TAIL) {
+        ws = bornWeight(f, x, t + m * r, l, r, v);
+        known = true;
+        const tc = m === 1 ? w0 + ws : ws + w1;
+        s = u * tc >= (m === 1 ? w0 : ws) && (m === 1 ? ws : w1) > 0 ? 1 : 0;
+      }
+    } else {
+      if (!(tot > 0)) return -1;
+      s = u * tot >= w0 && w1 > 0 ? 1 : 0;
+    }
+    i32[dp] = s;
+  } else s = i32[dp]!;
+  let tc: number;
+  if (s === m) {
+    if (!known) ws = bornWeight(f, x, t + m * r, l, r, v);
+    tc = m === 1 ? w0 + ws : ws + w1;
+  } else {
+    ws = s === 1 ? w1 : w0;
+    tc = tot;
+  }
+  if (!(tc > 0 && ws > 0)) {
+    f[logq] = Number.NEGATIVE_INFINITY;
+    return 0;
+  }
+  accumulateConditional(f, logq, prod, ws / tc);
+  return 1 / Math.sqrt(ws);
 }
 
 /** y[0..outer) = s * (x[0..inner) @ m), m of row stride ms; each output summed over a in order. */

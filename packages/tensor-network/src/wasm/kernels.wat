@@ -396,6 +396,10 @@
   ;; sum to zero while drawing (the caller's error), else -1. A read digit of zero weight gives
   ;; logq = -inf and y_b = 0 (so the row stays at -inf). For d = 2, an odd count's last row is
   ;; worked twice (once in each lane): u, logq and prod need an entry at [count].
+  ;; born = 1 (d = 2 only; ignored for other d): the Born draw of a diagonal-gauge right-canonical
+  ;; T, with p[a, s] the squared norm of row a of T_s: w_s = sum_a x_b[a]^2 p[a, s], except that a
+  ;; weight at or below 2^-20 (w_0 + w_1) is ||x_b @ T_s||^2 ($bornWeight, the product into the
+  ;; scratch v of r doubles), and y_b = (x_b @ T_s) / sqrt(w_s).
   (func (export "linearSampleSite")
     (param $x i32) (param $y i32) (param $t i32) (param $p i32) (param $u i32)
     (param $digits i32) (param $stride i32) (param $logq i32) (param $prod i32) (param $count i32)
@@ -443,101 +447,115 @@
             (local.set $a (i32.add (local.get $a) (i32.const 8)))
             (br $al)))
           (local.set $T (f64x2.add (local.get $W0) (local.get $W1)))
-          ;; Born: a weight of at most 2^-20 of the row's total is the row's product's squared
-          ;; norm ||x T_s||^2 instead (the diagonal weights' error is eps ||x||^2)
-          (if (local.get $born)
-            (then
-              (local.set $E (f64x2.mul (local.get $T) (v128.const f64x2 0x1p-20 0x1p-20)))
-              (if (v128.any_true (v128.or (f64x2.le (local.get $W0) (local.get $E)) (f64x2.le (local.get $W1) (local.get $E))))
-                (then
-                  (if (f64.le (f64x2.extract_lane 0 (local.get $W0)) (f64x2.extract_lane 0 (local.get $E)))
-                    (then (local.set $W0 (f64x2.replace_lane 0 (local.get $W0)
-                      (call $bornWeight (local.get $xb) (local.get $t) (local.get $l) (local.get $r) (local.get $v))))))
-                  (if (f64.le (f64x2.extract_lane 0 (local.get $W1)) (f64x2.extract_lane 0 (local.get $E)))
-                    (then (local.set $W1 (f64x2.replace_lane 0 (local.get $W1)
-                      (call $bornWeight (local.get $xb) (i32.add (local.get $t) (local.get $rb)) (local.get $l) (local.get $r) (local.get $v))))))
-                  (if (f64.le (f64x2.extract_lane 1 (local.get $W0)) (f64x2.extract_lane 1 (local.get $E)))
-                    (then (local.set $W0 (f64x2.replace_lane 1 (local.get $W0)
-                      (call $bornWeight (local.get $x1) (local.get $t) (local.get $l) (local.get $r) (local.get $v))))))
-                  (if (f64.le (f64x2.extract_lane 1 (local.get $W1)) (f64x2.extract_lane 1 (local.get $E)))
-                    (then (local.set $W1 (f64x2.replace_lane 1 (local.get $W1)
-                      (call $bornWeight (local.get $x1) (i32.add (local.get $t) (local.get $rb)) (local.get $l) (local.get $r) (local.get $v))))))
-                  (local.set $T (f64x2.add (local.get $W0) (local.get $W1)))))))
-          (local.set $dp (i32.add (local.get $digits) (i32.shl (i32.mul (local.get $b) (local.get $stride)) (i32.const 2))))
-          (local.set $dp1 (i32.add (local.get $digits) (i32.shl (i32.mul (local.get $b1) (local.get $stride)) (i32.const 2))))
-          (local.set $Z (v128.const i64x2 0 0))
-          (if (i32.ge_s (local.get $u) (i32.const 0))
-            (then
-              ;; a row whose weights do not sum to a positive number cannot draw
-              (local.set $E (f64x2.gt (local.get $T) (v128.const f64x2 0 0)))
-              (if (i64.eqz (i64x2.extract_lane 0 (local.get $E)))
-                (then
-                  (f64.store (local.get $status) (f64.convert_i32_u (local.get $b)))
-                  (return)))
-              (if (i32.and (local.get $real1) (i64.eqz (i64x2.extract_lane 1 (local.get $E))))
-                (then
-                  (f64.store (local.get $status) (f64.convert_i32_u (local.get $b1)))
-                  (return)))
-              ;; digit 1 where u total >= w_0 and w_1 > 0, as the row path chooses for d = 2
-              (local.set $M (v128.and
-                (f64x2.ge
-                  (f64x2.mul (v128.load (i32.add (local.get $u) (i32.shl (local.get $b) (i32.const 3)))) (local.get $T))
-                  (local.get $W0))
-                (f64x2.gt (local.get $W1) (v128.const f64x2 0 0))))
-              (i32.store (local.get $dp) (i32.and (i32x4.extract_lane 0 (local.get $M)) (i32.const 1)))
-              (if (local.get $real1)
-                (then (i32.store (local.get $dp1) (i32.and (i32x4.extract_lane 2 (local.get $M)) (i32.const 1)))))
-              (local.set $WS (v128.bitselect (local.get $W1) (local.get $W0) (local.get $M))))
-            (else
-              (local.set $M (i64x2.neg (i64x2.replace_lane 1
-                (i64x2.splat (i64.extend_i32_u (i32.load (local.get $dp))))
-                (i64.extend_i32_u (i32.load (local.get $dp1))))))
-              (local.set $WS (v128.bitselect (local.get $W1) (local.get $W0) (local.get $M)))
-              ;; q(x) = 0 where the weights or the read digit's weight are not positive
-              (local.set $Z (v128.not (v128.and
-                (f64x2.gt (local.get $T) (v128.const f64x2 0 0))
-                (f64x2.gt (local.get $WS) (v128.const f64x2 0 0)))))))
-          (local.set $C (f64x2.div (local.get $WS) (local.get $T)))
-          ;; the scale 1 / w_s (Born: 1 / sqrt(w_s)), 0 for a row of probability zero
-          (local.set $S (v128.andnot
-            (f64x2.div (v128.const f64x2 1 1)
-              (if (result v128) (local.get $born) (then (f64x2.sqrt (local.get $WS))) (else (local.get $WS))))
-            (local.get $Z)))
-          (local.set $qp (i32.add (local.get $logq) (i32.shl (local.get $b) (i32.const 3))))
-          (local.set $pp2 (i32.add (local.get $prod) (i32.shl (local.get $b) (i32.const 3))))
-          (local.set $PV (f64x2.mul (v128.load (local.get $pp2)) (local.get $C)))
-          (if (v128.any_true (v128.or (local.get $Z)
-                (v128.or (f64x2.lt (local.get $C) (v128.const f64x2 1e-150 1e-150))
-                         (f64x2.lt (local.get $PV) (v128.const f64x2 1e-150 1e-150)))))
-            (then
-              ;; lane by lane, as the row path accumulates a conditional
-              (local.set $k (i32.const 0))
-              (block $ld (loop $ll
-                (br_if $ld (i32.ge_u (local.get $k) (i32.const 2)))
-                (if (i32.wrap_i64 (i64x2.extract_lane 0 (local.get $Z)))
-                  (then (f64.store (local.get $qp) (f64.const -inf)))
-                  (else
-                    (local.set $c (f64x2.extract_lane 0 (local.get $C)))
-                    (if (f64.lt (local.get $c) (f64.const 1e-150))
-                      (then (f64.store (local.get $qp) (f64.add (f64.load (local.get $qp)) (call $log (local.get $c)))))
-                      (else
-                        (local.set $pv (f64.mul (f64.load (local.get $pp2)) (local.get $c)))
-                        (if (f64.lt (local.get $pv) (f64.const 1e-150))
-                          (then
-                            (f64.store (local.get $qp) (f64.add (f64.load (local.get $qp)) (call $log (local.get $pv))))
-                            (local.set $pv (f64.const 1))))
-                        (f64.store (local.get $pp2) (local.get $pv))))))
-                ;; the second lane's values into lane 0
-                (local.set $Z (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $Z) (local.get $Z)))
-                (local.set $C (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $C) (local.get $C)))
-                (local.set $qp (i32.add (local.get $qp) (i32.const 8)))
-                (local.set $pp2 (i32.add (local.get $pp2) (i32.const 8)))
-                (local.set $k (i32.add (local.get $k) (i32.const 1)))
-                (br $ll))))
-            (else (v128.store (local.get $pp2) (local.get $PV))))
-          (f64.store (i32.add (local.get $y) (i32.mul (local.get $b) (local.get $rb))) (f64x2.extract_lane 0 (local.get $S)))
-          (if (local.get $real1)
-            (then (f64.store (i32.add (local.get $y) (i32.mul (local.get $b1) (local.get $rb))) (f64x2.extract_lane 1 (local.get $S)))))
+          (block $pairDone
+            ;; Born: a pair with a weight at or below 2^-20 of its row's total goes row by row
+            ;; ($bornRow); lane 1 counts only where real1
+            (if (local.get $born)
+              (then
+                (local.set $E (f64x2.mul (local.get $T) (v128.const f64x2 0x1p-20 0x1p-20)))
+                (local.set $E (v128.or (f64x2.le (local.get $W0) (local.get $E)) (f64x2.le (local.get $W1) (local.get $E))))
+                (if (i32.or (i32.wrap_i64 (i64x2.extract_lane 0 (local.get $E)))
+                      (i32.and (local.get $real1) (i32.wrap_i64 (i64x2.extract_lane 1 (local.get $E)))))
+                  (then
+                    (local.set $k (i32.const 0))
+                    (block $rd (loop $rl
+                      (br_if $rd (i32.ge_u (local.get $k) (i32.add (i32.const 1) (local.get $real1))))
+                      (local.set $a (select (local.get $b1) (local.get $b) (local.get $k)))
+                      (local.set $sc (call $bornRow
+                        (i32.add (local.get $x) (i32.mul (local.get $a) (local.get $lb)))
+                        (local.get $t) (local.get $l) (local.get $r) (local.get $v)
+                        (select (f64x2.extract_lane 1 (local.get $W0)) (f64x2.extract_lane 0 (local.get $W0)) (local.get $k))
+                        (select (f64x2.extract_lane 1 (local.get $W1)) (f64x2.extract_lane 0 (local.get $W1)) (local.get $k))
+                        (if (result f64) (i32.ge_s (local.get $u) (i32.const 0))
+                          (then (f64.load (i32.add (local.get $u) (i32.shl (local.get $a) (i32.const 3)))))
+                          (else (f64.const -1)))
+                        (i32.add (local.get $digits) (i32.shl (i32.mul (local.get $a) (local.get $stride)) (i32.const 2)))
+                        (i32.add (local.get $logq) (i32.shl (local.get $a) (i32.const 3)))
+                        (i32.add (local.get $prod) (i32.shl (local.get $a) (i32.const 3)))))
+                      (if (f64.lt (local.get $sc) (f64.const 0))
+                        (then
+                          (f64.store (local.get $status) (f64.convert_i32_u (local.get $a)))
+                          (return)))
+                      (f64.store (i32.add (local.get $y) (i32.mul (local.get $a) (local.get $rb))) (local.get $sc))
+                      (local.set $k (i32.add (local.get $k) (i32.const 1)))
+                      (br $rl)))
+                    (br $pairDone)))))
+            (local.set $dp (i32.add (local.get $digits) (i32.shl (i32.mul (local.get $b) (local.get $stride)) (i32.const 2))))
+            (local.set $dp1 (i32.add (local.get $digits) (i32.shl (i32.mul (local.get $b1) (local.get $stride)) (i32.const 2))))
+            (local.set $Z (v128.const i64x2 0 0))
+            (if (i32.ge_s (local.get $u) (i32.const 0))
+              (then
+                ;; a row whose weights do not sum to a positive number cannot draw
+                (local.set $E (f64x2.gt (local.get $T) (v128.const f64x2 0 0)))
+                (if (i64.eqz (i64x2.extract_lane 0 (local.get $E)))
+                  (then
+                    (f64.store (local.get $status) (f64.convert_i32_u (local.get $b)))
+                    (return)))
+                (if (i32.and (local.get $real1) (i64.eqz (i64x2.extract_lane 1 (local.get $E))))
+                  (then
+                    (f64.store (local.get $status) (f64.convert_i32_u (local.get $b1)))
+                    (return)))
+                ;; digit 1 where u total >= w_0 and w_1 > 0, as the row path chooses for d = 2
+                (local.set $M (v128.and
+                  (f64x2.ge
+                    (f64x2.mul (v128.load (i32.add (local.get $u) (i32.shl (local.get $b) (i32.const 3)))) (local.get $T))
+                    (local.get $W0))
+                  (f64x2.gt (local.get $W1) (v128.const f64x2 0 0))))
+                (i32.store (local.get $dp) (i32.and (i32x4.extract_lane 0 (local.get $M)) (i32.const 1)))
+                (if (local.get $real1)
+                  (then (i32.store (local.get $dp1) (i32.and (i32x4.extract_lane 2 (local.get $M)) (i32.const 1)))))
+                (local.set $WS (v128.bitselect (local.get $W1) (local.get $W0) (local.get $M))))
+              (else
+                (local.set $M (i64x2.neg (i64x2.replace_lane 1
+                  (i64x2.splat (i64.extend_i32_u (i32.load (local.get $dp))))
+                  (i64.extend_i32_u (i32.load (local.get $dp1))))))
+                (local.set $WS (v128.bitselect (local.get $W1) (local.get $W0) (local.get $M)))
+                ;; q(x) = 0 where the weights or the read digit's weight are not positive
+                (local.set $Z (v128.not (v128.and
+                  (f64x2.gt (local.get $T) (v128.const f64x2 0 0))
+                  (f64x2.gt (local.get $WS) (v128.const f64x2 0 0)))))))
+            (local.set $C (f64x2.div (local.get $WS) (local.get $T)))
+            ;; the scale 1 / w_s (Born: 1 / sqrt(w_s)), 0 for a row of probability zero
+            (local.set $S (v128.andnot
+              (f64x2.div (v128.const f64x2 1 1)
+                (if (result v128) (local.get $born) (then (f64x2.sqrt (local.get $WS))) (else (local.get $WS))))
+              (local.get $Z)))
+            (local.set $qp (i32.add (local.get $logq) (i32.shl (local.get $b) (i32.const 3))))
+            (local.set $pp2 (i32.add (local.get $prod) (i32.shl (local.get $b) (i32.const 3))))
+            (local.set $PV (f64x2.mul (v128.load (local.get $pp2)) (local.get $C)))
+            (if (v128.any_true (v128.or (local.get $Z)
+                  (v128.or (f64x2.lt (local.get $C) (v128.const f64x2 1e-150 1e-150))
+                           (f64x2.lt (local.get $PV) (v128.const f64x2 1e-150 1e-150)))))
+              (then
+                ;; lane by lane, as the row path accumulates a conditional
+                (local.set $k (i32.const 0))
+                (block $ld (loop $ll
+                  (br_if $ld (i32.ge_u (local.get $k) (i32.const 2)))
+                  (if (i32.wrap_i64 (i64x2.extract_lane 0 (local.get $Z)))
+                    (then (f64.store (local.get $qp) (f64.const -inf)))
+                    (else
+                      (local.set $c (f64x2.extract_lane 0 (local.get $C)))
+                      (if (f64.lt (local.get $c) (f64.const 1e-150))
+                        (then (f64.store (local.get $qp) (f64.add (f64.load (local.get $qp)) (call $log (local.get $c)))))
+                        (else
+                          (local.set $pv (f64.mul (f64.load (local.get $pp2)) (local.get $c)))
+                          (if (f64.lt (local.get $pv) (f64.const 1e-150))
+                            (then
+                              (f64.store (local.get $qp) (f64.add (f64.load (local.get $qp)) (call $log (local.get $pv))))
+                              (local.set $pv (f64.const 1))))
+                          (f64.store (local.get $pp2) (local.get $pv))))))
+                  ;; the second lane's values into lane 0
+                  (local.set $Z (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $Z) (local.get $Z)))
+                  (local.set $C (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $C) (local.get $C)))
+                  (local.set $qp (i32.add (local.get $qp) (i32.const 8)))
+                  (local.set $pp2 (i32.add (local.get $pp2) (i32.const 8)))
+                  (local.set $k (i32.add (local.get $k) (i32.const 1)))
+                  (br $ll))))
+              (else (v128.store (local.get $pp2) (local.get $PV))))
+            (f64.store (i32.add (local.get $y) (i32.mul (local.get $b) (local.get $rb))) (f64x2.extract_lane 0 (local.get $S)))
+            (if (local.get $real1)
+              (then (f64.store (i32.add (local.get $y) (i32.mul (local.get $b1) (local.get $rb))) (f64x2.extract_lane 1 (local.get $S)))))
+            )
           (local.set $b (i32.add (local.get $b) (i32.const 2)))
           (br $ql))))
       (else
@@ -740,11 +758,95 @@
       (br $ul)))
   )
 
-  ;; A Born weight ||x @ T_s||^2 of one row (d = 2; m = T_s, row stride 2 r; x of length l), the
+;; A Born weight ||x @ T_s||^2 of one row (d = 2; m = T_s, row stride 2 r; x of length l), the
   ;; product into the scratch v (r doubles), summed as $sqnorm sums.
   (func $bornWeight (param $x i32) (param $m i32) (param $l i32) (param $r i32) (param $v i32) (result f64)
     (call $rowTimes (local.get $x) (local.get $v) (f64.const 1) (local.get $m) (i32.shl (local.get $r) (i32.const 4)) (local.get $l) (local.get $r))
     (call $sqnorm (local.get $v) (local.get $r))
+  )
+
+  ;; One row of linearSampleSite's Born path whose pair has a weight at its floor, from its
+  ;; diagonal weights w0, w1 (x the row, T at t): with e = 2^-20 (w0 + w1),
+  ;; - both at or below e (a row of zero total): both are computed ($bornWeight), then as below;
+  ;; - one, the minority digit m, at or below e: its weight is computed ($bornWeight) only where
+  ;;   it is needed: when m is read, or drawn with u in the tail where m can be drawn at all
+  ;;   (u >= 1 - 2^-19 for m = 1, u < 2^-19 for m = 0; the computed weight is within 2^-20 of the
+  ;;   total of the diagonal one, the gauge's error being far smaller), where the digit is drawn
+  ;;   with it; elsewhere the draw is the other digit, M. The conditional of M is w_M / (w0 + w1)
+  ;;   (the diagonal weights), that of m w_m / (w_M + w_m) with w_m computed, in either mode;
+  ;; - neither: the digit and conditional as the two-lane pass gives them.
+  ;; The digit is drawn as the pass draws (1 where u total >= w_0 and w_1 > 0) with u >= 0, stored
+  ;; at dp, or read from dp (u < 0); the conditional goes into (qp, pp) as the pass accumulates it.
+  ;; Returns the scale 1 / sqrt(w_s) (0 for a read digit of zero weight, whose logq is -inf), or
+  ;; -1 for a drawing row whose weights do not sum to a positive number.
+  (func $bornRow (param $x i32) (param $t i32) (param $l i32) (param $r i32) (param $v i32)
+    (param $w0 f64) (param $w1 f64) (param $u f64) (param $dp i32) (param $qp i32) (param $pp i32)
+    (result f64)
+    (local $tot f64) (local $e f64) (local $m i32) (local $s i32) (local $ws f64) (local $tc f64)
+    (local $c f64) (local $pv f64) (local $known i32) (local $rb i32)
+    (local.set $rb (i32.shl (local.get $r) (i32.const 3)))
+    (local.set $tot (f64.add (local.get $w0) (local.get $w1)))
+    (local.set $e (f64.mul (local.get $tot) (f64.const 0x1p-20)))
+    (local.set $m (i32.const -1))
+    (if (i32.and (f64.le (local.get $w0) (local.get $e)) (f64.le (local.get $w1) (local.get $e)))
+      (then
+        (local.set $w0 (call $bornWeight (local.get $x) (local.get $t) (local.get $l) (local.get $r) (local.get $v)))
+        (local.set $w1 (call $bornWeight (local.get $x) (i32.add (local.get $t) (local.get $rb)) (local.get $l) (local.get $r) (local.get $v)))
+        (local.set $tot (f64.add (local.get $w0) (local.get $w1))))
+      (else
+        (if (f64.le (local.get $w0) (local.get $e)) (then (local.set $m (i32.const 0))))
+        (if (f64.le (local.get $w1) (local.get $e)) (then (local.set $m (i32.const 1))))))
+    (block $decided
+      (if (f64.ge (local.get $u) (f64.const 0))
+        (then
+          (if (i32.ge_s (local.get $m) (i32.const 0))
+            (then
+              ;; outside the tail the draw is the other digit
+              (local.set $s (i32.sub (i32.const 1) (local.get $m)))
+              (br_if $decided (i32.eqz (select
+                (f64.ge (local.get $u) (f64.const 0x1.ffffcp-1))
+                (f64.lt (local.get $u) (f64.const 0x1p-19))
+                (local.get $m))))
+              (local.set $ws (call $bornWeight (local.get $x) (i32.add (local.get $t) (i32.mul (local.get $m) (local.get $rb)))
+                (local.get $l) (local.get $r) (local.get $v)))
+              (local.set $known (i32.const 1))
+              (local.set $tc (select (f64.add (local.get $w0) (local.get $ws)) (f64.add (local.get $ws) (local.get $w1)) (local.get $m)))
+              (local.set $s (i32.and
+                (f64.ge (f64.mul (local.get $u) (local.get $tc)) (select (local.get $w0) (local.get $ws) (local.get $m)))
+                (f64.gt (select (local.get $ws) (local.get $w1) (local.get $m)) (f64.const 0))))
+              (br $decided)))
+          (if (i32.eqz (f64.gt (local.get $tot) (f64.const 0))) (then (return (f64.const -1))))
+          (local.set $s (i32.and
+            (f64.ge (f64.mul (local.get $u) (local.get $tot)) (local.get $w0))
+            (f64.gt (local.get $w1) (f64.const 0)))))
+        (else (local.set $s (i32.load (local.get $dp))))))
+    (if (f64.ge (local.get $u) (f64.const 0)) (then (i32.store (local.get $dp) (local.get $s))))
+    ;; the conditional: the computed minority weight over w_M plus it, else the diagonal weights
+    (if (i32.eq (local.get $s) (local.get $m))
+      (then
+        (if (i32.eqz (local.get $known))
+          (then (local.set $ws (call $bornWeight (local.get $x) (i32.add (local.get $t) (i32.mul (local.get $m) (local.get $rb)))
+            (local.get $l) (local.get $r) (local.get $v)))))
+        (local.set $tc (select (f64.add (local.get $w0) (local.get $ws)) (f64.add (local.get $ws) (local.get $w1)) (local.get $m))))
+      (else
+        (local.set $ws (select (local.get $w1) (local.get $w0) (local.get $s)))
+        (local.set $tc (local.get $tot))))
+    ;; a read digit of zero weight (or zero total): q = 0
+    (if (i32.eqz (i32.and (f64.gt (local.get $tc) (f64.const 0)) (f64.gt (local.get $ws) (f64.const 0))))
+      (then
+        (f64.store (local.get $qp) (f64.const -inf))
+        (return (f64.const 0))))
+    (local.set $c (f64.div (local.get $ws) (local.get $tc)))
+    (if (f64.lt (local.get $c) (f64.const 1e-150))
+      (then (f64.store (local.get $qp) (f64.add (f64.load (local.get $qp)) (call $log (local.get $c)))))
+      (else
+        (local.set $pv (f64.mul (f64.load (local.get $pp)) (local.get $c)))
+        (if (f64.lt (local.get $pv) (f64.const 1e-150))
+          (then
+            (f64.store (local.get $qp) (f64.add (f64.load (local.get $qp)) (call $log (local.get $pv))))
+            (local.set $pv (f64.const 1))))
+        (f64.store (local.get $pp) (local.get $pv))))
+    (f64.div (f64.const 1) (f64.sqrt (local.get $ws)))
   )
 
   ;; ||p[0..len)||^2 in a fixed order: lanes of entries k = 0, 1 (mod 4) and k = 2, 3 (mod 4), a
