@@ -339,6 +339,49 @@ describe('prefetched disconnected batches', () => {
   });
 });
 
+describe('who evaluates the states after local sweeps, with a pool', () => {
+  // 128 chains (a chunk: no blocks of steps), one sweep per step of the 8x8 model (64 sites):
+  // the pool evaluates the swept states where their evaluation outweighs the sweep (sum of l d r
+  // of the proposal at least 1500 per site and sweep), else this thread does
+  const model = isingModel.create({ lx: 8, ly: 8, beta: 0.3 });
+  it.each([
+    [4, false],
+    [64, true],
+  ])(
+    'bond %i: the pool evaluates: %s; the same chains as without a pool',
+    async (bondDim, pooled) => {
+      const mps = randomMPS({ length: 64, bondDim, kind: 'born', seed: 5 });
+      expect(mps.parameterCount >= 64 * 1500).toBe(pooled);
+      let evaluations = 0;
+      const pool = {
+        size: 2,
+        sample: async (m: MPS, o: { count: number; seed: number }) => sample(m, o),
+        sampleLogProbabilities: async (m: MPS, batch: { data: Int32Array; count: number }) => {
+          evaluations++;
+          return sampleLogProbabilities(m, batch);
+        },
+        logProbabilities: async () => {
+          throw new Error('not used by disconnected chains');
+        },
+      } as unknown as SamplerPool;
+      const common = {
+        model,
+        scheme: { kind: 'disconnected' as const },
+        proposal: mps,
+        chains: 128,
+        steps: 3,
+        localSweeps: 1,
+        seed: 9,
+      };
+      const withPool = await runChains({ ...common, pool });
+      const alone = await runChains(common);
+      expect(evaluations).toBe(pooled ? 3 : 0);
+      expect(Array.from(withPool.final.data)).toEqual(Array.from(alone.final.data));
+      expect(Array.from(withPool.accepted)).toEqual(Array.from(alone.accepted));
+    },
+  );
+});
+
 describe('runChains default starting states', () => {
   it('starts DDM chains from allowed draws of the proposal, where the initial configuration has no mass', async () => {
     const model = isingModel.create({ lx: 2, ly: 2, beta: 0.3 });

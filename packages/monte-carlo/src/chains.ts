@@ -634,18 +634,23 @@ export async function runChainsFrom(
     }
     return drawn;
   };
-  // Two batches ahead when the workers have nothing else to do, so that they never wait for the
-  // main thread to ask for the next one; one when they also evaluate the states after local
-  // sweeps, which would otherwise queue behind a second batch and hold up the acceptance.
-  const prefetchDepth = options.pool ? (localSweeps > 0 ? 1 : 2) : 0;
-  // (a pool made before pools evaluated, or another implementation of the interface, draws only;
-  // blocks of draws ahead leave the evaluations to this thread, see above)
+  // The pool evaluates the states after local sweeps where their evaluation outweighs the
+  // sweeps; where the sweeps outweigh it (as they outweigh a draw, see sweepsOutweighDraws),
+  // this thread evaluates them while the workers draw: 8x8 Ising, 256 chains, one sweep per step,
+  // pool of 2: 8.5 -> 7.4 us per chain step at bond 16 (one thread 9.4), 14.2 against 14.7 at
+  // bond 32. (A pool made before pools evaluated, or another implementation of the interface,
+  // draws only; blocks of draws ahead leave the evaluations to this thread, see above.)
   const poolEvaluates =
     options.pool !== undefined &&
     independence === undefined &&
     blockSteps === 0 &&
+    !(localSweeps > 0 && mps !== undefined && sweepsOutweighDraws(mps, localSweeps)) &&
     typeof options.pool.sampleLogProbabilities === 'function' &&
     typeof options.pool.logProbabilities === 'function';
+  // Two batches ahead when the workers only draw, so that they never wait for the main thread to
+  // ask for the next one; one when they also evaluate the states after local sweeps, which would
+  // otherwise queue behind a second batch and hold up the acceptance.
+  const prefetchDepth = options.pool ? (poolEvaluates && localSweeps > 0 ? 1 : 2) : 0;
 
   return runSteps({
     kind,
@@ -748,6 +753,20 @@ interface StepsContext {
   drawConnected: (() => Promise<Proposals>) | undefined;
   logProposal: (data: Int32Array) => Promise<Float64Array>;
   logProposalInPool: (data: Int32Array) => Promise<Float64Array>;
+}
+
+/**
+ * Whether a step's local sweeps cost enough against its draw (or its evaluation, the same work)
+ * for threads that each draw a shared chunk to beat the pool, and for runChains with a pool to
+ * evaluate the swept states itself: localSweeps x sites >= sum_i l_i d_i r_i / 1500. Measured on the 8x8
+ * Ising model with 64 disconnected chains (threads against runChains with a pool of 2, the
+ * faster of 3 runs): at bond 16 threads were 0.82x without sweeps and 1.26-1.55x with 1-20, at
+ * bond 32 0.61x without, 0.96x with 1 and 1.07x with 2; the bound puts the change at 0.3 sweeps
+ * per step at bond 16 and 1.2 at bond 32 (sum of l d r 30,000 and 113,000 for these proposals).
+ */
+export function sweepsOutweighDraws(mps: MPS, localSweeps: number): boolean {
+  // (sum of l d r over the sites: the MPS's size)
+  return localSweeps * mps.length * 1500 >= mps.parameterCount;
 }
 
 /**

@@ -29,6 +29,7 @@ import {
   type RunChainsResult,
   runChains,
   runChainsFrom,
+  sweepsOutweighDraws,
 } from '../chains';
 import type { SegmentProgress } from '../chains-segments';
 import type { ChainsWorkerJob } from './chains-worker';
@@ -499,19 +500,6 @@ async function runChainsOnThreads(
     ...(configurations ? { configurations } : {}),
     seconds,
   };
-}
-
-/**
- * Whether a step's local sweeps cost enough against its draw for threads that each draw a shared
- * chunk to beat the pool: localSweeps x sites >= sum_i l_i d_i r_i / 1500. Measured on the 8x8
- * Ising model with 64 disconnected chains (threads against runChains with a pool of 2, the
- * faster of 3 runs): at bond 16 threads were 0.82x without sweeps and 1.26-1.55x with 1-20, at
- * bond 32 0.61x without, 0.96x with 1 and 1.07x with 2; the bound puts the change at 0.3 sweeps
- * per step at bond 16 and 1.2 at bond 32 (sum of l d r 30,000 and 113,000 for these proposals).
- */
-function sweepsOutweighDraws(mps: MPS, localSweeps: number): boolean {
-  // (sum of l d r over the sites: the MPS's size)
-  return localSweeps * mps.length * 1500 >= mps.parameterCount;
 }
 
 /** Options of {@link chainsOnWorkers}. */
