@@ -20,11 +20,15 @@ export { product } from './linalg';
 export { assertMPS } from './mps';
 export { canSampleSteps, poolSampleSteps } from './pool';
 export {
+  adoptSamplingPlan,
   CHUNK_SIZE,
+  planArrays,
+  type SamplingPlanData,
   sampleEachStream,
   sampleRows,
   sampleSteps,
   sampleStreamChunks,
+  samplingPlanData,
 } from './sample';
 export {
   canHoldShards,

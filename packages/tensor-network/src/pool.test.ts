@@ -13,7 +13,14 @@ import { logProbabilities } from './evaluate';
 import { randomMPS } from './mps';
 import { canSampleSteps, createSamplerPool, poolSampleSteps, type SamplerPool } from './pool';
 import { createRandom } from './random';
-import { sample, sampleConditional, sampleLogProbabilities, sampleSteps } from './sample';
+import {
+  adoptSamplingPlan,
+  sample,
+  sampleConditional,
+  sampleLogProbabilities,
+  sampleSteps,
+  samplingPlanData,
+} from './sample';
 
 const workerUrl = new URL('../dist/worker.js', import.meta.url);
 
@@ -60,6 +67,26 @@ describe('sampler pool', () => {
       }
     },
   );
+
+  it('a Born MPS whose sampling plan this thread has is loaded with it (the workers use that plan, not one of their own)', async () => {
+    // the plan of another MPS of the same shapes, given to `mps` here: workers that took this
+    // thread's plan draw as `other` does; workers that computed their own would draw as `mps`
+    const mps = randomMPS({ length: 10, bondDim: 5, kind: 'born', seed: 21 });
+    const other = randomMPS({ length: 10, bondDim: 5, kind: 'born', seed: 22 });
+    adoptSamplingPlan(mps, samplingPlanData(other)!);
+    const mine = sample(mps, { count: 300, seed: 4 });
+    expect(mine.data).toEqual(sample(other, { count: 300, seed: 4 }).data);
+    for (const p of [pool, single]) {
+      const got = await p.sample(mps, { count: 300, seed: 4 });
+      expect(got.data).toEqual(mine.data);
+      expect(got.logProbabilities).toEqual(mine.logProbabilities);
+    }
+    // without a plan here, the workers compute it (the same bits as this thread would)
+    const fresh = randomMPS({ length: 10, bondDim: 5, kind: 'born', seed: 23 });
+    const drawn = await pool.sample(fresh, { count: 300, seed: 4 });
+    expect(samplingPlanData(fresh, true)).toBeNull();
+    expect(drawn.data).toEqual(sample(fresh, { count: 300, seed: 4 }).data);
+  });
 
   it('draws several one-chunk batches per request as sampleSteps does, idle or busy, for any number of workers', async () => {
     // large enough that an idle pool of 2 splits the batches over both workers

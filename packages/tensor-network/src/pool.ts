@@ -10,7 +10,14 @@ import { type ConfigurationsInput, readConfigurations } from './configurations';
 import { assertInteger, invalidArgument, LatticeDiffError, NumericalError } from './errors';
 import { assertBatchSize, assertMPS, type MPS } from './mps';
 import type { SeedOrGenerator } from './random';
-import { CHUNK_SIZE, type ConditionalSampleResult, rootSeed, type SampleResult } from './sample';
+import {
+  CHUNK_SIZE,
+  type ConditionalSampleResult,
+  planArrays,
+  rootSeed,
+  type SampleResult,
+  samplingPlanData,
+} from './sample';
 import {
   type EnvironmentShards,
   OPEN_SHARDS,
@@ -279,6 +286,9 @@ export async function createSamplerPool(options: SamplerPoolOptions = {}): Promi
         set.clear();
       }
       const tensors = mps.tensors.map((t) => t.slice());
+      // a Born MPS's sampling plan, when this thread has it: the worker need not compute the
+      // canonical form and the gauge again (the same bits)
+      const plan = samplingPlanData(mps, true);
       channels[worker]!.post(
         {
           type: 'load',
@@ -286,9 +296,10 @@ export async function createSamplerPool(options: SamplerPoolOptions = {}): Promi
           kind: mps.kind,
           physicalDims: [...mps.physicalDims],
           tensors,
+          plan,
         },
         // copies, handed over without a second copy
-        tensors.map((t) => t.buffer as ArrayBuffer),
+        [...tensors, ...planArrays(plan)].map((t) => t.buffer as ArrayBuffer),
       );
       set.add(id);
     }

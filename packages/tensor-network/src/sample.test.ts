@@ -6,8 +6,10 @@ import { bornMPSFromFactors } from './factor-network';
 import { MPS, type MPSKind, randomMPS } from './mps';
 import { createRandom, type RandomGenerator } from './random';
 import {
+  adoptSamplingPlan,
   CHUNK_SIZE,
   diagonalGauge,
+  planArrays,
   sample,
   sampleConditional,
   sampleConditionalRows,
@@ -15,6 +17,7 @@ import {
   sampleLogProbabilities,
   sampleRows,
   sampleSteps,
+  samplingPlanData,
 } from './sample';
 import { bruteDistribution, chiSquare, configIndex } from './testing/brute-force';
 
@@ -289,6 +292,67 @@ describe('the diagonal gauge of a Born MPS', () => {
   );
 
   describe('draws of the mixed-d MPS', () => bornDrawTests(mixed, 29));
+
+  describe("a plan handed to another thread's copy (pool workers, chain threads)", () => {
+    const copyOf = (mps: MPS) =>
+      MPS.unsafeCreate(
+        mps.kind,
+        [...mps.physicalDims],
+        mps.tensors.map((t) => t.slice()),
+      );
+
+    it.each([
+      ['mixed d', mixed],
+      ['chain', chain],
+    ] as const)('%s: the copy draws and evaluates the same bits as the original', (_, mps) => {
+      const original = copyOf(mps);
+      expect(samplingPlanData(original, true)).toBeNull(); // not computed yet
+      const data = samplingPlanData(original)!;
+      expect(samplingPlanData(original, true)).not.toBeNull();
+      const copy = copyOf(mps);
+      adoptSamplingPlan(copy, data);
+      const a = sample(original, { count: 300, seed: 5 });
+      const b = sample(copy, { count: 300, seed: 5 });
+      expect(b.data).toEqual(a.data);
+      expect(b.logProbabilities).toEqual(a.logProbabilities);
+      expect(sampleLogProbabilities(copy, a)).toEqual(sampleLogProbabilities(original, a));
+    });
+
+    it('the copy uses the plan it was given, not one of its own', () => {
+      // another MPS of the same shapes: its plan fits, and the copy then draws as that MPS does
+      const other = randomMPS({ length: 8, bondDim: 6, kind: 'born', seed: 42, spread: 1 });
+      const copy = copyOf(chain);
+      adoptSamplingPlan(copy, samplingPlanData(other)!);
+      const drawn = sample(copy, { count: 200, seed: 3 });
+      expect(drawn.data).toEqual(sample(other, { count: 200, seed: 3 }).data);
+      expect(drawn.data).not.toEqual(sample(chain, { count: 200, seed: 3 }).data);
+    });
+
+    it('the data are copies (handing them over leaves the original plan whole)', () => {
+      const original = copyOf(chain);
+      const data = samplingPlanData(original)!;
+      structuredClone(data, { transfer: planArrays(data).map((t) => t.buffer as ArrayBuffer) });
+      expect(planArrays(data).every((t) => t.length === 0)).toBe(true); // handed over
+      const copy = copyOf(chain);
+      adoptSamplingPlan(copy, samplingPlanData(original)!);
+      expect(sample(copy, { count: 50, seed: 8 }).data).toEqual(
+        sample(chain, { count: 50, seed: 8 }).data,
+      );
+    });
+
+    it('a plan that does not fit is refused; a linear MPS has none', () => {
+      const data = samplingPlanData(copyOf(chain))!;
+      // (the plan's bonds are its own: those of the canonical form, not of the copy)
+      const ternary = randomMPS({ length: 8, physicalDim: 3, bondDim: 6, kind: 'born', seed: 43 });
+      expect(() => adoptSamplingPlan(ternary, data)).toThrow(/does not fit/);
+      expect(() => adoptSamplingPlan(copyOf(mixed), data)).toThrow(/does not fit/);
+      const wrongWeights = { ...data, weights: data.weights.map(() => null) };
+      expect(() => adoptSamplingPlan(copyOf(chain), wrongWeights)).toThrow(/does not fit/);
+      const linear = randomMPS({ length: 8, bondDim: 6, seed: 44 });
+      expect(samplingPlanData(linear)).toBeNull();
+      expect(() => adoptSamplingPlan(linear, data)).toThrow(/does not fit/);
+    });
+  });
 });
 
 describe('Born sampling at bond 32 (random, spread 0.7)', () => {

@@ -329,6 +329,58 @@ function samplingPlan(mps: MPS): SamplingPlan {
   return plan;
 }
 
+/** A sampling plan as plain arrays, to give to another thread's copy of the MPS. Internal. */
+export interface SamplingPlanData {
+  /** The gauged right-canonical form's site tensors. */
+  tensors: Float64Array[];
+  /** Per site: p[a, s] for d = 2, null elsewhere. */
+  weights: (Float64Array | null)[];
+}
+
+/**
+ * The sampling plan of a Born MPS, as copies that may be handed over to a worker (computed here
+ * if this thread has not yet; `onlyIfKnown`: then null instead), or null for a linear MPS.
+ * A thread starting from a copy of the MPS would otherwise compute the canonical form and the
+ * gauge again, the same bits, in code its engine has not yet optimised. Internal.
+ */
+export function samplingPlanData(mps: MPS, onlyIfKnown = false): SamplingPlanData | null {
+  if (mps.kind !== 'born') return null;
+  if (onlyIfKnown && !samplingPlans.has(mps)) return null;
+  const plan = samplingPlan(mps);
+  return {
+    tensors: plan.form.tensors.map((t) => t.slice()),
+    weights: plan.weights.map((w) => (w === null ? null : w.slice())),
+  };
+}
+
+/** The arrays of a plan (to hand over with it). Internal. */
+export function planArrays(plan: SamplingPlanData | null): Float64Array[] {
+  if (plan === null) return [];
+  return [...plan.tensors, ...plan.weights.filter((w): w is Float64Array => w !== null)];
+}
+
+/**
+ * Gives `mps` (another thread's copy of the MPS whose {@link samplingPlanData} this is) that
+ * plan, so that its draws and their log q are the ones the original gives, without computing
+ * them again. Throws when the plan's shapes do not fit the MPS. Internal.
+ */
+export function adoptSamplingPlan(mps: MPS, data: SamplingPlanData): void {
+  const n = mps.length;
+  const misfit = () => {
+    throw new Error('adoptSamplingPlan: the sampling plan does not fit the MPS');
+  };
+  if (mps.kind !== 'born' || data.tensors.length !== n || data.weights.length !== n) misfit();
+  const form = MPS.unsafeCreate('born', [...mps.physicalDims], data.tensors);
+  for (let i = 0; i < n; i++) {
+    const [l, d, r] = form.siteShape(i);
+    const w = data.weights[i];
+    if (!Number.isInteger(l) || !Number.isInteger(r) || l < 1 || r < 1) misfit();
+    if (l * d * r !== data.tensors[i]!.length || (i === n - 1 && r !== 1)) misfit();
+    if (d === 2 ? w?.length !== 2 * l : w !== null) misfit();
+  }
+  samplingPlans.set(mps, { form, weights: data.weights });
+}
+
 /**
  * A right-canonical Born MPS (sum_s A_s A_s^T = 1 at every site) in the gauge where, at each site
  * of d = 2, M = A_0 A_0^T is diagonal: the left bond of such a site is rotated by the eigenvectors

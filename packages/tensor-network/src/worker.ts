@@ -6,7 +6,9 @@ import { logProbabilities } from './evaluate';
 import { MPS, type MPSKind } from './mps';
 import { createRandom } from './random';
 import {
+  adoptSamplingPlan,
   type SampleResult,
+  type SamplingPlanData,
   sampleConditionalRows,
   sampleLogProbabilities,
   sampleRows,
@@ -22,7 +24,15 @@ import {
 
 /** A message to the worker. */
 export type WorkerRequest =
-  | { type: 'load'; mpsId: number; kind: MPSKind; physicalDims: number[]; tensors: Float64Array[] }
+  | {
+      type: 'load';
+      mpsId: number;
+      kind: MPSKind;
+      physicalDims: number[];
+      tensors: Float64Array[];
+      /** The calling thread's sampling plan of a Born MPS, when it had one. */
+      plan: SamplingPlanData | null;
+    }
   | { type: 'drop'; mpsId: number }
   | {
       /** Rows firstRow .. firstRow + count - 1 of a batch of `total` rows (their weights). */
@@ -119,10 +129,9 @@ function handle(
   reply: (message: WorkerReply, transfer: ArrayBuffer[]) => void,
 ): void {
   if (request.type === 'load') {
-    models.set(
-      request.mpsId,
-      MPS.unsafeCreate(request.kind, request.physicalDims, request.tensors),
-    );
+    const mps = MPS.unsafeCreate(request.kind, request.physicalDims, request.tensors);
+    if (request.plan) adoptSamplingPlan(mps, request.plan);
+    models.set(request.mpsId, mps);
     return;
   }
   if (request.type === 'drop') {

@@ -7,6 +7,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { LatticeModelInstance, ParameterValues } from '@latticediff/lattice';
 import { MPS, type MPSKind } from '@latticediff/tensor-network';
+import { adoptSamplingPlan, type SamplingPlanData } from '@latticediff/tensor-network/internal';
 import { type RunChainsOptions, runChainsFrom } from '../chains';
 import { runInSegments } from '../chains-segments';
 import { loadModel } from './load-model';
@@ -18,7 +19,13 @@ export interface ChainsWorkerJob {
   parameters: ParameterValues;
   scheme: { kind: 'local' } | { kind: 'wolff' } | { kind: 'disconnected' };
   /** The proposal of the disconnected scheme (its tensors), or null. */
-  proposal: { kind: MPSKind; physicalDims: number[]; tensors: Float64Array[] } | null;
+  proposal: {
+    kind: MPSKind;
+    physicalDims: number[];
+    tensors: Float64Array[];
+    /** A Born proposal's sampling plan, computed by the calling thread (null: linear). */
+    plan: SamplingPlanData | null;
+  } | null;
   localSweeps: number;
   /** Chains of the whole run (the disconnected scheme's batches of proposals span them). */
   totalChains: number;
@@ -88,6 +95,13 @@ async function modelInstance(job: ChainsWorkerJob): Promise<LatticeModelInstance
   return instance;
 }
 
+/** The job's proposal, with the sampling plan the calling thread computed. */
+function proposalOf(given: NonNullable<ChainsWorkerJob['proposal']>): MPS {
+  const mps = MPS.unsafeCreate(given.kind, given.physicalDims, given.tensors);
+  if (given.plan) adoptSamplingPlan(mps, given.plan);
+  return mps;
+}
+
 async function runJob(job: ChainsWorkerJob, report: Report): Promise<Outcome> {
   try {
     const model = await modelInstance(job);
@@ -101,15 +115,7 @@ async function runJob(job: ChainsWorkerJob, report: Report): Promise<Outcome> {
       observables: job.observables,
       keepConfigurations: job.keepConfigurations,
       ...(job.initial ? { initial: { data: job.initial, count: job.chains } } : {}),
-      ...(job.proposal
-        ? {
-            proposal: MPS.unsafeCreate(
-              job.proposal.kind,
-              job.proposal.physicalDims,
-              job.proposal.tensors,
-            ),
-          }
-        : {}),
+      ...(job.proposal ? { proposal: proposalOf(job.proposal) } : {}),
       ...(job.localSweeps > 0 ? { localSweeps: job.localSweeps } : {}),
     };
     // a DDM group draws its part of every batch of the whole run's proposals

@@ -8,12 +8,13 @@ import { fredkinModel } from '@latticediff/model-fredkin';
 import { isingModel } from '@latticediff/model-ising';
 import {
   createSamplerPool,
-  type MPS,
+  MPS,
   productState,
   randomMPS,
   type SamplerPool,
   type SeedOrGenerator,
 } from '@latticediff/tensor-network';
+import { adoptSamplingPlan, samplingPlanData } from '@latticediff/tensor-network/internal';
 import { describe, expect, it } from 'vitest';
 import { type RunChainsResult, runChains } from '../chains';
 import { runChainsInSegments } from '../chains-segments';
@@ -240,6 +241,31 @@ describe('runChainsOnWorkers', () => {
         expectSameRun(parallel, single);
       },
     );
+
+    it("hands the threads this thread's sampling plan of the proposal (they do not compute their own)", async () => {
+      // `proposal`'s copy given the plan of another MPS of the same shapes: threads that took
+      // this thread's plan run the chains of runChains here (which uses it too); threads that
+      // computed their own plan would draw other proposals
+      const copy = MPS.unsafeCreate(
+        'born',
+        [...proposal.physicalDims],
+        proposal.tensors.map((t) => t.slice()),
+      );
+      const other = randomMPS({ length: 16, bondDim: 4, kind: 'born', seed: 22 });
+      adoptSamplingPlan(copy, samplingPlanData(other)!);
+      const options = { scheme: { kind: 'disconnected' }, chains: 300, steps: 4, seed: 6 } as const;
+      const single = await runChains({ ...options, proposal: copy, model: instance });
+      const parallel = await runChainsOnWorkers({
+        ...options,
+        proposal: copy,
+        model,
+        workers: 2,
+        workerUrl,
+      });
+      expectSameRun(parallel, single);
+      const own = await runChains({ ...options, proposal, model: instance });
+      expect(Array.from(own.final.data)).not.toEqual(Array.from(single.final.data));
+    });
 
     it('gives the chains of runChainsInSegments with segmentSteps, from given states', async () => {
       const x0 = instance.initialConfiguration();
