@@ -15,6 +15,7 @@ import { sampleSteps } from '@latticediff/tensor-network/internal';
 import { describe, expect, it } from 'vitest';
 import {
   connectedLogProposal,
+  drawsAhead,
   logAcceptance,
   MAX_SERIES_ENTRIES,
   runChains,
@@ -316,11 +317,19 @@ describe('prefetched disconnected batches', () => {
   it('a step that throws leaves no batch of the call running in the pool', async () => {
     // a pool that draws like the real one, later (step by step: it has no blocks of steps)
     const { count, method } = counted((m: MPS, o: { count: number; seed: number }) => sample(m, o));
-    await failAtStep2({ size: 1, sample: method } as unknown as SamplerPool, 10);
-    // step 2's proposals and the prefetched batches of steps 3 and 4 were started (two ahead:
-    // no local sweeps)
-    expect(count.started).toBe(5);
+    await failAtStep2({ size: 1, sample: method } as unknown as SamplerPool, 20);
+    // steps 0-2's proposals and the prefetched batches of steps 3 to 10 were started (eight
+    // ahead: small batches, no local sweeps)
+    expect(count.started).toBe(11);
     expect(count.inFlight).toBe(0);
+  });
+
+  it('asks for up to 8 batches ahead, holding at most 8 MiB of draws, at least 2', () => {
+    expect(drawsAhead(4, 6)).toBe(8);
+    expect(drawsAhead(256, 64)).toBe(8); // 66 KiB a batch
+    expect(drawsAhead(4096, 64)).toBe(7); // 1.03 MiB
+    expect(drawsAhead(4096, 256)).toBe(2); // 4.0 MiB
+    expect(drawsAhead(65536, 1024)).toBe(2); // 256 MiB: still 2
   });
 
   it('a step that throws leaves no block of steps drawn ahead running in the pool (fewer chains than a chunk)', async () => {
