@@ -4,7 +4,7 @@
  * disconnected scheme, its part of every step's batch of proposals), in one call or segment by
  * segment. Internal.
  */
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort } from 'node:worker_threads';
 import type { LatticeModelInstance, ParameterValues } from '@latticediff/lattice';
 import { MPS, type MPSKind } from '@latticediff/tensor-network';
 import { adoptSamplingPlan, type SamplingPlanData } from '@latticediff/tensor-network/internal';
@@ -12,7 +12,7 @@ import { type RunChainsOptions, runChainsFrom } from '../chains';
 import { runInSegments } from '../chains-segments';
 import { loadModel } from './load-model';
 
-/** What the main thread sends (as workerData). */
+/** What the main thread sends (by message, with an id). */
 export interface ChainsWorkerJob {
   module: string;
   exportName: string | null;
@@ -161,18 +161,12 @@ async function runJob(job: ChainsWorkerJob, report: Report): Promise<Outcome> {
   }
 }
 
-// one job given at the start (a thread per call), or jobs by message, each answered with its id
-// (a thread kept between calls)
+// jobs by message, each answered with its id (the thread is kept between calls, or ended after
+// one call of runChainsOnWorkers)
 const port = parentPort!;
-const given = workerData as ChainsWorkerJob | null;
-if (given) {
-  const { message, transfer } = await runJob(given, (p) => port.postMessage({ progress: p }));
-  port.postMessage(message, transfer);
-} else {
-  port.on('message', async (request: { id: number; job: ChainsWorkerJob }) => {
-    const { message, transfer } = await runJob(request.job, (p) =>
-      port.postMessage({ progress: p, id: request.id }),
-    );
-    port.postMessage({ ...message, id: request.id }, transfer);
-  });
-}
+port.on('message', async (request: { id: number; job: ChainsWorkerJob }) => {
+  const { message, transfer } = await runJob(request.job, (p) =>
+    port.postMessage({ progress: p, id: request.id }),
+  );
+  port.postMessage({ ...message, id: request.id }, transfer);
+});

@@ -142,47 +142,14 @@ function replyError(fn: string, reply: WorkerReply): Error {
   return new LatticeDiffError(reply.name ?? 'Error', `\`${fn}\`: ${reply.message}`);
 }
 
-/** A thread per job, started with the job and ended after the call. */
-function threadPerCall(url: URL): ChainThreads {
-  return {
-    async run(jobs, fn, onProgress) {
-      const threads: Worker[] = [];
-      try {
-        return await Promise.all(
-          jobs.map((job, k) => {
-            const worker = new Worker(url, { workerData: job });
-            threads.push(worker);
-            return new Promise<WorkerReply>((resolve, reject) => {
-              worker.on('message', (reply: WorkerReply) => {
-                if (reply.progress) onProgress?.(k, reply.progress);
-                else if (reply.ok) resolve(reply);
-                else reject(replyError(fn, reply));
-              });
-              worker.once('error', reject);
-              worker.once('exit', (code) =>
-                reject(
-                  new LatticeDiffError(
-                    'LatticeDiffWorkerError',
-                    `\`${fn}\`: a worker exited (code ${code})`,
-                  ),
-                ),
-              );
-            });
-          }),
-        );
-      } finally {
-        await Promise.all(threads.map((t) => t.terminate()));
-      }
-    },
-  };
-}
-
 /**
  * Threads kept from one call to the next (they have imported the model and compiled the kernels
  * once): jobs go by message with an id. An idle thread does not keep the process alive; a thread
  * that fails or exits is replaced at the next call.
  */
-function keptThreads(url: URL): ChainThreads & { close(): Promise<void> } {
+function keptThreads(
+  url: URL,
+): ChainThreads & { open(count: number): void; close(): Promise<void> } {
   const threads: (Worker | undefined)[] = [];
   const busy: number[] = [];
   const pending = new Map<
@@ -225,6 +192,9 @@ function keptThreads(url: URL): ChainThreads & { close(): Promise<void> } {
     return worker;
   };
   return {
+    open(count: number) {
+      for (let k = 0; k < count; k++) threads[k] ?? start(k);
+    },
     async run(jobs, fn, onProgress) {
       const used = jobs.map((job, k) => {
         const worker = threads[k] ?? start(k);
@@ -385,127 +355,140 @@ async function runChainsOnThreads(
   await runChainsFrom(common, 0, true, undefined, rootSeed, fn);
   const n = instance.sites;
   const used = Math.min(workers, chains);
-  const ranges: [number, number][] = [];
-  const chunks = Math.ceil(chains / CHUNK_SIZE);
-  if (ddm && chunks >= used) {
-    // whole chunks of the proposal batches per worker: no chunk is drawn twice
-    for (let w = 0; w < used; w++) {
-      const first = Math.floor((w * chunks) / used) * CHUNK_SIZE;
-      const end = Math.min(chains, Math.floor(((w + 1) * chunks) / used) * CHUNK_SIZE);
-      ranges.push([first, end - first]);
-    }
-  } else {
-    // (disconnected with fewer chunks than workers: a chunk shared by two groups is drawn by
-    // both, each keeping its rows)
-    for (let w = 0, first = 0; w < used; w++) {
-      const size = Math.floor(chains / used) + (w < chains % used ? 1 : 0);
-      ranges.push([first, size]);
-      first += size;
-    }
+  // a call without kept threads starts its own now, ended after the call: they start (Node's
+  // start and the imports, about 0.1 s) while this thread computes the proposal's sampling plan
+  // and the jobs
+  const own = threads === undefined ? keptThreads(url) : undefined;
+  own?.open(used);
+  try {
+    return await runOnThreads(own ?? threads!);
+  } finally {
+    await own?.close();
   }
-  // a Born proposal's sampling plan (its canonical form in the diagonal gauge), computed here
-  // once, not by every thread: a new thread's engine computes it in unoptimised code (about
-  // 0.1-0.2 s of a 2-thread call at bond 16 on the 2-core VMs measured)
-  const plan = mps ? samplingPlanData(mps) : null;
-  const jobs = ranges.map(
-    ([first, size]): ChainsWorkerJob => ({
-      module: specifier,
-      exportName,
-      parameters: named.parameters,
-      scheme,
-      proposal: mps
-        ? {
-            kind: mps.kind,
-            physicalDims: [...mps.physicalDims],
-            tensors: mps.tensors.map((t) => t.slice()),
-            plan,
-          }
-        : null,
-      localSweeps,
-      totalChains: chains,
-      segmentSteps: options.segmentSteps ?? null,
-      rootSeed: rootSeed ?? null,
-      firstChain: offset + first,
-      chains: size,
-      steps,
-      burnIn,
-      // (segments: the seed itself, a number; one call: rootSeed replaces it)
-      seed: typeof options.seed === 'number' ? options.seed : 0,
-      // (any array-like of digits, as runChains accepts)
-      initial: options.initial
-        ? Int32Array.from({ length: size * n }, (_, k) =>
-            Number((options.initial!.data as ArrayLike<number>)[first * n + k]),
-          )
-        : null,
-      observables: [...observables],
-      keepConfigurations,
-    }),
-  );
-  // segment k is reported once every thread has finished it, with the counts of all chains
-  const reported: { stepsDone: number; accepted: number; proposed: number }[][] = jobs.map(
-    () => [],
-  );
-  let segmentsReported = 0;
-  const onProgress: ThreadProgress | undefined = options.onSegment
-    ? (thread, progress) => {
-        reported[thread]!.push(progress);
-        while (reported.every((r) => r.length > segmentsReported)) {
-          const k = segmentsReported++;
-          let accepted = 0;
-          let proposed = 0;
-          for (const r of reported) {
-            accepted += r[k]!.accepted;
-            proposed += r[k]!.proposed;
-          }
-          options.onSegment!({
-            stepsDone: reported[0]![k]!.stepsDone,
-            steps,
-            acceptanceRate: proposed > 0 ? accepted / proposed : 0,
-            accepted,
-            proposed,
-          });
-        }
+  async function runOnThreads(threads: ChainThreads): Promise<RunChainsResult> {
+    const ranges: [number, number][] = [];
+    const chunks = Math.ceil(chains / CHUNK_SIZE);
+    if (ddm && chunks >= used) {
+      // whole chunks of the proposal batches per worker: no chunk is drawn twice
+      for (let w = 0; w < used; w++) {
+        const first = Math.floor((w * chunks) / used) * CHUNK_SIZE;
+        const end = Math.min(chains, Math.floor(((w + 1) * chunks) / used) * CHUNK_SIZE);
+        ranges.push([first, end - first]);
       }
-    : undefined;
-  const replies = await (threads ?? threadPerCall(url)).run(jobs, fn, onProgress);
-  // as in runChains: the time of the steps, here of the slowest worker (thread start-up and the
-  // model's import are not counted)
-  const seconds = Math.max(...replies.map((r) => r.seconds));
-  const series: Record<string, Float64Array> = {};
-  for (const name of observables) {
-    const out = new Float64Array(chains * steps);
+    } else {
+      // (disconnected with fewer chunks than workers: a chunk shared by two groups is drawn by
+      // both, each keeping its rows)
+      for (let w = 0, first = 0; w < used; w++) {
+        const size = Math.floor(chains / used) + (w < chains % used ? 1 : 0);
+        ranges.push([first, size]);
+        first += size;
+      }
+    }
+    // a Born proposal's sampling plan (its canonical form in the diagonal gauge), computed here
+    // once, not by every thread: a new thread's engine computes it in unoptimised code (about
+    // 0.1-0.2 s of a 2-thread call at bond 16 on the 2-core VMs measured)
+    const plan = mps ? samplingPlanData(mps) : null;
+    const jobs = ranges.map(
+      ([first, size]): ChainsWorkerJob => ({
+        module: specifier,
+        exportName,
+        parameters: named.parameters,
+        scheme,
+        proposal: mps
+          ? {
+              kind: mps.kind,
+              physicalDims: [...mps.physicalDims],
+              tensors: mps.tensors.map((t) => t.slice()),
+              plan,
+            }
+          : null,
+        localSweeps,
+        totalChains: chains,
+        segmentSteps: options.segmentSteps ?? null,
+        rootSeed: rootSeed ?? null,
+        firstChain: offset + first,
+        chains: size,
+        steps,
+        burnIn,
+        // (segments: the seed itself, a number; one call: rootSeed replaces it)
+        seed: typeof options.seed === 'number' ? options.seed : 0,
+        // (any array-like of digits, as runChains accepts)
+        initial: options.initial
+          ? Int32Array.from({ length: size * n }, (_, k) =>
+              Number((options.initial!.data as ArrayLike<number>)[first * n + k]),
+            )
+          : null,
+        observables: [...observables],
+        keepConfigurations,
+      }),
+    );
+    // segment k is reported once every thread has finished it, with the counts of all chains
+    const reported: { stepsDone: number; accepted: number; proposed: number }[][] = jobs.map(
+      () => [],
+    );
+    let segmentsReported = 0;
+    const onProgress: ThreadProgress | undefined = options.onSegment
+      ? (thread, progress) => {
+          reported[thread]!.push(progress);
+          while (reported.every((r) => r.length > segmentsReported)) {
+            const k = segmentsReported++;
+            let accepted = 0;
+            let proposed = 0;
+            for (const r of reported) {
+              accepted += r[k]!.accepted;
+              proposed += r[k]!.proposed;
+            }
+            options.onSegment!({
+              stepsDone: reported[0]![k]!.stepsDone,
+              steps,
+              acceptanceRate: proposed > 0 ? accepted / proposed : 0,
+              accepted,
+              proposed,
+            });
+          }
+        }
+      : undefined;
+    const replies = await threads.run(jobs, fn, onProgress);
+    // as in runChains: the time of the steps, here of the slowest worker (thread start-up and the
+    // model's import are not counted)
+    const seconds = Math.max(...replies.map((r) => r.seconds));
+    const series: Record<string, Float64Array> = {};
+    for (const name of observables) {
+      const out = new Float64Array(chains * steps);
+      replies.forEach((r, w) => {
+        out.set(r.series[name]!, ranges[w]![0] * steps);
+      });
+      series[name] = out;
+    }
+    const accepted = new Float64Array(chains);
+    const proposed = new Float64Array(chains);
+    const final = new Int32Array(chains * n);
+    const configurations = keepConfigurations ? new Int32Array(chains * steps * n) : undefined;
+    let acc = 0;
+    let prop = 0;
     replies.forEach((r, w) => {
-      out.set(r.series[name]!, ranges[w]![0] * steps);
+      const first = ranges[w]![0];
+      accepted.set(r.accepted, first);
+      proposed.set(r.proposed, first);
+      final.set(r.final, first * n);
+      if (configurations && r.configurations)
+        configurations.set(r.configurations, first * steps * n);
+      for (const v of r.accepted) acc += v;
+      for (const v of r.proposed) prop += v;
     });
-    series[name] = out;
+    return {
+      scheme: scheme.kind,
+      chains,
+      steps,
+      series,
+      accepted,
+      proposed,
+      acceptanceRate: prop > 0 ? acc / prop : 0,
+      final: { data: final, count: chains },
+      ...(configurations ? { configurations } : {}),
+      seconds,
+    };
   }
-  const accepted = new Float64Array(chains);
-  const proposed = new Float64Array(chains);
-  const final = new Int32Array(chains * n);
-  const configurations = keepConfigurations ? new Int32Array(chains * steps * n) : undefined;
-  let acc = 0;
-  let prop = 0;
-  replies.forEach((r, w) => {
-    const first = ranges[w]![0];
-    accepted.set(r.accepted, first);
-    proposed.set(r.proposed, first);
-    final.set(r.final, first * n);
-    if (configurations && r.configurations) configurations.set(r.configurations, first * steps * n);
-    for (const v of r.accepted) acc += v;
-    for (const v of r.proposed) prop += v;
-  });
-  return {
-    scheme: kind,
-    chains,
-    steps,
-    series,
-    accepted,
-    proposed,
-    acceptanceRate: prop > 0 ? acc / prop : 0,
-    final: { data: final, count: chains },
-    ...(configurations ? { configurations } : {}),
-    seconds,
-  };
 }
 
 /** Options of {@link chainsOnWorkers}. */
