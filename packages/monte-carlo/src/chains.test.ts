@@ -324,11 +324,12 @@ describe('prefetched disconnected batches', () => {
     expect(count.inFlight).toBe(0);
   });
 
-  it('asks for up to 8 batches ahead, holding at most 8 MiB of draws, at least 2', () => {
+  it('asks for up to 8 batches ahead, holding at most 8 MiB of draws with the one in use, at least 2', () => {
     expect(drawsAhead(4, 6)).toBe(8);
     expect(drawsAhead(256, 64)).toBe(8); // 66 KiB a batch
-    expect(drawsAhead(4096, 64)).toBe(7); // 1.03 MiB
-    expect(drawsAhead(4096, 256)).toBe(2); // 4.0 MiB
+    expect(drawsAhead(4096, 64)).toBe(6); // 1.03 MiB: 7 batches held
+    expect(drawsAhead(4096, 120)).toBe(3); // 1.9 MiB: 4 held
+    expect(drawsAhead(4096, 256)).toBe(2); // 4.0 MiB: 3 held, as before the bound
     expect(drawsAhead(65536, 1024)).toBe(2); // 256 MiB: still 2
   });
 

@@ -648,16 +648,19 @@ export async function runChainsFrom(
     typeof options.pool.sampleLogProbabilities === 'function' &&
     typeof options.pool.logProbabilities === 'function';
   // Batches ahead when the workers only draw, so that they never wait for the main thread to
-  // ask for the next one: up to 8 (at most PREFETCH_BYTES of draws in flight, at least 2);
-  // 8x8 Ising, 256 chains, bond 16, pool of 2, three alternating processes: about 2.8 us per
-  // chain step two ahead, 2.7 four ahead, 2.6 eight ahead. One when the workers also evaluate the
-  // states after local sweeps, which would otherwise queue behind the next batches and hold up
-  // the acceptance.
-  const prefetchDepth = options.pool
-    ? poolEvaluates && localSweeps > 0
+  // ask for the next one: for the pool's draws of an MPS up to 8 (see drawsAhead); 8x8 Ising, 256
+  // chains, bond 16, pool of 2, three alternating processes: about 2.8 us per chain step two
+  // ahead, 2.7 four ahead, 2.6 eight ahead. Two for blocks of steps (which request their own
+  // blocks ahead) and for independence proposals. One when the workers also evaluate the states
+  // after local sweeps, which would otherwise queue behind the next batches and hold up the
+  // acceptance.
+  const prefetchDepth = !options.pool
+    ? 0
+    : poolEvaluates && localSweeps > 0
       ? 1
-      : drawsAhead(chains, n)
-    : 0;
+      : independence === undefined && blockSteps === 0
+        ? drawsAhead(chains, n)
+        : 2;
 
   return runSteps({
     kind,
@@ -778,12 +781,12 @@ export function sweepsOutweighDraws(mps: MPS, localSweeps: number): boolean {
 
 /**
  * Batches of fresh draws a pool is asked for ahead of the chains when its workers only draw: up
- * to 8, as long as they hold at most 8 MiB (digits and log q), and at least 2. Internal (exported
- * for tests).
+ * to 8, as long as those and the batch in use hold at most 8 MiB (digits and log q), and at
+ * least 2 whatever their size (as before this bound). Internal (exported for tests).
  */
 export function drawsAhead(chains: number, sites: number): number {
   const batchBytes = chains * (4 * sites + 8);
-  return Math.min(8, Math.max(2, Math.floor(2 ** 23 / batchBytes)));
+  return Math.min(8, Math.max(2, Math.floor(2 ** 23 / batchBytes) - 1));
 }
 
 /**

@@ -2,8 +2,10 @@
  * The worker runner runs the built worker (dist/chains-worker.js), so this test needs
  * `pnpm build` first (turbo's test task depends on build).
  */
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { fredkinModel } from '@latticediff/model-fredkin';
 import { isingModel } from '@latticediff/model-ising';
 import {
@@ -129,6 +131,39 @@ describe('runChainsOnWorkers', () => {
       workerUrl,
     });
     expectSameRun(plain, single);
+  });
+
+  it('a worker that exits rejects the call with an error naming the function; a job that cannot be sent rejects it too, leaving nothing unhandled', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'latticediff-chains-'));
+    try {
+      const exiting = join(dir, 'exit-worker.mjs');
+      writeFileSync(exiting, 'process.exit(3);\n');
+      const options = {
+        model: { module: '@latticediff/model-ising', parameters: ising },
+        scheme: { kind: 'local' },
+        chains: 4,
+        steps: 2,
+        seed: 1,
+        workers: 2,
+      } as const;
+      await expect(
+        runChainsOnWorkers({ ...options, workerUrl: pathToFileURL(exiting) }),
+      ).rejects.toThrow('`runChainsOnWorkers`: a worker exited (code 3)');
+      // parameters that the structured clone refuses (a proxy): the post throws after the
+      // replies of the call were promised, and the threads are then ended
+      const unsendable = new Proxy({ ...ising }, {});
+      await expect(
+        runChainsOnWorkers({
+          ...options,
+          model: { module: '@latticediff/model-ising', parameters: unsendable },
+          workerUrl,
+        }),
+      ).rejects.toThrow(/could not be cloned/);
+      // the threads' exit events come after the call: an unhandled rejection would fail the run
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('refuses bad input before starting any worker, naming the argument', async () => {

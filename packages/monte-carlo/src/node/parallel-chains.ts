@@ -143,9 +143,11 @@ function replyError(fn: string, reply: WorkerReply): Error {
 }
 
 /**
- * Threads kept from one call to the next (they have imported the model and compiled the kernels
- * once): jobs go by message with an id. An idle thread does not keep the process alive; a thread
- * that fails or exits is replaced at the next call.
+ * Worker threads that take jobs by message, each answered with its id: kept from one call to the
+ * next by `chainsOnWorkers` (they have imported the model and compiled the kernels once), or
+ * opened for one call of `runChainsOnWorkers` and closed after it. An idle thread does not keep
+ * the process alive; a thread that fails or exits rejects the jobs it was given, naming the
+ * function called, and is replaced at the next call.
  */
 function keptThreads(
   url: URL,
@@ -155,10 +157,12 @@ function keptThreads(
   const pending = new Map<
     number,
     {
-      thread: number;
+      worker: Worker;
+      fn: string;
       resolve: (r: WorkerReply) => void;
       reject: (e: Error) => void;
       onProgress: ThreadProgress | undefined;
+      thread: number;
     }
   >();
   let nextId = 1;
@@ -166,12 +170,13 @@ function keptThreads(
     const worker = new Worker(url, { workerData: null });
     worker.unref();
     busy[k] = 0;
-    const fail = (error: Error) => {
+    // the jobs of this worker (not of a later one in its place) fail with it
+    const fail = (errorFor: (fn: string) => Error) => {
       if (threads[k] === worker) threads[k] = undefined;
       for (const [id, entry] of pending) {
-        if (entry.thread !== k) continue;
+        if (entry.worker !== worker) continue;
         pending.delete(id);
-        entry.reject(error);
+        entry.reject(errorFor(entry.fn));
       }
     };
     worker.on('message', (reply: WorkerReply & { id: number }) => {
@@ -184,9 +189,15 @@ function keptThreads(
       pending.delete(reply.id);
       entry.resolve(reply);
     });
-    worker.on('error', fail);
+    worker.on('error', (error) => fail(() => error));
     worker.on('exit', (code) =>
-      fail(new LatticeDiffError('LatticeDiffWorkerError', `a worker exited (code ${code})`)),
+      fail(
+        (fn) =>
+          new LatticeDiffError(
+            'LatticeDiffWorkerError',
+            `\`${fn}\`: a worker exited (code ${code})`,
+          ),
+      ),
     );
     threads[k] = worker;
     return worker;
@@ -196,22 +207,29 @@ function keptThreads(
       for (let k = 0; k < count; k++) threads[k] ?? start(k);
     },
     async run(jobs, fn, onProgress) {
-      const used = jobs.map((job, k) => {
-        const worker = threads[k] ?? start(k);
-        if (busy[k]!++ === 0) worker.ref();
-        const id = nextId++;
-        const reply = new Promise<WorkerReply>((resolve, reject) =>
-          pending.set(id, { thread: k, resolve, reject, onProgress }),
-        );
-        worker.postMessage({ id, job });
-        return { worker, k, reply };
-      });
+      const used: { worker: Worker; k: number; id: number; reply: Promise<WorkerReply> }[] = [];
       try {
+        jobs.forEach((job, k) => {
+          const worker = threads[k] ?? start(k);
+          const id = nextId++;
+          const reply = new Promise<WorkerReply>((resolve, reject) =>
+            pending.set(id, { worker, fn, resolve, reject, onProgress, thread: k }),
+          );
+          // awaited below; a post that throws (a job that cannot be cloned) must not leave the
+          // replies already promised without a handler
+          reply.catch(() => {});
+          if (busy[k]!++ === 0) worker.ref();
+          used.push({ worker, k, id, reply });
+          worker.postMessage({ id, job });
+        });
         const replies = await Promise.all(used.map((u) => u.reply));
         for (const reply of replies) if (!reply.ok) throw replyError(fn, reply);
         return replies;
       } finally {
-        for (const { worker, k } of used) if (--busy[k]! === 0) worker.unref();
+        for (const { worker, k, id } of used) {
+          pending.delete(id);
+          if (--busy[k]! === 0) worker.unref();
+        }
       }
     },
     async close() {
@@ -359,8 +377,8 @@ async function runChainsOnThreads(
   // start and the imports, about 0.1 s) while this thread computes the proposal's sampling plan
   // and the jobs
   const own = threads === undefined ? keptThreads(url) : undefined;
-  own?.open(used);
   try {
+    own?.open(used);
     return await runOnThreads(own ?? threads!);
   } finally {
     await own?.close();
