@@ -339,6 +339,24 @@ describe('runChainsOnWorkers', () => {
       // and segments are another run than one call (streams per segment)
       const whole = await runChains({ ...options, model: instance });
       expect(Array.from(whole.final.data)).not.toEqual(Array.from(single.final.data));
+      // an onSegment that throws fails the call with its error, as on one thread (it was an
+      // uncaught exception in the message listener, which ended the process)
+      const throwing = () => {
+        throw new Error('stop here');
+      };
+      await expect(
+        runChainsInSegments({ ...options, model: instance, segmentSteps: 3, onSegment: throwing }),
+      ).rejects.toThrow('stop here');
+      await expect(
+        runChainsOnWorkers({
+          ...options,
+          model,
+          segmentSteps: 3,
+          workers: 2,
+          workerUrl,
+          onSegment: throwing,
+        }),
+      ).rejects.toThrow('stop here');
     });
 
     it("starts from allowed draws where the model's initial configuration has no mass, and names a given start with none by its chain", async () => {

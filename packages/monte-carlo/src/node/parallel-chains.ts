@@ -183,7 +183,13 @@ function keptThreads(
       const entry = pending.get(reply.id);
       if (!entry) return;
       if (reply.progress) {
-        entry.onProgress?.(entry.thread, reply.progress);
+        // a progress callback that throws fails the call, as on one thread (not the process)
+        try {
+          entry.onProgress?.(entry.thread, reply.progress);
+        } catch (error) {
+          pending.delete(reply.id);
+          entry.reject(error as Error);
+        }
         return;
       }
       pending.delete(reply.id);
