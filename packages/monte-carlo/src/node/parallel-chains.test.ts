@@ -133,7 +133,7 @@ describe('runChainsOnWorkers', () => {
     expectSameRun(plain, single);
   });
 
-  it('a worker that exits rejects the call with an error naming the function; a job that cannot be sent rejects it too, leaving nothing unhandled', async () => {
+  it('a worker that exits rejects the call with an error naming the function; parameters that cannot be sent are refused, naming them, leaving nothing unhandled', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'latticediff-chains-'));
     try {
       const exiting = join(dir, 'exit-worker.mjs');
@@ -149,8 +149,9 @@ describe('runChainsOnWorkers', () => {
       await expect(
         runChainsOnWorkers({ ...options, workerUrl: pathToFileURL(exiting) }),
       ).rejects.toThrow('`runChainsOnWorkers`: a worker exited (code 3)');
-      // parameters that the structured clone refuses (a proxy): the post throws after the
-      // replies of the call were promised, and the threads are then ended
+      // parameters that the structured clone refuses (a proxy) are refused before any thread
+      // starts, naming the argument (they were a DataCloneError from the post, after the call's
+      // replies were promised, and the process then died of an unhandled rejection)
       const unsendable = new Proxy({ ...ising }, {});
       await expect(
         runChainsOnWorkers({
@@ -158,7 +159,9 @@ describe('runChainsOnWorkers', () => {
           model: { module: '@latticediff/model-ising', parameters: unsendable },
           workerUrl,
         }),
-      ).rejects.toThrow(/could not be cloned/);
+      ).rejects.toThrow(
+        /`model.parameters` passed to `runChainsOnWorkers` must be parameter values that can be sent to a worker thread/,
+      );
       // the threads' exit events come after the call: an unhandled rejection would fail the run
       await new Promise((resolve) => setTimeout(resolve, 200));
     } finally {

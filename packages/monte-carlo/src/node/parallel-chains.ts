@@ -298,6 +298,18 @@ async function runChainsOnThreads(
     invalidArgument(fn, 'model.exportName', named.exportName, 'a string');
   if (typeof named.parameters !== 'object' || named.parameters === null)
     invalidArgument(fn, 'model.parameters', named.parameters, 'an object of parameter values');
+  // the threads get the parameters by structured clone (a proxy, a function or a class
+  // instance with private state cannot be sent)
+  try {
+    structuredClone(named.parameters);
+  } catch {
+    invalidArgument(
+      fn,
+      'model.parameters',
+      named.parameters,
+      'parameter values that can be sent to a worker thread (a plain object of numbers, strings and booleans)',
+    );
+  }
   const kind = (options.scheme as { kind?: unknown } | undefined)?.kind;
   if (kind !== 'local' && kind !== 'wolff' && kind !== 'disconnected') {
     invalidArgument(
