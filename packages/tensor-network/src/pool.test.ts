@@ -136,8 +136,16 @@ describe('sampler pool', () => {
         seed: 80 + k,
         weights: new Float64Array(count * 10 * 2).fill(0.5),
       });
-      expect(Array.from(results[2 * k + 1]!.data), `conditional ${k}`).toEqual(
+      const gotConditional = results[2 * k + 1]!;
+      expect(Array.from(gotConditional.data), `conditional ${k}`).toEqual(
         Array.from(refConditional.data),
+      );
+      // (a batch queued whole on one worker is that worker's arrays, handed over uncopied)
+      expect(Array.from(gotConditional.logProbabilities)).toEqual(
+        Array.from(refConditional.logProbabilities),
+      );
+      expect(Array.from(gotConditional.logWeightNormalizations)).toEqual(
+        Array.from(refConditional.logWeightNormalizations),
       );
     });
   });

@@ -445,6 +445,18 @@ export async function createSamplerPool(options: SamplerPoolOptions = {}): Promi
       workers.push(w);
     }
     const replies = await gather(jobs, workers);
+    const only = replies.length === 1 ? replies[0] : undefined;
+    if (only?.type === 'result' && only.data.length === count * n) {
+      // one worker drew the whole batch (a busy pool's rule): its arrays, handed over to this
+      // thread, are the result (no copy of the draws on the calling thread)
+      return {
+        data: only.data,
+        count,
+        length: n,
+        logProbabilities: only.logProbabilities,
+        logWeightNormalizations: only.logWeightNormalizations ?? new Float64Array(count),
+      };
+    }
     const data = new Int32Array(count * n);
     const logProbabilities = new Float64Array(count);
     const logWeightNormalizations = new Float64Array(count);
@@ -656,6 +668,10 @@ export async function createSamplerPool(options: SamplerPoolOptions = {}): Promi
       workers.push(w);
     }
     const replies = await gather(jobs, workers);
+    const only = replies.length === 1 ? replies[0] : undefined;
+    if (only?.type === 'result' && only.data.length === count * n) {
+      return { data: only.data, count, length: n, logProbabilities: only.logProbabilities };
+    }
     const data = new Int32Array(count * n);
     const logProbabilities = new Float64Array(count);
     replies.forEach((reply, k) => {
