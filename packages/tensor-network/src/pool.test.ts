@@ -15,6 +15,7 @@ import { canSampleSteps, createSamplerPool, poolSampleSteps, type SamplerPool } 
 import { createRandom } from './random';
 import {
   adoptSamplingPlan,
+  type ConditionalSampleResult,
   sample,
   sampleConditional,
   sampleLogProbabilities,
@@ -136,7 +137,7 @@ describe('sampler pool', () => {
         seed: 80 + k,
         weights: new Float64Array(count * 10 * 2).fill(0.5),
       });
-      const gotConditional = results[2 * k + 1]!;
+      const gotConditional = results[2 * k + 1] as ConditionalSampleResult;
       expect(Array.from(gotConditional.data), `conditional ${k}`).toEqual(
         Array.from(refConditional.data),
       );
