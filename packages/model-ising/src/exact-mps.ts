@@ -69,7 +69,7 @@ function mpsSize(p: IsingParameters): { entries: number; maxActive: number } {
 
 /**
  * The exact linear MPS of exp(-beta E(x)) with bond dimension 2^Ly (4^Ly on a torus). Refuses
- * bonds with more than 10 active spins (error on `ly`: Ly <= 10, torus Ly <= 5) and more than
+ * bonds with more than 10 active spins (error on `ly`: Ly <= 10, torus Ly <= 5 for Lx >= 3) and more than
  * 2^25 stored entries (error on `lx`).
  */
 export function isingExactMPS(parameters: Partial<IsingParameters>): IsingExactMPS {
@@ -77,12 +77,15 @@ export function isingExactMPS(parameters: Partial<IsingParameters>): IsingExactM
   const p = resolveParameters<IsingParameters>(fn, isingParameterSchema, parameters);
   const { entries, maxActive } = mpsSize(p);
   if (maxActive > MAX_MPS_ACTIVE_SPINS) {
-    const limit = p.boundary === 'torus' ? MAX_MPS_ACTIVE_SPINS / 2 : MAX_MPS_ACTIVE_SPINS;
+    // the largest Ly that fits at this Lx (a torus of Lx >= 3 carries two columns on a bond,
+    // one of Lx <= 2 only one)
+    let limit = p.ly - 1;
+    while (limit > 1 && mpsSize({ ...p, ly: limit }).maxActive > MAX_MPS_ACTIVE_SPINS) limit--;
     invalidArgument(
       fn,
       'ly',
       p.ly,
-      `an integer <= ${limit} for boundary "${p.boundary}" (bond dimension at most 2^${MAX_MPS_ACTIVE_SPINS})`,
+      `an integer <= ${limit} for lx = ${p.lx} and boundary "${p.boundary}" (bond dimension at most 2^${MAX_MPS_ACTIVE_SPINS})`,
     );
   }
   if (entries > MAX_MPS_ENTRIES) {

@@ -180,10 +180,16 @@ describe('isingExactMPS', () => {
 
   it('refuses too large bonds or too many entries', () => {
     expect(() => isingExactMPS(params({ lx: 2, ly: 11 }))).toThrow(
-      '`ly` passed to `isingExactMPS` must be an integer <= 10 for boundary "cylinder"',
+      '`ly` passed to `isingExactMPS` must be an integer <= 10 for lx = 2 and boundary "cylinder"',
     );
     expect(() => isingExactMPS(params({ lx: 3, ly: 6, boundary: 'torus' }))).toThrow(
-      'must be an integer <= 5 for boundary "torus"',
+      'must be an integer <= 5 for lx = 3 and boundary "torus"',
+    );
+    // a torus of Lx = 2 carries one column on a bond (its x bonds are doubled): Ly = 10 is
+    // accepted, and the limit named for Ly = 11 is that one (it said 5)
+    expect(isingExactMPS(params({ lx: 2, ly: 10, boundary: 'torus' })).mps.maxBondDim).toBe(1024);
+    expect(() => isingExactMPS(params({ lx: 2, ly: 11, boundary: 'torus' }))).toThrow(
+      'must be an integer <= 10 for lx = 2 and boundary "torus"',
     );
     expect(() => isingExactMPS(params({ lx: 200, ly: 10 }))).toThrow(
       /`lx` passed to `isingExactMPS` must be an integer <= \d+ for ly = 10/,

@@ -5,8 +5,9 @@
  * bond to site k or later: the last Ly sites on a cylinder or open lattice (chi = q^Ly), plus the
  * first column on a torus (chi up to q^(2 Ly)). Site k's tensor maps (active colours, x_k) to the
  * next active set with the weight exp(-beta e_k), e_k = -J sum_{i<k, i~k} delta(x_i, x_k)
- * - h delta(x_k, 0), rescaled per site by exp(-beta (|J| bonds_k + |h|)) so that every entry is at
- * most 1.
+ * - h delta(x_k, 0), rescaled per site by exp(-beta (max(J, 0) bonds_k + max(h, 0))), the largest
+ * weight at that site, so that the entries span exp(-beta (|J| bonds_k + |h|)) .. 1 for either
+ * sign of J and h.
  */
 import { invalidArgument, squareLattice } from '@latticediff/lattice';
 import { MPS } from '@latticediff/tensor-network';
@@ -16,6 +17,11 @@ import { type PottsParameters, resolvePottsParameters } from './parameters';
 export const MAX_MPS_BOND_DIMENSION = 1024;
 /** Largest number of stored float64 entries of the exact MPS (2^25, 256 MiB). */
 export const MAX_MPS_ENTRIES = 2 ** 25;
+/**
+ * Largest span ln(largest / smallest entry) of a site tensor: exp(-700) is about 1e-304, just
+ * above float64's smallest normal number (the Ising model's exact MPS has the same bound).
+ */
+export const MAX_LOG_RANGE = 700;
 
 /** Result of {@link pottsExactMPS}. */
 export interface PottsExactMPS {
@@ -67,8 +73,9 @@ function mpsSize(p: PottsParameters): { entries: number; maxActive: number } {
 
 /**
  * The exact linear MPS of exp(-beta E(x)) with bond dimension q^Ly (up to q^(2 Ly) on a torus).
- * Refuses bond dimensions above 1024 (error on `ly`) and more than 2^25 stored entries (error on
- * `lx`).
+ * Refuses bond dimensions above 1024 (error on `ly`), more than 2^25 stored entries (error on
+ * `lx`) and a beta at which a site tensor's entries would span more than e^700 (error on `beta`:
+ * they would underflow to 0 and configurations would silently lose their weight).
  */
 export function pottsExactMPS(parameters: Partial<PottsParameters>): PottsExactMPS {
   const fn = 'pottsExactMPS';
@@ -76,13 +83,17 @@ export function pottsExactMPS(parameters: Partial<PottsParameters>): PottsExactM
   const { q } = p;
   const { entries, maxActive } = mpsSize(p);
   if (q ** maxActive > MAX_MPS_BOND_DIMENSION) {
-    const activePerRow = p.boundary === 'torus' && p.lx >= 2 ? 2 : 1;
-    const maxLy = Math.floor(Math.log(MAX_MPS_BOND_DIMENSION + 0.5) / Math.log(q) / activePerRow);
+    // the largest Ly that fits at this Lx (a torus of Lx >= 3 carries two columns on a bond,
+    // one of Lx <= 2 only one)
+    let maxLy = p.ly - 1;
+    while (maxLy > 1 && q ** mpsSize({ ...p, ly: maxLy }).maxActive > MAX_MPS_BOND_DIMENSION)
+      maxLy--;
+    const twoColumns = p.boundary === 'torus' && p.lx >= 3;
     invalidArgument(
       fn,
       'ly',
       p.ly,
-      `an integer <= ${maxLy} for q = ${q} and boundary "${p.boundary}" (bond dimension q^${activePerRow === 2 ? '(2 ly)' : 'ly'} at most ${MAX_MPS_BOND_DIMENSION})`,
+      `an integer <= ${maxLy} for q = ${q}, lx = ${p.lx} and boundary "${p.boundary}" (bond dimension q^${twoColumns ? '(2 ly)' : 'ly'} at most ${MAX_MPS_BOND_DIMENSION})`,
     );
   }
   if (entries > MAX_MPS_ENTRIES) {
@@ -103,6 +114,20 @@ export function pottsExactMPS(parameters: Partial<PottsParameters>): PottsExactM
   }
   const { active, earlier } = plan(p);
   const { beta, coupling: J, field: h } = p;
+  // A site's entries span exp(-beta (|J| bonds_k + |h|)) .. 1 (see the shift below); beyond
+  // exp(-700) the smallest underflow to 0 and configurations (frustrated ground states
+  // included) silently lose their weight: refuse instead of returning a wrong MPS.
+  let maxNeighbours = 0;
+  for (const neighbours of earlier) maxNeighbours = Math.max(maxNeighbours, neighbours.length);
+  const perBeta = Math.abs(J) * maxNeighbours + Math.abs(h);
+  if (beta * perBeta > MAX_LOG_RANGE) {
+    invalidArgument(
+      fn,
+      'beta',
+      beta,
+      `at most ${Number((MAX_LOG_RANGE / perBeta).toPrecision(6))} for J = ${J}, h = ${h} (the entries exp(-beta e_k) of a site tensor would span more than e^${MAX_LOG_RANGE} and underflow in float64)`,
+    );
+  }
   const n = p.lx * p.ly;
   const tensors = [];
   let logWeightOffset = 0;
@@ -115,7 +140,11 @@ export function pottsExactMPS(parameters: Partial<PottsParameters>): PottsExactM
     // position (base-q digit) of each neighbour and right-active site in the left set (-1: site k)
     const neighbourDigits = neighbours.map((i) => left.indexOf(i));
     const rightDigits = right.map((i) => (i === k ? -1 : left.indexOf(i)));
-    const shift = beta * (Math.abs(J) * neighbours.length + Math.abs(h));
+    // the largest -beta e_k at this site: all neighbours equal to x_k if J > 0, none if J < 0
+    // (always reachable: the left colours range over every combination), and x_k = 0 if h > 0.
+    // (|J| here put the largest entry at exp(-2 beta |J| bonds_k) for J < 0, where the smallest
+    // underflowed and the MPS could be identically zero at large beta.)
+    const shift = beta * (Math.max(J, 0) * neighbours.length + Math.max(h, 0));
     logWeightOffset += shift;
     const data = new Float64Array(leftDim * q * rightDim);
     const colours = new Int32Array(left.length);

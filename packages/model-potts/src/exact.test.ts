@@ -241,9 +241,97 @@ describe('pottsExactMPS', () => {
     }
   });
 
+  it('gives every configuration its weight up to the largest beta it accepts, for J < 0 and h of both signs', () => {
+    // 3 x 2 torus, q = 3 (729 configurations): a site has up to 4 earlier bonds (the vertical
+    // one doubled), so the entries span exp(-beta (4 |J| + |h|)). J = -1 at beta = 150 lost every
+    // configuration with many equal neighbours (entries exp(-8 beta) underflowed to 0) when the
+    // per-site shift used |J|; from beta = 187 it lost the ground states too (the MPS was zero)
+    for (const p of [
+      { coupling: -1, field: 0, beta: 150 },
+      { coupling: -1, field: 0.3, beta: 160 },
+      { coupling: -0.7, field: -0.4, beta: 200 },
+      { coupling: 1, field: -0.5, beta: 150 },
+    ]) {
+      const instance = pottsModel.create({ lx: 3, ly: 2, q: 3, boundary: 'torus', ...p });
+      const { mps, logWeightOffset } = pottsExactMPS(instance.parameters);
+      const n = instance.sites;
+      const count = 3 ** n;
+      const data = new Int32Array(count * n);
+      for (let k = 0; k < count; k++) {
+        let rest = k;
+        for (let i = n - 1; i >= 0; i--) {
+          data[k * n + i] = rest % 3;
+          rest = Math.floor(rest / 3);
+        }
+      }
+      const energies = instance.energy({ data, count });
+      for (let k = 0; k < count; k++) {
+        // ln MPS(x), the left vector rescaled at every site (weights reach exp(-1800))
+        let vector = Float64Array.from([1]);
+        let logScale = 0;
+        for (let i = 0; i < n; i++) {
+          const tensor = mps.tensors[i] as Float64Array;
+          const [left, d, right] = mps.siteShape(i);
+          const next = new Float64Array(right);
+          const x = data[k * n + i] as number;
+          for (let a = 0; a < left; a++) {
+            for (let b = 0; b < right; b++) {
+              next[b]! += (vector[a] as number) * (tensor[(a * d + x) * right + b] as number);
+            }
+          }
+          const largest = Math.max(...next.map(Math.abs));
+          expect(
+            largest,
+            `configuration ${k} (${p.coupling}, ${p.field}, ${p.beta})`,
+          ).toBeGreaterThan(0);
+          for (let b = 0; b < right; b++) next[b]! /= largest;
+          logScale += Math.log(largest);
+          vector = next;
+        }
+        const expected = -p.beta * (energies[k] as number);
+        expectRelative(logScale + logWeightOffset, expected, 1, 1e-12);
+      }
+    }
+  });
+
+  it('refuses a beta whose site tensors would underflow, naming beta and its limit', () => {
+    // (J = -1 on the 3 x 2 torus: 4 earlier bonds per site at most, beta <= 700 / 4)
+    expect(() =>
+      pottsExactMPS(params({ lx: 3, ly: 2, q: 3, beta: 190, coupling: -1, boundary: 'torus' })),
+    ).toThrow('`beta` passed to `pottsExactMPS` must be at most 175 for J = -1, h = 0');
+    expect(() =>
+      pottsModel.create({
+        lx: 3,
+        ly: 3,
+        q: 3,
+        beta: 180,
+        coupling: -1,
+        field: 0.5,
+        boundary: 'torus',
+      }).exactMPS!(),
+    ).toThrow('underflow in float64');
+    // the limit itself is accepted
+    expect(() =>
+      pottsExactMPS(params({ lx: 3, ly: 2, q: 3, beta: 175, coupling: -1, boundary: 'torus' })),
+    ).not.toThrow();
+  });
+
   it('refuses bond dimensions above 1024 and too many entries', () => {
     expectThrowsNaming(() => pottsExactMPS({ lx: 2, ly: 7, q: 3 }), 'ly', '<= 6');
     expectThrowsNaming(() => pottsExactMPS({ lx: 200, ly: 6, q: 3 }), 'lx', '<= ');
+    // a torus carries two columns on a bond from Lx = 3, one at Lx = 2 (the limit named for
+    // Lx = 2 was 3, though Ly = 6 is accepted)
+    expectThrowsNaming(
+      () => pottsExactMPS({ lx: 3, ly: 4, q: 3, boundary: 'torus' }),
+      'ly',
+      '<= 3 for q = 3, lx = 3',
+    );
+    expect(pottsExactMPS({ lx: 2, ly: 6, q: 3, boundary: 'torus' }).mps.maxBondDim).toBe(729);
+    expectThrowsNaming(
+      () => pottsExactMPS({ lx: 2, ly: 7, q: 3, boundary: 'torus' }),
+      'ly',
+      '<= 6 for q = 3, lx = 2',
+    );
   });
 });
 
