@@ -132,6 +132,15 @@ export function matrixExponential(matrix: ArrayLike<number>, n: number): Float64
   const eye = identity(n);
   const norm = oneNorm(a, n);
   if (norm === 0) return eye;
+  // (an infinite norm made the number of squarings infinite: the loop below never ended)
+  if (!Number.isFinite(norm)) {
+    invalidArgument(
+      fn,
+      'matrix',
+      `a matrix of 1-norm ${norm}`,
+      'a matrix whose 1-norm (largest column sum of |entries|) is finite in float64',
+    );
+  }
   for (const m of [3, 5, 7, 9]) {
     if (norm <= THETA[m]!) {
       const e = padeMinusIdentity(a, n, m, eye);

@@ -7,8 +7,9 @@ import {
 import { invalidArgumentOf } from '@latticediff/test-kit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { denoise, denoiseAncestral, denoiseInPool, generate } from './denoise';
+import { matrixExponential } from './expm';
 import { addNoise, noisedMPS } from './forward';
-import { maskNoise, rateMatrixNoise, uniformNoise } from './noise';
+import { maskNoise, propagator, rateMatrixNoise, uniformNoise } from './noise';
 import { noisedLogProbabilities, probabilityRatios, reverseRates } from './reverse-rates';
 import { geometricSchedule, linearSchedule } from './schedule';
 import { simulateReverse, tauLeaping } from './simulate';
@@ -191,5 +192,59 @@ describe('an MPS made by a second installed copy of @latticediff/tensor-network'
     expect(error.functionName).toBe('denoise');
     expect(error.argument).toBe('mps');
     expect(error.message).toContain('must be an MPS (from MPS.fromTensors');
+  });
+});
+
+describe('overflowing rates and times are refused instead of looping forever', () => {
+  // (each of these calls used to hang: the number of squarings, or the time step, was lost to
+  // float64's range or resolution)
+  it('matrixExponential refuses a matrix whose 1-norm overflows', () => {
+    const error = invalidArgumentOf(() => matrixExponential([-1e308, 1e308, 1e308, -1e308], 2));
+    expect(error.argument).toBe('matrix');
+    expect(error.message).toContain('1-norm');
+    // the largest finite norms still work (about 1,020 squarings)
+    const e = matrixExponential([-1e300, 1e300, 1e300, -1e300], 2);
+    for (const v of e) expect(v).toBeCloseTo(0.5, 12);
+  });
+
+  it('rateMatrixNoise refuses rates whose column sums overflow', () => {
+    const error = invalidArgumentOf(() =>
+      rateMatrixNoise([
+        [-1e308, 1e308],
+        [1e308, -1e308],
+      ]),
+    );
+    expect(error.argument).toBe('matrix');
+  });
+
+  it('propagator refuses a time at which time * Q overflows, naming time', () => {
+    const custom = rateMatrixNoise([
+      [-1, 1],
+      [1, -1],
+    ]);
+    const error = invalidArgumentOf(() => propagator(custom, 1e308));
+    expect(error.argument).toBe('time');
+    expect(error.value).toBe(1e308);
+    // a large finite product is the stationary distribution
+    for (const v of propagator(custom, 1e300)) expect(v).toBeCloseTo(0.5, 12);
+  });
+
+  it('propagator refuses a hand-made noise of an unknown kind or without its rate', () => {
+    const rateMatrix = Float64Array.from([-1, 1, 1, -1]);
+    for (const noise of [
+      { kind: 'bogus', dataDim: 2, stateDim: 2, rateMatrix },
+      { kind: 'uniform', dataDim: 2, stateDim: 2, rateMatrix },
+      { kind: 'mask', dataDim: 2, stateDim: 3, rateMatrix: new Float64Array(9), rate: 1 },
+    ]) {
+      expect(invalidArgumentOf(() => propagator(noise as never, 1)).argument).toBe('noise');
+    }
+  });
+
+  it('simulateReverse refuses a time at which its steps no longer change the time', () => {
+    const error = invalidArgumentOf(() =>
+      simulateReverse(mps, noise, { noisy, time: 1e16, seed: 1, maxEvents: 1 }),
+    );
+    expect(error.argument).toBe('time');
+    expect(error.value).toBe(1e16);
   });
 });

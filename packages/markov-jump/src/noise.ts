@@ -144,6 +144,14 @@ export function rateMatrixNoise(
       sum += q[y * D + x]!;
       abs += Math.abs(q[y * D + x]!);
     }
+    if (!Number.isFinite(abs)) {
+      invalidArgument(
+        fn,
+        'matrix',
+        `column ${x} with rates summing to ${abs}`,
+        'rates whose column sums of |Q[y][x]| are finite in float64',
+      );
+    }
     if (Math.abs(sum) > 1e-12 * abs) {
       invalidArgument(
         fn,
@@ -170,7 +178,13 @@ export function assertNoise(fn: string, noise: unknown): asserts noise is NoiseP
     !(n.rateMatrix instanceof Float64Array) ||
     !Number.isInteger(n.stateDim) ||
     n.rateMatrix.length !== n.stateDim * n.stateDim ||
-    !Number.isInteger(n.dataDim)
+    !Number.isInteger(n.dataDim) ||
+    !(n.kind === 'uniform' || n.kind === 'mask' || n.kind === 'custom') ||
+    // the closed forms read the rate (and the mask state): a hand-made object without them
+    // would give a propagator of NaN or of no noise at all
+    (n.kind !== 'custom' &&
+      !(typeof n.rate === 'number' && n.rate > 0 && Number.isFinite(n.rate))) ||
+    (n.kind === 'mask' && n.maskState !== n.dataDim)
   ) {
     invalidArgument(
       fn,
@@ -213,6 +227,18 @@ export function propagator(noise: NoiseProcess, time: number): Float64Array {
   }
   const scaled = new Float64Array(D * D);
   for (let j = 0; j < D * D; j++) scaled[j] = time * noise.rateMatrix[j]!;
+  for (let x = 0; x < D; x++) {
+    let column = 0;
+    for (let y = 0; y < D; y++) column += Math.abs(scaled[y * D + x]!);
+    if (!Number.isFinite(column)) {
+      invalidArgument(
+        fn,
+        'time',
+        time,
+        'a time at which time * Q has finite entries and column sums in float64',
+      );
+    }
+  }
   const e = matrixExponential(scaled, D);
   for (let j = 0; j < D * D; j++) k[j] = Math.max(e[j]!, 0);
   return k;

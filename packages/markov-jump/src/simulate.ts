@@ -128,6 +128,16 @@ export function simulateReverse(
       const scale = Math.max(totalT, -diag);
       let delta = scale > 0 ? Math.min(t - target, 0.5 / scale) : t - target;
       let a = t - delta;
+      if (!(a < t)) {
+        // a step below half the spacing of floats near t leaves t where it is: without this
+        // the loop never ended (time >= 1e16 at unit rates)
+        invalidArgument(
+          fn,
+          'time',
+          time,
+          `a time at which steps of ${delta} (0.5 / the exit rates at sample ${b}) still change the time in float64`,
+        );
+      }
       let bound = Number.POSITIVE_INFINITY;
       for (;;) {
         const logPa = environmentPass(modelAt(a), out, off, null, scratch);
