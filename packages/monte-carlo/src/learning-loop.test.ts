@@ -90,6 +90,10 @@ describe('learnByMonteCarlo', () => {
     expect(() => annealingPath(target, { parameter: 'nope', from: 0, rounds: 2 })).toThrow(
       /`parameter`/,
     );
+    // (10^9 rounds ran out of memory building the path)
+    expect(() => annealingPath(target, { parameter: 'beta', from: 0, rounds: 1e9 })).toThrow(
+      '`rounds` passed to `annealingPath` must be an integer in [1, 1000000]',
+    );
   });
 });
 

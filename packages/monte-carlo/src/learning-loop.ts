@@ -430,9 +430,13 @@ function sweepLearner(
   };
 }
 
+/** Largest number of rounds of an {@link annealingPath}. */
+export const MAX_PATH_ROUNDS = 1_000_000;
+
 /**
  * A linear path of one numeric parameter from `from` to the target's value over `rounds` rounds
- * (the last `hold` rounds stay at the target), other parameters fixed.
+ * (at most {@link MAX_PATH_ROUNDS}; the last `hold` rounds stay at the target), other parameters
+ * fixed.
  */
 export function annealingPath(
   target: ParameterValues,
@@ -448,7 +452,8 @@ export function annealingPath(
       'the name of a numeric parameter of the target',
     );
   assertFinite(fn, 'from', options.from);
-  assertInteger(fn, 'rounds', options.rounds, 1);
+  // (a path is an array of rounds: 10^9 of them exhausted memory)
+  assertInteger(fn, 'rounds', options.rounds, 1, MAX_PATH_ROUNDS);
   const hold = options.hold ?? 0;
   assertInteger(fn, 'hold', hold, 0, options.rounds - 1);
   const moving = options.rounds - hold;

@@ -254,6 +254,9 @@ export function truncationRank(
   options: CompressOptions = {},
 ): { keep: number; discarded: number } {
   const fn = 'truncationRank';
+  if (typeof options === 'object' && options !== null) {
+    assertKnownOptions(fn, options, optionKeys<CompressOptions>()(['maxBondDim', 'cutoff']));
+  }
   if (!(singularValues instanceof Float64Array) || singularValues.length < 1) {
     invalidArgument(fn, 'singularValues', singularValues, 'a non-empty Float64Array');
   }

@@ -3,7 +3,7 @@
  * significant digit) and back.
  */
 import { assertFinite, invalidArgument } from './errors';
-import { assertMPS, denseSize, MPS, type MPSKind } from './mps';
+import { assertKindOptions, assertMPS, denseSize, MPS, type MPSKind } from './mps';
 
 /**
  * The normalised probability vector P(x) of length prod_i d_i, in C order. Refuses more than
@@ -75,6 +75,8 @@ export function fromDense(
   options: { kind?: MPSKind } = {},
 ): MPS {
   const fn = 'fromDense';
+  // (a kind of "Born" or a misspelt key made a linear MPS, silently another distribution)
+  assertKindOptions(fn, options);
   const kind = options.kind ?? 'linear';
   if (
     !Array.isArray(physicalDims) ||

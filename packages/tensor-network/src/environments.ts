@@ -17,7 +17,7 @@
  * Samples are grouped by digit (a counting sort), so each digit's rows are one gathered matrix
  * product. Environments are row-major: `count` rows of l (left) or r (right) entries.
  */
-import { assertInteger, invalidArgument } from './errors';
+import { assertInteger, assertKnownOptions, invalidArgument, optionKeys } from './errors';
 import { groupRowsByDigit, type Workspace, workspace } from './workspace';
 
 /** A site tensor (or a block of sites) of shape [leftDim, physicalDim, rightDim], row-major. */
@@ -112,6 +112,14 @@ function rowsTimesSlices(
   }
 }
 
+/** The options object of a transfer step: an object with no key but TransferOptions'. */
+function checkTransferOptions(fn: string, options: unknown): asserts options is TransferOptions {
+  if (typeof options !== 'object' || options === null) {
+    invalidArgument(fn, 'options', options, 'an options object { rescale?, scales?, out? }');
+  }
+  assertKnownOptions(fn, options, optionKeys<TransferOptions>()(['rescale', 'scales', 'out']));
+}
+
 /**
  * One transfer step of per-sample environments through a site tensor: for direction `"right"`,
  * out_b = L_b T[:, x_b, :] (rows of leftDim in, rightDim out); for `"left"`,
@@ -127,6 +135,7 @@ export function transferSampleEnvironments(
 ): Float64Array {
   const fn = 'transferSampleEnvironments';
   checkTensor(fn, tensor);
+  checkTransferOptions(fn, options);
   const { leftDim: l, physicalDim: d, rightDim: r } = tensor;
   checkDigits(fn, digits, d);
   if (direction !== 'right' && direction !== 'left') {
@@ -300,6 +309,7 @@ export function transferBornEnvironments(
 ): Float64Array {
   const fn = 'transferBornEnvironments';
   checkTensor(fn, tensor);
+  checkTransferOptions(fn, options);
   const { leftDim: l, physicalDim: d, rightDim: r } = tensor;
   const count = weightRows(fn, weights, d);
   if (direction !== 'right' && direction !== 'left') {

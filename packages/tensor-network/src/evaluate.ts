@@ -8,7 +8,7 @@
  * double layer psi x psi contracted over the physical index), updated with chi^3 work per site.
  */
 import { type ConfigurationsInput, readConfigurations } from './configurations';
-import { invalidArgument, NumericalError } from './errors';
+import { assertKnownOptions, invalidArgument, NumericalError } from './errors';
 import { assertMPS, type MPS } from './mps';
 import { groupRowsByDigit, workspace } from './workspace';
 
@@ -350,6 +350,10 @@ export function correlations(
 ): CorrelationResult {
   const fn = 'correlations';
   assertMPS(fn, mps);
+  if (typeof options !== 'object' || options === null) {
+    invalidArgument(fn, 'options', options, 'an options object { values? }');
+  }
+  assertKnownOptions(fn, options, ['values']);
   const n = mps.length;
   const values: number[][] = [];
   const given = options.values;

@@ -31,7 +31,7 @@
 import { checkCompressOptions, frobenius, rankToKeep } from './canonical';
 import { assertInteger, assertKnownOptions, invalidArgument, optionKeys } from './errors';
 import { lq, matmul, product, qr, svd, symmetricEigen, transpose } from './linalg';
-import { MPS } from './mps';
+import { MAX_MPS_SITES, MPS } from './mps';
 
 /** A 0/1 constraint: a deterministic finite automaton read along the site order. */
 export interface ConstraintAutomaton {
@@ -219,7 +219,7 @@ function checkNetwork(
     'network',
   );
   const n = network.length;
-  assertInteger(fn, 'network.length', n, 1);
+  assertInteger(fn, 'network.length', n, 1, MAX_MPS_SITES);
   const d = network.physicalDim;
   assertInteger(fn, 'network.physicalDim', d, 2);
   const site = network.siteLogWeights;
@@ -308,6 +308,12 @@ function checkAutomaton(
   d: number,
 ): void {
   if (typeof c !== 'object' || c === null) invalidArgument(fn, name, c, 'an automaton object');
+  assertKnownOptions(
+    fn,
+    c,
+    optionKeys<ConstraintAutomaton>()(['states', 'initial', 'transitions', 'accepting']),
+    name,
+  );
   assertInteger(fn, `${name}.states`, c.states, 1, MAX_CONSTRAINT_BOND);
   assertInteger(fn, `${name}.initial`, c.initial, 0, c.states - 1);
   if (!(c.accepting instanceof Uint8Array) || c.accepting.length !== c.states) {

@@ -1,10 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { canonicalize, compress } from './canonical';
-import { toDense } from './dense';
+import { canonicalize, compress, truncationRank } from './canonical';
+import { fromDense, toDense } from './dense';
+import { transferSampleEnvironments } from './environments';
 import { assertFinite } from './errors';
 import { correlations, logNormalization, logProbabilities, marginals } from './evaluate';
+import { bornMPSFromFactors } from './factor-network';
 import { negativeLogLikelihood } from './likelihood';
-import { MAX_BATCH_ENTRIES, randomMPS } from './mps';
+import { MAX_BATCH_ENTRIES, MAX_MPS_SITES, randomMPS, uniformMPS } from './mps';
 import { sample, sampleConditional } from './sample';
 import { invalidArgumentOf } from './testing/errors';
 
@@ -37,6 +39,22 @@ describe('sizes that cannot be allocated are refused before any work', () => {
     const error = invalidArgumentOf(() => randomMPS({ length: 1000, bondDim: 100000, seed: 1 }));
     expect(error.argument).toBe('bondDim');
     expect(error.value).toBe(100000);
+  });
+
+  it('a length beyond 2^22 sites is refused naming it (10^9 was a fatal V8 error, 10^8 ran out of memory)', () => {
+    for (const call of [
+      () => randomMPS({ length: 1e9, bondDim: 1, seed: 1 }),
+      () => randomMPS({ length: MAX_MPS_SITES + 1, bondDim: 1, seed: 1 }),
+      () => uniformMPS(1e9),
+    ]) {
+      const error = invalidArgumentOf(call);
+      expect(error.argument).toBe('length');
+      expect(error.message).toContain(`in [1, ${MAX_MPS_SITES}]`);
+    }
+    const factors = invalidArgumentOf(() =>
+      bornMPSFromFactors({ length: 1e9, physicalDim: 2 } as never),
+    );
+    expect(factors.argument).toBe('network.length');
   });
 
   it('sample with count * sites beyond the batch limit names count', () => {
@@ -73,6 +91,60 @@ describe('misspelt options are refused instead of ignored', () => {
     ).toBe('options.cout');
     // undefined values are fine (spread options objects)
     expect(compress(born, { maxBondDim: 1, cutoff: undefined }).bondDims).toEqual([1, 1, 1]);
+  });
+});
+
+describe('misspelt option keys of more functions, and fromDense kinds, are refused', () => {
+  // (each was silently ignored: the call ran with the default instead)
+  it('names the unknown key', () => {
+    const m = randomMPS({ length: 3, bondDim: 2, seed: 1 });
+    const configurations = { data: new Int32Array(3), count: 1 };
+    const cases: [string, () => unknown][] = [
+      ['options.kidn', () => fromDense([1, 2, 3, 4], [2, 2], { kidn: 'born' } as never)],
+      ['options.vals', () => correlations(m, { vals: [0, 1] } as never)],
+      [
+        'options.sampleWieghts',
+        () => negativeLogLikelihood(m, configurations, { sampleWieghts: [1] } as never),
+      ],
+      ['options.maxBond', () => truncationRank(Float64Array.from([2, 1]), { maxBond: 1 } as never)],
+      [
+        'options.rescal',
+        () =>
+          transferSampleEnvironments(
+            { data: new Float64Array(4), leftDim: 1, physicalDim: 2, rightDim: 2 },
+            new Int32Array(1),
+            new Float64Array(1),
+            'right',
+            { rescal: true } as never,
+          ),
+      ],
+      [
+        'network.constraints[0].transition',
+        () =>
+          bornMPSFromFactors({
+            length: 2,
+            physicalDim: 2,
+            constraints: [
+              {
+                states: 1,
+                initial: 0,
+                transitions: Int32Array.from([0, 0]),
+                accepting: Uint8Array.from([1]),
+                transition: 1,
+              } as never,
+            ],
+          }),
+      ],
+    ];
+    for (const [argument, call] of cases) expect(invalidArgumentOf(call).argument).toBe(argument);
+  });
+
+  it('fromDense refuses a kind other than "linear" or "born" (a typo made a linear MPS)', () => {
+    for (const kind of ['x', 'Born', 5]) {
+      const error = invalidArgumentOf(() => fromDense([1, 2, 3, 4], [2, 2], { kind } as never));
+      expect(error.argument).toBe('options.kind');
+    }
+    expect(fromDense([1, 2, 3, 4], [2, 2], { kind: 'born' }).kind).toBe('born');
   });
 });
 

@@ -6,7 +6,7 @@
  * one right pass over the batch, with the matrix products in the float64 kernels.
  */
 import { type ConfigurationsInput, readConfigurations } from './configurations';
-import { invalidArgument, NumericalError } from './errors';
+import { assertKnownOptions, invalidArgument, NumericalError } from './errors';
 import { leftEnvironments, rightEnvironments } from './evaluate';
 import { assertMPS, type MPS } from './mps';
 import { groupRowsByDigit, workspace } from './workspace';
@@ -43,6 +43,10 @@ export function negativeLogLikelihood(
 ): NegativeLogLikelihoodResult {
   const fn = 'negativeLogLikelihood';
   assertMPS(fn, mps);
+  if (typeof options !== 'object' || options === null) {
+    invalidArgument(fn, 'options', options, 'an options object { sampleWeights? }');
+  }
+  assertKnownOptions(fn, options, ['sampleWeights']);
   const { data, count } = readConfigurations(fn, 'configurations', mps, configurations);
   if (count < 1)
     invalidArgument(fn, 'configurations', 'an empty batch', 'at least one configuration');

@@ -29,6 +29,11 @@ export type SiteTensorInput =
 const MAX_DENSE_SIZE = 2 ** 24;
 /** Largest number of float64 entries of all site tensors together that the factories create (2 GiB). */
 export const MAX_MPS_ENTRIES = 2 ** 28;
+/**
+ * Largest number of sites of an MPS that the factories create (2^22, the largest lattice of
+ * @latticediff/lattice): every site is an array of its own, and 10^8 of them exhausted memory.
+ */
+export const MAX_MPS_SITES = 2 ** 22;
 /** Largest number of digits (count * sites) of one batch of configurations that a sampler returns (4 GiB). */
 export const MAX_BATCH_ENTRIES = 2 ** 30;
 
@@ -374,15 +379,23 @@ function readSiteTensor(
 }
 
 /** Checks the `{ kind? }` options of the factories: an object with no other property. */
-function assertKindOptions(fn: string, options: unknown): asserts options is { kind?: MPSKind } {
+/** Checks an options object `{ kind? }`: no other key, and a kind of "linear" or "born". */
+export function assertKindOptions(
+  fn: string,
+  options: unknown,
+): asserts options is { kind?: MPSKind } {
   if (typeof options !== 'object' || options === null) {
     invalidArgument(fn, 'options', options, 'an options object { kind? }');
   }
   assertKnownOptions(fn, options, optionKeys<{ kind?: MPSKind }>()(['kind']));
+  const { kind } = options as { kind?: unknown };
+  if (kind !== undefined && kind !== 'linear' && kind !== 'born') {
+    invalidArgument(fn, 'options.kind', kind, '"linear" or "born"');
+  }
 }
 
 function checkSites(fn: string, length: unknown, physicalDim: unknown): void {
-  assertInteger(fn, 'length', length, 1);
+  assertInteger(fn, 'length', length, 1, MAX_MPS_SITES);
   assertInteger(fn, 'physicalDim', physicalDim, 2);
 }
 

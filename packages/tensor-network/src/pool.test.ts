@@ -261,6 +261,22 @@ describe('sampler pool', () => {
     await expect(createSamplerPool({ workers: 0 })).rejects.toThrow(
       /`workers` passed to `createSamplerPool`/,
     );
+    // misspelt keys are refused, as by the one-thread functions (they were ignored: `worker: 4`
+    // started the default pool, an extra `weigths` drew with the weights given)
+    await expect(createSamplerPool({ worker: 4 } as never)).rejects.toThrow(
+      '`options.worker` passed to `createSamplerPool`',
+    );
+    await expect(
+      pool.sampleConditional(mps, {
+        weights: new Float64Array(8).fill(1),
+        count: 1,
+        seed: 1,
+        weigths: 1,
+      } as never),
+    ).rejects.toThrow('`options.weigths` passed to `SamplerPool.sampleConditional`');
+    await expect(pool.sample(mps, { count: 1, seed: 1, cout: 2 } as never)).rejects.toThrow(
+      '`options.cout` passed to `SamplerPool.sample`',
+    );
   });
 });
 

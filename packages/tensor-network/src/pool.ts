@@ -7,14 +7,23 @@
  * worker taking its rows' uniforms out of the chunk's stream.
  */
 import { type ConfigurationsInput, readConfigurations } from './configurations';
-import { assertInteger, invalidArgument, LatticeDiffError, NumericalError } from './errors';
+import {
+  assertInteger,
+  assertKnownOptions,
+  invalidArgument,
+  LatticeDiffError,
+  NumericalError,
+  optionKeys,
+} from './errors';
 import { assertBatchSize, assertMPS, type MPS } from './mps';
 import type { SeedOrGenerator } from './random';
 import {
   CHUNK_SIZE,
+  type ConditionalSampleOptions,
   type ConditionalSampleResult,
   planArrays,
   rootSeed,
+  type SampleOptions,
   type SampleResult,
   samplingPlanData,
 } from './sample';
@@ -203,6 +212,8 @@ export async function createSamplerPool(options: SamplerPoolOptions = {}): Promi
   if (typeof options !== 'object' || options === null) {
     invalidArgument(fn, 'options', options, 'an options object { workers?, workerUrl? }');
   }
+  // (a misspelt `worker: 4` started the default pool)
+  assertKnownOptions(fn, options, optionKeys<SamplerPoolOptions>()(['workers', 'workerUrl']));
   const size = options.workers ?? defaultWorkerCount();
   assertInteger(fn, 'workers', size, 1, 64);
   let url: URL;
@@ -692,6 +703,7 @@ export async function createSamplerPool(options: SamplerPoolOptions = {}): Promi
       assertMPS(f, mps);
       if (typeof opts !== 'object' || opts === null)
         invalidArgument(f, 'options', opts, 'an options object { count, seed }');
+      assertKnownOptions(f, opts, optionKeys<SampleOptions>()(['count', 'seed']));
       assertInteger(f, 'count', opts.count, 0);
       assertBatchSize(f, opts.count, mps.length);
       const { logWeightNormalizations: _, ...result } = await run(
@@ -708,6 +720,12 @@ export async function createSamplerPool(options: SamplerPoolOptions = {}): Promi
       assertMPS(f, mps);
       if (typeof opts !== 'object' || opts === null)
         invalidArgument(f, 'options', opts, 'an options object { weights, count, seed }');
+      // (as the one-thread sampleConditional: an extra `weigths` key was ignored here)
+      assertKnownOptions(
+        f,
+        opts,
+        optionKeys<ConditionalSampleOptions>()(['weights', 'count', 'seed']),
+      );
       const { weights, count } = opts;
       assertInteger(f, 'count', count, 0);
       assertBatchSize(f, count, mps.length);
