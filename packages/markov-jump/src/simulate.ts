@@ -225,7 +225,9 @@ export interface TauLeapingOptions {
  * one jump, with probability 1 - e^{-h R_i} where R_i = sum_y W~_{t_k}(x -> x^{i->y}), to y with
  * probability proportional to W~_{t_k}(x -> x^{i->y}). Its law converges to the exact one as
  * h -> 0, with a bias of order h. Throws a NumericalError if a trajectory leaves the support
- * of P_t (possible only for distributions with zeros).
+ * of P_t (possible only for distributions with zeros). With mask noise a site may stay masked
+ * through the last step: the result at time 0 can then hold mask digits (`dataDim`), which the
+ * exact samplers (`simulateReverse`, `denoise`) never return.
  */
 export function tauLeaping(mps: MPS, noise: NoiseProcess, options: TauLeapingOptions): StateBatch {
   const fn = 'tauLeaping';
