@@ -96,5 +96,30 @@ describe('runChains with an independence proposal', () => {
       }),
     );
     expect(malformed.argument).toBe('proposal.sample');
+    // log q of NaN or +Infinity (draws: anything not finite) made every acceptance NaN, a silent
+    // rejection; they are refused, naming the method that returned them
+    const initial = { data: new Int32Array(18), count: 2 };
+    const nanDraws = productProposal(9, 0.5);
+    const draw = nanDraws.sample.bind(nanDraws);
+    nanDraws.sample = async (count, seed) => {
+      const r = await draw(count, seed);
+      r.logProbabilities[0] = Number.NaN;
+      return r;
+    };
+    expect(
+      (
+        await invalidArgumentOf(() =>
+          runChains({ ...base, proposal: nanDraws, scheme: { kind: 'disconnected' }, initial }),
+        )
+      ).argument,
+    ).toBe('proposal.sample');
+    for (const bad of [Number.NaN, Number.POSITIVE_INFINITY]) {
+      const badValues = productProposal(9, 0.5);
+      badValues.logProbabilities = (batch) => new Float64Array(batch.count).fill(bad);
+      const error = await invalidArgumentOf(() =>
+        runChains({ ...base, proposal: badValues, scheme: { kind: 'disconnected' }, initial }),
+      );
+      expect(error.argument).toBe('proposal.logProbabilities');
+    }
   });
 });

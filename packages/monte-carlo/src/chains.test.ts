@@ -205,6 +205,22 @@ describe('runChains bad input', () => {
       runChains({ model, scheme: { kind: 'local' }, steps: 1, seed: 1, observables: ['nope'] }),
     ).rejects.toThrow(/`observables`/);
   });
+
+  it('refuses initial digits that are not digits, and a pool that is not one', async () => {
+    const base = { model, scheme: { kind: 'local' as const }, chains: 2, steps: 1, seed: 1 };
+    // (0.5 was truncated to 0 by the copy; 5 was reported by ising.energy as `batch.data`)
+    await expect(
+      runChains({ ...base, initial: { data: new Float64Array(8).fill(0.5) as never, count: 2 } }),
+    ).rejects.toThrow('`initial.data[0]` passed to `runChains` must be a digit in 0..1');
+    const five = Int32Array.from([0, 0, 0, 0, 0, 5, 0, 0]);
+    await expect(runChains({ ...base, initial: { data: five, count: 2 } })).rejects.toThrow(
+      '`initial.data[5]` passed to `runChains` must be a digit in 0..1 (site 1 of configuration 1) (got 5)',
+    );
+    // (a pool without `sample` was a TypeError in the first step)
+    await expect(
+      runChains({ ...base, scheme: { kind: 'disconnected' }, proposal: mps, pool: {} as never }),
+    ).rejects.toThrow('`pool` passed to `runChains` must be a SamplerPool');
+  });
 });
 
 describe('runChains sizes', () => {

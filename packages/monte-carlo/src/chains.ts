@@ -284,6 +284,15 @@ export async function runChainsFrom(
   }
   const n = model.sites;
   const d = model.localDimension;
+  if (
+    options.pool !== undefined &&
+    (typeof options.pool !== 'object' ||
+      options.pool === null ||
+      typeof options.pool.sample !== 'function')
+  ) {
+    // (an object without `sample` was a TypeError deep in the first step)
+    invalidArgument(fn, 'pool', options.pool, 'a SamplerPool (createSamplerPool) or undefined');
+  }
   if (chains * steps > MAX_SERIES_ENTRIES) {
     invalidArgument(
       fn,
@@ -394,15 +403,33 @@ export async function runChainsFrom(
   const state = new Int32Array(chains * n);
   if (options.initial) {
     const init = options.initial;
-    if (init.count !== chains || init.data.length < chains * n) {
+    if (
+      typeof init !== 'object' ||
+      init.data == null ||
+      init.count !== chains ||
+      init.data.length < chains * n
+    ) {
       invalidArgument(
         fn,
         'initial',
-        `${init.count} configurations`,
+        `${init?.count} configurations`,
         `${chains} configurations of ${n} sites (one per chain)`,
       );
     }
-    for (let k = 0; k < chains * n; k++) state[k] = init.data[k]!;
+    for (let k = 0; k < chains * n; k++) {
+      const v = init.data[k]!;
+      // (a digit 0.5 of a Float64Array was truncated to 0 by the copy, and one out of range was
+      // reported by the model's energy, not as `initial`)
+      if (!Number.isInteger(v) || v < 0 || v >= d) {
+        invalidArgument(
+          fn,
+          `initial.data[${k}]`,
+          v,
+          `a digit in 0..${d - 1} (site ${k % n} of configuration ${Math.floor(k / n)})`,
+        );
+      }
+      state[k] = v;
+    }
   } else {
     const x0 = model.initialConfiguration();
     for (let c = 0; c < chains; c++) state.set(x0, c * n);
@@ -461,6 +488,18 @@ export async function runChainsFrom(
           values,
           `a Float64Array of ${chains} values`,
         );
+      }
+      for (let c = 0; c < chains; c++) {
+        // (-Infinity is q = 0; NaN or +Infinity made every acceptance NaN, i.e. a silent rejection)
+        const v = values[c]!;
+        if (Number.isNaN(v) || v === Number.POSITIVE_INFINITY) {
+          invalidArgument(
+            fn,
+            'proposal.logProbabilities',
+            `value ${v} for chain ${c}`,
+            'finite log q, or -Infinity where q = 0',
+          );
+        }
       }
       return values;
     }
@@ -631,6 +670,19 @@ export async function runChainsFrom(
         drawn,
         `{ data: Int32Array of ${chains * n} digits, logProbabilities: Float64Array of ${chains} }`,
       );
+    }
+    for (let c = 0; c < chains; c++) {
+      // a draw has q > 0: its log q must be finite (NaN made every acceptance NaN, a silent
+      // rejection)
+      const v = drawn.logProbabilities[c]!;
+      if (!Number.isFinite(v)) {
+        invalidArgument(
+          fn,
+          'proposal.sample',
+          `log q = ${v} for draw ${c}`,
+          'draws with finite log q',
+        );
+      }
     }
     return drawn;
   };
