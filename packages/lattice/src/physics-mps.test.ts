@@ -71,5 +71,15 @@ describe('physicsBornMPS', () => {
     expect(errorOf(() => physicsBornMPS(wrongVersion, { maxBondDim: 4 })).argument).toBe(
       'instance.localFactors().specificationVersion',
     );
+    // a misspelt key of the factors (it was ignored: `siteEnergy` dropped the site terms)
+    const { siteEnergies, ...rest } = instance.localFactors!();
+    expect(
+      errorOf(() =>
+        physicsBornMPS(instance, {
+          maxBondDim: 4,
+          factors: { ...rest, siteEnergy: siteEnergies } as never,
+        }),
+      ).argument,
+    ).toBe('factors.siteEnergy');
   });
 });

@@ -136,6 +136,19 @@ function checkFactors(
   if (typeof factors !== 'object' || factors === null) {
     invalidArgument(fn, source, factors, 'a LocalFactors object');
   }
+  // (a misspelt `siteEnergy` was ignored: the field dropped, silently another distribution)
+  assertKnownOptions(
+    fn,
+    factors,
+    optionKeys<LocalFactors>()([
+      'specificationVersion',
+      'siteEnergies',
+      'pairs',
+      'constraints',
+      'constant',
+    ]),
+    source,
+  );
   if (factors.specificationVersion !== 'v1') {
     invalidArgument(
       fn,

@@ -22,6 +22,7 @@ import {
   runChainsFrom,
 } from './chains';
 import { learnByMonteCarlo } from './learning-loop';
+import { proposalQuality } from './proposal-quality';
 
 /** The exact one-step transition matrix of a DDM scheme, built by enumeration. */
 function exactKernel(
@@ -251,6 +252,27 @@ describe('runChains and learnByMonteCarlo options', () => {
         stepPerRound: 4,
       } as never),
     ).rejects.toThrow('`learnByMonteCarlo` has no option `stepPerRound`');
+    // the scheme's keys too: a misspelt `nosie` ran the connected scheme with uniform noise
+    await expect(
+      runChains({
+        model,
+        proposal: randomMPS({ length: 4, bondDim: 2, seed: 1 }),
+        scheme: { kind: 'connected', noiseTime: 0.5, nosie: undefined, noies: 1 } as never,
+        steps: 2,
+        seed: 1,
+      }),
+    ).rejects.toThrow('`runChains` has no option `noies`');
+    await expect(
+      runChains({ model, scheme: { kind: 'local', noiseTime: 0.5 } as never, steps: 2, seed: 1 }),
+    ).rejects.toThrow('`scheme.noiseTime` passed to `runChains`');
+    // and proposalQuality's (a misspelt `cout` was reported as a missing `count`)
+    expect(() =>
+      proposalQuality(model, randomMPS({ length: 4, bondDim: 2, seed: 1 }), {
+        count: 10,
+        seed: 1,
+        cout: 5,
+      } as never),
+    ).toThrow('`options.cout` passed to `proposalQuality`');
   });
 });
 

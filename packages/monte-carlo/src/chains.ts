@@ -282,6 +282,13 @@ export async function runChainsFrom(
       '{ kind: "disconnected" | "connected" | "local" | "wolff" }',
     );
   }
+  // the scheme's keys (a misspelt `nosie` of a connected scheme ran it with uniform noise)
+  assertKnownOptions(
+    fn,
+    scheme,
+    kind === 'connected' ? ['kind', 'noiseTime', 'noise'] : ['kind'],
+    'scheme',
+  );
   const n = model.sites;
   const d = model.localDimension;
   if (

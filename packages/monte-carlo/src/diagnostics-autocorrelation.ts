@@ -57,7 +57,7 @@ export function autocorrelation(
   options?: AutocorrelationOptions,
 ): AutocorrelationResult {
   const name = 'autocorrelation';
-  const opts = readOptions<AutocorrelationOptions>(name, options);
+  const opts = readOptions<AutocorrelationOptions>(name, options, ['maxLag', 'method']);
   const chains = readChains(name, 'series', series);
   const n = chains[0]!.length;
   const maxLag = readMaxLag(name, opts.maxLag, n);
@@ -107,7 +107,7 @@ export function automaticWindow(
   options?: AutomaticWindowOptions,
 ): AutomaticWindowResult {
   const name = 'automaticWindow';
-  const opts = readOptions<AutomaticWindowOptions>(name, options);
+  const opts = readOptions<AutomaticWindowOptions>(name, options, ['c']);
   const c = readWindowConstant(name, opts.c);
   if (
     autocorrelation === null ||
@@ -192,7 +192,11 @@ export function integratedAutocorrelationTime(
   options?: IntegratedAutocorrelationTimeOptions,
 ): IntegratedAutocorrelationTimeResult {
   const name = 'integratedAutocorrelationTime';
-  const opts = readOptions<IntegratedAutocorrelationTimeOptions>(name, options);
+  const opts = readOptions<IntegratedAutocorrelationTimeOptions>(name, options, [
+    'c',
+    'maxLag',
+    'method',
+  ]);
   const chains = readChains(name, 'series', series);
   const n = chains[0]!.length;
   const maxLag = readMaxLag(name, opts.maxLag, n);

@@ -69,7 +69,7 @@ export interface BinningOptions {
  */
 export function binningAnalysis(series: Series | Chains, options?: BinningOptions): BinningResult {
   const name = 'binningAnalysis';
-  const opts = readOptions<BinningOptions>(name, options);
+  const opts = readOptions<BinningOptions>(name, options, ['minBins']);
   const chains = readChains(name, 'series', series);
   const minBins = readMinBins(name, opts.minBins);
   const accumulator = accumulateChains(chains, 0, { method: 'direct', binning: true });

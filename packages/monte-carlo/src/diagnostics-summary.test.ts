@@ -2,6 +2,12 @@ import { createRandom, InvalidArgumentError } from '@latticediff/tensor-network'
 import { describe, expect, it } from 'vitest';
 import { ar1, ar1TauInt } from './diagnostics-ar1.test-helper';
 import {
+  autocorrelation,
+  automaticWindow,
+  integratedAutocorrelationTime,
+} from './diagnostics-autocorrelation';
+import { binningAnalysis } from './diagnostics-binning';
+import {
   createSummary,
   finalizeSummary,
   type MergeableSummary,
@@ -198,5 +204,37 @@ describe('shard summaries', () => {
       '`series[0][2]` passed to `summarizeChains` must be a finite number (got NaN)',
     );
     expect(() => finalizeSummary(x, { minBins: 1 })).toThrow('`options.minBins`');
+  });
+});
+
+describe('misspelt options of the diagnostics', () => {
+  it('are refused, naming the function and the key (they ran with the default)', () => {
+    const series = Float64Array.from({ length: 200 }, (_, k) => Math.sin(k));
+    const cases: [string, () => unknown][] = [
+      ['summarize', () => summarize(series, { elapsed: 1 } as never)],
+      ['summarizeChains', () => summarizeChains([series, series], { minbins: 4 } as never)],
+      ['autocorrelation', () => autocorrelation(series, { maxlag: 5 } as never)],
+      ['automaticWindow', () => automaticWindow(new Float64Array(10).fill(0.1), { C: 5 } as never)],
+      [
+        'integratedAutocorrelationTime',
+        () => integratedAutocorrelationTime(series, { cc: 5 } as never),
+      ],
+      ['binningAnalysis', () => binningAnalysis(series, { minbins: 4 } as never)],
+    ];
+    for (const [name, call] of cases) {
+      let caught: unknown;
+      try {
+        call();
+      } catch (error) {
+        caught = error;
+      }
+      expect(InvalidArgumentError.isInstance(caught), `${name}: ${String(caught)}`).toBe(true);
+      expect((caught as Error).message).toContain(`\`${name}\` has no option`);
+    }
+    // the right keys still work
+    expect(summarize(series, { elapsedSeconds: 1, maxLag: 20 }).mean).toBeCloseTo(
+      series.reduce((a, b) => a + b, 0) / series.length,
+      12,
+    );
   });
 });

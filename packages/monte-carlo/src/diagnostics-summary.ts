@@ -9,7 +9,7 @@
  * They are recomputed from merged per-lag sufficient statistics (double-double sums), so they
  * equal the estimate from all chains at once to ~1e-13 relative, not bit for bit.
  */
-import { invalidArgument } from '@latticediff/tensor-network/internal';
+import { invalidArgument, optionKeys } from '@latticediff/tensor-network/internal';
 import {
   type AcceptanceAccumulator,
   type AcceptanceCounts,
@@ -122,13 +122,21 @@ function observableSummary(
   return summary;
 }
 
+const SUMMARIZE_KEYS = optionKeys<SummarizeOptions>()([
+  'c',
+  'maxLag',
+  'method',
+  'minBins',
+  'elapsedSeconds',
+]);
+
 /**
  * Mean, error bar (from tau_int), tau_int with its error and window, ESS, ESS per second and a
  * binning analysis of one observable: a series or independent chains [chains][steps].
  */
 export function summarize(series: Series | Chains, options?: SummarizeOptions): ObservableSummary {
   const name = 'summarize';
-  const opts = readOptions<SummarizeOptions>(name, options);
+  const opts = readOptions<SummarizeOptions>(name, options, SUMMARIZE_KEYS);
   const chains = readChains(name, 'series', series);
   const maxLag = readMaxLag(name, opts.maxLag, chains[0]!.length);
   const method = readMethod(name, opts.method);
@@ -153,7 +161,7 @@ export function summarizeChains(
   options?: SummarizeOptions,
 ): ChainsSummary {
   const name = 'summarizeChains';
-  const opts = readOptions<SummarizeOptions>(name, options);
+  const opts = readOptions<SummarizeOptions>(name, options, SUMMARIZE_KEYS);
   const chains = readChains(name, 'series', series);
   const maxLag = readMaxLag(name, opts.maxLag, chains[0]!.length);
   const method = readMethod(name, opts.method);
@@ -365,7 +373,11 @@ export function finalizeSummary(
 ): SummaryResult {
   const name = 'finalizeSummary';
   const checked = checkSummary(name, 'summary', summary);
-  const opts = readOptions<FinalizeSummaryOptions>(name, options);
+  const opts = readOptions<FinalizeSummaryOptions>(name, options, [
+    'c',
+    'minBins',
+    'elapsedSeconds',
+  ]);
   const c = readWindowConstant(name, opts.c);
   const minBins = readMinBins(name, opts.minBins);
   let seconds = readSeconds(name, 'options.elapsedSeconds', opts.elapsedSeconds);

@@ -1,5 +1,9 @@
 /** Input checks of the diagnostics module (internal). Messages name argument, function, value. */
-import { assertInteger, invalidArgument } from '@latticediff/tensor-network/internal';
+import {
+  assertInteger,
+  assertKnownOptions,
+  invalidArgument,
+} from '@latticediff/tensor-network/internal';
 
 /** One time series: an array or typed array of finite numbers, in time order. */
 export type Series = ArrayLike<number>;
@@ -89,11 +93,17 @@ function readOne(
 }
 
 /** Checks an optional options object. */
-export function readOptions<T extends object>(functionName: string, options: unknown): Partial<T> {
+export function readOptions<T extends object>(
+  functionName: string,
+  options: unknown,
+  known: readonly (keyof T & string)[],
+): Partial<T> {
   if (options === undefined) return {};
   if (typeof options !== 'object' || options === null || Array.isArray(options)) {
     return invalidArgument(functionName, 'options', options, 'an options object or undefined');
   }
+  // (a misspelt `maxlag` or `minbins` ran with the default)
+  assertKnownOptions(functionName, options, known);
   return options as Partial<T>;
 }
 

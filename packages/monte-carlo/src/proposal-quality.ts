@@ -19,7 +19,12 @@
  */
 import type { LatticeModelInstance } from '@latticediff/lattice';
 import { MPS, type SamplerPool, type SeedOrGenerator, sample } from '@latticediff/tensor-network';
-import { assertInteger, invalidArgument } from '@latticediff/tensor-network/internal';
+import {
+  assertInteger,
+  assertKnownOptions,
+  invalidArgument,
+  optionKeys,
+} from '@latticediff/tensor-network/internal';
 import type { IndependenceProposal } from './chains';
 
 /** Result of {@link proposalQuality}. */
@@ -90,6 +95,11 @@ export function proposalQuality(
   if (!instance || typeof instance.energy !== 'function') {
     invalidArgument(fn, 'instance', instance, 'a lattice model instance');
   }
+  if (typeof options !== 'object' || options === null) {
+    invalidArgument(fn, 'options', options, 'an options object { count, seed, pool? }');
+  }
+  // (a misspelt `cout` was reported as a missing `count`; other misspellings were ignored)
+  assertKnownOptions(fn, options, optionKeys<ProposalQualityOptions>()(['count', 'seed', 'pool']));
   const { sites: n, localDimension: d } = instance;
   if (MPS.isMPS(proposal)) {
     if (proposal.length !== n || proposal.physicalDims.some((pd) => pd !== d)) {
