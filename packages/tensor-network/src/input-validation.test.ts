@@ -6,9 +6,18 @@ import { assertFinite } from './errors';
 import { correlations, logNormalization, logProbabilities, marginals } from './evaluate';
 import { bornMPSFromFactors } from './factor-network';
 import { negativeLogLikelihood } from './likelihood';
-import { MAX_BATCH_ENTRIES, MAX_MPS_SITES, randomMPS, uniformMPS } from './mps';
+import { matmul } from './linalg';
+import {
+  indexToConfiguration,
+  MAX_BATCH_ENTRIES,
+  MAX_MPS_SITES,
+  randomMPS,
+  uniformMPS,
+} from './mps';
+import { createRandom } from './random';
 import { sample, sampleConditional } from './sample';
 import { invalidArgumentOf } from './testing/errors';
+import { kernelEngine, setKernelEngine } from './workspace';
 
 describe('public functions refuse a non-MPS argument with a clear error', () => {
   const notAnMPS = { length: 3, physicalDims: [2, 2, 2] };
@@ -154,5 +163,48 @@ describe('assertFinite messages', () => {
     expect(error.message).toBe(
       'invalid argument: `rate` passed to `f` must be a finite number > 0 (got 0)',
     );
+  });
+});
+
+describe('small helpers that checked nothing', () => {
+  it('indexToConfiguration refuses indices out of range, bad dims and a short out', () => {
+    expect(Array.from(indexToConfiguration(5, [2, 2, 2]))).toEqual([1, 0, 1]);
+    for (const index of [-1, 8, Number.NaN, 1.5]) {
+      expect(invalidArgumentOf(() => indexToConfiguration(index, [2, 2, 2])).argument).toBe(
+        'index',
+      );
+    }
+    expect(invalidArgumentOf(() => indexToConfiguration(0, [0])).argument).toBe('physicalDims');
+    expect(
+      invalidArgumentOf(() => indexToConfiguration(0, [2, 2], new Int32Array(1))).argument,
+    ).toBe('out');
+  });
+
+  it('setKernelEngine refuses an unknown engine', () => {
+    const before = kernelEngine();
+    expect(invalidArgumentOf(() => setKernelEngine('gpu' as never)).argument).toBe('engine');
+    expect(kernelEngine()).toBe(before);
+  });
+
+  it('RandomGenerator.fill refuses a Float32Array (rounding made draws of exactly 1)', () => {
+    expect(
+      invalidArgumentOf(() => createRandom(1).fill(new Float32Array(4) as never)).argument,
+    ).toBe('out');
+  });
+
+  it('matmul refuses an out that overlaps an input, and accepts one apart in the same buffer', () => {
+    const x = Float64Array.from([1, 2, 3, 4]);
+    const eye = Float64Array.from([1, 0, 0, 1]);
+    expect(invalidArgumentOf(() => matmul(x, eye, 2, 2, 2, x)).argument).toBe('out');
+    const shared = new Float64Array(8);
+    shared.set([1, 2, 3, 4]);
+    const product = matmul(shared.subarray(0, 4), eye, 2, 2, 2, shared.subarray(4));
+    expect(Array.from(product)).toEqual([1, 2, 3, 4]);
+  });
+
+  it('randomMPS refuses a spread whose entries overflow or underflow', () => {
+    expect(
+      invalidArgumentOf(() => randomMPS({ length: 3, bondDim: 2, seed: 1, spread: 1000 })).argument,
+    ).toBe('spread');
   });
 });

@@ -93,6 +93,13 @@ export function matmul(
   if (out !== undefined) {
     if (out.length !== m * n)
       invalidArgument('matmul', 'out', out, `a matrix of length m * n = ${m * n}`);
+    // (out is zeroed first: one overlapping a or b gave zeros)
+    const overlaps = (x: Float64Array) =>
+      x.buffer === out.buffer &&
+      x.byteOffset < out.byteOffset + out.byteLength &&
+      out.byteOffset < x.byteOffset + x.byteLength;
+    if (overlaps(a) || overlaps(b))
+      invalidArgument('matmul', 'out', 'an array overlapping a or b', 'memory apart from a and b');
     c.fill(0);
   }
   for (let i = 0; i < m; i++) {

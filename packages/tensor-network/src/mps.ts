@@ -513,6 +513,15 @@ export function randomMPS(options: RandomMPSOptions): MPS {
     const t = new Float64Array(size);
     for (let k = 0; k < size; k++) {
       t[k] = kind === 'linear' ? Math.exp(spread * gaussian()) : spread * gaussian() + 0.1;
+      // (spread 1000 gave entries of Infinity and 0, an MPS that nothing could use)
+      if (!(t[k]! > 0 || kind === 'born') || !Number.isFinite(t[k]!)) {
+        invalidArgument(
+          fn,
+          'spread',
+          spread,
+          `small enough that the entries exp(spread * g) stay finite and positive (entry ${k} of site ${i} is ${t[k]})`,
+        );
+      }
     }
     tensors.push(t);
   }
@@ -545,7 +554,23 @@ export function indexToConfiguration(
   physicalDims: readonly number[],
   out?: Int32Array,
 ): Int32Array {
+  const fn = 'indexToConfiguration';
+  // (it checked nothing: -1 gave digits -1, an index past the end wrapped around, a short `out`
+  // was silently cut)
+  if (
+    !Array.isArray(physicalDims) ||
+    physicalDims.length < 1 ||
+    !physicalDims.every((d) => Number.isInteger(d) && d >= 2)
+  ) {
+    invalidArgument(fn, 'physicalDims', physicalDims, 'a non-empty array of integers >= 2');
+  }
   const n = physicalDims.length;
+  let size = 1;
+  for (const d of physicalDims) size *= d;
+  assertInteger(fn, 'index', index, 0, Math.min(size, Number.MAX_SAFE_INTEGER) - 1);
+  if (out !== undefined && (!(out instanceof Int32Array) || out.length < n)) {
+    invalidArgument(fn, 'out', out, `an Int32Array of at least ${n} entries`);
+  }
   const config = out ?? new Int32Array(n);
   let rest = index;
   for (let i = n - 1; i >= 0; i--) {

@@ -8,6 +8,7 @@
  * Offsets are in float64 units; row lists are int32 at `i32` index 2 * offset. Views are
  * replaced when memory grows, so read `f64`/`i32` again after every `alloc`.
  */
+import { invalidArgument } from './errors';
 import { gatheredRowsTimesMatrix } from './kernels';
 import { kernelsWasmBase64 } from './wasm/kernels-binary';
 
@@ -1085,6 +1086,10 @@ export function wasmKernelsAvailable(): boolean {
  * where available) or `javascript`. Returns the engine now in use.
  */
 export function setKernelEngine(engine: KernelEngine | 'auto'): KernelEngine {
+  if (engine !== 'auto' && engine !== 'wasm-simd' && engine !== 'javascript') {
+    // (any value was taken, and kernelEngine() then reported it)
+    invalidArgument('setKernelEngine', 'engine', engine, '"auto", "wasm-simd" or "javascript"');
+  }
   if (engine === 'auto') preferred = undefined;
   else if (engine === 'wasm-simd' && !wasmKernelsAvailable()) {
     throw new Error('WebAssembly SIMD is not available in this runtime');
