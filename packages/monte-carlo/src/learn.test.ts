@@ -186,3 +186,47 @@ describe('MPSTrainer: misspelt options and MPS from another copy of tensor-netwo
     });
   });
 });
+
+describe('MPSTrainer.stepVariational: energies and steps that cannot be used', () => {
+  const m = randomMPS({ length: 4, bondDim: 2, seed: 1 });
+  const options = { beta: 1, samples: 8, seed: 1 };
+
+  it('refuses an energy that is not a function, returns too few values, NaN or -Infinity', () => {
+    // (NaN or a short array were taken as "not allowed" and the step counted)
+    const t = new MPSTrainer(m);
+    for (const energy of [
+      5 as never,
+      () => new Float64Array(1),
+      (b: { count: number }) => new Float64Array(b.count).fill(Number.NaN),
+      (b: { count: number }) => new Float64Array(b.count).fill(Number.NEGATIVE_INFINITY),
+    ]) {
+      let caught: unknown;
+      try {
+        t.stepVariational(energy, options);
+      } catch (error) {
+        caught = error;
+      }
+      expect(InvalidArgumentError.isInstance(caught), String(caught)).toBe(true);
+      expect((caught as InvalidArgumentError).argument).toBe('energy');
+    }
+    // +Infinity (a configuration that is not allowed) is a valid energy
+    expect(
+      Number.isFinite(
+        t.stepVariational((b) => new Float64Array(b.count).fill(Number.POSITIVE_INFINITY), options)
+          .loss,
+      ),
+    ).toBe(true);
+  });
+
+  it('refuses a step that would make the parameters non-finite and keeps the state as it was', () => {
+    // (a learning rate of 1e308 left parameters of -Infinity and a state that could not be saved)
+    const t = new MPSTrainer(m, { learningRate: 1e308 });
+    const before = t.saveState();
+    const energy = (b: { data: Int32Array; count: number }) =>
+      Float64Array.from({ length: b.count }, (_, k) => b.data[k * 4]! - b.data[k * 4 + 3]!);
+    expect(() => t.stepVariational(energy, options)).toThrow(
+      'would make the parameters non-finite',
+    );
+    expect(t.saveState()).toBe(before);
+  });
+});

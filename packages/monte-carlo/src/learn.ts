@@ -12,6 +12,7 @@ import {
   logProbabilities,
   MPS,
   type MPSKind,
+  NumericalError,
   negativeLogLikelihood,
   type RandomGenerator,
   type SeedOrGenerator,
@@ -68,9 +69,9 @@ export class MPSTrainer {
   readonly beta1: number;
   readonly beta2: number;
   readonly epsilon: number;
-  private readonly theta: Float64Array[];
-  private readonly m: Float64Array[];
-  private readonly v: Float64Array[];
+  private theta: Float64Array[];
+  private m: Float64Array[];
+  private v: Float64Array[];
   private steps: number;
   private current: MPS;
 
@@ -187,12 +188,36 @@ export class MPSTrainer {
     options: { beta: number; samples: number; seed: SeedOrGenerator },
   ): StepReport {
     const fn = 'MPSTrainer.stepVariational';
+    if (typeof energy !== 'function') {
+      invalidArgument(fn, 'energy', energy, 'a function of a batch returning its energies');
+    }
     checkOptions(fn, options, optionKeys<typeof options>()(['beta', 'samples', 'seed']));
     assertFinite(fn, 'beta', options.beta);
     assertInteger(fn, 'samples', options.samples, 1);
     const rng = toRandom(fn, options.seed);
     const drawn = sample(this.current, { count: options.samples, seed: rng });
     const e = energy(drawn);
+    // one energy per sample, finite or +Infinity (a configuration that is not allowed): a short
+    // array or NaN energies were taken as "not allowed" and the step counted
+    if (e == null || typeof e.length !== 'number' || e.length !== drawn.count) {
+      invalidArgument(
+        fn,
+        'energy',
+        `a function returning ${e?.length} values`,
+        `${drawn.count} energies, one per sample`,
+      );
+    }
+    for (let b = 0; b < drawn.count; b++) {
+      const v = e[b]!;
+      if (typeof v !== 'number' || Number.isNaN(v) || v === Number.NEGATIVE_INFINITY) {
+        invalidArgument(
+          fn,
+          'energy',
+          `a function returning ${v} for sample ${b}`,
+          'finite energies, or +Infinity where a configuration is not allowed',
+        );
+      }
+    }
     const f = new Float64Array(drawn.count);
     let maxFinite = Number.NEGATIVE_INFINITY;
     for (let b = 0; b < drawn.count; b++) {
@@ -224,12 +249,18 @@ export class MPSTrainer {
     const step = (this.learningRate * Math.sqrt(correction2)) / correction1;
     let norm = 0;
     const tensors: Float64Array[] = [];
+    // the step is computed on copies and kept only if every parameter stays finite (a learning
+    // rate of 1e308 left parameters of -Infinity, an NLL of Infinity and a state that could not
+    // be saved)
+    const nextTheta = this.theta.map((t) => new Float64Array(t));
+    const nextM = this.m.map((t) => new Float64Array(t));
+    const nextV = this.v.map((t) => new Float64Array(t));
     for (let i = 0; i < this.theta.length; i++) {
-      const theta = this.theta[i]!;
+      const theta = nextTheta[i]!;
       const a = this.current.tensors[i]!;
       const g = gradA[i]!;
-      const m = this.m[i]!;
-      const v = this.v[i]!;
+      const m = nextM[i]!;
+      const v = nextV[i]!;
       for (let k = 0; k < theta.length; k++) {
         // chain rule through the parametrisation
         let gt = g[k]!;
@@ -241,8 +272,20 @@ export class MPSTrainer {
         theta[k]! -= (step * m[k]!) / (Math.sqrt(v[k]!) + epsilon * Math.sqrt(correction2));
       }
       if (this.parametrization === 'exp') recentre(theta);
-      tensors.push(decode(this.parametrization, theta));
+      const decoded = decode(this.parametrization, theta);
+      for (let k = 0; k < theta.length; k++) {
+        if (!Number.isFinite(theta[k]!) || !Number.isFinite(decoded[k]!)) {
+          this.steps--;
+          throw new NumericalError(
+            `\`MPSTrainer\`: step ${this.steps + 1} would make the parameters non-finite (gradient norm ${Math.sqrt(norm)}, learningRate ${this.learningRate}); the trainer is left as before the step`,
+          );
+        }
+      }
+      tensors.push(decoded);
     }
+    this.theta = nextTheta;
+    this.m = nextM;
+    this.v = nextV;
     this.current = MPS.unsafeCreate(this.kind, [...this.physicalDims], tensors);
     return Math.sqrt(norm);
   }
