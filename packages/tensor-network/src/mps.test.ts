@@ -123,7 +123,7 @@ describe('bad input names the argument, the function and the value', () => {
   it('factories', () => {
     expectInvalid(
       () => uniformMPS(0),
-      /`length` passed to `uniformMPS` must be a positive integer \(got 0\)/,
+      /`length` passed to `uniformMPS` must be an integer in \[1, 4194304\] \(got 0\)/,
     );
     expectInvalid(() => uniformMPS(3, 1), /`physicalDim`/);
     expectInvalid(() => productState([[1, -1]]), /`probabilities\[0\]`/);
