@@ -257,6 +257,10 @@ describe('isingTransferMatrix at extreme parameters', () => {
       '`lx` passed to `ising` must be an integer <= 524288 for ly = 8',
     );
     expect(() => isingModel.create({ lx: 1e5, ly: 1e5 })).toThrow('lx * ly <= 4194304 sites');
+    // a ly that alone exceeds the limit is named (the message said "lx <= 0")
+    expect(() => isingModel.create({ lx: 1e7, ly: 1e7 })).toThrow(
+      '`ly` passed to `ising` must be an integer <= 4194304',
+    );
   });
 });
 

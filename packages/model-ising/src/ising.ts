@@ -40,6 +40,10 @@ function create(input?: Readonly<Record<string, unknown>>): LatticeModelInstance
   const parameters = resolveParameters<IsingParameters>('ising', isingParameterSchema, input);
   const { lx, ly, beta, coupling: J, field: h, boundary } = parameters;
   const n = lx * ly;
+  if (ly > MAX_LATTICE_SITES) {
+    // (the message below said "lx <= 0")
+    invalidArgument('ising', 'ly', ly, `an integer <= ${MAX_LATTICE_SITES} (sites)`);
+  }
   if (n > MAX_LATTICE_SITES) {
     invalidArgument(
       'ising',

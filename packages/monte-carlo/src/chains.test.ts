@@ -217,6 +217,9 @@ describe('runChains bad input', () => {
     await expect(runChains({ ...base, initial: { data: five, count: 2 } })).rejects.toThrow(
       '`initial.data[5]` passed to `runChains` must be a digit in 0..1 (site 1 of configuration 1) (got 5)',
     );
+    await expect(runChains({ ...base, chains: 2 ** 31 })).rejects.toThrow(
+      '`chains` passed to `runChains` must be at most',
+    );
     // (a pool without `sample` was a TypeError in the first step)
     await expect(
       runChains({ ...base, scheme: { kind: 'disconnected' }, proposal: mps, pool: {} as never }),

@@ -300,6 +300,15 @@ export async function runChainsFrom(
     // (an object without `sample` was a TypeError deep in the first step)
     invalidArgument(fn, 'pool', options.pool, 'a SamplerPool (createSamplerPool) or undefined');
   }
+  if (chains > MAX_SERIES_ENTRIES) {
+    // (the message below named steps, "at most 0")
+    invalidArgument(
+      fn,
+      'chains',
+      chains,
+      `at most ${MAX_SERIES_ENTRIES} (chains * steps <= ${MAX_SERIES_ENTRIES} recorded values per observable)`,
+    );
+  }
   if (chains * steps > MAX_SERIES_ENTRIES) {
     invalidArgument(
       fn,

@@ -90,6 +90,20 @@ describe('learnByMonteCarlo', () => {
     expect(() => annealingPath(target, { parameter: 'nope', from: 0, rounds: 2 })).toThrow(
       /`parameter`/,
     );
+    // checked first, naming themselves (chains 0 was reported as a bad validationFraction, an
+    // unknown kind by randomMPS, a bad scheme by runChains after the set-up)
+    await expect(learnByMonteCarlo({ ...options, chains: 0 })).rejects.toThrow(
+      '`chains` passed to `learnByMonteCarlo`',
+    );
+    await expect(learnByMonteCarlo({ ...options, kind: 'quantum' as never })).rejects.toThrow(
+      '`kind` passed to `learnByMonteCarlo`',
+    );
+    await expect(
+      learnByMonteCarlo({ ...options, scheme: { kind: 'sideways' } as never }),
+    ).rejects.toThrow('`scheme` passed to `learnByMonteCarlo`');
+    await expect(
+      learnByMonteCarlo({ ...options, scheme: { kind: 'connected', noiseTime: -1 } }),
+    ).rejects.toThrow('`scheme.noiseTime` passed to `learnByMonteCarlo`');
     // (10^9 rounds ran out of memory building the path)
     expect(() => annealingPath(target, { parameter: 'beta', from: 0, rounds: 1e9 })).toThrow(
       '`rounds` passed to `annealingPath` must be an integer in [1, 1000000]',

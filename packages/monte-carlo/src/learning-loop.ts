@@ -727,6 +727,13 @@ export function resolveLearning(
   const epochs = options.epochsPerRound ?? 4;
   const batchSize = options.batchSize ?? 256;
   const kind = options.kind ?? 'linear';
+  // checked before anything is derived from them (chains = 0 was reported as a bad
+  // validationFraction, an unknown kind by randomMPS)
+  if (kind !== 'linear' && kind !== 'born') invalidArgument(fn, 'kind', kind, '"linear" or "born"');
+  assertInteger(fn, 'chains', chains, 1);
+  assertInteger(fn, 'stepsPerRound', steps, 1);
+  assertInteger(fn, 'burnIn', burnIn, 0);
+  assertInteger(fn, 'epochsPerRound', epochs, 0);
   const training = options.training ?? (kind === 'born' ? 'sweeps' : 'adam');
   if (training !== 'adam' && training !== 'sweeps') {
     invalidArgument(fn, 'training', training, '"adam" or "sweeps"');
@@ -832,11 +839,29 @@ export function resolveLearning(
     (learner === undefined
       ? { kind: 'connected' as const, noiseTime: 0.5 }
       : { kind: 'disconnected' as const });
+  // the scheme before any round runs (a bad one was found by runChains after the set-up)
+  if (typeof scheme !== 'object' || scheme === null) {
+    invalidArgument(
+      fn,
+      'scheme',
+      scheme,
+      '{ kind: "disconnected" } or { kind: "connected", noiseTime }',
+    );
+  }
+  if (scheme.kind === 'connected') {
+    assertKnownOptions(fn, scheme, ['kind', 'noiseTime'], 'scheme');
+    assertFinite(fn, 'scheme.noiseTime', scheme.noiseTime, Number.MIN_VALUE);
+  } else if (scheme.kind === 'disconnected') {
+    assertKnownOptions(fn, scheme, ['kind'], 'scheme');
+  } else {
+    invalidArgument(
+      fn,
+      'scheme',
+      scheme,
+      '{ kind: "disconnected" } or { kind: "connected", noiseTime }',
+    );
+  }
   assertInteger(fn, options.bondDim !== undefined ? 'bondDim' : 'maxBondDim', bondDim, 1);
-  assertInteger(fn, 'chains', chains, 1);
-  assertInteger(fn, 'stepsPerRound', steps, 1);
-  assertInteger(fn, 'burnIn', burnIn, 0);
-  assertInteger(fn, 'epochsPerRound', epochs, 0);
   assertInteger(fn, 'seed', options.seed, 0, Number.MAX_SAFE_INTEGER);
   const localSweeps = options.localSweeps ?? 1;
   assertInteger(fn, 'localSweeps', localSweeps, 0);
