@@ -135,7 +135,10 @@ export function trainingMethod(recipe: TrainingRecipe): {
 /**
  * Checks every field of a recipe and their combinations (an InvalidArgumentError naming
  * `recipe.<field>` and its value) and returns its canonical record: the fields in the order of
- * {@link TrainingRecipe}, those equal to their defaults dropped.
+ * {@link TrainingRecipe}, those equal to their defaults dropped. `model` and `parameters` are
+ * checked for their form only (a non-empty id, an object): this package knows no model registry,
+ * so whether the id names a model and the values fit its parameter schema is for the caller that
+ * has the model (the CLI checks both against its registry and the model's schema).
  */
 export function checkTrainingRecipe(recipe: TrainingRecipe): TrainingRecipe {
   const fn = 'checkTrainingRecipe';
