@@ -1,6 +1,9 @@
+import { createRandom, InvalidArgumentError } from '@latticediff/tensor-network';
 import { describe, expect, it } from 'vitest';
 import { batchFromRows, batchRow, checkBatch, createBatch } from './configurations';
 import { configurationIndex, enumerateConfigurations } from './enumerate';
+import { randomInteger } from './random';
+import { applySymmetry, randomSymmetryImages } from './symmetries';
 
 describe('batches', () => {
   it('stores rows back to back', () => {
@@ -47,5 +50,56 @@ describe('enumeration', () => {
     expect(() => enumerateConfigurations(40, 2)).toThrow(
       '`sites` passed to `enumerateConfigurations`',
     );
+  });
+});
+
+describe('helpers refuse what they used to turn silently into other digits', () => {
+  it('batchFromRows, batchRow, configurationIndex, randomInteger, applySymmetry and randomSymmetryImages', () => {
+    const argumentOf = (call: () => unknown): string | undefined => {
+      try {
+        call();
+      } catch (error) {
+        if (InvalidArgumentError.isInstance(error)) return error.argument;
+        throw error;
+      }
+      return undefined;
+    };
+    expect(argumentOf(() => batchFromRows([[0, Number.NaN]], 2))).toBe('rows[0][1]');
+    expect(argumentOf(() => batchFromRows([[0, 1.5]], 2))).toBe('rows[0][1]');
+    expect(argumentOf(() => batchFromRows([[0, 2 ** 40]], 2))).toBe('rows[0][1]');
+    const batch = batchFromRows(
+      [
+        [0, 1],
+        [1, 1],
+      ],
+      2,
+    );
+    expect(Array.from(batchRow(batch, 1, 2))).toEqual([1, 1]);
+    expect(argumentOf(() => batchRow(batch, -1, 2))).toBe('index');
+    expect(argumentOf(() => batchRow(batch, 2, 2))).toBe('index');
+    expect(configurationIndex([1, 0, 1], 2)).toBe(5);
+    expect(argumentOf(() => configurationIndex([0, 5, 1], 2))).toBe('x[1]');
+    expect(argumentOf(() => configurationIndex([0, Number.NaN], 2))).toBe('x[1]');
+    expect(argumentOf(() => randomInteger(createRandom(1), Number.NaN))).toBe('n');
+    expect(argumentOf(() => randomInteger(createRandom(1), -1))).toBe('n');
+    const flip = {
+      name: 'flip',
+      sites: Int32Array.from([1, 0]),
+      digits: Int32Array.from([1, 0]),
+      order: 2,
+    };
+    expect(Array.from(applySymmetry(flip, batch, 2).data)).toEqual([0, 1, 0, 0]);
+    expect(argumentOf(() => applySymmetry(flip, { data: batch.data, count: 10 }, 2))).toBe(
+      'batch.data',
+    );
+    expect(
+      argumentOf(() => applySymmetry({ ...flip, sites: Int32Array.from([0, 0]) }, batch, 2)),
+    ).toBe('symmetry.sites');
+    expect(
+      argumentOf(() => applySymmetry(flip, { data: Int32Array.from([5, 0]), count: 1 }, 2)),
+    ).toBe('batch.data[0]');
+    expect(
+      argumentOf(() => randomSymmetryImages([{ ...flip, order: Number.NaN }], batch, 2, 1)),
+    ).toBe('symmetries[0].order');
   });
 });

@@ -22,13 +22,25 @@ export function batchFromRows(
     if (row.length !== sites) {
       invalidArgument('batchFromRows', `rows[${b}]`, row.length, `a row of length ${sites}`);
     }
-    for (let i = 0; i < sites; i++) data[b * sites + i] = row[i] as number;
+    for (let i = 0; i < sites; i++) {
+      const v = row[i] as number;
+      // (NaN became 0, 1.5 became 1 and 2^40 became 0 in the Int32Array)
+      if (!Number.isInteger(v) || v < 0 || v > 2 ** 31 - 1) {
+        invalidArgument('batchFromRows', `rows[${b}][${i}]`, v, 'a digit (an integer >= 0)');
+      }
+      data[b * sites + i] = v;
+    }
   });
   return { data, count: rows.length };
 }
 
 /** Row `index` of the batch as a view (no copy). */
 export function batchRow(batch: ConfigurationBatch, index: number, sites: number): Configuration {
+  const fn = 'batchRow';
+  assertInteger(fn, 'sites', sites, 1);
+  checkBatchShape(fn, batch, sites);
+  // (-1 or an index past the end gave an empty or short row)
+  assertInteger(fn, 'index', index, 0, batch.count - 1);
   return batch.data.subarray(index * sites, (index + 1) * sites);
 }
 

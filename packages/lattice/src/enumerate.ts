@@ -48,8 +48,23 @@ export function enumerateConfigurations(
 
 /** Index of a configuration in the C order of {@link enumerateConfigurations}. */
 export function configurationIndex(x: ArrayLike<number>, localDimension: number): number {
+  const fn = 'configurationIndex';
+  if (!Number.isInteger(localDimension) || localDimension < 2) {
+    invalidArgument(fn, 'localDimension', localDimension, 'an integer >= 2');
+  }
+  if (x == null || typeof x.length !== 'number') invalidArgument(fn, 'x', x, 'a configuration');
   let k = 0;
-  for (let i = 0; i < x.length; i++) k = k * localDimension + (x[i] as number);
+  for (let i = 0; i < x.length; i++) {
+    const v = x[i] as number;
+    // (a digit 5 of d = 2, or NaN, gave the index of another configuration, or NaN)
+    if (!Number.isInteger(v) || v < 0 || v >= localDimension) {
+      invalidArgument(fn, `x[${i}]`, v, `a digit in 0..${localDimension - 1}`);
+    }
+    k = k * localDimension + v;
+  }
+  if (!Number.isSafeInteger(k)) {
+    invalidArgument(fn, 'x', `${x.length} digits`, 'a configuration whose index is a safe integer');
+  }
   return k;
 }
 

@@ -9,8 +9,9 @@
  * the energy itself.
  */
 import type { RandomGenerator } from '@latticediff/tensor-network';
+import { checkBatchShape } from './configurations';
 import type { ConfigurationBatch, Geometry, LatticeSymmetry } from './contract';
-import { invalidArgument } from './errors';
+import { assertInteger, invalidArgument } from './errors';
 import { randomInteger, toRandom } from './random';
 
 /**
@@ -61,6 +62,41 @@ export function geometrySymmetries(geometry: Geometry): LatticeSymmetry[] {
   return out;
 }
 
+/**
+ * The input of applySymmetry and randomSymmetryImages: well-formed symmetries of n sites, a batch
+ * of rows of n digits, each digit one that the symmetries' digit maps can map. (Nothing was
+ * checked: a count beyond the data read past its end, a non-permutation wrote rows with holes,
+ * an order of NaN was the identity.)
+ */
+function checkImageInput(
+  fn: string,
+  symmetries: readonly LatticeSymmetry[],
+  batch: ConfigurationBatch,
+  n: number,
+  name: string,
+): void {
+  assertInteger(fn, 'n', n, 1);
+  checkBatchShape(fn, batch, n);
+  symmetries.forEach((g, k) => {
+    const label = name === 'symmetry' ? name : `${name}[${k}]`;
+    checkSymmetry(fn, label, g, n, g?.digits?.length ?? 2);
+    if (g.digits !== undefined) {
+      const d = g.digits.length;
+      for (let i = 0; i < batch.count * n; i++) {
+        const v = batch.data[i]!;
+        if (!(v >= 0 && v < d)) {
+          invalidArgument(
+            fn,
+            `batch.data[${i}]`,
+            v,
+            `a digit in 0..${d - 1} (${label}.digits maps ${d} digits)`,
+          );
+        }
+      }
+    }
+  });
+}
+
 /** Checks that `symmetry` is well formed for N sites of dimension d; throws naming `name`. */
 export function checkSymmetry(
   fn: string,
@@ -108,6 +144,8 @@ export function applySymmetry(
   batch: ConfigurationBatch,
   n: number,
 ): { data: Int32Array; count: number } {
+  const fn = 'applySymmetry';
+  checkImageInput(fn, [symmetry], batch, n, 'symmetry');
   const out = new Int32Array(batch.count * n);
   const { sites, digits } = symmetry;
   for (let b = 0; b < batch.count; b++) {
@@ -130,7 +168,11 @@ export function randomSymmetryImages(
   n: number,
   seed: number | RandomGenerator,
 ): { data: Int32Array; count: number } {
-  const random = toRandom('randomSymmetryImages', seed);
+  const fn = 'randomSymmetryImages';
+  if (!Array.isArray(symmetries))
+    invalidArgument(fn, 'symmetries', symmetries, 'an array of symmetries');
+  checkImageInput(fn, symmetries, batch, n, 'symmetries');
+  const random = toRandom(fn, seed);
   const out = new Int32Array(batch.count * n);
   let cur = new Int32Array(n);
   let nxt = new Int32Array(n);

@@ -2,9 +2,9 @@ import { exactByEnumeration } from '@latticediff/lattice';
 import { mpsLogNormalization, mpsLogValue } from '@latticediff/lattice/testing';
 import { InvalidArgumentError } from '@latticediff/tensor-network';
 import { describe, expect, it } from 'vitest';
-import { fredkinExact, fredkinExactMPS, sampleFredkin } from './exact';
+import { fredkinExact, fredkinExactMPS, fredkinMPSEntries, sampleFredkin } from './exact';
 import { fredkinModel } from './fredkin';
-import { heightSum, isDyckPath } from './heights';
+import { heightProfile, heightSum, isDyckPath } from './heights';
 
 const TOLERANCE = 1e-10;
 
@@ -231,5 +231,20 @@ describe('fredkinModel sizes and extreme c', () => {
         );
       }
     }
+  });
+});
+
+describe('height helpers and fredkinMPSEntries refuse what they cannot mean', () => {
+  it('name the argument', () => {
+    // (a digit 2 counted as a down step; a short `out` was cut; 7 sites gave a count of 36)
+    expect(() => heightProfile([1, 2, 0])).toThrow('`x[1]` passed to `heightProfile`');
+    expect(() => heightSum([5, 0])).toThrow('`x[0]` passed to `heightSum`');
+    expect(() => isDyckPath([1, Number.NaN])).toThrow('`x[1]` passed to `isDyckPath`');
+    expect(() => heightProfile([1, 0], new Int32Array(2))).toThrow(
+      '`out` passed to `heightProfile`',
+    );
+    expect(Array.from(heightProfile([1, 0]))).toEqual([0, 1, 0]);
+    expect(() => fredkinMPSEntries(7)).toThrow('`sites` passed to `fredkinMPSEntries`');
+    expect(fredkinMPSEntries(8)).toBeGreaterThan(0);
   });
 });

@@ -213,6 +213,10 @@ export function fredkinExact(options: FredkinSize): FredkinExactResult {
 
 /** Number of stored entries of the exact MPS for N sites. */
 export function fredkinMPSEntries(sites: number): number {
+  // (an odd or non-positive chain had no Dyck paths, yet a count came back: 36 for 7 sites)
+  if (!(Number.isInteger(sites) && sites >= 2 && sites % 2 === 0)) {
+    invalidArgument('fredkinMPSEntries', 'sites', sites, 'an even integer >= 2');
+  }
   const t = new HeightTransfer(sites, 0.5);
   let entries = 0;
   for (let k = 0; k < sites; k++) entries += t.size(k) * 2 * t.size(k + 1);

@@ -335,6 +335,14 @@ describe('pottsExactMPS', () => {
   });
 });
 
+describe('criticalBeta', () => {
+  it('refuses a q that is not an integer >= 2 (NaN and -1 gave NaN, 1 a value)', () => {
+    expect(criticalBeta(3)).toBeCloseTo(Math.log(1 + Math.sqrt(3)), 15);
+    for (const q of [Number.NaN, -1, 1, 2.5])
+      expectThrowsNaming(() => criticalBeta(q), 'q', 'an integer >= 2');
+  });
+});
+
 describe('parameters', () => {
   it('default beta is the critical point ln(1 + sqrt q) of the given q', () => {
     expectRelative(pottsModel.create().beta, Math.log(1 + Math.sqrt(3)));

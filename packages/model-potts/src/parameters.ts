@@ -1,4 +1,4 @@
-import { type ParameterSchema, resolveParameters } from '@latticediff/lattice';
+import { invalidArgument, type ParameterSchema, resolveParameters } from '@latticediff/lattice';
 
 /** Boundary conditions of the Potts lattice (as for the Ising model). */
 export type PottsBoundary = 'cylinder' | 'torus' | 'open';
@@ -29,6 +29,8 @@ export const MAX_COLOURS = 10;
  * square lattice with J = 1 (self-dual point; continuous transition for q <= 4, first order above).
  */
 export function criticalBeta(q: number): number {
+  // (NaN and -1 gave NaN, q = 1 a value: a Potts model has q >= 2 colours)
+  if (!(Number.isInteger(q) && q >= 2)) invalidArgument('criticalBeta', 'q', q, 'an integer >= 2');
   return Math.log(1 + Math.sqrt(q));
 }
 
