@@ -227,7 +227,10 @@ describe('runChainsOnWorkers', () => {
       [{ chains: 2.5 }, /`chains`/],
       [{ steps: 0 }, /`steps`/],
       [{ observables: ['nope'] }, /`observables`/],
-      [{ initial: { data: new Int32Array(4 * 16).fill(7), count: 4 } }, /`initial`|digits|range/],
+      [
+        { initial: { data: new Int32Array(4 * 16).fill(7), count: 4 } },
+        /`initial\.data\[0\]` passed to `runChainsOnWorkers` must be a digit in 0\.\.1/,
+      ],
       [{ workerUrl: 'not a url' }, /`workerUrl`/],
       [{ firstChain: -1 }, /`firstChain`/],
       [{ stepz: 10 }, /`options.stepz`/],
