@@ -2,6 +2,7 @@
  * Bad inputs found by a robustness review: each gives exit 2 (input) or 1 (runtime), one line on
  * stderr naming the problem and the value, no stack trace, and leaves nothing behind.
  */
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -267,6 +268,62 @@ describe('sample --out', () => {
     );
     expect(readFileSync(join(dir, 'out', 's.jsonl'), 'utf8')).toBe(toStdout.stdout);
     expect(listing(join(dir, 'out'))).toEqual(['s.jsonl']);
+    // a rerun replaces its own output; a file of anything else (the checkpoint it reads, a
+    // user's data) is refused, and so is a FIFO (it was overwritten, or hung)
+    const again = run(
+      ['sample', '--checkpoint', 'model.mps', '--count', '5', '--out', 'out/s.jsonl'],
+      { cwd: dir },
+    );
+    expect(again.code, again.stderr).toBe(0);
+    writeFileSync(join(dir, 'mine.csv'), 'my,precious,data\n');
+    expectUsageError(
+      run(['sample', '--checkpoint', 'model.mps', '--count', '2', '--out', 'mine.csv'], {
+        cwd: dir,
+      }),
+      /--out "mine\.csv" exists and is not a sample file of latticediff; refusing to overwrite it/,
+    );
+    expect(readFileSync(join(dir, 'mine.csv'), 'utf8')).toBe('my,precious,data\n');
+    execFileSync('mkfifo', [join(dir, 'fifo.csv')]);
+    expectUsageError(
+      run(['sample', '--checkpoint', 'model.mps', '--count', '2', '--out', 'fifo.csv'], {
+        cwd: dir,
+      }),
+      /cannot write --out "fifo\.csv": it is not a regular file/,
+    );
+    expectUsageError(
+      run(['sample', '--checkpoint', 'fifo.csv', '--count', '2'], { cwd: dir }),
+      /checkpoint "fifo\.csv" is not a regular file/,
+    );
+    // mc shards: the checkpoint itself as --out was overwritten with the shard
+    const before = readFileSync(join(dir, 'model.mps'), 'utf8');
+    expectUsageError(
+      run(
+        [
+          'mc',
+          '--checkpoint',
+          'model.mps',
+          '--scheme',
+          'disconnected',
+          '--steps',
+          '20',
+          '--chains',
+          '2',
+          '--shard',
+          '0/1',
+          '--out',
+          'model.mps',
+        ],
+        { cwd: dir },
+      ),
+      /--out "model\.mps" exists and is not a shard file of latticediff mc; refusing to overwrite it/,
+    );
+    expect(readFileSync(join(dir, 'model.mps'), 'utf8')).toBe(before);
+    // train: --plots the same path as --out
+    expectUsageError(
+      run(['train', ...SMALL_TRAIN, '--out', 'z.mps', '--plots', 'z.mps'], { cwd: dir }),
+      /--plots "z\.mps" is the --out file/,
+    );
+    expect(existsSync(join(dir, 'z.mps'))).toBe(false);
   });
 });
 

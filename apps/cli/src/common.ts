@@ -2,7 +2,7 @@
  * Pieces shared by the commands: model parameter flags, model instances, checkpoint files,
  * worker pools.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import type {
   ExactObservables,
   LatticeModel,
@@ -178,6 +178,15 @@ function foreignFileKind(text: string): string | undefined {
 /** Reads and checks a checkpoint file (exit 2 for missing, corrupted or foreign files). */
 export function readCheckpoint(path: string): Checkpoint {
   let text: string;
+  try {
+    // (a FIFO was read and hung)
+    const stat = statSync(path);
+    if (!stat.isFile() && !stat.isDirectory()) {
+      usage(`checkpoint ${quote(path)} is not a regular file (a FIFO, device or socket)`);
+    }
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === undefined) throw error;
+  }
   try {
     text = readFileSync(path, 'utf8');
   } catch (error) {

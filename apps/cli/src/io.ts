@@ -2,7 +2,7 @@
  * Output helpers: progress bars on stderr (TTY only), tables, JSON, file checks.
  */
 import { randomBytes } from 'node:crypto';
-import { closeSync, mkdirSync, openSync, rmSync, statSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readSync, rmSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { quote, usage } from './errors';
 
@@ -159,13 +159,60 @@ export function checkWritablePath(flag: string, path: string): string {
     usage(`cannot write ${flag} ${quote(path)}: ${quote(directory)} is a file, not a directory`);
   }
   try {
-    if (statSync(absolute).isDirectory())
-      usage(`cannot write ${flag} ${quote(path)}: it is a directory`);
+    const existing = statSync(absolute);
+    if (existing.isDirectory()) usage(`cannot write ${flag} ${quote(path)}: it is a directory`);
+    // a FIFO was read (to see whether it held a checkpoint) and hung; a device would be replaced
+    // by the atomic rename
+    if (!existing.isFile()) {
+      usage(
+        `cannot write ${flag} ${quote(path)}: it is not a regular file (a FIFO, device or socket)`,
+      );
+    }
   } catch (error) {
     if (errorCode(error) !== 'ENOENT') throw error;
   }
   checkDirectoryWritable(flag, path, directory);
   return absolute;
+}
+
+/**
+ * Refuses to replace an existing `path` (already checked by checkWritablePath) unless its first
+ * bytes show a file of the kind this command writes (`described`): a run must not overwrite a
+ * user's file or a trained checkpoint (the checkpoint it reads, say) with its output.
+ */
+export function refuseForeignOverwrite(
+  flag: string,
+  path: string,
+  shownPath: string,
+  described: string,
+  isOwn: (head: string) => boolean,
+): void {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch (error) {
+    if (errorCode(error) === 'ENOENT') return;
+    if (errorCode(error) === 'EACCES') {
+      usage(
+        `${flag} ${quote(shownPath)} exists and is not readable (permission denied); refusing to overwrite it`,
+      );
+    }
+    throw error;
+  }
+  const buffer = Buffer.alloc(4096);
+  let read: number;
+  try {
+    read = readSync(fd, buffer, 0, buffer.length, 0);
+  } finally {
+    closeSync(fd);
+  }
+  if (read === 0) return; // an empty file holds nothing to lose
+  if (!isOwn(buffer.subarray(0, read).toString('utf8'))) {
+    usage(
+      `${flag} ${quote(shownPath)} exists and is not ${described}; refusing to overwrite it`,
+      'choose another file or delete it',
+    );
+  }
 }
 
 /**

@@ -6,7 +6,7 @@
  * formats, told apart by their `format` field) and the hard-constraint test that decides whether
  * reverse KL can train a network for a model (`--objective nll` can train one for any model).
  */
-import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import type { LatticeModelInstance, ParameterValues } from '@latticediff/lattice';
 import type * as NeuralPackage from '@latticediff/neural';
 import { createRandom, LatticeDiffError } from '@latticediff/tensor-network';
@@ -141,6 +141,8 @@ export async function startBackend(
 export function isNeuralCheckpointFile(path: string): boolean {
   let fd: number | undefined;
   try {
+    // (opening a FIFO blocks until a writer comes: readCheckpoint refuses what is not a file)
+    if (!statSync(path).isFile()) return false;
     fd = openSync(path, 'r');
     const head = Buffer.alloc(200);
     const read = readSync(fd, head, 0, head.length, 0);

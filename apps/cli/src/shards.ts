@@ -14,7 +14,7 @@
  * depend on the order of the files).
  */
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import type { MergeableSummary } from '@latticediff/monte-carlo';
 import { createRandom } from '@latticediff/tensor-network';
 import { quote, UsageError, usage } from './errors';
@@ -147,6 +147,11 @@ export function shardFile(shard: ShardSpec, run: ShardRun, summary: MergeableSum
 export function readShardFile(path: string): ShardFile {
   let text: string;
   try {
+    // (reading a FIFO blocks until a writer comes)
+    const stat = statSync(path);
+    if (!stat.isFile() && !stat.isDirectory()) {
+      usage(`${quote(path)} is not a regular file (a FIFO, device or socket), not a shard file`);
+    }
     text = readFileSync(path, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;

@@ -1,7 +1,10 @@
+import { physicsBornMPS } from '@latticediff/lattice';
+import { isingModel } from '@latticediff/model-ising';
 import {
   InvalidArgumentError,
   logProbabilities,
   type MPS,
+  NumericalError,
   randomMPS,
   sample,
   toDense,
@@ -317,5 +320,22 @@ describe('trainBornSweeps with a pool', () => {
     expect(() =>
       trainBornSweeps(start, train, { sweeps: 1, maxBondDim: 4, pool: 3 as never }),
     ).toThrow(/`pool`.*trainBornSweeps|trainBornSweeps.*`pool`/);
+  });
+});
+
+describe('trainBornSweeps with a step too large for float64', () => {
+  it('throws a NumericalError that names the learning rate (it was an svd argument error)', () => {
+    // (the CLI's first training step of the 4 x 4 Ising model at --learning-rate 1e308)
+    const instance = isingModel.create({ lx: 4, ly: 4 });
+    const { mps } = physicsBornMPS(instance, { maxBondDim: 4 });
+    const data = sample(mps, { count: 256, seed: 1 });
+    let caught: unknown;
+    try {
+      trainBornSweeps(mps, data, { sweeps: 1, maxBondDim: 4, learningRate: 1e308 });
+    } catch (error) {
+      caught = error;
+    }
+    expect(NumericalError.isInstance(caught), String(caught)).toBe(true);
+    expect(String((caught as Error).message)).toContain('the learning rate 1e+308 is too large');
   });
 });

@@ -46,6 +46,7 @@ import {
   canonicalize,
   logProbabilities,
   MPS,
+  NumericalError,
   type SamplerPool,
   type SeedOrGenerator,
   svd,
@@ -498,6 +499,13 @@ function* sweepLoop(
       const f = (learningRate * nb) / ng;
       for (let k = 0; k < b.length; k++) next[k] = b[k]! - f * grad[k]!;
       const nn = frobenius(next);
+      if (!(nn > 0 && Number.isFinite(nn))) {
+        // (a learning rate of 1e308 gave a block of NaN, which the split then refused as a bad
+        // argument of svd)
+        throw new NumericalError(
+          `\`${fn}\`: the gradient step on sites ${i} and ${i + 1} gave a block of norm ${nn}: the learning rate ${learningRate} is too large for float64`,
+        );
+      }
       for (let k = 0; k < next.length; k++) next[k]! /= nn;
       b = next;
     }

@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative } from 'node:path';
 import type { LatticeModelInstance } from '@latticediff/lattice';
 import { writeFileAtomic } from '@latticediff/monte-carlo/node';
@@ -23,6 +23,7 @@ import {
   num,
   printJson,
   progressEnabled,
+  refuseForeignOverwrite,
 } from '../io';
 import {
   isNeuralCheckpointFile,
@@ -316,6 +317,14 @@ export const mcCommand: Command = {
         seed,
         checkpoint: ddm && checkpointPath !== undefined ? fileDigest(checkpointPath) : null,
       };
+      // (it overwrote any file, the checkpoint being read included)
+      refuseForeignOverwrite(
+        '--out',
+        shardPath,
+        String(values.out ?? shardPath),
+        'a shard file of latticediff mc',
+        (head) => head.startsWith(`{"format":"${SHARD_FORMAT}"`),
+      );
       refuseOtherCheckpoint(shardPath, shardRun);
     }
     const plots =
@@ -449,6 +458,8 @@ function refuseOtherCheckpoint(shardPath: string, run: ShardRun): void {
     if (path === shardPath) continue;
     let other: { format?: unknown; run?: ShardRun };
     try {
+      // (a FIFO among them would block the read)
+      if (!statSync(path).isFile()) continue;
       other = JSON.parse(readFileSync(path, 'utf8')) as typeof other;
     } catch {
       continue;

@@ -11,6 +11,7 @@ import {
   createProgress,
   num,
   progressEnabled,
+  refuseForeignOverwrite,
   removeStaleTemporaries,
 } from '../io';
 import {
@@ -138,6 +139,10 @@ export const sampleCommand: Command = {
       }
       format = byExtension;
       out = checkWritablePath('--out', outArg);
+      // (it overwrote any file, the checkpoint being read included)
+      refuseForeignOverwrite('--out', out, outArg, 'a sample file of latticediff', (head) =>
+        byExtension === 'csv' ? /^0(,\d+)*\r?\n/.test(head) : /^\{"x":\[/.test(head),
+      );
       removeStaleTemporaries(out);
     }
     format ??= 'csv';

@@ -1,5 +1,5 @@
 import { existsSync, readFileSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { LatticeModel, ParameterValues } from '@latticediff/lattice';
 import {
   CheckpointMismatchError,
@@ -338,6 +338,12 @@ export const trainCommand: Command = {
     const instance = createInstance(model, parameters, hint);
     const target = { ...instance.parameters } as ParameterValues;
     const out = checkWritablePath('--out', String(values.out));
+    if (values.plots !== undefined && resolve(String(values.plots)) === out) {
+      // (the directory was created where --out goes, and the run then failed reading it)
+      usage(
+        `--plots ${quote(String(values.plots))} is the --out file: give the pictures a directory of their own`,
+      );
+    }
     if (checkProposalFlags(values, hint) === 'neural') {
       await trainNeuralCommand({ values, model, instance, target, out, hint, json });
       return;
