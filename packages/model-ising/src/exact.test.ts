@@ -250,6 +250,13 @@ describe('isingTransferMatrix at extreme parameters', () => {
     expect(() => isingTransferMatrix(params({ lx: 200, ly: 7, boundary: 'torus' }))).toThrow(
       'for ly = 7 and boundary "torus"',
     );
+    // the binding limit is named (at ly = 8 the message said 8191, and lx = 8191 was then refused
+    // with 1023)
+    for (const lx of [100000, 8191]) {
+      expect(() => isingTransferMatrix(params({ lx, ly: 8 }))).toThrow(
+        '`lx` passed to `isingTransferMatrix` must be an integer <= 1023 for ly = 8',
+      );
+    }
   });
 
   it('refuses more sites than a lattice can hold with an InvalidArgumentError (not a RangeError)', () => {

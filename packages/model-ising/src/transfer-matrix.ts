@@ -62,7 +62,14 @@ export function checkTransferSize(functionName: string, p: IsingParameters): voi
   }
   const maxSites = Math.floor(MAX_TRANSFER_ENTRIES / 2 ** p.ly) - 1;
   const maxLx = Math.floor(maxSites / p.ly);
-  if (p.lx > maxLx) {
+  const passes = torus ? 2 ** p.ly : 1;
+  const logWeights = needsLogWeights(p);
+  const maxWork = logWeights ? MAX_TRANSFER_WORK_LOG : MAX_TRANSFER_WORK;
+  const workSites = Math.floor(Math.sqrt(maxWork / (passes * 2 ** p.ly))) - 1;
+  const workLx = Math.floor(workSites / p.ly);
+  // the smaller of the two limits is named first (at ly = 8 the entries' limit, 8191, was named,
+  // and lx = 8191 was then refused by the work's, 1023)
+  if (p.lx > maxLx && maxLx < workLx) {
     invalidArgument(
       functionName,
       'lx',
@@ -70,11 +77,6 @@ export function checkTransferSize(functionName: string, p: IsingParameters): voi
       `an integer <= ${maxLx} for ly = ${p.ly} (2^ly * (N + 1) <= ${MAX_TRANSFER_ENTRIES} float64 entries)`,
     );
   }
-  const passes = torus ? 2 ** p.ly : 1;
-  const logWeights = needsLogWeights(p);
-  const maxWork = logWeights ? MAX_TRANSFER_WORK_LOG : MAX_TRANSFER_WORK;
-  const workSites = Math.floor(Math.sqrt(maxWork / (passes * 2 ** p.ly))) - 1;
-  const workLx = Math.floor(workSites / p.ly);
   if (p.lx > workLx) {
     invalidArgument(
       functionName,
