@@ -20,6 +20,34 @@ export function assertInteger(
   }
 }
 
+/**
+ * Largest span ln(largest / smallest entry) of a site tensor of an exact MPS built in float64:
+ * exp(-700) is about 1e-304, just above float64's smallest normal number.
+ */
+export const MAX_LOG_WEIGHT_RANGE = 700;
+
+/**
+ * Refuses a beta at which the entries of an exact MPS's site tensors, spanning
+ * exp(-beta * perBeta) .. 1, would underflow in float64 (configurations, frustrated ground states
+ * included, would silently lose their weight). J and h are named in the message.
+ */
+export function assertLogWeightRange(
+  functionName: string,
+  beta: number,
+  perBeta: number,
+  coupling: number,
+  field: number,
+): void {
+  if (beta * perBeta > MAX_LOG_WEIGHT_RANGE) {
+    invalidArgument(
+      functionName,
+      'beta',
+      beta,
+      `at most ${Number((MAX_LOG_WEIGHT_RANGE / perBeta).toPrecision(6))} for J = ${coupling}, h = ${field} (the entries exp(-beta e_k) of a site tensor would span more than e^${MAX_LOG_WEIGHT_RANGE} and underflow in float64)`,
+    );
+  }
+}
+
 /** "an integer", "an even integer >= 2", "an integer in [1, 14]", ... */
 export function describeIntegerRange(min: number, max: number, multipleOf: number): string {
   const kind =

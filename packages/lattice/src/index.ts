@@ -35,7 +35,13 @@ export {
   exactByEnumeration,
   MAX_ENUMERATION_SIZE,
 } from './enumerate';
-export { assertInteger, describeIntegerRange, invalidArgument } from './errors';
+export {
+  assertInteger,
+  assertLogWeightRange,
+  describeIntegerRange,
+  invalidArgument,
+  MAX_LOG_WEIGHT_RANGE,
+} from './errors';
 export {
   boundaryPeriodicity,
   chain,

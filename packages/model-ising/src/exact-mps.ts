@@ -7,7 +7,12 @@
  * active set with the weight exp(-beta e_k), e_k = -J s_k sum_{i<k, i~k} s_i - h s_k, rescaled per
  * site by exp(-beta (|J| bonds_k + |h|)) so that every entry is at most 1.
  */
-import { invalidArgument, resolveParameters, squareLattice } from '@latticediff/lattice';
+import {
+  assertLogWeightRange,
+  invalidArgument,
+  resolveParameters,
+  squareLattice,
+} from '@latticediff/lattice';
 import { MPS } from '@latticediff/tensor-network';
 import { type IsingParameters, isingParameterSchema } from './parameters';
 
@@ -15,8 +20,6 @@ import { type IsingParameters, isingParameterSchema } from './parameters';
 export const MAX_MPS_ACTIVE_SPINS = 10;
 /** Largest number of stored float64 entries of the exact MPS (2^25, 256 MiB). */
 export const MAX_MPS_ENTRIES = 2 ** 25;
-/** Largest ln(largest / smallest) entry of a site tensor, kept clear of float64 underflow (e^-708). */
-export const MAX_LOG_RANGE = 700;
 
 /** Result of {@link isingExactMPS}. */
 export interface IsingExactMPS {
@@ -114,14 +117,7 @@ export function isingExactMPS(parameters: Partial<IsingParameters>): IsingExactM
   let maxNeighbours = 0;
   for (const neighbours of earlier) maxNeighbours = Math.max(maxNeighbours, neighbours.length);
   const perBeta = 2 * (Math.abs(J) * maxNeighbours + Math.abs(h));
-  if (beta * perBeta > MAX_LOG_RANGE) {
-    invalidArgument(
-      fn,
-      'beta',
-      beta,
-      `at most ${Number((MAX_LOG_RANGE / perBeta).toPrecision(6))} for J = ${J}, h = ${h} (the entries exp(-beta e_k) of a site tensor would span more than e^${MAX_LOG_RANGE} and underflow in float64)`,
-    );
-  }
+  assertLogWeightRange(fn, beta, perBeta, J, h);
   const tensors = [];
   let logWeightOffset = 0;
   for (let k = 0; k < n; k++) {

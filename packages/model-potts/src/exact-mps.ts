@@ -9,7 +9,7 @@
  * weight at that site, so that the entries span exp(-beta (|J| bonds_k + |h|)) .. 1 for either
  * sign of J and h.
  */
-import { invalidArgument, squareLattice } from '@latticediff/lattice';
+import { assertLogWeightRange, invalidArgument, squareLattice } from '@latticediff/lattice';
 import { MPS } from '@latticediff/tensor-network';
 import { type PottsParameters, resolvePottsParameters } from './parameters';
 
@@ -17,11 +17,6 @@ import { type PottsParameters, resolvePottsParameters } from './parameters';
 export const MAX_MPS_BOND_DIMENSION = 1024;
 /** Largest number of stored float64 entries of the exact MPS (2^25, 256 MiB). */
 export const MAX_MPS_ENTRIES = 2 ** 25;
-/**
- * Largest span ln(largest / smallest entry) of a site tensor: exp(-700) is about 1e-304, just
- * above float64's smallest normal number (the Ising model's exact MPS has the same bound).
- */
-export const MAX_LOG_RANGE = 700;
 
 /** Result of {@link pottsExactMPS}. */
 export interface PottsExactMPS {
@@ -120,14 +115,7 @@ export function pottsExactMPS(parameters: Partial<PottsParameters>): PottsExactM
   let maxNeighbours = 0;
   for (const neighbours of earlier) maxNeighbours = Math.max(maxNeighbours, neighbours.length);
   const perBeta = Math.abs(J) * maxNeighbours + Math.abs(h);
-  if (beta * perBeta > MAX_LOG_RANGE) {
-    invalidArgument(
-      fn,
-      'beta',
-      beta,
-      `at most ${Number((MAX_LOG_RANGE / perBeta).toPrecision(6))} for J = ${J}, h = ${h} (the entries exp(-beta e_k) of a site tensor would span more than e^${MAX_LOG_RANGE} and underflow in float64)`,
-    );
-  }
+  assertLogWeightRange(fn, beta, perBeta, J, h);
   const n = p.lx * p.ly;
   const tensors = [];
   let logWeightOffset = 0;
