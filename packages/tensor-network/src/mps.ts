@@ -220,10 +220,9 @@ export class MPS {
    */
   static fromTensors(tensors: readonly SiteTensorInput[], options: { kind?: MPSKind } = {}): MPS {
     const fn = 'MPS.fromTensors';
+    // (checks the kind too)
     assertKindOptions(fn, options);
     const kind = options.kind ?? 'linear';
-    if (kind !== 'linear' && kind !== 'born')
-      invalidArgument(fn, 'kind', kind, '"linear" or "born"');
     if (!Array.isArray(tensors) || tensors.length < 1) {
       invalidArgument(fn, 'tensors', tensors, 'a non-empty array of site tensors');
     }
@@ -378,7 +377,6 @@ function readSiteTensor(
   );
 }
 
-/** Checks the `{ kind? }` options of the factories: an object with no other property. */
 /** Checks an options object `{ kind? }`: no other key, and a kind of "linear" or "born". */
 export function assertKindOptions(
   fn: string,

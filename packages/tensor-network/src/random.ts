@@ -79,7 +79,8 @@ class Xoshiro128 implements RandomGenerator {
 
   fill(out: Float64Array): Float64Array {
     // (a Float32Array rounded some draws up to exactly 1, outside [0, 1))
-    if (!(out instanceof Float64Array)) invalidArgument('fill', 'out', out, 'a Float64Array');
+    if (!(out instanceof Float64Array))
+      invalidArgument('RandomGenerator.fill', 'out', out, 'a Float64Array');
     for (let i = 0; i < out.length; i++) out[i] = this.float64();
     return out;
   }
