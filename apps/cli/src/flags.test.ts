@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { defaultProblem, flagHelp, flagValue } from './args';
 import { COMMANDS } from './commands/index';
+import { isSampleFileHead } from './commands/sample';
 
 describe('flag defaults', () => {
   const flags = COMMANDS.flatMap((command) =>
@@ -42,5 +43,19 @@ describe('flag defaults', () => {
     expect(defaultProblem({ name: 'b', type: 'boolean', description: '', default: 1 })).toBe(
       'not a boolean',
     );
+  });
+});
+
+describe('sample --out: which existing files it replaces', () => {
+  it('recognises its own CSV header (also when longer than the bytes read) and JSON lines', () => {
+    const header = Array.from({ length: 5000 }, (_, i) => i).join(',');
+    expect(isSampleFileHead('csv', '0,1,2\n1,0,1\n')).toBe(true);
+    // a 5,000-site header fills the 4,096 bytes read, ending within a number or after a comma
+    expect(isSampleFileHead('csv', header.slice(0, 4096))).toBe(true);
+    expect(isSampleFileHead('csv', '0,1,2,')).toBe(true);
+    expect(isSampleFileHead('csv', 'my,precious,data\n')).toBe(false);
+    expect(isSampleFileHead('csv', '0,1,foo\n')).toBe(false);
+    expect(isSampleFileHead('jsonl', '{"x":[0,1],"logProbability":-1}\n')).toBe(true);
+    expect(isSampleFileHead('jsonl', '{"format":"latticediff.mps"')).toBe(false);
   });
 });

@@ -41,6 +41,15 @@ const FORMAT_FLAG = {
   default: 'csv',
 } as const satisfies FlagSpec;
 
+/**
+ * Whether `head`, the first bytes of a file, begins a file that `sample --out` wrote in `format`:
+ * the CSV header 0,1,...,N-1 (longer than the bytes read at large N: then it fills them), or a
+ * first JSON line {"x":[...
+ */
+export function isSampleFileHead(format: 'csv' | 'jsonl', head: string): boolean {
+  return format === 'csv' ? /^0(,\d+)*(\r?\n|,?$)/.test(head) : /^\{"x":\[/.test(head);
+}
+
 export const sampleCommand: Command = {
   name: 'sample',
   summary:
@@ -141,7 +150,7 @@ export const sampleCommand: Command = {
       out = checkWritablePath('--out', outArg);
       // (it overwrote any file, the checkpoint being read included)
       refuseForeignOverwrite('--out', out, outArg, 'a sample file of latticediff', (head) =>
-        byExtension === 'csv' ? /^0(,\d+)*\r?\n/.test(head) : /^\{"x":\[/.test(head),
+        isSampleFileHead(byExtension, head),
       );
       removeStaleTemporaries(out);
     }
