@@ -72,6 +72,8 @@ export class MPSTrainer {
   private theta: Float64Array[];
   private m: Float64Array[];
   private v: Float64Array[];
+  /** The arrays a step is computed into (the previous state's, swapped after each step). */
+  private spare: { theta: Float64Array[]; m: Float64Array[]; v: Float64Array[] } | undefined;
   private steps: number;
   private current: MPS;
 
@@ -242,25 +244,31 @@ export class MPSTrainer {
 
   /** Applies an Adam step given gradients with respect to the site tensors; returns |grad theta|. */
   private apply(gradA: Float64Array[]): number {
-    this.steps++;
+    const t = this.steps + 1;
     const { beta1, beta2, epsilon } = this;
-    const correction1 = 1 - beta1 ** this.steps;
-    const correction2 = 1 - beta2 ** this.steps;
+    const correction1 = 1 - beta1 ** t;
+    const correction2 = 1 - beta2 ** t;
     const step = (this.learningRate * Math.sqrt(correction2)) / correction1;
     let norm = 0;
     const tensors: Float64Array[] = [];
-    // the step is computed on copies and kept only if every parameter stays finite (a learning
-    // rate of 1e308 left parameters of -Infinity, an NLL of Infinity and a state that could not
-    // be saved)
-    const nextTheta = this.theta.map((t) => new Float64Array(t));
-    const nextM = this.m.map((t) => new Float64Array(t));
-    const nextV = this.v.map((t) => new Float64Array(t));
+    // the step is computed into a second set of arrays (allocated once) and kept only if every
+    // parameter stays finite (a learning rate of 1e308 left parameters of -Infinity, an NLL of
+    // Infinity and a state that could not be saved); the sets then swap
+    this.spare ??= {
+      theta: this.theta.map((x) => new Float64Array(x.length)),
+      m: this.m.map((x) => new Float64Array(x.length)),
+      v: this.v.map((x) => new Float64Array(x.length)),
+    };
+    const next = this.spare;
     for (let i = 0; i < this.theta.length; i++) {
-      const theta = nextTheta[i]!;
+      const theta = next.theta[i]!;
+      const m = next.m[i]!;
+      const v = next.v[i]!;
+      theta.set(this.theta[i]!);
+      m.set(this.m[i]!);
+      v.set(this.v[i]!);
       const a = this.current.tensors[i]!;
       const g = gradA[i]!;
-      const m = nextM[i]!;
-      const v = nextV[i]!;
       for (let k = 0; k < theta.length; k++) {
         // chain rule through the parametrisation
         let gt = g[k]!;
@@ -275,17 +283,18 @@ export class MPSTrainer {
       const decoded = decode(this.parametrization, theta);
       for (let k = 0; k < theta.length; k++) {
         if (!Number.isFinite(theta[k]!) || !Number.isFinite(decoded[k]!)) {
-          this.steps--;
           throw new NumericalError(
-            `\`MPSTrainer\`: step ${this.steps + 1} would make the parameters non-finite (gradient norm ${Math.sqrt(norm)}, learningRate ${this.learningRate}); the trainer is left as before the step`,
+            `\`MPSTrainer\`: step ${t} would make the parameters non-finite (gradient norm ${Math.sqrt(norm)}, learningRate ${this.learningRate}); the trainer is left as before the step`,
           );
         }
       }
       tensors.push(decoded);
     }
-    this.theta = nextTheta;
-    this.m = nextM;
-    this.v = nextV;
+    this.spare = { theta: this.theta, m: this.m, v: this.v };
+    this.theta = next.theta;
+    this.m = next.m;
+    this.v = next.v;
+    this.steps = t;
     this.current = MPS.unsafeCreate(this.kind, [...this.physicalDims], tensors);
     return Math.sqrt(norm);
   }
