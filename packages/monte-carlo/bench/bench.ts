@@ -8,7 +8,8 @@
  * autocorrelation time and ESS per second of the energy and of the order parameter; a scan over
  * the bond dimension shows what each chi buys (build time, acceptance, ESS/s).
  * Run: pnpm --filter @latticediff/monte-carlo bench [-- --quick] [-- --learned] [-- --case=NAME]
- * (`--case=pool`: one thread against a 2-worker pool, see pool.ts)
+ * (`--case=pool`: one thread against a 2-worker pool, see pool.ts; `--pool-case=TEXT` runs only its
+ * cases whose name contains TEXT)
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
@@ -342,7 +343,8 @@ const fmt = (v: unknown) =>
 
 if (only === 'pool') {
   const repeats = Number(process.argv.find((a) => a.startsWith('--repeats='))?.slice(10) ?? 5);
-  await poolBench({ quick, repeats });
+  const poolCase = process.argv.find((a) => a.startsWith('--pool-case='))?.slice(12);
+  await poolBench({ quick, repeats, ...(poolCase === undefined ? {} : { only: poolCase }) });
   process.exit(0);
 }
 console.log('# @latticediff/monte-carlo benchmark');

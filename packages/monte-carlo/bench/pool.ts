@@ -7,7 +7,9 @@
  * threads (runChainsOnWorkers, which the CLI's mc uses), and one round
  * of learnByMonteCarlo with the recipe of the ising-8x8 case (512 chains, 16 + 4 steps, 20
  * local sweeps per step, 4 training sweeps) warm-started from that proposal, against the same
- * round with the pool and its chains on 2 threads (chainsOnWorkers), as `train --workers 2`. The two are run
+ * round with the pool and its chains on 2 threads (chainsOnWorkers), as `train --workers 2`, and
+ * the same recipe over 4 rounds with `overlapRounds` (per round; one thread runs the two parts
+ * one after the other, the pool and threads at once). The two are run
  * alternately (A B A B ...) so that a change of load hits both; every pair is checked to give
  * identical results. Prints per repeat the time per chain step (per round for the learning
  * loop) and the 1-minute load average, then the median and range of each and of the paired
@@ -18,6 +20,7 @@
  * Before and after each case it measures the parallel capacity the machine offers at that
  * moment (two spinning threads' throughput over one's): a wall-time ratio cannot exceed it.
  * Run: pnpm --filter @latticediff/monte-carlo bench -- --case=pool [--quick] [--repeats=N]
+ * [--pool-case=TEXT] (only the cases whose name contains TEXT)
  */
 import { physicsBornMPS } from '@latticediff/lattice';
 import { CRITICAL_BETA, isingModel } from '@latticediff/model-ising';
@@ -57,7 +60,12 @@ const median = (v: number[]) => {
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 };
 
-export async function poolBench(options: { quick: boolean; repeats: number }): Promise<void> {
+export async function poolBench(options: {
+  quick: boolean;
+  repeats: number;
+  /** Only the cases whose name contains this text. */
+  only?: string;
+}): Promise<void> {
   const { quick, repeats } = options;
   console.log('# @latticediff/monte-carlo: one thread vs a 2-worker SamplerPool');
   console.log(machineLine());
@@ -137,42 +145,45 @@ export async function poolBench(options: { quick: boolean; repeats: number }): P
     workers: 2,
     workerUrl: new URL('../dist/chains-worker.js', import.meta.url),
   });
-  const learningRound = async (p: SamplerPool | undefined): Promise<Outcome> => {
-    const start = performance.now();
-    const learned = await learnByMonteCarlo({
-      model: isingModel,
-      path: [{ lx: 8, ly: 8, beta: CRITICAL_BETA }],
-      initialMPS: mps as MPS,
-      bondDim: 16,
-      kind: 'born',
-      training: 'sweeps',
-      scheme: { kind: 'disconnected' },
-      chains: 512,
-      stepsPerRound: 16,
-      burnIn: 4,
-      localSweeps: 20,
-      sweepsPerRound: 4,
-      restart: true,
-      learningRate: 0.05,
-      cutoff: 1e-4,
-      seed: 7,
-      // what `latticediff train --workers 2` runs: the pool for the proposals' evaluations and
-      // the sweeps, the chains (local sweeps included) on 2 threads
-      ...(p
-        ? {
-            pool: p,
-            chainRunner,
-          }
-        : {}),
-    });
-    const seconds = (performance.now() - start) / 1000;
-    const report = learned.reports[0]!;
-    samplingShare.push(report.samplingSeconds / seconds);
-    return {
-      seconds,
-      fingerprint: digest(learned.chainStates, ...learned.mps.tensors),
+  const learning =
+    (rounds: number, overlapRounds: boolean) =>
+    async (p: SamplerPool | undefined): Promise<Outcome> => {
+      const start = performance.now();
+      const learned = await learnByMonteCarlo({
+        model: isingModel,
+        path: Array.from({ length: rounds }, () => ({ lx: 8, ly: 8, beta: CRITICAL_BETA })),
+        overlapRounds,
+        initialMPS: mps as MPS,
+        bondDim: 16,
+        kind: 'born',
+        training: 'sweeps',
+        scheme: { kind: 'disconnected' },
+        chains: 512,
+        stepsPerRound: 16,
+        burnIn: 4,
+        localSweeps: 20,
+        sweepsPerRound: 4,
+        restart: true,
+        learningRate: 0.05,
+        cutoff: 1e-4,
+        seed: 7,
+        // what `latticediff train --workers 2` runs: the pool for the proposals' evaluations and
+        // the sweeps, the chains (local sweeps included) on 2 threads
+        ...(p
+          ? {
+              pool: p,
+              chainRunner,
+            }
+          : {}),
+      });
+      const seconds = (performance.now() - start) / 1000 / rounds;
+      if (rounds === 1) samplingShare.push(learned.reports[0]!.samplingSeconds / seconds);
+      return {
+        seconds,
+        fingerprint: digest(learned.chainStates, ...learned.mps.tensors),
+      };
     };
-  };
+  const learningRound = learning(1, false);
   const samplingShare: number[] = [];
 
   const cases: {
@@ -227,9 +238,17 @@ export async function poolBench(options: { quick: boolean; repeats: number }): P
       scale: 1,
       run: learningRound,
     },
+    {
+      name: 'learnByMonteCarlo, 4 rounds with overlapRounds (each round trains while the next samples)',
+      unit: 's per round',
+      scale: 1,
+      run: learning(quick ? 3 : 4, true),
+    },
   ];
   const summary: string[] = [];
-  for (const c of cases) {
+  for (const c of cases.filter(
+    (c) => options.only === undefined || c.name.includes(options.only),
+  )) {
     console.log(`\n## ${c.name} (${c.unit})`);
     const capacityBefore = await parallelCapacity(2);
     console.log(

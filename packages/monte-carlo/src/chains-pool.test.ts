@@ -139,4 +139,30 @@ describe('runChains with a pool', () => {
     for (const pool of pools)
       expect(summary(await learnByMonteCarlo({ ...options, pool }))).toEqual(reference);
   });
+
+  it('trains the same MPS with overlapRounds for 1, 2 and 3 workers (training and chains at once)', async () => {
+    // three rounds: the third's chains propose with the first round's model while the second
+    // trains, all on the same pool
+    const options = {
+      model: isingModel,
+      path: [0.2, 0.25, 0.3].map((beta) => ({ lx: 4, ly: 4, beta })),
+      bondDim: 6,
+      kind: 'born' as const,
+      training: 'sweeps' as const,
+      scheme: { kind: 'disconnected' as const },
+      chains: 200,
+      stepsPerRound: 8,
+      burnIn: 1,
+      localSweeps: 1,
+      sweepsPerRound: 2,
+      replayRounds: 2,
+      validationFraction: 0.1,
+      overlapRounds: true,
+      seed: 43,
+    };
+    const summary = timelessLearning;
+    const reference = summary(await learnByMonteCarlo(options));
+    for (const pool of pools)
+      expect(summary(await learnByMonteCarlo({ ...options, pool }))).toEqual(reference);
+  });
 });

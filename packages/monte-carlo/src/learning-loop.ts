@@ -44,7 +44,12 @@ import {
   invalidArgument,
   optionKeys,
 } from '@latticediff/tensor-network/internal';
-import { type ChainRunner, type IndependenceProposal, runChains } from './chains';
+import {
+  type ChainRunner,
+  type IndependenceProposal,
+  type RunChainsResult,
+  runChains,
+} from './chains';
 import { summarize } from './diagnostics-summary';
 import { CheckpointMismatchError } from './errors';
 import { MPSTrainer } from './learn';
@@ -298,6 +303,19 @@ export interface LearningLoopOptions {
    * same options, so it is not part of the run's fingerprint.
    */
   chainRunner?: ChainRunner;
+  /**
+   * Train each round at the same time as the next round's chains run (default false). Those
+   * chains cannot wait for the training, so they propose with the model as it stood before it:
+   * round r's chains use the proposal trained through round r - 2 (the initial one for rounds 0
+   * and 1), one round staler than by default. Every round's Metropolis-Hastings is still exact
+   * (its proposal is fixed while it runs); the results differ from the default's, and are the
+   * same for any pool and chain runner (with neither, the two parts run one after the other).
+   * With a pool or a chain runner on threads the chains fill the cores while the training
+   * waits on its serial steps (the SVD splits, the sums of the workers' gradients). Needs an MPS
+   * proposal (MPS are immutable, so the snapshot costs nothing); checkpoints then also hold
+   * the chains' proposal (`chainProposal` in FORMAT.md). Part of the resume fingerprint.
+   */
+  overlapRounds?: boolean;
   /** Called after every round. */
   onRound?: (report: RoundReport) => void;
   /** Stop after this many rounds in this call (to test interruption; default: all). */
@@ -500,6 +518,8 @@ export interface ResolvedLearning {
   readonly root: RandomGenerator;
   readonly pool: SamplerPool | undefined;
   readonly chainRunner: ChainRunner;
+  /** See {@link LearningLoopOptions.overlapRounds}. */
+  readonly overlapRounds: boolean;
   readonly fingerprint: string;
 }
 
@@ -510,6 +530,13 @@ export interface LiveLearning {
   roundsCompleted: number;
   reports: RoundReport[];
   replay: Int32Array[];
+  /**
+   * With `overlapRounds`: the proposal the next round's chains use (the learner's before the
+   * last training; undefined before the first round: the learner's own).
+   */
+  chainProposal?: MPS;
+  /** With `overlapRounds`: the next round's chain run, done during the last training. */
+  nextRun?: RunChainsResult;
 }
 
 /**
@@ -676,6 +703,7 @@ export function resolveLearning(
       'checkpoint',
       'pool',
       'chainRunner',
+      'overlapRounds',
       'onRound',
       'maxRoundsThisCall',
       'learner',
@@ -882,6 +910,9 @@ export function resolveLearning(
       );
     }
   }
+  const overlapRounds = options.overlapRounds ?? false;
+  if (typeof overlapRounds !== 'boolean')
+    invalidArgument(fn, 'overlapRounds', overlapRounds, 'true or false');
   const fingerprint = learner
     ? JSON.stringify({
         model: model.id,
@@ -896,6 +927,7 @@ export function resolveLearning(
         localSweeps,
         ...(validationFraction > 0 ? { validationFraction } : {}),
         ...(symmetryImages > 0 ? { symmetryImages } : {}),
+        ...(overlapRounds ? { overlapRounds } : {}),
       })
     : mpsFingerprint();
   function mpsFingerprint(): string {
@@ -922,6 +954,7 @@ export function resolveLearning(
       ...(localSweeps !== 1 ? { localSweeps } : {}),
       ...(symmetryImages > 0 ? { symmetryImages } : {}),
       ...(initialMPS === undefined ? {} : { initialMPS: textDigest(serializeMPS(initialMPS)) }),
+      ...(overlapRounds ? { overlapRounds } : {}),
     });
   }
   if (options.chainRunner !== undefined && typeof options.chainRunner !== 'function') {
@@ -963,6 +996,7 @@ export function resolveLearning(
     root,
     pool: options.pool,
     chainRunner: options.chainRunner ?? runChains,
+    overlapRounds,
     fingerprint,
   };
 }
@@ -1074,6 +1108,7 @@ export async function startLearning(resolved: ResolvedLearning): Promise<LiveLea
         : initialBornMPS({ length: n, physicalDim: d, seed: root.split(INITIAL_STREAM) }));
     learner = newLearner(resolved, initial);
   }
+  assertOverlapProposal(resolved, learner);
   const first = resolved.instances[0]!;
   const chainStates = new Int32Array(chains * n);
   const x0 = first.initialConfiguration();
@@ -1198,13 +1233,58 @@ export async function restoreLearning(
       `a state of at most ${resolved.schedule.length} rounds (the path's)`,
     );
   }
+  let chainProposal: MPS | undefined;
+  if (resolved.overlapRounds && state.roundsCompleted > 0) {
+    try {
+      if (state.chainProposal === undefined) throw new FormatError('chainProposal', 'missing');
+      chainProposal = deserializeMPS(state.chainProposal).mps;
+    } catch (error) {
+      if (resolved.learner !== undefined) learner.dispose?.();
+      if (!LatticeDiffError.isInstance(error)) throw error;
+      throw invalidArgumentWithCause(
+        fn,
+        'checkpoint',
+        'a state without a readable chainProposal',
+        `a checkpoint written by ${fn} with overlapRounds`,
+        error,
+      );
+    }
+    if (chainProposal.length !== n || chainProposal.physicalDims.some((x) => x !== d)) {
+      if (resolved.learner !== undefined) learner.dispose?.();
+      invalidArgument(
+        fn,
+        'checkpoint',
+        `a chainProposal of ${chainProposal.length} sites`,
+        `an MPS over the model's ${n} sites of dimension ${d}`,
+      );
+    }
+  }
+  try {
+    assertOverlapProposal(resolved, learner);
+  } catch (error) {
+    if (resolved.learner !== undefined) learner.dispose?.();
+    throw error;
+  }
   return {
     learner,
     chainStates,
     roundsCompleted: state.roundsCompleted,
     reports: state.reports,
     replay: state.replay,
+    ...(chainProposal === undefined ? {} : { chainProposal }),
   };
+}
+
+/** `overlapRounds` keeps the proposal before each training: it must be an (immutable) MPS. */
+function assertOverlapProposal(resolved: ResolvedLearning, learner: Learner): void {
+  if (resolved.overlapRounds && !MPS.isMPS(learner.proposal)) {
+    invalidArgument(
+      resolved.fn,
+      'overlapRounds',
+      true,
+      "false with a learner whose proposal is not an MPS (the next round's chains keep the proposal before each training, which only an MPS, immutable, guarantees)",
+    );
+  }
 }
 
 /** The saved form of a live run (with the recipe record of `runOrResume`, when given). */
@@ -1220,6 +1300,9 @@ export function saveLearning(
     chainStates: live.chainStates,
     replay: live.replay,
     reports: live.reports,
+    ...(live.chainProposal === undefined
+      ? {}
+      : { chainProposal: serializeMPS(live.chainProposal) }),
     ...(recipe === undefined ? {} : { recipe }),
   });
 }
@@ -1241,7 +1324,11 @@ export async function continueLearning(
   const limit = options.maxRoundsThisCall ?? Number.POSITIVE_INFINITY;
   let doneThisCall = 0;
   while (live.roundsCompleted < resolved.schedule.length && doneThisCall < limit) {
-    const report = await learningRound(resolved, live);
+    // (with overlapRounds, the next round's chains run during this round's training when this
+    // call goes on to that round)
+    const report = await learningRound(resolved, live, {
+      runNext: doneThisCall + 1 < limit,
+    });
     doneThisCall++;
     if (options.save) {
       await options.save(JSON.stringify(saveLearning(resolved, live, options.recipe)));
@@ -1257,37 +1344,29 @@ export async function continueLearning(
   };
 }
 
-/** One round (the third part): sample with the current proposal, train, report; updates `live`. */
+/**
+ * One round (the third part): sample with the current proposal (with `overlapRounds`, the one
+ * before the last training), train, report; updates `live`. With `overlapRounds` and `runNext`,
+ * the next round's chains run while this round trains.
+ */
 export async function learningRound(
   resolved: ResolvedLearning,
   live: LiveLearning,
+  options: { runNext?: boolean } = {},
 ): Promise<RoundReport> {
-  const { n, chains, steps, root, heldOutChains, symmetryImages } = resolved;
+  const { n, chains, steps, root, heldOutChains, symmetryImages, overlapRounds } = resolved;
   const { learner } = live;
   const r = live.roundsCompleted;
   const instance = resolved.instances[r]!;
   const stream = root.split(r);
-  // chains continue from the previous round's states where they are still allowed
-  const chainStates = live.chainStates;
-  const energies = instance.energy({ data: chainStates, count: chains });
-  const x0 = instance.initialConfiguration();
-  for (let c = 0; c < chains; c++) if (!Number.isFinite(energies[c]!)) chainStates.set(x0, c * n);
-  const run = await resolved.chainRunner({
-    model: instance,
-    proposal: learner.proposal,
-    scheme: resolved.scheme,
-    chains,
-    steps,
-    burnIn: resolved.burnIn,
-    seed: stream.split(0),
-    initial: { data: chainStates, count: chains },
-    keepConfigurations: true,
-    // the energy series comes from the kept configurations: the contract does not require
-    // an `energyPerSite` observable of a model
-    observables: [],
-    localSweeps: resolved.localSweeps,
-    ...(resolved.pool ? { pool: resolved.pool } : {}),
-  });
+  const run =
+    live.nextRun ??
+    (await roundChains(
+      resolved,
+      r,
+      live.chainStates,
+      overlapRounds ? (live.chainProposal ?? learner.proposal) : learner.proposal,
+    ));
   const replay = [...live.replay, run.configurations!].slice(-resolved.replayRounds);
   // the last heldOutChains chains of this round validate; everything else trains
   const trainingChains = chains - heldOutChains;
@@ -1321,20 +1400,35 @@ export async function learningRound(
   } catch {
     // a constant energy series (e.g. all chains stuck) has no autocorrelation time
   }
-  const trainStart = performance.now();
-  const nllBefore = await meanNll(learner, data);
-  // the MPS learners keep the stream numbers of earlier releases (round r's stream itself)
-  const random = resolved.learner === undefined ? stream : root.split(LEARNER_STREAM + r);
-  await learner.train(data, { round: r, random, ...(validation ? { validation } : {}) });
-  const nllAfter = await meanNll(learner, data);
-  const validationNll = validation ? await meanNll(learner, validation) : undefined;
-  const trainingSeconds = (performance.now() - trainStart) / 1000;
-  // an MPS proposal draws on the pool's workers (the same draws)
-  const quality = await proposalQuality(instance, learner.proposal, {
-    count: QUALITY_DRAWS,
-    seed: root.split(QUALITY_STREAM + r),
-    ...(resolved.pool && MPS.isMPS(learner.proposal) ? { pool: resolved.pool } : {}),
-  });
+  // overlapRounds: the proposal before this training is the next round's (an MPS: immutable)
+  const before = learner.proposal;
+  if (overlapRounds) assertOverlapProposal(resolved, learner);
+  const training = (async () => {
+    const trainStart = performance.now();
+    const nllBefore = await meanNll(learner, data);
+    // the MPS learners keep the stream numbers of earlier releases (round r's stream itself)
+    const random = resolved.learner === undefined ? stream : root.split(LEARNER_STREAM + r);
+    await learner.train(data, { round: r, random, ...(validation ? { validation } : {}) });
+    const nllAfter = await meanNll(learner, data);
+    const validationNll = validation ? await meanNll(learner, validation) : undefined;
+    const trainingSeconds = (performance.now() - trainStart) / 1000;
+    // an MPS proposal draws on the pool's workers (the same draws)
+    const quality = await proposalQuality(instance, learner.proposal, {
+      count: QUALITY_DRAWS,
+      seed: root.split(QUALITY_STREAM + r),
+      ...(resolved.pool && MPS.isMPS(learner.proposal) ? { pool: resolved.pool } : {}),
+    });
+    return { nllBefore, nllAfter, validationNll, trainingSeconds, quality };
+  })();
+  const next =
+    overlapRounds && options.runNext !== false && r + 1 < resolved.schedule.length
+      ? roundChains(resolved, r + 1, run.final.data, before)
+      : undefined;
+  // both settle before the round ends (no work left running when one of them fails)
+  const [trained, nextRun] = await Promise.allSettled([training, next]);
+  if (trained.status === 'rejected') throw trained.reason;
+  if (nextRun.status === 'rejected') throw nextRun.reason;
+  const { nllBefore, nllAfter, validationNll, trainingSeconds, quality } = trained.value;
   const report: RoundReport = {
     round: r,
     parameters: { ...resolved.schedule[r]! },
@@ -1352,7 +1446,50 @@ export async function learningRound(
   live.replay = replay;
   live.reports = [...live.reports, report];
   live.roundsCompleted = r + 1;
+  if (overlapRounds) {
+    live.chainProposal = before as MPS;
+    if (nextRun.value === undefined) delete live.nextRun;
+    else live.nextRun = nextRun.value;
+  }
   return report;
+}
+
+/**
+ * Round r's chains, from `states` (those no longer allowed at round r's parameters restart from
+ * the model's initial configuration; `states` itself is not changed).
+ */
+function roundChains(
+  resolved: ResolvedLearning,
+  r: number,
+  states: Int32Array,
+  proposal: Learner['proposal'],
+): Promise<RunChainsResult> {
+  const { n, chains } = resolved;
+  const instance = resolved.instances[r]!;
+  const energies = instance.energy({ data: states, count: chains });
+  let initial = states;
+  for (let c = 0; c < chains; c++) {
+    if (!Number.isFinite(energies[c]!)) {
+      if (initial === states) initial = states.slice();
+      initial.set(instance.initialConfiguration(), c * n);
+    }
+  }
+  return resolved.chainRunner({
+    model: instance,
+    proposal,
+    scheme: resolved.scheme,
+    chains,
+    steps: resolved.steps,
+    burnIn: resolved.burnIn,
+    seed: resolved.root.split(r).split(0),
+    initial: { data: initial, count: chains },
+    keepConfigurations: true,
+    // the energy series comes from the kept configurations: the contract does not require
+    // an `energyPerSite` observable of a model
+    observables: [],
+    localSweeps: resolved.localSweeps,
+    ...(resolved.pool ? { pool: resolved.pool } : {}),
+  });
 }
 
 async function meanNll(learner: Learner, data: ConfigurationRows): Promise<number> {

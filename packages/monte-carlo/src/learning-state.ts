@@ -30,6 +30,11 @@ export interface LearningStateFields {
   /** The reports of the rounds done. */
   reports: RoundReport[];
   /**
+   * With `overlapRounds`: a `latticediff.mps` file of the proposal the next round's chains use
+   * (the one before the last training). Absent otherwise.
+   */
+  chainProposal?: string;
+  /**
    * The training recipe of a run started by `runOrResume` (stored as `trainingRun`, first in the
    * file): the one record a resume is checked against. Absent for a direct `learnByMonteCarlo`.
    */
@@ -49,6 +54,7 @@ export interface LearningStateJSON {
   /** Base64, one byte per digit, per round. */
   replay: string[];
   reports: RoundReport[];
+  chainProposal?: string;
 }
 
 /** A learning loop's state between rounds (see the module comment). */
@@ -59,6 +65,7 @@ export class LearningState implements LearningStateFields {
   readonly chainStates: Int32Array;
   readonly replay: Int32Array[];
   readonly reports: RoundReport[];
+  readonly chainProposal?: string;
   readonly recipe?: unknown;
 
   constructor(fields: LearningStateFields) {
@@ -68,6 +75,7 @@ export class LearningState implements LearningStateFields {
     this.chainStates = fields.chainStates;
     this.replay = fields.replay;
     this.reports = fields.reports;
+    if (fields.chainProposal !== undefined) this.chainProposal = fields.chainProposal;
     if (fields.recipe !== undefined) this.recipe = fields.recipe;
   }
 
@@ -82,6 +90,7 @@ export class LearningState implements LearningStateFields {
       chainStates: Array.from(this.chainStates).join(','),
       replay: this.replay.map((digits) => encodeDigits(digits)),
       reports: this.reports,
+      ...(this.chainProposal === undefined ? {} : { chainProposal: this.chainProposal }),
     };
   }
 
@@ -141,6 +150,9 @@ export class LearningState implements LearningStateFields {
       throw new FormatError('replay', 'expected an array of base64 strings', { cause });
     }
     if (!Array.isArray(o.reports)) throw new FormatError('reports', 'expected an array');
+    if (o.chainProposal !== undefined && typeof o.chainProposal !== 'string') {
+      throw new FormatError('chainProposal', 'expected a string (a latticediff.mps file)');
+    }
     return new LearningState({
       fingerprint: text('fingerprint'),
       roundsCompleted: roundsCompleted as number,
@@ -148,6 +160,7 @@ export class LearningState implements LearningStateFields {
       chainStates,
       replay,
       reports: o.reports as RoundReport[],
+      ...(o.chainProposal === undefined ? {} : { chainProposal: o.chainProposal as string }),
       ...(o.trainingRun === undefined ? {} : { recipe: o.trainingRun }),
     });
   }

@@ -435,6 +435,26 @@ describe('runChainsOnWorkers', () => {
       }
     });
 
+    it('trains the same MPS with overlapRounds, chains on threads and sweeps on a pool', async () => {
+      const overlapped = {
+        ...options,
+        path: [0.2, 0.25, 0.3].map((beta) => ({ lx: 4, ly: 4, beta })),
+        scheme: { kind: 'disconnected' as const },
+        overlapRounds: true,
+      };
+      const reference = summary(await learnByMonteCarlo(overlapped));
+      const runner = chainsOnWorkers({ module: '@latticediff/model-ising', workers: 2, workerUrl });
+      const pool = await createSamplerPool({ workers: 2 });
+      try {
+        expect(
+          summary(await learnByMonteCarlo({ ...overlapped, chainRunner: runner, pool })),
+        ).toEqual(reference);
+      } finally {
+        await runner.close();
+        await pool.close();
+      }
+    });
+
     it('keeps its threads between calls and starts them again after close', async () => {
       const runner = chainsOnWorkers({ module: '@latticediff/model-ising', workers: 2, workerUrl });
       const proposal = randomMPS({ length: 16, bondDim: 3, kind: 'born', seed: 4 });
