@@ -75,6 +75,26 @@ describe('trainBornSweeps', () => {
     expect(history.map((h) => h.sweep)).toEqual([1, 2]);
   });
 
+  it('reports NLLs that logProbabilities confirms to 1e-12 (from the shards, d = 3 too)', () => {
+    // three states per site, 3,000 rows: three shards, duplicates weighted
+    const target3 = randomMPS({ length: 6, physicalDim: 3, bondDim: 3, kind: 'born', seed: 21 });
+    const data3 = sample(target3, { count: 3000, seed: 4 });
+    const batch3 = { data: data3.data, count: data3.count };
+    const init = initialBornMPS({ length: 6, physicalDim: 3, seed: 8 });
+    const bySweep: MPS[] = [];
+    const { initialNll, history } = trainBornSweeps(init, batch3, {
+      sweeps: 3,
+      maxBondDim: 5,
+      onSweep: ({ mps }) => bySweep.push(mps),
+    });
+    const near = (got: number, want: number) =>
+      expect(Math.abs(got - want)).toBeLessThan(1e-12 * Math.abs(want));
+    near(initialNll, meanNll(init, batch3));
+    expect(history).toHaveLength(3);
+    for (const [k, h] of history.entries()) near(h.nll, meanNll(bySweep[k]!, batch3));
+    expect(history[2]!.nll).toBeLessThan(initialNll - 0.1);
+  });
+
   it('keeps bond dimensions within maxBondDim and grows them from a small start', () => {
     const init = initialBornMPS({ length: 8, bondDim: 1, seed: 2 });
     expect(init.maxBondDim).toBe(1);

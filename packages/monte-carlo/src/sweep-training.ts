@@ -136,7 +136,7 @@ export interface SweepTrainingOptions {
 export interface SweepTrainingResult {
   /** The trained Born MPS, right-canonical with unit norm (orthogonality centre at site 0). */
   mps: MPS;
-  /** Mean NLL of the data under the initial MPS. */
+  /** Mean NLL of the data under the initial MPS (its right-canonical form: the same to rounding). */
   initialNll: number;
   /** One entry per sweep run. */
   history: {
@@ -268,9 +268,14 @@ function deduplicate(
   return { configs, weights };
 }
 
-/** What the sweep loop needs from its driver: a block's gradient sum, or a mean NLL. */
+/**
+ * What the sweep loop needs from its driver: a block's gradient sum, the training batch's mean
+ * NLL from the shards (`batchNll`: the MPS whose site 0 is `first` and whose other sites the
+ * shards hold, see shardNll), or another batch's mean NLL.
+ */
 type SweepRequest =
   | { kind: 'gradient'; site: number; block: Float64Array; moves: ShardMove[] }
+  | { kind: 'batchNll'; first: Float64Array; moves: ShardMove[] }
   | { kind: 'nll'; mps: MPS; data: SweepTrainingData };
 
 /**
@@ -310,11 +315,13 @@ export function trainBornSweeps(
       let step = loop.next();
       while (!step.done) {
         const need = step.value;
-        if (need.kind === 'gradient') for (const move of need.moves) shards.move(move);
+        if (need.kind !== 'nll') for (const move of need.moves) shards.move(move);
         step = loop.next(
           need.kind === 'gradient'
             ? shards.gradient(need.site, need.block)
-            : meanNll(need.mps, need.data),
+            : need.kind === 'batchNll'
+              ? shards.nll(need.first)[0]!
+              : meanNll(need.mps, need.data),
         );
       }
       return step.value;
@@ -334,13 +341,15 @@ export function trainBornSweeps(
       let step = loop.next();
       while (!step.done) {
         const need = step.value;
-        if (need.kind === 'gradient') for (const move of need.moves) shards.move(move);
+        if (need.kind !== 'nll') for (const move of need.moves) shards.move(move);
         step = loop.next(
           need.kind === 'gradient'
             ? await shards.gradient(need.site, need.block)
-            : evaluates
-              ? meanOf(await pool.logProbabilities(need.mps, need.data))
-              : meanNll(need.mps, need.data),
+            : need.kind === 'batchNll'
+              ? (await shards.nll(need.first))[0]!
+              : evaluates
+                ? meanOf(await pool.logProbabilities(need.mps, need.data))
+                : meanNll(need.mps, need.data),
         );
       }
       return step.value;
@@ -353,10 +362,8 @@ export function trainBornSweeps(
 interface PreparedSweeps {
   n: number;
   physicalDims: number[];
-  batch: SweepTrainingData;
   validation: SweepTrainingData | undefined;
-  /** The MPS given (its NLL is the initial one) and its right-canonical form. */
-  initial: MPS;
+  /** The right-canonical form of the MPS given (the shards start from it). */
   canonical: MPS;
   /** The distinct configurations (rows of N digits) and their relative frequencies. */
   configs: Int32Array;
@@ -443,9 +450,7 @@ function prepare(
   return {
     n,
     physicalDims,
-    batch,
     validation,
-    initial: mps,
     canonical,
     configs,
     weights,
@@ -469,12 +474,17 @@ function* sweepLoop(
   prepared: PreparedSweeps,
   options: SweepTrainingOptions,
 ): Generator<SweepRequest, SweepTrainingResult, Float64Array | number> {
-  const { n, physicalDims, batch, validation, canonical, rate, cutoff, stepsPerBlock, patience } =
+  const { n, physicalDims, validation, canonical, rate, cutoff, stepsPerBlock, patience } =
     prepared;
   const { sweeps, maxBondDim, onSweep } = options;
   let start = prepared.start;
   let learningRate = typeof rate === 'function' ? 0 : rate;
-  const initialNll = (yield { kind: 'nll', mps: prepared.initial, data: batch }) as number;
+  // the canonical form's NLL (the initial MPS's to rounding), from the shards as opened
+  const initialNll = (yield {
+    kind: 'batchNll',
+    first: canonical.tensors[0]!,
+    moves: [],
+  }) as number;
   const tensors = canonical.tensors.map((t) => new Float64Array(t));
   const dims = [...prepared.spec.dims];
   let moves: ShardMove[] = [];
@@ -576,7 +586,9 @@ function* sweepLoop(
     for (let i = 0; i <= n - 2; i++) yield* updateBlock(i, true);
     for (let i = n - 2; i >= 0; i--) yield* updateBlock(i, false);
     current = snapshot();
-    const nll = (yield { kind: 'nll', mps: current, data: batch }) as number;
+    // (the last split's move is applied first: the shards then hold sites 1..N-1 of current)
+    const nll = (yield { kind: 'batchNll', first: tensors[0]!, moves }) as number;
+    moves = [];
     const validationNll =
       validation === undefined
         ? undefined

@@ -1,13 +1,14 @@
 /**
  * Sweep shards: the block gradient of a weighted batch, -2 sum_m w_m Psi'_m / psi_m, against a
- * direct per-row contraction (before and after the centre has moved), and the same bits from a
- * pool's workers as from this thread.
+ * direct per-row contraction (before and after the centre has moved), the batch's NLL against
+ * logProbabilities, and the same bits from a pool's workers as from this thread.
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { canonicalize } from './canonical';
-import { randomMPS } from './mps';
+import { logProbabilities } from './evaluate';
+import { MPS, randomMPS } from './mps';
 import { createSamplerPool, type SamplerPool } from './pool';
 import { sample } from './sample';
 import {
@@ -166,6 +167,54 @@ describe('sweep shards', () => {
       for (const shards of remote)
         expect(Array.from(await shards.gradient(site - 2, block))).toEqual(Array.from(got));
     }
+    local.close();
+    for (const shards of remote) shards.close();
+  });
+
+  it('gives the mean NLL of the MPS it holds, as opened and after moves back to site 0', async () => {
+    // sum over rows of w_m (-log p(x_m)), p from logProbabilities
+    const expectedNll = (m: MPS) => {
+      const lp = logProbabilities(m, { data: rows, count });
+      let total = 0;
+      for (let k = 0; k < count; k++) total -= weights[k]! * lp[k]!;
+      return total;
+    };
+    const local = localShards(spec, rows, weights);
+    const remote = await Promise.all(
+      pools.map((pool) => openPoolShards('test', pool, spec, rows, weights)),
+    );
+    // as opened, with site 0 scaled (Z = ||first||^2 = 9, not 1)
+    const first = mps.tensors[0]!.map((x) => 3 * x);
+    const scaled = MPS.fromTensors(
+      mps.tensors.map((t, i) => ({
+        data: i === 0 ? first : t,
+        shape: [mps.leftDim(i), d, mps.rightDim(i)] as [number, number, number],
+      })),
+      { kind: 'born' },
+    );
+    const opened = local.nll(first)[0]!;
+    expect(Math.abs(opened - expectedNll(scaled))).toBeLessThan(1e-13 * Math.abs(opened));
+    for (const shards of remote) expect((await shards.nll(first))[0]).toBe(opened);
+    // another right-canonical MPS (other bond dimensions), its sites N-1..1 moved in from the
+    // right as a sweep that ends at site 0 moves them
+    const other = canonicalize(randomMPS({ length: n, bondDim: 4, kind: 'born', seed: 6 }), {
+      center: 0,
+    }).mps;
+    for (let site = n - 1; site >= 1; site--) {
+      const move: ShardMove = {
+        site,
+        tensor: other.tensors[site]!,
+        leftDim: other.leftDim(site),
+        rightDim: other.rightDim(site),
+        direction: 'left',
+      };
+      local.move(move);
+      for (const shards of remote) shards.move(move);
+    }
+    const moved = local.nll(other.tensors[0]!)[0]!;
+    expect(Math.abs(moved - expectedNll(other))).toBeLessThan(1e-13 * Math.abs(moved));
+    expect(Math.abs(moved - opened)).toBeGreaterThan(0.1);
+    for (const shards of remote) expect((await shards.nll(other.tensors[0]!))[0]).toBe(moved);
     local.close();
     for (const shards of remote) shards.close();
   });

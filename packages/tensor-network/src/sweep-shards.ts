@@ -18,12 +18,8 @@
  * partial sums in shard order, so the result does not depend on which thread holds which
  * shard: one thread and a pool of any size give the same bits.
  */
-import {
-  accumulateSampleOuterProducts,
-  sampleAmplitudes,
-  transferSampleEnvironments,
-} from './environments';
 import { invalidArgument } from './errors';
+import { workspace } from './workspace';
 
 /** Rows per shard (the last shard of a batch may have fewer). */
 export const SHARD_ROWS = 1024;
@@ -47,9 +43,39 @@ export interface EnvironmentShard {
   dims: number[];
   /** columns[i]: the digits of the shard's rows at site i. */
   columns: Int32Array[];
+  /** sites[i]: the shard's rows grouped by their digit at site i (fixed: computed once). */
+  sites: RowGroups[];
+  /** pairs[i]: the rows grouped by their digit pair s1 d_i+1 + s2 at sites (i, i+1). */
+  pairs: RowGroups[];
   weights: Float64Array;
   /** env[k]: the environments at bond position k (left of site k), rows x dims[k]. */
   env: Float64Array[];
+  /**
+   * scales[k]: each row's factor that env[k] was divided by when it was computed from
+   * env[k - 1] or env[k + 1] (its max |entry| before rescaling; the right environments' scales
+   * give the amplitudes' magnitudes, see {@link shardNll}).
+   */
+  scales: Float64Array[];
+}
+
+/**
+ * Rows grouped by a digit (a stable counting sort): rows[offsets[s]..offsets[s+1]) are those
+ * with digit s, in increasing order, as the public kernels of environments.ts group them (the
+ * same order, so the same sums to the bit).
+ */
+export interface RowGroups {
+  rows: Int32Array;
+  offsets: Int32Array;
+}
+
+function groupRows(digits: Int32Array, d: number): RowGroups {
+  const offsets = new Int32Array(d + 1);
+  for (let m = 0; m < digits.length; m++) offsets[digits[m]! + 1]!++;
+  for (let s = 0; s < d; s++) offsets[s + 1]! += offsets[s]!;
+  const cursor = offsets.slice(0, d);
+  const rows = new Int32Array(digits.length);
+  for (let m = 0; m < digits.length; m++) rows[cursor[digits[m]!]!++] = m;
+  return { rows, offsets };
 }
 
 /** A split's outcome that the shards must follow. */
@@ -85,12 +111,25 @@ export function openShard(
     for (let m = 0; m < count; m++) column[m] = rows[m * n + i]!;
     return column;
   });
+  const sites = columns.map((column, i) => groupRows(column, physicalDims[i]!));
+  const pairs: RowGroups[] = [];
+  for (let i = 0; i + 1 < n; i++) {
+    const d2 = physicalDims[i + 1]!;
+    const first = columns[i]!;
+    const second = columns[i + 1]!;
+    const digits = new Int32Array(count);
+    for (let m = 0; m < count; m++) digits[m] = first[m]! * d2 + second[m]!;
+    pairs.push(groupRows(digits, physicalDims[i]! * d2));
+  }
   const shard: EnvironmentShard = {
     physicalDims,
     dims: [...spec.dims],
     columns,
+    sites,
+    pairs,
     weights,
     env: new Array<Float64Array>(n + 1),
+    scales: Array.from({ length: n + 1 }, () => new Float64Array(count).fill(1)),
   };
   shard.env[0] = new Float64Array(count).fill(1);
   shard.env[n] = new Float64Array(count).fill(1);
@@ -102,7 +141,9 @@ export function openShard(
 
 /**
  * The environments one site further: L T (`right`, from bond site) or T R (`left`, from site + 1),
- * written into `reuse` when it has the right length (the array they replace, no longer read).
+ * each row rescaled to max |entry| = 1, written into `reuse` when it has the right length (the
+ * array they replace, no longer read). The kernel calls of `transferSampleEnvironments` with the
+ * rows grouped once per shard (the same bits; the digits were checked when the batch was).
  */
 function transfer(
   shard: EnvironmentShard,
@@ -111,19 +152,50 @@ function transfer(
   direction: 'right' | 'left',
   reuse?: Float64Array,
 ): Float64Array {
-  const view = {
-    data: tensor,
-    leftDim: shard.dims[site]!,
-    physicalDim: shard.physicalDims[site]!,
-    rightDim: shard.dims[site + 1]!,
-  };
+  const l = shard.dims[site]!;
+  const d = shard.physicalDims[site]!;
+  const r = shard.dims[site + 1]!;
   const from = direction === 'right' ? shard.env[site]! : shard.env[site + 1]!;
-  const outDim = direction === 'right' ? view.rightDim : view.leftDim;
-  const out = reuse?.length === shard.weights.length * outDim ? reuse : undefined;
-  return transferSampleEnvironments(view, shard.columns[site]!, from, direction, {
-    rescale: true,
-    ...(out === undefined ? {} : { out }),
-  });
+  const count = shard.weights.length;
+  const inner = direction === 'right' ? l : r;
+  const outer = direction === 'right' ? r : l;
+  const { rows, offsets } = shard.sites[site]!;
+  const c1 = Math.max(count, 1);
+  const ws = workspace();
+  const x = ws.alloc(c1 * inner);
+  const y = ws.alloc(c1 * outer);
+  const t = ws.alloc(l * d * r);
+  const list = ws.alloc(Math.ceil(c1 / 2)) * 2;
+  const maxOut = ws.alloc(c1);
+  let f = ws.f64;
+  f.set(from, x);
+  ws.i32.set(rows, list);
+  if (direction === 'right') {
+    f.set(tensor, t);
+  } else {
+    // slices transposed: T_s^T (r x l) at t + s r l
+    for (let s = 0; s < d; s++) {
+      const o = t + s * r * l;
+      for (let a = 0; a < l; a++) {
+        const base = (a * d + s) * r;
+        for (let c = 0; c < r; c++) f[o + c * l + a] = tensor[base + c]!;
+      }
+    }
+  }
+  const sliceOffset = direction === 'right' ? r : r * l;
+  const stride = direction === 'right' ? d * r : l;
+  for (let s = 0; s < d; s++) {
+    const start = offsets[s]!;
+    const n = offsets[s + 1]! - start;
+    if (n > 0)
+      ws.gatheredGemm(x, y, list + start, n, t + s * sliceOffset, stride, inner, outer, -1);
+  }
+  ws.rescaleRows(y, count, outer, maxOut);
+  f = ws.f64;
+  const out = reuse?.length === count * outer ? reuse : new Float64Array(count * outer);
+  out.set(f.subarray(y, y + count * outer));
+  shard.scales[direction === 'right' ? site + 1 : site]!.set(f.subarray(maxOut, maxOut + count));
+  return out;
 }
 
 /**
@@ -153,26 +225,95 @@ export function shardBlockGradient(
   block: Float64Array,
 ): Float64Array {
   const l = shard.dims[site]!;
-  const d2 = shard.physicalDims[site + 1]!;
+  const d = shard.physicalDims[site]! * shard.physicalDims[site + 1]!;
   const r = shard.dims[site + 2]!;
-  const first = shard.columns[site]!;
-  const second = shard.columns[site + 1]!;
   const count = shard.weights.length;
-  const pairs = new Int32Array(count);
-  for (let m = 0; m < count; m++) pairs[m] = first[m]! * d2 + second[m]!;
-  const shape = { leftDim: l, physicalDim: shard.physicalDims[site]! * d2, rightDim: r };
   const left = shard.env[site]!;
   const right = shard.env[site + 2]!;
-  const psi = sampleAmplitudes({ data: block, ...shape }, pairs, left, right);
-  const coef = new Float64Array(count);
-  for (let m = 0; m < count; m++) {
-    let p = psi[m]!;
-    if (Math.abs(p) < TINY) p = p < 0 ? -TINY : TINY;
-    coef[m] = (-2 * shard.weights[m]!) / p;
+  const { rows, offsets } = shard.pairs[site]!;
+  let largest = 0;
+  for (let s = 0; s < d; s++) largest = Math.max(largest, offsets[s + 1]! - offsets[s]!);
+  // one copy of the environments and one grouping of the rows serve the amplitudes and the
+  // sum (the kernel calls of sampleAmplitudes and accumulateSampleOuterProducts: the same bits)
+  const c1 = Math.max(count, 1);
+  const ws = workspace();
+  const x = ws.alloc(c1 * l);
+  const z = ws.alloc(c1 * r);
+  const y = ws.alloc(c1 * r);
+  const t = ws.alloc(l * d * r);
+  const list = ws.alloc(Math.ceil(c1 / 2)) * 2;
+  const dots = ws.alloc(c1);
+  const w = ws.alloc(c1);
+  const lt = ws.alloc(l * Math.max(largest, 1));
+  const rw = ws.alloc(Math.max(largest, 1) * r);
+  const g = ws.alloc(l * r);
+  let f = ws.f64;
+  f.set(left, x);
+  f.set(right, z);
+  f.set(block, t);
+  ws.i32.set(rows, list);
+  // psi_m = L_m B[pair_m] R_m
+  for (let s = 0; s < d; s++) {
+    const start = offsets[s]!;
+    const n = offsets[s + 1]! - start;
+    if (n > 0) ws.gatheredGemm(x, y, list + start, n, t + s * r, d * r, l, r, -1);
   }
+  ws.rowDots(y, z, dots, count, 1, r);
+  f = ws.f64;
+  const weights = shard.weights;
+  for (let m = 0; m < count; m++) {
+    let p = f[dots + m]!;
+    if (Math.abs(p) < TINY) p = p < 0 ? -TINY : TINY;
+    f[w + m] = (-2 * weights[m]!) / p;
+  }
+  // out[:, pair, :] += sum over the pair's rows of coef_m L_m^T R_m^T
   const out = new Float64Array(block.length);
-  accumulateSampleOuterProducts({ data: out, ...shape }, pairs, left, right, coef);
+  for (let s = 0; s < d; s++) {
+    const start = offsets[s]!;
+    const n = offsets[s + 1]! - start;
+    if (n === 0) continue;
+    ws.gatherOuterRows(x, z, w, list + start, n, l, r, lt, rw);
+    ws.gemm(lt, rw, r, g, l, n, r);
+    const h = ws.f64;
+    for (let a = 0; a < l; a++) {
+      const base = (a * d + s) * r;
+      const go = g + a * r;
+      for (let c = 0; c < r; c++) out[base + c]! += h[go + c]!;
+    }
+  }
   return out;
+}
+
+/**
+ * The shard's part of the mean NLL of a Born MPS whose sites 1..N-1 are the right-orthonormal
+ * tensors the shard's right environments were last computed from (after a sweep that ended at
+ * site 0, its last move applied; or as opened) and whose site 0 is `first` ([1, d_0, dims[1]]):
+ * sum over its rows m of w_m (log Z - 2 log |psi_m|), with Z = ||first||^2 and
+ * log |psi_m| = log |first[x_m0] . env[1]_m| + sum over k >= 1 of log scales[k]_m (the factors
+ * the environments were divided by). With weights summing to 1 over the batch, the sum over the
+ * shards is the mean NLL, without evaluating the batch again (the same value as
+ * logProbabilities to rounding; the same bits for any split of the shards over threads).
+ */
+export function shardNll(shard: EnvironmentShard, first: Float64Array): number {
+  const n = shard.physicalDims.length;
+  const r = shard.dims[1]!;
+  const column = shard.columns[0]!;
+  const right = shard.env[1]!;
+  const { weights, scales } = shard;
+  let z = 0;
+  for (let k = 0; k < first.length; k++) z += first[k]! * first[k]!;
+  const logZ = Math.log(z);
+  let total = 0;
+  for (let m = 0; m < weights.length; m++) {
+    const t = column[m]! * r;
+    const e = m * r;
+    let psi = 0;
+    for (let a = 0; a < r; a++) psi += first[t + a]! * right[e + a]!;
+    let logPsi = Math.log(Math.abs(psi));
+    for (let k = 1; k < n; k++) logPsi += Math.log(scales[k]![m]!);
+    total += weights[m]! * (logZ - 2 * logPsi);
+  }
+  return total;
 }
 
 /**
@@ -183,6 +324,12 @@ export interface EnvironmentShards<G extends Float64Array | Promise<Float64Array
   /** Number of shards. */
   readonly count: number;
   gradient(site: number, block: Float64Array): G;
+  /**
+   * The batch's mean NLL under the MPS whose site 0 is `first` and whose other sites the moves
+   * so far left in the shards (see {@link shardNll}): the sum of the shards' parts in shard
+   * order, in a Float64Array of length 1 (the moves are applied first, as for `gradient`).
+   */
+  nll(first: Float64Array): G;
   move(move: ShardMove): void;
   /** Frees the shards (a pool's workers drop them). */
   close(): void;
@@ -282,6 +429,11 @@ export function localShards(
       sumPartials(
         shards.map((s) => shardBlockGradient(s, site, block)),
         block.length,
+      ),
+    nll: (first) =>
+      sumPartials(
+        shards.map((s) => Float64Array.of(shardNll(s, first))),
+        1,
       ),
     move: (move) => {
       for (const s of shards) applyShardMove(s, move);

@@ -20,6 +20,7 @@ import {
   openShards,
   type ShardMove,
   shardBlockGradient,
+  shardNll,
 } from './sweep-shards';
 
 /** A message to the worker. */
@@ -75,13 +76,17 @@ export type WorkerRequest =
       bounds: number[];
     }
   | {
-      /** Applies `moves`, then returns each shard's partial gradient of the block at `site`. */
+      /**
+       * Applies `moves`, then returns each shard's partial gradient of the block at `site`, or
+       * with `nll` each shard's part of the mean NLL whose site-0 tensor is `block`.
+       */
       type: 'shards-step';
       requestId: number;
       shardsId: number;
       moves: ShardMove[];
       site: number;
       block: Float64Array;
+      nll?: boolean;
     }
   | { type: 'shards-close'; shardsId: number };
 
@@ -117,7 +122,11 @@ function handleShards(
   const shards = shardSets.get(request.shardsId);
   if (shards === undefined) throw new Error(`worker has no shards ${request.shardsId}`);
   for (const move of request.moves) for (const s of shards) applyShardMove(s, move);
-  const partials = shards.map((s) => shardBlockGradient(s, request.site, request.block));
+  const partials = shards.map((s) =>
+    request.nll
+      ? Float64Array.of(shardNll(s, request.block))
+      : shardBlockGradient(s, request.site, request.block),
+  );
   reply(
     { type: 'partials', requestId: request.requestId, partials },
     partials.map((p) => p.buffer as ArrayBuffer),
