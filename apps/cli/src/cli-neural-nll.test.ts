@@ -270,6 +270,10 @@ describe('train --proposal neural --objective nll', () => {
         [...nll, '--max-bond-dim', '4'],
         /--max-bond-dim applies to MPS training, not to --proposal neural \(a MADE or PixelCNN network trained by NLL/,
       ],
+      [
+        [...nll, '--overlap-rounds'],
+        /--overlap-rounds applies to MPS training, not to --proposal neural/,
+      ],
       [[...nll, '--epochs', '0'], /invalid value for --epochs: 0 \(expected an integer >= 1/],
       [[...nll, '--anneal-from', '1.5'], /invalid value for --anneal-from: 1\.5: .*c/],
       [['train', 'fredkin', '--objective', 'nll'], /--objective applies to --proposal neural only/],

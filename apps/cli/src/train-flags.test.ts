@@ -69,6 +69,14 @@ describe('resolveTrainRun', () => {
     expect(run.rounds).toBe(30);
   });
 
+  it('takes --overlap-rounds into the run record (absent without it), with any recipe', () => {
+    expect(resolve(isingModel, ising, { 'overlap-rounds': true }).run.overlapRounds).toBe(true);
+    expect('overlapRounds' in resolve(isingModel, ising, {}).run).toBe(false);
+    const annealed = resolve(isingModel, ising, { recipe: 'learn', 'overlap-rounds': true });
+    expect(annealed.recipe).toBe('learn');
+    expect(annealed.run.overlapRounds).toBe(true);
+  });
+
   it('fills in the flags a recipe stands for, explicit flags first', () => {
     const { run } = resolve(fredkinModel, { sites: 8, c: 0.55 }, { recipe: 'learn', chains: 16 });
     expect(run).toMatchObject({

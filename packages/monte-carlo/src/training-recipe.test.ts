@@ -112,6 +112,7 @@ describe('checkTrainingRecipe', () => {
         'recipe.path',
       ],
       [{ initial: 'random' }, 'recipe.initial'],
+      [{ overlapRounds: 'yes' }, 'recipe.overlapRounds'],
       [{ extra: 1 }, 'recipe.extra'],
     ];
     for (const [change, argument] of cases) {
@@ -121,6 +122,37 @@ describe('checkTrainingRecipe', () => {
       expect(error.argument, JSON.stringify(change)).toBe(argument);
       expect(error.functionName).toBe('checkTrainingRecipe');
     }
+  });
+});
+
+describe('runOrResume with overlapRounds', () => {
+  it('keeps the field (not false), runs the overlapped loop and resumes it bit for bit', async () => {
+    const overlapped: TrainingRecipe = { ...recipe, overlapRounds: true };
+    expect(checkTrainingRecipe(overlapped).overlapRounds).toBe(true);
+    expect(
+      'overlapRounds' in checkTrainingRecipe({ ...recipe, overlapRounds: false as never }),
+    ).toBe(false);
+    const plain = await runOrResume({ model: isingModel, recipe });
+    const whole = await runOrResume({ model: isingModel, recipe: overlapped });
+    // rounds 0 and 1 propose with the same model either way; the run as a whole differs
+    expect(untimed(whole.reports).slice(0, 1)).toEqual(untimed(plain.reports).slice(0, 1));
+    expect(serializeMPS(whole.mps)).not.toBe(serializeMPS(plain.mps));
+    const store = memoryStore();
+    await runOrResume({
+      model: isingModel,
+      recipe: overlapped,
+      checkpoint: store,
+      maxRoundsThisCall: 2,
+    });
+    expect(JSON.parse(store.text!).chainProposal).toEqual(expect.any(String));
+    const resumed = await runOrResume({ model: isingModel, recipe: overlapped, checkpoint: store });
+    expect(resumed.resumedFromRound).toBe(2);
+    expect(serializeMPS(resumed.mps)).toBe(serializeMPS(whole.mps));
+    expect(untimed(resumed.reports)).toEqual(untimed(whole.reports));
+    // the recipe is the run's identity: the plain recipe does not resume an overlapped state
+    await expect(runOrResume({ model: isingModel, recipe, checkpoint: store })).rejects.toThrow(
+      CheckpointMismatchError,
+    );
   });
 });
 

@@ -73,6 +73,11 @@ export interface TrainingRecipe {
   sweepsPerRound?: number;
   /** Local Metropolis sweeps after every DDM step while learning (absent: 1). */
   localSweeps?: number;
+  /**
+   * Each round trains while the next round's chains run, with the proposal before that training
+   * (learnByMonteCarlo's `overlapRounds`; absent: false).
+   */
+  overlapRounds?: true;
   /** Proposal while learning (absent: connected with `noiseTime`). */
   scheme?: 'disconnected';
   /** Fraction of each round's chains held out for early stopping (sweeps only; absent: 0). */
@@ -115,6 +120,7 @@ const RECIPE_KEYS = optionKeys<TrainingRecipe>()([
   'replayRounds',
   'sweepsPerRound',
   'localSweeps',
+  'overlapRounds',
   'scheme',
   'validationFraction',
   'path',
@@ -229,6 +235,13 @@ export function checkTrainingRecipe(recipe: TrainingRecipe): TrainingRecipe {
   ) {
     fail('restart', 'true, false or absent');
   }
+  if (
+    recipe.overlapRounds !== undefined &&
+    (recipe.overlapRounds as unknown) !== true &&
+    (recipe.overlapRounds as unknown) !== false
+  ) {
+    fail('overlapRounds', 'true, false or absent');
+  }
   const replayRounds = recipe.replayRounds === undefined ? 1 : integer('replayRounds', 1);
   const sweepsPerRound = recipe.sweepsPerRound === undefined ? 1 : integer('sweepsPerRound', 1);
   const localSweeps = recipe.localSweeps === undefined ? 1 : integer('localSweeps', 0);
@@ -311,6 +324,7 @@ export function checkTrainingRecipe(recipe: TrainingRecipe): TrainingRecipe {
     ...(replayRounds !== 1 ? { replayRounds } : {}),
     ...(sweepsPerRound !== 1 ? { sweepsPerRound } : {}),
     ...(localSweeps !== 1 ? { localSweeps } : {}),
+    ...(recipe.overlapRounds === true ? { overlapRounds: true as const } : {}),
     ...(recipe.scheme === 'disconnected' ? { scheme: 'disconnected' as const } : {}),
     ...(validationFraction > 0 ? { validationFraction } : {}),
     ...(path === undefined ? {} : { path: { kind: 'thermodynamic' as const, kappa: path.kappa } }),
@@ -396,6 +410,7 @@ function optionsOf(
     stepsPerRound: run.steps,
     burnIn: Math.max(1, Math.floor(run.steps / 4)),
     localSweeps: run.localSweeps ?? 1,
+    ...(run.overlapRounds ? { overlapRounds: true } : {}),
     replayRounds: run.replayRounds ?? 1,
     epochsPerRound: run.epochs,
     ...(training === 'sweeps'

@@ -93,6 +93,7 @@ export const MPS_ONLY_FLAGS = [
   'training',
   'restart',
   'sweeps',
+  'overlap-rounds',
   'scheme',
   'validation-fraction',
   'path',
