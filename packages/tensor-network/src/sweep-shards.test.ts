@@ -12,11 +12,13 @@ import { MPS, randomMPS } from './mps';
 import { createSamplerPool, type SamplerPool } from './pool';
 import { sample } from './sample';
 import {
+  type EnvironmentShard,
   localShards,
   openPoolShards,
   SHARD_ROWS,
   type ShardMove,
   type ShardSpec,
+  shardNll,
 } from './sweep-shards';
 
 const workerUrl = new URL('../dist/worker.js', import.meta.url);
@@ -217,6 +219,39 @@ describe('sweep shards', () => {
     for (const shards of remote) expect((await shards.nll(other.tensors[0]!))[0]).toBe(moved);
     local.close();
     for (const shards of remote) shards.close();
+  });
+
+  it('adds the logs of extreme rescaling factors one by one (no under- or overflow)', () => {
+    // a hand-made shard of 2 rows over 5 sites (bond 2): row 0 with factors far out of range,
+    // row 1 with ordinary ones; then a zero factor (psi = 0: an infinite NLL)
+    const factors = [
+      [1e-150, 1e-150, 1e-150, 1e140],
+      [0.5, 2, 0.25, 3],
+    ];
+    const shardWith = (rows: number[][]): EnvironmentShard => ({
+      physicalDims: [2, 2, 2, 2, 2],
+      dims: [1, 2, 2, 2, 2, 1],
+      columns: [Int32Array.of(0, 1)],
+      sites: [],
+      pairs: [],
+      weights: Float64Array.of(0.25, 0.75),
+      env: [new Float64Array(2), Float64Array.of(1, 0.5, -0.25, 1)],
+      scales: [
+        new Float64Array(2),
+        ...[0, 1, 2, 3].map((k) => Float64Array.from(rows, (row) => row[k]!)),
+      ],
+    });
+    const first = Float64Array.of(0.6, 0.2, 0.1, -0.7);
+    const psi = [0.6 * 1 + 0.2 * 0.5, 0.1 * -0.25 + -0.7 * 1];
+    const logZ = Math.log(0.36 + 0.04 + 0.01 + 0.49);
+    const term = (m: number) =>
+      logZ - 2 * (Math.log(Math.abs(psi[m]!)) + factors[m]!.reduce((a, f) => a + Math.log(f), 0));
+    const got = shardNll(shardWith(factors), first);
+    const want = 0.25 * term(0) + 0.75 * term(1);
+    expect(Math.abs(got - want)).toBeLessThan(1e-13 * Math.abs(want));
+    expect(shardNll(shardWith([factors[0]!, [0.5, 0, 2, 1]]), first)).toBe(
+      Number.POSITIVE_INFINITY,
+    );
   });
 
   it('refuses a pool that cannot hold shards, naming it', () => {

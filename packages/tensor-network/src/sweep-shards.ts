@@ -289,8 +289,9 @@ export function shardBlockGradient(
  * tensors the shard's right environments were last computed from (after a sweep that ended at
  * site 0, its last move applied; or as opened) and whose site 0 is `first` ([1, d_0, dims[1]]):
  * sum over its rows m of w_m (log Z - 2 log |psi_m|), with Z = ||first||^2 and
- * log |psi_m| = log |first[x_m0] . env[1]_m| + sum over k >= 1 of log scales[k]_m (the factors
- * the environments were divided by). With weights summing to 1 over the batch, the sum over the
+ * log |psi_m| = log |first[x_m0] . env[1]_m| + log of the product over k >= 1 of scales[k]_m
+ * (the factors the environments were divided by; multiplied in runs that stay inside float64's
+ * range, each run's log added). With weights summing to 1 over the batch, the sum over the
  * shards is the mean NLL, without evaluating the batch again (the same value as
  * logProbabilities to rounding; the same bits for any split of the shards over threads).
  */
@@ -309,8 +310,23 @@ export function shardNll(shard: EnvironmentShard, first: Float64Array): number {
     const e = m * r;
     let psi = 0;
     for (let a = 0; a < r; a++) psi += first[t + a]! * right[e + a]!;
+    // the factors multiplied while the product stays well inside float64's range, one log per
+    // run of them (a factor outside [1e-100, 1e100], 0 included, gets its own log)
     let logPsi = Math.log(Math.abs(psi));
-    for (let k = 1; k < n; k++) logPsi += Math.log(scales[k]![m]!);
+    let product = 1;
+    for (let k = 1; k < n; k++) {
+      const factor = scales[k]![m]!;
+      if (factor > 1e-100 && factor < 1e100) {
+        product *= factor;
+        if (!(product > 1e-200 && product < 1e200)) {
+          logPsi += Math.log(product);
+          product = 1;
+        }
+      } else {
+        logPsi += Math.log(factor);
+      }
+    }
+    logPsi += Math.log(product);
     total += weights[m]! * (logZ - 2 * logPsi);
   }
   return total;
