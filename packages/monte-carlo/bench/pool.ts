@@ -18,7 +18,9 @@
  * max(the pool's main-thread CPU time, half its total CPU time), the speed-up two idle cores
  * would give with perfect scheduling; unlike wall time it hardly moves with other processes' load.
  * Before and after each case it measures the parallel capacity the machine offers at that
- * moment (two spinning threads' throughput over one's): a wall-time ratio cannot exceed it.
+ * moment (two spinning threads' throughput over one's), and the same for two threads drawing
+ * from an MPS with the float64 kernels (the pool's kind of work, which two vCPUs can serve much
+ * less well than a spin): a wall-time ratio cannot exceed what its kind of work gets.
  * Run: pnpm --filter @latticediff/monte-carlo bench -- --case=pool [--quick] [--repeats=N]
  * [--pool-case=TEXT] (only the cases whose name contains TEXT)
  */
@@ -29,6 +31,7 @@ import { learnByMonteCarlo, type ProposalScheme, runChains } from '../src/index'
 import { chainsOnWorkers, runChainsOnWorkers } from '../src/node/index';
 import {
   busyMachineWarning,
+  kernelCapacity,
   loadAverage,
   machineLine,
   parallelCapacity,
@@ -251,6 +254,7 @@ export async function poolBench(options: {
   )) {
     console.log(`\n## ${c.name} (${c.unit})`);
     const capacityBefore = await parallelCapacity(2);
+    const kernelBefore = await kernelCapacity(2);
     console.log(
       '| repeat | one thread | load | pool of 2 | load | one / pool | pool: main-thread CPU share | 2-core ceiling |',
     );
@@ -307,10 +311,11 @@ export async function poolBench(options: {
     const range = (v: number[], digits = 2) =>
       `${median(v).toFixed(digits)} (${Math.min(...v).toFixed(digits)}-${Math.max(...v).toFixed(digits)})`;
     const capacity = [capacityBefore, await parallelCapacity(2)];
+    const kernel = [kernelBefore, await kernelCapacity(2)];
     console.log(
-      `parallel capacity before and after the runs (2 spinning threads' throughput over one's; 2.0 on two idle cores): ${capacity.map((v) => v.toFixed(2)).join(', ')}`,
+      `parallel capacity before and after the runs (2 spinning threads' throughput over one's; 2.0 on two idle cores): ${capacity.map((v) => v.toFixed(2)).join(', ')}; for the float64 sampling kernels: ${kernel.map((v) => v.toFixed(2)).join(', ')}`,
     );
-    const line = `${c.name}: one thread ${range(ones)}, pool of 2 ${range(pools)} ${c.unit}; one / pool ${range(ratios)}x${ceilings.length > 0 ? `; 2-core ceiling from CPU times ${range(ceilings)}x` : ''}; load ${Math.min(...loads).toFixed(2)}-${Math.max(...loads).toFixed(2)}; parallel capacity ${Math.min(...capacity).toFixed(2)}-${Math.max(...capacity).toFixed(2)}; identical results`;
+    const line = `${c.name}: one thread ${range(ones)}, pool of 2 ${range(pools)} ${c.unit}; one / pool ${range(ratios)}x${ceilings.length > 0 ? `; 2-core ceiling from CPU times ${range(ceilings)}x` : ''}; load ${Math.min(...loads).toFixed(2)}-${Math.max(...loads).toFixed(2)}; parallel capacity ${Math.min(...capacity).toFixed(2)}-${Math.max(...capacity).toFixed(2)} (sampling kernels ${Math.min(...kernel).toFixed(2)}-${Math.max(...kernel).toFixed(2)}); identical results`;
     console.log(`\n${line}`);
     if (c.run === learningRound && samplingShare.length > 0) {
       console.log(
