@@ -134,6 +134,27 @@ function timeless(reports: readonly RoundReport[]) {
 }
 
 describe('learnByMonteCarlo with a custom learner', () => {
+  it('refuses overlapRounds for a proposal that is not an MPS, and disposes the learner', async () => {
+    const created: ProductLearner[] = [];
+    const factory = productLearner(0.5);
+    await expect(
+      learnByMonteCarlo({
+        ...options,
+        overlapRounds: true,
+        learner: {
+          ...factory,
+          create: (context) => {
+            const learner = factory.create(context) as ProductLearner;
+            created.push(learner);
+            return learner;
+          },
+        },
+      }),
+    ).rejects.toThrow('`overlapRounds` passed to `learnByMonteCarlo`');
+    expect(created).toHaveLength(1);
+    expect(created[0]!.disposed).toBe(true);
+  });
+
   it('samples with its proposal (disconnected by default), trains it and reports its quality', async () => {
     const result = await learnByMonteCarlo(options);
     expect(result.finished).toBe(true);

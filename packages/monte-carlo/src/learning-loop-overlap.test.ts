@@ -10,9 +10,14 @@ import { logProbabilities, type MPS, serializeMPS } from '@latticediff/tensor-ne
 import { describe, expect, it } from 'vitest';
 import { runChains } from './chains';
 import { CheckpointMismatchError } from './errors';
-import { type CheckpointStore, learnByMonteCarlo } from './learning-loop';
+import {
+  type CheckpointStore,
+  learnByMonteCarlo,
+  type ProposalLearnerFactory,
+} from './learning-loop';
 import { timelessLearning } from './learning-result.test-helper';
 import { memoryStore } from './memory-store.test-helper';
+import { initialBornMPS } from './sweep-training';
 
 const target = { lx: 2, ly: 4, beta: 0.35 };
 const instance = isingModel.create(target);
@@ -132,6 +137,72 @@ describe('learnByMonteCarlo with overlapRounds', () => {
     await expect(learnByMonteCarlo({ ...options, overlapRounds: 1 as never })).rejects.toThrow(
       '`overlapRounds` passed to `learnByMonteCarlo` must be true or false',
     );
+  });
+
+  it('resumes to the bit with a chain runner that writes into its initial states', async () => {
+    // the states saved after round r are round r's final ones, not what the next round's
+    // chains (run during round r's training) did to the array they were given
+    const writing: typeof runChains = async (o) => {
+      const run = await runChains(o);
+      (o.initial as { data: Int32Array }).data.set(run.final.data);
+      return run;
+    };
+    const saves = recordingStore();
+    const whole = timelessLearning(
+      await learnByMonteCarlo({ ...options, chainRunner: writing, checkpoint: saves }),
+    );
+    // a run killed after any save (the next round's chains had run) resumes to the same end
+    for (const k of [1, 3]) {
+      const store = memoryStore();
+      await store.save(saves.saves[k]!);
+      const resumed = await learnByMonteCarlo({
+        ...options,
+        chainRunner: writing,
+        checkpoint: store,
+      });
+      expect(timelessLearning(resumed)).toEqual(whole);
+    }
+  });
+
+  it('fails with the training error, after both parts settled, when the next chains throw at once', async () => {
+    // a learner whose training fails late and a runner that throws synchronously when asked
+    // for round 1's chains: the call rejects with the training's error (no unhandled rejection)
+    let trainingEnded = false;
+    const mps = initialBornMPS({ length: 8, seed: 1 });
+    const learner: ProposalLearnerFactory = {
+      fingerprint: { kind: 'late failure' },
+      create: () => ({
+        proposal: mps,
+        logProbabilities: (batch) => logProbabilities(mps, batch),
+        train: async () => {
+          await new Promise((resolve) => setTimeout(resolve, 50));
+          trainingEnded = true;
+          throw new Error('training failed late');
+        },
+        save: () => '',
+      }),
+      restore: () => {
+        throw new Error('not resumed here');
+      },
+    };
+    let calls = 0;
+    const runner = ((o: Parameters<typeof runChains>[0]) => {
+      if (++calls === 2) throw new Error('runner threw at once');
+      return runChains(o);
+    }) as typeof runChains;
+    await expect(
+      learnByMonteCarlo({
+        model: isingModel,
+        path: options.path.slice(0, 2),
+        chains: 8,
+        stepsPerRound: 4,
+        seed: 3,
+        learner,
+        overlapRounds: true,
+        chainRunner: runner,
+      }),
+    ).rejects.toThrow('training failed late');
+    expect(trainingEnded).toBe(true);
   });
 
   it("refuses a checkpoint whose chains' proposal is missing or unreadable, naming it", async () => {

@@ -1108,7 +1108,12 @@ export async function startLearning(resolved: ResolvedLearning): Promise<LiveLea
         : initialBornMPS({ length: n, physicalDim: d, seed: root.split(INITIAL_STREAM) }));
     learner = newLearner(resolved, initial);
   }
-  assertOverlapProposal(resolved, learner);
+  try {
+    assertOverlapProposal(resolved, learner);
+  } catch (error) {
+    if (resolved.learner !== undefined) learner.dispose?.();
+    throw error;
+  }
   const first = resolved.instances[0]!;
   const chainStates = new Int32Array(chains * n);
   const x0 = first.initialConfiguration();
@@ -1420,9 +1425,11 @@ export async function learningRound(
     });
     return { nllBefore, nllAfter, validationNll, trainingSeconds, quality };
   })();
+  // (async: a chain runner that throws at once rejects this promise, and the training is still
+  // awaited below)
   const next =
     overlapRounds && options.runNext !== false && r + 1 < resolved.schedule.length
-      ? roundChains(resolved, r + 1, run.final.data, before)
+      ? (async () => roundChains(resolved, r + 1, run.final.data, before))()
       : undefined;
   // both settle before the round ends (no work left running when one of them fails)
   const [trained, nextRun] = await Promise.allSettled([training, next]);
@@ -1455,8 +1462,10 @@ export async function learningRound(
 }
 
 /**
- * Round r's chains, from `states` (those no longer allowed at round r's parameters restart from
- * the model's initial configuration; `states` itself is not changed).
+ * Round r's chains, from a copy of `states` (those no longer allowed at round r's parameters
+ * restart from the model's initial configuration). `states` itself is not changed, even by a
+ * chain runner that writes into its `initial` (the overlapped rounds save the states after the
+ * next round's chains have run).
  */
 function roundChains(
   resolved: ResolvedLearning,
@@ -1467,12 +1476,9 @@ function roundChains(
   const { n, chains } = resolved;
   const instance = resolved.instances[r]!;
   const energies = instance.energy({ data: states, count: chains });
-  let initial = states;
+  const initial = states.slice();
   for (let c = 0; c < chains; c++) {
-    if (!Number.isFinite(energies[c]!)) {
-      if (initial === states) initial = states.slice();
-      initial.set(instance.initialConfiguration(), c * n);
-    }
+    if (!Number.isFinite(energies[c]!)) initial.set(instance.initialConfiguration(), c * n);
   }
   return resolved.chainRunner({
     model: instance,

@@ -26,10 +26,10 @@
  * Per-sample environments are cached, one vector per bond position, in float64: the left
  * environments left of the centre and the right ones right of it. Every per-sample contraction
  * (environment transfers, amplitudes, the gradient's outer products) runs on tensor-network's
- * float64 kernels through its sample-environment functions, samples grouped by digit. Each cached vector is rescaled
- * to max |entry| = 1: the gradient uses only Psi'_m / psi(x_m), which is invariant under that
- * scale, so no log scales are needed and nothing under- or overflows whatever N is. Repeated
- * configurations are merged (with multiplicities) before training.
+ * float64 kernels (tensor-network's sweep shards), samples grouped by digit. Each cached vector is
+ * rescaled to max |entry| = 1: the gradient uses only Psi'_m / psi(x_m), which is invariant under
+ * that scale, so nothing under- or overflows whatever N is; the factors are kept for the NLL.
+ * Repeated configurations are merged (with multiplicities) before training.
  *
  * Defaults: learningRate 0.05 (Han et al.'s normalised step; a function of the sweep
  * number is accepted too), stepsPerBlock 1, cutoff 1e-4. The cutoff must stay well below
@@ -38,8 +38,10 @@
  * larger cutoff (or decaying steps) the bond dimension stays smaller, which also regularises.
  * Sweep training fits the training set fast and then overfits once the bond dimension allows it
  * (the training NLL drops below the entropy of the data's source); pass `validation` data to
- * stop early and return the best sweep. The reported NLL is recomputed after every sweep with
- * `logProbabilities` of the MPS at that point, on the training data given.
+ * stop early and return the best sweep. The reported NLL of the training data (`initialNll` and
+ * each sweep's) comes from the cached environments and their rescaling factors, equal to
+ * `logProbabilities` of the MPS at that point to about 1e-15 relative; the validation NLL is
+ * evaluated with `logProbabilities` (on the pool's workers with a pool).
  */
 import {
   type ConfigurationBatch,

@@ -6,13 +6,15 @@
  * A shard holds, for its rows, the digits of every site and one environment vector per bond
  * position (the left ones left of the orthogonality centre, the right ones right of it), each
  * rescaled to max |entry| = 1 (the gradient only uses Psi'_m / psi_m, which that scale leaves
- * unchanged). Two operations:
+ * unchanged) with the factor it was divided by kept. Three operations:
  *
  * - {@link shardBlockGradient}: sum over the shard's rows m of (-2 w_m / psi_m) Psi'_m for the
  *   two-site block B at sites (i, i+1), where psi_m = L_m B[x_i, x_i+1] R_m and
  *   Psi'_m = L_m (x) e_{x_i} (x) e_{x_i+1} (x) R_m;
  * - {@link applyShardMove}: after the block is split, the new tensor of one of its sites extends
  *   the left environments (centre moved right) or the right ones (centre moved left).
+ * - {@link shardNll}: with the centre at site 0, the shard's part of the batch's mean NLL, from
+ *   the right environments and their factors (no evaluation of the batch).
  *
  * Every row's environments depend on that row alone, and the gradient is the sum of the shards'
  * partial sums in shard order, so the result does not depend on which thread holds which

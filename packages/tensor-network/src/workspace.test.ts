@@ -293,6 +293,31 @@ describe.each(['wasm-simd', 'javascript'] as KernelEngine[])('%s kernels', (engi
   });
 });
 
+it('rowDots gives the same bits in both engines, for odd and even lengths', () => {
+  const rng = createRandom(29);
+  for (const len of [1, 2, 3, 16, 17]) {
+    const rows = 40;
+    const v = new Float64Array(rows * len).map(() => rng.float64() - 0.5);
+    const r = new Float64Array(rows * len).map(() => rng.float64() - 0.5);
+    const run = (engine: KernelEngine): Float64Array => {
+      setKernelEngine(engine);
+      const ws = workspace();
+      const vo = ws.alloc(v.length);
+      const ro = ws.alloc(r.length);
+      const oo = ws.alloc(rows);
+      ws.f64.set(v, vo);
+      ws.f64.set(r, ro);
+      ws.rowDots(vo, ro, oo, rows, 1, len);
+      return ws.f64.slice(oo, oo + rows);
+    };
+    const a = run('wasm-simd');
+    const b = run('javascript');
+    a.forEach((x, k) => {
+      expect(Object.is(b[k], x), `len ${len}, row ${k}`).toBe(true);
+    });
+  }
+});
+
 it('bornEnvironmentStep gives the same bits in both engines, with the symmetric product or not', () => {
   const rng = createRandom(23);
   for (const symmetric of [0, 1]) {

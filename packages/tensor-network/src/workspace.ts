@@ -406,12 +406,21 @@ class JavaScriptWorkspace implements Workspace {
   }
 
   rowDots(v: number, r: number, out: number, rows: number, group: number, len: number): void {
+    // the module's order: even and odd entries in two sums (its two lanes), added, then the odd
+    // last entry (so both engines give the same bits)
     const f = this.f64;
+    const pairs = len - (len % 2);
     for (let q = 0; q < rows; q++) {
       const vo = v + q * len;
       const ro = r + Math.floor(q / group) * len;
-      let acc = 0;
-      for (let k = 0; k < len; k++) acc += f[vo + k]! * f[ro + k]!;
+      let even = 0;
+      let odd = 0;
+      for (let k = 0; k < pairs; k += 2) {
+        even += f[vo + k]! * f[ro + k]!;
+        odd += f[vo + k + 1]! * f[ro + k + 1]!;
+      }
+      let acc = even + odd;
+      if (pairs < len) acc += f[vo + pairs]! * f[ro + pairs]!;
       f[out + q] = acc;
     }
   }

@@ -263,7 +263,7 @@ export const trainCommand: Command = {
   summary:
     'learn an MPS for a model by Monte Carlo with annealing, or a neural (MADE or PixelCNN) proposal by reverse KL (resumable)',
   usage: [
-    'train <model> [model parameters] [--max-bond-dim N] [--rounds N] [--seed S] --out FILE [--plots DIR] [--json]',
+    'train <model> [model parameters] [--max-bond-dim N] [--rounds N] [--workers N] [--overlap-rounds] [--seed S] --out FILE [--plots DIR] [--json]',
     'train <model> [model parameters] --kind born [--training sweeps] [--restart] [--sweeps N] [--replay N] [--local-sweeps N] [--scheme connected|disconnected] [--validation-fraction X] [--path linear|thermodynamic] [--kappa X] --out FILE',
     'train <model> [model parameters] --recipe restart [--chains N] [--steps N] --out FILE',
     'train <model> [model parameters] --recipe physics|learn|anneal [--max-bond-dim N] --out FILE',
