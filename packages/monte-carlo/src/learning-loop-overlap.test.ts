@@ -205,6 +205,31 @@ describe('learnByMonteCarlo with overlapRounds', () => {
     expect(trainingEnded).toBe(true);
   });
 
+  it('completes a round whose run-ahead chains failed, and runs them again in the next round', async () => {
+    const whole = timelessLearning(await learnByMonteCarlo(options));
+    // the 3rd call is round 2's chains, run during round 1's training: they fail once
+    let calls = 0;
+    const flaky: typeof runChains = async (o) => {
+      if (++calls === 3) throw new Error('a worker died');
+      return runChains(o);
+    };
+    expect(timelessLearning(await learnByMonteCarlo({ ...options, chainRunner: flaky }))).toEqual(
+      whole,
+    );
+    expect(calls).toBe(7);
+    // failing for good: round 1 is completed and saved, round 2 fails with the runner's error
+    const store = memoryStore();
+    let count = 0;
+    const broken: typeof runChains = async (o) => {
+      if (++count >= 3) throw new Error('the runner is broken');
+      return runChains(o);
+    };
+    await expect(
+      learnByMonteCarlo({ ...options, chainRunner: broken, checkpoint: store }),
+    ).rejects.toThrow('the runner is broken');
+    expect(JSON.parse(store.text!).roundsCompleted).toBe(2);
+  });
+
   it("refuses a checkpoint whose chains' proposal is missing or unreadable, naming it", async () => {
     const store = memoryStore();
     await learnByMonteCarlo({ ...options, checkpoint: store, maxRoundsThisCall: 2 });

@@ -313,7 +313,9 @@ export interface LearningLoopOptions {
    * With a pool or a chain runner on threads the chains fill the cores while the training
    * waits on its serial steps (the SVD splits, the sums of the workers' gradients). Needs an MPS
    * proposal (MPS are immutable, so the snapshot costs nothing); checkpoints then also hold
-   * the chains' proposal (`chainProposal` in FORMAT.md). Part of the resume fingerprint.
+   * the chains' proposal (`chainProposal` in FORMAT.md). Chains that ran ahead and failed do not
+   * lose the round: it completes, and the next round runs them again. Part of the resume
+   * fingerprint.
    */
   overlapRounds?: boolean;
   /** Called after every round. */
@@ -1434,7 +1436,6 @@ export async function learningRound(
   // both settle before the round ends (no work left running when one of them fails)
   const [trained, nextRun] = await Promise.allSettled([training, next]);
   if (trained.status === 'rejected') throw trained.reason;
-  if (nextRun.status === 'rejected') throw nextRun.reason;
   const { nllBefore, nllAfter, validationNll, trainingSeconds, quality } = trained.value;
   const report: RoundReport = {
     round: r,
@@ -1455,8 +1456,11 @@ export async function learningRound(
   live.roundsCompleted = r + 1;
   if (overlapRounds) {
     live.chainProposal = before as MPS;
-    if (nextRun.value === undefined) delete live.nextRun;
-    else live.nextRun = nextRun.value;
+    // the next round's chains ran ahead: kept when they succeeded; when they failed, this round
+    // still completes (and is saved) and the next round runs them again, failing there with
+    // their error if it recurs (the same inputs, so the same result when it does not)
+    if (nextRun.status === 'fulfilled' && nextRun.value !== undefined) live.nextRun = nextRun.value;
+    else delete live.nextRun;
   }
   return report;
 }
