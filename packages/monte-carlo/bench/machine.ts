@@ -73,14 +73,17 @@ const SPIN = new URL(
   )}`,
 );
 
-/** Seconds that the slowest of `threads` threads took for the fixed work, all started at once. */
-async function spinSeconds(threads: number): Promise<number> {
+/**
+ * Seconds that the slowest of `threads` threads took for the fixed work of the worker module at
+ * `url` (which posts [milliseconds, checksum]), all started at once.
+ */
+async function slowestSeconds(url: URL, threads: number, workerData?: unknown): Promise<number> {
   const times = await Promise.all(
     Array.from(
       { length: threads },
       () =>
         new Promise<number>((resolve, reject) => {
-          const worker = new Worker(SPIN);
+          const worker = new Worker(url, { workerData });
           worker.once('message', (message: [number, number]) => {
             void worker.terminate();
             resolve(message[0] / 1000);
@@ -102,31 +105,14 @@ export async function parallelCapacity(threads = 2): Promise<number> {
   let one = 0;
   let many = 0;
   for (let k = 0; k < 3; k++) {
-    one += await spinSeconds(1);
-    many += await spinSeconds(threads);
+    one += await slowestSeconds(SPIN, 1);
+    many += await slowestSeconds(SPIN, threads);
   }
   return (threads * one) / many;
 }
 
-/** Seconds that the slowest of `threads` threads took for `reps` draws of the kernel worker. */
-async function kernelSeconds(threads: number, reps: number): Promise<number> {
-  const url = new URL('./kernel-capacity-worker.mjs', import.meta.url);
-  const times = await Promise.all(
-    Array.from(
-      { length: threads },
-      () =>
-        new Promise<number>((resolve, reject) => {
-          const worker = new Worker(url, { workerData: { reps } });
-          worker.once('message', (message: [number, number]) => {
-            void worker.terminate();
-            resolve(message[0] / 1000);
-          });
-          worker.once('error', reject);
-        }),
-    ),
-  );
-  return Math.max(...times);
-}
+/** The kernel work's module (a file: a data: URL cannot import the package). */
+const KERNEL_WORKER = new URL('./kernel-capacity-worker.mjs', import.meta.url);
 
 /**
  * As {@link parallelCapacity}, for the float64 kernels the pool runs instead of a dependent chain
@@ -139,8 +125,8 @@ export async function kernelCapacity(threads = 2): Promise<number> {
   let one = 0;
   let many = 0;
   for (let k = 0; k < 3; k++) {
-    one += await kernelSeconds(1, 300);
-    many += await kernelSeconds(threads, 300);
+    one += await slowestSeconds(KERNEL_WORKER, 1, { reps: 300 });
+    many += await slowestSeconds(KERNEL_WORKER, threads, { reps: 300 });
   }
   return (threads * one) / many;
 }

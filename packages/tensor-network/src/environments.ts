@@ -103,11 +103,85 @@ function rowsTimesSlices(
 ): void {
   const offsets = new Int32Array(d + 1);
   groupRowsByDigit(ws, digits, 1, 0, digits.length, d, list, offsets);
+  productsByDigit(ws, offsets, d, list, x, y, m, sliceOffset, mStride, inner, outer);
+}
+
+/**
+ * The products of {@link rowsTimesSlices} for rows already grouped by digit (the int32 list at
+ * `list`, offsets[s]..offsets[s+1] for digit s): internal, for the sweep shards, which group
+ * their rows once.
+ */
+export function productsByDigit(
+  ws: Workspace,
+  offsets: Int32Array,
+  d: number,
+  list: number,
+  x: number,
+  y: number,
+  m: number,
+  sliceOffset: number,
+  mStride: number,
+  inner: number,
+  outer: number,
+): void {
   for (let s = 0; s < d; s++) {
     const start = offsets[s]!;
     const rows = offsets[s + 1]! - start;
     if (rows > 0) {
       ws.gatheredGemm(x, y, list + start, rows, m + s * sliceOffset, mStride, inner, outer, -1);
+    }
+  }
+}
+
+/** Writes the slices T_s^T (r x l) of a [l, d, r] tensor `src` at f[t + s r l ..] (internal). */
+export function writeTransposedSlices(
+  f: Float64Array,
+  t: number,
+  src: Float64Array,
+  l: number,
+  d: number,
+  r: number,
+): void {
+  for (let s = 0; s < d; s++) {
+    const o = t + s * r * l;
+    for (let a = 0; a < l; a++) {
+      const base = (a * d + s) * r;
+      for (let c = 0; c < r; c++) f[o + c * l + a] = src[base + c]!;
+    }
+  }
+}
+
+/**
+ * data[:, s, :] += sum over digit s's rows b (the grouped list, as {@link productsByDigit}) of
+ * w_b x_b^T z_b^T, for a [l, d, r] `data`: per digit the rows gathered into lt (l x rows) and
+ * rw (rows x r), one GEMM into g (l x r), added (internal; lt and rw hold the largest group).
+ */
+export function accumulateOuterByDigit(
+  ws: Workspace,
+  offsets: Int32Array,
+  d: number,
+  list: number,
+  x: number,
+  z: number,
+  w: number,
+  l: number,
+  r: number,
+  lt: number,
+  rw: number,
+  g: number,
+  data: Float64Array,
+): void {
+  for (let s = 0; s < d; s++) {
+    const start = offsets[s]!;
+    const rows = offsets[s + 1]! - start;
+    if (rows === 0) continue;
+    ws.gatherOuterRows(x, z, w, list + start, rows, l, r, lt, rw);
+    ws.gemm(lt, rw, r, g, l, rows, r);
+    const h = ws.f64;
+    for (let a = 0; a < l; a++) {
+      const base = (a * d + s) * r;
+      const go = g + a * r;
+      for (let c = 0; c < r; c++) data[base + c]! += h[go + c]!;
     }
   }
 }
@@ -164,14 +238,7 @@ export function transferSampleEnvironments(
     f.set(tensor.data, t);
   } else {
     // slices transposed: T_s^T (r x l) at t + s r l
-    const src = tensor.data;
-    for (let s = 0; s < d; s++) {
-      const o = t + s * r * l;
-      for (let a = 0; a < l; a++) {
-        const base = (a * d + s) * r;
-        for (let c = 0; c < r; c++) f[o + c * l + a] = src[base + c]!;
-      }
-    }
+    writeTransposedSlices(f, t, tensor.data, l, d, r);
   }
   if (direction === 'right') rowsTimesSlices(ws, digits, d, list, x, y, t, r, d * r, l, r);
   else rowsTimesSlices(ws, digits, d, list, x, y, t, r * l, l, r, l);
@@ -255,20 +322,7 @@ export function accumulateSampleOuterProducts(
   f.set(left, x);
   f.set(right, z);
   f.set(weights, w);
-  const data = out.data;
-  for (let s = 0; s < d; s++) {
-    const start = offsets[s]!;
-    const rows = offsets[s + 1]! - start;
-    if (rows === 0) continue;
-    ws.gatherOuterRows(x, z, w, list + start, rows, l, r, lt, rw);
-    ws.gemm(lt, rw, r, g, l, rows, r);
-    const h = ws.f64;
-    for (let a = 0; a < l; a++) {
-      const base = (a * d + s) * r;
-      const go = g + a * r;
-      for (let c = 0; c < r; c++) data[base + c]! += h[go + c]!;
-    }
-  }
+  accumulateOuterByDigit(ws, offsets, d, list, x, z, w, l, r, lt, rw, g, out.data);
 }
 
 /**

@@ -20,6 +20,7 @@
  * partial sums in shard order, so the result does not depend on which thread holds which
  * shard: one thread and a pool of any size give the same bits.
  */
+import { accumulateOuterByDigit, productsByDigit, writeTransposedSlices } from './environments';
 import { invalidArgument } from './errors';
 import { workspace } from './workspace';
 
@@ -172,26 +173,11 @@ function transfer(
   let f = ws.f64;
   f.set(from, x);
   ws.i32.set(rows, list);
-  if (direction === 'right') {
-    f.set(tensor, t);
-  } else {
-    // slices transposed: T_s^T (r x l) at t + s r l
-    for (let s = 0; s < d; s++) {
-      const o = t + s * r * l;
-      for (let a = 0; a < l; a++) {
-        const base = (a * d + s) * r;
-        for (let c = 0; c < r; c++) f[o + c * l + a] = tensor[base + c]!;
-      }
-    }
-  }
-  const sliceOffset = direction === 'right' ? r : r * l;
-  const stride = direction === 'right' ? d * r : l;
-  for (let s = 0; s < d; s++) {
-    const start = offsets[s]!;
-    const n = offsets[s + 1]! - start;
-    if (n > 0)
-      ws.gatheredGemm(x, y, list + start, n, t + s * sliceOffset, stride, inner, outer, -1);
-  }
+  // (the slices transposed for `left`: T_s^T, r x l, at t + s r l)
+  if (direction === 'right') f.set(tensor, t);
+  else writeTransposedSlices(f, t, tensor, l, d, r);
+  if (direction === 'right') productsByDigit(ws, offsets, d, list, x, y, t, r, d * r, l, r);
+  else productsByDigit(ws, offsets, d, list, x, y, t, r * l, l, r, l);
   ws.rescaleRows(y, count, outer, maxOut);
   f = ws.f64;
   const out = reuse?.length === count * outer ? reuse : new Float64Array(count * outer);
@@ -255,11 +241,7 @@ export function shardBlockGradient(
   f.set(block, t);
   ws.i32.set(rows, list);
   // psi_m = L_m B[pair_m] R_m
-  for (let s = 0; s < d; s++) {
-    const start = offsets[s]!;
-    const n = offsets[s + 1]! - start;
-    if (n > 0) ws.gatheredGemm(x, y, list + start, n, t + s * r, d * r, l, r, -1);
-  }
+  productsByDigit(ws, offsets, d, list, x, y, t, r, d * r, l, r);
   ws.rowDots(y, z, dots, count, 1, r);
   f = ws.f64;
   const weights = shard.weights;
@@ -270,19 +252,7 @@ export function shardBlockGradient(
   }
   // out[:, pair, :] += sum over the pair's rows of coef_m L_m^T R_m^T
   const out = new Float64Array(block.length);
-  for (let s = 0; s < d; s++) {
-    const start = offsets[s]!;
-    const n = offsets[s + 1]! - start;
-    if (n === 0) continue;
-    ws.gatherOuterRows(x, z, w, list + start, n, l, r, lt, rw);
-    ws.gemm(lt, rw, r, g, l, n, r);
-    const h = ws.f64;
-    for (let a = 0; a < l; a++) {
-      const base = (a * d + s) * r;
-      const go = g + a * r;
-      for (let c = 0; c < r; c++) out[base + c]! += h[go + c]!;
-    }
-  }
+  accumulateOuterByDigit(ws, offsets, d, list, x, z, w, l, r, lt, rw, g, out);
   return out;
 }
 
