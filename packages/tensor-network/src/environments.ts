@@ -133,8 +133,8 @@ export function productsByDigit(
   }
 }
 
-/** Writes the slices T_s^T (r x l) of a [l, d, r] tensor `src` at f[t + s r l ..] (internal). */
-export function writeTransposedSlices(
+/** Writes the slices T_s^T (r x l) of a [l, d, r] tensor `src` at f[t + s r l ..]. */
+function writeTransposedSlices(
   f: Float64Array,
   t: number,
   src: Float64Array,
@@ -225,6 +225,42 @@ export function transferSampleEnvironments(
     checkRows(fn, 'options.scales', options.scales, count, 1);
   }
   if (options.out !== undefined) checkRows(fn, 'options.out', options.out, count, outer);
+  return transferRows(
+    tensor.data,
+    l,
+    d,
+    r,
+    direction,
+    environments,
+    digits,
+    rescale,
+    options.out,
+    options.scales,
+  );
+}
+
+/**
+ * The kernel calls of {@link transferSampleEnvironments} on checked inputs (internal: the sweep
+ * shards call it with their rows grouped once, `grouped`, instead of the digits): `count` rows
+ * of `environments` through the [l, d, r] tensor; into `out` when given (else a new array), each
+ * row's maximum |entry| before rescaling into `scales` when given.
+ */
+export function transferRows(
+  tensor: Float64Array,
+  l: number,
+  d: number,
+  r: number,
+  direction: 'right' | 'left',
+  environments: Float64Array,
+  rows: Int32Array | { rows: Int32Array; offsets: Int32Array },
+  rescale: boolean,
+  out?: Float64Array,
+  scales?: Float64Array,
+): Float64Array {
+  const grouped = rows instanceof Int32Array ? undefined : rows;
+  const count = grouped === undefined ? (rows as Int32Array).length : grouped.rows.length;
+  const inner = direction === 'right' ? l : r;
+  const outer = direction === 'right' ? r : l;
   const c1 = Math.max(count, 1);
   const ws = workspace();
   const x = ws.alloc(c1 * inner);
@@ -234,20 +270,24 @@ export function transferSampleEnvironments(
   const maxOut = ws.alloc(c1);
   let f = ws.f64;
   f.set(environments, x);
-  if (direction === 'right') {
-    f.set(tensor.data, t);
+  // (the slices transposed for `left`: T_s^T, r x l, at t + s r l)
+  if (direction === 'right') f.set(tensor, t);
+  else writeTransposedSlices(f, t, tensor, l, d, r);
+  let offsets: Int32Array;
+  if (grouped === undefined) {
+    offsets = new Int32Array(d + 1);
+    groupRowsByDigit(ws, rows as Int32Array, 1, 0, count, d, list, offsets);
   } else {
-    // slices transposed: T_s^T (r x l) at t + s r l
-    writeTransposedSlices(f, t, tensor.data, l, d, r);
+    ws.i32.set(grouped.rows, list);
+    offsets = grouped.offsets;
   }
-  if (direction === 'right') rowsTimesSlices(ws, digits, d, list, x, y, t, r, d * r, l, r);
-  else rowsTimesSlices(ws, digits, d, list, x, y, t, r * l, l, r, l);
+  if (direction === 'right') productsByDigit(ws, offsets, d, list, x, y, t, r, d * r, l, r);
+  else productsByDigit(ws, offsets, d, list, x, y, t, r * l, l, r, l);
   if (rescale) ws.rescaleRows(y, count, outer, maxOut);
   f = ws.f64;
-  let out = options.out;
   if (out === undefined) out = f.slice(y, y + count * outer);
   else out.set(f.subarray(y, y + count * outer));
-  if (options.scales !== undefined) options.scales.set(f.subarray(maxOut, maxOut + count));
+  if (scales !== undefined) scales.set(f.subarray(maxOut, maxOut + count));
   return out;
 }
 

@@ -20,7 +20,7 @@
  * partial sums in shard order, so the result does not depend on which thread holds which
  * shard: one thread and a pool of any size give the same bits.
  */
-import { accumulateOuterByDigit, productsByDigit, writeTransposedSlices } from './environments';
+import { accumulateOuterByDigit, productsByDigit, transferRows } from './environments';
 import { invalidArgument } from './errors';
 import { workspace } from './workspace';
 
@@ -159,31 +159,21 @@ function transfer(
   const d = shard.physicalDims[site]!;
   const r = shard.dims[site + 1]!;
   const from = direction === 'right' ? shard.env[site]! : shard.env[site + 1]!;
-  const count = shard.weights.length;
-  const inner = direction === 'right' ? l : r;
   const outer = direction === 'right' ? r : l;
-  const { rows, offsets } = shard.sites[site]!;
-  const c1 = Math.max(count, 1);
-  const ws = workspace();
-  const x = ws.alloc(c1 * inner);
-  const y = ws.alloc(c1 * outer);
-  const t = ws.alloc(l * d * r);
-  const list = ws.alloc(Math.ceil(c1 / 2)) * 2;
-  const maxOut = ws.alloc(c1);
-  let f = ws.f64;
-  f.set(from, x);
-  ws.i32.set(rows, list);
-  // (the slices transposed for `left`: T_s^T, r x l, at t + s r l)
-  if (direction === 'right') f.set(tensor, t);
-  else writeTransposedSlices(f, t, tensor, l, d, r);
-  if (direction === 'right') productsByDigit(ws, offsets, d, list, x, y, t, r, d * r, l, r);
-  else productsByDigit(ws, offsets, d, list, x, y, t, r * l, l, r, l);
-  ws.rescaleRows(y, count, outer, maxOut);
-  f = ws.f64;
-  const out = reuse?.length === count * outer ? reuse : new Float64Array(count * outer);
-  out.set(f.subarray(y, y + count * outer));
-  shard.scales[direction === 'right' ? site + 1 : site]!.set(f.subarray(maxOut, maxOut + count));
-  return out;
+  const out = reuse?.length === shard.weights.length * outer ? reuse : undefined;
+  const position = direction === 'right' ? site + 1 : site;
+  return transferRows(
+    tensor,
+    l,
+    d,
+    r,
+    direction,
+    from,
+    shard.sites[site]!,
+    true,
+    out,
+    shard.scales[position],
+  );
 }
 
 /**
