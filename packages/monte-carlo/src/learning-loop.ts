@@ -1110,12 +1110,7 @@ export async function startLearning(resolved: ResolvedLearning): Promise<LiveLea
         : initialBornMPS({ length: n, physicalDim: d, seed: root.split(INITIAL_STREAM) }));
     learner = newLearner(resolved, initial);
   }
-  try {
-    assertOverlapProposal(resolved, learner);
-  } catch (error) {
-    if (resolved.learner !== undefined) learner.dispose?.();
-    throw error;
-  }
+  assertOverlapProposal(resolved, learner, true);
   const first = resolved.instances[0]!;
   const chainStates = new Int32Array(chains * n);
   const x0 = first.initialConfiguration();
@@ -1266,12 +1261,7 @@ export async function restoreLearning(
       );
     }
   }
-  try {
-    assertOverlapProposal(resolved, learner);
-  } catch (error) {
-    if (resolved.learner !== undefined) learner.dispose?.();
-    throw error;
-  }
+  assertOverlapProposal(resolved, learner, true);
   return {
     learner,
     chainStates,
@@ -1282,9 +1272,17 @@ export async function restoreLearning(
   };
 }
 
-/** `overlapRounds` keeps the proposal before each training: it must be an (immutable) MPS. */
-function assertOverlapProposal(resolved: ResolvedLearning, learner: Learner): void {
+/**
+ * `overlapRounds` keeps the proposal before each training: it must be an (immutable) MPS. With
+ * `dispose` (a learner not yet handed to the loop), a refused custom learner is disposed first.
+ */
+function assertOverlapProposal(
+  resolved: ResolvedLearning,
+  learner: Learner,
+  dispose = false,
+): void {
   if (resolved.overlapRounds && !MPS.isMPS(learner.proposal)) {
+    if (dispose && resolved.learner !== undefined) learner.dispose?.();
     invalidArgument(
       resolved.fn,
       'overlapRounds',
