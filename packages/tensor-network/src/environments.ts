@@ -84,6 +84,24 @@ function checkRows(fn: string, name: string, x: Float64Array, count: number, len
 }
 
 /**
+ * Rows grouped by a digit: rows[offsets[s]..offsets[s+1]) are those with digit s, in increasing
+ * order (the order of groupRowsByDigit, so the same sums to the bit); internal.
+ */
+export interface RowGroups {
+  rows: Int32Array;
+  offsets: Int32Array;
+}
+
+/** The rows of `digits` (d values) grouped by digit, in arrays of their own (internal). */
+export function groupRows(digits: Int32Array, d: number): RowGroups {
+  const ws = workspace();
+  const list = ws.alloc(Math.ceil(Math.max(digits.length, 1) / 2)) * 2;
+  const offsets = new Int32Array(d + 1);
+  groupRowsByDigit(ws, digits, 1, 0, digits.length, d, list, offsets);
+  return { rows: ws.i32.slice(list, list + digits.length), offsets };
+}
+
+/**
  * y[b] = x[b] @ M_{digits[b]} for every row b, the rows grouped by digit (a counting sort into the
  * int32 list at `list`): one gathered matrix product per digit. Slice s of M starts at
  * m + s * sliceOffset with row stride `mStride` (inner x outer).
@@ -129,24 +147,6 @@ export function productsByDigit(
     const rows = offsets[s + 1]! - start;
     if (rows > 0) {
       ws.gatheredGemm(x, y, list + start, rows, m + s * sliceOffset, mStride, inner, outer, -1);
-    }
-  }
-}
-
-/** Writes the slices T_s^T (r x l) of a [l, d, r] tensor `src` at f[t + s r l ..]. */
-function writeTransposedSlices(
-  f: Float64Array,
-  t: number,
-  src: Float64Array,
-  l: number,
-  d: number,
-  r: number,
-): void {
-  for (let s = 0; s < d; s++) {
-    const o = t + s * r * l;
-    for (let a = 0; a < l; a++) {
-      const base = (a * d + s) * r;
-      for (let c = 0; c < r; c++) f[o + c * l + a] = src[base + c]!;
     }
   }
 }
@@ -241,7 +241,7 @@ export function transferSampleEnvironments(
 
 /**
  * The kernel calls of {@link transferSampleEnvironments} on checked inputs (internal: the sweep
- * shards call it with their rows grouped once, `grouped`, instead of the digits): `count` rows
+ * shards call it with their rows grouped once, {@link RowGroups}, instead of the digits): the rows
  * of `environments` through the [l, d, r] tensor; into `out` when given (else a new array), each
  * row's maximum |entry| before rescaling into `scales` when given.
  */
@@ -252,13 +252,13 @@ export function transferRows(
   r: number,
   direction: 'right' | 'left',
   environments: Float64Array,
-  rows: Int32Array | { rows: Int32Array; offsets: Int32Array },
+  digits: Int32Array | RowGroups,
   rescale: boolean,
   out?: Float64Array,
   scales?: Float64Array,
 ): Float64Array {
-  const grouped = rows instanceof Int32Array ? undefined : rows;
-  const count = grouped === undefined ? (rows as Int32Array).length : grouped.rows.length;
+  const grouped = digits instanceof Int32Array ? undefined : digits;
+  const count = grouped === undefined ? (digits as Int32Array).length : grouped.rows.length;
   const inner = direction === 'right' ? l : r;
   const outer = direction === 'right' ? r : l;
   const c1 = Math.max(count, 1);
@@ -270,13 +270,22 @@ export function transferRows(
   const maxOut = ws.alloc(c1);
   let f = ws.f64;
   f.set(environments, x);
-  // (the slices transposed for `left`: T_s^T, r x l, at t + s r l)
-  if (direction === 'right') f.set(tensor, t);
-  else writeTransposedSlices(f, t, tensor, l, d, r);
+  if (direction === 'right') {
+    f.set(tensor, t);
+  } else {
+    // slices transposed: T_s^T (r x l) at t + s r l
+    for (let s = 0; s < d; s++) {
+      const o = t + s * r * l;
+      for (let a = 0; a < l; a++) {
+        const base = (a * d + s) * r;
+        for (let c = 0; c < r; c++) f[o + c * l + a] = tensor[base + c]!;
+      }
+    }
+  }
   let offsets: Int32Array;
   if (grouped === undefined) {
     offsets = new Int32Array(d + 1);
-    groupRowsByDigit(ws, rows as Int32Array, 1, 0, count, d, list, offsets);
+    groupRowsByDigit(ws, digits as Int32Array, 1, 0, count, d, list, offsets);
   } else {
     ws.i32.set(grouped.rows, list);
     offsets = grouped.offsets;

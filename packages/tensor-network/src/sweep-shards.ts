@@ -20,7 +20,13 @@
  * partial sums in shard order, so the result does not depend on which thread holds which
  * shard: one thread and a pool of any size give the same bits.
  */
-import { accumulateOuterByDigit, productsByDigit, transferRows } from './environments';
+import {
+  accumulateOuterByDigit,
+  groupRows,
+  productsByDigit,
+  type RowGroups,
+  transferRows,
+} from './environments';
 import { invalidArgument } from './errors';
 import { workspace } from './workspace';
 
@@ -59,26 +65,6 @@ export interface EnvironmentShard {
    * give the amplitudes' magnitudes, see {@link shardNll}).
    */
   scales: Float64Array[];
-}
-
-/**
- * Rows grouped by a digit (a stable counting sort): rows[offsets[s]..offsets[s+1]) are those
- * with digit s, in increasing order, as the public kernels of environments.ts group them (the
- * same order, so the same sums to the bit).
- */
-export interface RowGroups {
-  rows: Int32Array;
-  offsets: Int32Array;
-}
-
-function groupRows(digits: Int32Array, d: number): RowGroups {
-  const offsets = new Int32Array(d + 1);
-  for (let m = 0; m < digits.length; m++) offsets[digits[m]! + 1]!++;
-  for (let s = 0; s < d; s++) offsets[s + 1]! += offsets[s]!;
-  const cursor = offsets.slice(0, d);
-  const rows = new Int32Array(digits.length);
-  for (let m = 0; m < digits.length; m++) rows[cursor[digits[m]!]!++] = m;
-  return { rows, offsets };
 }
 
 /** A split's outcome that the shards must follow. */
@@ -273,7 +259,7 @@ export function shardNll(shard: EnvironmentShard, first: Float64Array): number {
     let psi = 0;
     for (let a = 0; a < r; a++) psi += first[t + a]! * right[e + a]!;
     // the factors multiplied while the product stays well inside float64's range, one log per
-    // run of them (a factor outside [1e-100, 1e100], 0 included, gets its own log)
+    // run of them (a factor not strictly between 1e-100 and 1e100, 0 included, gets its own log)
     let logPsi = Math.log(Math.abs(psi));
     let product = 1;
     for (let k = 1; k < n; k++) {
