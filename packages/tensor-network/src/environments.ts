@@ -102,32 +102,9 @@ export function groupRows(digits: Int32Array, d: number): RowGroups {
 }
 
 /**
- * y[b] = x[b] @ M_{digits[b]} for every row b, the rows grouped by digit (a counting sort into the
- * int32 list at `list`): one gathered matrix product per digit. Slice s of M starts at
- * m + s * sliceOffset with row stride `mStride` (inner x outer).
- */
-function rowsTimesSlices(
-  ws: Workspace,
-  digits: Int32Array,
-  d: number,
-  list: number,
-  x: number,
-  y: number,
-  m: number,
-  sliceOffset: number,
-  mStride: number,
-  inner: number,
-  outer: number,
-): void {
-  const offsets = new Int32Array(d + 1);
-  groupRowsByDigit(ws, digits, 1, 0, digits.length, d, list, offsets);
-  productsByDigit(ws, offsets, d, list, x, y, m, sliceOffset, mStride, inner, outer);
-}
-
-/**
- * The products of {@link rowsTimesSlices} for rows already grouped by digit (the int32 list at
- * `list`, offsets[s]..offsets[s+1] for digit s): internal, for the sweep shards, which group
- * their rows once.
+ * y[b] = x[b] @ M_{digit of b} for every row b, the rows grouped by digit (the int32 list at
+ * `list`, offsets[s]..offsets[s+1] for digit s): one gathered matrix product per digit. Slice s
+ * of M starts at m + s * sliceOffset with row stride `mStride` (inner x outer). Internal.
  */
 export function productsByDigit(
   ws: Workspace,
@@ -326,7 +303,9 @@ export function sampleAmplitudes(
   f.set(left, x);
   f.set(right, rr);
   f.set(tensor.data, t);
-  rowsTimesSlices(ws, digits, d, list, x, y, t, r, d * r, l, r);
+  const offsets = new Int32Array(d + 1);
+  groupRowsByDigit(ws, digits, 1, 0, count, d, list, offsets);
+  productsByDigit(ws, offsets, d, list, x, y, t, r, d * r, l, r);
   ws.rowDots(y, rr, dots, count, 1, r);
   f = ws.f64;
   return f.slice(dots, dots + count);
