@@ -26,6 +26,7 @@ import {
 } from './errors';
 import { lq, matmul, qr, svd } from './linalg';
 import { assertMPS, MPS } from './mps';
+import { rangeForm } from './range';
 
 /** Options of {@link canonicalize}. */
 export interface CanonicalizeOptions {
@@ -316,8 +317,10 @@ export function canonicalize(mps: MPS, options: CanonicalizeOptions = {}): Canon
   assertKnownOptions(fn, options, optionKeys<CanonicalizeOptions>()(['center']));
   const center = options.center ?? 0;
   assertInteger(fn, 'center', center, 0, mps.length - 1);
-  const chain = toChain(mps);
-  const logNorm = gauge(fn, chain, center);
+  // (the form in float64's range: the same state up to a power of two per site)
+  const range = rangeForm(mps);
+  const chain = toChain(range.mps);
+  const logNorm = gauge(fn, chain, center) + range.logFactor / 2;
   return { mps: chainToMPS(chain), orthogonalityCenter: center, logNorm };
 }
 
@@ -348,8 +351,9 @@ export function compress(mps: MPS, options: CompressOptions = {}): CompressResul
 export function compressAs(fn: string, mps: MPS, options: CompressOptions): CompressResult {
   requireBorn(fn, mps);
   const { maxBondDim, cutoff } = checkCompressOptions(fn, options);
-  const chain = toChain(mps);
-  const logNorm = gauge(fn, chain, 0);
+  const range = rangeForm(mps);
+  const chain = toChain(range.mps);
+  const logNorm = gauge(fn, chain, 0) + range.logFactor / 2;
   const { errors } = svdSweep(chain, maxBondDim, cutoff);
   let logKept = 0;
   for (const e of errors) logKept += Math.log1p(-e);
@@ -399,7 +403,7 @@ export function entanglementEntropy(mps: MPS): Float64Array {
 
 function schmidtValuesFor(fn: string, mps: MPS): Float64Array[] {
   requireBorn(fn, mps);
-  const chain = toChain(mps);
+  const chain = toChain(rangeForm(mps).mps);
   gauge(fn, chain, 0);
   return svdSweep(chain, Number.POSITIVE_INFINITY, 0).schmidt;
 }

@@ -10,6 +10,7 @@
 import { type ConfigurationsInput, readConfigurations } from './configurations';
 import { assertKnownOptions, invalidArgument, NumericalError } from './errors';
 import { assertMPS, type MPS } from './mps';
+import { rangeForm } from './range';
 import { groupRowsByDigit, workspace } from './workspace';
 
 /** An environment with its log scale: the true environment is exp(logScale) * values. */
@@ -232,7 +233,9 @@ function finalLog(env: Environment, fn: string): number {
  */
 export function logNormalization(mps: MPS): number {
   assertMPS('logNormalization', mps);
-  return finalLog(rightEnvironments(mps)[0]!, 'logNormalization');
+  const { mps: form, logFactor } = rangeForm(mps);
+  const logZ = finalLog(rightEnvironments(form)[0]!, 'logNormalization');
+  return logFactor === 0 ? logZ : logZ + logFactor;
 }
 
 /**
@@ -243,8 +246,10 @@ export function logProbabilities(mps: MPS, configurations: ConfigurationsInput):
   const fn = 'logProbabilities';
   assertMPS(fn, mps);
   const { data, count } = readConfigurations(fn, 'configurations', mps, configurations);
-  const logZ = logNormalization(mps);
-  const logAmp = logAmplitudes(mps, data, count);
+  // (P is the same for the range form: its normaliser and amplitudes move by one factor)
+  const form = rangeForm(mps).mps;
+  const logZ = finalLog(rightEnvironments(form)[0]!, fn);
+  const logAmp = logAmplitudes(form, data, count);
   const out = new Float64Array(count);
   const factor = mps.kind === 'born' ? 2 : 1;
   for (let b = 0; b < count; b++) out[b] = factor * logAmp[b]! - logZ;
@@ -307,8 +312,9 @@ export function logAmplitudes(mps: MPS, data: Int32Array, count: number): Float6
 /**
  * Single-site marginals P(x_i = s), one Float64Array of length d_i per site, each summing to 1.
  */
-export function marginals(mps: MPS): Float64Array[] {
-  assertMPS('marginals', mps);
+export function marginals(input: MPS): Float64Array[] {
+  assertMPS('marginals', input);
+  const mps = rangeForm(input).mps;
   const left = leftEnvironments(mps);
   const right = rightEnvironments(mps);
   const out: Float64Array[] = [];
@@ -378,8 +384,10 @@ export function correlations(
     }
     values.push([...v]);
   }
-  const left = leftEnvironments(mps);
-  const right = rightEnvironments(mps);
+  // (the correlations of P are those of its range form)
+  const form = rangeForm(mps).mps;
+  const left = leftEnvironments(form);
+  const right = rightEnvironments(form);
   const logZ = finalLog(right[0]!, fn);
   const means = new Float64Array(n);
   const second = new Float64Array(n * n);
@@ -387,22 +395,22 @@ export function correlations(
     const fi = values[i]!;
     const sq = fi.map((x) => x * x);
     // diagonal and mean
-    const envSq = transferLeft(mps, i, left[i]!.values, sq);
-    const envF = transferLeft(mps, i, left[i]!.values, fi);
+    const envSq = transferLeft(form, i, left[i]!.values, sq);
+    const envF = transferLeft(form, i, left[i]!.values, fi);
     const baseLog = left[i]!.logScale + right[i + 1]!.logScale - logZ;
-    means[i] = Math.exp(baseLog) * closeEnvironments(mps, envF, right[i + 1]!.values);
-    second[i * n + i] = Math.exp(baseLog) * closeEnvironments(mps, envSq, right[i + 1]!.values);
+    means[i] = Math.exp(baseLog) * closeEnvironments(form, envF, right[i + 1]!.values);
+    second[i * n + i] = Math.exp(baseLog) * closeEnvironments(form, envSq, right[i + 1]!.values);
     // propagate f_i to the right
     let v = envF;
     let logV = left[i]!.logScale + rescaleSigned(v);
     for (let j = i + 1; j < n; j++) {
-      const closed = transferLeft(mps, j, v, values[j]!);
-      const g = closeEnvironments(mps, closed, right[j + 1]!.values);
+      const closed = transferLeft(form, j, v, values[j]!);
+      const g = closeEnvironments(form, closed, right[j + 1]!.values);
       const val = g === 0 ? 0 : Math.exp(logV + right[j + 1]!.logScale - logZ) * g;
       second[i * n + j] = val;
       second[j * n + i] = val;
       if (j < n - 1) {
-        v = transferLeft(mps, j, v, null);
+        v = transferLeft(form, j, v, null);
         logV += rescaleSigned(v);
       }
     }

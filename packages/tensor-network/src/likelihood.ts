@@ -9,6 +9,7 @@ import { type ConfigurationsInput, readConfigurations } from './configurations';
 import { assertKnownOptions, invalidArgument, NumericalError } from './errors';
 import { leftEnvironments, rightEnvironments } from './evaluate';
 import { assertMPS, type MPS } from './mps';
+import { rangeForm, timesPowerOfTwo } from './range';
 import { groupRowsByDigit, workspace } from './workspace';
 
 /** Result of {@link negativeLogLikelihood}. */
@@ -37,17 +38,17 @@ export interface NegativeLogLikelihoodResult {
  * Cost: O(M N d chi^2) for the batch plus O(N d chi^2) (linear) or O(N d chi^3) (Born) for Z.
  */
 export function negativeLogLikelihood(
-  mps: MPS,
+  input: MPS,
   configurations: ConfigurationsInput,
   options: { sampleWeights?: ArrayLike<number> } = {},
 ): NegativeLogLikelihoodResult {
   const fn = 'negativeLogLikelihood';
-  assertMPS(fn, mps);
+  assertMPS(fn, input);
   if (typeof options !== 'object' || options === null) {
     invalidArgument(fn, 'options', options, 'an options object { sampleWeights? }');
   }
   assertKnownOptions(fn, options, ['sampleWeights']);
-  const { data, count } = readConfigurations(fn, 'configurations', mps, configurations);
+  const { data, count } = readConfigurations(fn, 'configurations', input, configurations);
   if (count < 1)
     invalidArgument(fn, 'configurations', 'an empty batch', 'at least one configuration');
   const sampleWeights = new Float64Array(count).fill(1 / count);
@@ -69,6 +70,9 @@ export function negativeLogLikelihood(
   }
   let weightSum = 0;
   for (let b = 0; b < count; b++) weightSum += sampleWeights[b]!;
+  // (P, hence the value, is that of the range form; log Z and the gradients are mapped back)
+  const range = rangeForm(input);
+  const mps = range.mps;
   const n = mps.length;
   const born = mps.kind === 'born';
   const factor = born ? 2 : 1;
@@ -263,10 +267,20 @@ export function negativeLogLikelihood(
   }
   let weighted = 0;
   for (let b = 0; b < count; b++) weighted += sampleWeights[b]! * logAmp[b]!;
+  if (range.logFactor !== 0) {
+    // A_input = 2^e A_form at a site scaled by 2^-e: d/dA_input = 2^-e d/dA_form
+    for (let i = 0; i < n; i++) {
+      const e = range.exponents[i]!;
+      if (e === 0) continue;
+      for (const g of [gradients[i]!, dataGradients[i]!, normalizerGradients[i]!]) {
+        for (let k = 0; k < g.length; k++) g[k] = timesPowerOfTwo(g[k]!, -e);
+      }
+    }
+  }
   return {
     value: weightSum * logZ - factor * weighted,
     gradients,
-    logNormalization: logZ,
+    logNormalization: range.logFactor === 0 ? logZ : logZ + range.logFactor,
     dataGradients,
     normalizerGradients,
   };

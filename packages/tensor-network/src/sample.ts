@@ -44,6 +44,7 @@ import {
   toRandom,
   xoshiroStateWords,
 } from './random';
+import { rangeForm } from './range';
 import { type Workspace, workspace } from './workspace';
 
 /** Samples with their exact log-probabilities. Usable directly as a configuration batch. */
@@ -199,8 +200,9 @@ export function sampleLogProbabilities(
 function sweepFused(ws: Workspace, mps: MPS, count: number, digits: SweepDigits): SampleResult {
   const born = mps.kind === 'born';
   const plan = born ? samplingPlan(mps) : null;
-  const form = plan === null ? mps : plan.form;
-  const shared = born ? null : rightEnvironments(mps).map((e) => e.values);
+  // (the draws and their log q are those of the range form: the same conditionals)
+  const form = plan === null ? rangeForm(mps).mps : plan.form;
+  const shared = born ? null : rightEnvironments(form).map((e) => e.values);
   const n = form.length;
   const maxChi = form.maxBondDim;
   const maxD = Math.max(...form.physicalDims);
@@ -323,7 +325,7 @@ const samplingPlans = new WeakMap<MPS, SamplingPlan>();
 function samplingPlan(mps: MPS): SamplingPlan {
   let plan = samplingPlans.get(mps);
   if (plan === undefined) {
-    plan = diagonalGauge(canonicalize(mps, { center: 0 }).mps);
+    plan = diagonalGauge(canonicalize(rangeForm(mps).mps, { center: 0 }).mps);
     samplingPlans.set(mps, plan);
   }
   return plan;
@@ -509,13 +511,15 @@ export function sampleConditional(
  * `total` rows drawn from `root`, as {@link sampleRows} (internal).
  */
 export function sampleConditionalRows(
-  mps: MPS,
+  input: MPS,
   w: Float64Array,
   root: RandomGenerator,
   total: number,
   firstRow: number,
   count: number,
 ): ConditionalSampleResult {
+  // (the conditionals and the weights' normalisers are those of the range form)
+  const mps = rangeForm(input).mps;
   const uniforms = ChunkedUniforms.rows(root, total, firstRow, count);
   const ws = workspace();
   const { offsets, logScales } = batchedRightEnvironments(ws, mps, w, count);
