@@ -44,14 +44,17 @@ export function run(
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-/** Starts `latticediff ...args` without waiting (`pipeStderr`: child.stderr can be read). */
+/**
+ * Starts `latticediff ...args` without waiting (`pipeStderr`: child.stderr can be read; `env`:
+ * variables added to the environment).
+ */
 export function start(
   args: readonly string[],
-  options: { cwd?: string; pipeStderr?: boolean } = {},
+  options: { cwd?: string; pipeStderr?: boolean; env?: Record<string, string> } = {},
 ) {
   return spawn(process.execPath, [CLI, ...args], {
     cwd: options.cwd,
-    env: ENV,
+    env: { ...ENV, ...options.env },
     stdio: ['ignore', 'ignore', options.pipeStderr ? 'pipe' : 'ignore'],
   });
 }

@@ -137,7 +137,7 @@ export const demoCommand: Command = {
     const out = checkWritablePath('--out-dir', join(directory, 'ising-8x8.mps'));
     const seed = flagValue(values, SEED_FLAG);
     const workers = flagValue(values, WORKERS_FLAG);
-    const { model } = await loadModel('ising');
+    const { entry, model } = await loadModel('ising');
     const target = {
       ...createInstance(model, { lx: 8, ly: 8, beta: CRITICAL_BETA, boundary: 'cylinder' })
         .parameters,
@@ -174,10 +174,11 @@ export const demoCommand: Command = {
       `1. build the Born MPS (bond dimension ${run.bondDim}) of the 8x8 cylinder at beta_c = ${CRITICAL_BETA.toFixed(7)} from its energy (psi = exp(-beta E / 2) applied bond by bond with SVD truncation), then refine it by ${run.rounds} round${run.rounds === 1 ? '' : 's'} of Monte Carlo sampling and two-site sweeps, each keeping the fit with the lowest held-out NLL`,
     );
     const trained = await trainToFile({
-      model,
       run,
       out,
       workers,
+      modelModule: { url: entry.moduleUrl, exportName: await entry.exportName() },
+      chainsOnWorkers: false,
       showProgress: progressEnabled(false),
       reuse: false,
       log: (line) => say(`   ${line}`),

@@ -1,28 +1,24 @@
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { LatticeModel, ParameterValues } from '@latticediff/lattice';
+import type { ParameterValues } from '@latticediff/lattice';
 import {
-  CheckpointMismatchError,
   checkTrainingRecipe,
   type RoundReport,
-  runOrResume,
   type TrainingRecipe,
   trainingMethod,
 } from '@latticediff/monte-carlo';
-import { chainsOnWorkers, fileCheckpoint, writeFileAtomic } from '@latticediff/monte-carlo/node';
+import { writeFileAtomic } from '@latticediff/monte-carlo/node';
 import {
   deserializeMPS,
-  InvalidArgumentError,
   LatticeDiffError,
   type MetadataValue,
   type MPS,
   type MPSMetadata,
-  NumericalError,
   serializeMPS,
 } from '@latticediff/tensor-network';
 import { flagValue } from '../args';
-import { createInstance, exitOnInterrupt, WORKERS_FLAG, withPool } from '../common';
-import { oneLine, quote, UsageError, usage } from '../errors';
+import { createInstance, exitOnInterrupt, WORKERS_FLAG } from '../common';
+import { quote, usage } from '../errors';
 import {
   checkWritablePath,
   createProgress,
@@ -35,7 +31,8 @@ import {
   removeStaleTemporaries,
 } from '../io';
 import { modelCaption } from '../svg';
-import { probedFactors, resolveTrainRun, TRAIN_FLAGS } from './train-flags';
+import { trainOnThread } from '../train-thread';
+import { resolveTrainRun, TRAIN_FLAGS } from './train-flags';
 import { checkProposalFlags, trainNeuralCommand } from './train-neural';
 import {
   exactEntropy,
@@ -82,15 +79,19 @@ function sanitize(value: unknown): MetadataValue {
  * `out + '.state'`, saved after every round and removed once `out` is written.
  */
 export async function trainToFile(options: {
-  model: LatticeModel;
   run: TrainingRun;
   out: string;
   workers: number;
   /**
-   * The model's module (a registry entry's): with `workers` > 1 the rounds' local and
-   * disconnected chains run on worker threads (chainsOnWorkers; the same result).
+   * The model's module (a registry entry's), from which the training thread imports the model
+   * whose id is `run.model`.
    */
-  modelModule?: { url: string; exportName: string };
+  modelModule: { url: string; exportName: string };
+  /**
+   * With `workers` > 1, run the rounds' local and disconnected chains on worker threads too
+   * (chainsOnWorkers; the same result). Default true.
+   */
+  chainsOnWorkers?: boolean;
   showProgress: boolean;
   /** Reuse an --out file that already holds this finished run (default true). */
   reuse?: boolean;
@@ -98,7 +99,7 @@ export async function trainToFile(options: {
   /** The output path as the user wrote it (for messages; default `out`). */
   displayName?: string;
 }): Promise<TrainResult> {
-  const { model, out } = options;
+  const { out } = options;
   // the canonical record: the one a finished --out and a resume state are compared with
   const run = checkTrainingRecipe(options.run);
   const statePath = `${out}.state`;
@@ -135,11 +136,6 @@ export async function trainToFile(options: {
       };
     }
   }
-  const differentRun = () =>
-    new UsageError(
-      `cannot resume from ${quote(shownState)}: it holds the training state of a different run (model, parameters or options differ)`,
-      'rerun the command that created it, or delete the file to start afresh',
-    );
   // the seconds of a run include the pilot of a thermodynamic path
   const start = performance.now();
   const bars: { pilot?: Progress; building?: Progress; training?: Progress } = {};
@@ -158,32 +154,22 @@ export async function trainToFile(options: {
     shownState,
     'no round had finished yet',
   );
-  // a model without local factors had them found by probing its energy when the run was set up
-  // (deterministic, so a resumed run probes the same factors)
-  const factors =
-    run.initial === 'physics' && typeof model.create(run.parameters).localFactors !== 'function'
-      ? probedFactors(model.create(run.parameters))
-      : undefined;
-  if (typeof factors === 'string') throw new UsageError(`--recipe physics: ${factors}`);
-  // the rounds' local and disconnected chains, and the thermodynamic path's pilot, on threads
-  // kept from round to round
-  const chainRunner =
-    options.modelModule && options.workers > 1
-      ? chainsOnWorkers({
-          module: options.modelModule.url,
-          exportName: options.modelModule.exportName,
-          workers: options.workers,
-        })
-      : undefined;
-  const result = await withPool(options.workers, async (pool) => {
-    try {
-      return await runOrResume({
-        model,
-        recipe: run,
-        checkpoint: fileCheckpoint(statePath),
-        ...(factors === undefined ? {} : { factors }),
-        ...(pool ? { pool } : {}),
-        ...(chainRunner ? { chainRunner } : {}),
+  // the run itself on a worker thread (the same code, the same bits), so that this thread stays
+  // free to draw progress and to react to Ctrl-C at once, also while the first MPS is built (one
+  // synchronous call of up to minutes at large bond dimensions)
+  let result: Awaited<ReturnType<typeof trainOnThread>>;
+  try {
+    result = await trainOnThread(
+      {
+        module: options.modelModule.url,
+        exportName: options.modelModule.exportName,
+        run,
+        statePath,
+        shownState,
+        workers: options.workers,
+        chainsOnWorkers: options.chainsOnWorkers !== false,
+      },
+      {
         onPilot: (done, total) => {
           bars.pilot ??= createProgress('path pilot', total, options.showProgress);
           bars.pilot.update(done, `${run.anneal!.parameter} grid`);
@@ -191,6 +177,10 @@ export async function trainToFile(options: {
         },
         // minutes on large lattices (16x16 at bond dimension 128: about 4 min): show progress
         onBuild: (done, total) => {
+          // a readiness marker for the tests (a signal sent after it arrives during the build)
+          if (bars.building === undefined && process.env.LATTICEDIFF_TEST_HOOKS === '1') {
+            process.stderr.write(`latticediff-test: building MPS (${done}/${total})\n`);
+          }
           bars.building ??= createProgress('building MPS', total, options.showProgress);
           bars.building.update(done, 'pair groups');
           if (done === total) bars.building.finish();
@@ -206,35 +196,14 @@ export async function trainToFile(options: {
             `NLL ${num(r.nllAfter, 2)} acceptance ${num(r.acceptanceRate, 3)}`,
           );
         },
-      });
-    } catch (error) {
-      if (CheckpointMismatchError.isInstance(error)) throw differentRun();
-      if (
-        InvalidArgumentError.isInstance(error) &&
-        error.functionName === 'runOrResume' &&
-        error.argument === 'checkpoint'
-      ) {
-        const why = `it is not a usable training state (${oneLine(error.message)})`;
-        throw new UsageError(
-          `cannot resume from ${quote(shownState)}: ${why}`,
-          'rerun the command that created it, or delete the file to start afresh',
-        );
-      }
-      if (NumericalError.isInstance(error)) {
-        throw new NumericalError(
-          `training failed: ${oneLine(error.message)}; a smaller --learning-rate usually helps`,
-          { cause: error },
-        );
-      }
-      throw error;
-    } finally {
-      bars.pilot?.finish();
-      bars.building?.finish();
-      progress.finish();
-      stopInterruptHandler();
-      await chainRunner?.close();
-    }
-  });
+      },
+    );
+  } finally {
+    bars.pilot?.finish();
+    bars.building?.finish();
+    progress.finish();
+    stopInterruptHandler();
+  }
   const seconds = (performance.now() - start) / 1000;
   const metadata: MPSMetadata = {
     model: run.model,
@@ -359,7 +328,6 @@ export const trainCommand: Command = {
     const plots =
       values.plots === undefined ? undefined : ensureDirectory('--plots', String(values.plots));
     const result = await trainToFile({
-      model,
       run,
       out,
       workers: flagValue(values, WORKERS_FLAG),
