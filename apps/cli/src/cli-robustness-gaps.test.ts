@@ -5,7 +5,7 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { listing, start, temporaryDirectory } from './test-helpers';
+import { expectUsageError, listing, start, temporaryDirectory } from './test-helpers';
 
 /** Resolves with the exit code once `child` has ended; collects its stderr. */
 function watch(child: ChildProcess): { exited: Promise<number | null>; stderr: () => string } {
@@ -32,17 +32,18 @@ async function waitForStderr(
 }
 
 describe('train: Ctrl-C while the first MPS is built', () => {
-  // ising 16x16 at bond dimension 512: the physics build alone would take hours (one synchronous
-  // call), so a run that does not stop on the signal never ends here (the hang guard fails it)
+  // ising 24x24 at bond dimension 256: the physics build alone (one synchronous call) takes far
+  // longer than the hang guard, so a run that does not stop on the signal fails by it; its memory
+  // (about 0.8 GiB, build-size.ts) is within the size limit of small machines
   const args = [
     'train',
     'ising',
     '--lx',
-    '16',
+    '24',
     '--ly',
-    '16',
+    '24',
     '--max-bond-dim',
-    '512',
+    '256',
     '--workers',
     '1',
     '--out',
@@ -77,4 +78,44 @@ describe('train: Ctrl-C while the first MPS is built', () => {
       expect(listing(dir)).toEqual([]);
     });
   }
+});
+
+/** Runs `latticediff ...args` to the end without blocking (the test's hang guard stays in force). */
+async function runAsync(
+  args: readonly string[],
+  cwd: string,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = start(args, { cwd, pipeStderr: true });
+  onTestFinished(() => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  });
+  const { exited, stderr } = watch(child);
+  const code = await exited;
+  return { code, stdout: '', stderr: stderr() };
+}
+
+describe('train: the size limit of the first MPS', () => {
+  it('refuses, before any work, a constraint MPS that cannot fit in memory (fredkin, 10^5 sites)', async () => {
+    const dir = temporaryDirectory();
+    const r = await runAsync(['train', 'fredkin', '--sites', '100000', '--out', 'f.mps'], dir);
+    expectUsageError(
+      r,
+      /^latticediff: fredkin with --sites 100000 is too large for train: its first MPS \(the exact constraint MPS of its 100000 sites, before compression\) needs more memory than this machine has \([\d.]+ GiB\); choose a smaller --sites$/,
+    );
+    expect(listing(dir)).toEqual([]);
+  });
+
+  it('refuses an MPS too large for memory, naming the size flags and --max-bond-dim', async () => {
+    const dir = temporaryDirectory();
+    const r = await runAsync(
+      ['train', 'ising', '--lx', '1000', '--ly', '1000', '--max-bond-dim', '512', '--out', 'i.mps'],
+      dir,
+    );
+    // 10^6 sites x 512 x 2 x 512 float64: about 3906 GiB
+    expectUsageError(
+      r,
+      /ising with --lx 1000 --ly 1000 is too large for train: its first MPS \(1000000 sites at --max-bond-dim 512\) needs about 3906 GiB of memory, more than this machine has \([\d.]+ GiB\); choose a smaller --lx\/--ly or --max-bond-dim$/,
+    );
+    expect(listing(dir)).toEqual([]);
+  });
 });

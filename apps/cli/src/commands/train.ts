@@ -17,6 +17,7 @@ import {
   serializeMPS,
 } from '@latticediff/tensor-network';
 import { flagValue } from '../args';
+import { buildSizeRefusal } from '../build-size';
 import { createInstance, exitOnInterrupt, WORKERS_FLAG } from '../common';
 import { quote, usage } from '../errors';
 import {
@@ -323,6 +324,15 @@ export const trainCommand: Command = {
         `model ${model.id} has no localFactors(): its site and pair energies were found by probing its energy (probeLocalFactors)\n`,
       );
     }
+    // the first MPS must fit in memory: refused before any work (see build-size.ts)
+    const tooLarge = buildSizeRefusal(instance, {
+      maxBondDim: run.bondDim,
+      physics: run.initial === 'physics',
+      sizeFlags: choice!.flags
+        .filter((f) => f.parameter?.spec.type === 'integer')
+        .map((f) => [`--${f.name}`, instance.parameters[f.parameter!.name]] as const),
+    });
+    if (tooLarge !== undefined) usage(tooLarge);
     const method = trainingMethod(run);
     // checked (and created) before any training, so that a bad --plots loses no work
     const plots =
