@@ -4,8 +4,10 @@
  * exact's refusals in terms of the flags, and merge's check of edited shard summaries.
  */
 import type { ChildProcess } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { expectUsageError, listing, start, temporaryDirectory } from './test-helpers';
+import { expectUsageError, listing, run, start, temporaryDirectory } from './test-helpers';
 
 /** Resolves with the exit code once `child` has ended; collects its stderr. */
 function watch(child: ChildProcess): { exited: Promise<number | null>; stderr: () => string } {
@@ -117,5 +119,87 @@ describe('train: the size limit of the first MPS', () => {
       /ising with --lx 1000 --ly 1000 is too large for train: its first MPS \(1000000 sites at --max-bond-dim 512\) needs about 3906 GiB of memory, more than this machine has \([\d.]+ GiB\); choose a smaller --lx\/--ly or --max-bond-dim$/,
     );
     expect(listing(dir)).toEqual([]);
+  });
+});
+
+describe('outputs: a failing write names its flag and path', () => {
+  const MC = ['mc', 'ising', '--lx', '3', '--ly', '3', '--scheme', 'local', '--chains', '2'];
+  const MC_RUN = [...MC, '--steps', '200', '--workers', '1', '--plots', 'plots'];
+
+  it('mc prints its estimates before a picture that cannot be written, then fails naming --plots', () => {
+    const dir = temporaryDirectory();
+    // a directory where the second picture goes: the run is done before its write fails
+    mkdirSync(join(dir, 'plots', 'configurations.svg'), { recursive: true });
+    const text = run(MC_RUN, { cwd: dir });
+    expect(text.code, text.stderr).toBe(1);
+    expect(text.stdout).toMatch(/energyPerSite\s+-?\d/);
+    expect(text.stdout).toContain(`wrote ${join(dir, 'plots', 'autocorrelation.svg')}`);
+    const last = text.stderr.trimEnd().split('\n').at(-1);
+    expect(last).toBe(
+      `latticediff: cannot write --plots ${JSON.stringify(join(dir, 'plots', 'configurations.svg'))}: illegal operation on a directory (EISDIR, rename)`,
+    );
+    expect(text.stderr).not.toMatch(/\n\s+at /);
+
+    const json = run([...MC_RUN, '--json'], { cwd: dir });
+    expect(json.code, json.stderr).toBe(1);
+    const parsed = JSON.parse(json.stdout) as { observables: object; plots: string[] };
+    expect(Object.keys(parsed.observables)).toContain('energyPerSite');
+    expect(parsed.plots).toEqual([join(dir, 'plots', 'autocorrelation.svg')]);
+    expect(json.stderr.trimEnd().split('\n')).toEqual([last]);
+  });
+
+  it('train keeps --out and names --plots when its picture cannot be written', () => {
+    const dir = temporaryDirectory();
+    mkdirSync(join(dir, 'plots', 'training.svg'), { recursive: true });
+    const r = run(
+      [
+        'train',
+        'ising',
+        '--lx',
+        '3',
+        '--ly',
+        '3',
+        '--rounds',
+        '1',
+        '--chains',
+        '4',
+        '--steps',
+        '4',
+        '--max-bond-dim',
+        '2',
+        '--workers',
+        '1',
+        '--out',
+        'model.mps',
+        '--plots',
+        'plots',
+      ],
+      { cwd: dir },
+    );
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr.trimEnd().split('\n')).toEqual([
+      `latticediff: cannot write --plots ${JSON.stringify(join(dir, 'plots', 'training.svg'))}: illegal operation on a directory (EISDIR, rename)`,
+    ]);
+    expect(existsSync(join(dir, 'model.mps'))).toBe(true);
+  });
+
+  it('refuses, before any work, an existing --out that is not writable', () => {
+    const dir = temporaryDirectory();
+    writeFileSync(join(dir, 'samples.csv'), '0,1\n');
+    chmodSync(join(dir, 'samples.csv'), 0o444);
+    // root may write anything: the command then runs as the user nobody (the directory opened to
+    // it, the file still read-only)
+    const root = process.getuid?.() === 0;
+    if (root) chmodSync(dir, 0o777);
+    const asUser = root ? { uid: 65534, gid: 65534 } : {};
+    const r = run(['train', 'ising', '--lx', '3', '--ly', '3', '--out', 'samples.csv'], {
+      cwd: dir,
+      ...asUser,
+    });
+    expectUsageError(
+      r,
+      /^latticediff: cannot write --out "samples\.csv": it exists and is not writable \(EACCES\)$/,
+    );
+    expect(listing(dir)).toEqual(['samples.csv']);
   });
 });

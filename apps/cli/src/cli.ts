@@ -9,7 +9,16 @@ import { COMMANDS } from './commands/index';
 import { DISCOVERY_HELP } from './commands/models';
 import type { Command } from './commands/types';
 import { givenParameters, type ModelChoice, modelParameterFlags } from './common';
-import { EXIT_INTERNAL, EXIT_USAGE, oneLine, quote, suggest, UsageError, usage } from './errors';
+import {
+  EXIT_INTERNAL,
+  EXIT_USAGE,
+  OutputError,
+  oneLine,
+  quote,
+  suggest,
+  UsageError,
+  usage,
+} from './errors';
 import { discoverModels, loadModel } from './registry';
 
 function version(): string {
@@ -213,6 +222,12 @@ function report(error: unknown): number {
     );
     if (debug && error.stack) process.stderr.write(`${error.stack}\n`);
     return EXIT_USAGE;
+  }
+  if (error instanceof OutputError) {
+    // a file-system failure while an output was written, named by its flag and path
+    process.stderr.write(`latticediff: ${oneLine(error.message)}\n`);
+    if (debug && error.stack) process.stderr.write(`${error.stack}\n`);
+    return EXIT_INTERNAL;
   }
   if (NumericalError.isInstance(error)) {
     // the input was valid but the computation failed (e.g. training diverged): a runtime failure

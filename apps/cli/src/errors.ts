@@ -20,6 +20,40 @@ export class UsageError extends Error {
   }
 }
 
+/**
+ * A failure of the file system while an output was written (disk full, permissions changed, a
+ * directory where the file goes), named by its flag and path: one line, exit code 1 like any
+ * file-system failure during a run.
+ */
+export class OutputError extends Error {
+  readonly code: string;
+
+  constructor(flag: string, path: string, cause: NodeJS.ErrnoException) {
+    // "ENOSPC: no space left on device, write" -> "no space left on device (ENOSPC, write)"
+    const parts = /^([A-Z0-9_]+): (.*?), (\w+)\b/.exec(cause.message);
+    const reason = parts
+      ? `${parts[2]} (${parts[1]}, ${parts[3]})`
+      : `${oneLine(cause.message)}${cause.code ? ` (${cause.code})` : ''}`;
+    super(`cannot write ${flag} ${quote(path)}: ${reason}`, { cause });
+    this.name = 'OutputError';
+    this.code = cause.code ?? 'error';
+  }
+}
+
+/**
+ * `error` as an {@link OutputError} of `flag` and `path` when it is a file-system failure (an
+ * error with a code and a syscall), otherwise unchanged.
+ */
+export function outputError(flag: string, path: string, error: unknown): unknown {
+  const system = error as NodeJS.ErrnoException;
+  return error instanceof Error &&
+    !(error instanceof OutputError) &&
+    typeof system.code === 'string' &&
+    typeof system.syscall === 'string'
+    ? new OutputError(flag, path, system)
+    : error;
+}
+
 /** Throws a {@link UsageError}. */
 export function usage(message: string, hint?: string): never {
   throw new UsageError(message, hint);

@@ -2,9 +2,19 @@
  * Output helpers: progress bars on stderr (TTY only), tables, JSON, file checks.
  */
 import { randomBytes } from 'node:crypto';
-import { closeSync, mkdirSync, openSync, readSync, rmSync, statSync } from 'node:fs';
+import {
+  accessSync,
+  closeSync,
+  constants,
+  mkdirSync,
+  openSync,
+  readSync,
+  rmSync,
+  statSync,
+} from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { quote, usage } from './errors';
+import { writeFileAtomic } from '@latticediff/monte-carlo/node';
+import { outputError, quote, usage } from './errors';
 
 /** A one-line progress bar on stderr, redrawn with \r; silent unless enabled. */
 export interface Progress {
@@ -168,6 +178,14 @@ export function checkWritablePath(flag: string, path: string): string {
         `cannot write ${flag} ${quote(path)}: it is not a regular file (a FIFO, device or socket)`,
       );
     }
+    // a read-only file is not replaced (the atomic rename would, or fail at the end of the run)
+    try {
+      accessSync(absolute, constants.W_OK);
+    } catch (error) {
+      usage(
+        `cannot write ${flag} ${quote(path)}: it exists and is not writable (${errorCode(error)})`,
+      );
+    }
   } catch (error) {
     if (errorCode(error) !== 'ENOENT') throw error;
   }
@@ -258,6 +276,23 @@ export function ensureDirectory(flag: string, path: string): string {
   }
   checkDirectoryWritable(flag, path, absolute);
   return absolute;
+}
+
+/**
+ * Writes the output `path` of `flag` atomically; a file-system failure becomes one line naming
+ * the flag and the path (`shown`: the path as the user wrote it, default `path`).
+ */
+export async function writeOutput(
+  flag: string,
+  path: string,
+  text: string,
+  shown: string = path,
+): Promise<void> {
+  try {
+    await writeFileAtomic(path, text);
+  } catch (error) {
+    throw outputError(flag, shown, error);
+  }
 }
 
 // the one atomic writer (temporary file, fsync, rename, directory fsync) lives in monte-carlo

@@ -32,10 +32,12 @@ delete ENV.JOB_COMPLETION_INDEX;
 /** Runs `latticediff ...args` to completion (`env`: variables added to the environment). */
 export function run(
   args: readonly string[],
-  options: { cwd?: string; env?: Record<string, string> } = {},
+  options: { cwd?: string; env?: Record<string, string>; uid?: number; gid?: number } = {},
 ): RunResult {
   const r = spawnSync(process.execPath, [CLI, ...args], {
     cwd: options.cwd,
+    ...(options.uid === undefined ? {} : { uid: options.uid }),
+    ...(options.gid === undefined ? {} : { gid: options.gid }),
     env: { ...ENV, ...options.env },
     encoding: 'utf8',
     // a hang guard only (spawnSync blocks the test's own timers): just inside vitest's

@@ -243,7 +243,15 @@ export const demoCommand: Command = {
     );
     const files = [
       trainingFile,
-      ...(await writeMonteCarloPlots(directory, instance, result, trained.mps, seed)),
+      ...(await writeMonteCarloPlots(
+        directory,
+        instance,
+        result,
+        trained.mps,
+        seed,
+        [],
+        '--out-dir',
+      )),
     ];
     say('4. pictures:');
     say(`   ${show(trainingFile)}  training curves (NLL and acceptance per round)`);

@@ -12,9 +12,8 @@ import {
   uniformNoise,
 } from '@latticediff/markov-jump';
 import type { ObservableSummary } from '@latticediff/monte-carlo';
-import { writeFileAtomic } from '@latticediff/monte-carlo/node';
 import { createRandom, type MPS } from '@latticediff/tensor-network';
-import { num, table } from '../io';
+import { num, table, writeOutput } from '../io';
 import {
   type ChartSeries,
   type ConfigurationPanel,
@@ -340,15 +339,19 @@ export async function writeMonteCarloPlots(
   result: MonteCarloResult,
   mps: MPS | undefined,
   seed: number,
+  /** The files written, as they are (so that a failure leaves the list of those written). */
+  files: string[] = [],
+  /** The flag that named `directory` (for messages). */
+  flag = '--plots',
 ): Promise<string[]> {
-  const files: string[] = [];
   const label = modelCaption(instance.modelId, instance.parameters);
-  const acf = join(directory, 'autocorrelation.svg');
-  await writeFileAtomic(acf, autocorrelationSvg(result, label));
-  files.push(acf);
-  const pictures = join(directory, 'configurations.svg');
-  await writeFileAtomic(
-    pictures,
+  const write = async (file: string, text: string) => {
+    await writeOutput(flag, file, text);
+    files.push(file);
+  };
+  await write(join(directory, 'autocorrelation.svg'), autocorrelationSvg(result, label));
+  await write(
+    join(directory, 'configurations.svg'),
     configurationsPicture(
       instance,
       result.finalStates,
@@ -356,18 +359,15 @@ export async function writeMonteCarloPlots(
       `final configurations of 6 chains (${label})`,
     ),
   );
-  files.push(pictures);
   if (mps) {
-    const path = join(directory, 'denoising.svg');
-    await writeFileAtomic(
-      path,
+    await write(
+      join(directory, 'denoising.svg'),
       denoisingPathSvg(instance, mps, result.finalStates.slice(0, instance.sites), {
         time: 1,
         steps: 6,
         seed,
       }),
     );
-    files.push(path);
   }
   return files;
 }

@@ -1,7 +1,6 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative } from 'node:path';
 import type { LatticeModelInstance } from '@latticediff/lattice';
-import { writeFileAtomic } from '@latticediff/monte-carlo/node';
 import { MPS } from '@latticediff/tensor-network';
 import { type FlagSpec, flagValue } from '../args';
 import {
@@ -24,6 +23,7 @@ import {
   printJson,
   progressEnabled,
   refuseForeignOverwrite,
+  writeOutput,
 } from '../io';
 import {
   isNeuralCheckpointFile,
@@ -363,14 +363,24 @@ export const mcCommand: Command = {
         exact: computeExactReference,
       }),
     );
-    const plotFiles = plots
-      ? await writeMonteCarloPlots(plots, instance, result, checkpoint?.mps, seed)
-      : [];
     if (shard !== undefined) {
-      await writeFileAtomic(
+      await writeOutput(
+        '--out',
         shardPath!,
         `${JSON.stringify(shardFile(shard, shardRun!, result.summary))}\n`,
+        shown(shardPath!),
       );
+    }
+    // a picture that cannot be written must not lose the estimates: they are printed first, and
+    // the failure reported after them (exit 1)
+    const plotFiles: string[] = [];
+    let plotFailure: unknown;
+    if (plots) {
+      try {
+        await writeMonteCarloPlots(plots, instance, result, checkpoint?.mps, seed, plotFiles);
+      } catch (error) {
+        plotFailure = error;
+      }
     }
     const shardInfo =
       shard !== undefined
@@ -394,6 +404,7 @@ export const mcCommand: Command = {
           ...shardInfo,
         }),
       );
+      if (plotFailure !== undefined) throw plotFailure;
       return;
     }
     const lines = [
@@ -424,6 +435,7 @@ export const mcCommand: Command = {
     for (const warning of reliabilityWarnings(result)) {
       process.stderr.write(`latticediff: warning: ${warning}\n`);
     }
+    if (plotFailure !== undefined) throw plotFailure;
   },
 };
 

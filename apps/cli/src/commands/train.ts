@@ -7,7 +7,6 @@ import {
   type TrainingRecipe,
   trainingMethod,
 } from '@latticediff/monte-carlo';
-import { writeFileAtomic } from '@latticediff/monte-carlo/node';
 import {
   deserializeMPS,
   LatticeDiffError,
@@ -30,6 +29,7 @@ import {
   printJson,
   progressEnabled,
   removeStaleTemporaries,
+  writeOutput,
 } from '../io';
 import { modelCaption } from '../svg';
 import { trainOnThread } from '../train-thread';
@@ -217,7 +217,7 @@ export async function trainToFile(options: {
     reports: sanitize(result.reports),
     createdBy: 'latticediff train',
   };
-  await writeFileAtomic(out, serializeMPS(result.mps, { metadata }));
+  await writeOutput('--out', out, serializeMPS(result.mps, { metadata }), shownOut);
   rmSync(statePath, { force: true });
   return {
     mps: result.mps,
@@ -349,7 +349,8 @@ export const trainCommand: Command = {
     const plotFiles: string[] = [];
     if (plots !== undefined) {
       const file = join(plots, 'training.svg');
-      await writeFileAtomic(
+      await writeOutput(
+        '--plots',
         file,
         trainingSvg(result.reports, {
           caption: `training ${modelCaption(model.id, target)}`,
