@@ -207,6 +207,37 @@ describe('shard summaries', () => {
   });
 });
 
+describe('values of large magnitude', () => {
+  const base = Float64Array.from(
+    { length: 3000 },
+    (_, k) => Math.sin(k * 0.37) + 0.3 * Math.cos(k * 1.1) + 0.5,
+  );
+  it('up to 2^400 (|x| < 2 times 2^398): the statistics of the series times 2^k are those of the series, scaled', () => {
+    const ref = summarize(base);
+    for (const k of [200, 398]) {
+      const s = summarize(base.map((x) => x * 2 ** k));
+      // multiplying by a power of two is exact, and so is every step of the summary after it
+      expect(s.mean).toBe(ref.mean * 2 ** k);
+      expect(s.variance).toBe(ref.variance * 2 ** (2 * k));
+      expect(s.stdErr).toBe(ref.stdErr * 2 ** k);
+      expect(s.tauInt).toBe(ref.tauInt);
+      expect(s.binning.plateau.stdErr).toBe(ref.binning.plateau.stdErr * 2 ** k);
+    }
+  });
+  it('beyond 2^400: refused, naming the value (the variance was NaN; 1e308 did not return)', () => {
+    for (const big of [2 ** 401, 1e150, -1e308]) {
+      const series = Array.from(base, (x) => x);
+      series[7] = big;
+      expect(() => summarize(series)).toThrow(
+        `\`series[7]\` passed to \`summarize\` must be a number with |x| <= 2^400`,
+      );
+      expect(() => createSummary({ observables: { e: [series] } })).toThrow(
+        '`input.observables.e[0][7]` passed to `createSummary`',
+      );
+    }
+  });
+});
+
 describe('misspelt options of the diagnostics', () => {
   it('are refused, naming the function and the key (they ran with the default)', () => {
     const series = Float64Array.from({ length: 200 }, (_, k) => Math.sin(k));

@@ -21,6 +21,14 @@ function isArrayLike(value: unknown): value is ArrayLike<unknown> {
   );
 }
 
+/**
+ * Largest |value| the diagnostics take: 2^400 (about 2.6e120). They keep exact (double-double)
+ * sums of values, squares and lag products, whose splitting multiplies a square by 2^27; past
+ * about 2^480 those overflow and the variance and tau_int came out NaN (at 1e308 the exact sums
+ * did not terminate). 2^400 leaves room for 2^100 samples.
+ */
+export const MAX_SERIES_MAGNITUDE = 2 ** 400;
+
 const SERIES_EXPECTED =
   'a non-empty array of finite numbers, or an array of equal-length chains of them';
 
@@ -86,6 +94,14 @@ function readOne(
     const x = value[i];
     if (typeof x !== 'number' || !Number.isFinite(x)) {
       return invalidArgument(functionName, `${argument}[${i}]`, x, 'a finite number');
+    }
+    if (Math.abs(x) > MAX_SERIES_MAGNITUDE) {
+      return invalidArgument(
+        functionName,
+        `${argument}[${i}]`,
+        x,
+        'a number with |x| <= 2^400 (about 2.6e120: the exact sums of squares and lag products overflow beyond it; rescale the observable)',
+      );
     }
     out[i] = x;
   }
