@@ -76,7 +76,8 @@ describe('sizes', () => {
     // a usage error (exit 2) is the verdict: a run that started would have printed a result
     expectUsageError(
       run(['exact', 'ising', '--lx', '100000', '--ly', '2']),
-      /`lx` passed to `isingTransferMatrix` must be an integer <= 32767 for ly = 2/,
+      // in the flags' words, not the library's (`lx` passed to `isingTransferMatrix`)
+      /^latticediff: --lx 100000 is beyond the exact reference of ising: it must be an integer <= 32767 for --ly 2 and --boundary "cylinder"/,
     );
   });
 
@@ -103,7 +104,7 @@ describe('exact at extreme beta', () => {
   it('refuses a beta whose ln Z overflows, naming beta', () => {
     expectUsageError(
       run(['exact', 'ising', '--beta', '1e308']),
-      /`beta` passed to `isingTransferMatrix` must be small enough that N \* beta \* \(4 \|J\| \+ \|h\|\) is a finite float64/,
+      /^latticediff: --beta 1e\+308 is beyond the exact reference of ising: it must be small enough that N \* beta \* \(4 \|J\| \+ \|h\|\) is a finite float64/,
     );
   });
 });

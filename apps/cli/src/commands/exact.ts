@@ -1,3 +1,4 @@
+import type { FlagSpec } from '../args';
 import { createInstance, JSON_FLAG } from '../common';
 import { quote, usage } from '../errors';
 import { computeExact } from '../exact-reference';
@@ -30,7 +31,7 @@ export const exactCommand: Command = {
       model: { url: entry.moduleUrl, exportName: await entry.exportName() },
       label: `exact reference of ${model.id}:`,
     });
-    if (!outcome.ok) usage(outcome.message, hint);
+    if (!outcome.ok) usage(inFlags(outcome.message, model.id, choice!.flags), hint);
     const exact = outcome.exact;
     const observables: Record<string, { mean: number | number[] }> = {};
     for (const spec of instance.observables) {
@@ -71,3 +72,25 @@ export const exactCommand: Command = {
     );
   },
 };
+
+/**
+ * A refusal of the model's exact reference in the words of the command line: the library names
+ * its own argument and function ("`lx` passed to `isingTransferMatrix` must be ... (got 100)");
+ * the user gave a flag (--lx). Other messages are returned unchanged.
+ */
+export function inFlags(message: string, modelId: string, flags: readonly FlagSpec[]): string {
+  const parts = /^invalid argument: `([\w.]+)` passed to `[\w.]+` must be (.*) \(got (.*)\)$/.exec(
+    message,
+  );
+  const flagOf = new Map(
+    flags.filter((f) => f.parameter).map((f) => [f.parameter!.name, `--${f.name}`] as const),
+  );
+  const flag = parts ? flagOf.get(parts[1]!) : undefined;
+  if (!parts || flag === undefined) return message;
+  // "for ly = 14 and boundary "cylinder"" -> "for --ly 14 and --boundary "cylinder""
+  let expected = parts[2]!;
+  for (const [name, other] of flagOf) {
+    expected = expected.replace(new RegExp(`\\b${name}(?: =)? (?=[\\d"-])`, 'g'), `${other} `);
+  }
+  return `${flag} ${parts[3]} is beyond the exact reference of ${modelId}: it must be ${expected}`;
+}
