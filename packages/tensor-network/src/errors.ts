@@ -99,6 +99,56 @@ export class NumericalError extends LatticeDiffError {
   }
 }
 
+function gib(bytes: number): string {
+  return `${(bytes / 2 ** 30).toFixed(2)} GiB`;
+}
+
+/**
+ * The float64 kernels' workspace cannot grow to what a call needs (WebAssembly memory is at most
+ * 4 GiB; the JavaScript engine's arrays have their own limit). `bytes` is what it needed when it failed (a lower bound of what the call needs).
+ */
+export class WorkspaceMemoryError extends LatticeDiffError {
+  static readonly errorName = 'LatticeDiffWorkspaceMemoryError';
+  readonly bytes: number;
+
+  constructor(bytes: number, options?: { cause?: unknown }) {
+    super(
+      WorkspaceMemoryError.errorName,
+      `the kernels' workspace needs more than ${gib(bytes)}, which this engine cannot allocate (WebAssembly memory holds at most 4 GiB); pass fewer rows per call`,
+      options,
+    );
+    this.bytes = bytes;
+  }
+
+  static override isInstance(error: unknown): error is WorkspaceMemoryError {
+    return LatticeDiffError.isInstance(error) && error.name === WorkspaceMemoryError.errorName;
+  }
+}
+
+/**
+ * Runs a batch computation of `count` rows; a workspace that cannot hold it becomes an
+ * {@link InvalidArgumentError} naming `argument` and the count.
+ */
+export function withinWorkspace<T>(
+  functionName: string,
+  argument: string,
+  count: number,
+  body: () => T,
+): T {
+  try {
+    return body();
+  } catch (error) {
+    if (!WorkspaceMemoryError.isInstance(error) || count < 1) throw error;
+    throw new InvalidArgumentError({
+      argument,
+      functionName,
+      value: count,
+      expected: `a batch that fits the kernels' memory (it needs more than ${gib(error.bytes)}; WebAssembly memory holds at most 4 GiB): pass fewer rows per call`,
+      cause: error,
+    });
+  }
+}
+
 /** Throws an {@link InvalidArgumentError}. */
 export function invalidArgument(
   functionName: string,

@@ -8,7 +8,7 @@
  * double layer psi x psi contracted over the physical index), updated with chi^3 work per site.
  */
 import { type ConfigurationsInput, readConfigurations } from './configurations';
-import { assertKnownOptions, invalidArgument, NumericalError } from './errors';
+import { assertKnownOptions, invalidArgument, NumericalError, withinWorkspace } from './errors';
 import { assertMPS, type MPS } from './mps';
 import { rangeForm } from './range';
 import { groupRowsByDigit, workspace } from './workspace';
@@ -249,7 +249,9 @@ export function logProbabilities(mps: MPS, configurations: ConfigurationsInput):
   // (P is the same for the range form: its normaliser and amplitudes move by one factor)
   const form = rangeForm(mps).mps;
   const logZ = finalLog(rightEnvironments(form)[0]!, fn);
-  const logAmp = logAmplitudes(form, data, count);
+  const logAmp = withinWorkspace(fn, 'configurations', count, () =>
+    logAmplitudes(form, data, count),
+  );
   const out = new Float64Array(count);
   const factor = mps.kind === 'born' ? 2 : 1;
   for (let b = 0; b < count; b++) out[b] = factor * logAmp[b]! - logZ;

@@ -29,6 +29,7 @@ export {
   invalidArgument,
   LatticeDiffError,
   NumericalError,
+  WorkspaceMemoryError,
 } from './errors';
 export {
   type CorrelationResult,

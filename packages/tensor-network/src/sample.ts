@@ -33,6 +33,7 @@ import {
   invalidArgument,
   NumericalError,
   optionKeys,
+  withinWorkspace,
 } from './errors';
 import { rightEnvironments } from './evaluate';
 import { product, symmetricEigen, transpose } from './linalg';
@@ -95,7 +96,9 @@ export function sample(mps: MPS, options: SampleOptions): SampleResult {
   assertInteger(fn, 'count', options.count, 0);
   assertBatchSize(fn, options.count, mps.length);
   const root = streamRoot(fn, options.seed);
-  return sampleRows(mps, root, options.count, 0, options.count);
+  return withinWorkspace(fn, 'count', options.count, () =>
+    sampleRows(mps, root, options.count, 0, options.count),
+  );
 }
 
 /**
@@ -189,7 +192,12 @@ export function sampleLogProbabilities(
   const fn = 'sampleLogProbabilities';
   assertMPS(fn, mps);
   const { data, count } = readConfigurations(fn, 'configurations', mps, configurations);
-  return sweepFused(workspace(), mps, count, { kind: 'read', data }).logProbabilities;
+  return withinWorkspace(
+    fn,
+    'configurations',
+    count,
+    () => sweepFused(workspace(), mps, count, { kind: 'read', data }).logProbabilities,
+  );
 }
 
 /**
@@ -503,7 +511,10 @@ export function sampleConditional(
     }
   }
   const w = weights instanceof Float64Array ? weights : Float64Array.from(weights);
-  return sampleConditionalRows(mps, w, streamRoot(fn, options.seed), count, 0, count);
+  const root = streamRoot(fn, options.seed);
+  return withinWorkspace(fn, 'count', count, () =>
+    sampleConditionalRows(mps, w, root, count, 0, count),
+  );
 }
 
 /**

@@ -8,7 +8,7 @@
  * Offsets are in float64 units; row lists are int32 at `i32` index 2 * offset. Views are
  * replaced when memory grows, so read `f64`/`i32` again after every `alloc`.
  */
-import { invalidArgument } from './errors';
+import { invalidArgument, WorkspaceMemoryError } from './errors';
 import { gatheredRowsTimesMatrix } from './kernels';
 import { kernelsWasmBase64 } from './wasm/kernels-binary';
 
@@ -321,7 +321,19 @@ class WasmWorkspace implements Workspace {
     const memory = this.exports.memory;
     if (needed > memory.buffer.byteLength) {
       const pages = Math.ceil((needed - memory.buffer.byteLength) / PAGE);
-      memory.grow(Math.max(pages, memory.buffer.byteLength / PAGE / 2) | 0);
+      const doubled = Math.max(pages, memory.buffer.byteLength / PAGE / 2) | 0;
+      try {
+        memory.grow(doubled);
+      } catch (doubling) {
+        // near the engine's limit: what is needed may still fit where doubling does not
+        try {
+          if (doubled === pages) throw doubling;
+          memory.grow(pages);
+        } catch (cause) {
+          this.top = offset;
+          throw new WorkspaceMemoryError(needed, { cause });
+        }
+      }
     }
     if (this.f64.buffer !== memory.buffer) {
       this.f64 = new Float64Array(memory.buffer);
@@ -345,7 +357,18 @@ class JavaScriptWorkspace implements Workspace {
     const offset = this.top;
     this.top += Math.ceil(Math.max(doubles, 0) / 2) * 2;
     if (this.top > this.f64.length) {
-      const next = new Float64Array(Math.max(this.top, this.f64.length * 2));
+      let next: Float64Array<ArrayBuffer>;
+      try {
+        next = new Float64Array(Math.max(this.top, this.f64.length * 2));
+      } catch {
+        try {
+          next = new Float64Array(this.top);
+        } catch (cause) {
+          const needed = this.top * 8;
+          this.top = offset;
+          throw new WorkspaceMemoryError(needed, { cause });
+        }
+      }
       next.set(this.f64);
       this.f64 = next;
       this.i32 = new Int32Array(next.buffer);
