@@ -208,8 +208,13 @@ function create(input?: Readonly<Record<string, unknown>>): LatticeModelInstance
         means.orderParameter = counts.orderParameter;
         means.orderParameterSquared = counts.orderParameterSquared;
         means.orderParameterFourth = counts.orderParameterFourth;
-        derived.binderCumulant =
-          1 - counts.orderParameterFourth / (3 * counts.orderParameterSquared ** 2);
+        // <m^4> / <m^2>^2 as (<m^4> / <m^2>) / <m^2>: the square underflowed for <m^2> below
+        // 1e-154 (J < 0 at large beta), giving -Infinity for a finite cumulant; where <m^2>
+        // itself underflows to 0 the cumulant is not representable and is left out
+        const m2 = counts.orderParameterSquared;
+        const m4 = counts.orderParameterFourth;
+        const binder = m2 > 1e-150 ? 1 - m4 / (3 * m2 ** 2) : 1 - m4 / m2 / (3 * m2);
+        if (m2 > 0 && Number.isFinite(binder)) derived.binderCumulant = binder;
       }
       return { logPartitionFunction: exact.logPartitionFunction, means, derived };
     },

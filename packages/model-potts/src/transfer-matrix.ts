@@ -197,6 +197,43 @@ function closingEnergy(ctx: SiteContext, p: PottsParameters, a: number, first: n
   return -p.coupling * equal;
 }
 
+/**
+ * A transfer step whose largest new entry is below this (2^-900) may have lost entries that
+ * matter to underflow: each Boltzmann factor is taken on its own, and exp(-beta E) underflows
+ * for beta E > 745 (a periodic pass whose fixed first column forces like-colour bonds at large
+ * beta with J < 0 had every entry 0, and ln Z came out NaN from beta of about 370 on a 3 x 3
+ * torus). Such a step is redone term by term in the log domain, relative to its largest term;
+ * a step above it lost only entries below 2^-174 of its largest.
+ */
+const UNDERFLOW_RISK = 2 ** -900;
+
+/**
+ * The log of a step's largest term: the maximum over states a with an entry > 0 (the largest of
+ * its `rows` entries) and allowed colours c of logFactor(a, c) + ln w.
+ */
+function largestLogTerm(
+  states: number,
+  q: number,
+  w: Float64Array,
+  allowed: (c: number) => boolean,
+  logFactor: (a: number, c: number) => number,
+  rows = 1,
+): number {
+  let best = Number.NEGATIVE_INFINITY;
+  for (let a = 0; a < states; a++) {
+    let wa = 0;
+    for (let r = a * rows; r < (a + 1) * rows; r++) if ((w[r] as number) > wa) wa = w[r] as number;
+    if (wa === 0) continue;
+    const logW = Math.log(wa);
+    for (let c = 0; c < q; c++) {
+      if (!allowed(c)) continue;
+      const term = logFactor(a, c) + logW;
+      if (term > best) best = term;
+    }
+  }
+  return Number.isFinite(best) ? best : 0;
+}
+
 interface MomentPass {
   readonly z: number;
   readonly energyWeight: number;
@@ -221,28 +258,52 @@ function momentPass(p: PottsParameters, ctx: SiteContext, first: number): Moment
   for (let site = 0; site < n; site++) {
     const ix = Math.floor(site / ly);
     const iy = site - ix * ly;
-    wNext.fill(0);
-    eNext.fill(0);
-    z0Next.fill(0);
     const power = powers[iy] as number;
-    for (let a = 0; a < states; a++) {
-      const wa = w[a] as number;
-      if (wa === 0) continue;
-      const ea = e[a] as number;
-      const za = z0[a] as number;
-      const old = digits[a * ly + iy] as number;
-      for (let c = 0; c < q; c++) {
-        if (first >= 0 && ix === 0 && digits[first * ly + iy] !== c) continue;
-        const energy = localEnergy(equalNeighbours(ctx, a, ix, iy, c), c);
-        const weight = Math.exp(-beta * energy);
-        const b = a + (c - old) * power;
-        wNext[b]! += weight * wa;
-        eNext[b]! += weight * (ea + energy * wa);
-        z0Next[b]! += weight * (za + (c === 0 ? wa : 0));
+    const allowed = (c: number) => !(first >= 0 && ix === 0 && digits[first * ly + iy] !== c);
+    // one transfer step; with a shift, each term is exp(-beta E + ln w_a - shift) (<= 1)
+    const step = (shift: number | null): number => {
+      wNext.fill(0);
+      eNext.fill(0);
+      z0Next.fill(0);
+      for (let a = 0; a < states; a++) {
+        const wa = w[a] as number;
+        if (wa === 0) continue;
+        const ea = e[a] as number;
+        const za = z0[a] as number;
+        const old = digits[a * ly + iy] as number;
+        for (let c = 0; c < q; c++) {
+          if (!allowed(c)) continue;
+          const energy = localEnergy(equalNeighbours(ctx, a, ix, iy, c), c);
+          const b = a + (c - old) * power;
+          if (shift === null) {
+            const weight = Math.exp(-beta * energy);
+            wNext[b]! += weight * wa;
+            eNext[b]! += weight * (ea + energy * wa);
+            z0Next[b]! += weight * (za + (c === 0 ? wa : 0));
+          } else {
+            const term = Math.exp(-beta * energy + Math.log(wa) - shift);
+            wNext[b]! += term;
+            eNext[b]! += term * (ea / wa + energy);
+            z0Next[b]! += term * (za / wa + (c === 0 ? 1 : 0));
+          }
+        }
       }
+      let max = 0;
+      for (let b = 0; b < states; b++) if ((wNext[b] as number) > max) max = wNext[b] as number;
+      return max;
+    };
+    let max = step(null);
+    if (max < UNDERFLOW_RISK) {
+      const shift = largestLogTerm(
+        states,
+        q,
+        w,
+        allowed,
+        (a, c) => -beta * localEnergy(equalNeighbours(ctx, a, ix, iy, c), c),
+      );
+      max = step(shift);
+      logScale += shift;
     }
-    let max = 0;
-    for (let b = 0; b < states; b++) if ((wNext[b] as number) > max) max = wNext[b] as number;
     for (let b = 0; b < states; b++) {
       wNext[b]! /= max;
       eNext[b]! /= max;
@@ -253,17 +314,40 @@ function momentPass(p: PottsParameters, ctx: SiteContext, first: number): Moment
     [e, eNext] = [eNext, e];
     [z0, z0Next] = [z0Next, z0];
   }
-  let z = 0;
-  let energyWeight = 0;
-  let colourZeroWeight = 0;
-  for (let a = 0; a < states; a++) {
-    const closing = closingEnergy(ctx, p, a, first);
-    const factor = Math.exp(-beta * closing);
-    z += factor * (w[a] as number);
-    energyWeight += factor * ((e[a] as number) + closing * (w[a] as number));
-    colourZeroWeight += factor * (z0[a] as number);
+  const close = (shift: number | null) => {
+    let z = 0;
+    let energyWeight = 0;
+    let colourZeroWeight = 0;
+    for (let a = 0; a < states; a++) {
+      const closing = closingEnergy(ctx, p, a, first);
+      const wa = w[a] as number;
+      if (shift === null) {
+        const factor = Math.exp(-beta * closing);
+        z += factor * wa;
+        energyWeight += factor * ((e[a] as number) + closing * wa);
+        colourZeroWeight += factor * (z0[a] as number);
+      } else if (wa !== 0) {
+        const term = Math.exp(-beta * closing + Math.log(wa) - shift);
+        z += term;
+        energyWeight += term * ((e[a] as number) / wa + closing);
+        colourZeroWeight += term * ((z0[a] as number) / wa);
+      }
+    }
+    return { z, energyWeight, colourZeroWeight };
+  };
+  let closed = close(null);
+  if (closed.z < UNDERFLOW_RISK) {
+    const shift = largestLogTerm(
+      states,
+      1,
+      w,
+      () => true,
+      (a) => -beta * closingEnergy(ctx, p, a, first),
+    );
+    closed = close(shift);
+    logScale += shift;
   }
-  return { z, energyWeight, colourZeroWeight, logScale };
+  return { ...closed, logScale };
 }
 
 /** Adds `values` scaled by exp(logScale) into `total` (kept at a common scale). */
@@ -367,26 +451,41 @@ function countPass(
     const ranksBefore = binomial(site + q - 1, q - 1);
     const ranksAfter = binomial(site + q, q - 1);
     const power = powers[iy] as number;
-    for (let b = 0; b < states; b++) wNext.fill(0, b * size, b * size + ranksAfter);
-    for (let a = 0; a < states; a++) {
-      const from = a * size;
-      const old = digits[a * ly + iy] as number;
-      for (let c = 0; c < q; c++) {
-        if (first >= 0 && ix === 0 && digits[first * ly + iy] !== c) continue;
-        const equal = equalNeighbours(ctx, a, ix, iy, c);
-        const weight = Math.exp(-beta * (-J * equal - (c === 0 ? h : 0)));
-        const to = (a + (c - old) * power) * size;
-        for (let r = 0; r < ranksBefore; r++) {
-          const v = w[from + r] as number;
-          if (v !== 0) wNext[to + r + (increments[r * q + c] as number)]! += weight * v;
+    const allowed = (c: number) => !(first >= 0 && ix === 0 && digits[first * ly + iy] !== c);
+    const logFactor = (a: number, c: number) =>
+      -beta * (-J * equalNeighbours(ctx, a, ix, iy, c) - (c === 0 ? h : 0));
+    // one transfer step; with a shift, each term is exp(-beta E + ln w - shift) (<= 1)
+    const step = (shift: number | null): number => {
+      for (let b = 0; b < states; b++) wNext.fill(0, b * size, b * size + ranksAfter);
+      for (let a = 0; a < states; a++) {
+        const from = a * size;
+        const old = digits[a * ly + iy] as number;
+        for (let c = 0; c < q; c++) {
+          if (!allowed(c)) continue;
+          const log = logFactor(a, c);
+          const weight = Math.exp(log);
+          const to = (a + (c - old) * power) * size;
+          for (let r = 0; r < ranksBefore; r++) {
+            const v = w[from + r] as number;
+            if (v === 0) continue;
+            wNext[to + r + (increments[r * q + c] as number)]! +=
+              shift === null ? weight * v : Math.exp(log + Math.log(v) - shift);
+          }
         }
       }
-    }
-    let max = 0;
-    for (let b = 0; b < states; b++) {
-      for (let r = b * size; r < b * size + ranksAfter; r++) {
-        if ((wNext[r] as number) > max) max = wNext[r] as number;
+      let max = 0;
+      for (let b = 0; b < states; b++) {
+        for (let r = b * size; r < b * size + ranksAfter; r++) {
+          if ((wNext[r] as number) > max) max = wNext[r] as number;
+        }
       }
+      return max;
+    };
+    let max = step(null);
+    if (max < UNDERFLOW_RISK) {
+      const shift = largestLogTerm(states, q, w, allowed, logFactor, size);
+      max = step(shift);
+      logScale += shift;
     }
     for (let b = 0; b < states; b++) {
       for (let r = b * size; r < b * size + ranksAfter; r++) wNext[r]! /= max;
@@ -394,12 +493,35 @@ function countPass(
     logScale += Math.log(max);
     [w, wNext] = [wNext, w];
   }
-  const distribution = new Float64Array(size);
-  for (let a = 0; a < states; a++) {
-    const factor = Math.exp(-beta * closingEnergy(ctx, p, a, first));
-    for (let r = 0; r < size; r++) distribution[r]! += factor * (w[a * size + r] as number);
+  const close = (shift: number | null) => {
+    const distribution = new Float64Array(size);
+    for (let a = 0; a < states; a++) {
+      const log = -beta * closingEnergy(ctx, p, a, first);
+      const factor = Math.exp(log);
+      for (let r = 0; r < size; r++) {
+        const v = w[a * size + r] as number;
+        if (shift === null) distribution[r]! += factor * v;
+        else if (v !== 0) distribution[r]! += Math.exp(log + Math.log(v) - shift);
+      }
+    }
+    let max = 0;
+    for (let r = 0; r < size; r++) if ((distribution[r] as number) > max) max = distribution[r]!;
+    return { distribution, max };
+  };
+  let closed = close(null);
+  if (closed.max < UNDERFLOW_RISK) {
+    const shift = largestLogTerm(
+      states,
+      1,
+      w,
+      () => true,
+      (a) => -beta * closingEnergy(ctx, p, a, first),
+      size,
+    );
+    closed = close(shift);
+    logScale += shift;
   }
-  return { distribution, logScale };
+  return { distribution: closed.distribution, logScale };
 }
 
 /**
