@@ -47,23 +47,26 @@ const TINY: Partial<PottsParameters>[] = [
   { lx: 3, ly: 2, q: 7, beta: 0.8, field: 0.5 },
 ];
 
+/** The transfer matrix and the count distribution against brute-force enumeration, to 1e-12. */
+function expectEnumeration(p: Partial<PottsParameters>): void {
+  const instance = pottsModel.create(p);
+  const reference = exactByEnumeration(instance);
+  const exact = pottsTransferMatrix(instance.parameters);
+  const counts = pottsCountDistribution(instance.parameters);
+  const means = reference.means as Record<string, number>;
+  expectRelative(exact.logPartitionFunction, reference.logPartitionFunction, 1);
+  expectRelative(counts.logPartitionFunction, reference.logPartitionFunction, 1);
+  expectRelative(exact.energyPerSite, means.energyPerSite as number, 1);
+  expectRelative(exact.colourZeroDensity, means.colourZeroDensity as number, 1);
+  expectRelative(counts.colourZeroDensity, means.colourZeroDensity as number, 1);
+  expectRelative(counts.orderParameter, means.orderParameter as number, 1);
+  expectRelative(counts.orderParameterSquared, means.orderParameterSquared as number, 1);
+  expectRelative(counts.orderParameterFourth, means.orderParameterFourth as number, 1);
+}
+
 describe('pottsTransferMatrix and pottsCountDistribution', () => {
   it('equal brute-force enumeration to 1e-12 (ln Z, energy, order parameter moments, colour 0)', () => {
-    for (const p of TINY) {
-      const instance = pottsModel.create(p);
-      const reference = exactByEnumeration(instance);
-      const exact = pottsTransferMatrix(instance.parameters);
-      const counts = pottsCountDistribution(instance.parameters);
-      const means = reference.means as Record<string, number>;
-      expectRelative(exact.logPartitionFunction, reference.logPartitionFunction, 1);
-      expectRelative(counts.logPartitionFunction, reference.logPartitionFunction, 1);
-      expectRelative(exact.energyPerSite, means.energyPerSite as number, 1);
-      expectRelative(exact.colourZeroDensity, means.colourZeroDensity as number, 1);
-      expectRelative(counts.colourZeroDensity, means.colourZeroDensity as number, 1);
-      expectRelative(counts.orderParameter, means.orderParameter as number, 1);
-      expectRelative(counts.orderParameterSquared, means.orderParameterSquared as number, 1);
-      expectRelative(counts.orderParameterFourth, means.orderParameterFourth as number, 1);
-    }
+    for (const p of TINY) expectEnumeration(p);
   });
 
   it('gives the whole distribution of colour counts (checked against enumeration)', () => {
@@ -179,20 +182,8 @@ describe('pottsTransferMatrix and pottsCountDistribution', () => {
       { lx: 3, ly: 2, q: 4, beta: 900, coupling: -0.7, field: -0.2 },
       { lx: 3, ly: 3, q: 2, beta: 2000, coupling: -1, field: 0.1, boundary: 'open' },
     ];
-    for (const p of cases) {
-      const instance = pottsModel.create(p);
-      // the enumeration weighs each configuration relative to the ground state
-      const reference = exactByEnumeration(instance);
-      const means = reference.means as Record<string, number>;
-      const exact = pottsTransferMatrix(instance.parameters);
-      const counts = pottsCountDistribution(instance.parameters);
-      expectRelative(exact.logPartitionFunction, reference.logPartitionFunction, 1);
-      expectRelative(counts.logPartitionFunction, reference.logPartitionFunction, 1);
-      expectRelative(exact.energyPerSite, means.energyPerSite as number, 1);
-      expectRelative(exact.colourZeroDensity, means.colourZeroDensity as number, 1);
-      expectRelative(counts.colourZeroDensity, means.colourZeroDensity as number, 1);
-      expectRelative(counts.orderParameter, means.orderParameter as number, 1);
-    }
+    // (the enumeration weighs each configuration relative to the ground state)
+    for (const p of cases) expectEnumeration(p);
   });
 
   it('give a finite Binder cumulant where <m^2>^2 underflows (it was -Infinity)', () => {
