@@ -132,6 +132,31 @@ describe('mc --shard and merge', () => {
       run(['merge', all[0]!, all[1]!, 'tampered.json'], { cwd: dir }),
       /corrupt shard file "tampered.json": its run settings do not match its fingerprint/,
     );
+    // an edited summary (valid JSON, the run untouched) or shard index: the content digest
+    const shard2 = JSON.parse(text) as { summary: unknown; shard: { index: number } };
+    const edited = JSON.stringify(shard2.summary).replace(/"shardCount":1/, '"shardCount":2');
+    expect(edited).not.toBe(JSON.stringify(shard2.summary));
+    writeFileSync(
+      join(dir, 'edited.json'),
+      JSON.stringify({ ...shard2, summary: JSON.parse(edited) }),
+    );
+    expectUsageError(
+      run(['merge', all[0]!, all[1]!, 'edited.json'], { cwd: dir }),
+      /corrupt shard file "edited.json": its summary or shard index does not match its content digest/,
+    );
+    const moved = JSON.parse(readFileSync(join(dir, all[0]!), 'utf8')) as typeof shard2;
+    moved.shard.index = 1;
+    writeFileSync(join(dir, 'moved.json'), JSON.stringify(moved));
+    expectUsageError(
+      run(['merge', 'moved.json', all[0]!, all[2]!], { cwd: dir }),
+      /corrupt shard file "moved.json": its summary or shard index does not match its content digest/,
+    );
+    // a file written before the digest existed is read as before
+    const older = JSON.parse(text) as Record<string, unknown>;
+    expect(typeof older.contentDigest).toBe('string');
+    delete older.contentDigest;
+    writeFileSync(join(dir, 'older.json'), JSON.stringify(older));
+    expect(run(['merge', all[0]!, all[1]!, 'older.json', '--no-exact'], { cwd: dir }).code).toBe(0);
     writeFileSync(join(dir, 'samples.csv'), 'x0,x1\n0,1\n');
     expectUsageError(
       run(['merge', 'samples.csv'], { cwd: dir }),

@@ -56,6 +56,11 @@ export interface ShardFile {
   /** SHA-256 of the canonical JSON of `run`. */
   fingerprint: string;
   summary: MergeableSummary;
+  /**
+   * SHA-256 of the JSON of { shard, fingerprint, summary }: an edited summary or shard index is
+   * refused. Absent in files written before it was added (those are read without the check).
+   */
+  contentDigest?: string;
 }
 
 /**
@@ -131,9 +136,18 @@ function runFingerprint(run: ShardRun): string {
   return createHash('sha256').update(JSON.stringify(run)).digest('hex');
 }
 
+/**
+ * The digest of what a shard measured. JSON.stringify gives the same text for the object
+ * written and for the object read back (NaN and null both print as null, -0 as 0).
+ */
+function contentDigest(file: Pick<ShardFile, 'shard' | 'fingerprint' | 'summary'>): string {
+  const { shard, fingerprint, summary } = file;
+  return createHash('sha256').update(JSON.stringify({ shard, fingerprint, summary })).digest('hex');
+}
+
 /** The shard file of a finished shard run, with the run's mergeable summary. */
 export function shardFile(shard: ShardSpec, run: ShardRun, summary: MergeableSummary): ShardFile {
-  return {
+  const file: ShardFile = {
     format: SHARD_FORMAT,
     version: SHARD_VERSION,
     shard: { index: shard.index, count: shard.count },
@@ -141,6 +155,8 @@ export function shardFile(shard: ShardSpec, run: ShardRun, summary: MergeableSum
     fingerprint: runFingerprint(run),
     summary,
   };
+  file.contentDigest = contentDigest(file);
+  return file;
 }
 
 /** Reads and checks one shard file; a user error naming the file otherwise. */
@@ -200,6 +216,12 @@ export function readShardFile(path: string): ShardFile {
   }
   if (runFingerprint(file.run as ShardRun) !== file.fingerprint) {
     usage(`corrupt shard file ${quote(path)}: its run settings do not match its fingerprint`);
+  }
+  if (file.contentDigest !== undefined && file.contentDigest !== contentDigest(file as ShardFile)) {
+    usage(
+      `corrupt shard file ${quote(path)}: its summary or shard index does not match its content digest (edited?)`,
+      'run the shard again to write it anew',
+    );
   }
   return file as ShardFile;
 }
