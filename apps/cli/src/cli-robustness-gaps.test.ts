@@ -4,7 +4,7 @@
  * exact's refusals in terms of the flags, and merge's check of edited shard summaries.
  */
 import type { ChildProcess } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { expectUsageError, listing, run, start, temporaryDirectory } from './test-helpers';
@@ -183,23 +183,30 @@ describe('outputs: a failing write names its flag and path', () => {
     expect(existsSync(join(dir, 'model.mps'))).toBe(true);
   });
 
-  it('refuses, before any work, an existing --out that is not writable', () => {
+  it('reuses a read-only --out that holds this finished run (it is not written)', () => {
     const dir = temporaryDirectory();
-    writeFileSync(join(dir, 'samples.csv'), '0,1\n');
-    chmodSync(join(dir, 'samples.csv'), 0o444);
-    // root may write anything: the command then runs as the user nobody (the directory opened to
-    // it, the file still read-only)
-    const root = process.getuid?.() === 0;
-    if (root) chmodSync(dir, 0o777);
-    const asUser = root ? { uid: 65534, gid: 65534 } : {};
-    const r = run(['train', 'ising', '--lx', '3', '--ly', '3', '--out', 'samples.csv'], {
+    const args = ['train', 'ising', '--lx', '3', '--ly', '3', '--rounds', '1', '--chains', '4'];
+    const first = run([...args, '--steps', '4', '--max-bond-dim', '2', '--out', 'm.mps'], {
       cwd: dir,
-      ...asUser,
+    });
+    expect(first.code, first.stderr).toBe(0);
+    const bytes = readFileSync(join(dir, 'm.mps'), 'utf8');
+    chmodSync(join(dir, 'm.mps'), 0o444);
+    const again = run([...args, '--steps', '4', '--max-bond-dim', '2', '--out', 'm.mps'], {
+      cwd: dir,
+      fileModesBindRoot: true,
+    });
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stdout + again.stderr).toContain('already holds this finished run');
+    expect(readFileSync(join(dir, 'm.mps'), 'utf8')).toBe(bytes);
+    // another run to the same read-only file is refused before any work
+    const other = run([...args, '--steps', '5', '--max-bond-dim', '2', '--out', 'm.mps'], {
+      cwd: dir,
+      fileModesBindRoot: true,
     });
     expectUsageError(
-      r,
-      /^latticediff: cannot write --out "samples\.csv": it exists and is not writable \(EACCES\)$/,
+      other,
+      /^latticediff: cannot write --out "m\.mps": it exists and is not writable \(EACCES\)$/,
     );
-    expect(listing(dir)).toEqual(['samples.csv']);
   });
 });

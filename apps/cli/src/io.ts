@@ -150,10 +150,31 @@ function checkDirectoryWritable(flag: string, path: string, directory: string): 
 }
 
 /**
- * Checks that `path` can be written: its directory exists and is writable, and `path` is not a
- * directory. Exit 2 otherwise, before any work is done.
+ * Refuses an existing file that this process may not replace (exit 2, naming the flag). A
+ * missing file passes.
  */
-export function checkWritablePath(flag: string, path: string): string {
+export function assertReplaceable(flag: string, absolute: string, shown: string): void {
+  try {
+    accessSync(absolute, constants.W_OK);
+  } catch (error) {
+    if (errorCode(error) === 'ENOENT') return;
+    usage(
+      `cannot write ${flag} ${quote(shown)}: it exists and is not writable (${errorCode(error)})`,
+    );
+  }
+}
+
+/**
+ * Checks that `path` can be written: its directory exists and is writable, and `path` is not a
+ * directory. Exit 2 otherwise, before any work is done. `readOnlyLater`: an existing read-only
+ * file passes here, and the caller checks it with {@link assertReplaceable} once it knows that it
+ * will write (`train` reuses a finished --out without writing it).
+ */
+export function checkWritablePath(
+  flag: string,
+  path: string,
+  options: { readOnlyLater?: boolean } = {},
+): string {
   const absolute = resolve(path);
   const directory = dirname(absolute);
   let stat: ReturnType<typeof statSync> | undefined;
@@ -179,13 +200,7 @@ export function checkWritablePath(flag: string, path: string): string {
       );
     }
     // a read-only file is not replaced (the atomic rename would, or fail at the end of the run)
-    try {
-      accessSync(absolute, constants.W_OK);
-    } catch (error) {
-      usage(
-        `cannot write ${flag} ${quote(path)}: it exists and is not writable (${errorCode(error)})`,
-      );
-    }
+    if (options.readOnlyLater !== true) assertReplaceable(flag, absolute, path);
   } catch (error) {
     if (errorCode(error) !== 'ENOENT') throw error;
   }

@@ -32,12 +32,17 @@ delete ENV.JOB_COMPLETION_INDEX;
 /** Runs `latticediff ...args` to completion (`env`: variables added to the environment). */
 export function run(
   args: readonly string[],
-  options: { cwd?: string; env?: Record<string, string>; uid?: number; gid?: number } = {},
+  options: { cwd?: string; env?: Record<string, string>; fileModesBindRoot?: boolean } = {},
 ): RunResult {
-  const r = spawnSync(process.execPath, [CLI, ...args], {
+  // fileModesBindRoot: as root, run without the capabilities that let root ignore file modes
+  // (util-linux's setpriv), so that a read-only file is read-only; the same user, so the
+  // repository and node stay reachable wherever they are
+  const asRoot = options.fileModesBindRoot === true && process.getuid?.() === 0;
+  const [command, prefix] = asRoot
+    ? ['setpriv', ['--bounding-set=-dac_override,-dac_read_search', '--', process.execPath]]
+    : [process.execPath, []];
+  const r = spawnSync(command, [...prefix, CLI, ...args], {
     cwd: options.cwd,
-    ...(options.uid === undefined ? {} : { uid: options.uid }),
-    ...(options.gid === undefined ? {} : { gid: options.gid }),
     env: { ...ENV, ...options.env },
     encoding: 'utf8',
     // a hang guard only (spawnSync blocks the test's own timers): just inside vitest's

@@ -183,6 +183,7 @@ export const demoCommand: Command = {
       reuse: false,
       log: (line) => say(`   ${line}`),
       displayName: show(out),
+      flag: '--out-dir',
     });
     say(`   built and refined in ${formatSeconds(trained.seconds)}:`);
     say(

@@ -20,6 +20,7 @@ import { buildSizeRefusal } from '../build-size';
 import { createInstance, exitOnInterrupt, WORKERS_FLAG } from '../common';
 import { quote, usage } from '../errors';
 import {
+  assertReplaceable,
   checkWritablePath,
   createProgress,
   ensureDirectory,
@@ -99,8 +100,11 @@ export async function trainToFile(options: {
   log?: (line: string) => void;
   /** The output path as the user wrote it (for messages; default `out`). */
   displayName?: string;
+  /** The flag that named the output, for messages (default `--out`). */
+  flag?: string;
 }): Promise<TrainResult> {
   const { out } = options;
+  const flag = options.flag ?? '--out';
   // the canonical record: the one a finished --out and a resume state are compared with
   const run = checkTrainingRecipe(options.run);
   const statePath = `${out}.state`;
@@ -137,6 +141,7 @@ export async function trainToFile(options: {
       };
     }
   }
+  assertReplaceable(flag, out, shownOut);
   // the seconds of a run include the pilot of a thermodynamic path
   const start = performance.now();
   const bars: { pilot?: Progress; building?: Progress; training?: Progress } = {};
@@ -217,7 +222,7 @@ export async function trainToFile(options: {
     reports: sanitize(result.reports),
     createdBy: 'latticediff train',
   };
-  await writeOutput('--out', out, serializeMPS(result.mps, { metadata }), shownOut);
+  await writeOutput(flag, out, serializeMPS(result.mps, { metadata }), shownOut);
   rmSync(statePath, { force: true });
   return {
     mps: result.mps,
@@ -307,7 +312,8 @@ export const trainCommand: Command = {
     const model = choice!.model;
     const instance = createInstance(model, parameters, hint);
     const target = { ...instance.parameters } as ParameterValues;
-    const out = checkWritablePath('--out', String(values.out));
+    // (a read-only --out that holds this finished run is reused; trainToFile checks the rest)
+    const out = checkWritablePath('--out', String(values.out), { readOnlyLater: true });
     if (values.plots !== undefined && resolve(String(values.plots)) === out) {
       // (the directory was created where --out goes, and the run then failed reading it)
       usage(
@@ -315,6 +321,7 @@ export const trainCommand: Command = {
       );
     }
     if (checkProposalFlags(values, hint) === 'neural') {
+      assertReplaceable('--out', out, String(values.out));
       await trainNeuralCommand({ values, model, instance, target, out, hint, json });
       return;
     }
