@@ -219,12 +219,19 @@ function computeRightEnvironments(
 
 function finalLog(env: Environment, fn: string): number {
   const v = env.values[0]!;
-  if (!(v > 0)) {
+  // (NaN comes from entries that are not finite: the check below names that)
+  if (!(v > 0) && !Number.isNaN(v)) {
     throw new NumericalError(
       `\`${fn}\`: the MPS has zero total weight (it is not a normalisable distribution)`,
     );
   }
-  return env.logScale + Math.log(v);
+  const log = env.logScale + Math.log(v);
+  if (!Number.isFinite(log)) {
+    throw new NumericalError(
+      `\`${fn}\`: the log-normalization is not finite (${log}): the MPS holds entries that are not finite numbers`,
+    );
+  }
+  return log;
 }
 
 /**

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { toDense } from './dense';
 import { InvalidArgumentError } from './errors';
-import { type MPS, type MPSKind, randomMPS } from './mps';
+import { MPS, type MPSKind, randomMPS } from './mps';
 import { applyMPO, applyProductOperator, MPO } from './operators';
 import { createRandom } from './random';
 
@@ -309,6 +309,51 @@ describe('applyMPO compression (Born)', () => {
     cut.truncationError.forEach((e) => {
       expect(e).toBeLessThanOrEqual(1e-3);
     });
+  });
+});
+
+describe('products that leave float64', () => {
+  it('are refused naming the operator and the site (an Infinity entry made evaluation hang)', () => {
+    const huge = MPS.fromTensors([[[[1e308], [1e308]]], [[[1], [1]]]], { kind: 'linear' });
+    expect(() =>
+      applyProductOperator(huge, [
+        [1, 1],
+        [1, 1],
+      ]),
+    ).toThrow(
+      '`operators` passed to `applyProductOperator` must be operators whose product with the MPS stays finite',
+    );
+    expect(() =>
+      applyProductOperator(huge, [
+        [
+          [1, 0],
+          [0, 1],
+        ],
+        [
+          [1, 1],
+          [1, 1],
+        ],
+      ]),
+    ).not.toThrow();
+    const born = MPS.fromTensors([[[[1e200], [1e200]]], [[[1], [1]]]], { kind: 'born' });
+    const mpo = MPO.fromTensors([
+      [
+        [
+          [[1e200], [0]],
+          [[0], [1e200]],
+        ],
+      ],
+      [
+        [
+          [[1], [0]],
+          [[0], [1]],
+        ],
+      ],
+    ]);
+    expect(() => applyMPO(born, mpo)).toThrow(
+      '`mpo` passed to `applyMPO` must be operators whose product with the MPS stays finite',
+    );
+    expect(() => applyMPO(born, mpo)).toThrow('(got "a product that overflows float64 at site 0")');
   });
 });
 

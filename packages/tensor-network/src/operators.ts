@@ -160,10 +160,28 @@ export function applyProductOperator(mps: MPS, operators: ProductOperatorInput):
         }
       }
     }
+    assertFiniteProduct(fn, single ? 'operators' : `operators[${i}]`, i, b);
     physicalDims.push(op.dOut);
     tensors.push(b);
   }
   return MPS.unsafeCreate(mps.kind, physicalDims, tensors);
+}
+
+/**
+ * Refuses a product site tensor that left float64's range (finite inputs whose products or sums
+ * overflow): the resulting MPS would hold Infinity or NaN, which no evaluation can use.
+ */
+function assertFiniteProduct(fn: string, argument: string, site: number, t: Float64Array): void {
+  for (let k = 0; k < t.length; k++) {
+    if (!Number.isFinite(t[k]!)) {
+      invalidArgument(
+        fn,
+        argument,
+        `a product that overflows float64 at site ${site}`,
+        'operators whose product with the MPS stays finite (scale the operator or the site tensor down; its scale only moves the normalisation)',
+      );
+    }
+  }
 }
 
 /** One MPO site tensor: nested arrays `[left][out][in][right]` or flat data with its shape. */
@@ -584,6 +602,7 @@ export function applyMPO(mps: MPS, mpo: MPO, options: ApplyMPOOptions = {}): App
         }
       }
     }
+    assertFiniteProduct(fn, 'mpo', i, c);
     tensors.push(c);
   }
   const product = MPS.unsafeCreate(mps.kind, [...mpo.outputDims], tensors);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { canonicalize, compress, schmidtValues } from './canonical';
+import { NumericalError } from './errors';
 import { correlations, logNormalization, logProbabilities, marginals } from './evaluate';
 import { negativeLogLikelihood } from './likelihood';
 import { MPS, type MPSKind, productState, randomMPS } from './mps';
@@ -44,6 +45,16 @@ describe('MPS with entries near the ends of float64', () => {
     expect(rangeForm(mps).logFactor).toBe(0);
     const inRange = scaledBy(mps, [50, -50, 0, 90, -90, 0]);
     expect(rangeForm(inRange).mps).toBe(inRange);
+  });
+
+  it('an Infinity entry (no factory makes one) is left as it is: an error, not a hang', () => {
+    const broken = MPS.unsafeCreate(
+      'linear',
+      [2, 2],
+      [Float64Array.of(Number.POSITIVE_INFINITY, 1), Float64Array.of(1, 1)],
+    );
+    expect(rangeForm(broken).mps).toBe(broken);
+    expect(() => logNormalization(broken)).toThrow(NumericalError);
   });
 
   it('a product state of subnormal and of huge entries: log Z by hand, uniform P', () => {

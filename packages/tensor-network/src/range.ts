@@ -67,7 +67,8 @@ export function rangeForm(mps: MPS): RangeForm {
       const v = Math.abs(t[k]!);
       if (v > maxAbs) maxAbs = v;
     }
-    if (maxAbs === 0) continue;
+    // (0: nothing to scale; not finite: no scale helps, and the evaluation says so)
+    if (maxAbs === 0 || !Number.isFinite(maxAbs)) continue;
     const e = binaryExponent(maxAbs);
     if (e > SAFE_EXPONENT || e < -SAFE_EXPONENT) {
       exponents[i] = e;
