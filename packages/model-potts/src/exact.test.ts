@@ -174,13 +174,22 @@ describe('pottsTransferMatrix and pottsCountDistribution', () => {
     }
   });
 
-  it('stay exact at large beta with J < 0 (periodic passes whose every term underflowed gave NaN)', () => {
+  it('stay exact at large beta (NaN or states lost to underflow and overflow before)', () => {
     const cases: Partial<PottsParameters>[] = [
       { lx: 3, ly: 3, q: 3, beta: 400, coupling: -1, boundary: 'torus' },
       { lx: 3, ly: 3, q: 3, beta: 1000, coupling: -1, boundary: 'torus' },
       { lx: 2, ly: 4, q: 3, beta: 800, coupling: -1, field: 0.3, boundary: 'torus' },
       { lx: 3, ly: 2, q: 4, beta: 900, coupling: -0.7, field: -0.2 },
       { lx: 3, ly: 3, q: 2, beta: 2000, coupling: -1, field: 0.1, boundary: 'open' },
+      // a frustrated ring: a ground state through a state one bond above the best at site 1
+      // (ln Z was short by ln 1.5 from beta about 745)
+      { lx: 1, ly: 3, q: 2, beta: 800, coupling: -1 },
+      // J > 0: the factors overflowed (NaN from beta about 240)
+      { lx: 2, ly: 2, q: 3, beta: 300, coupling: 1 },
+      { lx: 3, ly: 3, q: 3, beta: 1000, coupling: 1, field: 0.2, boundary: 'torus' },
+      // just above and below the log domain's threshold (beta max(|J|, |h|) = 50)
+      { lx: 2, ly: 4, q: 3, beta: 49.9, coupling: -1, field: 0.3, boundary: 'torus' },
+      { lx: 2, ly: 4, q: 3, beta: 50.1, coupling: -1, field: 0.3, boundary: 'torus' },
     ];
     // (the enumeration weighs each configuration relative to the ground state)
     for (const p of cases) expectEnumeration(p);

@@ -197,43 +197,6 @@ function closingEnergy(ctx: SiteContext, p: PottsParameters, a: number, first: n
   return -p.coupling * equal;
 }
 
-/**
- * A transfer step whose largest new entry is below this (2^-900) may have lost entries that
- * matter to underflow: each Boltzmann factor is taken on its own, and exp(-beta E) underflows
- * for beta E > 745 (a periodic pass whose fixed first column forces like-colour bonds at large
- * beta with J < 0 had every entry 0, and ln Z came out NaN from beta of about 370 on a 3 x 3
- * torus). Such a step is redone term by term in the log domain, relative to its largest term;
- * a step above it lost only entries below 2^-174 of its largest.
- */
-const UNDERFLOW_RISK = 2 ** -900;
-
-/**
- * The log of a step's largest term: the maximum over states a with an entry > 0 (the largest of
- * its `rows` entries) and allowed colours c of logFactor(a, c) + ln w.
- */
-function largestLogTerm(
-  states: number,
-  q: number,
-  w: Float64Array,
-  allowed: (c: number) => boolean,
-  logFactor: (a: number, c: number) => number,
-  rows = 1,
-): number {
-  let best = Number.NEGATIVE_INFINITY;
-  for (let a = 0; a < states; a++) {
-    let wa = 0;
-    for (let r = a * rows; r < (a + 1) * rows; r++) if ((w[r] as number) > wa) wa = w[r] as number;
-    if (wa === 0) continue;
-    const logW = Math.log(wa);
-    for (let c = 0; c < q; c++) {
-      if (!allowed(c)) continue;
-      const term = logFactor(a, c) + logW;
-      if (term > best) best = term;
-    }
-  }
-  return Number.isFinite(best) ? best : 0;
-}
-
 interface MomentPass {
   readonly z: number;
   readonly energyWeight: number;
@@ -258,52 +221,28 @@ function momentPass(p: PottsParameters, ctx: SiteContext, first: number): Moment
   for (let site = 0; site < n; site++) {
     const ix = Math.floor(site / ly);
     const iy = site - ix * ly;
+    wNext.fill(0);
+    eNext.fill(0);
+    z0Next.fill(0);
     const power = powers[iy] as number;
-    const allowed = (c: number) => !(first >= 0 && ix === 0 && digits[first * ly + iy] !== c);
-    // one transfer step; with a shift, each term is exp(-beta E + ln w_a - shift) (<= 1)
-    const step = (shift: number | null): number => {
-      wNext.fill(0);
-      eNext.fill(0);
-      z0Next.fill(0);
-      for (let a = 0; a < states; a++) {
-        const wa = w[a] as number;
-        if (wa === 0) continue;
-        const ea = e[a] as number;
-        const za = z0[a] as number;
-        const old = digits[a * ly + iy] as number;
-        for (let c = 0; c < q; c++) {
-          if (!allowed(c)) continue;
-          const energy = localEnergy(equalNeighbours(ctx, a, ix, iy, c), c);
-          const b = a + (c - old) * power;
-          if (shift === null) {
-            const weight = Math.exp(-beta * energy);
-            wNext[b]! += weight * wa;
-            eNext[b]! += weight * (ea + energy * wa);
-            z0Next[b]! += weight * (za + (c === 0 ? wa : 0));
-          } else {
-            const term = Math.exp(-beta * energy + Math.log(wa) - shift);
-            wNext[b]! += term;
-            eNext[b]! += term * (ea / wa + energy);
-            z0Next[b]! += term * (za / wa + (c === 0 ? 1 : 0));
-          }
-        }
+    for (let a = 0; a < states; a++) {
+      const wa = w[a] as number;
+      if (wa === 0) continue;
+      const ea = e[a] as number;
+      const za = z0[a] as number;
+      const old = digits[a * ly + iy] as number;
+      for (let c = 0; c < q; c++) {
+        if (first >= 0 && ix === 0 && digits[first * ly + iy] !== c) continue;
+        const energy = localEnergy(equalNeighbours(ctx, a, ix, iy, c), c);
+        const weight = Math.exp(-beta * energy);
+        const b = a + (c - old) * power;
+        wNext[b]! += weight * wa;
+        eNext[b]! += weight * (ea + energy * wa);
+        z0Next[b]! += weight * (za + (c === 0 ? wa : 0));
       }
-      let max = 0;
-      for (let b = 0; b < states; b++) if ((wNext[b] as number) > max) max = wNext[b] as number;
-      return max;
-    };
-    let max = step(null);
-    if (max < UNDERFLOW_RISK) {
-      const shift = largestLogTerm(
-        states,
-        q,
-        w,
-        allowed,
-        (a, c) => -beta * localEnergy(equalNeighbours(ctx, a, ix, iy, c), c),
-      );
-      max = step(shift);
-      logScale += shift;
     }
+    let max = 0;
+    for (let b = 0; b < states; b++) if ((wNext[b] as number) > max) max = wNext[b] as number;
     for (let b = 0; b < states; b++) {
       wNext[b]! /= max;
       eNext[b]! /= max;
@@ -314,40 +253,184 @@ function momentPass(p: PottsParameters, ctx: SiteContext, first: number): Moment
     [e, eNext] = [eNext, e];
     [z0, z0Next] = [z0Next, z0];
   }
-  const close = (shift: number | null) => {
-    let z = 0;
-    let energyWeight = 0;
-    let colourZeroWeight = 0;
+  let z = 0;
+  let energyWeight = 0;
+  let colourZeroWeight = 0;
+  for (let a = 0; a < states; a++) {
+    const closing = closingEnergy(ctx, p, a, first);
+    const factor = Math.exp(-beta * closing);
+    z += factor * (w[a] as number);
+    energyWeight += factor * ((e[a] as number) + closing * (w[a] as number));
+    colourZeroWeight += factor * (z0[a] as number);
+  }
+  return { z, energyWeight, colourZeroWeight, logScale };
+}
+
+/**
+ * Above this value of beta max(|J|, |h|) the passes run in the log domain. The float64 passes
+ * rescale their vector by its largest entry after each site, so an entry suppressed by more than
+ * e^-745 against it is lost; at large beta a state suppressed by one bond or field unit at one
+ * column can carry a ground state later (a frustrated ring, J < 0: ln Z came out short by ln 1.5
+ * at beta 800, NaN from beta about 370 on a 3 x 3 torus, and J > 0 overflowed from beta about
+ * 240). Below it, a state would have to be suppressed by 14 units or more to be lost, and the
+ * faster float64 passes are kept (the same bits as before).
+ */
+const LOG_DOMAIN_BETA_UNIT = 50;
+
+function logDomain(p: PottsParameters): boolean {
+  return p.beta * Math.max(Math.abs(p.coupling), Math.abs(p.field)) > LOG_DOMAIN_BETA_UNIT;
+}
+
+/**
+ * Accumulates terms exp(log) with values attached, as a running maximum and sums relative to it
+ * (per target): the log-domain passes' sum over histories.
+ */
+class LogAccumulator {
+  readonly max: Float64Array;
+  readonly sum: Float64Array;
+  /** Per target, per attached value: sum of exp(log - max) * value. */
+  readonly weighted: Float64Array[];
+
+  constructor(size: number, values: number) {
+    this.max = new Float64Array(size).fill(Number.NEGATIVE_INFINITY);
+    this.sum = new Float64Array(size);
+    this.weighted = Array.from({ length: values }, () => new Float64Array(size));
+  }
+
+  add(target: number, log: number, value0 = 0, value1 = 0): void {
+    const m = this.max[target]!;
+    if (log > m) {
+      const shrink = Math.exp(m - log);
+      this.sum[target]! *= shrink;
+      for (const w of this.weighted) w[target]! *= shrink;
+      this.max[target] = log;
+    }
+    const t = Math.exp(log - this.max[target]!);
+    this.sum[target]! += t;
+    if (this.weighted.length > 0) this.weighted[0]![target]! += t * value0;
+    if (this.weighted.length > 1) this.weighted[1]![target]! += t * value1;
+  }
+
+  /** ln of the total of a target (-Infinity when nothing was added). */
+  log(target: number): number {
+    const s = this.sum[target]!;
+    return s > 0 ? this.max[target]! + Math.log(s) : Number.NEGATIVE_INFINITY;
+  }
+
+  /** The weighted mean of attached value k at a target. */
+  mean(target: number, k: number): number {
+    const s = this.sum[target]!;
+    return s > 0 ? this.weighted[k]![target]! / s : 0;
+  }
+}
+
+/**
+ * {@link momentPass} in the log domain: per state the log of its weight and the means of the
+ * energy and of the colour-0 count over its histories, so that no state is lost to underflow.
+ */
+function momentPassLog(p: PottsParameters, ctx: SiteContext, first: number): MomentPass {
+  const { q, ly, states, digits, powers } = ctx;
+  const { beta, coupling: J, field: h } = p;
+  const n = p.lx * ly;
+  const localEnergy = (equal: number, c: number) => -J * equal - (c === 0 ? h : 0);
+  let logW = new Float64Array(states).fill(Number.NEGATIVE_INFINITY);
+  let meanE = new Float64Array(states);
+  let meanZ0 = new Float64Array(states);
+  logW[0] = 0;
+  for (let site = 0; site < n; site++) {
+    const ix = Math.floor(site / ly);
+    const iy = site - ix * ly;
+    const power = powers[iy] as number;
+    const next = new LogAccumulator(states, 2);
     for (let a = 0; a < states; a++) {
-      const closing = closingEnergy(ctx, p, a, first);
-      const wa = w[a] as number;
-      if (shift === null) {
-        const factor = Math.exp(-beta * closing);
-        z += factor * wa;
-        energyWeight += factor * ((e[a] as number) + closing * wa);
-        colourZeroWeight += factor * (z0[a] as number);
-      } else if (wa !== 0) {
-        const term = Math.exp(-beta * closing + Math.log(wa) - shift);
-        z += term;
-        energyWeight += term * ((e[a] as number) / wa + closing);
-        colourZeroWeight += term * ((z0[a] as number) / wa);
+      const la = logW[a] as number;
+      if (la === Number.NEGATIVE_INFINITY) continue;
+      const old = digits[a * ly + iy] as number;
+      for (let c = 0; c < q; c++) {
+        if (first >= 0 && ix === 0 && digits[first * ly + iy] !== c) continue;
+        const energy = localEnergy(equalNeighbours(ctx, a, ix, iy, c), c);
+        next.add(
+          a + (c - old) * power,
+          la - beta * energy,
+          (meanE[a] as number) + energy,
+          (meanZ0[a] as number) + (c === 0 ? 1 : 0),
+        );
       }
     }
-    return { z, energyWeight, colourZeroWeight };
-  };
-  let closed = close(null);
-  if (closed.z < UNDERFLOW_RISK) {
-    const shift = largestLogTerm(
-      states,
-      1,
-      w,
-      () => true,
-      (a) => -beta * closingEnergy(ctx, p, a, first),
-    );
-    closed = close(shift);
-    logScale += shift;
+    logW = Float64Array.from({ length: states }, (_, b) => next.log(b));
+    meanE = Float64Array.from({ length: states }, (_, b) => next.mean(b, 0));
+    meanZ0 = Float64Array.from({ length: states }, (_, b) => next.mean(b, 1));
   }
-  return { ...closed, logScale };
+  const total = new LogAccumulator(1, 2);
+  for (let a = 0; a < states; a++) {
+    const la = logW[a] as number;
+    if (la === Number.NEGATIVE_INFINITY) continue;
+    const closing = closingEnergy(ctx, p, a, first);
+    total.add(0, la - beta * closing, (meanE[a] as number) + closing, meanZ0[a] as number);
+  }
+  const logZ = total.log(0);
+  if (logZ === Number.NEGATIVE_INFINITY) {
+    return { z: 0, energyWeight: 0, colourZeroWeight: 0, logScale: 0 };
+  }
+  return {
+    z: 1,
+    energyWeight: total.mean(0, 0),
+    colourZeroWeight: total.mean(0, 1),
+    logScale: logZ,
+  };
+}
+
+/** {@link countPass} in the log domain (see {@link momentPassLog}). */
+function countPassLog(
+  p: PottsParameters,
+  ctx: SiteContext,
+  ranks: CountRanks,
+  size: number,
+  first: number,
+): { distribution: Float64Array; logScale: number } {
+  const { q, ly, states, digits, powers } = ctx;
+  const { beta, coupling: J, field: h } = p;
+  const n = p.lx * ly;
+  const { increments } = ranks;
+  let logW = new Float64Array(states * size).fill(Number.NEGATIVE_INFINITY);
+  logW[0] = 0;
+  for (let site = 0; site < n; site++) {
+    const ix = Math.floor(site / ly);
+    const iy = site - ix * ly;
+    const ranksBefore = binomial(site + q - 1, q - 1);
+    const power = powers[iy] as number;
+    const next = new LogAccumulator(states * size, 0);
+    for (let a = 0; a < states; a++) {
+      const from = a * size;
+      const old = digits[a * ly + iy] as number;
+      for (let c = 0; c < q; c++) {
+        if (first >= 0 && ix === 0 && digits[first * ly + iy] !== c) continue;
+        const equal = equalNeighbours(ctx, a, ix, iy, c);
+        const logFactor = -beta * (-J * equal - (c === 0 ? h : 0));
+        const to = (a + (c - old) * power) * size;
+        for (let r = 0; r < ranksBefore; r++) {
+          const v = logW[from + r] as number;
+          if (v === Number.NEGATIVE_INFINITY) continue;
+          next.add(to + r + (increments[r * q + c] as number), v + logFactor);
+        }
+      }
+    }
+    logW = Float64Array.from({ length: states * size }, (_, k) => next.log(k));
+  }
+  const byCount = new LogAccumulator(size, 0);
+  for (let a = 0; a < states; a++) {
+    const closing = -beta * closingEnergy(ctx, p, a, first);
+    for (let r = 0; r < size; r++) {
+      const v = logW[a * size + r] as number;
+      if (v !== Number.NEGATIVE_INFINITY) byCount.add(r, v + closing);
+    }
+  }
+  let top = Number.NEGATIVE_INFINITY;
+  for (let r = 0; r < size; r++) top = Math.max(top, byCount.log(r));
+  const distribution = new Float64Array(size);
+  if (top === Number.NEGATIVE_INFINITY) return { distribution, logScale: 0 };
+  for (let r = 0; r < size; r++) distribution[r] = Math.exp(byCount.log(r) - top);
+  return { distribution, logScale: top };
 }
 
 /** Adds `values` scaled by exp(logScale) into `total` (kept at a common scale). */
@@ -384,7 +467,11 @@ export function pottsTransferMatrix(parameters: Partial<PottsParameters>): Potts
   const total = new ScaledSum(3);
   const passes = p.boundary === 'torus' ? ctx.states : 1;
   for (let first = 0; first < passes; first++) {
-    const pass = momentPass(p, ctx, p.boundary === 'torus' ? first : -1);
+    const pass = (logDomain(p) ? momentPassLog : momentPass)(
+      p,
+      ctx,
+      p.boundary === 'torus' ? first : -1,
+    );
     total.add([pass.z, pass.energyWeight, pass.colourZeroWeight], pass.logScale);
   }
   const [z, energyWeight, colourZeroWeight] = total.values as unknown as [number, number, number];
@@ -451,41 +538,26 @@ function countPass(
     const ranksBefore = binomial(site + q - 1, q - 1);
     const ranksAfter = binomial(site + q, q - 1);
     const power = powers[iy] as number;
-    const allowed = (c: number) => !(first >= 0 && ix === 0 && digits[first * ly + iy] !== c);
-    const logFactor = (a: number, c: number) =>
-      -beta * (-J * equalNeighbours(ctx, a, ix, iy, c) - (c === 0 ? h : 0));
-    // one transfer step; with a shift, each term is exp(-beta E + ln w - shift) (<= 1)
-    const step = (shift: number | null): number => {
-      for (let b = 0; b < states; b++) wNext.fill(0, b * size, b * size + ranksAfter);
-      for (let a = 0; a < states; a++) {
-        const from = a * size;
-        const old = digits[a * ly + iy] as number;
-        for (let c = 0; c < q; c++) {
-          if (!allowed(c)) continue;
-          const log = logFactor(a, c);
-          const weight = Math.exp(log);
-          const to = (a + (c - old) * power) * size;
-          for (let r = 0; r < ranksBefore; r++) {
-            const v = w[from + r] as number;
-            if (v === 0) continue;
-            wNext[to + r + (increments[r * q + c] as number)]! +=
-              shift === null ? weight * v : Math.exp(log + Math.log(v) - shift);
-          }
+    for (let b = 0; b < states; b++) wNext.fill(0, b * size, b * size + ranksAfter);
+    for (let a = 0; a < states; a++) {
+      const from = a * size;
+      const old = digits[a * ly + iy] as number;
+      for (let c = 0; c < q; c++) {
+        if (first >= 0 && ix === 0 && digits[first * ly + iy] !== c) continue;
+        const equal = equalNeighbours(ctx, a, ix, iy, c);
+        const weight = Math.exp(-beta * (-J * equal - (c === 0 ? h : 0)));
+        const to = (a + (c - old) * power) * size;
+        for (let r = 0; r < ranksBefore; r++) {
+          const v = w[from + r] as number;
+          if (v !== 0) wNext[to + r + (increments[r * q + c] as number)]! += weight * v;
         }
       }
-      let max = 0;
-      for (let b = 0; b < states; b++) {
-        for (let r = b * size; r < b * size + ranksAfter; r++) {
-          if ((wNext[r] as number) > max) max = wNext[r] as number;
-        }
+    }
+    let max = 0;
+    for (let b = 0; b < states; b++) {
+      for (let r = b * size; r < b * size + ranksAfter; r++) {
+        if ((wNext[r] as number) > max) max = wNext[r] as number;
       }
-      return max;
-    };
-    let max = step(null);
-    if (max < UNDERFLOW_RISK) {
-      const shift = largestLogTerm(states, q, w, allowed, logFactor, size);
-      max = step(shift);
-      logScale += shift;
     }
     for (let b = 0; b < states; b++) {
       for (let r = b * size; r < b * size + ranksAfter; r++) wNext[r]! /= max;
@@ -493,35 +565,12 @@ function countPass(
     logScale += Math.log(max);
     [w, wNext] = [wNext, w];
   }
-  const close = (shift: number | null) => {
-    const distribution = new Float64Array(size);
-    for (let a = 0; a < states; a++) {
-      const log = -beta * closingEnergy(ctx, p, a, first);
-      const factor = Math.exp(log);
-      for (let r = 0; r < size; r++) {
-        const v = w[a * size + r] as number;
-        if (shift === null) distribution[r]! += factor * v;
-        else if (v !== 0) distribution[r]! += Math.exp(log + Math.log(v) - shift);
-      }
-    }
-    let max = 0;
-    for (let r = 0; r < size; r++) if ((distribution[r] as number) > max) max = distribution[r]!;
-    return { distribution, max };
-  };
-  let closed = close(null);
-  if (closed.max < UNDERFLOW_RISK) {
-    const shift = largestLogTerm(
-      states,
-      1,
-      w,
-      () => true,
-      (a) => -beta * closingEnergy(ctx, p, a, first),
-      size,
-    );
-    closed = close(shift);
-    logScale += shift;
+  const distribution = new Float64Array(size);
+  for (let a = 0; a < states; a++) {
+    const factor = Math.exp(-beta * closingEnergy(ctx, p, a, first));
+    for (let r = 0; r < size; r++) distribution[r]! += factor * (w[a * size + r] as number);
   }
-  return { distribution: closed.distribution, logScale };
+  return { distribution, logScale };
 }
 
 /**
@@ -543,7 +592,13 @@ export function pottsCountDistribution(
   const total = new ScaledSum(size);
   const passes = p.boundary === 'torus' ? ctx.states : 1;
   for (let first = 0; first < passes; first++) {
-    const pass = countPass(p, ctx, ranks, size, p.boundary === 'torus' ? first : -1);
+    const pass = (logDomain(p) ? countPassLog : countPass)(
+      p,
+      ctx,
+      ranks,
+      size,
+      p.boundary === 'torus' ? first : -1,
+    );
     total.add(pass.distribution, pass.logScale);
   }
   let z = 0;
