@@ -28,7 +28,7 @@
  * Without truncation (`maxBondDim` Infinity, `cutoff` 0) the result equals the product of the
  * factors to rounding.
  */
-import { checkCompressOptions, frobenius, rankToKeep } from './canonical';
+import { canonicalize, checkCompressOptions, frobenius, rankToKeep } from './canonical';
 import { assertInteger, assertKnownOptions, invalidArgument, optionKeys } from './errors';
 import { lq, matmul, product, qr, svd, symmetricEigen, transpose } from './linalg';
 import { MAX_MPS_SITES, MPS } from './mps';
@@ -153,10 +153,25 @@ export function bornMPSFromFactors(
   for (let b = 0; b < n - 1; b++) rankBound[b] = Math.min(d ** (b + 1), d ** (n - b - 1));
   const truncation = { maxBondDim, cutoff, keepLog, rankBound };
 
+  const groups = [...groupPairs(pairs, n, d)];
+  if (maxBondDim === Number.POSITIVE_INFINITY && cutoff === 0) {
+    const exact = exactProduct(fn, chain, groups, onProgress);
+    if (exact !== null) {
+      // the final state's redundant directions (zero to rounding) dropped by one sweep
+      logNorm += exact.logNorm + finalSweep(fn, exact.chain, truncation);
+      const mps = MPS.unsafeCreate('born', new Array<number>(n).fill(d), exact.chain.tensors);
+      return {
+        mps,
+        logNorm,
+        truncationError: errors,
+        totalTruncationError: 0,
+        bondDims: [...mps.bondDims],
+      };
+    }
+  }
   // right-canonical start: center 0
   logNorm += gaugeToCenter(fn, chain, n - 1, 0);
   let center = 0;
-  const groups = [...groupPairs(pairs, n, d)];
   let done = 0;
   for (const group of groups) {
     const { a, j } = group;
@@ -192,6 +207,54 @@ export function bornMPSFromFactors(
     totalTruncationError: Math.max(0, -Math.expm1(logKept)),
     bondDims: [...mps.bondDims],
   };
+}
+
+/**
+ * Without truncation, the bonds of the plain product of the factors (no gauge, no SVD during the
+ * build) may grow to this before the build falls back to the sweeps with SVDs.
+ */
+const EXACT_PRODUCT_BOND = 1024;
+
+/**
+ * The product of all factors built without any gauge step, then brought to right-canonical form
+ * once: exact to rounding also where the sweeps are not. A sweep orthonormalises each partial
+ * product, and a frustrated factor network can suppress a configuration's partial amplitude
+ * below float64's resolution against the largest (by e^-36 and more) before later factors make
+ * it a ground state: the sweeps then lost it (a triangle of antiferromagnetic pairs of log-weight
+ * 20 lost two of its six ground states, with no truncation reported). Null when a bond would
+ * exceed {@link EXACT_PRODUCT_BOND} (the caller then sweeps).
+ */
+function exactProduct(
+  fn: string,
+  chain: Chain,
+  groups: readonly PairGroup[],
+  onProgress: ((done: number, total: number) => void) | undefined,
+): { chain: Chain; logNorm: number } | null {
+  const grown = [...chain.dims];
+  for (const { a, j } of groups) {
+    for (let s = a + 1; s <= j; s++) {
+      grown[s]! *= chain.d;
+      if (grown[s]! > EXACT_PRODUCT_BOND) return null;
+    }
+  }
+  let logNorm = 0;
+  let done = 0;
+  for (const group of groups) {
+    logNorm += group.logScale;
+    applyFanIn(chain, group);
+    // (a scalar per site keeps the entries in range and every amplitude to relative rounding)
+    for (let s = group.a; s <= group.j; s++) logNorm += normalizeInPlace(fn, chain.tensors[s]!);
+    onProgress?.(++done, groups.length);
+  }
+  const product = MPS.unsafeCreate(
+    'born',
+    new Array<number>(chain.tensors.length).fill(chain.d),
+    chain.tensors,
+  );
+  const canonical = canonicalize(product, { center: 0 });
+  const tensors = canonical.mps.tensors.map((t) => t.slice());
+  const dims = [1, ...canonical.mps.bondDims, 1];
+  return { chain: { tensors, dims, d: chain.d }, logNorm: logNorm + canonical.logNorm };
 }
 
 interface PairGroup {
