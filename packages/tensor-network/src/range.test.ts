@@ -57,6 +57,27 @@ describe('MPS with entries near the ends of float64', () => {
     expect(() => logNormalization(broken)).toThrow(NumericalError);
   });
 
+  it('conditional weights near the ends of float64: the same draws, normalisers moved exactly', () => {
+    // ("zero total probability" for weights of 1e308 or 1e-310 before)
+    const mps = randomMPS({ length: 5, bondDim: 3, kind: 'born', seed: 21 });
+    const count = 6;
+    const weights = Array.from({ length: count * 5 * 2 }, (_, k) => 0.25 + ((k * 7) % 5) / 4);
+    const exponents = [1020, -1000, 0, 300, -200, 50];
+    // row b, site i scaled by 2^exponents[(b + i) % 6]
+    const scaled = weights.map(
+      (v, k) => v * 2 ** exponents[(Math.floor(k / 10) + Math.floor((k % 10) / 2)) % 6]!,
+    );
+    const got = sampleConditional(mps, { weights: scaled, count, seed: 3 });
+    const ref = sampleConditional(mps, { weights, count, seed: 3 });
+    expect(Array.from(got.data)).toEqual(Array.from(ref.data));
+    closeArrays(got.logProbabilities, ref.logProbabilities, 1e-12);
+    for (let b = 0; b < count; b++) {
+      let shift = 0;
+      for (let i = 0; i < 5; i++) shift += exponents[(b + i) % 6]! * Math.LN2;
+      close(got.logWeightNormalizations[b]!, ref.logWeightNormalizations[b]! + shift, 1e-13);
+    }
+  });
+
   it('a product state of subnormal and of huge entries: log Z by hand, uniform P', () => {
     const tiny = 1e-320; // subnormal: stored as 2024 * 2^-1074
     const a = productState([

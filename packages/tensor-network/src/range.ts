@@ -45,7 +45,7 @@ export function timesPowerOfTwo(x: number, k: number): number {
 }
 
 /** The exponent e with 2^e <= x < 2^(e+1), for x > 0 (subnormals included). */
-function binaryExponent(x: number): number {
+export function binaryExponent(x: number): number {
   let e = Math.floor(Math.log2(x));
   // Math.log2 may round across a power of two: correct by one step either way
   if (timesPowerOfTwo(1, e) > x) e -= 1;

@@ -45,7 +45,7 @@ import {
   toRandom,
   xoshiroStateWords,
 } from './random';
-import { rangeForm } from './range';
+import { binaryExponent, rangeForm, timesPowerOfTwo } from './range';
 import { type Workspace, workspace } from './workspace';
 
 /** Samples with their exact log-probabilities. Usable directly as a configuration batch. */
@@ -531,10 +531,11 @@ export function sampleConditionalRows(
 ): ConditionalSampleResult {
   // (the conditionals and the weights' normalisers are those of the range form)
   const mps = rangeForm(input).mps;
+  const { weights, logShifts } = weightsInRange(w, count, mps.length, mps.physicalDims[0]!);
   const uniforms = ChunkedUniforms.rows(root, total, firstRow, count);
   const ws = workspace();
-  const { offsets, logScales } = batchedRightEnvironments(ws, mps, w, count);
-  const environments = { offsets, weights: w };
+  const { offsets, logScales } = batchedRightEnvironments(ws, mps, weights, count);
+  const environments = { offsets, weights };
   const result =
     mps.kind === 'linear'
       ? sweepLinear(ws, mps, count, environments, uniforms)
@@ -547,8 +548,42 @@ export function sampleConditionalRows(
     const v = f[offsets[0]! + b]!;
     logWeightNormalizations[b] =
       v > 0 ? logScales[b]! + Math.log(v) - logZvalue : Number.NEGATIVE_INFINITY;
+    if (logShifts !== null) logWeightNormalizations[b]! += logShifts[b]!;
   }
   return { ...result, logWeightNormalizations };
+}
+
+/**
+ * The weights [count][N][d] with every (row, site) group whose largest weight lies outside
+ * 2^-100 .. 2^100 multiplied by the power of two that brings it into [1, 2) (exact; the group's
+ * conditionals do not change), and per row the natural log of what was divided out. Weights of
+ * 1e308 or 1e-310 made a site's sums overflow or underflow ("zero total probability"). Weights in
+ * range come back as they are, with null shifts (the same bits as before).
+ */
+function weightsInRange(
+  w: Float64Array,
+  count: number,
+  n: number,
+  d: number,
+): { weights: Float64Array; logShifts: Float64Array | null } {
+  let weights = w;
+  let logShifts: Float64Array | null = null;
+  for (let b = 0; b < count; b++) {
+    for (let i = 0; i < n; i++) {
+      const base = (b * n + i) * d;
+      let max = 0;
+      for (let s = 0; s < d; s++) max = Math.max(max, w[base + s]!);
+      if (max === 0 || (max >= 2 ** -100 && max <= 2 ** 100)) continue;
+      const e = binaryExponent(max);
+      if (logShifts === null) {
+        weights = w.slice();
+        logShifts = new Float64Array(count);
+      }
+      for (let s = 0; s < d; s++) weights[base + s] = timesPowerOfTwo(w[base + s]!, -e);
+      logShifts[b]! += e * Math.LN2;
+    }
+  }
+  return { weights, logShifts };
 }
 
 /**
