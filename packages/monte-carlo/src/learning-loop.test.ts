@@ -98,6 +98,18 @@ describe('learnByMonteCarlo', () => {
     await expect(learnByMonteCarlo({ ...options, kind: 'quantum' as never })).rejects.toThrow(
       '`kind` passed to `learnByMonteCarlo`',
     );
+    // before any round (a bad onRound failed after round 0 had run and been saved; the limit
+    // took -1, NaN, 1.5 and '1')
+    const store = memoryStore();
+    await expect(
+      learnByMonteCarlo({ ...options, checkpoint: store, onRound: 'x' as never }),
+    ).rejects.toThrow('`onRound` passed to `learnByMonteCarlo` must be a function');
+    expect(store.text).toBeUndefined();
+    for (const limit of [-1, 0, Number.NaN, 1.5, '1']) {
+      await expect(
+        learnByMonteCarlo({ ...options, maxRoundsThisCall: limit as never }),
+      ).rejects.toThrow('`maxRoundsThisCall` passed to `learnByMonteCarlo` must be a positive integer');
+    }
     await expect(
       learnByMonteCarlo({ ...options, scheme: { kind: 'sideways' } as never }),
     ).rejects.toThrow('`scheme` passed to `learnByMonteCarlo`');

@@ -712,6 +712,13 @@ export function resolveLearning(
     ]),
   );
   const learner = resolveLearnerFactory(fn, options);
+  // (checked before any round runs: a bad onRound failed after round 0 was saved)
+  if (options.onRound !== undefined && typeof options.onRound !== 'function') {
+    invalidArgument(fn, 'onRound', options.onRound, 'a function (report) called after every round');
+  }
+  if (options.maxRoundsThisCall !== undefined) {
+    assertInteger(fn, 'maxRoundsThisCall', options.maxRoundsThisCall, 1);
+  }
   const { model } = options;
   if (!model || typeof model.create !== 'function')
     invalidArgument(fn, 'model', model, 'a lattice model (e.g. isingModel)');

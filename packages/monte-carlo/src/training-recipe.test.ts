@@ -283,5 +283,13 @@ describe('runOrResume', () => {
     await expect(
       runOrResume({ model: isingModel, recipe, chainRunner: 'threads' as never }),
     ).rejects.toThrow(/`chainRunner` passed to `runOrResume` must be a function/);
+    for (const key of ['onPilot', 'onBuild', 'onResume', 'onRound']) {
+      await expect(runOrResume({ model: isingModel, recipe, [key]: 'x' } as never)).rejects.toThrow(
+        `\`${key}\` passed to \`runOrResume\` must be a function`,
+      );
+    }
+    await expect(runOrResume({ model: isingModel, recipe, maxRoundsThisCall: 0 })).rejects.toThrow(
+      '`maxRoundsThisCall` passed to `runOrResume` must be a positive integer',
+    );
   });
 });

@@ -14,6 +14,7 @@ import {
 } from '@latticediff/lattice';
 import { createRandom, type MPS, type SamplerPool } from '@latticediff/tensor-network';
 import {
+  assertInteger,
   assertKnownOptions,
   invalidArgument,
   optionKeys,
@@ -494,6 +495,15 @@ export async function runOrResume(options: RunOrResumeOptions): Promise<RunOrRes
       'maxRoundsThisCall',
     ]),
   );
+  for (const key of ['onPilot', 'onBuild', 'onResume', 'onRound'] as const) {
+    const callback = options[key];
+    if (callback !== undefined && typeof callback !== 'function') {
+      invalidArgument(fn, key, callback, 'a function');
+    }
+  }
+  if (options.maxRoundsThisCall !== undefined) {
+    assertInteger(fn, 'maxRoundsThisCall', options.maxRoundsThisCall, 1);
+  }
   const { model } = options;
   if (!model || typeof model.create !== 'function') {
     invalidArgument(fn, 'model', model, 'a lattice model (e.g. isingModel)');
