@@ -17,6 +17,10 @@ describe('batches', () => {
     expect(batch.count).toBe(2);
     expect(Array.from(batchRow(batch, 1, 3))).toEqual([0, 1, 1]);
     expect(createBatch(4, 3).data.length).toBe(12);
+    // more than 2^30 digits: refused naming count (2^20 x 2^20 was a bare RangeError)
+    expect(() => createBatch(2 ** 20, 2 ** 20)).toThrow(
+      '`count` passed to `createBatch` must be at most 1024 for 1048576 sites',
+    );
   });
 
   it('rejects malformed batches naming the argument', () => {

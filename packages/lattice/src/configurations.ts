@@ -4,10 +4,22 @@
 import type { Configuration, ConfigurationBatch } from './contract';
 import { assertInteger, invalidArgument } from './errors';
 
+/** Largest number of digits of a batch made here (2^30, as the samplers'). */
+const MAX_BATCH_DIGITS = 2 ** 30;
+
 /** A batch of `count` all-zero configurations of `sites` digits each. */
 export function createBatch(count: number, sites: number): { data: Uint8Array; count: number } {
   assertInteger('createBatch', 'count', count, 0);
   assertInteger('createBatch', 'sites', sites, 1);
+  // (2^20 x 2^20 was a bare RangeError from the typed array)
+  if (count * sites > MAX_BATCH_DIGITS) {
+    invalidArgument(
+      'createBatch',
+      'count',
+      count,
+      `at most ${Math.floor(MAX_BATCH_DIGITS / sites)} for ${sites} sites (count * sites <= ${MAX_BATCH_DIGITS} digits)`,
+    );
+  }
   return { data: new Uint8Array(count * sites), count };
 }
 

@@ -248,3 +248,14 @@ describe('overflowing rates and times are refused instead of looping forever', (
     expect(error.value).toBe(1e16);
   });
 });
+
+describe('noise sizes', () => {
+  it('refuses a physicalDim beyond 4096, naming it (2^31 was a bare RangeError)', () => {
+    for (const make of [uniformNoise, maskNoise]) {
+      expect(() => make({ physicalDim: 2 ** 31 })).toThrow(
+        'must be an integer in [2, 4096] (got 2147483648)',
+      );
+    }
+    expect(uniformNoise({ physicalDim: 1024 }).stateDim).toBe(1024);
+  });
+});

@@ -26,9 +26,13 @@ export interface NoiseProcess {
   readonly maskState?: number;
 }
 
+/** Largest local dimension of the noises built here (their rate matrix has d^2 entries). */
+const MAX_NOISE_DIM = 4096;
+
 function assertDim(fn: string, argument: string, value: unknown): asserts value is number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 2) {
-    invalidArgument(fn, argument, value, 'an integer >= 2');
+  // (2^31 made a bare RangeError allocating the rate matrix)
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 2 || value > MAX_NOISE_DIM) {
+    invalidArgument(fn, argument, value, `an integer in [2, ${MAX_NOISE_DIM}]`);
   }
 }
 

@@ -37,6 +37,13 @@ const batch = { data: data.data, count: data.count };
 
 describe('trainBornSweeps', () => {
   it('reduces the exact KL to a small random Born target by a large factor', () => {
+    // sizes beyond the factories' are refused (2^31 sites ended the process)
+    expect(() => initialBornMPS({ length: 2 ** 31, seed: 1 })).toThrow(
+      '`length` passed to `initialBornMPS` must be an integer in [1, 4194304]',
+    );
+    expect(() => initialBornMPS({ length: 64, bondDim: 2 ** 14, seed: 1 })).toThrow(
+      '`bondDim` passed to `initialBornMPS` must be small enough',
+    );
     const init = initialBornMPS({ length: 8, seed: 3 });
     const kl0 = exactKL(target, init);
     const nlls: number[] = [];

@@ -640,6 +640,10 @@ export interface InitialBornMPSOptions {
   seed: SeedOrGenerator;
 }
 
+/** The sizes initialBornMPS builds at most: the tensor-network factories' limits. */
+const INITIAL_MAX_SITES = 2 ** 22;
+const INITIAL_MAX_ENTRIES = 2 ** 28;
+
 /**
  * A starting point for {@link trainBornSweeps}: the uniform product state (amplitude 1 in bond
  * channel 0 of every site) padded to `bondDim` with small seeded Gaussian noise on every entry,
@@ -659,7 +663,8 @@ export function initialBornMPS(options: InitialBornMPSOptions): MPS {
   const d = options.physicalDim ?? 2;
   const bondDim = options.bondDim ?? 2;
   const noise = options.noise ?? 0.01;
-  assertInteger(fn, 'length', length, 1);
+  // (2^31 sites ended the process with "invalid size")
+  assertInteger(fn, 'length', length, 1, INITIAL_MAX_SITES);
   assertInteger(fn, 'physicalDim', d, 2);
   assertInteger(fn, 'bondDim', bondDim, 1);
   assertFinite(fn, 'noise', noise, 0);
@@ -675,6 +680,16 @@ export function initialBornMPS(options: InitialBornMPSOptions): MPS {
     dims.push(cap);
   }
   dims.push(1);
+  let entries = 0;
+  for (let i = 0; i < length; i++) entries += dims[i]! * d * dims[i + 1]!;
+  if (entries > INITIAL_MAX_ENTRIES) {
+    invalidArgument(
+      fn,
+      'bondDim',
+      bondDim,
+      `small enough that the ${length} site tensors have at most ${INITIAL_MAX_ENTRIES} entries together (these sizes give ${entries})`,
+    );
+  }
   const tensors: Float64Array[] = [];
   for (let i = 0; i < length; i++) {
     const l = dims[i]!;

@@ -208,3 +208,13 @@ describe('small helpers that checked nothing', () => {
     ).toBe('spread');
   });
 });
+
+describe('sizes beyond the factories', () => {
+  it('uniformMPS refuses a physicalDim whose site tensors would not fit (2^31 ended the process)', () => {
+    expect(() => uniformMPS(2, 2 ** 31)).toThrow(
+      '`physicalDim` passed to `uniformMPS` must be at most 134217728 for 2 sites',
+    );
+    expect(() => uniformMPS(1, 2 ** 32)).toThrow('`physicalDim` passed to `uniformMPS`');
+    expect(uniformMPS(2, 1024).physicalDims).toEqual([1024, 1024]);
+  });
+});

@@ -395,6 +395,15 @@ export function assertKindOptions(
 function checkSites(fn: string, length: unknown, physicalDim: unknown): void {
   assertInteger(fn, 'length', length, 1, MAX_MPS_SITES);
   assertInteger(fn, 'physicalDim', physicalDim, 2);
+  // (uniformMPS(2, 2 ** 31) ran out of memory and ended the process)
+  if (length * physicalDim > MAX_MPS_ENTRIES) {
+    invalidArgument(
+      fn,
+      'physicalDim',
+      physicalDim,
+      `at most ${Math.floor(MAX_MPS_ENTRIES / length)} for ${length} sites (the site tensors hold at most ${MAX_MPS_ENTRIES} entries together)`,
+    );
+  }
 }
 
 /**
