@@ -108,7 +108,9 @@ describe('learnByMonteCarlo', () => {
     for (const limit of [-1, 0, Number.NaN, 1.5, '1']) {
       await expect(
         learnByMonteCarlo({ ...options, maxRoundsThisCall: limit as never }),
-      ).rejects.toThrow('`maxRoundsThisCall` passed to `learnByMonteCarlo` must be a positive integer');
+      ).rejects.toThrow(
+        '`maxRoundsThisCall` passed to `learnByMonteCarlo` must be a positive integer',
+      );
     }
     await expect(
       learnByMonteCarlo({ ...options, scheme: { kind: 'sideways' } as never }),
