@@ -152,6 +152,12 @@ export function estimateBuildBytes(
     : { bytes: mps + window, part: 'mps' };
 }
 
+/**
+ * Float64 entries a checkpoint can hold: base64 takes 32 / 3 characters per entry, a string at
+ * most 2^29 - 24; 2^24 characters are left for the metadata and the rest of the file.
+ */
+const MAX_SAVED_ENTRIES = Math.floor(((2 ** 29 - 2 ** 24) * 3) / 32);
+
 function gigabytes(bytes: number): string {
   const g = bytes / 2 ** 30;
   return `${g < 10 ? g.toFixed(2) : g < 1e6 ? Math.round(g) : g.toExponential(1)} GiB`;
@@ -170,11 +176,19 @@ export function buildSizeRefusal(
     memory?: number;
   },
 ): string | undefined {
-  const memory = options.memory ?? totalmem();
-  const estimate = estimateBuildBytes(instance, { ...options, limit: memory });
-  if (estimate.bytes <= memory) return undefined;
   const given = options.sizeFlags.map(([flag, value]) => `${flag} ${value}`).join(' ');
   const names = options.sizeFlags.map(([flag]) => flag).join('/');
+  const memory = options.memory ?? totalmem();
+  const estimate = estimateBuildBytes(instance, { ...options, limit: memory });
+  if (estimate.bytes <= memory) {
+    // the checkpoint is one text (base64, 4 characters per 3 bytes) and JavaScript strings hold at
+    // most 2^29 - 24 characters: a larger MPS trained for minutes could not be saved
+    const entries = mpsEntries(instance.sites, instance.localDimension, options.maxBondDim);
+    if (entries > MAX_SAVED_ENTRIES) {
+      return `${instance.modelId} with ${given} at --max-bond-dim ${options.maxBondDim} is too large for train: its MPS (about ${Math.round(entries / 1e6)} million float64 entries) could not be saved (a checkpoint is one text of at most 2^29 characters, about ${Math.round(MAX_SAVED_ENTRIES / 1e6)} million entries); choose a smaller ${names} or --max-bond-dim`;
+    }
+    return undefined;
+  }
   const what =
     estimate.part === 'constraints'
       ? `the exact constraint MPS of its ${instance.sites} sites, before compression`

@@ -34,9 +34,10 @@ async function waitForStderr(
 }
 
 describe('train: Ctrl-C while the first MPS is built', () => {
-  // ising 24x24 at bond dimension 256: the physics build alone (one synchronous call) takes far
+  // ising 24x24 at bond dimension 192: the physics build alone (one synchronous call) takes far
   // longer than the hang guard, so a run that does not stop on the signal fails by it; its memory
-  // (about 0.8 GiB, build-size.ts) is within the size limit of small machines
+  // (about 0.4 GiB, build-size.ts) is within the size limit of small machines, and its 42 million
+  // entries within what a checkpoint can hold
   const args = [
     'train',
     'ising',
@@ -45,7 +46,7 @@ describe('train: Ctrl-C while the first MPS is built', () => {
     '--ly',
     '24',
     '--max-bond-dim',
-    '256',
+    '192',
     '--workers',
     '1',
     '--out',
@@ -117,6 +118,20 @@ describe('train: the size limit of the first MPS', () => {
     expectUsageError(
       r,
       /ising with --lx 1000 --ly 1000 is too large for train: its first MPS \(1000000 sites at --max-bond-dim 512\) needs about 3906 GiB of memory, more than this machine has \([\d.]+ GiB\); choose a smaller --lx\/--ly or --max-bond-dim$/,
+    );
+    expect(listing(dir)).toEqual([]);
+  });
+
+  it('refuses an MPS too large to save, before any work (it failed at the first save)', async () => {
+    const dir = temporaryDirectory();
+    const r = await runAsync(
+      ['train', 'ising', '--lx', '24', '--ly', '24', '--max-bond-dim', '256', '--out', 'i.mps'],
+      dir,
+    );
+    // 576 sites, bonds up to 256: about 74 million float64 entries, 790 million base64 characters
+    expectUsageError(
+      r,
+      /^latticediff: ising with --lx 24 --ly 24 at --max-bond-dim 256 is too large for train: its MPS \(about 74 million float64 entries\) could not be saved \(a checkpoint is one text of at most 2\^29 characters, about 49 million entries\); choose a smaller --lx\/--ly or --max-bond-dim$/,
     );
     expect(listing(dir)).toEqual([]);
   });
