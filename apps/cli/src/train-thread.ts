@@ -7,7 +7,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import type { RoundReport, TrainingRecipe } from '@latticediff/monte-carlo';
-import { deserializeMPS, type MPS, NumericalError } from '@latticediff/tensor-network';
+import { MPS, type MPSKind, NumericalError } from '@latticediff/tensor-network';
 import { UsageError } from './errors';
 
 /** What the main thread sends to the worker (as workerData). */
@@ -27,8 +27,13 @@ export interface TrainWorkerJob {
 
 /** An error of the worker, as it crosses to the main thread (classes do not survive cloning). */
 export type WireError =
-  | { readonly kind: 'usage'; readonly message: string; readonly hint?: string }
-  | { readonly kind: 'numerical'; readonly message: string }
+  | {
+      readonly kind: 'usage';
+      readonly message: string;
+      readonly hint?: string;
+      readonly stack?: string;
+    }
+  | { readonly kind: 'numerical'; readonly message: string; readonly stack?: string }
   | {
       readonly kind: 'system';
       readonly message: string;
@@ -46,20 +51,30 @@ export type TrainWorkerMessage =
   | { readonly type: 'round'; readonly report: RoundReport }
   | {
       readonly type: 'done';
-      /** serializeMPS of the result (without metadata). */
-      readonly mps: string;
+      /** The result's kind, site shapes and tensors (their buffers transferred). */
+      readonly mps: {
+        readonly kind: MPSKind;
+        readonly shapes: [number, number, number][];
+        readonly tensors: Float64Array[];
+      };
       readonly reports: RoundReport[];
       readonly resumedFromRound: number;
     }
   | { readonly type: 'error'; readonly error: WireError };
 
+/** `error` with the worker's stack (where the failure happened) when there is one. */
+function withStack<E extends Error>(error: E, stack: string | undefined): E {
+  if (stack) error.stack = stack;
+  return error;
+}
+
 /** The error the main thread throws for a worker's {@link WireError}. */
 export function fromWire(wire: WireError): Error {
   switch (wire.kind) {
     case 'usage':
-      return new UsageError(wire.message, wire.hint);
+      return withStack(new UsageError(wire.message, wire.hint), wire.stack);
     case 'numerical':
-      return new NumericalError(wire.message);
+      return withStack(new NumericalError(wire.message), wire.stack);
     case 'system': {
       const error = Object.assign(new Error(wire.message), {
         code: wire.code,
@@ -118,7 +133,12 @@ export function trainOnThread(
             callbacks.onRound(message.report);
             break;
           case 'done': {
-            const { mps } = deserializeMPS(message.mps);
+            const { kind, shapes, tensors } = message.mps;
+            // (validated again: the same checks a checkpoint read gets)
+            const mps = MPS.fromTensors(
+              tensors.map((data, i) => ({ shape: shapes[i]!, data })),
+              { kind },
+            );
             settle(() =>
               resolve({
                 mps,
