@@ -51,7 +51,7 @@ describe('generators', () => {
       ),
     ).toThrow(/`dataDim`/);
     expect(() => uniformNoise({ physicalDim: 1 })).toThrow(
-      'invalid argument: `physicalDim` passed to `uniformNoise` must be an integer >= 2 (got 1)',
+      'invalid argument: `physicalDim` passed to `uniformNoise` must be an integer in [2, 4096] (got 1)',
     );
     expect(() => maskNoise({ physicalDim: 2, rate: 0 })).toThrow(
       'invalid argument: `rate` passed to `maskNoise` must be a finite number > 0 (got 0)',
