@@ -303,14 +303,22 @@ export interface AncestralDenoiseOptions {
 }
 
 function readTimes(fn: string, times: unknown): Float64Array {
+  // (a string such as '10' has a length, and its characters were read as numbers)
   if (
     times == null ||
+    typeof times !== 'object' ||
     typeof (times as ArrayLike<number>).length !== 'number' ||
     (times as ArrayLike<number>).length < 2
   ) {
     invalidArgument(fn, 'times', times, 'an array of at least two strictly decreasing times >= 0');
   }
-  const t = Float64Array.from(times as ArrayLike<number>);
+  const given = times as ArrayLike<unknown>;
+  for (let k = 0; k < given.length; k++) {
+    if (typeof given[k] !== 'number') {
+      invalidArgument(fn, `times[${k}]`, given[k], 'a number (a time >= 0)');
+    }
+  }
+  const t = Float64Array.from(given as ArrayLike<number>);
   for (let k = 0; k < t.length; k++) {
     assertTime(fn, `times[${k}]`, t[k]);
     if (k > 0 && !(t[k]! < t[k - 1]!)) {

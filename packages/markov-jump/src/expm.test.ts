@@ -141,6 +141,12 @@ describe('matrixExponential (scaling and squaring Padé 13)', () => {
     expect(Array.from(matrixExponential([0, 0, 0, 0], 2))).toEqual([1, 0, 0, 1]);
     expect(() => matrixExponential([1, 2, 3], 2)).toThrow(InvalidArgumentError);
     expect(() => matrixExponential([1, Number.NaN, 3, 4], 2)).toThrow(/finite number/);
+    // an exponential beyond float64 is refused (e^1000 came back as Infinity); e^700 is not
+    expect(() => matrixExponential([1000], 1)).toThrow(
+      '`matrix` passed to `matrixExponential` must be a matrix whose exponential is finite in float64',
+    );
+    const e700 = matrixExponential([700], 1)[0]!;
+    expect(Math.abs(e700 / Math.exp(700) - 1)).toBeLessThan(1e-13);
   });
 });
 

@@ -175,6 +175,17 @@ export function matrixExponential(matrix: ArrayLike<number>, n: number): Float64
     e = next;
     if (change <= 4 * Number.EPSILON * size_) break;
   }
+  // (e^1000 came back as Infinity)
+  for (let k = 0; k < size; k++) {
+    if (!Number.isFinite(e[k]!)) {
+      invalidArgument(
+        fn,
+        'matrix',
+        `a matrix whose exponential overflows float64 (entry ${k} is ${e[k]})`,
+        'a matrix whose exponential is finite in float64',
+      );
+    }
+  }
   return e;
 }
 

@@ -259,3 +259,14 @@ describe('noise sizes', () => {
     expect(uniformNoise({ physicalDim: 1024 }).stateDim).toBe(1024);
   });
 });
+
+describe('denoising times', () => {
+  it('must be numbers (strings were coerced, and a string was read character by character)', () => {
+    expect(() =>
+      denoiseAncestral(mps, noise, { noisy, times: ['1', '0'] as never, seed: 1 }),
+    ).toThrow('`times[0]` passed to `denoiseAncestral` must be a number');
+    expect(() => denoiseAncestral(mps, noise, { noisy, times: '10' as never, seed: 1 })).toThrow(
+      '`times` passed to `denoiseAncestral` must be an array of at least two strictly decreasing times',
+    );
+  });
+});

@@ -224,6 +224,10 @@ describe('runChains bad input', () => {
     await expect(
       runChains({ ...base, scheme: { kind: 'disconnected' }, proposal: mps, pool: {} as never }),
     ).rejects.toThrow('`pool` passed to `runChains` must be a SamplerPool');
+    // ('yes' was taken as true)
+    await expect(runChains({ ...base, keepConfigurations: 'yes' as never })).rejects.toThrow(
+      '`keepConfigurations` passed to `runChains` must be true, false or absent (got "yes")',
+    );
   });
 });
 

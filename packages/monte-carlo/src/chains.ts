@@ -325,6 +325,9 @@ export async function runChainsFrom(
       `at most ${Math.floor(MAX_STATE_ENTRIES / n)} for ${n} sites (chains * sites <= ${MAX_STATE_ENTRIES})`,
     );
   }
+  if (options.keepConfigurations !== undefined && typeof options.keepConfigurations !== 'boolean') {
+    invalidArgument(fn, 'keepConfigurations', options.keepConfigurations, 'true, false or absent');
+  }
   if (options.keepConfigurations && chains * steps * n > MAX_STATE_ENTRIES) {
     invalidArgument(
       fn,

@@ -43,10 +43,20 @@ export function readConfigurations(
       }
     }
   } else if (typeof input === 'object' && input !== null && 'data' in input && 'count' in input) {
-    const batch = input as ConfigurationBatch;
+    const batch = input as ConfigurationBatch & { length?: unknown };
     count = batch.count;
     if (!Number.isInteger(count) || count < 0)
       invalidArgument(fn, `${argument}.count`, count, 'a non-negative integer');
+    // (a batch that says how many sites its rows have must agree with the MPS: a batch of
+    // another length whose digit count happened to fit was read with its rows cut differently)
+    if (batch.length !== undefined && batch.length !== n) {
+      invalidArgument(
+        fn,
+        `${argument}.length`,
+        batch.length,
+        `${n}, the number of sites of the MPS (or absent)`,
+      );
+    }
     if (batch.data == null || batch.data.length !== count * n) {
       invalidArgument(
         fn,
