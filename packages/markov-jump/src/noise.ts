@@ -5,6 +5,7 @@
  * (columns sum to one). The clean data live on the first `dataDim` states; noise processes
  * with an extra absorbing state (mask) have `stateDim = dataDim + 1`.
  */
+import { InvalidArgumentError } from '@latticediff/tensor-network';
 import { matrixExponential } from './expm';
 import { assertOptions, assertTime, invalidArgument } from './validate';
 
@@ -243,7 +244,16 @@ export function propagator(noise: NoiseProcess, time: number): Float64Array {
       );
     }
   }
-  const e = matrixExponential(scaled, D);
+  let e: Float64Array;
+  try {
+    e = matrixExponential(scaled, D);
+  } catch (error) {
+    // the plain squarings' rounding can grow past float64 at very large times
+    if (InvalidArgumentError.isInstance(error) && error.argument === 'matrix') {
+      return stochasticPower(scaled, D);
+    }
+    throw error;
+  }
   for (let j = 0; j < D * D; j++) k[j] = Math.max(e[j]!, 0);
   if (!isStochastic(k, D)) return stochasticPower(scaled, D);
   return k;
