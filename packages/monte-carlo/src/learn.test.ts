@@ -113,6 +113,21 @@ describe('MPSTrainer', () => {
     );
     expect(() => MPSTrainer.restore('{"format":"other"}')).toThrow(/latticediff.trainer/);
     expect(() => MPSTrainer.restore('not json')).toThrow(/`text` passed to `MPSTrainer.restore`/);
+    // an edited state: an unknown parametrization was read as exp, an unknown kind as linear,
+    // steps of 1.5 or -1 were kept, moments of another shape were copied in part
+    const saved = JSON.parse(t.saveState()) as Record<string, unknown>;
+    const other = new MPSTrainer(randomMPS({ length: 5, bondDim: 2, seed: 1 }));
+    const edits: [Record<string, unknown>, string][] = [
+      [{ parametrization: 'zzz' }, 'parametrization is one of "exp", "square", "identity"'],
+      [{ kind: 'quantum' }, 'kind is "linear" or "born"'],
+      [{ steps: 1.5 }, 'steps is an integer >= 0'],
+      [{ steps: -1 }, 'steps is an integer >= 0'],
+      [{ m: JSON.parse(other.saveState()).m }, 'm and v match theta'],
+    ];
+    for (const [edit, expected] of edits) {
+      expect(() => MPSTrainer.restore(JSON.stringify({ ...saved, ...edit }))).toThrow(expected);
+    }
+    expect(MPSTrainer.restore(JSON.stringify(saved)).steps).toBe(t.steps);
   });
 });
 

@@ -35,6 +35,8 @@ import {
  * A Born MPS is trained directly (A = theta).
  */
 export type Parametrization = 'exp' | 'square' | 'identity';
+/** The parametrizations a saved trainer state may name. */
+const PARAMETRIZATIONS: readonly Parametrization[] = ['exp', 'square', 'identity'];
 
 /** Options of {@link MPSTrainer}. */
 export interface TrainerOptions {
@@ -353,10 +355,37 @@ export class MPSTrainer {
         'a trainer state of format "latticediff.trainer" version 1',
       );
     }
+    // (an unknown parametrization was read as exp, an unknown kind as linear, and a step count
+    // of 1.5 or -1 taken as it was)
+    if (state.kind !== 'born' && state.kind !== 'linear') {
+      throw invalid(fn, 'text', state.kind, 'a trainer state whose kind is "linear" or "born"');
+    }
+    if (!(PARAMETRIZATIONS as readonly unknown[]).includes(state.parametrization)) {
+      throw invalid(
+        fn,
+        'text',
+        state.parametrization,
+        `a trainer state whose parametrization is one of ${PARAMETRIZATIONS.map((p) => `"${p}"`).join(', ')}`,
+      );
+    }
+    if (!Number.isSafeInteger(state.steps) || (state.steps as number) < 0) {
+      throw invalid(fn, 'text', state.steps, 'a trainer state whose steps is an integer >= 0');
+    }
     const theta = deserializeMPS(String(state.theta)).mps;
     const m = deserializeMPS(String(state.m)).mps;
     const v = deserializeMPS(String(state.v)).mps;
-    const kind = state.kind === 'born' ? 'born' : 'linear';
+    const sameShape = (other: MPS) =>
+      other.length === theta.length &&
+      other.tensors.every((t, i) => t.length === theta.tensors[i]!.length);
+    if (!sameShape(m) || !sameShape(v)) {
+      throw invalid(
+        fn,
+        'text',
+        'moments of another shape',
+        'a trainer state whose m and v match theta',
+      );
+    }
+    const kind = state.kind;
     const parametrization = state.parametrization as Parametrization;
     const mps = MPS.unsafeCreate(
       kind,

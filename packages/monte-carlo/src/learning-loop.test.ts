@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { enumerateConfigurations, physicsBornMPS } from '@latticediff/lattice';
 import { isingModel } from '@latticediff/model-ising';
 import { logProbabilities, type MPS } from '@latticediff/tensor-network';
+import { decodeDigits, encodeDigits } from '@latticediff/tensor-network/internal';
 import { describe, expect, it } from 'vitest';
 import { annealingPath, type CheckpointStore, learnByMonteCarlo } from './learning-loop';
 import { memoryStore } from './memory-store.test-helper';
@@ -378,6 +379,43 @@ describe('learnByMonteCarlo with Born sweep training', () => {
 });
 
 describe('learnByMonteCarlo checkpoint option', () => {
+  it('refuses replayed rounds of the wrong size or range when it resumes, before any round', async () => {
+    const small = {
+      model: isingModel,
+      path: [
+        { lx: 2, ly: 2 },
+        { lx: 2, ly: 2 },
+        { lx: 2, ly: 2 },
+      ],
+      bondDim: 2,
+      scheme: { kind: 'connected', noiseTime: 0.5 } as const,
+      chains: 4,
+      stepsPerRound: 4,
+      replayRounds: 2,
+      seed: 1,
+    };
+    const store = memoryStore();
+    await learnByMonteCarlo({ ...small, checkpoint: store, maxRoundsThisCall: 1 });
+    const saved = JSON.parse(store.text!) as { replay: string[] };
+    expect(saved.replay.length).toBe(1);
+    // digits of 5 (they failed only after the next round's chains ran), a short round, too many
+    const digits = decodeDigits(saved.replay[0]!);
+    const five = digits.slice();
+    five[3] = 5;
+    const cases = [
+      [encodeDigits(five)],
+      [encodeDigits(digits.subarray(0, digits.length - 2))],
+      [saved.replay[0]!, saved.replay[0]!, saved.replay[0]!],
+    ];
+    for (const replay of cases) {
+      const tampered = memoryStore();
+      tampered.text = JSON.stringify({ ...saved, replay });
+      await expect(learnByMonteCarlo({ ...small, checkpoint: tampered })).rejects.toThrow(
+        '`checkpoint` passed to `learnByMonteCarlo` must be at most 2 rounds of 4 chains x 4 steps x 4 digits in [0, 1] (got "replayed rounds of the wrong number, size or range")',
+      );
+    }
+  });
+
   it('refuses an object that is not a CheckpointStore by name (was a TypeError)', async () => {
     const options = {
       model: isingModel,

@@ -1233,6 +1233,21 @@ export async function restoreLearning(
       `${chains} chains of ${n} digits in [0, ${d - 1}]`,
     );
   }
+  // the replayed rounds: checked here, not by the training after the next round's chains ran
+  // (digits of 5 were reported there by logProbabilities; a wrong length as a fractional count)
+  const roundDigits = chains * resolved.steps * n;
+  if (
+    state.replay.length > resolved.replayRounds ||
+    state.replay.some((r) => r.length !== roundDigits || r.some((v) => !(v >= 0 && v < d)))
+  ) {
+    if (resolved.learner !== undefined) learner.dispose?.();
+    invalidArgument(
+      fn,
+      'checkpoint',
+      'replayed rounds of the wrong number, size or range',
+      `at most ${resolved.replayRounds} rounds of ${chains} chains x ${resolved.steps} steps x ${n} digits in [0, ${d - 1}]`,
+    );
+  }
   if (state.roundsCompleted > resolved.schedule.length) {
     if (resolved.learner !== undefined) learner.dispose?.();
     invalidArgument(
