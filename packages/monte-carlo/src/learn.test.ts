@@ -127,7 +127,10 @@ describe('MPSTrainer', () => {
     for (const [edit, expected] of edits) {
       expect(() => MPSTrainer.restore(JSON.stringify({ ...saved, ...edit }))).toThrow(expected);
     }
-    expect(MPSTrainer.restore(JSON.stringify(saved)).steps).toBe(t.steps);
+    const again = JSON.parse(MPSTrainer.restore(JSON.stringify(saved)).saveState()) as {
+      steps: number;
+    };
+    expect(again.steps).toBe(saved.steps);
   });
 });
 

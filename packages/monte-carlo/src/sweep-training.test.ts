@@ -130,6 +130,10 @@ describe('trainBornSweeps', () => {
       }
       throw new Error('no error thrown');
     };
+    // patience without validation data did nothing
+    expect(
+      argumentOf(() => trainBornSweeps(init, batch, { sweeps: 1, maxBondDim: 2, patience: 2 })),
+    ).toBe('patience');
     const linear = randomMPS({ length: 8, bondDim: 2, seed: 1 });
     expect(argumentOf(() => trainBornSweeps(linear, batch, { sweeps: 1, maxBondDim: 2 }))).toBe(
       'mps.kind',

@@ -442,6 +442,15 @@ function prepare(
       : validateData(fn, options.validation, physicalDims, 'validation');
   const patience = options.patience ?? DEFAULT_PATIENCE;
   assertInteger(fn, 'patience', patience, 1);
+  // (it was accepted and did nothing)
+  if (options.patience !== undefined && validation === undefined) {
+    invalidArgument(
+      fn,
+      'patience',
+      patience,
+      'absent unless validation is given (patience is the early stopping on held-out data)',
+    );
+  }
   const start = performance.now();
   const { configs, weights } = deduplicate(batch, n);
   // Working chain, right-canonical: sites 1..N-1 right-orthonormal, centre at site 0.

@@ -1,3 +1,4 @@
+import { fredkinModel } from '@latticediff/model-fredkin';
 import { isingModel } from '@latticediff/model-ising';
 import { FormatError, InvalidArgumentError, serializeMPS } from '@latticediff/tensor-network';
 import { describe, expect, it } from 'vitest';
@@ -245,6 +246,10 @@ describe('runOrResume', () => {
 
   it("resumes a learning loop's own state (no recipe record) by the loop's fingerprint", async () => {
     const path = await recipePath(isingModel, recipe);
+    // a recipe of another model is refused (its options were built without a word)
+    expect(() => recipeLearningOptions(fredkinModel, recipe, path)).toThrow(
+      '`recipe.model` passed to `recipeLearningOptions` must be the id of the model given ("fredkin") (got "ising")',
+    );
     const store = memoryStore();
     await learnByMonteCarlo({
       ...recipeLearningOptions(isingModel, recipe, path),

@@ -387,7 +387,17 @@ export function recipeLearningOptions(
   recipe: TrainingRecipe,
   path: readonly ParameterValues[],
 ): LearningLoopOptions {
-  return optionsOf(model, checkTrainingRecipe(recipe), path);
+  const run = checkTrainingRecipe(recipe);
+  // (the options of one model were built for another's recipe without a word)
+  if (model?.id !== run.model) {
+    invalidArgument(
+      'recipeLearningOptions',
+      'recipe.model',
+      run.model,
+      `the id of the model given (${JSON.stringify(model?.id)})`,
+    );
+  }
+  return optionsOf(model, run, path);
 }
 
 /** {@link recipeLearningOptions} of a checked record. */
