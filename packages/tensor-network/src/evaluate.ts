@@ -10,7 +10,7 @@
 import { type ConfigurationsInput, readConfigurations } from './configurations';
 import { assertKnownOptions, invalidArgument, NumericalError, withinWorkspace } from './errors';
 import { assertMPS, type MPS } from './mps';
-import { rangeForm } from './range';
+import { binaryExponent, rangeForm, timesPowerOfTwo } from './range';
 import { groupRowsByDigit, workspace } from './workspace';
 
 /** An environment with its log scale: the true environment is exp(logScale) * values. */
@@ -393,6 +393,16 @@ export function correlations(
     }
     values.push([...v]);
   }
+  // values beyond 2^100 in magnitude (or all below 2^-100) are scaled by a power of two, and the
+  // means and correlations scaled back (exact): values of 1e200 squared to Infinity and gave NaN
+  let largest = 0;
+  for (const v of values) for (const x of v) largest = Math.max(largest, Math.abs(x));
+  const exponent =
+    largest === 0 || (largest >= 2 ** -100 && largest <= 2 ** 100) ? 0 : binaryExponent(largest);
+  if (exponent !== 0) {
+    for (const v of values)
+      for (let s = 0; s < v.length; s++) v[s] = timesPowerOfTwo(v[s]!, -exponent);
+  }
   // (the correlations of P are those of its range form)
   const form = rangeForm(mps).mps;
   const left = leftEnvironments(form);
@@ -427,6 +437,10 @@ export function correlations(
   const connected = new Float64Array(n * n);
   for (let i = 0; i < n; i++) {
     for (let j = 0; j < n; j++) connected[i * n + j] = second[i * n + j]! - means[i]! * means[j]!;
+  }
+  if (exponent !== 0) {
+    for (let k = 0; k < n; k++) means[k] = timesPowerOfTwo(means[k]!, exponent);
+    for (let k = 0; k < n * n; k++) connected[k] = timesPowerOfTwo(connected[k]!, 2 * exponent);
   }
   return { means, connected };
 }

@@ -9,7 +9,7 @@ import { type ConfigurationsInput, readConfigurations } from './configurations';
 import { assertKnownOptions, invalidArgument, NumericalError, withinWorkspace } from './errors';
 import { leftEnvironments, rightEnvironments } from './evaluate';
 import { assertMPS, type MPS } from './mps';
-import { rangeForm, timesPowerOfTwo } from './range';
+import { binaryExponent, rangeForm, timesPowerOfTwo } from './range';
 import { groupRowsByDigit, workspace } from './workspace';
 
 /** Result of {@link negativeLogLikelihood}. */
@@ -67,6 +67,19 @@ export function negativeLogLikelihood(
       if (!Number.isFinite(w)) invalidArgument(fn, `sampleWeights[${b}]`, w, 'a finite number');
       sampleWeights[b] = w;
     }
+  }
+  // weights beyond 2^100 in magnitude (or all below 2^-100) are scaled by a power of two and the
+  // value and gradients scaled back (exact; weights of 1e308 summed to Infinity and gave NaN)
+  let largestWeight = 0;
+  for (let b = 0; b < count; b++)
+    largestWeight = Math.max(largestWeight, Math.abs(sampleWeights[b]!));
+  const weightExponent =
+    largestWeight === 0 || (largestWeight >= 2 ** -100 && largestWeight <= 2 ** 100)
+      ? 0
+      : binaryExponent(largestWeight);
+  if (weightExponent !== 0) {
+    for (let b = 0; b < count; b++)
+      sampleWeights[b] = timesPowerOfTwo(sampleWeights[b]!, -weightExponent);
   }
   let weightSum = 0;
   for (let b = 0; b < count; b++) weightSum += sampleWeights[b]!;
@@ -279,8 +292,13 @@ export function negativeLogLikelihood(
         }
       }
     }
+    if (weightExponent !== 0) {
+      for (const g of [...gradients, ...dataGradients, ...normalizerGradients]) {
+        for (let k = 0; k < g.length; k++) g[k] = timesPowerOfTwo(g[k]!, weightExponent);
+      }
+    }
     return {
-      value: weightSum * logZ - factor * weighted,
+      value: timesPowerOfTwo(weightSum * logZ - factor * weighted, weightExponent),
       gradients,
       logNormalization: range.logFactor === 0 ? logZ : logZ + range.logFactor,
       dataGradients,

@@ -79,6 +79,30 @@ describe('MPS with entries near the ends of float64', () => {
     }
   });
 
+  it('observable values and sample weights far from 1: exactly the scaled results (NaN before)', () => {
+    const mps = randomMPS({ length: 5, bondDim: 3, seed: 8 });
+    const ref = correlations(mps, { values: [-1, 3] });
+    const big = correlations(mps, { values: [-(2 ** 600), 3 * 2 ** 600] });
+    expect(Array.from(big.means)).toEqual(Array.from(ref.means, (m) => m * 2 ** 600));
+    // (the connected correlations are 2^1200 times those of [-1, 3]: beyond float64, so signed
+    // infinities; they were NaN)
+    expect(Array.from(big.connected)).toEqual(
+      Array.from(ref.connected, (c) => (c === 0 ? 0 : c * 2 ** 600 * 2 ** 600)),
+    );
+    const configs = sample(mps, { count: 8, seed: 2 });
+    const unit = negativeLogLikelihood(mps, configs, { sampleWeights: new Array(8).fill(1) });
+    const heavy = negativeLogLikelihood(mps, configs, {
+      sampleWeights: new Array(8).fill(2 ** 1000),
+    });
+    expect(heavy.value).toBe(unit.value * 2 ** 1000);
+    expect(heavy.logNormalization).toBe(unit.logNormalization);
+    for (let i = 0; i < 5; i++) {
+      expect(Array.from(heavy.gradients[i]!)).toEqual(
+        Array.from(unit.gradients[i]!, (g) => g * 2 ** 1000),
+      );
+    }
+  });
+
   it('a product state of subnormal and of huge entries: log Z by hand, uniform P', () => {
     const tiny = 1e-320; // subnormal: stored as 2024 * 2^-1074
     const a = productState([
