@@ -16,6 +16,7 @@ import {
   sample,
   sampleConditional,
 } from '@latticediff/tensor-network';
+import { assertBatchSize } from '@latticediff/tensor-network/internal';
 import { environmentPasses, noisedModel } from './environments';
 import { addNoise, assertDataMPS, inferLength, noisedTensors, type StateBatch } from './forward';
 import { assertNoise, type NoiseProcess, propagator } from './noise';
@@ -415,6 +416,8 @@ export function generate(mps: MPS, noise: NoiseProcess, options: GenerateOptions
   assertDataMPS(fn, mps, noise);
   assertOptions(fn, options, '{ count, time | times, seed }', ['count', 'time', 'times', 'seed']);
   assertInteger(fn, 'count', options.count, 0);
+  // (checked here: the sampler's refusal named `sample`)
+  assertBatchSize(fn, options.count, mps.length);
   const times = options.times === undefined ? null : readTimes(fn, options.times);
   const T = times === null ? options.time : times[0];
   if (typeof T !== 'number' || !Number.isFinite(T) || !(T > 0))

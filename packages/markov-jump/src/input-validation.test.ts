@@ -270,3 +270,11 @@ describe('denoising times', () => {
     );
   });
 });
+
+describe('generate sizes', () => {
+  it('names generate and count for a batch beyond the samplers (it named sample)', () => {
+    expect(() => generate(mps, noise, { count: 2 ** 29, time: 1, seed: 1 })).toThrow(
+      '`count` passed to `generate` must be at most 268435456 for an MPS of 4 sites',
+    );
+  });
+});

@@ -17,7 +17,7 @@ export {
   optionKeys,
 } from './errors';
 export { product } from './linalg';
-export { assertMPS } from './mps';
+export { assertBatchSize, assertMPS } from './mps';
 export { canSampleSteps, poolSampleSteps } from './pool';
 export {
   adoptSamplingPlan,
