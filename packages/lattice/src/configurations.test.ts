@@ -46,6 +46,11 @@ describe('batches', () => {
 
 describe('enumeration', () => {
   it('lists configurations in C order (site 0 most significant)', () => {
+    // (1.5 sites gave a count of 2.83)
+    expect(() => enumerateConfigurations(1.5, 2)).toThrow(
+      '`sites` passed to `enumerateConfigurations` must be an integer >= 1',
+    );
+    expect(() => enumerateConfigurations(3, 1)).toThrow('`localDimension`');
     const all = enumerateConfigurations(3, 2);
     expect(all.count).toBe(8);
     expect(Array.from(all.data.subarray(3 * 6, 3 * 7))).toEqual([1, 1, 0]);

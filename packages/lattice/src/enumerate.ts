@@ -8,12 +8,15 @@ import type {
   LatticeModelInstance,
   ParameterValues,
 } from './contract';
-import { invalidArgument } from './errors';
+import { assertInteger, invalidArgument } from './errors';
 
 /** Largest number of configurations the brute-force helpers accept (2^22). */
 export const MAX_ENUMERATION_SIZE = 2 ** 22;
 
 function enumerationSize(functionName: string, sites: number, localDimension: number): number {
+  // (1.5 sites gave a count of 2.83)
+  assertInteger(functionName, 'sites', sites, 1);
+  assertInteger(functionName, 'localDimension', localDimension, 2);
   const size = localDimension ** sites;
   if (!(size <= MAX_ENUMERATION_SIZE)) {
     invalidArgument(

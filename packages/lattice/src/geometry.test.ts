@@ -1,6 +1,7 @@
 import { InvalidArgumentError } from '@latticediff/tensor-network';
 import { describe, expect, it } from 'vitest';
 import {
+  boundaryPeriodicity,
   chain,
   columnOrderIndex,
   configurationToGrid,
@@ -105,5 +106,21 @@ describe('geometry sizes', () => {
   it('accepts the largest size', () => {
     expect(chain(MAX_LATTICE_SITES).sites).toBe(MAX_LATTICE_SITES);
     expect(squareLattice({ lx: 2, ly: MAX_LATTICE_SITES / 2 }).sites).toBe(MAX_LATTICE_SITES);
+  });
+});
+
+describe('geometry helpers with bad input (an audit)', () => {
+  it('refuse out-of-range indices, unknown boundaries and a missing configuration', () => {
+    // (0, 2) with ly = 2 aliased (1, 0); -1 and NaN were taken
+    expect(columnOrderIndex(1, 1, 2)).toBe(3);
+    expect(() => columnOrderIndex(0, 2, 2)).toThrow('`iy` passed to `columnOrderIndex`');
+    expect(() => columnOrderIndex(-1, 0, 2)).toThrow('`ix` passed to `columnOrderIndex`');
+    expect(() => columnOrderIndex(Number.NaN, 0, 2)).toThrow('`ix` passed to `columnOrderIndex`');
+    expect(() => boundaryPeriodicity('x' as never)).toThrow(
+      '`boundary` passed to `boundaryPeriodicity` must be "cylinder", "torus" or "open"',
+    );
+    expect(() => configurationToGrid(squareLattice({ lx: 2, ly: 2 }), null as never)).toThrow(
+      '`x` passed to `configurationToGrid`',
+    );
   });
 });

@@ -48,10 +48,21 @@ export function boundaryPeriodicity(boundary: SquareBoundary): readonly [boolean
     case 'open':
       return [false, false];
   }
+  // (an unknown boundary returned undefined)
+  return invalidArgument(
+    'boundaryPeriodicity',
+    'boundary',
+    boundary,
+    '"cylinder", "torus" or "open"',
+  );
 }
 
 /** Site index of (ix, iy) in the column order: ix * ly + iy. */
 export function columnOrderIndex(ix: number, iy: number, ly: number): number {
+  // ((0, 2) with ly = 2 was the index of (1, 0))
+  assertInteger('columnOrderIndex', 'ly', ly, 1);
+  assertInteger('columnOrderIndex', 'ix', ix, 0);
+  assertInteger('columnOrderIndex', 'iy', iy, 0, ly - 1);
   return ix * ly + iy;
 }
 
@@ -188,6 +199,10 @@ export function squareLattice(options: SquareLatticeOptions): Geometry {
  * column = ix; for a chain a single row.
  */
 export function configurationToGrid(geometry: Geometry, x: ArrayLike<number>): number[][] {
+  // (null was a TypeError)
+  if (x == null || typeof x.length !== 'number') {
+    invalidArgument('configurationToGrid', 'x', x, `a configuration of length ${geometry.sites}`);
+  }
   if (x.length !== geometry.sites) {
     invalidArgument(
       'configurationToGrid',

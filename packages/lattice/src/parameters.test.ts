@@ -72,4 +72,21 @@ describe('parseParameters', () => {
       '(got "x")',
     );
   });
+
+  it('reads decimal numbers only, and refuses a value that is not text (an audit)', () => {
+    // '0x10' and '0b11' were read as 16 and 3
+    expect(parseParameters(schema, { sites: '0x10', c: '0b11' })).toEqual({
+      sites: '0x10',
+      c: '0b11',
+    });
+    expect(parseParameters(schema, { sites: '+12', c: '.5', beta: '1e-2' })).toEqual({
+      sites: 12,
+      c: 0.5,
+      beta: 0.01,
+    });
+    // (a number value was a TypeError)
+    expect(() => parseParameters(schema, { sites: 12 as never })).toThrow(
+      '`text.sites` passed to `parseParameters` must be a string',
+    );
+  });
 });

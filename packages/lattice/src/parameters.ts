@@ -110,8 +110,15 @@ export function parseParameters(
       out[name] = raw;
       continue;
     }
+    // (a number value was a TypeError at trim)
+    if (typeof raw !== 'string') {
+      invalidArgument('parseParameters', `text.${name}`, raw, 'a string (the text of a value)');
+    }
     const trimmed = raw.trim();
-    const value = trimmed === '' ? Number.NaN : Number(trimmed);
+    // decimal numbers only: '0x10', '0b11' and '0o7' were read as 16, 3 and 7; the text is kept
+    // as it is, and the schema's check then refuses it naming the parameter
+    const decimal = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$|^[+-]?infinity$|^nan$/i.test(trimmed);
+    const value = decimal ? Number(trimmed) : Number.NaN;
     out[name] = Number.isNaN(value) && trimmed.toLowerCase() !== 'nan' ? raw : value;
   }
   return out;
