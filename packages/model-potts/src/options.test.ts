@@ -34,3 +34,12 @@ describe('misspelt parameters and options are refused, naming them', () => {
     );
   });
 });
+
+describe('potts sizes', () => {
+  it('names potts and lx or ly for a lattice beyond the sites limit (it named squareLattice)', () => {
+    expect(() => pottsModel.create({ lx: 4000, ly: 4000 })).toThrow(
+      '`lx` passed to `potts` must be an integer <= 1048 for ly = 4000 (lx * ly <= 4194304 sites)',
+    );
+    expect(() => pottsModel.create({ lx: 2, ly: 2 ** 23 })).toThrow('`ly` passed to `potts`');
+  });
+});

@@ -19,6 +19,7 @@ import {
   invalidArgument,
   type LatticeModel,
   type LatticeModelInstance,
+  MAX_LATTICE_SITES,
   type ObservableSpec,
   squareLattice,
 } from '@latticediff/lattice';
@@ -55,6 +56,18 @@ function create(input?: Readonly<Record<string, unknown>>): LatticeModelInstance
   const parameters = resolvePottsParameters('potts', input);
   const { lx, ly, q, beta, coupling: J, field: h, boundary } = parameters;
   const n = lx * ly;
+  // (these were refused naming squareLattice)
+  if (ly > MAX_LATTICE_SITES) {
+    invalidArgument('potts', 'ly', ly, `an integer <= ${MAX_LATTICE_SITES} (sites)`);
+  }
+  if (n > MAX_LATTICE_SITES) {
+    invalidArgument(
+      'potts',
+      'lx',
+      lx,
+      `an integer <= ${Math.floor(MAX_LATTICE_SITES / ly)} for ly = ${ly} (lx * ly <= ${MAX_LATTICE_SITES} sites)`,
+    );
+  }
   const geometry = squareLattice({ lx, ly, boundary });
   const bonds = geometry.bonds;
   const { offsets, neighbours } = neighbourTable(geometry);

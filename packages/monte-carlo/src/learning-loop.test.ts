@@ -101,6 +101,16 @@ describe('learnByMonteCarlo', () => {
     );
     // before any round (a bad onRound failed after round 0 had run and been saved; the limit
     // took -1, NaN, 1.5 and '1')
+    // named here, not by MPSTrainer.epoch, trainBornSweeps or runChains after the set-up
+    await expect(learnByMonteCarlo({ ...options, batchSize: 0 })).rejects.toThrow(
+      '`batchSize` passed to `learnByMonteCarlo`',
+    );
+    await expect(learnByMonteCarlo({ ...options, cutoff: 2 })).rejects.toThrow(
+      '`cutoff` passed to `learnByMonteCarlo` must be a number in [0, 1)',
+    );
+    await expect(learnByMonteCarlo({ ...options, pool: {} as never })).rejects.toThrow(
+      '`pool` passed to `learnByMonteCarlo` must be a SamplerPool',
+    );
     const store = memoryStore();
     await expect(
       learnByMonteCarlo({ ...options, checkpoint: store, onRound: 'x' as never }),

@@ -771,6 +771,22 @@ export function resolveLearning(
   assertInteger(fn, 'stepsPerRound', steps, 1);
   assertInteger(fn, 'burnIn', burnIn, 0);
   assertInteger(fn, 'epochsPerRound', epochs, 0);
+  // (these were refused later naming MPSTrainer.epoch, trainBornSweeps and runChains)
+  assertInteger(fn, 'batchSize', batchSize, 1);
+  if (
+    options.cutoff !== undefined &&
+    !(typeof options.cutoff === 'number' && options.cutoff >= 0 && options.cutoff < 1)
+  ) {
+    invalidArgument(fn, 'cutoff', options.cutoff, 'a number in [0, 1)');
+  }
+  if (
+    options.pool !== undefined &&
+    (typeof options.pool !== 'object' ||
+      options.pool === null ||
+      typeof options.pool.sample !== 'function')
+  ) {
+    invalidArgument(fn, 'pool', options.pool, 'a SamplerPool (createSamplerPool) or undefined');
+  }
   const training = options.training ?? (kind === 'born' ? 'sweeps' : 'adam');
   if (training !== 'adam' && training !== 'sweeps') {
     invalidArgument(fn, 'training', training, '"adam" or "sweeps"');
