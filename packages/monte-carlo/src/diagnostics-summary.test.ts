@@ -207,6 +207,46 @@ describe('shard summaries', () => {
   });
 });
 
+describe('summaries read back with edited contents', () => {
+  it('are refused naming the field (they gave "1xNaN", a silently changed mean, bare errors)', () => {
+    const shard = createSummary({
+      observables: { e: [Float64Array.from({ length: 64 }, (_, k) => Math.sin(k))] },
+      elapsedSeconds: 1,
+      acceptance: { accepted: [3], proposed: [5] },
+    });
+    const text = JSON.stringify(shard);
+    // a summary through JSON is accepted as it is
+    expect(mergeSummaries(JSON.parse(text), JSON.parse(text)).shardCount).toBe(2);
+    type Editable = {
+      elapsedSeconds: unknown;
+      shardCount: unknown;
+      acceptance: Record<string, unknown>;
+      observables: Record<string, Record<string, unknown> & { lagSums: { hi: unknown[] } }>;
+    };
+    const edit = (change: (o: Editable) => void) => {
+      const o = JSON.parse(text) as Editable;
+      change(o);
+      return o as unknown as MergeableSummary;
+    };
+    const cases: [MergeableSummary, string][] = [
+      [edit((o) => (o.elapsedSeconds = ['x'])), '`summaries[1].elapsedSeconds`'],
+      [edit((o) => (o.shardCount = -3)), '`summaries[1].shardCount`'],
+      [edit((o) => (o.observables.e!.bins = [])), '`summaries[1].observables.e.bins`'],
+      [edit((o) => (o.observables.e!.chainCount = -1)), '`summaries[1].observables.e.chainCount`'],
+      [edit((o) => (o.observables.e!.lagSums.hi[0] = 'x')), '`summaries[1].observables.e.lagSums`'],
+      [edit((o) => (o.acceptance.accepted = 9)), '`summaries[1].acceptance.accepted`'],
+    ];
+    for (const [tampered, field] of cases) {
+      expect(() => mergeSummaries(JSON.parse(text), tampered)).toThrow(
+        `${field} passed to \`mergeSummaries\``,
+      );
+    }
+    expect(() => finalizeSummary(cases[2]![0])).toThrow(
+      '`summary.observables.e.bins` passed to `finalizeSummary`',
+    );
+  });
+});
+
 describe('values of large magnitude', () => {
   const base = Float64Array.from(
     { length: 3000 },

@@ -271,7 +271,110 @@ function checkSummary(functionName: string, argument: string, value: unknown): M
       `a summary from createSummary (format '${SUMMARY_FORMAT}', version ${SUMMARY_VERSION})`,
     );
   }
+  const defect = summaryDefect(summary);
+  if (defect !== null) {
+    invalidArgument(functionName, `${argument}.${defect.path}`, defect.value, defect.expected);
+  }
   return summary;
+}
+
+interface Defect {
+  path: string;
+  value: unknown;
+  expected: string;
+}
+
+const isCount = (x: unknown): x is number => Number.isSafeInteger(x) && (x as number) >= 0;
+const isFiniteList = (x: unknown): x is number[] =>
+  Array.isArray(x) && x.every((v) => typeof v === 'number' && Number.isFinite(v));
+
+/**
+ * The first field of a summary whose content cannot come from createSummary and mergeSummaries,
+ * or null. A summary read back from JSON was trusted: elapsed seconds of ['x'] printed as
+ * "1xNaN", an empty bin list changed the merged mean without a word, negative counts were a bare
+ * RangeError and non-numeric sums a TypeError.
+ */
+function summaryDefect(summary: MergeableSummary): Defect | null {
+  const bad = (path: string, value: unknown, expected: string): Defect => ({
+    path,
+    value,
+    expected,
+  });
+  if (!Number.isSafeInteger(summary.shardCount) || summary.shardCount < 1) {
+    return bad('shardCount', summary.shardCount, 'an integer >= 1');
+  }
+  if (summary.elapsedSeconds !== null && !isFiniteList(summary.elapsedSeconds)) {
+    return bad('elapsedSeconds', summary.elapsedSeconds, 'null or an exact sum (finite numbers)');
+  }
+  const a = summary.acceptance;
+  if (a !== null) {
+    if (typeof a !== 'object') return bad('acceptance', a, 'null or acceptance counts');
+    for (const key of ['chainCount', 'accepted', 'proposed', 'ratedChainCount'] as const) {
+      if (!isCount(a[key])) return bad(`acceptance.${key}`, a[key], 'an integer >= 0');
+    }
+    if (a.accepted > a.proposed) {
+      return bad('acceptance.accepted', a.accepted, `at most proposed (${a.proposed})`);
+    }
+    for (const key of ['rateSum', 'rateSumOfSquares'] as const) {
+      if (!isFiniteList(a[key])) return bad(`acceptance.${key}`, a[key], 'an exact sum');
+    }
+    for (const key of ['minRate', 'maxRate'] as const) {
+      const r = a[key];
+      if (r !== null && !(typeof r === 'number' && r >= 0 && r <= 1)) {
+        return bad(`acceptance.${key}`, r, 'null or a rate in [0, 1]');
+      }
+    }
+  }
+  for (const [name, o] of Object.entries(summary.observables)) {
+    const at = `observables.${name}`;
+    if (typeof o !== 'object' || o === null) return bad(at, o, 'an observable accumulator');
+    for (const key of ['chainCount', 'sampleCount', 'maxChainLength', 'maxLag'] as const) {
+      if (!isCount(o[key])) return bad(`${at}.${key}`, o[key], 'an integer >= 0');
+    }
+    if (!isCount(o.minChainLength) || o.minChainLength > o.maxChainLength) {
+      return bad(`${at}.minChainLength`, o.minChainLength, 'an integer in [0, maxChainLength]');
+    }
+    if (!Array.isArray(o.bins) || (o.sampleCount > 0 && o.bins[0]?.count !== o.sampleCount)) {
+      return bad(`${at}.bins`, o.bins, 'bin levels whose level 0 counts every sample');
+    }
+    for (let k = 0; k < o.bins.length; k++) {
+      const level = o.bins[k];
+      if (
+        typeof level !== 'object' ||
+        level === null ||
+        !isCount(level.count) ||
+        !isFiniteList(level.sum) ||
+        !isFiniteList(level.sumOfSquares)
+      ) {
+        return bad(`${at}.bins[${k}]`, level, 'a bin level { count, sum, sumOfSquares }');
+      }
+    }
+    const shift = o.shift;
+    if (
+      typeof shift !== 'object' ||
+      shift === null ||
+      !isFiniteList(shift.sum) ||
+      !isFiniteList(shift.sumOfSquares) ||
+      !isFiniteList(shift.weightedSum) ||
+      !isFiniteList(shift.weightedSumOfSquares)
+    ) {
+      return bad(`${at}.shift`, shift, 'four exact sums');
+    }
+    for (const key of ['lagProducts', 'lagSums', 'shiftedLagSums'] as const) {
+      const dd = o[key];
+      if (
+        typeof dd !== 'object' ||
+        dd === null ||
+        !isFiniteList(dd.hi) ||
+        !isFiniteList(dd.lo) ||
+        dd.hi.length !== o.maxLag + 1 ||
+        dd.lo.length !== o.maxLag + 1
+      ) {
+        return bad(`${at}.${key}`, dd, `double-double sums of maxLag + 1 = ${o.maxLag + 1} lags`);
+      }
+    }
+  }
+  return null;
 }
 
 /**
