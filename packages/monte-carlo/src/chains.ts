@@ -13,6 +13,7 @@
  * float64 in log space from the model's float64 energies and tensor-network's float64
  * log-probabilities. All chains move together: one batched proposal per step.
  */
+
 import type { ConfigurationBatch, LatticeModelInstance } from '@latticediff/lattice';
 import { metropolisSweep } from '@latticediff/lattice';
 import {
@@ -45,6 +46,7 @@ import {
   sampleSteps,
   sampleStreamChunks,
 } from '@latticediff/tensor-network/internal';
+import { assertSamplerPool } from './sampler-pool-check';
 
 /** A proposal scheme. */
 export type ProposalScheme =
@@ -291,15 +293,7 @@ export async function runChainsFrom(
   );
   const n = model.sites;
   const d = model.localDimension;
-  if (
-    options.pool !== undefined &&
-    (typeof options.pool !== 'object' ||
-      options.pool === null ||
-      typeof options.pool.sample !== 'function')
-  ) {
-    // (an object without `sample` was a TypeError deep in the first step)
-    invalidArgument(fn, 'pool', options.pool, 'a SamplerPool (createSamplerPool) or undefined');
-  }
+  assertSamplerPool(fn, options.pool);
   if (chains > MAX_SERIES_ENTRIES) {
     // (the message below named steps, "at most 0")
     invalidArgument(

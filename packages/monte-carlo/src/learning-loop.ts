@@ -12,6 +12,7 @@
  * through a {@link ProposalLearnerFactory} given as the `learner` option: same chains, replay
  * buffer, streams, reports and checkpoints.
  */
+
 import {
   checkSymmetry,
   type LatticeModel,
@@ -55,6 +56,7 @@ import { CheckpointMismatchError } from './errors';
 import { MPSTrainer } from './learn';
 import { LEARNING_STATE_FORMAT, LEARNING_STATE_VERSION, LearningState } from './learning-state';
 import { type ProposalQuality, proposalQuality } from './proposal-quality';
+import { assertSamplerPool } from './sampler-pool-check';
 import { initialBornMPS, trainBornSweeps } from './sweep-training';
 
 /** Where checkpoints go: any store of text (a file with atomic writes in Node: `fileCheckpoint`). */
@@ -779,14 +781,7 @@ export function resolveLearning(
   ) {
     invalidArgument(fn, 'cutoff', options.cutoff, 'a number in [0, 1)');
   }
-  if (
-    options.pool !== undefined &&
-    (typeof options.pool !== 'object' ||
-      options.pool === null ||
-      typeof options.pool.sample !== 'function')
-  ) {
-    invalidArgument(fn, 'pool', options.pool, 'a SamplerPool (createSamplerPool) or undefined');
-  }
+  assertSamplerPool(fn, options.pool);
   const training = options.training ?? (kind === 'born' ? 'sweeps' : 'adam');
   if (training !== 'adam' && training !== 'sweeps') {
     invalidArgument(fn, 'training', training, '"adam" or "sweeps"');

@@ -17,6 +17,7 @@
  * `runChains` (e.g. a neural network of @latticediff/neural, whose draws carry the float64 log q
  * of the process that drew them); both feed the one estimator below.
  */
+
 import type { LatticeModelInstance } from '@latticediff/lattice';
 import { MPS, type SamplerPool, type SeedOrGenerator, sample } from '@latticediff/tensor-network';
 import {
@@ -26,6 +27,7 @@ import {
   optionKeys,
 } from '@latticediff/tensor-network/internal';
 import type { IndependenceProposal } from './chains';
+import { assertSamplerPool } from './sampler-pool-check';
 
 /** Result of {@link proposalQuality}. */
 export interface ProposalQuality {
@@ -113,9 +115,7 @@ export function proposalQuality(
     assertInteger(fn, 'count', options?.count, 2);
     const { pool } = options;
     if (pool !== undefined) {
-      if (typeof pool !== 'object' || pool === null || typeof pool.sample !== 'function') {
-        invalidArgument(fn, 'pool', pool, 'a SamplerPool (createSamplerPool) or undefined');
-      }
+      assertSamplerPool(fn, pool);
       return pool
         .sample(proposal, { count: options.count, seed: options.seed })
         .then((draws) =>

@@ -43,6 +43,7 @@
  * `logProbabilities` of the MPS at that point to about 1e-15 relative; the validation NLL is
  * evaluated with `logProbabilities` (on the pool's workers with a pool).
  */
+
 import {
   type ConfigurationBatch,
   canonicalize,
@@ -70,6 +71,7 @@ import {
   type ShardMove,
   type ShardSpec,
 } from '@latticediff/tensor-network/internal';
+import { assertSamplerPool } from './sampler-pool-check';
 
 /**
  * Training data: `count` configurations of N digits, row-major (tensor-network's batch type).
@@ -430,12 +432,7 @@ function prepare(
   if (onSweep !== undefined && typeof onSweep !== 'function') {
     invalidArgument(fn, 'onSweep', onSweep, 'a function');
   }
-  if (
-    pool !== undefined &&
-    (typeof pool !== 'object' || pool === null || typeof pool.sample !== 'function')
-  ) {
-    invalidArgument(fn, 'pool', pool, 'a SamplerPool (createSamplerPool) or undefined');
-  }
+  assertSamplerPool(fn, pool);
   const validation =
     options.validation === undefined
       ? undefined
