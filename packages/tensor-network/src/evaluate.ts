@@ -10,7 +10,7 @@
 import { type ConfigurationsInput, readConfigurations } from './configurations';
 import { assertKnownOptions, invalidArgument, NumericalError, withinWorkspace } from './errors';
 import { assertMPS, type MPS } from './mps';
-import { binaryExponent, rangeForm, timesPowerOfTwo } from './range';
+import { rangeExponent, rangeForm, timesPowerOfTwo } from './range';
 import { groupRowsByDigit, workspace } from './workspace';
 
 /** An environment with its log scale: the true environment is exp(logScale) * values. */
@@ -397,8 +397,7 @@ export function correlations(
   // means and correlations scaled back (exact): values of 1e200 squared to Infinity and gave NaN
   let largest = 0;
   for (const v of values) for (const x of v) largest = Math.max(largest, Math.abs(x));
-  const exponent =
-    largest === 0 || (largest >= 2 ** -100 && largest <= 2 ** 100) ? 0 : binaryExponent(largest);
+  const exponent = rangeExponent(largest);
   if (exponent !== 0) {
     for (const v of values)
       for (let s = 0; s < v.length; s++) v[s] = timesPowerOfTwo(v[s]!, -exponent);

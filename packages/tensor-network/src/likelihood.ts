@@ -9,7 +9,7 @@ import { type ConfigurationsInput, readConfigurations } from './configurations';
 import { assertKnownOptions, invalidArgument, NumericalError, withinWorkspace } from './errors';
 import { leftEnvironments, rightEnvironments } from './evaluate';
 import { assertMPS, type MPS } from './mps';
-import { binaryExponent, rangeForm, timesPowerOfTwo } from './range';
+import { rangeExponent, rangeForm, timesPowerOfTwo } from './range';
 import { groupRowsByDigit, workspace } from './workspace';
 
 /** Result of {@link negativeLogLikelihood}. */
@@ -73,10 +73,7 @@ export function negativeLogLikelihood(
   let largestWeight = 0;
   for (let b = 0; b < count; b++)
     largestWeight = Math.max(largestWeight, Math.abs(sampleWeights[b]!));
-  const weightExponent =
-    largestWeight === 0 || (largestWeight >= 2 ** -100 && largestWeight <= 2 ** 100)
-      ? 0
-      : binaryExponent(largestWeight);
+  const weightExponent = rangeExponent(largestWeight);
   if (weightExponent !== 0) {
     for (let b = 0; b < count; b++)
       sampleWeights[b] = timesPowerOfTwo(sampleWeights[b]!, -weightExponent);

@@ -44,8 +44,20 @@ export function timesPowerOfTwo(x: number, k: number): number {
   return v * 2 ** rest;
 }
 
+/**
+ * The power of two by which a group of numbers whose largest magnitude is `largest` is divided
+ * to bring it into [1, 2), or 0 when it needs none: `largest` 0 or not finite, or its exponent
+ * within +-SAFE_EXPONENT. Every place that rescales out-of-range numbers (sites, weights, values)
+ * decides by this one rule.
+ */
+export function rangeExponent(largest: number): number {
+  if (largest === 0 || !Number.isFinite(largest)) return 0;
+  const e = binaryExponent(largest);
+  return e > SAFE_EXPONENT || e < -SAFE_EXPONENT ? e : 0;
+}
+
 /** The exponent e with 2^e <= x < 2^(e+1), for x > 0 (subnormals included). */
-export function binaryExponent(x: number): number {
+function binaryExponent(x: number): number {
   let e = Math.floor(Math.log2(x));
   // Math.log2 may round across a power of two: correct by one step either way
   if (timesPowerOfTwo(1, e) > x) e -= 1;
@@ -68,9 +80,8 @@ export function rangeForm(mps: MPS): RangeForm {
       if (v > maxAbs) maxAbs = v;
     }
     // (0: nothing to scale; not finite: no scale helps, and the evaluation says so)
-    if (maxAbs === 0 || !Number.isFinite(maxAbs)) continue;
-    const e = binaryExponent(maxAbs);
-    if (e > SAFE_EXPONENT || e < -SAFE_EXPONENT) {
+    const e = rangeExponent(maxAbs);
+    if (e !== 0) {
       exponents[i] = e;
       scaled = true;
     }

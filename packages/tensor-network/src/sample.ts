@@ -45,7 +45,7 @@ import {
   toRandom,
   xoshiroStateWords,
 } from './random';
-import { binaryExponent, rangeForm, timesPowerOfTwo } from './range';
+import { rangeExponent, rangeForm, timesPowerOfTwo } from './range';
 import { type Workspace, workspace } from './workspace';
 
 /** Samples with their exact log-probabilities. Usable directly as a configuration batch. */
@@ -573,8 +573,8 @@ function weightsInRange(
       const base = (b * n + i) * d;
       let max = 0;
       for (let s = 0; s < d; s++) max = Math.max(max, w[base + s]!);
-      if (max === 0 || (max >= 2 ** -100 && max <= 2 ** 100)) continue;
-      const e = binaryExponent(max);
+      const e = rangeExponent(max);
+      if (e === 0) continue;
       if (logShifts === null) {
         weights = w.slice();
         logShifts = new Float64Array(count);
