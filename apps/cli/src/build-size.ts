@@ -1,6 +1,7 @@
 /**
  * The size limit of `train`'s first MPS, checked before any work: an estimate of the memory the
- * build holds, against the machine's memory (os.totalmem()).
+ * build holds, against the memory this process may use: os.totalmem(), or the container's (cgroup)
+ * limit where Node reports a smaller one (process.constrainedMemory()).
  *
  * What is built (physicsBornMPS of @latticediff/lattice, bornMPSFromFactors of
  * @latticediff/tensor-network; a random Born MPS for the learning recipes):
@@ -158,6 +159,19 @@ export function estimateBuildBytes(
  */
 const MAX_SAVED_ENTRIES = Math.floor(((2 ** 29 - 2 ** 24) * 3) / 32);
 
+/**
+ * The memory this process may use: the machine's, or a smaller container (cgroup) limit that
+ * Node reports (process.constrainedMemory(): undefined, 0 or 2^64 when there is none).
+ */
+export function availableMemory(
+  machine: number = totalmem(),
+  constrained: number | undefined = process.constrainedMemory?.(),
+): { bytes: number; container: boolean } {
+  return constrained !== undefined && constrained > 0 && constrained < machine
+    ? { bytes: constrained, container: true }
+    : { bytes: machine, container: false };
+}
+
 function gigabytes(bytes: number): string {
   const g = bytes / 2 ** 30;
   return `${g < 10 ? g.toFixed(2) : g < 1e6 ? Math.round(g) : g.toExponential(1)} GiB`;
@@ -178,7 +192,9 @@ export function buildSizeRefusal(
 ): string | undefined {
   const given = options.sizeFlags.map(([flag, value]) => `${flag} ${value}`).join(' ');
   const names = options.sizeFlags.map(([flag]) => flag).join('/');
-  const memory = options.memory ?? totalmem();
+  const available = options.memory === undefined ? availableMemory() : undefined;
+  const memory = options.memory ?? available!.bytes;
+  const here = available?.container ? "this process's container allows" : 'this machine has';
   const estimate = estimateBuildBytes(instance, { ...options, limit: memory });
   if (estimate.bytes <= memory) {
     // the checkpoint is one text (base64, 4 characters per 3 bytes) and JavaScript strings hold at
@@ -195,7 +211,7 @@ export function buildSizeRefusal(
       : `${instance.sites} sites at --max-bond-dim ${options.maxBondDim}`;
   const smaller = estimate.part === 'constraints' ? names : `${names} or --max-bond-dim`;
   const needs = Number.isFinite(estimate.bytes)
-    ? `needs about ${gigabytes(estimate.bytes)} of memory, more than this machine has (${gigabytes(memory)})`
-    : `needs more memory than this machine has (${gigabytes(memory)})`;
+    ? `needs about ${gigabytes(estimate.bytes)} of memory, more than ${here} (${gigabytes(memory)})`
+    : `needs more memory than ${here} (${gigabytes(memory)})`;
   return `${instance.modelId} with ${given} is too large for train: its first MPS (${what}) ${needs}; choose a smaller ${smaller}`;
 }
