@@ -136,9 +136,12 @@ describe('learnByMonteCarlo', () => {
   });
 });
 
+// the options above without Adam's epochs (refused with sweep training)
+const { epochsPerRound: _adamEpochs, ...sweepOptions } = options;
+
 describe('learnByMonteCarlo with Born sweep training', () => {
   const born = {
-    ...options,
+    ...sweepOptions,
     kind: 'born' as const,
     training: 'sweeps' as const,
     bondDim: 6,
@@ -381,6 +384,34 @@ describe('learnByMonteCarlo with Born sweep training', () => {
     );
   });
 
+  it("refuses the other training method's options instead of ignoring them; their defaults pass", async () => {
+    for (const [extra, key, value] of [
+      [{ sweepsPerRound: 4 }, 'sweepsPerRound', 4],
+      [{ cutoff: 1e-6 }, 'cutoff', 1e-6],
+    ] as const) {
+      await expect(learnByMonteCarlo({ ...options, ...extra })).rejects.toThrow(
+        `\`${key}\` passed to \`learnByMonteCarlo\` must be absent with training "adam" (it applies to training "sweeps" only) (got ${value})`,
+      );
+    }
+    for (const [extra, key, value] of [
+      [{ epochsPerRound: 10 }, 'epochsPerRound', 10],
+      [{ batchSize: 64 }, 'batchSize', 64],
+    ] as const) {
+      await expect(learnByMonteCarlo({ ...born, ...extra })).rejects.toThrow(
+        `\`${key}\` passed to \`learnByMonteCarlo\` must be absent with training "sweeps" (it applies to training "adam" only) (got ${value})`,
+      );
+    }
+    // the defaults change nothing (training recipes list them for either method)
+    const plain = await learnByMonteCarlo({ ...born, maxRoundsThisCall: 1 });
+    const listed = await learnByMonteCarlo({
+      ...born,
+      epochsPerRound: 4,
+      batchSize: 256,
+      maxRoundsThisCall: 1,
+    });
+    expect(listed.mps.tensors).toEqual(plain.mps.tensors);
+  });
+
   it('refuses sweep training of a linear MPS', async () => {
     await expect(learnByMonteCarlo({ ...options, training: 'sweeps' })).rejects.toThrow(
       /`training`/,
@@ -448,7 +479,7 @@ describe('learnByMonteCarlo checkpoint option', () => {
 
 describe('learnByMonteCarlo warm start (initialMPS)', () => {
   const born = {
-    ...options,
+    ...sweepOptions,
     path: [target, target],
     kind: 'born' as const,
     scheme: { kind: 'disconnected' as const },

@@ -839,6 +839,30 @@ export function resolveLearning(
       'absent unless validationFraction > 0 (patience is the early stopping of held-out chains)',
     );
   }
+  // The other training method's options did nothing, silently (sweepsPerRound: 4 under Adam).
+  // A value equal to the default is accepted: it changes nothing, and training recipes and the
+  // resume fingerprints of existing checkpoints list these fields for either method.
+  const otherMethod: [keyof LearningLoopOptions, unknown][] =
+    training === 'adam'
+      ? [
+          ['sweepsPerRound', 1],
+          ['cutoff', 1e-4],
+        ]
+      : [
+          ['epochsPerRound', 4],
+          ['batchSize', 256],
+        ];
+  for (const [key, byDefault] of otherMethod) {
+    const value = options[key];
+    if (learner === undefined && value !== undefined && value !== byDefault) {
+      invalidArgument(
+        fn,
+        key,
+        value,
+        `absent with training "${training}" (it applies to training "${training === 'adam' ? 'sweeps' : 'adam'}" only)`,
+      );
+    }
+  }
   const symmetryImages = options.symmetryImages ?? 0;
   assertInteger(fn, 'symmetryImages', symmetryImages, 0, 1024);
   const symmetriesOf = instances.map((m) => m.symmetries?.() ?? []);

@@ -89,6 +89,8 @@ describe('checkTrainingRecipe', () => {
     // a canonical record is its own canonical form
     expect(JSON.stringify(checkTrainingRecipe(recipe))).toBe(JSON.stringify(recipe));
     expect(checkTrainingRecipe({ ...recipe, training: 'sweeps' })).toEqual(recipe);
+    // Adam's epochs are its own
+    expect(checkTrainingRecipe({ ...spelled, epochs: 8 }).epochs).toBe(8);
   });
 
   it('refuses every bad field, naming recipe.<field> and the value', () => {
@@ -99,6 +101,8 @@ describe('checkTrainingRecipe', () => {
       [{ learningRate: 0 }, 'recipe.learningRate'],
       [{ learningRateDecay: 1.5 }, 'recipe.learningRateDecay'],
       [{ cutoff: 1 }, 'recipe.cutoff'],
+      // sweep training has no epochs (the value did nothing)
+      [{ epochs: 8 }, 'recipe.epochs'],
       [{ validationFraction: 1 }, 'recipe.validationFraction'],
       // 16 chains: a fraction of 0.97 holds out all of them
       [{ validationFraction: 0.97 }, 'recipe.validationFraction'],

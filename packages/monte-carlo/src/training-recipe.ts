@@ -215,6 +215,10 @@ export function checkTrainingRecipe(recipe: TrainingRecipe): TrainingRecipe {
   if (training === 'sweeps' && kind !== 'born') {
     fail('training', '"adam" for a linear MPS (two-site sweeps train a Born MPS: kind "born")');
   }
+  // (sweep training has no epochs: any other value than the default did nothing)
+  if (training === 'sweeps' && epochs !== 4) {
+    fail('epochs', '4 (the default) unless training is "adam" (sweep training has no epochs)');
+  }
   const sweepsOnly = (field: string) => {
     if (r[field] !== undefined && training !== 'sweeps') {
       fail(field, 'absent unless training is "sweeps"');
