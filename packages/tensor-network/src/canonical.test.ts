@@ -5,6 +5,7 @@ import { InvalidArgumentError } from './errors';
 import { matmul, qr, svd, transpose } from './linalg';
 import { MPS, productState, randomMPS, uniformMPS } from './mps';
 import { createRandom } from './random';
+import { sample, sampleLogProbabilities } from './sample';
 
 /** psi(x) in C order by direct contraction of the site tensors (no normalisation). */
 function amplitudes(mps: MPS): Float64Array {
@@ -422,5 +423,98 @@ describe('bad inputs', () => {
     expect(() => canonicalize(zero)).toThrow(InvalidArgumentError);
     expect(() => compress(zero)).toThrow(InvalidArgumentError);
     expect(() => schmidtValues({} as MPS)).toThrow(InvalidArgumentError);
+  });
+
+  it('refuses a state that is zero by cancellation, where rounding residue was taken for a state', () => {
+    // psi(s0, s1) = sum_a A0[s0][a] A1[a][s1] = 1 - 1 = 0 for every configuration (found by an
+    // audit: sample drew from, and canonicalize returned, a unit-norm state made of the residue)
+    const twoSites = MPS.fromTensors(
+      [
+        [
+          [
+            [1, -1],
+            [1, -1],
+          ],
+        ],
+        [
+          [[1], [1]],
+          [[1], [1]],
+        ],
+      ],
+      { kind: 'born' },
+    );
+    // the same cancellation between sites 2 and 3 of four, behind random sites
+    const random = randomMPS({ length: 2, bondDim: 2, kind: 'born', seed: 5 });
+    const fourSites = MPS.fromTensors(
+      [
+        ...random.tensors.map((t, i) => {
+          const rows: number[][][] = [];
+          const [l, d, r] = [random.leftDim(i), 2, random.rightDim(i)];
+          for (let a = 0; a < l; a++) {
+            rows.push([]);
+            for (let s = 0; s < d; s++)
+              rows[a]!.push(Array.from(t.slice((a * d + s) * r, (a * d + s + 1) * r)));
+          }
+          return rows;
+        }),
+        ...twoSites.tensors.map((t, i) =>
+          i === 0
+            ? [
+                [
+                  [t[0]!, t[1]!],
+                  [t[2]!, t[3]!],
+                ],
+              ]
+            : [
+                [[t[0]!], [t[1]!]],
+                [[t[2]!], [t[3]!]],
+              ],
+        ),
+      ],
+      { kind: 'born' },
+    );
+    for (const zero of [twoSites, fourSites]) {
+      for (const [name, f] of [
+        ['canonicalize', () => canonicalize(zero, { center: zero.length - 1 })],
+        ['canonicalize', () => canonicalize(zero)],
+        ['compress', () => compress(zero, { maxBondDim: 1 })],
+        ['schmidtValues', () => schmidtValues(zero)],
+        ['entanglementEntropy', () => entanglementEntropy(zero)],
+      ] as const) {
+        expect(f, name).toThrow(
+          new RegExp(
+            `\`mps\` passed to \`${name}\` must be a Born MPS with a non-zero amplitude vector \\(its amplitudes cancel at site \\d`,
+          ),
+        );
+      }
+    }
+    // the samplers draw from the canonical form
+    expect(() => sample(twoSites, { count: 3, seed: 1 })).toThrow(/`sample` must .* cancel at/);
+    expect(() => sampleLogProbabilities(fourSites, [[0, 0, 0, 0]])).toThrow(
+      /`sampleLogProbabilities` must .* cancel at/,
+    );
+    // a state that cancels to 1e-10 of its terms keeps six significant digits: it is a state
+    const eps = 1e-10;
+    const small = MPS.fromTensors(
+      [
+        [
+          [
+            [1, -1],
+            [1, -1 + eps],
+          ],
+        ],
+        [
+          [[1], [1]],
+          [[1], [1]],
+        ],
+      ],
+      { kind: 'born' },
+    );
+    const dense = toDense(canonicalize(small).mps);
+    // P = (0, 0, 1/2, 1/2), to the residue's (1e-16 / eps)^2
+    expect(Math.abs(dense[0]!)).toBeLessThan(1e-10);
+    expect(Math.abs(dense[1]!)).toBeLessThan(1e-10);
+    expect(dense[2]).toBeCloseTo(0.5, 5);
+    expect(dense[3]).toBeCloseTo(0.5, 5);
   });
 });

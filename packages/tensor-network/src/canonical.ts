@@ -115,8 +115,54 @@ export function frobenius(a: Float64Array): number {
   return scale * Math.sqrt(ss);
 }
 
-function zeroState(fn: string): never {
-  return invalidArgument(fn, 'mps', 'psi = 0', 'a Born MPS with a non-zero amplitude vector');
+function zeroState(fn: string, site?: number): never {
+  return invalidArgument(
+    fn,
+    'mps',
+    'psi = 0',
+    site === undefined
+      ? 'a Born MPS with a non-zero amplitude vector'
+      : `a Born MPS with a non-zero amplitude vector (its amplitudes cancel at site ${site}: what is left is within float64's rounding of the terms)`,
+  );
+}
+
+/**
+ * A product of a gauge step (a unit-norm factor times a neighbour's tensor) whose Frobenius norm
+ * is below this fraction of the size of its terms is rounding residue: about 128 units of
+ * rounding. A state that cancels this far (psi = 0 written with terms of both signs) has no
+ * significant digit left; it was sampled, canonicalised and compressed as if the residue were a
+ * state.
+ */
+const CANCELLED = 2 ** -45;
+
+/**
+ * The product a (rows x inner) times b (inner x cols), refused as the zero state where it cancels
+ * to rounding: its norm <= CANCELLED * sum_k ||column k of a|| ||row k of b||, a bound on the
+ * norm of |a| |b| that leaves out the directions the product does not use.
+ */
+function gaugeProduct(
+  fn: string,
+  site: number,
+  a: Float64Array,
+  b: Float64Array,
+  rows: number,
+  inner: number,
+  cols: number,
+): Float64Array {
+  const product = matmul(a, b, rows, inner, cols);
+  let terms = 0;
+  for (let k = 0; k < inner; k++) {
+    // (squares in range: the chain's entries are those of the range form, within 2^-100..2^100,
+    // or of unit-norm factors)
+    let aa = 0;
+    for (let i = 0; i < rows; i++) aa += a[i * inner + k]! ** 2;
+    if (aa === 0) continue;
+    let bb = 0;
+    for (let j = 0; j < cols; j++) bb += b[k * cols + j]! ** 2;
+    terms += Math.sqrt(aa * bb);
+  }
+  if (frobenius(product) <= CANCELLED * terms) zeroState(fn, site);
+  return product;
 }
 
 /** Working copy of an MPS: tensors and bond dimensions dims[i] = left dim of site i (dims[N] = 1). */
@@ -157,7 +203,7 @@ function gauge(fn: string, chain: Chain, center: number): number {
     logNorm += Math.log(norm);
     tensors[i] = q;
     const cols = physicalDims[i + 1]! * dims[i + 2]!;
-    tensors[i + 1] = matmul(rr, tensors[i + 1]!, k, r, cols);
+    tensors[i + 1] = gaugeProduct(fn, i + 1, rr, tensors[i + 1]!, k, r, cols);
     dims[i + 1] = k;
   }
   for (let i = n - 1; i > center; i--) {
@@ -171,7 +217,7 @@ function gauge(fn: string, chain: Chain, center: number): number {
     logNorm += Math.log(norm);
     tensors[i] = q;
     const rows = dims[i - 1]! * physicalDims[i - 1]!;
-    tensors[i - 1] = matmul(tensors[i - 1]!, ll, rows, l, k);
+    tensors[i - 1] = gaugeProduct(fn, i - 1, tensors[i - 1]!, ll, rows, l, k);
     dims[i] = k;
   }
   const c = tensors[center]!;
@@ -317,6 +363,14 @@ export function canonicalize(mps: MPS, options: CanonicalizeOptions = {}): Canon
   assertKnownOptions(fn, options, optionKeys<CanonicalizeOptions>()(['center']));
   const center = options.center ?? 0;
   assertInteger(fn, 'center', center, 0, mps.length - 1);
+  return canonicalizeAs(fn, mps, center);
+}
+
+/**
+ * {@link canonicalize} of a checked Born MPS and centre, with errors naming the calling function
+ * `fn` (the samplers' canonical form). @internal
+ */
+export function canonicalizeAs(fn: string, mps: MPS, center: number): CanonicalizeResult {
   // (the form in float64's range: the same state up to a power of two per site)
   const range = rangeForm(mps);
   const chain = toChain(range.mps);

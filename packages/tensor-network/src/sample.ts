@@ -25,7 +25,7 @@
  * `sampleLogProbabilities` evaluates that q on any configuration with the same operations, so
  * Metropolis-Hastings with these draws is exact to the last bit.
  */
-import { canonicalize } from './canonical';
+import { canonicalizeAs } from './canonical';
 import { type ConfigurationsInput, readConfigurations } from './configurations';
 import {
   assertInteger,
@@ -207,7 +207,9 @@ export function sampleLogProbabilities(
  */
 function sweepFused(ws: Workspace, mps: MPS, count: number, digits: SweepDigits): SampleResult {
   const born = mps.kind === 'born';
-  const plan = born ? samplingPlan(mps) : null;
+  const plan = born
+    ? samplingPlan(mps, digits.kind === 'read' ? 'sampleLogProbabilities' : 'sample')
+    : null;
   // (the draws and their log q are those of the range form: the same conditionals)
   const form = plan === null ? rangeForm(mps).mps : plan.form;
   const shared = born ? null : rightEnvironments(form).map((e) => e.values);
@@ -330,10 +332,10 @@ interface SamplingPlan {
 
 /** Computed once per MPS object (the pool's workers compute the same bits from the same MPS). */
 const samplingPlans = new WeakMap<MPS, SamplingPlan>();
-function samplingPlan(mps: MPS): SamplingPlan {
+function samplingPlan(mps: MPS, fn = 'sample'): SamplingPlan {
   let plan = samplingPlans.get(mps);
   if (plan === undefined) {
-    plan = diagonalGauge(canonicalize(rangeForm(mps).mps, { center: 0 }).mps);
+    plan = diagonalGauge(canonicalizeAs(fn, rangeForm(mps).mps, 0).mps);
     samplingPlans.set(mps, plan);
   }
   return plan;
