@@ -55,7 +55,8 @@ export interface CompressOptions {
    * Relative discarded weight per bond, as in ITensor (default 0): at each bond the smallest
    * singular values are dropped while (sum of their squares) / (sum of all squares) <= cutoff.
    * With 0 only exact zeros are dropped. quimb: `cutoff_mode='rsum2'`; TeNPy: `trunc_cut` is
-   * the same relative discarded weight (TeNPy's `svd_min` is a different, absolute, threshold).
+   * its square root (TeNPy bounds the norm of the discarded part: sum of squares <= trunc_cut^2;
+   * its `svd_min` is a different, absolute, threshold).
    */
   cutoff?: number;
 }

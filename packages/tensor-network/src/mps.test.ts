@@ -110,6 +110,26 @@ describe('bad input names the argument, the function and the value', () => {
       () => MPS.fromTensors([{ shape: [1, 2, 1], data: [1, Number.NaN] }]),
       /finite entries/,
     );
+    // entries that are not numbers (a Float64Array made null, '', [] and false 0, true and '1' 1;
+    // a bigint was a bare TypeError)
+    for (const bad of [null, '', ' ', [], false, true, '1', { re: 1, im: 0 }, 1n]) {
+      expectInvalid(
+        () => MPS.fromTensors([[[[1], [bad]]]] as never),
+        /`tensors\[0\]` passed to `MPS.fromTensors` must be numbers as entries \(entry \[0\]\[1\]\[0\] is not\)/,
+      );
+      expectInvalid(
+        () => MPS.fromTensors([{ shape: [1, 2, 1], data: [1, bad] as never }]),
+        /`tensors\[0\]\.data` passed to `MPS.fromTensors` must be numbers as entries \(entry 1 is not\)/,
+      );
+    }
+    expectInvalid(
+      () => MPS.fromTensors([{ shape: [1, 2, 1], data: BigInt64Array.from([1n, 2n]) as never }]),
+      /numbers as entries/,
+    );
+    // typed arrays of numbers are taken as they are
+    expect(
+      MPS.fromTensors([{ shape: [1, 2, 1], data: Float32Array.from([1, 2]) }]).tensors[0],
+    ).toEqual(Float64Array.from([1, 2]));
     expectInvalid(
       () => MPS.fromTensors([{ shape: [1, 2, 1], data: [1, 1] }], { kind: 'quantum' as never }),
       /"linear" or "born"/,

@@ -343,7 +343,14 @@ function readSiteTensor(
             `row [${a}][${s}]`,
             `a ragged-free nested array (every [${a}][${s}] of length ${r})`,
           );
-        for (let b = 0; b < r; b++) flat[(a * d + s) * r + b] = rowS[b] as number;
+        for (let b = 0; b < r; b++) {
+          const v: unknown = rowS[b];
+          // (a Float64Array turned null, '', [] and false into 0, true and '1' into 1)
+          if (typeof v !== 'number') {
+            invalidArgument(fn, arg, v, `numbers as entries (entry [${a}][${s}][${b}] is not)`);
+          }
+          flat[(a * d + s) * r + b] = v;
+        }
       }
     }
     return { shape: [l, d, r], flat };
@@ -367,7 +374,18 @@ function readSiteTensor(
         `an array of length left*physical*right = ${size}`,
       );
     }
-    return { shape: [l, d, r], flat: Float64Array.from(input.data) };
+    const numeric =
+      ArrayBuffer.isView(input.data) &&
+      !(input.data instanceof BigInt64Array || input.data instanceof BigUint64Array);
+    if (!numeric) {
+      const data = input.data as ArrayLike<unknown>;
+      for (let k = 0; k < size; k++) {
+        if (typeof data[k] !== 'number') {
+          invalidArgument(fn, `${arg}.data`, data[k], `numbers as entries (entry ${k} is not)`);
+        }
+      }
+    }
+    return { shape: [l, d, r], flat: Float64Array.from(input.data as ArrayLike<number>) };
   }
   return invalidArgument(
     fn,
