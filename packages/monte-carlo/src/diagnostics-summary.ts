@@ -46,7 +46,10 @@ export interface ObservableSummary {
   mean: number;
   /** Standard error of the mean, sqrt(2 tau_int variance / N). */
   stdErr: number;
-  /** Integrated autocorrelation time, 1/2 + sum_{t=1}^{W} rho(t). */
+  /**
+   * Integrated autocorrelation time, 1/2 + sum_{t=1}^{W} rho(t), at least 1 / (2 log10 N)
+   * (ArviZ's and Stan's bound ESS <= N log10 N).
+   */
   tauInt: number;
   /**
    * Madras-Sokal error s sqrt((4 W + 2) / N), s = 1/2 + sum_{t<=W} |rho(t)| (= tau_int when
