@@ -59,7 +59,7 @@ interface Prepared {
 }
 
 function prepare(fn: string, mps: MPS, noise: NoiseProcess, noisy: ConfigurationsInput): Prepared {
-  const length = inferLength(fn, noisy);
+  const length = inferLength(fn, noisy, 'noisy', mps.length);
   if (length !== mps.length) {
     invalidArgument(
       fn,

@@ -84,9 +84,16 @@ export function addNoise(
 
 /**
  * Number of sites of a batch: the row length of an array of configurations, or `length` of a
- * `{ data, count, length }` batch (else data.length / count).
+ * `{ data, count, length }` batch (else data.length / count). An empty batch (`[]`, count 0
+ * without `length`) has the length `known` where the caller knows it (the MPS's), as
+ * tensor-network's functions take it; without it, it is refused naming `name`.
  */
-export function inferLength(fn: string, input: ConfigurationsInput): number {
+export function inferLength(
+  fn: string,
+  input: ConfigurationsInput,
+  name = 'configurations',
+  known?: number,
+): number {
   let length: unknown;
   if (Array.isArray(input)) length = Array.isArray(input[0]) ? input[0].length : 0;
   else if (typeof input === 'object' && input !== null && 'data' in input && 'count' in input) {
@@ -95,17 +102,23 @@ export function inferLength(fn: string, input: ConfigurationsInput): number {
   } else {
     return invalidArgument(
       fn,
-      'configurations',
+      name,
       input,
       'an array of configurations or { data, count, length? }',
     );
   }
+  const empty = Array.isArray(input)
+    ? input.length === 0
+    : (input as { count: unknown }).count === 0;
+  if (length === 0 && empty && known !== undefined) return known;
   if (typeof length !== 'number' || !Number.isInteger(length) || length < 1) {
     invalidArgument(
       fn,
-      'configurations',
+      name,
       input,
-      'a non-empty batch of configurations with at least one site',
+      known === undefined
+        ? 'a non-empty batch of configurations with at least one site (or { data, count: 0, length } for an empty one)'
+        : 'a batch of configurations with at least one site',
     );
   }
   return length;

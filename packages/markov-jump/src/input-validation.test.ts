@@ -278,3 +278,41 @@ describe('generate sizes', () => {
     );
   });
 });
+
+describe('empty batches', () => {
+  // found by a peer audit: tensor-network's functions take [] and { data: [], count: 0 } (the MPS
+  // fixes the length), these refused them as "not a non-empty batch", and took them with length
+  const empties = () => [[], { data: [], count: 0 }, { data: [], count: 0, length: 4 }];
+
+  it('are taken where the MPS fixes the length, giving empty results of that length', () => {
+    for (const empty of empties()) {
+      expect(noisedLogProbabilities(mps, noise, { time: 0.3, configurations: empty })).toEqual(
+        new Float64Array(0),
+      );
+      const rates = reverseRates(mps, noise, { time: 0.3, configurations: empty });
+      expect([rates.count, rates.length, rates.rates.length]).toEqual([0, 4, 0]);
+      const clean = denoise(mps, noise, { noisy: empty, time: 0.3, seed: 1 });
+      expect([clean.count, clean.length, clean.data.length]).toEqual([0, 4, 0]);
+      const reverse = simulateReverse(mps, noise, { noisy: empty, time: 0.3, seed: 1 });
+      expect([reverse.count, reverse.length, reverse.jumps.length]).toEqual([0, 4, 0]);
+      const leaped = tauLeaping(mps, noise, { noisy: empty, times: [0.3, 0.1, 0], seed: 1 });
+      expect([leaped.count, leaped.length]).toEqual([0, 4]);
+    }
+  });
+
+  it('need a length where nothing else fixes it (addNoise), and name the argument', () => {
+    expect(addNoise(noise, { data: [], count: 0, length: 4 }, { time: 0.3, seed: 1 }).count).toBe(
+      0,
+    );
+    for (const empty of [[], { data: [], count: 0 }]) {
+      const error = invalidArgumentOf(() => addNoise(noise, empty, { time: 0.3, seed: 1 }));
+      expect(error.argument).toBe('configurations');
+      expect(error.message).toMatch(/\{ data, count: 0, length \} for an empty one/);
+    }
+    // a batch of configurations of another length than the MPS's names `noisy`
+    expect(
+      invalidArgumentOf(() => denoise(mps, noise, { noisy: [[0, 1]], time: 0.3, seed: 1 }))
+        .argument,
+    ).toBe('noisy');
+  });
+});

@@ -35,7 +35,7 @@ function readInputs(fn: string, mps: MPS, noise: NoiseProcess, options: NoisedEv
   assertDataMPS(fn, mps, noise);
   assertOptions(fn, options, '{ time, configurations }', ['time', 'configurations']);
   assertTime(fn, 'time', options.time);
-  const length = inferLength(fn, options.configurations);
+  const length = inferLength(fn, options.configurations, 'configurations', mps.length);
   if (length !== mps.length) {
     invalidArgument(
       fn,

@@ -49,7 +49,7 @@ export interface SimulateReverseResult extends StateBatch {
 }
 
 function readNoisy(fn: string, mps: MPS, noise: NoiseProcess, noisy: ConfigurationsInput) {
-  const length = inferLength(fn, noisy);
+  const length = inferLength(fn, noisy, 'noisy', mps.length);
   if (length !== mps.length) {
     invalidArgument(
       fn,
