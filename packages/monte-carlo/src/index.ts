@@ -41,6 +41,11 @@ export {
   binningAnalysis,
 } from './diagnostics-binning';
 export {
+  type JackknifeOptions,
+  type JackknifeResult,
+  jackknife,
+} from './diagnostics-jackknife';
+export {
   type ChainsSummary,
   type CreateSummaryInput,
   createSummary,
