@@ -176,6 +176,7 @@ describe('mc and sample with a neural checkpoint', () => {
         string,
         { mean: number; stdErr: number; exact: number; deviation: number }
       >;
+      workers: number;
     }>(
       [
         'mc',
@@ -192,6 +193,8 @@ describe('mc and sample with a neural checkpoint', () => {
       { cwd: directory },
     );
     expect(out.scheme).toBe('disconnected');
+    // the network draws on the main thread: the default --workers 2 was reported
+    expect(out.workers).toBe(1);
     expect(out.acceptanceRate).toBeGreaterThan(0.5);
     const names = Object.keys(out.observables);
     expect(names).toContain('energyPerSite');
@@ -339,6 +342,7 @@ describe('train --proposal neural --network pixelcnn', () => {
       scheme: string;
       acceptanceRate: number;
       observables: Record<string, { stdErr: number; deviation: number }>;
+      workers: number;
     }>(
       [
         'mc',
@@ -355,6 +359,8 @@ describe('train --proposal neural --network pixelcnn', () => {
       { cwd: pixelDirectory },
     );
     expect(out.scheme).toBe('disconnected');
+    // the network draws on the main thread: the default --workers 2 was reported
+    expect(out.workers).toBe(1);
     expect(out.acceptanceRate).toBeGreaterThan(0.5);
     expect(Object.keys(out.observables)).toContain('energyPerSite');
     for (const [name, o] of Object.entries(out.observables)) {

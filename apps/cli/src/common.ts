@@ -50,7 +50,7 @@ export const WORKERS_FLAG = {
   type: 'integer',
   valueName: 'N',
   description:
-    'worker threads (1: no workers): the proposals and training sweeps, and with train the chains and the path pilot',
+    'worker threads (1: no workers) for the proposals and the training sweeps (train: also its chains and the path pilot)',
   minimum: 1,
   maximum: 64,
   default: 2,

@@ -79,7 +79,10 @@ interface Channel {
 
 /** Options of {@link createSamplerPool}. */
 export interface SamplerPoolOptions {
-  /** Number of workers (default: the number of cores, at most 8). */
+  /**
+   * Number of workers (default: `navigator.hardwareConcurrency`, at most 8, or 2 where it is
+   * missing, as in Node 20).
+   */
   workers?: number;
   /** Location of the worker module (default: worker.js beside this module in the package's dist). */
   workerUrl?: URL | string;

@@ -276,7 +276,8 @@ export const mcCommand: Command = {
         `latticediff: note: skipping the exact reference of ${instance.modelId} (${parametersText(instance.parameters)}): ${skipReason}; give --exact to compute it anyway, --no-exact to skip it without this note\n`,
       );
     }
-    const workers = flagValue(values, WORKERS_FLAG);
+    // (a neural proposal's DDM chains draw on the main thread: the default of 2 was reported)
+    const workers = network !== undefined && ddm ? 1 : flagValue(values, WORKERS_FLAG);
     const seed = flagValue(values, SEED_FLAG);
     const noiseTime = flagValue(values, NOISE_TIME_FLAG);
     const chains = flagValue(values, CHAINS_FLAG);

@@ -55,7 +55,7 @@ export const sampleCommand: Command = {
   summary:
     'exact samples of a trained model (the MPS or network, not pi itself), as CSV or JSON lines',
   usage: [
-    'sample --checkpoint FILE --count N [--noise-time T] [--seed S] [--allowed-only] [--out FILE.csv|FILE.jsonl]',
+    'sample --checkpoint FILE --count N [--noise-time T] [--seed S] [--allowed-only] [--out FILE.csv|FILE.jsonl] [--format csv|jsonl]',
   ],
   model: 'none',
   flags: [

@@ -236,7 +236,7 @@ export async function trainToFile(options: {
 export const trainCommand: Command = {
   name: 'train',
   summary:
-    'learn an MPS for a model by Monte Carlo with annealing, or a neural (MADE or PixelCNN) proposal by reverse KL (resumable)',
+    "build an MPS from the model's energy and refine it, or learn it by Monte Carlo with annealing, or a neural (MADE or PixelCNN) proposal by reverse KL or forward NLL (resumable)",
   usage: [
     'train <model> [model parameters] [--max-bond-dim N] [--rounds N] [--workers N] [--overlap-rounds] [--seed S] --out FILE [--plots DIR] [--json]',
     'train <model> [model parameters] --kind born [--training sweeps] [--restart] [--sweeps N] [--replay N] [--local-sweeps N] [--scheme connected|disconnected] [--validation-fraction X] [--path linear|thermodynamic] [--kappa X] --out FILE',
@@ -244,6 +244,7 @@ export const trainCommand: Command = {
     'train <model> [model parameters] --recipe physics|learn|anneal [--max-bond-dim N] --out FILE',
     'train <model> [model parameters] --proposal neural [--network made] [--hidden N] [--z2] [--batch N] [--steps N] [--learning-rate X] [--beta-anneal A] [--backend wasm|cpu] [--seed S] --out FILE [--plots DIR] [--json]',
     'train <model> [model parameters] --proposal neural --network pixelcnn [--kernel-size K] [--channels N] [--depth N] [--batch N] [--steps N] [--learning-rate X] [--beta-anneal A] [--backend wasm|cpu] [--seed S] --out FILE',
+    'train <model> [model parameters] --proposal neural --objective nll [--network made|pixelcnn] [--rounds N] [--chains N] [--steps N] [--local-sweeps N] [--epochs N] [--replay N] [--batch N] [--learning-rate X] [--anneal-from X] [--seed S] --out FILE [--plots DIR] [--json]',
   ],
   model: 'required',
   flags: TRAIN_FLAGS,
@@ -402,7 +403,7 @@ export const trainCommand: Command = {
     const lines = [
       result.alreadyComplete
         ? `${String(values.out)} already holds this finished run (nothing to do)`
-        : `trained ${model.id} (${parametersText(target)}): ${run.initial === 'physics' ? `the Born MPS built from its local factors, refined by ${run.rounds} rounds` : `${run.rounds} rounds${run.path ? ' on a thermodynamic path' : ''}`}, bond dimension ${run.bondDim}${method.kind === 'born' ? ` (Born MPS, ${method.training === 'sweeps' ? 'sweeps' : 'Adam'})` : ''}, ${formatSeconds(result.seconds)}${
+        : `trained ${model.id} (${parametersText(target)}): ${run.initial === 'physics' ? `the Born MPS built from its local factors, refined by ${run.rounds} round${run.rounds === 1 ? '' : 's'}` : `${run.rounds} round${run.rounds === 1 ? '' : 's'}${run.path ? ' on a thermodynamic path' : ''}`}, bond dimension ${run.bondDim}${method.kind === 'born' ? ` (Born MPS, ${method.training === 'sweeps' ? 'sweeps' : 'Adam'})` : ''}, ${formatSeconds(result.seconds)}${
             result.resumedFromRound > 0 ? ` (resumed after round ${result.resumedFromRound})` : ''
           }`,
       '',
