@@ -45,6 +45,7 @@ export {
   type JackknifeResult,
   jackknife,
 } from './diagnostics-jackknife';
+export { type RHatResult, rHat } from './diagnostics-rhat';
 export {
   type ChainsSummary,
   type CreateSummaryInput,
