@@ -1,10 +1,7 @@
 import { physicsBornMPS } from '@latticediff/lattice';
 import { isingModel } from '@latticediff/model-ising';
-import {
-  createRandom,
-  InvalidArgumentError,
-  type RandomGenerator,
-} from '@latticediff/tensor-network';
+import { createRandom, type RandomGenerator } from '@latticediff/tensor-network';
+import { invalidArgumentOf } from '@latticediff/test-kit/testing';
 import { describe, expect, it } from 'vitest';
 import { runChains } from './chains';
 import { jackknife } from './diagnostics-jackknife';
@@ -119,14 +116,7 @@ describe('jackknife', () => {
       [() => jackknife({ x: [Float64Array.of(1, Number.NaN)] }, () => 1), 'series.x[0][1]'],
     ];
     for (const [f, argument] of cases) {
-      let caught: unknown;
-      try {
-        f();
-      } catch (error) {
-        caught = error;
-      }
-      expect(InvalidArgumentError.isInstance(caught), argument).toBe(true);
-      expect((caught as InvalidArgumentError).argument, String(f)).toBe(argument);
+      expect(invalidArgumentOf(f).argument, String(f)).toBe(argument);
     }
     // one chain in blocks is enough units
     expect(

@@ -1,4 +1,5 @@
-import { createRandom, InvalidArgumentError } from '@latticediff/tensor-network';
+import { createRandom } from '@latticediff/tensor-network';
+import { invalidArgumentOf } from '@latticediff/test-kit/testing';
 import { describe, expect, it } from 'vitest';
 import { ar1 } from './diagnostics-ar1.test-helper';
 import { normalQuantile, rHat } from './diagnostics-rhat';
@@ -86,14 +87,7 @@ describe('rHat', () => {
       [[Float64Array.of(1, 2, Number.NaN, 4)], 'series[0][2]'],
       ['x', 'series'],
     ] as const) {
-      let caught: unknown;
-      try {
-        rHat(bad as never);
-      } catch (error) {
-        caught = error;
-      }
-      expect(InvalidArgumentError.isInstance(caught), argument).toBe(true);
-      expect((caught as InvalidArgumentError).argument).toBe(argument);
+      expect(invalidArgumentOf(() => rHat(bad as never)).argument).toBe(argument);
     }
   });
 });
