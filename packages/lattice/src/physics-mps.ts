@@ -101,11 +101,15 @@ export function physicsBornMPS(
     options.factors === undefined ? 'instance.localFactors()' : 'factors',
   );
   const scale = -beta / 2;
-  const siteLogWeights = factors.siteEnergies?.map((e) => scale * e);
+  // an energy term of +Infinity forbids its configurations at every beta: -beta/2 * Infinity was
+  // NaN at beta = 0 and +Infinity below 0 (a hard-core model failed the conformance kit there)
+  const logWeight = (e: number) =>
+    e === Number.POSITIVE_INFINITY ? Number.NEGATIVE_INFINITY : scale * e;
+  const siteLogWeights = factors.siteEnergies?.map(logWeight);
   const pairs =
     factors.pairs === undefined
       ? undefined
-      : { sites: factors.pairs.sites, logWeights: factors.pairs.energies.map((e) => scale * e) };
+      : { sites: factors.pairs.sites, logWeights: factors.pairs.energies.map(logWeight) };
   // the builder's own errors name the factor array at fault (`network.pairs.sites`, ...)
   const built = bornMPSFromFactors(
     {
