@@ -28,11 +28,20 @@ import { mpsLogNormalization } from './mps-evaluate';
 import { describeParameterSpec } from './parameters';
 import { physicsBornMPS } from './physics-mps';
 import { applySymmetry, checkSymmetry } from './symmetries';
+import {
+  assert,
+  checkClusterMoveInvariance,
+  checkExactReferencesAtPoint,
+  checkMovesOnViews,
+  checkObserveRows,
+  copyOf,
+  expectClose,
+  FLOAT64_TOLERANCE,
+  sameDigits,
+} from './testing-checks';
 
 export { mpsLogNormalization, mpsLogValue } from './mps-evaluate';
-
-/** Relative tolerance of every float64 comparison in the kit. */
-export const FLOAT64_TOLERANCE = 1e-10;
+export { FLOAT64_TOLERANCE };
 
 /** A bad parameter set and the parameter its error must name. */
 export interface InvalidParameterCase {
@@ -69,13 +78,6 @@ function label(parameters: Readonly<Record<string, unknown>>): string {
   return Object.entries(parameters)
     .map(([k, v]) => `${k}=${String(v)}`)
     .join(' ');
-}
-
-function expectClose(actual: number, expected: number, scale: number, what: string): void {
-  const tolerance = FLOAT64_TOLERANCE * Math.max(Math.abs(expected), scale);
-  if (!(Math.abs(actual - expected) <= tolerance)) {
-    expect.fail(`${what}: got ${actual}, expected ${expected} (tolerance ${tolerance})`);
-  }
 }
 
 function expectInvalidArgument(run: () => unknown, argument: string, fragments: string[]): void {
@@ -131,21 +133,6 @@ function badValues(spec: ParameterSpec, valid: unknown): { value: unknown; shows
     out.push({ value: '__not_a_choice__', shows: '"__not_a_choice__"' }, { value: 1, shows: '1' });
   }
   return out;
-}
-
-/** Fails the test with `message()` unless `condition` (cheap in hot loops, unlike `expect`). */
-function assert(condition: boolean, message: () => string): void {
-  if (!condition) expect.fail(message());
-}
-
-function sameDigits(a: ArrayLike<number>, b: ArrayLike<number>): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
-
-function copyOf(x: Configuration): Int32Array {
-  return Int32Array.from(x);
 }
 
 /** Configurations to check: all of them for small N, else random walks from the initial one. */
@@ -619,12 +606,17 @@ export function describeLatticeModel<P extends ParameterValues>(
             const values = instance.observe(spec.name, { data, count: allowedRows.length });
             expect(values.length).toBe(allowedRows.length * spec.size);
             for (const v of values) assert(Number.isFinite(v), () => `finite ${spec.name}`);
-            const single = instance.observe(spec.name, {
-              data: Uint8Array.from(allowedRows[0] as Int32Array),
-              count: 1,
-            });
-            expect(Array.from(single)).toEqual(Array.from(values.subarray(0, spec.size)));
           }
+          // every row against the row alone, and through a view with an offset
+          checkObserveRows(instance, allowedRows);
+        });
+
+        it('has local moves that work on views into a larger buffer (as chains call them)', () => {
+          const { rows } = sample();
+          checkMovesOnViews(
+            instance,
+            rows.filter((x) => instance.allowed({ data: x, count: 1 })[0] === 1),
+          );
         });
 
         it('refuses digits outside 0..d-1 in energy, allowed and observe, naming batch.data', () => {
@@ -681,6 +673,22 @@ export function describeLatticeModel<P extends ParameterValues>(
               expect(result.size).toBeGreaterThanOrEqual(0);
               e = f;
             }
+          });
+        }
+
+        if (instance.clusterMove && enumerable) {
+          it('has cluster moves that leave pi invariant (one move from exact draws of pi, chi-square)', () => {
+            checkClusterMoveInvariance(
+              instance,
+              sample().enumeration as EnumerationResult,
+              seed + 5,
+            );
+          });
+        }
+
+        if (instance.exactMPS && !enumerable) {
+          it('gives an exact MPS and ln Z consistent with the energy (scale-free, beyond enumeration)', () => {
+            checkExactReferencesAtPoint(instance, sample().rows);
           });
         }
 
