@@ -191,4 +191,46 @@ describe('malformed checkpoints', () => {
     );
     made.dispose();
   });
+
+  it('refuse training numbers that disagree with each other, and a rate the reader cannot take', () => {
+    // (found by an audit: a learning rate of 1 wrote a checkpoint its reader refused; a step,
+    // random-word count or Adam iteration count edited out of step was resumed from, and a
+    // random-word count near 2^53 made the reader replay draws for years)
+    const made = MADE.create({ sites: 4, hidden: 4, seed: 1 });
+    for (const learningRate of [1, 1.5, 0]) {
+      expect(
+        invalidArgumentOf(() => new ReverseKLTrainer(made, { model, seed: 1, learningRate }))
+          .argument,
+      ).toBe('learningRate');
+    }
+    const trainer = new ReverseKLTrainer(made, { model, batch: 8, seed: 1, learningRate: 0.5 });
+    trainer.run(3);
+    const text = JSON.stringify(made.toJSON({ trainer }));
+    trainer.dispose();
+    // the checkpoint of the largest accepted rate resumes
+    ReverseKLTrainer.fromJSON(made, text, { model }).dispose();
+    const training = (
+      change: (t: Record<string, unknown>, adam: Record<string, unknown>) => void,
+    ) => {
+      const json = JSON.parse(text) as Record<string, unknown>;
+      const t = json.training as Record<string, unknown>;
+      change(t, t.adam as Record<string, unknown>);
+      return JSON.stringify(json);
+    };
+    const cases: [(t: Record<string, unknown>, adam: Record<string, unknown>) => void, string][] = [
+      [(t) => (t.step = 300), 'training.randomWords'],
+      [(t) => (t.randomWords = 7), 'training.randomWords'],
+      [(t) => (t.randomWords = Number.MAX_SAFE_INTEGER), 'training.randomWords'],
+      [(t) => (t.step = 2 ** 31), 'training.step'],
+      [(_, adam) => (adam.iterations = 0), 'training.adam.iterations'],
+      [(_, adam) => (adam.accBeta1 = 0.5), 'training.adam.accBeta1'],
+      [(_, adam) => (adam.accBeta2 = (adam.accBeta2 as number) * 0.999), 'training.adam.accBeta2'],
+    ];
+    for (const [change, field] of cases) {
+      expect(
+        formatErrorOf(() => ReverseKLTrainer.fromJSON(made, training(change), { model })).field,
+      ).toBe(field);
+    }
+    made.dispose();
+  });
 });

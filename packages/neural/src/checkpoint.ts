@@ -399,12 +399,14 @@ export function decodeTraining(
   const a = t.adam;
   if (!isObject(a)) throw new FormatError('training.adam', 'expected an object');
   onlyFields('training.adam', a, ADAM_FIELDS);
-  const step = integer('training.step', t.step, 0);
+  // (at most 2^31 - 1 steps: resuming replays 2 random words a step, and a step count near 2^53
+  // made the reader spin for years; the trainer refuses to run past it)
+  const step = integer('training.step', t.step, 0, MAX_TRAINING_STEPS);
   const m = tensors('training.adam.m', a.m);
   const v = tensors('training.adam.v', a.v);
   const unit = (x: number) => x > 0 && x < 1;
   const learningRate = finite('training.learningRate', t.learningRate, unit, 'a number in (0, 1)');
-  return {
+  const state: ReverseKLTrainingState = {
     seed: integer('training.seed', t.seed, 0),
     batch: integer('training.batch', t.batch, 2),
     learningRate,
@@ -428,6 +430,44 @@ export function decodeTraining(
       v,
     },
   };
+  // the numbers outside the checksum must agree with each other: one Adam iteration and 2 random
+  // words a step, and the accumulated beta powers those iterations give (as Adam computes them)
+  if (state.randomWords !== 2 * step) {
+    throw new FormatError(
+      'training.randomWords',
+      `expected 2 a step (${2 * step} for step ${step}), got ${state.randomWords}`,
+    );
+  }
+  if (state.adam.iterations !== step) {
+    throw new FormatError(
+      'training.adam.iterations',
+      `expected one a step (${step}), got ${state.adam.iterations}`,
+    );
+  }
+  for (const [field, beta, acc] of [
+    ['training.adam.accBeta1', state.adam.beta1, state.adam.accBeta1],
+    ['training.adam.accBeta2', state.adam.beta2, state.adam.accBeta2],
+  ] as const) {
+    const expected = accumulatedBeta(beta, step);
+    if (acc !== expected) {
+      throw new FormatError(
+        field,
+        `expected ${expected} (beta^(${step} + 1) in float32), got ${acc}`,
+      );
+    }
+  }
+  return state;
+}
+
+/** Largest step count of a reverse-KL training (its checkpoint replays 2 random words a step). */
+export const MAX_TRAINING_STEPS = 2 ** 31 - 1;
+
+/** beta^(iterations + 1) accumulated in float32, as Adam does it (0 once it underflows). */
+function accumulatedBeta(beta: number, iterations: number): number {
+  const factor = Math.fround(beta);
+  let acc = Math.fround(beta);
+  for (let k = 0; k < iterations && acc !== 0; k++) acc = Math.fround(acc * factor);
+  return acc;
 }
 
 /** Checks that metadata given to the writer is plain JSON data (kept as is by JSON). */

@@ -9,7 +9,6 @@
  */
 import { NumericalError, type RandomGenerator } from '@latticediff/tensor-network';
 import {
-  assertFinite,
   assertInteger,
   assertKnownOptions,
   invalidArgument,
@@ -129,7 +128,9 @@ export function nllLearner(options: NLLLearnerOptions): NLLLearnerFactory {
   const batch = options.batch ?? 256;
   assertInteger(fn, 'batch', batch, 1);
   const learningRate = options.learningRate ?? 1e-3;
-  assertFinite(fn, 'learningRate', learningRate, Number.MIN_VALUE, 1);
+  if (!(typeof learningRate === 'number' && learningRate > 0 && learningRate < 1)) {
+    invalidArgument(fn, 'learningRate', learningRate, 'a number in (0, 1)');
+  }
   const { epochs } = options;
   const { kind, ...networkOptions } = network;
   const describe = (): Record<string, unknown> => {
@@ -191,8 +192,23 @@ export function nllLearner(options: NLLLearnerOptions): NLLLearnerFactory {
       }
       return learner(pixel);
     },
-    restore(text) {
-      return learner(network.kind === 'made' ? MADE.fromJSON(text) : PixelCNN.fromJSON(text));
+    restore(text, context) {
+      const restored = network.kind === 'made' ? MADE.fromJSON(text) : PixelCNN.fromJSON(text);
+      // (a 9-site network was restored for a 16-site model without a word, and refused later by
+      // runChains naming `proposal`)
+      if (
+        context !== undefined &&
+        (restored.sites !== context.sites || restored.localDimension !== context.localDimension)
+      ) {
+        restored.dispose();
+        invalidArgument(
+          'nllLearner.restore',
+          'text',
+          `a network of ${restored.sites} sites of dimension ${restored.localDimension}`,
+          `the model's ${context.sites} sites of dimension ${context.localDimension}`,
+        );
+      }
+      return learner(restored);
     },
   };
 }

@@ -40,11 +40,24 @@ export interface AutoregressiveNetwork {
  * checked to be an integer in [0, d - 1]; bad input is refused naming `batch`, `batch.count` or
  * `batch.data` of function `fn`.
  */
+/**
+ * A batch that says its row length (`{ data, count, length }`, as samples carry it) must have the
+ * network's N: rows of another model were read across configurations (10 rows of 16 sites given
+ * to a 9-site network trained on the first 90 digits).
+ */
+export function checkRowLength(fn: string, name: string, batch: object, n: number): void {
+  const length = (batch as { length?: unknown }).length;
+  if (length !== undefined && length !== n) {
+    invalidArgument(fn, `${name}.length`, length, `the network's ${n} sites`);
+  }
+}
+
 export function readDigitBatch(fn: string, batch: DigitBatch, n: number, d: number): Int32Array {
   if (typeof batch !== 'object' || batch === null) {
     invalidArgument(fn, 'batch', batch, 'a batch { data, count } of configurations');
   }
   assertInteger(fn, 'batch.count', batch.count, 0);
+  checkRowLength(fn, 'batch', batch, n);
   if (batch.data == null || batch.data.length < batch.count * n) {
     invalidArgument(
       fn,

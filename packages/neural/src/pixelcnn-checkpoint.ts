@@ -17,6 +17,13 @@ import {
   type ReverseKLTrainingState,
 } from './checkpoint';
 
+/**
+ * Largest k^2 N^2 (entries of one layer's selection matrix, float32): 128 MB, e.g. a 44 x 44
+ * lattice with kernel 3 is refused (43 x 43 is not), 34 x 34 is the largest square one with
+ * kernel 5. `PixelCNN.create` and the checkpoint reader both hold to it.
+ */
+export const MAX_SELECTION_ENTRIES = 2 ** 25;
+
 /** Value of the `format` field of every PixelCNN checkpoint. */
 export const PIXELCNN_FILE_FORMAT = 'latticediff.pixelcnn';
 /** Version written by `PixelCNN.toJSON`. */
@@ -198,6 +205,21 @@ export function decodePixelCNNCheckpoint(json: unknown): DecodedPixelCNNCheckpoi
   }
   const kernelSize = integer('kernelSize', d.kernelSize, 1, 63);
   if (kernelSize % 2 !== 1) throw new FormatError('kernelSize', 'expected an odd integer');
+  // (the reader loaded what create refuses: a 50 x 50 network with kernel 3, and at 64 x 64 with
+  // kernel 63 failed with a bare RangeError allocating the selection matrices)
+  const radius = (kernelSize - 1) / 2;
+  if ((p[0] === true && radius > lx) || (p[1] === true && radius > ly)) {
+    throw new FormatError(
+      'kernelSize',
+      `expected at most 2 L + 1 along a periodic axis of length L (as PixelCNN.create requires), got ${kernelSize}`,
+    );
+  }
+  if (kernelSize * kernelSize * sites * sites > MAX_SELECTION_ENTRIES) {
+    throw new FormatError(
+      'kernelSize',
+      `expected k^2 N^2 <= 2^25 for N = ${sites} sites (the dense selection matrices of the convolutions, as PixelCNN.create requires), got k = ${kernelSize}`,
+    );
+  }
   const channels = integer('channels', d.channels, 1, 4096);
   const depth = integer('depth', d.depth, 1, 64);
   if (d.dtype !== DTYPE) {

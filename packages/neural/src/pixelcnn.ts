@@ -47,6 +47,7 @@ import {
 import {
   decodePixelCNNCheckpoint,
   encodePixelCNNCheckpoint,
+  MAX_SELECTION_ENTRIES,
   type PixelCNNArchitecture,
   type PixelCNNCheckpoint,
   pixelCNNWeightShapes,
@@ -88,12 +89,6 @@ export interface PixelCNNOptions {
   /** Seed of the initial weights. */
   seed: number;
 }
-
-/**
- * Largest k^2 N^2 (entries of one layer's selection matrix, float32): 128 MB, e.g. a 43 x 43
- * lattice with kernel 3 or 25 x 25 with kernel 5.
- */
-const MAX_SELECTION_ENTRIES = 2 ** 25;
 
 const OPTION_KEYS = [
   'geometry',

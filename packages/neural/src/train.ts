@@ -11,16 +11,20 @@
  */
 import { createRandom, type RandomGenerator } from '@latticediff/tensor-network';
 import {
-  assertFinite,
   assertInteger,
   assertKnownOptions,
   invalidArgument,
 } from '@latticediff/tensor-network/internal';
 import { Adam } from './adam';
 import { tf } from './backend';
-import { decodeCheckpoint, type MADECheckpoint, type ReverseKLTrainingState } from './checkpoint';
+import {
+  decodeCheckpoint,
+  type MADECheckpoint,
+  MAX_TRAINING_STEPS,
+  type ReverseKLTrainingState,
+} from './checkpoint';
 import { MADE } from './made';
-import type { AutoregressiveNetwork, DigitBatch } from './network';
+import { type AutoregressiveNetwork, checkRowLength, type DigitBatch } from './network';
 import { PixelCNN } from './pixelcnn';
 import { decodePixelCNNCheckpoint, type PixelCNNCheckpoint } from './pixelcnn-checkpoint';
 
@@ -84,7 +88,7 @@ export function trainReverseKL(
     'seed',
     'onStep',
   ]);
-  assertInteger(fn, 'steps', options.steps, 1);
+  assertInteger(fn, 'steps', options.steps, 1, MAX_TRAINING_STEPS);
   const { steps, onStep, ...rest } = options;
   const trainer = new ReverseKLTrainer(made, rest, fn);
   try {
@@ -132,7 +136,11 @@ export class ReverseKLTrainer {
     const batch = options.batch ?? 256;
     assertInteger(fn, 'batch', batch, 2);
     const learningRate = options.learningRate ?? 1e-3;
-    assertFinite(fn, 'learningRate', learningRate, Number.MIN_VALUE, 1);
+    // (< 1, as the checkpoint reader takes it: a rate of 1 wrote a checkpoint that could not be
+    // read back)
+    if (!(typeof learningRate === 'number' && learningRate > 0 && learningRate < 1)) {
+      invalidArgument(fn, 'learningRate', learningRate, 'a number in (0, 1)');
+    }
     const anneal = options.betaAnneal ?? 0.98;
     if (typeof anneal !== 'number' || !(anneal >= 0 && anneal < 1)) {
       invalidArgument(fn, 'betaAnneal', anneal, 'a number in [0, 1)');
@@ -235,7 +243,7 @@ export class ReverseKLTrainer {
   /** Trains `steps` more steps; returns one entry per step. */
   run(steps: number, onStep?: (info: ReverseKLStep) => void): ReverseKLStep[] {
     const fn = 'ReverseKLTrainer.run';
-    assertInteger(fn, 'steps', steps, 0);
+    assertInteger(fn, 'steps', steps, 0, MAX_TRAINING_STEPS - this.done);
     const { made, model, batch } = this;
     const n = made.sites;
     const history: ReverseKLStep[] = [];
@@ -330,13 +338,24 @@ export function trainNLL(
   const batch = options.batch ?? 256;
   assertInteger(fn, 'batch', batch, 1);
   const learningRate = options.learningRate ?? 1e-3;
-  assertFinite(fn, 'learningRate', learningRate, Number.MIN_VALUE, 1);
+  if (!(typeof learningRate === 'number' && learningRate > 0 && learningRate < 1)) {
+    invalidArgument(fn, 'learningRate', learningRate, 'a number in (0, 1)');
+  }
   assertInteger(fn, 'seed', options.seed, 0);
   if (typeof data !== 'object' || data === null) {
     invalidArgument(fn, 'data', data, 'a batch { data, count } of configurations');
   }
   assertInteger(fn, 'data.count', data.count, 1);
   const { sites: n, localDimension: d } = made;
+  checkRowLength(fn, 'data', data, n);
+  if (data.data == null || data.data.length < data.count * n) {
+    invalidArgument(
+      fn,
+      'data.data',
+      data.data?.length,
+      `at least count * N = ${data.count * n} digits`,
+    );
+  }
   for (let k = 0; k < data.count * n; k++) {
     const v = data.data[k] as number;
     if (!Number.isInteger(v) || v < 0 || v >= d) {
@@ -408,6 +427,15 @@ export function freeEnergyBound(
   let mean = 0;
   const values = new Float64Array(options.count);
   for (let b = 0; b < options.count; b++) {
+    // (a draw that pi forbids made the bound -Infinity with an error bar of NaN, silently)
+    if (!Number.isFinite(energies[b]!)) {
+      invalidArgument(
+        fn,
+        'model',
+        `E = ${energies[b]} at draw ${b}`,
+        'a model with finite energies (the bound is -Infinity once q gives weight to configurations pi forbids; estimate ln Z by Monte Carlo instead)',
+      );
+    }
     values[b] = -model.beta * energies[b]! - draws.logProbabilities[b]!;
     mean += values[b]! / options.count;
   }
