@@ -150,6 +150,7 @@ export function templateTargets(id: string): [string, string][] {
     ['src/index.ts.tmpl', `${pkg}/src/index.ts`],
     ['src/model.ts.tmpl', `${pkg}/src/${id}.ts`],
     ['src/conformance.test.ts.tmpl', `${pkg}/src/conformance.test.ts`],
+    ['src/baselines.test.ts.tmpl', `${pkg}/src/baselines.test.ts`],
     ['changeset.md.tmpl', `.changeset/model-${id}-initial.md`],
     ['docs-page.md.tmpl', `docs/models/${id}.md`],
   ];
