@@ -317,6 +317,12 @@ export function describeLatticeModel<P extends ParameterValues>(
           expect(Number.isInteger(sites) && sites >= 1).toBe(true);
           expect(Number.isInteger(d) && d >= 2).toBe(true);
           expect(Number.isFinite(beta)).toBe(true);
+          // a parameter named beta is the instance's beta (doubled, it passed wherever no exact
+          // reference was given)
+          const named = (instance.parameters as Record<string, unknown>).beta;
+          if (typeof named === 'number') {
+            expect(beta, 'instance.beta equals the parameter beta').toBe(named);
+          }
           // parameters round trip
           expect(model.create(instance.parameters).parameters).toEqual(instance.parameters);
           const g = instance.geometry;
@@ -604,7 +610,10 @@ export function describeLatticeModel<P extends ParameterValues>(
           });
           for (const spec of instance.observables) {
             const values = instance.observe(spec.name, { data, count: allowedRows.length });
-            expect(values.length).toBe(allowedRows.length * spec.size);
+            expect(
+              values.length,
+              `observe ${spec.name}: ${allowedRows.length} rows x its declared size ${spec.size}`,
+            ).toBe(allowedRows.length * spec.size);
             for (const v of values) assert(Number.isFinite(v), () => `finite ${spec.name}`);
           }
           // every row against the row alone, and through a view with an offset
