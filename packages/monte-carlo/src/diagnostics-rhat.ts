@@ -59,7 +59,7 @@ export function normalQuantile(p: number, complement = 1 - p): number {
 
 /**
  * z-scores of all draws together: average ranks r (ties share theirs), then the normal
- * quantile of the Blom offset (r - 3/8) / (S - 1/4).
+ * quantile of Blom's (r - 3/8) / (S + 1/4) (ArviZ's (r - c) / (S - 2c + 1) with c = 3/8).
  */
 function rankNormalize(halves: Float64Array[]): Float64Array[] {
   const values: number[] = [];
@@ -81,7 +81,7 @@ function rankNormalize(halves: Float64Array[]): Float64Array[] {
     const z = new Float64Array(h.length);
     for (let t = 0; t < h.length; t++) {
       const r = rank[offset + t]!;
-      z[t] = normalQuantile((r - 0.375) / (total - 0.25), (total - r + 0.125) / (total - 0.25));
+      z[t] = normalQuantile((r - 0.375) / (total + 0.25), (total - r + 0.625) / (total + 0.25));
     }
     offset += h.length;
     out.push(z);
@@ -118,16 +118,19 @@ export function rHat(series: Chains): RHatResult {
   const fn = 'rHat';
   const chains = readChains(fn, 'series', series, 4);
   const h = Math.floor(chains[0]!.length / 2);
-  const halves: Float64Array[] = [];
-  for (const c of chains) halves.push(c.subarray(0, h), c.subarray(c.length - h));
+  const split = (cs: Float64Array[]) =>
+    cs.flatMap((c) => [c.subarray(0, h), c.subarray(c.length - h)]);
+  // the median of all draws of the whole chains (of an odd length, the middle draws too), as
+  // ArviZ folds them before splitting
   const all: number[] = [];
-  for (const half of halves) for (const v of half) all.push(v);
+  for (const c of chains) for (const v of c) all.push(v);
   all.sort((a, b) => a - b);
   const mid = all.length >> 1;
   const median = all.length % 2 === 1 ? all[mid]! : (all[mid - 1]! + all[mid]!) / 2;
+  const halves = split(chains);
   const bulk = classicRHat(rankNormalize(halves));
   const tail = classicRHat(
-    rankNormalize(halves.map((half) => half.map((v) => Math.abs(v - median)))),
+    rankNormalize(split(chains.map((c) => c.map((v) => Math.abs(v - median))))),
   );
   // (NaN only when both are: chains constant at different values have an infinite bulk R-hat
   // and no spread about their median)
