@@ -493,6 +493,39 @@ describe('bad inputs', () => {
     expect(() => sampleLogProbabilities(fourSites, [[0, 0, 0, 0]])).toThrow(
       /`sampleLogProbabilities` must .* cancel at/,
     );
+    // entries far larger than the state in a direction the rest of the chain does not use, with
+    // psi = 2 everywhere: every centre is a canonical form of it (a review found centres 1 and 2
+    // refused as psi = 0; the left-to-right pass now retries from the right-canonical form)
+    const H = 1e15;
+    const unused = MPS.fromTensors(
+      [
+        [
+          [
+            [1, 1],
+            [1, 1],
+          ],
+        ],
+        [
+          [
+            [H, 1],
+            [H, 1],
+          ],
+          [
+            [-H, 1],
+            [-H, 1],
+          ],
+        ],
+        [
+          [[0], [0]],
+          [[1], [1]],
+        ],
+      ],
+      { kind: 'born' },
+    );
+    for (const center of [0, 1, 2]) {
+      // ||psi||^2 = 8 configurations x 2^2
+      expect(canonicalize(unused, { center }).logNorm).toBeCloseTo(Math.log(32) / 2, 14);
+    }
     // a state that cancels to 1e-10 of its terms keeps six significant digits: it is a state
     const eps = 1e-10;
     const small = MPS.fromTensors(

@@ -123,7 +123,7 @@ function zeroState(fn: string, site?: number): never {
     'psi = 0',
     site === undefined
       ? 'a Born MPS with a non-zero amplitude vector'
-      : `a Born MPS with a non-zero amplitude vector (its amplitudes cancel at site ${site}: what is left is within float64's rounding of the terms)`,
+      : `a Born MPS with a non-zero amplitude vector (its amplitudes cancel at site ${site}, or the canonical form loses every digit there: what is left of a product is within float64's rounding of its terms, psi = 0 written with terms of both signs, or entries far larger than the state in directions the rest of the chain does not use)`,
   );
 }
 
@@ -142,7 +142,6 @@ const CANCELLED = 2 ** -45;
  * norm of |a| |b| that leaves out the directions the product does not use.
  */
 function gaugeProduct(
-  fn: string,
   site: number,
   a: Float64Array,
   b: Float64Array,
@@ -162,8 +161,13 @@ function gaugeProduct(
     for (let j = 0; j < cols; j++) bb += b[k * cols + j]! ** 2;
     terms += Math.sqrt(aa * bb);
   }
-  if (frobenius(product) <= CANCELLED * terms) zeroState(fn, site);
+  if (frobenius(product) <= CANCELLED * terms) throw new Cancelled(site);
   return product;
+}
+
+/** A gauge step whose product is rounding residue (see gaugeProduct), at `site`. */
+class Cancelled {
+  constructor(readonly site: number) {}
 }
 
 /** Working copy of an MPS: tensors and bond dimensions dims[i] = left dim of site i (dims[N] = 1). */
@@ -189,6 +193,30 @@ function toChain(mps: MPS): Chain {
  * right), scales it to unit 2-norm and returns log of the removed norm.
  */
 function gauge(fn: string, chain: Chain, center: number): number {
+  const saved = { tensors: [...chain.tensors], dims: [...chain.dims] };
+  try {
+    return gaugeSweeps(fn, chain, center);
+  } catch (error) {
+    if (!(error instanceof Cancelled)) throw error;
+    if (center > 0) {
+      // the left-to-right pass multiplies raw tensors, whose large entries in directions the
+      // rest of the chain does not use inflate the size of the terms (a review found psi = 2
+      // everywhere refused at centre 1): from the right-canonical form those are gone
+      try {
+        chain.tensors.splice(0, chain.tensors.length, ...saved.tensors);
+        chain.dims.splice(0, chain.dims.length, ...saved.dims);
+        const logNorm = gaugeSweeps(fn, chain, 0);
+        return logNorm + gaugeSweeps(fn, chain, center);
+      } catch (again) {
+        if (again instanceof Cancelled) zeroState(fn, again.site);
+        throw again;
+      }
+    }
+    return zeroState(fn, error.site);
+  }
+}
+
+function gaugeSweeps(fn: string, chain: Chain, center: number): number {
   const { tensors, dims, physicalDims } = chain;
   const n = tensors.length;
   let logNorm = 0;
@@ -204,7 +232,7 @@ function gauge(fn: string, chain: Chain, center: number): number {
     logNorm += Math.log(norm);
     tensors[i] = q;
     const cols = physicalDims[i + 1]! * dims[i + 2]!;
-    tensors[i + 1] = gaugeProduct(fn, i + 1, rr, tensors[i + 1]!, k, r, cols);
+    tensors[i + 1] = gaugeProduct(i + 1, rr, tensors[i + 1]!, k, r, cols);
     dims[i + 1] = k;
   }
   for (let i = n - 1; i > center; i--) {
@@ -218,7 +246,7 @@ function gauge(fn: string, chain: Chain, center: number): number {
     logNorm += Math.log(norm);
     tensors[i] = q;
     const rows = dims[i - 1]! * physicalDims[i - 1]!;
-    tensors[i - 1] = gaugeProduct(fn, i - 1, tensors[i - 1]!, ll, rows, l, k);
+    tensors[i - 1] = gaugeProduct(i - 1, tensors[i - 1]!, ll, rows, l, k);
     dims[i] = k;
   }
   const c = tensors[center]!;
