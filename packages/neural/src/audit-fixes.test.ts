@@ -4,6 +4,7 @@
  * trainNLL, a network restored for a model of another size, and a free-energy bound of a model
  * whose constraints the network's draws break.
  */
+import { isingModel } from '@latticediff/model-ising';
 import { FormatError, randomMPS, sample } from '@latticediff/tensor-network';
 import { invalidArgumentOf } from '@latticediff/test-kit/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -13,6 +14,7 @@ import {
   MADE,
   nllLearner,
   PixelCNN,
+  ReverseKLTrainer,
   trainNLL,
 } from '../dist/index.js';
 import { encodePixelCNNCheckpoint, pixelCNNWeightShapes } from './pixelcnn-checkpoint';
@@ -90,6 +92,45 @@ describe('refusals found by an audit', () => {
     expect(
       invalidArgumentOf(() => factory.restore(text, { sites: 16, localDimension: 2 })).argument,
     ).toBe('text');
+  });
+
+  it('a failed training step leaves the trainer as before it: its checkpoint loads and resumes the same', () => {
+    // (a review found that the stream moved on before the refusal of a forbidden draw, so a
+    // checkpoint taken after the error had 2 random words more than 2 a step, which the reader
+    // refuses)
+    const model = isingModel.create({ lx: 2, ly: 2, beta: 0.3 });
+    let forbid = false;
+    const target = {
+      ...model,
+      energy: (batch: { data: ArrayLike<number>; count: number }) => {
+        const e = model.energy(batch as never);
+        return forbid ? e.map(() => Number.POSITIVE_INFINITY) : e;
+      },
+    };
+    const made = MADE.create({ sites: 4, hidden: 4, seed: 1 });
+    const twin = MADE.create({ sites: 4, hidden: 4, seed: 1 });
+    const trainer = new ReverseKLTrainer(made, {
+      model: target,
+      batch: 8,
+      seed: 1,
+      learningRate: 0.05,
+    });
+    const reference = new ReverseKLTrainer(twin, { model, batch: 8, seed: 1, learningRate: 0.05 });
+    trainer.run(2);
+    reference.run(2);
+    forbid = true;
+    expect(invalidArgumentOf(() => trainer.run(1)).argument).toBe('model');
+    forbid = false;
+    const text = JSON.stringify(made.toJSON({ trainer }));
+    const resumed = ReverseKLTrainer.fromJSON(made, text, { model });
+    expect(resumed.step).toBe(2);
+    // the same next step as a trainer that never failed
+    const [next] = resumed.run(1);
+    const [expected] = reference.run(1);
+    expect(next).toEqual(expected);
+    for (const t of [trainer, reference, resumed]) t.dispose();
+    made.dispose();
+    twin.dispose();
   });
 
   it('freeEnergyBound refuses a model whose forbidden configurations the network draws', () => {

@@ -466,7 +466,12 @@ export const MAX_TRAINING_STEPS = 2 ** 31 - 1;
 function accumulatedBeta(beta: number, iterations: number): number {
   const factor = Math.fround(beta);
   let acc = Math.fround(beta);
-  for (let k = 0; k < iterations && acc !== 0; k++) acc = Math.fround(acc * factor);
+  for (let k = 0; k < iterations; k++) {
+    const next = Math.fround(acc * factor);
+    // (0 after an underflow, or a fixed point for beta within float32's rounding of 1: it stays)
+    if (next === acc) break;
+    acc = next;
+  }
   return acc;
 }
 

@@ -116,7 +116,7 @@ export class ReverseKLTrainer {
   readonly learningRate: number;
   readonly betaAnneal: number;
   readonly seed: number;
-  private readonly streams: RandomGenerator;
+  private streams: RandomGenerator;
   private readonly adam: Adam;
   private randomWords = 0;
   private done = 0;
@@ -244,49 +244,64 @@ export class ReverseKLTrainer {
   run(steps: number, onStep?: (info: ReverseKLStep) => void): ReverseKLStep[] {
     const fn = 'ReverseKLTrainer.run';
     assertInteger(fn, 'steps', steps, 0, MAX_TRAINING_STEPS - this.done);
-    const { made, model, batch } = this;
-    const n = made.sites;
     const history: ReverseKLStep[] = [];
     for (let k = 0; k < steps; k++) {
       const step = this.done + 1;
-      const beta = model.beta * (this.betaAnneal > 0 ? 1 - this.betaAnneal ** step : 1);
+      const beta = this.model.beta * (this.betaAnneal > 0 ? 1 - this.betaAnneal ** step : 1);
       const seed = this.streams.uint32() * 2097152 + (this.streams.uint32() >>> 11);
-      this.randomWords += 2;
-      const draws = made.sample(batch, seed);
-      const energies = model.energy({ data: draws.data, count: batch });
-      const r = new Float64Array(batch);
-      let mean = 0;
-      for (let b = 0; b < batch; b++) {
-        if (!Number.isFinite(energies[b]!)) {
-          invalidArgument(
-            'trainReverseKL',
-            'model',
-            `E = ${energies[b]} at a draw (sites ${n})`,
-            'a model with finite energies (reverse KL cannot train a proposal against hard constraints; use trainNLL on Monte Carlo samples)',
-          );
-        }
-        r[b] = draws.logProbabilities[b]! + beta * energies[b]!;
-        mean += r[b]! / batch;
+      let info: ReverseKLStep;
+      try {
+        info = this.trainStep(step, beta, seed);
+      } catch (error) {
+        // a failed step (a draw of infinite energy) leaves the trainer as it was before it, its
+        // stream too, so that a checkpoint taken after the error is consistent (2 random words
+        // a step) and resumes
+        this.streams = createRandom(this.seed);
+        for (let w = 0; w < this.randomWords; w++) this.streams.uint32();
+        throw error;
       }
-      let square = 0;
-      for (let b = 0; b < batch; b++) square += (r[b]! - mean) ** 2;
-      const stdErr = Math.sqrt(square / (batch - 1) / batch);
-      const centred = Float32Array.from(r, (v) => v - mean);
-      const oneHot = made.oneHot(draws);
-      tf.tidy(() => {
-        const x = tf.tensor2d(oneHot, [batch, n * made.localDimension]);
-        const weights = tf.tensor1d(centred);
-        this.adam.minimize(
-          () => tf.mean(tf.mul(weights, made.logProbabilityTensor(x))) as tf.Scalar,
-          false,
-        );
-      });
+      this.randomWords += 2;
       this.done = step;
-      const info = { step, beta, freeEnergy: mean, stdErr };
       history.push(info);
       onStep?.(info);
     }
     return history;
+  }
+
+  /** One step from the draws of `seed`; throws before any update where a draw is not allowed. */
+  private trainStep(step: number, beta: number, seed: number): ReverseKLStep {
+    const { made, model, batch } = this;
+    const n = made.sites;
+    const draws = made.sample(batch, seed);
+    const energies = model.energy({ data: draws.data, count: batch });
+    const r = new Float64Array(batch);
+    let mean = 0;
+    for (let b = 0; b < batch; b++) {
+      if (!Number.isFinite(energies[b]!)) {
+        invalidArgument(
+          'trainReverseKL',
+          'model',
+          `E = ${energies[b]} at a draw (sites ${n})`,
+          'a model with finite energies (reverse KL cannot train a proposal against hard constraints; use trainNLL on Monte Carlo samples)',
+        );
+      }
+      r[b] = draws.logProbabilities[b]! + beta * energies[b]!;
+      mean += r[b]! / batch;
+    }
+    let square = 0;
+    for (let b = 0; b < batch; b++) square += (r[b]! - mean) ** 2;
+    const stdErr = Math.sqrt(square / (batch - 1) / batch);
+    const centred = Float32Array.from(r, (v) => v - mean);
+    const oneHot = made.oneHot(draws);
+    tf.tidy(() => {
+      const x = tf.tensor2d(oneHot, [batch, n * made.localDimension]);
+      const weights = tf.tensor1d(centred);
+      this.adam.minimize(
+        () => tf.mean(tf.mul(weights, made.logProbabilityTensor(x))) as tf.Scalar,
+        false,
+      );
+    });
+    return { step, beta, freeEnergy: mean, stdErr };
   }
 
   /** The complete training state (what `made.toJSON({ trainer })` saves). */
