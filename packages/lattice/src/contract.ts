@@ -226,7 +226,11 @@ export interface LatticeModelInstance<P extends ParameterValues = ParameterValue
   readonly sites: number;
   /** Local dimension d (digits are 0..d-1). */
   readonly localDimension: number;
-  /** Inverse temperature of the target pi(x) ∝ exp(-beta E(x)). */
+  /**
+   * Inverse temperature of the target pi(x) ∝ exp(-beta E(x)). A model with a parameter named
+   * `beta` must use it here (the conformance kit checks it); one that puts beta into its energy
+   * must name the parameter otherwise.
+   */
   readonly beta: number;
   /** Positions of the sites in the 1D order and nearest-neighbour bonds. */
   readonly geometry: Geometry;

@@ -107,10 +107,12 @@ export function inferLength(
       'an array of configurations or { data, count, length? }',
     );
   }
+  // an empty batch takes the known length unless it states its own (a stated 0 is refused)
+  const stated = !Array.isArray(input) && (input as { length?: unknown }).length !== undefined;
   const empty = Array.isArray(input)
     ? input.length === 0
     : (input as { count: unknown }).count === 0;
-  if (length === 0 && empty && known !== undefined) return known;
+  if (length === 0 && empty && !stated && known !== undefined) return known;
   if (typeof length !== 'number' || !Number.isInteger(length) || length < 1) {
     invalidArgument(
       fn,

@@ -309,6 +309,12 @@ describe('empty batches', () => {
       expect(error.argument).toBe('configurations');
       expect(error.message).toMatch(/\{ data, count: 0, length \} for an empty one/);
     }
+    // a stated length of 0 is not taken for the MPS's
+    expect(
+      invalidArgumentOf(() =>
+        denoise(mps, noise, { noisy: { data: [], count: 0, length: 0 }, time: 0.3, seed: 1 }),
+      ).argument,
+    ).toBe('noisy');
     // a batch of configurations of another length than the MPS's names `noisy`
     expect(
       invalidArgumentOf(() => denoise(mps, noise, { noisy: [[0, 1]], time: 0.3, seed: 1 }))

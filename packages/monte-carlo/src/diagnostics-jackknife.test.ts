@@ -110,6 +110,15 @@ describe('jackknife', () => {
       ],
       [() => jackknife({ x: two }, 'f' as never), 'estimator'],
       [() => jackknife({ x: two }, () => Number.NaN), 'estimator'],
+      // a ratio whose denominator's mean is 0 with one chain left out
+      [
+        () =>
+          jackknife(
+            { x: two, y: [Float64Array.of(0, 0, 0), Float64Array.of(1, 1, 1)] },
+            (m) => m.x! / m.y!,
+          ),
+        'estimator',
+      ],
       [() => jackknife({ x: two }, () => 1, { blocksPerChain: 0 }), 'options.blocksPerChain'],
       [() => jackknife({ x: two }, () => 1, { blocksPerChain: 4 }), 'options.blocksPerChain'],
       [() => jackknife({ x: two }, () => 1, { blocks: 2 } as never), 'options.blocks'],

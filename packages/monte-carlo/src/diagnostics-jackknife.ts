@@ -122,12 +122,13 @@ export function jackknife(
   });
   const evaluate = (means: number[], what: string): number => {
     const v = estimator(Object.fromEntries(names.map((name, k) => [name, means[k]!])));
-    if (typeof v !== 'number' || Number.isNaN(v)) {
+    // (an infinite value gave an error bar of NaN)
+    if (typeof v !== 'number' || !Number.isFinite(v)) {
       invalidArgument(
         fn,
         'estimator',
         v,
-        `a function returning a number (it returned ${v} ${what})`,
+        `a function returning a finite number (it returned ${v} ${what})`,
       );
     }
     return v;
