@@ -401,6 +401,25 @@ describe('learnByMonteCarlo with Born sweep training', () => {
         `\`${key}\` passed to \`learnByMonteCarlo\` must be absent with training "sweeps" (it applies to training "adam" only) (got ${value})`,
       );
     }
+    // a checkpoint of an earlier release that recorded such a value in its fingerprint still
+    // resumes with the options it was made with (a review found it refused both with and
+    // without the value): made here by writing the value into a fresh run's fingerprint
+    const store = memoryStore();
+    const first = await learnByMonteCarlo({ ...options, checkpoint: store, maxRoundsThisCall: 1 });
+    expect(first.roundsCompleted).toBe(1);
+    const saved = JSON.parse(store.text!) as { fingerprint: string };
+    const fingerprint = JSON.parse(saved.fingerprint) as Record<string, unknown>;
+    expect(fingerprint.sweepsPerRound).toBe(1);
+    fingerprint.sweepsPerRound = 4;
+    saved.fingerprint = JSON.stringify(fingerprint);
+    store.text = JSON.stringify(saved);
+    const resumed = await learnByMonteCarlo({
+      ...options,
+      sweepsPerRound: 4,
+      checkpoint: store,
+      maxRoundsThisCall: 1,
+    });
+    expect(resumed.roundsCompleted).toBe(2);
     // the defaults change nothing (training recipes list them for either method)
     const plain = await learnByMonteCarlo({ ...born, maxRoundsThisCall: 1 });
     const listed = await learnByMonteCarlo({

@@ -525,6 +525,11 @@ export interface ResolvedLearning {
   /** See {@link LearningLoopOptions.overlapRounds}. */
   readonly overlapRounds: boolean;
   readonly fingerprint: string;
+  /**
+   * An option of the other training method with another value than its default (it does nothing):
+   * refused when a run starts, accepted when a checkpoint of an earlier release resumes.
+   */
+  readonly otherMethodOption?: { key: string; value: unknown; expected: string };
 }
 
 /** The live state of a run between rounds (the second part; saved as a {@link LearningState}). */
@@ -583,6 +588,7 @@ export async function learnByMonteCarlo(
     }
     live = await restoreLearning(resolved, state);
   } else {
+    refuseOtherMethodOption(resolved);
     live = await startLearning(resolved);
   }
   let outcome: LearningOutcome;
@@ -840,8 +846,10 @@ export function resolveLearning(
     );
   }
   // The other training method's options did nothing, silently (sweepsPerRound: 4 under Adam).
-  // A value equal to the default is accepted: it changes nothing, and training recipes and the
-  // resume fingerprints of existing checkpoints list these fields for either method.
+  // A value equal to the default is accepted: it changes nothing, and training recipes list
+  // these fields for either method. Refused when a run starts (refuseOtherMethodOption), not when
+  // it resumes: a checkpoint of an earlier release may hold such a value in its fingerprint.
+  let otherMethodOption: ResolvedLearning['otherMethodOption'];
   const otherMethod: [keyof LearningLoopOptions, unknown][] =
     training === 'adam'
       ? [
@@ -854,13 +862,17 @@ export function resolveLearning(
         ];
   for (const [key, byDefault] of otherMethod) {
     const value = options[key];
-    if (learner === undefined && value !== undefined && value !== byDefault) {
-      invalidArgument(
-        fn,
+    if (
+      learner === undefined &&
+      otherMethodOption === undefined &&
+      value !== undefined &&
+      value !== byDefault
+    ) {
+      otherMethodOption = {
         key,
         value,
-        `absent with training "${training}" (it applies to training "${training === 'adam' ? 'sweeps' : 'adam'}" only)`,
-      );
+        expected: `absent with training "${training}" (it applies to training "${training === 'adam' ? 'sweeps' : 'adam'}" only)`,
+      };
     }
   }
   const symmetryImages = options.symmetryImages ?? 0;
@@ -1042,7 +1054,17 @@ export function resolveLearning(
     chainRunner: options.chainRunner ?? runChains,
     overlapRounds,
     fingerprint,
+    ...(otherMethodOption === undefined ? {} : { otherMethodOption }),
   };
+}
+
+/**
+ * Refuses, when a run starts, an option of the other training method given with another value
+ * than its default (see resolveLearning). @internal (runOrResume too)
+ */
+export function refuseOtherMethodOption(resolved: ResolvedLearning): void {
+  const o = resolved.otherMethodOption;
+  if (o !== undefined) invalidArgument(resolved.fn, o.key, o.value, o.expected);
 }
 
 /**

@@ -101,8 +101,6 @@ describe('checkTrainingRecipe', () => {
       [{ learningRate: 0 }, 'recipe.learningRate'],
       [{ learningRateDecay: 1.5 }, 'recipe.learningRateDecay'],
       [{ cutoff: 1 }, 'recipe.cutoff'],
-      // sweep training has no epochs (the value did nothing)
-      [{ epochs: 8 }, 'recipe.epochs'],
       [{ validationFraction: 1 }, 'recipe.validationFraction'],
       // 16 chains: a fraction of 0.97 holds out all of them
       [{ validationFraction: 0.97 }, 'recipe.validationFraction'],
@@ -274,6 +272,36 @@ describe('runOrResume', () => {
     await expect(runOrResume({ model: isingModel, recipe, checkpoint: other })).rejects.toThrow(
       /holds the state of a different run/,
     );
+  });
+
+  it('refuses epochs other than 4 with sweep training when a run starts, not when one resumes', async () => {
+    // (sweep training has no epochs: the value did nothing; a checkpoint of an earlier release
+    // that recorded one still resumes)
+    const eight = { ...recipe, epochs: 8 };
+    expect(checkTrainingRecipe(eight).epochs).toBe(8);
+    await expect(runOrResume({ model: isingModel, recipe: eight })).rejects.toThrow(
+      '`recipe.epochs` passed to `runOrResume` must be 4 (the default) unless training is "adam"',
+    );
+    // the state of such a run, written as an earlier release did (the loop took the value)
+    const store = memoryStore();
+    const path = await recipePath(isingModel, recipe);
+    await learnByMonteCarlo({
+      ...recipeLearningOptions(isingModel, recipe, path),
+      checkpoint: store,
+      maxRoundsThisCall: 1,
+    });
+    const saved = JSON.parse(store.text!) as { fingerprint: string; recipe?: unknown };
+    const fingerprint = JSON.parse(saved.fingerprint) as Record<string, unknown>;
+    fingerprint.epochs = 8;
+    saved.fingerprint = JSON.stringify(fingerprint);
+    store.text = JSON.stringify(saved);
+    const resumed = await runOrResume({
+      model: isingModel,
+      recipe: eight,
+      checkpoint: store,
+      maxRoundsThisCall: 1,
+    });
+    expect(resumed.resumedFromRound).toBe(1);
   });
 
   it('refuses a recipe of another model, and an unreadable state naming checkpoint', async () => {

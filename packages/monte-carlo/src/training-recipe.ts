@@ -30,6 +30,7 @@ import {
   mpsResult,
   type RoundReport,
   readLearningState,
+  refuseOtherMethodOption,
   resolveLearning,
   restoreLearning,
   startLearning,
@@ -214,10 +215,6 @@ export function checkTrainingRecipe(recipe: TrainingRecipe): TrainingRecipe {
   const training = recipe.training ?? (kind === 'born' ? 'sweeps' : 'adam');
   if (training === 'sweeps' && kind !== 'born') {
     fail('training', '"adam" for a linear MPS (two-site sweeps train a Born MPS: kind "born")');
-  }
-  // (sweep training has no epochs: any other value than the default did nothing)
-  if (training === 'sweeps' && epochs !== 4) {
-    fail('epochs', '4 (the default) unless training is "adam" (sweep training has no epochs)');
   }
   const sweepsOnly = (field: string) => {
     if (r[field] !== undefined && training !== 'sweeps') {
@@ -580,6 +577,19 @@ export async function runOrResume(options: RunOrResumeOptions): Promise<RunOrRes
     state.fingerprint !== resolved.fingerprint
   ) {
     throw new CheckpointMismatchError(fn, 'the state of a run with the same recipe');
+  }
+  if (state === undefined) {
+    // sweep training has no epochs: another value than the default did nothing (refused when a
+    // run starts; a checkpoint of an earlier release that recorded one still resumes)
+    if (trainingMethod(recipe).training === 'sweeps' && recipe.epochs !== 4) {
+      invalidArgument(
+        fn,
+        'recipe.epochs',
+        recipe.epochs,
+        '4 (the default) unless training is "adam" (sweep training has no epochs)',
+      );
+    }
+    refuseOtherMethodOption(resolved);
   }
   const live =
     state === undefined ? await startLearning(resolved) : await restoreLearning(resolved, state);
