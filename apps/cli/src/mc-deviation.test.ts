@@ -92,6 +92,19 @@ describe('mc says when its estimates cannot be trusted', () => {
     expect(reliabilityWarnings(result({ scheme: 'disconnected', acceptanceRate: 0 }))[0]).toMatch(
       /^no DDM proposal was accepted/,
     );
+    // chains that disagree with each other (R-hat above 1.01); at or below it, or without an
+    // R-hat (merged shards), nothing
+    expect(reliabilityWarnings(result({ observables: { e: estimate({ rHat: 1.05 }) } }))).toEqual([
+      'e: the chains disagree with each other (R-hat 1.050 > 1.01): they have not mixed, so the error bar is not to be trusted; run more --steps, add --local-sweeps, or train a better proposal',
+    ]);
+    expect(
+      reliabilityWarnings(
+        result({ observables: { e: estimate({ rHat: Number.POSITIVE_INFINITY }) } }),
+      )[0],
+    ).toMatch(/^e: the chains disagree with each other \(R-hat infinite > 1.01\)/);
+    expect(reliabilityWarnings(result({ observables: { e: estimate({ rHat: 1.01 }) } }))).toEqual(
+      [],
+    );
     // a constant series (no error bar) is not flagged
     expect(
       reliabilityWarnings(
@@ -139,5 +152,34 @@ describe('mc says when its estimates cannot be trusted', () => {
     const text = run(args);
     expect(text.code).toBe(0);
     expect(text.stderr).toMatch(/^latticediff: warning: /m);
+  });
+
+  it('reports R-hat of the chains and warns where they disagree (local moves, the sign of m at beta_c)', () => {
+    const out = runJson<{
+      observables: Record<string, { rHat?: number }>;
+      warnings: string[];
+    }>([
+      'mc',
+      'ising',
+      '--lx',
+      '4',
+      '--ly',
+      '4',
+      '--scheme',
+      'local',
+      '--steps',
+      '400',
+      '--chains',
+      '8',
+      '--workers',
+      '1',
+      '--json',
+    ]);
+    for (const [name, o] of Object.entries(out.observables)) {
+      expect(o.rHat, name).toBeGreaterThan(0.9);
+    }
+    // local sweeps flip the sign of m rarely at beta_c: 8 chains of 400 steps disagree on it
+    expect(out.observables.magnetization!.rHat).toBeGreaterThan(1.01);
+    expect(out.warnings.some((w) => w.startsWith('magnetization: the chains disagree'))).toBe(true);
   });
 });

@@ -76,6 +76,8 @@ export function monteCarloJson(
       windowConverged: o.windowConverged,
       ...(o.constant ? { constant: true } : {}),
       ...(o.exact !== undefined ? { exact: o.exact, deviation: o.deviation } : {}),
+      // (JSON has no Infinity: chains stuck at different values give null)
+      ...(o.rHat !== undefined ? { rHat: Number.isFinite(o.rHat) ? o.rHat : null } : {}),
     };
   }
   return {
@@ -122,10 +124,14 @@ export function deviationFromExact(
 const BURN_IN_TAUS = 5;
 
 /**
- * Why the estimates of a run may not be trusted (empty when nothing is wrong): an
- * autocorrelation window that did not converge (tau_int and the error bar are then lower
- * bounds), a burn-in shorter than 5 tau_int, or DDM chains that never accepted a proposal.
+ * Why the estimates of a run may not be trusted (empty when nothing is wrong): chains that
+ * disagree with each other (R-hat above 1.01, a run of one process), an autocorrelation window
+ * that did not converge (tau_int and the error bar are then lower bounds), a burn-in shorter than
+ * 5 tau_int, or DDM chains that never accepted a proposal.
  */
+/** Above this R-hat the chains have not mixed (the threshold of Vehtari et al. 2021). */
+const R_HAT_LIMIT = 1.01;
+
 export function reliabilityWarnings(result: MonteCarloResult): string[] {
   const warnings: string[] = [];
   const ddm = result.scheme === 'connected' || result.scheme === 'disconnected';
@@ -136,6 +142,12 @@ export function reliabilityWarnings(result: MonteCarloResult): string[] {
   }
   for (const [name, o] of Object.entries(result.observables)) {
     if (!(o.stdErr > 0)) continue; // a constant series: nothing to converge
+    if (o.rHat !== undefined && !(o.rHat <= R_HAT_LIMIT)) {
+      warnings.push(
+        `${name}: the chains disagree with each other (R-hat ${Number.isFinite(o.rHat) ? num(o.rHat, 3) : 'infinite'} > ${R_HAT_LIMIT}): they have not mixed, so the error bar is not to be trusted; run more --steps, add --local-sweeps, or train a better proposal`,
+      );
+      continue;
+    }
     if (!o.windowConverged) {
       warnings.push(
         `${name}: the autocorrelation window did not converge (tau_int >= ${num(o.tauInt, 2)} steps), so its error bar is too small; run more --steps (at least 50 tau_int per chain)`,

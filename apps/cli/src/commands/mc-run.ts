@@ -10,6 +10,7 @@ import {
   type MergeableSummary,
   type ProposalScheme,
   type RunChainsResult,
+  rHat,
   runChains,
   runChainsInSegments,
 } from '@latticediff/monte-carlo';
@@ -42,6 +43,12 @@ export interface ObservableEstimate {
   exact?: number;
   /** (mean - exact) / stdErr */
   deviation?: number;
+  /**
+   * Rank-normalised split R-hat of the chains (`rHat` of @latticediff/monte-carlo): a run of one
+   * process only (merged shards keep sufficient statistics, not the draws), absent for a constant
+   * observable or chains of fewer than 4 steps.
+   */
+  rHat?: number;
   autocorrelation: Float64Array;
 }
 
@@ -297,6 +304,18 @@ export async function runMonteCarlo(options: {
     finalizeSummary(summary).observables,
     exact,
   );
+  // between-chain agreement, from the draws (which only this process has)
+  if (steps >= 4) {
+    for (const name of names) {
+      const value = rHat(
+        Array.from({ length: chains }, (_, c) =>
+          series[name]!.subarray(c * steps, (c + 1) * steps),
+        ),
+      ).rHat;
+      // (NaN for a constant observable; +Infinity for chains stuck at different values)
+      if (!Number.isNaN(value)) observables[name]!.rHat = value;
+    }
+  }
   return {
     scheme: options.scheme,
     noiseTime: options.scheme === 'connected' ? options.noiseTime : undefined,
