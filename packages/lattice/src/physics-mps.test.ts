@@ -15,40 +15,33 @@ function errorOf(run: () => unknown): InvalidArgumentError {
   throw new Error('expected an InvalidArgumentError');
 }
 
+/** The untruncated build of `instance` against enumeration: ln Z and every probability. */
+function expectExactBuild(instance: LatticeModelInstance) {
+  const built = physicsBornMPS(instance, { maxBondDim: Number.POSITIVE_INFINITY, cutoff: 0 });
+  const exact = exactByEnumeration(instance);
+  expect(built.totalTruncationError).toBe(0);
+  expect(built.logPartitionFunction).toBeCloseTo(exact.logPartitionFunction, 12);
+  const lp = logProbabilities(built.mps, exact.configurations);
+  for (let k = 0; k < exact.configurations.count; k++) {
+    const p = exact.probabilities[k]!;
+    if (p === 0) expect(Math.exp(lp[k]!)).toBeLessThan(1e-25);
+    else expect(Math.abs(Math.exp(lp[k]!) - p)).toBeLessThan(1e-12 * p + 1e-15);
+  }
+  return built;
+}
+
 describe('physicsBornMPS', () => {
   it('is exact without truncation: P = psi^2 equals pi by enumeration, 2 ln ||psi|| = ln Z', () => {
-    const instance = hardCoreModel.create({ sites: 12, mu: 0.8 });
-    const built = physicsBornMPS(instance, { maxBondDim: Number.POSITIVE_INFINITY, cutoff: 0 });
-    const exact = exactByEnumeration(instance);
-    expect(built.totalTruncationError).toBe(0);
-    expect(built.logPartitionFunction).toBeCloseTo(exact.logPartitionFunction, 12);
-    const lp = logProbabilities(built.mps, exact.configurations);
-    for (let k = 0; k < exact.configurations.count; k++) {
-      const p = exact.probabilities[k]!;
-      if (p === 0) expect(Math.exp(lp[k]!)).toBeLessThan(1e-25);
-      else expect(Math.abs(Math.exp(lp[k]!) - p)).toBeLessThan(1e-12 * p + 1e-15);
-    }
+    expectExactBuild(hardCoreModel.create({ sites: 12, mu: 0.8 }));
   });
 
   it('forbids +Infinity energy terms at beta = 0 and below, as at beta > 0', () => {
     // (-beta/2 * Infinity was NaN at beta = 0 and +Infinity below: the builder refused the model)
     for (const beta of [0, -0.5]) {
-      const instance = { ...hardCoreModel.create({ sites: 10, mu: 0.8 }), beta };
-      const built = physicsBornMPS(instance, { maxBondDim: Number.POSITIVE_INFINITY, cutoff: 0 });
-      const exact = exactByEnumeration(instance);
-      expect(built.logPartitionFunction).toBeCloseTo(exact.logPartitionFunction, 12);
-      const lp = logProbabilities(built.mps, exact.configurations);
-      for (let k = 0; k < exact.configurations.count; k++) {
-        const p = exact.probabilities[k]!;
-        if (p === 0) expect(Math.exp(lp[k]!)).toBeLessThan(1e-25);
-        else expect(Math.abs(Math.exp(lp[k]!) - p)).toBeLessThan(1e-12 * p + 1e-15);
-      }
+      expectExactBuild({ ...hardCoreModel.create({ sites: 10, mu: 0.8 }), beta });
     }
     // at beta = 0: the uniform distribution on the 144 allowed configurations of 10 sites
-    const uniform = physicsBornMPS(
-      { ...hardCoreModel.create({ sites: 10, mu: 0.8 }), beta: 0 },
-      { maxBondDim: Number.POSITIVE_INFINITY, cutoff: 0 },
-    );
+    const uniform = expectExactBuild({ ...hardCoreModel.create({ sites: 10, mu: 0.8 }), beta: 0 });
     expect(uniform.logPartitionFunction).toBeCloseTo(Math.log(144), 12);
   });
 

@@ -5,7 +5,7 @@
  * whose constraints the network's draws break.
  */
 import { isingModel } from '@latticediff/model-ising';
-import { FormatError, randomMPS, sample } from '@latticediff/tensor-network';
+import { randomMPS, sample } from '@latticediff/tensor-network';
 import { invalidArgumentOf } from '@latticediff/test-kit/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -17,17 +17,8 @@ import {
   ReverseKLTrainer,
   trainNLL,
 } from '../dist/index.js';
+import { formatErrorOf } from './errors.test-helper';
 import { encodePixelCNNCheckpoint, pixelCNNWeightShapes } from './pixelcnn-checkpoint';
-
-function formatErrorOf(f: () => unknown): FormatError {
-  try {
-    f();
-  } catch (error) {
-    if (FormatError.isInstance(error)) return error;
-    throw error;
-  }
-  throw new Error('no FormatError was thrown');
-}
 
 /** A valid (checksummed) PixelCNN checkpoint text of any architecture, zero weights. */
 function pixelText(lx: number, ly: number, kernelSize: number, periodic: [boolean, boolean]) {

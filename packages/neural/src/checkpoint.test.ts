@@ -5,7 +5,6 @@
  * Imports the built package, like the other tests.
  */
 import { isingModel } from '@latticediff/model-ising';
-import { FormatError } from '@latticediff/tensor-network';
 import { invalidArgumentOf } from '@latticediff/test-kit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -17,18 +16,9 @@ import {
   tf,
   trainReverseKL,
 } from '../dist/index.js';
+import { formatErrorOf } from './errors.test-helper';
 
 const bits = (values: Float32Array) => Array.from(new Uint32Array(values.buffer));
-
-function formatErrorOf(f: () => unknown): FormatError {
-  try {
-    f();
-  } catch (error) {
-    if (FormatError.isInstance(error)) return error;
-    throw error;
-  }
-  throw new Error('no FormatError was thrown');
-}
 
 describe.each(['wasm', 'cpu'] as const)(
   'MADE checkpoints on the %s backend',

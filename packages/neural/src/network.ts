@@ -36,11 +36,6 @@ export interface AutoregressiveNetwork {
 }
 
 /**
- * The digits of a batch `{ data, count }` of N-digit configurations as a fresh Int32Array, each
- * checked to be an integer in [0, d - 1]; bad input is refused naming `batch`, `batch.count` or
- * `batch.data` of function `fn`.
- */
-/**
  * A batch that says its row length (`{ data, count, length }`, as samples carry it) must have the
  * network's N: rows of another model were read across configurations (10 rows of 16 sites given
  * to a 9-site network trained on the first 90 digits).
@@ -52,16 +47,28 @@ export function checkRowLength(fn: string, name: string, batch: object, n: numbe
   }
 }
 
-export function readDigitBatch(fn: string, batch: DigitBatch, n: number, d: number): Int32Array {
+/**
+ * The digits of a batch `{ data, count }` of N-digit configurations as a fresh Int32Array, each
+ * checked to be an integer in [0, d - 1]; bad input is refused naming `batch`, `batch.count` or
+ * `batch.data` of function `fn`.
+ */
+export function readDigitBatch(
+  fn: string,
+  batch: DigitBatch,
+  n: number,
+  d: number,
+  name = 'batch',
+  minCount = 0,
+): Int32Array {
   if (typeof batch !== 'object' || batch === null) {
-    invalidArgument(fn, 'batch', batch, 'a batch { data, count } of configurations');
+    invalidArgument(fn, name, batch, 'a batch { data, count } of configurations');
   }
-  assertInteger(fn, 'batch.count', batch.count, 0);
-  checkRowLength(fn, 'batch', batch, n);
+  assertInteger(fn, `${name}.count`, batch.count, minCount);
+  checkRowLength(fn, name, batch, n);
   if (batch.data == null || batch.data.length < batch.count * n) {
     invalidArgument(
       fn,
-      'batch.data',
+      `${name}.data`,
       batch.data?.length,
       `at least count * N = ${batch.count * n} digits`,
     );
@@ -70,7 +77,7 @@ export function readDigitBatch(fn: string, batch: DigitBatch, n: number, d: numb
   for (let k = 0; k < digits.length; k++) {
     const v = batch.data[k] as number;
     if (!Number.isInteger(v) || v < 0 || v >= d) {
-      invalidArgument(fn, 'batch.data', v, `digits in [0, ${d - 1}] (entry ${k})`);
+      invalidArgument(fn, `${name}.data`, v, `digits in [0, ${d - 1}] (entry ${k})`);
     }
     digits[k] = v;
   }

@@ -24,7 +24,7 @@ import {
   type ReverseKLTrainingState,
 } from './checkpoint';
 import { MADE } from './made';
-import { type AutoregressiveNetwork, checkRowLength, type DigitBatch } from './network';
+import { type AutoregressiveNetwork, type DigitBatch, readDigitBatch } from './network';
 import { PixelCNN } from './pixelcnn';
 import { decodePixelCNNCheckpoint, type PixelCNNCheckpoint } from './pixelcnn-checkpoint';
 
@@ -357,26 +357,8 @@ export function trainNLL(
     invalidArgument(fn, 'learningRate', learningRate, 'a number in (0, 1)');
   }
   assertInteger(fn, 'seed', options.seed, 0);
-  if (typeof data !== 'object' || data === null) {
-    invalidArgument(fn, 'data', data, 'a batch { data, count } of configurations');
-  }
-  assertInteger(fn, 'data.count', data.count, 1);
   const { sites: n, localDimension: d } = made;
-  checkRowLength(fn, 'data', data, n);
-  if (data.data == null || data.data.length < data.count * n) {
-    invalidArgument(
-      fn,
-      'data.data',
-      data.data?.length,
-      `at least count * N = ${data.count * n} digits`,
-    );
-  }
-  for (let k = 0; k < data.count * n; k++) {
-    const v = data.data[k] as number;
-    if (!Number.isInteger(v) || v < 0 || v >= d) {
-      invalidArgument(fn, 'data.data', v, `digits in [0, ${d - 1}] (entry ${k})`);
-    }
-  }
+  const rowsOf = readDigitBatch(fn, data, n, d, 'data', 1);
   const rng = createRandom(options.seed);
   const optimizer = new Adam(made.variables, learningRate);
   const order = Array.from({ length: data.count }, (_, k) => k);
@@ -391,7 +373,7 @@ export function trainNLL(
       const rows = order.slice(start, start + batch);
       const digits = new Int32Array(rows.length * n);
       rows.forEach((row, b) => {
-        for (let i = 0; i < n; i++) digits[b * n + i] = data.data[row * n + i] as number;
+        for (let i = 0; i < n; i++) digits[b * n + i] = rowsOf[row * n + i]!;
       });
       const oneHot = made.oneHot({ data: digits, count: rows.length });
       const x = tf.tensor2d(oneHot, [rows.length, n * d]);
