@@ -92,17 +92,18 @@ describe('mc says when its estimates cannot be trusted', () => {
     expect(reliabilityWarnings(result({ scheme: 'disconnected', acceptanceRate: 0 }))[0]).toMatch(
       /^no DDM proposal was accepted/,
     );
-    // chains that disagree with each other (R-hat above 1.01); at or below it, or without an
+    // chains that disagree with each other (R-hat above 1.05); at or below it, or without an
     // R-hat (merged shards), nothing
-    expect(reliabilityWarnings(result({ observables: { e: estimate({ rHat: 1.05 }) } }))).toEqual([
-      'e: the chains disagree with each other (R-hat 1.050 > 1.01): they have not mixed, so the error bar is not to be trusted; run more --steps, add --local-sweeps, or train a better proposal',
+    expect(reliabilityWarnings(result({ observables: { e: estimate({ rHat: 1.08 }) } }))).toEqual([
+      'e: the chains disagree with each other (R-hat 1.080 > 1.05): they have not mixed, or are far too short for their autocorrelation, so the error bar is not to be trusted; run more --steps, add --local-sweeps, or train a better proposal',
     ]);
     expect(
       reliabilityWarnings(
         result({ observables: { e: estimate({ rHat: Number.POSITIVE_INFINITY }) } }),
       )[0],
-    ).toMatch(/^e: the chains disagree with each other \(R-hat infinite > 1.01\)/);
-    expect(reliabilityWarnings(result({ observables: { e: estimate({ rHat: 1.01 }) } }))).toEqual(
+    ).toMatch(/^e: the chains disagree with each other \(R-hat infinite > 1.05\)/);
+    // 1.02: what well-mixed chains with tau_int about 12 read at 2000 steps (no warning)
+    expect(reliabilityWarnings(result({ observables: { e: estimate({ rHat: 1.02 }) } }))).toEqual(
       [],
     );
     // a constant series (no error bar) is not flagged
@@ -179,7 +180,7 @@ describe('mc says when its estimates cannot be trusted', () => {
       expect(o.rHat, name).toBeGreaterThan(0.9);
     }
     // local sweeps flip the sign of m rarely at beta_c: 8 chains of 400 steps disagree on it
-    expect(out.observables.magnetization!.rHat).toBeGreaterThan(1.01);
+    expect(out.observables.magnetization!.rHat).toBeGreaterThan(1.05);
     expect(out.warnings.some((w) => w.startsWith('magnetization: the chains disagree'))).toBe(true);
   });
 });
