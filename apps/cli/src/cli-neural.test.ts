@@ -84,6 +84,7 @@ describe('train --proposal neural', () => {
     const again = run([...TRAIN, '--out', 'net.made.json'], { cwd: directory });
     expect(again.code, again.stderr).toBe(0);
     expect(again.stdout).toContain('already holds this finished run');
+    expect(again.stdout).not.toMatch(/^wrote net\.made\.json/m);
     expect(again.stdout).toMatch(/exact ln Z = 7\.7868: KL\(q \|\| pi\)/);
   });
 

@@ -77,6 +77,8 @@ describe('train', () => {
     );
     expect(again.code).toBe(0);
     expect(again.stdout).toContain('already holds this finished run');
+    // nothing was written, and it does not say it was (found by an audit)
+    expect(again.stdout).not.toMatch(/^wrote /m);
   });
 
   it('resumes after a kill and reaches the result of an uninterrupted run', async () => {

@@ -1314,7 +1314,8 @@ function renderReverseKL(result: NeuralTrainResult, context: RenderContext): voi
       ? 'exact ln Z: not available for this model at these sizes'
       : `exact ln Z = ${num(bound.exactLogPartitionFunction, 4)}: KL(q || pi) = ln Z - bound = ${num(bound.kl!, 4)} ± ${num(bound.stdErr, 4)}`,
     '',
-    `wrote ${context.out}`,
+    // (a finished run found in --out is not written again)
+    ...(result.alreadyComplete ? [] : [`wrote ${context.out}`]),
     ...plotFiles.map((f) => `wrote ${f}`),
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
@@ -1456,7 +1457,8 @@ async function renderNLL(
           `exact entropy of the target: S = ln Z + beta <E> = ${num(entropy, 4)} nats (the NLL of samples of pi is S + KL(pi||q))`,
         ]),
     '',
-    `wrote ${context.out}`,
+    // (a finished run found in --out is not written again)
+    ...(result.alreadyComplete ? [] : [`wrote ${context.out}`]),
     ...plotFiles.map((f) => `wrote ${f}`),
   ];
   process.stdout.write(`${lines.join('\n')}\n`);

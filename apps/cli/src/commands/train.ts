@@ -410,7 +410,8 @@ export const trainCommand: Command = {
       reportTable(result.reports, anneal?.parameter),
       ...qualityNotes(result.reports, instance),
       '',
-      `wrote ${String(values.out)}`,
+      // (a finished run found in --out is not written again)
+      ...(result.alreadyComplete ? [] : [`wrote ${String(values.out)}`]),
       ...plotFiles.map((f) => `wrote ${f}`),
     ];
     process.stdout.write(`${lines.join('\n')}\n`);
