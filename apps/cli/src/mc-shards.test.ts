@@ -101,6 +101,30 @@ describe('mc --shard and merge', () => {
     expectUsageError(run([...base, '--out', 'x.json'], { cwd: dir }), /--out applies to shards/);
   });
 
+  it("replaces only its own shard's file: a rerun does, another run's or shard's file is refused", () => {
+    // (an audit found a shard of another run replaced without a word)
+    const dir = temporaryDirectory();
+    shards(dir, 'local', 3, ['--seed', '7']);
+    const before = readFileSync(join(dir, 'mc-shard-1-of-3.json'), 'utf8');
+    // the same shard again: replaced (the same run, the same bits but the timings)
+    shards(dir, 'local', 3, ['--seed', '7']);
+    const base = ['mc', ...ISING, '--scheme', 'local', '--chains', '2', '--steps', '300'];
+    expectUsageError(
+      run([...base, '--shard', '1/3'], { cwd: dir }),
+      /--out "mc-shard-1-of-3\.json" holds a shard of another run \(other settings, seed or checkpoint\)/,
+    );
+    expectUsageError(
+      run([...base, '--seed', '7', '--shard', '2/3', '--out', 'mc-shard-1-of-3.json'], {
+        cwd: dir,
+      }),
+      /--out "mc-shard-1-of-3\.json" holds shard 1\/3 of this run/,
+    );
+    // the refused runs left the file as it was
+    const after = JSON.parse(readFileSync(join(dir, 'mc-shard-1-of-3.json'), 'utf8'));
+    expect(after.run.seed).toBe(7);
+    expect(JSON.parse(before).run).toEqual(after.run);
+  });
+
   it('refuses duplicated, missing, foreign and corrupt shard files, naming them', () => {
     const dir = temporaryDirectory();
     shards(dir, 'local', 3);

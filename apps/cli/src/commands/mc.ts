@@ -327,6 +327,7 @@ export const mcCommand: Command = {
         (head) => head.startsWith(`{"format":"${SHARD_FORMAT}"`),
       );
       refuseOtherCheckpoint(shardPath, shardRun);
+      refuseOtherRunsShard(shardPath, shardRun, shard);
     }
     const plots =
       values.plots === undefined ? undefined : ensureDirectory('--plots', String(values.plots));
@@ -488,6 +489,33 @@ function refuseOtherCheckpoint(shardPath: string, run: ShardRun): void {
         "use the checkpoint the other shards used, or write this run's shards elsewhere (--out)",
       );
     }
+  }
+}
+
+/**
+ * Refuses to replace a shard file of another run, or of another shard of this run (it replaced
+ * them silently; found by an audit): a rerun of the same shard replaces its own file.
+ */
+function refuseOtherRunsShard(
+  shardPath: string,
+  run: ShardRun,
+  shard: { index: number; count: number },
+): void {
+  let other: { format?: unknown; run?: unknown; shard?: { index?: unknown; count?: unknown } };
+  try {
+    if (!statSync(shardPath).isFile()) return;
+    other = JSON.parse(readFileSync(shardPath, 'utf8')) as typeof other;
+  } catch {
+    return;
+  }
+  if (other?.format !== SHARD_FORMAT) return;
+  const sameRun = JSON.stringify(other.run) === JSON.stringify(run);
+  const sameShard = other.shard?.index === shard.index && other.shard?.count === shard.count;
+  if (!sameRun || !sameShard) {
+    usage(
+      `--out ${quote(shown(shardPath))} holds ${sameRun ? `shard ${String(other.shard?.index)}/${String(other.shard?.count)} of this run` : 'a shard of another run (other settings, seed or checkpoint)'}; mc replaces only the file of this same shard`,
+      "remove it, or write this run's shard elsewhere (--out)",
+    );
   }
 }
 
