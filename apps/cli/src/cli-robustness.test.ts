@@ -62,13 +62,18 @@ describe('numbers', () => {
 
 describe('sizes', () => {
   it('refuses an Ising lattice with more sites than memory allows (was a RangeError, exit 1)', () => {
+    // in the words of the flag typed (it said "`lx` passed to `ising`")
     expectUsageError(
       run(['exact', 'ising', '--lx', '1e9']),
-      /`lx` passed to `ising` must be an integer <= 524288 for ly = 8 \(lx \* ly <= 4194304 sites\) \(got 1000000000\)/,
+      /^latticediff: invalid value for --lx: 1000000000 \(expected an integer <= 524288 for ly = 8 \(lx \* ly <= 4194304 sites\)\)/,
     );
     expectUsageError(
       run(['mc', 'fredkin', '--sites', '100000000', '--scheme', 'local']),
-      /`sites` passed to `fredkin` must be an even integer <= 4194304 \(got 100000000\)/,
+      /^latticediff: invalid value for --sites: 100000000 \(expected an even integer <= 4194304\)/,
+    );
+    expectUsageError(
+      run(['train', 'fredkin', '--sites', '7', '--out', 'f.mps']),
+      /^latticediff: invalid value for --sites: 7 \(expected an even integer >= 2\)/,
     );
   });
 

@@ -12,6 +12,7 @@ import type {
 import {
   createSamplerPool,
   deserializeMPS,
+  InvalidArgumentError,
   LatticeDiffError,
   type MPS,
   type MPSMetadata,
@@ -104,13 +105,34 @@ export function createInstance(
   model: LatticeModel,
   parameters: ParameterValues,
   hint?: string,
+  flags?: readonly FlagSpec[],
 ): LatticeModelInstance {
   try {
     return model.create(parameters);
   } catch (error) {
-    if (LatticeDiffError.isInstance(error)) throw new UsageError(oneLine(error.message), hint);
+    if (LatticeDiffError.isInstance(error)) {
+      throw new UsageError(oneLine(inFlagWords(error, parameters, flags)), hint);
+    }
     throw error;
   }
+}
+
+/**
+ * A model's refusal of one of its parameters in the words of the flag the user typed ("invalid
+ * value for --lx: 1e9 (expected ...)"), as the command's own flag errors read; it said "`lx`
+ * passed to `ising`". Other errors as they are.
+ */
+function inFlagWords(
+  error: LatticeDiffError,
+  parameters: ParameterValues,
+  flags: readonly FlagSpec[] | undefined,
+): string {
+  if (!InvalidArgumentError.isInstance(error) || flags === undefined) return error.message;
+  const flag = flags.find((f) => f.parameter?.name === error.argument);
+  const expected = / must be (.*) \(got [^()]*\)$/s.exec(error.message)?.[1];
+  if (flag === undefined || expected === undefined) return error.message;
+  const given = parameters[error.argument];
+  return `invalid value for --${flag.name}: ${given === undefined ? String(error.value) : String(given)} (expected ${expected})`;
 }
 
 /** Runs `f`, turning library errors into usage errors with a hint. */

@@ -19,7 +19,7 @@ export const exactCommand: Command = {
   ],
   async run({ choice, parameters, hint, json }) {
     const { model, entry } = choice!;
-    const instance = createInstance(model, parameters, hint);
+    const instance = createInstance(model, parameters, hint, choice!.flags);
     if (typeof instance.exactObservables !== 'function') {
       usage(
         `model ${quote(model.id)} has no exact references`,

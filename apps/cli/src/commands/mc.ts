@@ -249,7 +249,7 @@ export const mcCommand: Command = {
         );
       }
       entry = choice!.entry;
-      instance = createInstance(choice!.model, parameters, hint);
+      instance = createInstance(choice!.model, parameters, hint, choice!.flags);
     }
     if (scheme === 'wolff' && typeof instance.clusterMove !== 'function') {
       usage(

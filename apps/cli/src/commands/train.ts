@@ -311,7 +311,7 @@ export const trainCommand: Command = {
   ],
   async run({ values, choice, parameters, hint, json }) {
     const model = choice!.model;
-    const instance = createInstance(model, parameters, hint);
+    const instance = createInstance(model, parameters, hint, choice!.flags);
     const target = { ...instance.parameters } as ParameterValues;
     // (a read-only --out that holds this finished run is reused; trainToFile checks the rest)
     const out = checkWritablePath('--out', String(values.out), { readOnlyLater: true });
