@@ -182,5 +182,28 @@ describe('mc says when its estimates cannot be trusted', () => {
     // local sweeps flip the sign of m rarely at beta_c: 8 chains of 400 steps disagree on it
     expect(out.observables.magnetization!.rHat).toBeGreaterThan(1.05);
     expect(out.warnings.some((w) => w.startsWith('magnetization: the chains disagree'))).toBe(true);
+    // beyond 2^18 draws an observable, R-hat of every k-th draw (here every 2nd): still computed
+    const long = runJson<{ observables: Record<string, { rHat?: number }> }>([
+      'mc',
+      'ising',
+      '--lx',
+      '4',
+      '--ly',
+      '4',
+      '--scheme',
+      'local',
+      '--steps',
+      '8200',
+      '--chains',
+      '32',
+      '--workers',
+      '1',
+      '--no-exact',
+      '--json',
+    ]);
+    for (const [name, o] of Object.entries(long.observables)) {
+      expect(o.rHat, name).toBeGreaterThan(0.99);
+      expect(o.rHat, name).toBeLessThan(1.05);
+    }
   });
 });

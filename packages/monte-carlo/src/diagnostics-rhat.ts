@@ -62,10 +62,18 @@ export function normalQuantile(p: number, complement = 1 - p): number {
  * quantile of Blom's (r - 3/8) / (S + 1/4) (ArviZ's (r - c) / (S - 2c + 1) with c = 3/8).
  */
 function rankNormalize(halves: Float64Array[]): Float64Array[] {
-  const values: number[] = [];
-  for (const h of halves) for (const v of h) values.push(v);
-  const total = values.length;
-  const order = Array.from({ length: total }, (_, i) => i).sort((i, j) => values[i]! - values[j]!);
+  let total = 0;
+  for (const h of halves) total += h.length;
+  const values = new Float64Array(total);
+  let at = 0;
+  for (const h of halves) {
+    values.set(h, at);
+    at += h.length;
+  }
+  // (a typed index array sorted by value: about twice as fast as a plain array of indices)
+  const order = new Uint32Array(total);
+  for (let i = 0; i < total; i++) order[i] = i;
+  order.sort((a, b) => values[a]! - values[b]!);
   const rank = new Float64Array(total);
   for (let start = 0; start < total; ) {
     let end = start + 1;
@@ -122,9 +130,11 @@ export function rHat(series: Chains): RHatResult {
     cs.flatMap((c) => [c.subarray(0, h), c.subarray(c.length - h)]);
   // the median of all draws of the whole chains (of an odd length, the middle draws too), as
   // ArviZ folds them before splitting
-  const all: number[] = [];
-  for (const c of chains) for (const v of c) all.push(v);
-  all.sort((a, b) => a - b);
+  const all = new Float64Array(chains.length * chains[0]!.length);
+  chains.forEach((c, k) => {
+    all.set(c, k * c.length);
+  });
+  all.sort();
   const mid = all.length >> 1;
   const median = all.length % 2 === 1 ? all[mid]! : (all[mid - 1]! + all[mid]!) / 2;
   const halves = split(chains);
