@@ -129,7 +129,8 @@ function inFlagWords(
 ): string {
   if (!InvalidArgumentError.isInstance(error) || flags === undefined) return error.message;
   const flag = flags.find((f) => f.parameter?.name === error.argument);
-  const expected = / must be (.*) \(got [^()]*\)$/s.exec(error.message)?.[1];
+  // (undefined from an installed copy of tensor-network older than the field)
+  const expected = (error as { expected?: string }).expected;
   if (flag === undefined || expected === undefined) return error.message;
   const given = parameters[error.argument];
   return `invalid value for --${flag.name}: ${given === undefined ? String(error.value) : String(given)} (expected ${expected})`;

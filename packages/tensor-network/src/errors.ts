@@ -48,6 +48,8 @@ export class InvalidArgumentError extends LatticeDiffError {
   readonly argument: string;
   readonly functionName: string;
   readonly value: unknown;
+  /** What the argument must be (the message's "must be ..." part). */
+  readonly expected: string;
 
   constructor(options: {
     argument: string;
@@ -64,6 +66,7 @@ export class InvalidArgumentError extends LatticeDiffError {
     this.argument = options.argument;
     this.functionName = options.functionName;
     this.value = options.value;
+    this.expected = options.expected;
   }
 
   static override isInstance(error: unknown): error is InvalidArgumentError {
